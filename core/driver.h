@@ -1,0 +1,180 @@
+/*
+ * driver.h - the operation tables between the core and reality.
+ *
+ * The core turns a configuration change into a plan of steps; each step is
+ * exactly one call into one of these tables, and the core records the call
+ * that undoes it.  Drivers are stateless towards the core: everything they
+ * need comes in the arguments (objects of a struct vnm_model, which stay
+ * valid for the whole call).  Every operation returns 0, or -1 with err set
+ * to a message that names the object and what the system said.
+ *
+ * Operations are idempotent where that is cheap (creating what exists with
+ * the same properties, or removing what is gone, succeeds): reconciliation
+ * and undo rely on it.
+ *
+ * Real implementations: hv_libvirt.c (libvirt C API only) and link_nl.c
+ * (libnl-route-3 only).  tests/unit/fake_driver.c implements both tables
+ * over an in-memory world and fails on demand.
+ */
+#ifndef VNM_DRIVER_H
+#define VNM_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+
+/* ------------------------------------------------------------------ */
+/* Objects found in reality, for reconciliation                       */
+/* ------------------------------------------------------------------ */
+
+enum vnm_obj_kind {
+	VNM_OBJ_DOMAIN,   /* a libvirt domain carrying vnmd's metadata tag */
+	VNM_OBJ_IFACE,    /* a "vn*" interface with vnmd's ifalias tag */
+	VNM_OBJ_QDISC,    /* vnmd's HTB root on a physical interface */
+};
+
+struct vnm_own_obj {
+	enum vnm_obj_kind kind;
+	char name[256];   /* domain name or interface name */
+	char vn[128];     /* from the tag: network, and node or link */
+	char obj[128];
+	char host[128];   /* host (node-id in the underlay) it was found on */
+	uint64_t generation; /* configuration generation in the tag (domains) */
+};
+
+struct vnm_own_list {
+	struct vnm_own_obj *objs;
+	size_t n, cap;
+};
+int vnm_own_list_add(struct vnm_own_list *l, const struct vnm_own_obj *o);
+void vnm_own_list_free(struct vnm_own_list *l);
+
+/* ------------------------------------------------------------------ */
+/* Hypervisor driver: VRs as domains                                  */
+/* ------------------------------------------------------------------ */
+
+enum vnm_vr_oper {
+	VNM_VR_ABSENT = 0, /* no domain */
+	VNM_VR_STOPPED,    /* defined, shut off */
+	VNM_VR_RUNNING,
+	VNM_VR_PAUSED,
+	VNM_VR_CRASHED,
+	VNM_VR_UNKNOWN,
+};
+const char *vnm_vr_oper_str(enum vnm_vr_oper s);
+
+struct vnm_vr_status {
+	enum vnm_vr_oper state;
+	char uuid[37];
+	int domain_id;      /* -1 unless running or paused */
+	uint32_t memory_mib;
+	uint16_t vcpus;
+};
+
+/* Called from the driver's event thread when a domain changes state on its
+ * own (crash, shutdown from inside, paused by the host). */
+typedef void (*vnm_vr_event_cb)(void *arg, const char *vn, const char *vr,
+				enum vnm_vr_oper state, const char *reason);
+
+struct vnm_hv_ops {
+	const char *name;
+	/* Define the domain of vr (shut off), with one NIC per vNIC (type
+	 * bridge, source vnic->bridge, target vnic->tap, MAC vnic->mac) and
+	 * vnmd's metadata tag.  generation goes into the tag. */
+	int (*vr_define)(void *ctx, const struct vnm_vr *vr, uint64_t generation,
+			 struct vnm_err *err);
+	/* Undefine the domain (it must be shut off; absent is success). */
+	int (*vr_undefine)(void *ctx, const struct vnm_vr *vr, struct vnm_err *err);
+	/* Move the domain between running, paused and stopped.  Stopping is
+	 * graceful with a bounded wait, then forced. */
+	int (*vr_set_state)(void *ctx, const struct vnm_vr *vr, enum vnm_admin to,
+			    struct vnm_err *err);
+	/* Change vcpus and memory from old to new.  Live where the hypervisor
+	 * allows, otherwise in the persistent definition (next start); the
+	 * driver says which in *applied_live. */
+	int (*vr_set_resources)(void *ctx, const struct vnm_vr *old,
+				const struct vnm_vr *new, bool *applied_live,
+				struct vnm_err *err);
+	/* Hot-plug / unplug one NIC (live and persistent). */
+	int (*vnic_attach)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
+	int (*vnic_detach)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
+	int (*vr_status)(void *ctx, const struct vnm_vr *vr, struct vnm_vr_status *st,
+			 struct vnm_err *err);
+	/* Clone vr as the domain of copy (new name, UUID, MACs; same image). */
+	int (*vr_copy)(void *ctx, const struct vnm_vr *vr, const struct vnm_vr *copy,
+		       struct vnm_err *err);
+	/* Migrate vr's domain from its host to dst. */
+	int (*vr_move)(void *ctx, const struct vnm_vr *vr, const struct vnm_host *dst,
+		       struct vnm_err *err);
+	/* Every domain tagged by vnmd on host. */
+	int (*list_own)(void *ctx, const struct vnm_host *host, struct vnm_own_list *out,
+			struct vnm_err *err);
+	/* Remove an own domain found by list_own (stop + undefine). */
+	int (*remove_own)(void *ctx, const struct vnm_host *host,
+			  const struct vnm_own_obj *o, struct vnm_err *err);
+	void (*set_event_cb)(void *ctx, vnm_vr_event_cb cb, void *arg);
+};
+
+/* ------------------------------------------------------------------ */
+/* Link driver: vNIC port bridges, VLs, shaping                       */
+/* ------------------------------------------------------------------ */
+
+/* What the kernel can do, probed once at start. */
+struct vnm_link_caps {
+	bool htb, tbf, netem, vxlan, bridge, veth, u32;
+};
+
+struct vnm_vl_counters {
+	uint64_t in_octets, in_packets, out_octets, out_packets;
+	uint64_t drops, overlimits;
+	int64_t discontinuity; /* unix time of the last reset of a source */
+	int ifindex;           /* host-side interface of the VL (end_a) */
+	bool up;
+};
+
+struct vnm_link_ops {
+	const char *name;
+	int (*probe)(void *ctx, struct vnm_link_caps *caps, struct vnm_err *err);
+	/* HTB root and one parent class at the capacity on the interfaces of
+	 * both ends of pl (egress), with the size table accounting for
+	 * VNM_ENCAP_OVERHEAD.  _update changes the capacity in place. */
+	int (*plink_setup)(void *ctx, const struct vnm_plink *pl, struct vnm_err *err);
+	int (*plink_update)(void *ctx, const struct vnm_plink *old,
+			    const struct vnm_plink *new, struct vnm_err *err);
+	int (*plink_teardown)(void *ctx, const struct vnm_plink *pl, struct vnm_err *err);
+	/* The port bridge of a vNIC, on its VR's host (before the domain is
+	 * defined, so that libvirt can plug the tap into it). */
+	int (*vnic_port_create)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
+	int (*vnic_port_destroy)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
+	/* The VL's ends (veth pair or VXLAN devices) in the two port bridges. */
+	int (*vl_create)(void *ctx, const struct vnm_vl *vl, struct vnm_err *err);
+	int (*vl_destroy)(void *ctx, const struct vnm_vl *vl, struct vnm_err *err);
+	/* Create or change in place the shaping of vl on one physical link pl
+	 * it rides (the HTB class at both ends of pl and its classifier), or,
+	 * with pl NULL, of a same-host VL (both veth ends).  shape is computed
+	 * by the core (vnm_vl_shape_on / vnm_vl_shape_local).  delay, jitter
+	 * and loss need netem: without it, fail with VNM_E_UNSUPPORTED naming
+	 * sch_netem before changing anything. */
+	int (*vl_shape)(void *ctx, const struct vnm_vl *vl, const struct vnm_plink *pl,
+			const struct vnm_shape *shape, struct vnm_err *err);
+	int (*vl_unshape)(void *ctx, const struct vnm_vl *vl, const struct vnm_plink *pl,
+			  struct vnm_err *err);
+	int (*vl_counters)(void *ctx, const struct vnm_vl *vl, struct vnm_vl_counters *out,
+			   struct vnm_err *err);
+	int (*list_own)(void *ctx, const struct vnm_host *host, struct vnm_own_list *out,
+			struct vnm_err *err);
+	int (*remove_own)(void *ctx, const struct vnm_host *host,
+			  const struct vnm_own_obj *o, struct vnm_err *err);
+};
+
+/* The pair the core works with. */
+struct vnm_drivers {
+	const struct vnm_hv_ops *hv;
+	void *hv_ctx;
+	const struct vnm_link_ops *link;
+	void *link_ctx;
+};
+
+#endif

@@ -1,0 +1,67 @@
+/* err.c - see err.h. */
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int vnm_err_set(struct vnm_err *err, enum vnm_err_code code, const char *path,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->code = code;
+	snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void vnm_err_prefix(struct vnm_err *err, const char *fmt, ...)
+{
+	char head[512], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", head, old);
+}
+
+void vnm_err_clear(struct vnm_err *err)
+{
+	if (!err)
+		return;
+	err->code = VNM_OK;
+	err->path[0] = '\0';
+	err->msg[0] = '\0';
+}
+
+const char *vnm_err_tag(enum vnm_err_code code)
+{
+	switch (code) {
+	case VNM_OK:
+		return "";
+	case VNM_E_INVALID:
+		return "invalid-value";
+	case VNM_E_MISSING:
+		return "data-missing";
+	case VNM_E_EXISTS:
+		return "data-exists";
+	case VNM_E_UNSUPPORTED:
+		return "operation-not-supported";
+	case VNM_E_NOMEM:
+		return "resource-denied";
+	case VNM_E_DRIVER:
+	case VNM_E_INCONSISTENT:
+	case VNM_E_INTERNAL:
+		break;
+	}
+	return "operation-failed";
+}

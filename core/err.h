@@ -1,0 +1,47 @@
+/*
+ * err.h - errors that name the object and say what to do.
+ *
+ * Every function of vnmd that can fail returns 0 on success or -1 on
+ * failure, and fills a caller-supplied struct vnm_err.  The code maps to a
+ * NETCONF error-tag (see vnm_err_tag()); path is the data path of the object
+ * at fault (for NETCONF error-path), msg a sentence for a person.
+ */
+#ifndef VNM_ERR_H
+#define VNM_ERR_H
+
+#include <stddef.h>
+
+enum vnm_err_code {
+	VNM_OK = 0,
+	VNM_E_INVALID,      /* invalid-value: a value or a combination is wrong */
+	VNM_E_MISSING,      /* data-missing: a referenced object does not exist */
+	VNM_E_EXISTS,       /* data-exists: the object already exists */
+	VNM_E_UNSUPPORTED,  /* operation-not-supported: e.g. a missing kernel module */
+	VNM_E_DRIVER,       /* operation-failed: libvirt or netlink refused */
+	VNM_E_INCONSISTENT, /* operation-failed: undo failed, reality drifted */
+	VNM_E_NOMEM,        /* resource-denied */
+	VNM_E_INTERNAL,     /* operation-failed: a bug */
+};
+
+struct vnm_err {
+	enum vnm_err_code code;
+	char path[512]; /* e.g. /nw:networks/nw:network[nw:network-id='vn-a']/... */
+	char msg[1024];
+};
+
+/* Set err (may be NULL) and return -1, so that callers can write
+ * `return vnm_err_set(err, VNM_E_INVALID, path, "...", ...);`.
+ * path may be NULL. */
+int vnm_err_set(struct vnm_err *err, enum vnm_err_code code, const char *path,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Prefix the message already in err with "fmt: ", keeping code and path. */
+void vnm_err_prefix(struct vnm_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void vnm_err_clear(struct vnm_err *err);
+
+/* NETCONF error-tag for a code ("invalid-value", "data-missing", ...). */
+const char *vnm_err_tag(enum vnm_err_code code);
+
+#endif

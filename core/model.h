@@ -1,0 +1,211 @@
+/*
+ * model.h - the configuration of vnmd as C structs.
+ *
+ * A struct vnm_model is built from a libyang data tree of the `vnmd` YANG
+ * module (RFC 8345 networks augmented by vnmd) by vnm_model_build().  It is
+ * read-only once built: the core plans a transaction by comparing two models
+ * (old running, new candidate); drivers get const pointers into them.
+ *
+ * Terms (from the paper): host = RM (real machine), plink = physical link,
+ * vn = virtual network, vr = virtual router, vnic = a VR's NIC (an RFC 8345
+ * termination point of a VR), vl = virtual link.
+ *
+ * Ownership: the model owns every string and array inside it; pointers
+ * between objects stay valid until vnm_model_free().  Networks without a
+ * vnmd marker (plain RFC 8345 topologies) are not in the model.
+ */
+#ifndef VNM_MODEL_H
+#define VNM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct lyd_node;
+
+#define VNM_IFNAMSIZ 16 /* IFNAMSIZ: 15 bytes and the NUL */
+
+/* Per-packet bytes added by the VXLAN encapsulation of a VL's frame on a
+ * physical link: outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
+#define VNM_ENCAP_OVERHEAD 50
+/* Frame size the overhead is accounted for in admission control:
+ * a full MTU frame of the VL (1500 + Ethernet header 14). */
+#define VNM_FRAME_BYTES 1514
+
+enum vnm_admin {
+	VNM_ADMIN_RUNNING = 0,
+	VNM_ADMIN_PAUSED,
+	VNM_ADMIN_STOPPED,
+};
+
+enum vnm_domain_type {
+	VNM_DT_DEFAULT = 0, /* choose from the hypervisor's capabilities */
+	VNM_DT_QEMU,
+	VNM_DT_KVM,
+};
+
+struct vnm_host;
+struct vnm_vn;
+struct vnm_vr;
+struct vnm_vl;
+
+/* A termination point of a host: one host interface. */
+struct vnm_host_if {
+	char *tp_id;
+	char *ifname;    /* the `interface` leaf, or tp_id */
+	struct vnm_host *host;
+};
+
+/* RM: a node of the underlay. */
+struct vnm_host {
+	char *name;              /* node-id */
+	char *uri;               /* libvirt URI; NULL: the daemon's default */
+	char *tunnel_addr;       /* NULL when not set */
+	enum vnm_domain_type domain_type;
+	char *netns;             /* NULL: the daemon's own namespace */
+	struct vnm_host_if *ifs;
+	size_t n_ifs;
+};
+
+/* Physical link of the underlay. */
+struct vnm_plink {
+	char *name;              /* link-id */
+	struct vnm_host_if *src; /* interface on the source host */
+	struct vnm_host_if *dst; /* interface on the destination host */
+	uint64_t capacity;       /* bit/s on the wire */
+	struct vnm_vl **vls;     /* VLs riding this link, in model order */
+	size_t n_vls;
+};
+
+/* VN: a virtual network. */
+struct vnm_vn {
+	char *name;              /* network-id */
+	enum vnm_admin admin;
+	struct vnm_vr **vrs;
+	size_t n_vrs;
+	struct vnm_vl **vls;
+	size_t n_vls;
+};
+
+/* vNIC: a termination point of a VR. */
+struct vnm_vnic {
+	char *name;              /* tp-id */
+	struct vnm_vr *vr;
+	char mac[18];            /* "52:54:00:xx:xx:xx"; derived when not configured */
+	bool mac_configured;
+	char id[9];              /* 8 hex digits, derived, unique in the model */
+	char tap[VNM_IFNAMSIZ];  /* host-side tap of the domain: "vnt" + id */
+	char bridge[VNM_IFNAMSIZ]; /* the vNIC's own port bridge: "vnb" + id;
+				    * the tap and the VL's end are its ports */
+	struct vnm_vl *vl;       /* the VL on this vNIC, or NULL */
+};
+
+/* VR: a node of a VN. */
+struct vnm_vr {
+	char *name;              /* node-id */
+	struct vnm_vn *vn;
+	struct vnm_host *host;   /* the supporting-node; NULL if it is dangling */
+	char *host_ref;          /* supporting-node node-ref as written */
+	uint16_t vcpus;
+	uint32_t memory_mib;
+	char *kernel, *initrd, *cmdline; /* kernel boot, or */
+	char *disk;                      /* disk boot */
+	enum vnm_admin admin;    /* own admin-state (see vnm_vr_effective_admin) */
+	char *domain_name;       /* libvirt domain name, derived */
+	struct vnm_vnic *vnics;
+	size_t n_vnics;
+};
+
+/* VL: a link of a VN. */
+struct vnm_vl {
+	char *name;              /* link-id */
+	struct vnm_vn *vn;
+	struct vnm_vnic *a;      /* source vNIC; NULL if dangling */
+	struct vnm_vnic *b;      /* destination vNIC; NULL if dangling */
+	uint64_t guaranteed;     /* bit/s of the VL's frames; 0: not set */
+	uint64_t limit;          /* bit/s; 0: not set */
+	uint32_t burst;          /* bytes; 0: not set */
+	uint32_t delay_us, jitter_us;
+	uint32_t loss_ppm;       /* loss percent * 10000 */
+	uint32_t vni;            /* configured or derived */
+	struct vnm_plink **plinks; /* supporting-link, in configured order */
+	size_t n_plinks;
+	char id[9];              /* 8 hex digits, derived, unique in the model */
+	/* The VL's end interfaces, one in each vNIC's port bridge: a veth pair
+	 * "vnv" + id + "a"/"b" when both VRs share a host, else one VXLAN
+	 * device per host "vnx" + id + "a"/"b" (VNI = vni). */
+	char end_a[VNM_IFNAMSIZ];
+	char end_b[VNM_IFNAMSIZ];
+};
+
+struct vnm_model_index; /* hash tables, private to model.c */
+
+struct vnm_model {
+	struct vnm_host *hosts;
+	size_t n_hosts;
+	struct vnm_plink *plinks;
+	size_t n_plinks;
+	struct vnm_vn *vns;
+	size_t n_vns;
+	struct vnm_vr *vrs;      /* all VRs of all VNs */
+	size_t n_vrs;
+	struct vnm_vl *vls;      /* all VLs of all VNs */
+	size_t n_vls;
+	char *underlay;          /* network-id of the underlay, NULL if none */
+	struct vnm_model_index *idx;
+};
+
+/*
+ * Build a model from a data tree (the whole configuration; NULL gives an
+ * empty model).  Structural problems that YANG lets through (dangling
+ * references) are kept as NULL pointers for vnm_validate() to report;
+ * vnm_model_build() itself fails only on memory or on a tree that is not of
+ * the vnmd module's shape.  Returns 0, or -1 with err set.
+ */
+int vnm_model_build(const struct lyd_node *tree, struct vnm_model **out,
+		    struct vnm_err *err);
+void vnm_model_free(struct vnm_model *m);
+
+/* Lookups in O(1); NULL when absent. */
+struct vnm_host *vnm_model_host(const struct vnm_model *m, const char *name);
+struct vnm_plink *vnm_model_plink(const struct vnm_model *m, const char *name);
+struct vnm_vn *vnm_model_vn(const struct vnm_model *m, const char *name);
+struct vnm_vr *vnm_model_vr(const struct vnm_model *m, const char *vn, const char *vr);
+struct vnm_vl *vnm_model_vl(const struct vnm_model *m, const char *vn, const char *vl);
+
+/* The admin state a VR must have: its own, overridden by its VN's. */
+enum vnm_admin vnm_vr_effective_admin(const struct vnm_vr *vr);
+
+/*
+ * Semantic validation of a whole model (rules YANG cannot express).  No side
+ * effects.  On failure err names the network, router or link at fault, and
+ * err->path is its data path.  Returns 0 or -1.
+ */
+int vnm_validate(const struct vnm_model *m, struct vnm_err *err);
+
+/* Effective shaping of a VL on one physical link it rides, in bit/s of the
+ * VL's own frames: rate = guaranteed, or an equal share of the capacity the
+ * guarantees leave free (capacity counted in VL frames, see
+ * VNM_ENCAP_OVERHEAD); ceil = limit, or the capacity; burst = configured, or
+ * about 1 ms at the rate and never below one frame. */
+struct vnm_shape {
+	uint64_t rate;
+	uint64_t ceil;
+	uint32_t burst;
+	uint32_t cburst;
+};
+void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
+		     struct vnm_shape *out);
+/* Shaping of a same-host VL (no physical link): ceil = limit (0: none). */
+void vnm_vl_shape_local(const struct vnm_vl *vl, struct vnm_shape *out);
+
+/* Capacity of a physical link in bit/s of full-size VL frames. */
+uint64_t vnm_plink_vl_capacity(const struct vnm_plink *pl);
+
+/* Strings for enums. */
+const char *vnm_admin_str(enum vnm_admin a);
+int vnm_admin_parse(const char *s, enum vnm_admin *out);
+
+#endif

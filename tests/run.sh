@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Run every test suite of vnmd and count the results.
+#
+#   unit:        build/tests/test_*            (cmocka)
+#   unit+asan:   build/asan/tests/test_*       (cmocka under ASan+UBSan)
+#   integration: tests/integration/*.sh        (tests/lib.sh: "N passed, N failed")
+#                tests/integration/test_*.py   (pytest, with Debian's /usr/bin/python3)
+#
+# Each suite's output is shown as it runs; the last line is the total over
+# all suites.  Exit status is non-zero when any test failed or any suite
+# crashed without a summary.
+set -u
+cd "$(dirname "$0")/.."
+
+only_integration=0
+[ "${1:-}" = "--integration-only" ] && only_integration=1
+filter=${VNMD_TEST_FILTER:-}
+
+total_pass=0
+total_fail=0
+summaries=()
+
+count_suite() { # name logfile rc
+	local name=$1 log=$2 rc=$3 p=0 f=0 line
+	if grep -q '^\[==========\]' "$log"; then # cmocka
+		line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1)
+		[ -n "$line" ] && p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
+		line=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | tail -1)
+		[ -n "$line" ] && f=$(echo "$line" | grep -oE '[0-9]+' | head -1)
+	elif line=$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -1) && [ -n "$line" ]; then # pytest
+		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+		f=$(echo "$line" | grep -oE '[0-9]+ (failed|error)' | grep -oE '[0-9]+' | paste -sd+ | bc 2>/dev/null || echo 0)
+	elif line=$(grep -E '^[A-Za-z0-9_.-]*:? ?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1) && [ -n "$line" ]; then
+		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+		f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+	fi
+	p=${p:-0}; f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # crashed or failed without saying how many
+		echo "!! $name exited with status $rc"
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	summaries+=("$(printf '%-44s %4d passed, %d failed' "$name" "$p" "$f")")
+}
+
+run_suite() { # name cmd...
+	local name=$1; shift
+	if [ -n "$filter" ] && [[ "$name" != *$filter* ]]; then return; fi
+	local log rc
+	log=$(mktemp)
+	echo "=== $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count_suite "$name" "$log" "$rc"
+	rm -f "$log"
+}
+
+if [ $only_integration -eq 0 ]; then
+	for t in build/tests/test_*; do
+		[ -x "$t" ] || continue
+		run_suite "unit/$(basename "$t")" "$t"
+	done
+	for t in build/asan/tests/test_*; do
+		[ -x "$t" ] || continue
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			run_suite "asan/$(basename "$t")" "$t"
+	done
+fi
+
+for t in tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	run_suite "integration/$(basename "$t")" bash "$t"
+done
+for t in tests/integration/test_*.py; do
+	[ -f "$t" ] || continue
+	run_suite "integration/$(basename "$t")" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$t"
+done
+
+echo
+echo "=== summary"
+for s in "${summaries[@]}"; do echo "$s"; done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
