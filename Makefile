@@ -38,10 +38,10 @@ LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: all deps check unit asan integration image demo demo-fast bench clean lint
+.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/vnmd
+all: $(BUILD)/vnmd $(TOOL_BIN)
 
 deps:
 	@bash tools/deps.sh
@@ -72,6 +72,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UT_SUP_OBJ) $(BUILD)/libvnm.a
 $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(UT_SUP_OBJ_ASAN) $(BUILD)/asan/libvnm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(shell cat tests/unit/$*.ldflags 2>/dev/null) -lcmocka $(LDLIBS)
+
+# Small programs for integration tests and benchmarks: tests/tools/NAME.c.
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libvnm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+tools: $(TOOL_BIN)
 
 unit: $(UT_BIN)
 asan: $(UT_ASAN)

@@ -1,0 +1,138 @@
+/*
+ * core.h - the core of vnmd: transactions, persistence, reconciliation and
+ * the operational snapshot.  The NETCONF server and the SNMP agent use only
+ * this interface.
+ *
+ * Threads: vnm_core_commit() and the other configuration calls are
+ * serialised inside the core (one transaction at a time; a second caller
+ * waits).  vnm_core_snapshot() never waits for a transaction: it returns the
+ * latest published snapshot (refreshed by the core's own thread at least
+ * once a second, and right after every commit and every driver event).
+ */
+#ifndef VNM_CORE_H
+#define VNM_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "driver.h"
+#include "err.h"
+#include "model.h"
+
+struct ly_ctx;
+struct lyd_node;
+struct vnm_core;
+
+struct vnm_core_opts {
+	struct ly_ctx *ctx;       /* the YANG context (vnm_yctx_new); not owned */
+	const char *state_dir;    /* holds "running.xml" and "startup.xml"; NULL: no persistence */
+	bool from_startup;        /* start from startup instead of running */
+	bool reconcile;           /* reconcile reality with the loaded configuration at start */
+	struct vnm_drivers drv;   /* not owned */
+	unsigned refresh_ms;      /* snapshot refresh period; 0: 1000 */
+};
+
+/* Load the configuration, reconcile, start the snapshot thread. */
+int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vnm_err *err);
+/* Stop the thread, save running, free.  NULL is fine. */
+void vnm_core_free(struct vnm_core *c);
+
+/* A duplicate of the running configuration (NULL when empty); caller frees
+ * with lyd_free_all().  Returns 0 or -1. */
+int vnm_core_running(struct vnm_core *c, struct lyd_node **out, struct vnm_err *err);
+
+/* YANG-valid tree → semantic validation only, no side effects. */
+int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err);
+
+/*
+ * Make reality match cfg (the whole new running configuration, already
+ * YANG-valid; may be NULL for empty), then make cfg the running
+ * configuration and persist it.  diff, when not NULL, is the libyang diff
+ * from running to cfg (yang:operation metadata) and lets the core plan in
+ * time proportional to the change; NULL makes the core compute it.
+ * All or nothing: on failure reality and running are as before, and err
+ * names the failed step and why (VNM_E_INCONSISTENT if undo failed too).
+ * Does not take ownership of cfg or diff.
+ */
+int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg,
+		    const struct lyd_node *diff, struct vnm_err *err);
+
+/* Startup datastore (file in state_dir).  _load gives a tree the caller frees
+ * (NULL when empty); _save replaces it atomically; _delete empties it. */
+int vnm_core_startup_load(struct vnm_core *c, struct lyd_node **out, struct vnm_err *err);
+int vnm_core_startup_save(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err);
+int vnm_core_startup_delete(struct vnm_core *c, struct vnm_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Operational snapshot                                               */
+/* ------------------------------------------------------------------ */
+
+struct vnm_snap_vn {
+	char *name;
+	enum vnm_admin admin;
+	enum vnm_vr_oper oper;    /* running if all VRs run, paused if any paused, ... */
+	unsigned n_vrs, n_vls;
+};
+
+struct vnm_snap_vr {
+	char *vn, *name, *host;
+	char *domain_name;
+	char uuid[37];            /* "" when absent */
+	int domain_id;
+	enum vnm_admin admin;     /* effective */
+	enum vnm_vr_oper oper;
+	uint16_t vcpus;
+	uint32_t memory_mib;
+};
+
+struct vnm_snap_vl {
+	char *vn, *name;
+	char *a_node, *a_tp, *b_node, *b_tp;
+	uint64_t guaranteed, limit; /* configured; 0: not set */
+	bool up;
+	char ifname[VNM_IFNAMSIZ]; /* host-side interface (end_a) */
+	struct vnm_vl_counters ctr;
+};
+
+struct vnm_snapshot {
+	uint64_t generation;      /* configuration generation (commits so far) */
+	struct timespec taken;    /* CLOCK_REALTIME when the snapshot was taken */
+	struct vnm_snap_vn *vns;
+	size_t n_vns;
+	struct vnm_snap_vr *vrs;  /* ordered by vn, then name */
+	size_t n_vrs;
+	struct vnm_snap_vl *vls;  /* ordered by vn, then name */
+	size_t n_vls;
+	int refs;                 /* private */
+};
+
+/* The latest snapshot, with a reference the caller drops with _unref. */
+struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c);
+void vnm_snapshot_unref(struct vnm_snapshot *s);
+
+/* ------------------------------------------------------------------ */
+/* Events (for NETCONF notifications and SNMP traps)                  */
+/* ------------------------------------------------------------------ */
+
+enum vnm_event_kind {
+	VNM_EV_VR_OPER,      /* vn, obj = router, state */
+	VNM_EV_VL_OPER,      /* vn, obj = link, up */
+	VNM_EV_CONFIG,       /* generation */
+};
+
+struct vnm_event {
+	enum vnm_event_kind kind;
+	const char *vn, *obj;
+	enum vnm_vr_oper vr_state;
+	bool vl_up;
+	const char *reason;
+	uint64_t generation;
+};
+
+/* cb runs on a core thread; it must not call back into the core's
+ * configuration functions.  Returns 0 or -1. */
+typedef void (*vnm_event_cb)(void *arg, const struct vnm_event *ev);
+int vnm_core_subscribe(struct vnm_core *c, vnm_event_cb cb, void *arg);
+
+#endif
