@@ -58,6 +58,14 @@ const char *vnm_err_tag(enum vnm_err_code code)
 		return "operation-not-supported";
 	case VNM_E_NOMEM:
 		return "resource-denied";
+	case VNM_E_UNKNOWN_ELEMENT:
+		return "unknown-element";
+	case VNM_E_BAD_ELEMENT:
+		return "bad-element";
+	case VNM_E_MISSING_ELEMENT:
+		return "missing-element";
+	case VNM_E_MALFORMED:
+		return "malformed-message";
 	case VNM_E_DRIVER:
 	case VNM_E_INCONSISTENT:
 	case VNM_E_INTERNAL:

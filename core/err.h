@@ -21,6 +21,11 @@ enum vnm_err_code {
 	VNM_E_INCONSISTENT, /* operation-failed: undo failed, reality drifted */
 	VNM_E_NOMEM,        /* resource-denied */
 	VNM_E_INTERNAL,     /* operation-failed: a bug */
+	/* NETCONF message-level faults (edit-config, filters) */
+	VNM_E_UNKNOWN_ELEMENT, /* unknown-element: no such node in the schema */
+	VNM_E_BAD_ELEMENT,     /* bad-element: a node in the wrong place or role */
+	VNM_E_MISSING_ELEMENT, /* missing-element: e.g. a list entry without its key */
+	VNM_E_MALFORMED,       /* malformed-message: XML that does not parse */
 };
 
 struct vnm_err {
