@@ -1,0 +1,1261 @@
+/*
+ * plan.c - compare two models and order the driver calls (see plan.h).
+ *
+ * Planning walks four worklists in a fixed order, hosts -> physical links ->
+ * VRs -> VLs, then the physical links whose default shares may have moved.
+ * A level may add work to the levels after it (a moved host puts its VRs on
+ * the VR list, a moved VR its VLs on the VL list), never before it, so one
+ * pass suffices.  Each decision looks only at the old/new pair of one
+ * object (and the pairs it points to), which keeps the cost proportional to
+ * the number of objects put on the lists.
+ *
+ * Steps go into one vector per phase; the phases are concatenated at the
+ * end, which gives the order documented in plan.h.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "plan.h"
+
+enum phase {
+	P_UNSHAPE,
+	P_VL_DESTROY,
+	P_DETACH,
+	P_STOP,
+	P_UNDEFINE,
+	P_PORT_DESTROY,
+	P_PL_TEARDOWN,
+	P_PL_UPDATE,
+	P_PL_SETUP,
+	P_PORT_CREATE,
+	P_DEFINE,
+	P_ATTACH,
+	P_RESOURCES,
+	P_STATE,
+	P_VL_CREATE,
+	P_SHAPE,
+	P_N
+};
+
+/* ------------------------------------------------------------------ */
+/* A set of pointers (open addressing), to visit every object once     */
+/* ------------------------------------------------------------------ */
+
+struct pset {
+	const void **slot;
+	size_t cap, n;
+};
+
+static size_t pset_hash(const void *p, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x & (cap - 1);
+}
+
+static int pset_grow(struct pset *s)
+{
+	size_t ncap = s->cap ? s->cap * 2 : 64, i, j;
+	const void **ns = calloc(ncap, sizeof(*ns));
+
+	if (!ns)
+		return -1;
+	for (i = 0; i < s->cap; i++) {
+		if (!s->slot[i])
+			continue;
+		for (j = pset_hash(s->slot[i], ncap); ns[j]; j = (j + 1) & (ncap - 1))
+			;
+		ns[j] = s->slot[i];
+	}
+	free(s->slot);
+	s->slot = ns;
+	s->cap = ncap;
+	return 0;
+}
+
+/* 1: added, 0: already there, -1: no memory. */
+static int pset_add(struct pset *s, const void *p)
+{
+	size_t j;
+
+	if ((s->n + 1) * 2 > s->cap && pset_grow(s))
+		return -1;
+	for (j = pset_hash(p, s->cap); s->slot[j]; j = (j + 1) & (s->cap - 1)) {
+		if (s->slot[j] == p)
+			return 0;
+	}
+	s->slot[j] = p;
+	s->n++;
+	return 1;
+}
+
+static bool pset_has(const struct pset *s, const void *p)
+{
+	size_t j;
+
+	if (!s->cap)
+		return false;
+	for (j = pset_hash(p, s->cap); s->slot[j]; j = (j + 1) & (s->cap - 1)) {
+		if (s->slot[j] == p)
+			return true;
+	}
+	return false;
+}
+
+static void pset_free(struct pset *s)
+{
+	free(s->slot);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------------------ */
+/* Worklists of old/new pairs                                          */
+/* ------------------------------------------------------------------ */
+
+struct pair {
+	const void *o, *n;
+};
+
+struct worklist {
+	struct pair *v;
+	size_t n, cap;
+	struct pset seen;  /* keyed by n, or o when n is NULL */
+};
+
+static int wl_add(struct worklist *w, const void *o, const void *n)
+{
+	struct pair *nv;
+	int r;
+
+	if (!o && !n)
+		return 0;
+	r = pset_add(&w->seen, n ? n : o);
+	if (r <= 0)
+		return r;
+	if (w->n == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 32;
+
+		nv = realloc(w->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		w->v = nv;
+		w->cap = ncap;
+	}
+	w->v[w->n].o = o;
+	w->v[w->n].n = n;
+	w->n++;
+	return 0;
+}
+
+static void wl_free(struct worklist *w)
+{
+	free(w->v);
+	pset_free(&w->seen);
+}
+
+struct step_vec {
+	struct vnm_plan_step *v;
+	size_t n, cap;
+};
+
+struct planner {
+	const struct vnm_model *o, *n;
+	uint64_t ogen, gen;
+	struct step_vec ph[P_N];
+	struct worklist hosts, plinks, vrs, vls, dirty;
+	struct pset vl_done; /* new VLs whose shaping is decided */
+	size_t compared;
+	int nomem;
+};
+
+/* ------------------------------------------------------------------ */
+/* Plans                                                               */
+/* ------------------------------------------------------------------ */
+
+struct vnm_plan *vnm_plan_new(void)
+{
+	return calloc(1, sizeof(struct vnm_plan));
+}
+
+void vnm_plan_free(struct vnm_plan *p)
+{
+	if (!p)
+		return;
+	free(p->steps);
+	free(p);
+}
+
+int vnm_plan_add(struct vnm_plan *p, const struct vnm_step *fwd, const struct vnm_step *inv,
+		 struct vnm_err *err)
+{
+	if (p->n == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 16;
+		struct vnm_plan_step *nv = realloc(p->steps, ncap * sizeof(*nv));
+
+		if (!nv)
+			return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
+		p->steps = nv;
+		p->cap = ncap;
+	}
+	memset(&p->steps[p->n], 0, sizeof(p->steps[p->n]));
+	p->steps[p->n].fwd = *fwd;
+	if (inv)
+		p->steps[p->n].inv = *inv;
+	p->n++;
+	return 0;
+}
+
+static void emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
+		 const struct vnm_step *inv)
+{
+	struct step_vec *sv = &pl->ph[ph];
+
+	if (sv->n == sv->cap) {
+		size_t ncap = sv->cap ? sv->cap * 2 : 16;
+		struct vnm_plan_step *nv = realloc(sv->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			pl->nomem = 1;
+			return;
+		}
+		sv->v = nv;
+		sv->cap = ncap;
+	}
+	memset(&sv->v[sv->n], 0, sizeof(sv->v[sv->n]));
+	sv->v[sv->n].fwd = *fwd;
+	if (inv)
+		sv->v[sv->n].inv = *inv;
+	sv->n++;
+}
+
+static void add(struct worklist *w, struct planner *pl, const void *o, const void *n)
+{
+	if (wl_add(w, o, n))
+		pl->nomem = 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Comparisons of one old/new pair                                     */
+/* ------------------------------------------------------------------ */
+
+static bool str_ne(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/* A host whose VRs and interfaces must be rebuilt: another hypervisor,
+ * namespace or tunnel endpoint. */
+static bool host_moved(const struct vnm_host *o, const struct vnm_host *n)
+{
+	if (!o || !n)
+		return o != n;
+	return str_ne(o->name, n->name) || str_ne(o->uri, n->uri) ||
+	       str_ne(o->netns, n->netns) || str_ne(o->tunnel_addr, n->tunnel_addr);
+}
+
+static bool hif_ne(const struct vnm_host_if *o, const struct vnm_host_if *n)
+{
+	if (!o || !n)
+		return o != n;
+	return str_ne(o->ifname, n->ifname) || host_moved(o->host, n->host);
+}
+
+static bool plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n)
+{
+	if (!o || !n)
+		return o != n;
+	return hif_ne(o->src, n->src) || hif_ne(o->dst, n->dst);
+}
+
+static bool vr_rehomed(const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	if (!o || !n)
+		return o != n;
+	return str_ne(o->host_ref, n->host_ref) || host_moved(o->host, n->host);
+}
+
+static bool vr_image_changed(const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	return str_ne(o->kernel, n->kernel) || str_ne(o->initrd, n->initrd) ||
+	       str_ne(o->cmdline, n->cmdline) || str_ne(o->disk, n->disk) ||
+	       str_ne(o->domain_name, n->domain_name) ||
+	       (o->host && n->host && o->host->domain_type != n->host->domain_type);
+}
+
+static bool vnic_same_place(const struct vnm_vnic *o, const struct vnm_vnic *n)
+{
+	if (!o || !n)
+		return o == n;
+	return !str_ne(o->name, n->name) && o->vr && n->vr &&
+	       !str_ne(o->vr->name, n->vr->name) && !vr_rehomed(o->vr, n->vr);
+}
+
+static bool vl_rebuilt(const struct vnm_vl *o, const struct vnm_vl *n)
+{
+	size_t i;
+
+	if (!vnic_same_place(o->a, n->a) || !vnic_same_place(o->b, n->b))
+		return true;
+	if (o->vni != n->vni || strcmp(o->end_a, n->end_a) || strcmp(o->end_b, n->end_b))
+		return true;
+	if (o->n_plinks != n->n_plinks)
+		return true;
+	for (i = 0; i < o->n_plinks; i++) {
+		if (!o->plinks[i] || !n->plinks[i]) {
+			if (o->plinks[i] != n->plinks[i])
+				return true;
+			continue;
+		}
+		if (str_ne(o->plinks[i]->name, n->plinks[i]->name) ||
+		    plink_rebuilt(o->plinks[i], n->plinks[i]))
+			return true;
+	}
+	return false;
+}
+
+static bool netem_changed(const struct vnm_vl *o, const struct vnm_vl *n)
+{
+	return o->delay_us != n->delay_us || o->jitter_us != n->jitter_us ||
+	       o->loss_ppm != n->loss_ppm;
+}
+
+static bool shape_ne(const struct vnm_shape *a, const struct vnm_shape *b)
+{
+	return a->rate != b->rate || a->ceil != b->ceil || a->burst != b->burst ||
+	       a->cburst != b->cburst;
+}
+
+static const struct vnm_vnic *vnic_find(const struct vnm_vr *vr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < vr->n_vnics; i++) {
+		if (!strcmp(vr->vnics[i].name, name))
+			return &vr->vnics[i];
+	}
+	return NULL;
+}
+
+/* The counterpart of a VL in the other model. */
+static const struct vnm_vl *vl_other(const struct vnm_model *m, const struct vnm_vl *vl)
+{
+	if (!vl || !vl->vn)
+		return NULL;
+	return vnm_model_vl(m, vl->vn->name, vl->name);
+}
+
+static const struct vnm_vr *vr_other(const struct vnm_model *m, const struct vnm_vr *vr)
+{
+	if (!vr || !vr->vn)
+		return NULL;
+	return vnm_model_vr(m, vr->vn->name, vr->name);
+}
+
+static const struct vnm_plink *plink_other(const struct vnm_model *m,
+					   const struct vnm_plink *pl)
+{
+	return pl ? vnm_model_plink(m, pl->name) : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Step constructors                                                   */
+/* ------------------------------------------------------------------ */
+
+static struct vnm_step st_pl(enum vnm_step_kind k, const struct vnm_plink *p)
+{
+	struct vnm_step s = {.kind = k, .pl = p};
+	return s;
+}
+
+static struct vnm_step st_nic(enum vnm_step_kind k, const struct vnm_vnic *nic)
+{
+	struct vnm_step s = {.kind = k, .nic = nic};
+	return s;
+}
+
+static struct vnm_step st_vr(enum vnm_step_kind k, const struct vnm_vr *vr)
+{
+	struct vnm_step s = {.kind = k, .vr = vr};
+	return s;
+}
+
+static struct vnm_step st_state(const struct vnm_vr *vr, enum vnm_admin to)
+{
+	struct vnm_step s = {.kind = VNM_STEP_VR_STATE, .vr = vr, .to = to};
+	return s;
+}
+
+static struct vnm_step st_vl(enum vnm_step_kind k, const struct vnm_vl *vl)
+{
+	struct vnm_step s = {.kind = k, .vl = vl};
+	return s;
+}
+
+static struct vnm_step st_shape(const struct vnm_vl *vl, const struct vnm_plink *p)
+{
+	struct vnm_step s = {.kind = VNM_STEP_VL_SHAPE, .vl = vl, .pl = p};
+
+	if (p)
+		vnm_vl_shape_on(vl, p, &s.shape);
+	else
+		vnm_vl_shape_local(vl, &s.shape);
+	return s;
+}
+
+static struct vnm_step st_unshape(const struct vnm_vl *vl, const struct vnm_plink *p)
+{
+	struct vnm_step s = {.kind = VNM_STEP_VL_UNSHAPE, .vl = vl, .pl = p};
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hosts and physical links                                            */
+/* ------------------------------------------------------------------ */
+
+static bool host_named(const struct vnm_host *h, const char *name)
+{
+	return h && name && !strcmp(h->name, name);
+}
+
+static bool plink_touches(const struct vnm_plink *p, const char *host)
+{
+	return (p->src && host_named(p->src->host, host)) ||
+	       (p->dst && host_named(p->dst->host, host));
+}
+
+static void plan_host(struct planner *pl, const struct vnm_host *o, const struct vnm_host *n)
+{
+	const char *name = n ? n->name : o->name;
+	bool vrs_too;
+	size_t i;
+
+	pl->compared++;
+	vrs_too = host_moved(o, n) ||
+		  (o && n && o->domain_type != n->domain_type);
+	/* Interfaces of a host may have changed: look at its links.  A host
+	 * has few links; finding them costs a pass over the links, which
+	 * only a change of a host pays. */
+	for (i = 0; i < pl->o->n_plinks; i++) {
+		if (plink_touches(&pl->o->plinks[i], name))
+			add(&pl->plinks, pl, &pl->o->plinks[i],
+			    plink_other(pl->n, &pl->o->plinks[i]));
+	}
+	for (i = 0; i < pl->n->n_plinks; i++) {
+		if (plink_touches(&pl->n->plinks[i], name))
+			add(&pl->plinks, pl, plink_other(pl->o, &pl->n->plinks[i]),
+			    &pl->n->plinks[i]);
+	}
+	if (!vrs_too)
+		return;
+	for (i = 0; i < pl->o->n_vrs; i++) {
+		if (host_named(pl->o->vrs[i].host, name) ||
+		    !str_ne(pl->o->vrs[i].host_ref, name))
+			add(&pl->vrs, pl, &pl->o->vrs[i], vr_other(pl->n, &pl->o->vrs[i]));
+	}
+	for (i = 0; i < pl->n->n_vrs; i++) {
+		if (host_named(pl->n->vrs[i].host, name) ||
+		    !str_ne(pl->n->vrs[i].host_ref, name))
+			add(&pl->vrs, pl, vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
+	}
+}
+
+static void plink_vls_to_list(struct planner *pl, const struct vnm_plink *p, bool old)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_vls; i++) {
+		if (old)
+			add(&pl->vls, pl, p->vls[i], vl_other(pl->n, p->vls[i]));
+		else
+			add(&pl->vls, pl, vl_other(pl->o, p->vls[i]), p->vls[i]);
+	}
+}
+
+static void plan_plink(struct planner *pl, const struct vnm_plink *o, const struct vnm_plink *n)
+{
+	struct vnm_step f, i;
+
+	pl->compared++;
+	if (o && (!n || plink_rebuilt(o, n))) {
+		f = st_pl(VNM_STEP_PLINK_TEARDOWN, o);
+		i = st_pl(VNM_STEP_PLINK_SETUP, o);
+		emit(pl, P_PL_TEARDOWN, &f, &i);
+		plink_vls_to_list(pl, o, true);
+	}
+	if (n && (!o || plink_rebuilt(o, n))) {
+		f = st_pl(VNM_STEP_PLINK_SETUP, n);
+		i = st_pl(VNM_STEP_PLINK_TEARDOWN, n);
+		emit(pl, P_PL_SETUP, &f, &i);
+		plink_vls_to_list(pl, n, false);
+		return;
+	}
+	if (o && n && o->capacity != n->capacity) {
+		f = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = o, .pl = n};
+		i = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = n, .pl = o};
+		emit(pl, P_PL_UPDATE, &f, &i);
+		add(&pl->dirty, pl, o, n);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtual routers                                                     */
+/* ------------------------------------------------------------------ */
+
+static void vr_vls_to_list(struct planner *pl, const struct vnm_vr *vr, bool old)
+{
+	size_t i;
+
+	for (i = 0; i < vr->n_vnics; i++) {
+		const struct vnm_vl *vl = vr->vnics[i].vl;
+
+		if (!vl)
+			continue;
+		if (old)
+			add(&pl->vls, pl, vl, vl_other(pl->n, vl));
+		else
+			add(&pl->vls, pl, vl_other(pl->o, vl), vl);
+	}
+}
+
+static void vr_destroy(struct planner *pl, const struct vnm_vr *o)
+{
+	enum vnm_admin eff = vnm_vr_effective_admin(o);
+	struct vnm_step f, i;
+	size_t k;
+
+	if (eff != VNM_ADMIN_STOPPED) {
+		f = st_state(o, VNM_ADMIN_STOPPED);
+		i = st_state(o, eff);
+		emit(pl, P_STOP, &f, &i);
+	}
+	f = st_vr(VNM_STEP_VR_UNDEFINE, o);
+	i = st_vr(VNM_STEP_VR_DEFINE, o);
+	i.generation = pl->ogen;
+	emit(pl, P_UNDEFINE, &f, &i);
+	for (k = 0; k < o->n_vnics; k++) {
+		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
+		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
+		emit(pl, P_PORT_DESTROY, &f, &i);
+	}
+	vr_vls_to_list(pl, o, true);
+}
+
+static void vr_create(struct planner *pl, const struct vnm_vr *n)
+{
+	enum vnm_admin eff = vnm_vr_effective_admin(n);
+	struct vnm_step f, i;
+	size_t k;
+
+	for (k = 0; k < n->n_vnics; k++) {
+		f = st_nic(VNM_STEP_PORT_CREATE, &n->vnics[k]);
+		i = st_nic(VNM_STEP_PORT_DESTROY, &n->vnics[k]);
+		emit(pl, P_PORT_CREATE, &f, &i);
+	}
+	f = st_vr(VNM_STEP_VR_DEFINE, n);
+	f.generation = pl->gen;
+	i = st_vr(VNM_STEP_VR_UNDEFINE, n);
+	emit(pl, P_DEFINE, &f, &i);
+	if (eff != VNM_ADMIN_STOPPED) {
+		f = st_state(n, eff);
+		i = st_state(n, VNM_ADMIN_STOPPED);
+		emit(pl, P_STATE, &f, &i);
+	}
+	vr_vls_to_list(pl, n, false);
+}
+
+/* A new image (or domain type): the domain is defined anew; its vNICs'
+ * ports stay, except those of removed or added vNICs. */
+static void vr_redefine(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	enum vnm_admin eo = vnm_vr_effective_admin(o), en = vnm_vr_effective_admin(n);
+	struct vnm_step f, i;
+	size_t k;
+
+	if (eo != VNM_ADMIN_STOPPED) {
+		f = st_state(o, VNM_ADMIN_STOPPED);
+		i = st_state(o, eo);
+		emit(pl, P_STOP, &f, &i);
+	}
+	f = st_vr(VNM_STEP_VR_UNDEFINE, o);
+	i = st_vr(VNM_STEP_VR_DEFINE, o);
+	i.generation = pl->ogen;
+	emit(pl, P_UNDEFINE, &f, &i);
+	for (k = 0; k < o->n_vnics; k++) {
+		if (vnic_find(n, o->vnics[k].name))
+			continue;
+		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
+		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
+		emit(pl, P_PORT_DESTROY, &f, &i);
+	}
+	for (k = 0; k < n->n_vnics; k++) {
+		if (vnic_find(o, n->vnics[k].name))
+			continue;
+		f = st_nic(VNM_STEP_PORT_CREATE, &n->vnics[k]);
+		i = st_nic(VNM_STEP_PORT_DESTROY, &n->vnics[k]);
+		emit(pl, P_PORT_CREATE, &f, &i);
+	}
+	f = st_vr(VNM_STEP_VR_DEFINE, n);
+	f.generation = pl->gen;
+	i = st_vr(VNM_STEP_VR_UNDEFINE, n);
+	emit(pl, P_DEFINE, &f, &i);
+	if (en != VNM_ADMIN_STOPPED) {
+		f = st_state(n, en);
+		i = st_state(n, VNM_ADMIN_STOPPED);
+		emit(pl, P_STATE, &f, &i);
+	}
+}
+
+/* Same domain: vNICs hot-plugged, resources and state changed in place. */
+static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	enum vnm_admin eo = vnm_vr_effective_admin(o), en = vnm_vr_effective_admin(n);
+	const struct vnm_vnic *on, *nn;
+	struct vnm_step f, i;
+	size_t k;
+
+	for (k = 0; k < o->n_vnics; k++) {
+		on = &o->vnics[k];
+		nn = vnic_find(n, on->name);
+		if (nn && !strcmp(on->mac, nn->mac))
+			continue;
+		f = st_nic(VNM_STEP_VNIC_DETACH, on);
+		i = st_nic(VNM_STEP_VNIC_ATTACH, on);
+		emit(pl, P_DETACH, &f, &i);
+		if (!nn) {
+			f = st_nic(VNM_STEP_PORT_DESTROY, on);
+			i = st_nic(VNM_STEP_PORT_CREATE, on);
+			emit(pl, P_PORT_DESTROY, &f, &i);
+		}
+	}
+	for (k = 0; k < n->n_vnics; k++) {
+		nn = &n->vnics[k];
+		on = vnic_find(o, nn->name);
+		if (on && !strcmp(on->mac, nn->mac))
+			continue;
+		if (!on) {
+			f = st_nic(VNM_STEP_PORT_CREATE, nn);
+			i = st_nic(VNM_STEP_PORT_DESTROY, nn);
+			emit(pl, P_PORT_CREATE, &f, &i);
+		}
+		f = st_nic(VNM_STEP_VNIC_ATTACH, nn);
+		i = st_nic(VNM_STEP_VNIC_DETACH, nn);
+		emit(pl, P_ATTACH, &f, &i);
+	}
+	if (o->vcpus != n->vcpus || o->memory_mib != n->memory_mib) {
+		f = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = o, .vr = n};
+		i = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = n, .vr = o};
+		emit(pl, P_RESOURCES, &f, &i);
+	}
+	if (eo != en) {
+		f = st_state(n, en);
+		i = st_state(o, eo);
+		emit(pl, en == VNM_ADMIN_STOPPED ? P_STOP : P_STATE, &f, &i);
+	}
+}
+
+static void plan_vr(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	pl->compared++;
+	if (o && n && !vr_rehomed(o, n)) {
+		if (vr_image_changed(o, n))
+			vr_redefine(pl, o, n);
+		else
+			vr_modify(pl, o, n);
+		return;
+	}
+	if (o)
+		vr_destroy(pl, o);
+	if (n)
+		vr_create(pl, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtual links and their shaping                                     */
+/* ------------------------------------------------------------------ */
+
+static void mark_dirty_old(struct planner *pl, const struct vnm_vl *o)
+{
+	size_t k;
+
+	for (k = 0; k < o->n_plinks; k++) {
+		const struct vnm_plink *np = plink_other(pl->n, o->plinks[k]);
+
+		if (o->plinks[k] && np)
+			add(&pl->dirty, pl, o->plinks[k], np);
+	}
+}
+
+static void mark_dirty_new(struct planner *pl, const struct vnm_vl *n)
+{
+	size_t k;
+
+	for (k = 0; k < n->n_plinks; k++) {
+		const struct vnm_plink *op = plink_other(pl->o, n->plinks[k]);
+
+		if (n->plinks[k] && op)
+			add(&pl->dirty, pl, op, n->plinks[k]);
+	}
+}
+
+static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
+{
+	struct vnm_step f, i;
+	size_t k;
+
+	if (!o->n_plinks) {
+		f = st_unshape(o, NULL);
+		i = st_shape(o, NULL);
+		emit(pl, P_UNSHAPE, &f, &i);
+	}
+	for (k = 0; k < o->n_plinks; k++) {
+		if (!o->plinks[k])
+			continue;
+		f = st_unshape(o, o->plinks[k]);
+		i = st_shape(o, o->plinks[k]);
+		emit(pl, P_UNSHAPE, &f, &i);
+	}
+	f = st_vl(VNM_STEP_VL_DESTROY, o);
+	i = st_vl(VNM_STEP_VL_CREATE, o);
+	emit(pl, P_VL_DESTROY, &f, &i);
+	mark_dirty_old(pl, o);
+}
+
+static void vl_create(struct planner *pl, const struct vnm_vl *n)
+{
+	struct vnm_step f, i;
+	size_t k;
+
+	f = st_vl(VNM_STEP_VL_CREATE, n);
+	i = st_vl(VNM_STEP_VL_DESTROY, n);
+	emit(pl, P_VL_CREATE, &f, &i);
+	if (!n->n_plinks) {
+		f = st_shape(n, NULL);
+		i = st_unshape(n, NULL);
+		emit(pl, P_SHAPE, &f, &i);
+	}
+	for (k = 0; k < n->n_plinks; k++) {
+		if (!n->plinks[k])
+			continue;
+		f = st_shape(n, n->plinks[k]);
+		i = st_unshape(n, n->plinks[k]);
+		emit(pl, P_SHAPE, &f, &i);
+	}
+	if (pset_add(&pl->vl_done, n) < 0)
+		pl->nomem = 1;
+	mark_dirty_new(pl, n);
+}
+
+/* Re-shape a kept VL on each physical link (or locally) where its shaping
+ * differs between the models.  Both VLs ride the same links (else it would
+ * have been rebuilt). */
+static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
+{
+	bool netem = netem_changed(o, n);
+	struct vnm_step f, i;
+	size_t k;
+
+	if (!n->n_plinks) {
+		f = st_shape(n, NULL);
+		i = st_shape(o, NULL);
+		if (netem || shape_ne(&f.shape, &i.shape))
+			emit(pl, P_SHAPE, &f, &i);
+	}
+	for (k = 0; k < n->n_plinks; k++) {
+		if (!n->plinks[k] || !o->plinks[k])
+			continue;
+		f = st_shape(n, n->plinks[k]);
+		i = st_shape(o, o->plinks[k]);
+		if (netem || shape_ne(&f.shape, &i.shape))
+			emit(pl, P_SHAPE, &f, &i);
+	}
+}
+
+static void plan_vl(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
+{
+	pl->compared++;
+	if (o && n && !vl_rebuilt(o, n)) {
+		if (o->guaranteed == n->guaranteed && o->limit == n->limit &&
+		    o->burst == n->burst && !netem_changed(o, n))
+			return;
+		vl_reshape(pl, o, n);
+		if (pset_add(&pl->vl_done, n) < 0)
+			pl->nomem = 1;
+		/* Only a guarantee moves the default share of the others. */
+		if (o->guaranteed != n->guaranteed)
+			mark_dirty_new(pl, n);
+		return;
+	}
+	if (o)
+		vl_destroy(pl, o);
+	if (n)
+		vl_create(pl, n);
+}
+
+/* What the default share of a physical link depends on. */
+struct share_basis {
+	uint64_t cap, guaranteed;
+	size_t n_free;
+};
+
+static void share_basis(const struct vnm_plink *p, struct share_basis *b)
+{
+	size_t k;
+
+	b->cap = vnm_plink_vl_capacity(p);
+	b->guaranteed = 0;
+	b->n_free = 0;
+	for (k = 0; k < p->n_vls; k++) {
+		if (p->vls[k]->guaranteed)
+			b->guaranteed += p->vls[k]->guaranteed;
+		else
+			b->n_free++;
+	}
+}
+
+/* A physical link whose VL set, guarantees or capacity changed: the VLs on
+ * it that nobody has looked at yet may have a new default share (or a new
+ * default ceiling, the capacity). */
+static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
+		       const struct vnm_plink *np)
+{
+	struct share_basis ob, nb;
+	struct vnm_step f, i;
+	size_t k;
+
+	if (!op || !np || plink_rebuilt(op, np))
+		return;
+	share_basis(op, &ob);
+	share_basis(np, &nb);
+	if (ob.cap == nb.cap && ob.guaranteed == nb.guaranteed && ob.n_free == nb.n_free)
+		return;
+	for (k = 0; k < np->n_vls; k++) {
+		const struct vnm_vl *n = np->vls[k], *o;
+
+		if (pset_has(&pl->vl_done, n))
+			continue;
+		o = vl_other(pl->o, n);
+		if (!o || vl_rebuilt(o, n))
+			continue; /* created or rebuilt: shaped by its creation */
+		pl->compared++;
+		f = st_shape(n, np);
+		i = st_shape(o, op);
+		if (shape_ne(&f.shape, &i.shape))
+			emit(pl, P_SHAPE, &f, &i);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Which objects to compare: everything, or what the diff names        */
+/* ------------------------------------------------------------------ */
+
+static bool is_underlay(struct planner *pl, const char *net)
+{
+	return (pl->o->underlay && !strcmp(pl->o->underlay, net)) ||
+	       (pl->n->underlay && !strcmp(pl->n->underlay, net));
+}
+
+static void list_all_of_vn(struct planner *pl, const char *net)
+{
+	const struct vnm_vn *ov = vnm_model_vn(pl->o, net), *nv = vnm_model_vn(pl->n, net);
+	size_t i;
+
+	if (ov) {
+		for (i = 0; i < ov->n_vrs; i++)
+			add(&pl->vrs, pl, ov->vrs[i], vr_other(pl->n, ov->vrs[i]));
+		for (i = 0; i < ov->n_vls; i++)
+			add(&pl->vls, pl, ov->vls[i], vl_other(pl->n, ov->vls[i]));
+	}
+	if (nv) {
+		for (i = 0; i < nv->n_vrs; i++)
+			add(&pl->vrs, pl, vr_other(pl->o, nv->vrs[i]), nv->vrs[i]);
+		for (i = 0; i < nv->n_vls; i++)
+			add(&pl->vls, pl, vl_other(pl->o, nv->vls[i]), nv->vls[i]);
+	}
+}
+
+static void list_all_hosts_plinks(struct planner *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->o->n_hosts; i++)
+		add(&pl->hosts, pl, &pl->o->hosts[i], vnm_model_host(pl->n, pl->o->hosts[i].name));
+	for (i = 0; i < pl->n->n_hosts; i++)
+		add(&pl->hosts, pl, vnm_model_host(pl->o, pl->n->hosts[i].name), &pl->n->hosts[i]);
+	for (i = 0; i < pl->o->n_plinks; i++)
+		add(&pl->plinks, pl, &pl->o->plinks[i], plink_other(pl->n, &pl->o->plinks[i]));
+	for (i = 0; i < pl->n->n_plinks; i++)
+		add(&pl->plinks, pl, plink_other(pl->o, &pl->n->plinks[i]), &pl->n->plinks[i]);
+}
+
+static void list_everything(struct planner *pl)
+{
+	size_t i;
+
+	list_all_hosts_plinks(pl);
+	for (i = 0; i < pl->o->n_vrs; i++)
+		add(&pl->vrs, pl, &pl->o->vrs[i], vr_other(pl->n, &pl->o->vrs[i]));
+	for (i = 0; i < pl->n->n_vrs; i++)
+		add(&pl->vrs, pl, vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
+	for (i = 0; i < pl->o->n_vls; i++)
+		add(&pl->vls, pl, &pl->o->vls[i], vl_other(pl->n, &pl->o->vls[i]));
+	for (i = 0; i < pl->n->n_vls; i++)
+		add(&pl->vls, pl, vl_other(pl->o, &pl->n->vls[i]), &pl->n->vls[i]);
+}
+
+static const char *diff_op(const struct lyd_node *node)
+{
+	struct lyd_meta *m = lyd_find_meta(node->meta, NULL, "yang:operation");
+
+	return m ? lyd_get_meta_value(m) : NULL;
+}
+
+static const char *key_of(const struct lyd_node *list, const char *key)
+{
+	const struct lyd_node *c;
+
+	LY_LIST_FOR(lyd_child(list), c) {
+		if (c->schema && !strcmp(c->schema->name, key))
+			return lyd_get_value(c);
+	}
+	return NULL;
+}
+
+static bool op_whole(const char *op)
+{
+	return op && (!strcmp(op, "create") || !strcmp(op, "delete"));
+}
+
+static void list_whole_network(struct planner *pl, const char *net)
+{
+	if (is_underlay(pl, net))
+		list_all_hosts_plinks(pl);
+	else
+		list_all_of_vn(pl, net);
+}
+
+static void list_from_network(struct planner *pl, const struct lyd_node *nw, bool whole)
+{
+	const char *net = key_of(nw, "network-id"), *name;
+	const struct lyd_node *c;
+	bool under;
+
+	if (!net)
+		return;
+	if (whole || op_whole(diff_op(nw))) {
+		list_whole_network(pl, net);
+		return;
+	}
+	under = is_underlay(pl, net);
+	LY_LIST_FOR(lyd_child(nw), c) {
+		if (!c->schema)
+			continue;
+		if (!strcmp(c->schema->name, "network-id"))
+			continue;
+		if (!strcmp(c->schema->name, "node")) {
+			name = key_of(c, "node-id");
+			if (!name)
+				continue;
+			if (under)
+				add(&pl->hosts, pl, vnm_model_host(pl->o, name),
+				    vnm_model_host(pl->n, name));
+			else
+				add(&pl->vrs, pl, vnm_model_vr(pl->o, net, name),
+				    vnm_model_vr(pl->n, net, name));
+		} else if (!strcmp(c->schema->name, "link")) {
+			name = key_of(c, "link-id");
+			if (!name)
+				continue;
+			if (under)
+				add(&pl->plinks, pl, vnm_model_plink(pl->o, name),
+				    vnm_model_plink(pl->n, name));
+			else
+				add(&pl->vls, pl, vnm_model_vl(pl->o, net, name),
+				    vnm_model_vl(pl->n, net, name));
+		} else {
+			/* network-types, supporting-network, the VN's admin
+			 * state: everything in the network may be affected */
+			list_whole_network(pl, net);
+			return;
+		}
+	}
+}
+
+static void list_from_diff(struct planner *pl, const struct lyd_node *diff)
+{
+	const struct lyd_node *top, *nw;
+	bool whole;
+
+	LY_LIST_FOR(lyd_first_sibling((struct lyd_node *)diff), top) {
+		if (!top->schema || strcmp(top->schema->name, "networks"))
+			continue;
+		whole = op_whole(diff_op(top));
+		LY_LIST_FOR(lyd_child(top), nw) {
+			if (nw->schema && !strcmp(nw->schema->name, "network"))
+				list_from_network(pl, nw, whole);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
+		   const struct lyd_node *diff, uint64_t old_generation,
+		   uint64_t generation, struct vnm_plan **out, struct vnm_err *err)
+{
+	struct planner pl;
+	struct vnm_plan *p = NULL;
+	size_t i, total = 0;
+	int rc = -1;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.o = old;
+	pl.n = new;
+	pl.ogen = old_generation;
+	pl.gen = generation;
+	*out = NULL;
+
+	if (diff)
+		list_from_diff(&pl, diff);
+	else
+		list_everything(&pl);
+
+	/* Each list may grow while walked (by the levels before it only). */
+	for (i = 0; i < pl.hosts.n; i++)
+		plan_host(&pl, pl.hosts.v[i].o, pl.hosts.v[i].n);
+	for (i = 0; i < pl.plinks.n; i++)
+		plan_plink(&pl, pl.plinks.v[i].o, pl.plinks.v[i].n);
+	for (i = 0; i < pl.vrs.n; i++)
+		plan_vr(&pl, pl.vrs.v[i].o, pl.vrs.v[i].n);
+	for (i = 0; i < pl.vls.n; i++)
+		plan_vl(&pl, pl.vls.v[i].o, pl.vls.v[i].n);
+	for (i = 0; i < pl.dirty.n; i++)
+		plan_dirty(&pl, pl.dirty.v[i].o, pl.dirty.v[i].n);
+	if (pl.nomem) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
+		goto cleanup;
+	}
+
+	p = vnm_plan_new();
+	for (i = 0; i < P_N; i++)
+		total += pl.ph[i].n;
+	if (!p || (total && !(p->steps = malloc(total * sizeof(*p->steps))))) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
+		goto cleanup;
+	}
+	p->cap = total;
+	for (i = 0; i < P_N; i++) {
+		if (pl.ph[i].n)
+			memcpy(p->steps + p->n, pl.ph[i].v, pl.ph[i].n * sizeof(*p->steps));
+		p->n += pl.ph[i].n;
+	}
+	p->n_compared = pl.compared;
+	*out = p;
+	p = NULL;
+	rc = 0;
+cleanup:
+	vnm_plan_free(p);
+	for (i = 0; i < P_N; i++)
+		free(pl.ph[i].v);
+	wl_free(&pl.hosts);
+	wl_free(&pl.plinks);
+	wl_free(&pl.vrs);
+	wl_free(&pl.vls);
+	wl_free(&pl.dirty);
+	pset_free(&pl.vl_done);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running and naming steps                                            */
+/* ------------------------------------------------------------------ */
+
+const char *vnm_step_kind_str(enum vnm_step_kind k)
+{
+	switch (k) {
+	case VNM_STEP_NONE:
+		return "none";
+	case VNM_STEP_PLINK_SETUP:
+		return "plink_setup";
+	case VNM_STEP_PLINK_UPDATE:
+		return "plink_update";
+	case VNM_STEP_PLINK_TEARDOWN:
+		return "plink_teardown";
+	case VNM_STEP_PORT_CREATE:
+		return "vnic_port_create";
+	case VNM_STEP_PORT_DESTROY:
+		return "vnic_port_destroy";
+	case VNM_STEP_VR_DEFINE:
+		return "vr_define";
+	case VNM_STEP_VR_UNDEFINE:
+		return "vr_undefine";
+	case VNM_STEP_VR_STATE:
+		return "vr_set_state";
+	case VNM_STEP_VR_RESOURCES:
+		return "vr_set_resources";
+	case VNM_STEP_VNIC_ATTACH:
+		return "vnic_attach";
+	case VNM_STEP_VNIC_DETACH:
+		return "vnic_detach";
+	case VNM_STEP_VL_CREATE:
+		return "vl_create";
+	case VNM_STEP_VL_DESTROY:
+		return "vl_destroy";
+	case VNM_STEP_VL_SHAPE:
+		return "vl_shape";
+	case VNM_STEP_VL_UNSHAPE:
+		return "vl_unshape";
+	}
+	return "?";
+}
+
+static const char *s_or_q(const char *s)
+{
+	return s ? s : "?";
+}
+
+static const char *vn_of_vr(const struct vnm_vr *vr)
+{
+	return vr && vr->vn ? vr->vn->name : "?";
+}
+
+static const char *vn_of_vl(const struct vnm_vl *vl)
+{
+	return vl && vl->vn ? vl->vn->name : "?";
+}
+
+void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
+{
+	const struct vnm_vr *nvr = s->nic ? s->nic->vr : NULL;
+	const char *verb;
+
+	switch (s->kind) {
+	case VNM_STEP_PLINK_SETUP:
+		snprintf(buf, len, "set up physical link %s", s_or_q(s->pl->name));
+		return;
+	case VNM_STEP_PLINK_UPDATE:
+		snprintf(buf, len, "change capacity of physical link %s", s_or_q(s->pl->name));
+		return;
+	case VNM_STEP_PLINK_TEARDOWN:
+		snprintf(buf, len, "tear down physical link %s", s_or_q(s->pl->name));
+		return;
+	case VNM_STEP_PORT_CREATE:
+	case VNM_STEP_PORT_DESTROY:
+	case VNM_STEP_VNIC_ATTACH:
+	case VNM_STEP_VNIC_DETACH:
+		verb = s->kind == VNM_STEP_PORT_CREATE ? "create port of" :
+		       s->kind == VNM_STEP_PORT_DESTROY ? "destroy port of" :
+		       s->kind == VNM_STEP_VNIC_ATTACH ? "attach" : "detach";
+		snprintf(buf, len, "%s vNIC %s/%s/%s", verb, vn_of_vr(nvr),
+			 nvr ? s_or_q(nvr->name) : "?", s_or_q(s->nic->name));
+		return;
+	case VNM_STEP_VR_DEFINE:
+	case VNM_STEP_VR_UNDEFINE:
+	case VNM_STEP_VR_RESOURCES:
+	case VNM_STEP_VR_STATE:
+		if (s->kind == VNM_STEP_VR_DEFINE)
+			verb = "define";
+		else if (s->kind == VNM_STEP_VR_UNDEFINE)
+			verb = "undefine";
+		else if (s->kind == VNM_STEP_VR_RESOURCES)
+			verb = "change vCPUs/memory of";
+		else
+			verb = s->to == VNM_ADMIN_RUNNING ? "start" :
+			       s->to == VNM_ADMIN_PAUSED ? "pause" : "stop";
+		snprintf(buf, len, "%s router %s/%s", verb, vn_of_vr(s->vr), s_or_q(s->vr->name));
+		return;
+	case VNM_STEP_VL_CREATE:
+	case VNM_STEP_VL_DESTROY:
+		snprintf(buf, len, "%s link %s/%s",
+			 s->kind == VNM_STEP_VL_CREATE ? "create" : "destroy",
+			 vn_of_vl(s->vl), s_or_q(s->vl->name));
+		return;
+	case VNM_STEP_VL_SHAPE:
+	case VNM_STEP_VL_UNSHAPE:
+		verb = s->kind == VNM_STEP_VL_SHAPE ? "shape" : "unshape";
+		if (s->pl)
+			snprintf(buf, len, "%s link %s/%s on physical link %s", verb,
+				 vn_of_vl(s->vl), s_or_q(s->vl->name), s_or_q(s->pl->name));
+		else
+			snprintf(buf, len, "%s link %s/%s", verb, vn_of_vl(s->vl),
+				 s_or_q(s->vl->name));
+		return;
+	case VNM_STEP_NONE:
+		break;
+	}
+	snprintf(buf, len, "nothing");
+}
+
+#define NEED_OP(tbl, op, what)                                                        \
+	do {                                                                          \
+		if (!(tbl) || !(tbl)->op)                                             \
+			return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,              \
+					   "the %s driver cannot %s", what, #op);     \
+	} while (0)
+
+int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	const struct vnm_hv_ops *hv = drv->hv;
+	const struct vnm_link_ops *ln = drv->link;
+	bool live = false;
+
+	switch (s->kind) {
+	case VNM_STEP_NONE:
+		return 0;
+	case VNM_STEP_PLINK_SETUP:
+		NEED_OP(ln, plink_setup, "link");
+		return ln->plink_setup(drv->link_ctx, s->pl, err);
+	case VNM_STEP_PLINK_UPDATE:
+		NEED_OP(ln, plink_update, "link");
+		return ln->plink_update(drv->link_ctx, s->pl_old, s->pl, err);
+	case VNM_STEP_PLINK_TEARDOWN:
+		NEED_OP(ln, plink_teardown, "link");
+		return ln->plink_teardown(drv->link_ctx, s->pl, err);
+	case VNM_STEP_PORT_CREATE:
+		NEED_OP(ln, vnic_port_create, "link");
+		return ln->vnic_port_create(drv->link_ctx, s->nic, err);
+	case VNM_STEP_PORT_DESTROY:
+		NEED_OP(ln, vnic_port_destroy, "link");
+		return ln->vnic_port_destroy(drv->link_ctx, s->nic, err);
+	case VNM_STEP_VR_DEFINE:
+		NEED_OP(hv, vr_define, "hypervisor");
+		return hv->vr_define(drv->hv_ctx, s->vr, s->generation, err);
+	case VNM_STEP_VR_UNDEFINE:
+		NEED_OP(hv, vr_undefine, "hypervisor");
+		return hv->vr_undefine(drv->hv_ctx, s->vr, err);
+	case VNM_STEP_VR_STATE:
+		NEED_OP(hv, vr_set_state, "hypervisor");
+		return hv->vr_set_state(drv->hv_ctx, s->vr, s->to, err);
+	case VNM_STEP_VR_RESOURCES:
+		NEED_OP(hv, vr_set_resources, "hypervisor");
+		return hv->vr_set_resources(drv->hv_ctx, s->vr_old, s->vr, &live, err);
+	case VNM_STEP_VNIC_ATTACH:
+		NEED_OP(hv, vnic_attach, "hypervisor");
+		return hv->vnic_attach(drv->hv_ctx, s->nic, err);
+	case VNM_STEP_VNIC_DETACH:
+		NEED_OP(hv, vnic_detach, "hypervisor");
+		return hv->vnic_detach(drv->hv_ctx, s->nic, err);
+	case VNM_STEP_VL_CREATE:
+		NEED_OP(ln, vl_create, "link");
+		return ln->vl_create(drv->link_ctx, s->vl, err);
+	case VNM_STEP_VL_DESTROY:
+		NEED_OP(ln, vl_destroy, "link");
+		return ln->vl_destroy(drv->link_ctx, s->vl, err);
+	case VNM_STEP_VL_SHAPE:
+		NEED_OP(ln, vl_shape, "link");
+		return ln->vl_shape(drv->link_ctx, s->vl, s->pl, &s->shape, err);
+	case VNM_STEP_VL_UNSHAPE:
+		NEED_OP(ln, vl_unshape, "link");
+		return ln->vl_unshape(drv->link_ctx, s->vl, s->pl, err);
+	}
+	return vnm_err_set(err, VNM_E_INTERNAL, NULL, "unknown step kind %d", (int)s->kind);
+}
