@@ -16,6 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${VNMD_IMAGE_DIR:-/var/lib/vnmd/images}
 mods=(virtio_ring virtio failover net_failover virtio_pci_legacy_dev
       virtio_pci_modern_dev virtio_pci virtio_net)
+# Optional: the memory balloon (live memory changes) and the ACPI power
+# button with evdev (graceful shutdown through busybox acpid).
+optmods=(virtio_balloon button evdev)
 
 kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1 || true)
 [ -n "$kernel" ] || { echo "image: no /boot/vmlinuz-*: install linux-image-amd64 (make deps)" >&2; exit 1; }
@@ -31,6 +34,10 @@ for m in "${mods[@]}"; do
 	f=$(find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \) | head -1)
 	[ -n "$f" ] || { echo "image: module $m not found under $moddir" >&2; exit 1; }
 	modfiles+=("$f")
+done
+for m in "${optmods[@]}"; do
+	f=$(find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" \) | head -1)
+	[ -n "$f" ] && modfiles+=("$f")
 done
 
 mkdir -p "$out"
@@ -63,6 +70,12 @@ done
 # init's first stdout is /dev/console, opened by the kernel before
 # devtmpfs is mounted (creating the node needs root; without it init
 # still writes to ttyS0 once devtmpfs is up).
+# busybox acpid runs /etc/acpi/PWRF/00000080 on the power button, so
+# virDomainShutdown stops the router cleanly.
+mkdir -p "$root/etc/acpi/PWRF"
+printf '#!/bin/sh\necho "vnmd-router: power button, halting" >/dev/ttyS0\nsync\npoweroff -f\n' \
+	>"$root/etc/acpi/PWRF/00000080"
+chmod 0755 "$root/etc/acpi/PWRF/00000080"
 mknod -m 0600 "$root/dev/console" c 5 1 2>/dev/null || true
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$tmp/root.cpio"
 gzip -9 -n <"$tmp/root.cpio" >"$tmp/router.cpio.gz"
