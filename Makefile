@@ -23,7 +23,7 @@ SNMP_LIBS  := -lnetsnmpagent -lnetsnmp
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" -Icore -Inetconf-server -Isnmp-agent $(PKG_CFLAGS)
-LDLIBS  := $(PKG_LIBS) $(SNMP_LIBS) -lssh -lpthread -lm
+LDLIBS  := $(PKG_LIBS) $(SNMP_LIBS) -lssh -lcrypt -lpthread -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

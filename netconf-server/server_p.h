@@ -1,0 +1,163 @@
+/*
+ * server_p.h - internals shared by the files of the NETCONF server.
+ *
+ * Locking: srv->ds_lock guards the candidate, the datastore locks and every
+ * read-modify-commit of running, so that two sessions editing at once never
+ * lose an update.  It is held across a core transaction; the core itself
+ * serialises transactions as well.  srv->sess_lock guards the session table
+ * only and is never held while calling into the core.
+ */
+#ifndef VNM_SERVER_P_H
+#define VNM_SERVER_P_H
+
+/* Debian builds libnetconf2 with SSH; its headers need to be told. */
+#ifndef NC_ENABLED_SSH
+#define NC_ENABLED_SSH
+#endif
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libnetconf2/netconf.h>
+#include <libnetconf2/messages_server.h>
+#include <libnetconf2/session_server.h>
+
+#include "core.h"
+#include "err.h"
+#include "server.h"
+
+#define VNM_MAX_WORKERS 16
+
+enum vnm_ds {
+	VNM_DS_RUNNING = 0,
+	VNM_DS_CANDIDATE,
+	VNM_DS_STARTUP,
+	VNM_DS_COUNT,
+};
+
+struct vnm_sess {
+	uint32_t id;
+	struct nc_session *ncs;
+	bool read_only;
+	time_t login;
+	uint32_t in_rpcs, in_bad_rpcs, out_rpc_errors;
+};
+
+struct vnm_auth_key;
+struct vnm_auth_pass;
+
+struct vnm_server {
+	struct ly_ctx *ctx;
+	struct vnm_core *core;
+	size_t max_config;
+
+	struct nc_pollsession *ps;
+	pthread_t accept_thr;
+	pthread_t workers[VNM_MAX_WORKERS];
+	unsigned n_workers;
+	volatile int stop;
+
+	pthread_mutex_t ds_lock;
+	struct lyd_node *candidate;    /* valid only when cand_modified */
+	bool cand_modified;
+	uint32_t lock_sid[VNM_DS_COUNT]; /* 0: unlocked */
+	time_t lock_time[VNM_DS_COUNT];
+
+	pthread_mutex_t sess_lock;
+	struct vnm_sess **sess;
+	size_t n_sess, cap_sess;
+
+	/* statistics for ietf-netconf-monitoring */
+	time_t start_time;
+	uint32_t in_sessions, dropped_sessions, in_bad_hellos;
+
+	/* SSH authentication */
+	struct vnm_auth_key *keys;
+	size_t n_keys;
+	struct vnm_auth_pass *passes;
+	size_t n_passes;
+	char *hostkey;
+};
+
+extern struct vnm_server *vnm_srv; /* the one server (libnetconf2 is global) */
+
+/* --- replies ------------------------------------------------------ */
+
+/* An error reply from a struct vnm_err: the tag from vnm_err_tag(), the
+ * path, the message.  type is the error-type (application unless said). */
+struct nc_server_reply *vnm_reply_err(const struct vnm_err *e, NC_ERR_TYPE type);
+/* An error with an explicit tag and message (printf-like). */
+struct nc_server_reply *vnm_reply_tag(NC_ERR tag, NC_ERR_TYPE type, const char *elem,
+				      const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Reply carrying data under the operation's <data>-like output node name
+ * (anydata "data" for get/get-config, "data" leaf for get-schema). */
+struct nc_server_reply *vnm_reply_data(struct lyd_node *rpc, const char *outname,
+				       struct lyd_node *tree, NC_WD_MODE wd);
+
+/* --- sessions (server.c) ------------------------------------------ */
+
+struct vnm_sess *vnm_sess_of(struct nc_session *ncs);
+/* Kill session sid for killer (RFC 6241 kill-session); 0 or -1 with err. */
+int vnm_sess_kill(uint32_t sid, uint32_t killer, struct vnm_err *err);
+/* Copy what the monitoring tree needs about the sessions, under sess_lock. */
+struct vnm_sess_info {
+	uint32_t id;
+	char user[64];
+	char host[64];
+	NC_TRANSPORT_IMPL ti;
+	time_t login;
+	uint32_t in_rpcs, in_bad_rpcs, out_rpc_errors;
+};
+size_t vnm_sess_list(struct vnm_sess_info **out);
+
+/* --- datastores (datastore.c) -------------------------------------- */
+
+const char *vnm_ds_name(enum vnm_ds ds);
+/* Release every lock of sid (session end); discards candidate changes when
+ * the candidate lock was held.  Takes ds_lock. */
+void vnm_ds_session_gone(uint32_t sid);
+/* A copy of datastore ds (NULL when empty); 0 or -1. Caller holds ds_lock. */
+int vnm_ds_read(enum vnm_ds ds, struct lyd_node **out, struct vnm_err *err);
+/* Replace running with cfg through one core transaction (diff may be NULL).
+ * Caller holds ds_lock.  An unmodified candidate keeps tracking running. */
+int vnm_ds_commit_running(const struct lyd_node *cfg, const struct lyd_node *diff,
+			  struct vnm_err *err);
+/* NULL when sid may write ds; otherwise the in-use error reply. Caller holds ds_lock. */
+struct nc_server_reply *vnm_ds_check_writable(enum vnm_ds ds, struct vnm_sess *s);
+
+struct nc_server_reply *vnm_rpc_get_config(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_copy_config(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_delete_config(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_lock(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_unlock(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_validate(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_commit(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_discard(struct lyd_node *rpc, struct nc_session *ncs);
+
+/* --- reads (oper.c) ------------------------------------------------ */
+
+/* Add operational state of the core snapshot to tree (a copy of running). */
+int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err);
+/* ietf-netconf-monitoring /netconf-state, and ietf-yang-library data. */
+int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err);
+/* Filter and with-defaults as the rpc asks (get, get-config) and build the reply. */
+struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree);
+struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_get_schema(struct lyd_node *rpc, struct nc_session *ncs);
+
+/* --- actions (actions.c) ------------------------------------------- */
+
+struct nc_server_reply *vnm_rpc_action(struct lyd_node *rpc, struct nc_session *ncs);
+
+/* --- SSH (ssh_auth.c) ---------------------------------------------- */
+
+int vnm_ssh_setup(struct vnm_server *s, const struct vnm_server_opts *o, struct vnm_err *err);
+void vnm_ssh_free(struct vnm_server *s);
+/* Whether user is marked read-only in the password file. */
+bool vnm_ssh_user_read_only(const char *user);
+
+#endif
