@@ -1,0 +1,41 @@
+/*
+ * txn.h - apply a plan step by step with an undo journal.
+ *
+ * vnm_txn_apply() runs the steps of a plan in order.  When a step succeeds
+ * its inverse goes into the journal; when one fails, the journal is played
+ * back in reverse and the call fails with err naming the step:
+ *   "step 3/7 define router vn-a/vr1: <what the driver said>"
+ * with the driver's error code.  If an inverse fails too, the remaining
+ * inverses are still tried, the inconsistency is logged, and the code is
+ * VNM_E_INCONSISTENT (the next reconciliation repairs it).
+ *
+ * One transaction at a time: apply and undo hold a process-wide mutex.
+ */
+#ifndef VNM_TXN_H
+#define VNM_TXN_H
+
+#include "driver.h"
+#include "err.h"
+#include "plan.h"
+
+struct vnm_journal;
+
+/* On success, *journal (when journal is not NULL) receives the inverses of
+ * the applied steps, so that a later failure of the caller (persisting the
+ * configuration) can still undo the whole transaction with vnm_txn_undo().
+ * The journal points into p: free it before p. */
+int vnm_txn_apply(const struct vnm_drivers *drv, const struct vnm_plan *p,
+		  struct vnm_journal **journal, struct vnm_err *err);
+
+/* Undo everything in the journal, newest first.  Returns 0, or -1 with err
+ * (VNM_E_INCONSISTENT) naming the first inverse that failed. */
+int vnm_txn_undo(const struct vnm_drivers *drv, struct vnm_journal *j, struct vnm_err *err);
+void vnm_journal_free(struct vnm_journal *j);
+
+/* Run the steps of p without undo, going on past failures (reconciliation:
+ * every repair that works is worth having).  Returns 0, or -1 with err
+ * naming the first step that failed; *n_failed counts them. */
+int vnm_txn_run_all(const struct vnm_drivers *drv, const struct vnm_plan *p,
+		    size_t *n_failed, struct vnm_err *err);
+
+#endif
