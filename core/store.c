@@ -1,0 +1,164 @@
+/*
+ * store.c - datastores as files, written atomically (see store.h).
+ *
+ * Write order: temporary file (write all, fsync, close), rename over the
+ * target, fsync of the directory.  A reader sees the target only ever
+ * through rename(2), which is atomic; the directory fsync makes the rename
+ * itself durable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libyang/libyang.h>
+
+#include "log.h"
+#include "store.h"
+#include "yctx.h"
+
+#define CONFIG_OPEN "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">\n"
+#define CONFIG_CLOSE "</config>\n"
+
+static int path_of(char *buf, size_t len, const char *dir, const char *name,
+		   const char *suffix, struct vnm_err *err)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s%s", dir, name, suffix) >= len)
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "state directory path %s is too long", dir);
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, buf, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,
+		   struct vnm_err *err)
+{
+	char path[4096], tmp[4096];
+	char *xml = NULL;
+	int fd = -1, rc = -1;
+
+	if (path_of(path, sizeof(path), dir, name, "", err) ||
+	    path_of(tmp, sizeof(tmp), dir, name, ".tmp", err))
+		return -1;
+	if (cfg && lyd_print_mem(&xml, cfg, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS) {
+		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot print the configuration for %s",
+			    path);
+		goto cleanup;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL,
+			    "cannot create %s: %m; check that the state directory exists and is "
+			    "writable", tmp);
+		goto cleanup;
+	}
+	if (write_all(fd, CONFIG_OPEN, strlen(CONFIG_OPEN)) ||
+	    (xml && write_all(fd, xml, strlen(xml))) ||
+	    write_all(fd, CONFIG_CLOSE, strlen(CONFIG_CLOSE))) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot write %s: %m", tmp);
+		goto cleanup;
+	}
+	if (fsync(fd)) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot flush %s to disk: %m", tmp);
+		goto cleanup;
+	}
+	if (close(fd)) {
+		fd = -1;
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot close %s: %m", tmp);
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot rename %s to %s: %m", tmp, path);
+		goto cleanup;
+	}
+	/* The new file is in place; only its durability is in question now. */
+	if (fsync_dir(dir)) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot flush directory %s to disk: %m",
+			    dir);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		unlink(tmp);
+	free(xml);
+	return rc;
+}
+
+int vnm_store_exists(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat st;
+
+	if (path_of(path, sizeof(path), dir, name, "", NULL))
+		return 0;
+	return stat(path, &st) == 0;
+}
+
+int vnm_store_load(struct ly_ctx *ctx, const char *dir, const char *name,
+		   struct lyd_node **out, struct vnm_err *err)
+{
+	char path[4096];
+	struct stat st;
+
+	*out = NULL;
+	if (path_of(path, sizeof(path), dir, name, "", err))
+		return -1;
+	if (stat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
+	}
+	if (vnm_config_parse_file(ctx, path, out, err)) {
+		vnm_err_prefix(err, "datastore %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int vnm_store_delete(const char *dir, const char *name, struct vnm_err *err)
+{
+	char path[4096];
+
+	if (path_of(path, sizeof(path), dir, name, "", err))
+		return -1;
+	if (unlink(path) && errno != ENOENT)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove %s: %m", path);
+	if (fsync_dir(dir))
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot flush directory %s to disk: %m",
+				   dir);
+	return 0;
+}

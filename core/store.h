@@ -1,0 +1,40 @@
+/*
+ * store.h - the running and startup datastores as files in the state
+ * directory.
+ *
+ * A datastore is one XML file holding a NETCONF <config> element (the same
+ * format `vnmd -n -c FILE` reads).  Saving is atomic: the new content goes
+ * to "NAME.tmp", is fsync'ed, renamed over NAME, and the directory is
+ * fsync'ed, so that a crash at any moment leaves the old file or the new
+ * one, never a torn one.
+ */
+#ifndef VNM_STORE_H
+#define VNM_STORE_H
+
+#include "err.h"
+
+struct ly_ctx;
+struct lyd_node;
+
+#define VNM_STORE_RUNNING "running.xml"
+#define VNM_STORE_STARTUP "startup.xml"
+
+/* Replace dir/name with cfg (NULL: the empty configuration).  Returns 0, or
+ * -1 with err set; on failure dir/name is as before. */
+int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,
+		   struct vnm_err *err);
+
+/* Read dir/name.  *out is NULL for a missing file or an empty
+ * configuration; the caller frees it with lyd_free_all().  A file that is
+ * not a valid configuration is an error (VNM_E_INVALID), never an empty
+ * configuration. */
+int vnm_store_load(struct ly_ctx *ctx, const char *dir, const char *name,
+		   struct lyd_node **out, struct vnm_err *err);
+
+/* Remove dir/name (missing is fine), durably. */
+int vnm_store_delete(const char *dir, const char *name, struct vnm_err *err);
+
+/* Whether dir/name exists. */
+int vnm_store_exists(const char *dir, const char *name);
+
+#endif
