@@ -1,0 +1,594 @@
+/*
+ * link_if.c - the interfaces of VLs: each vNIC's port bridge, the veth pair
+ * of a same-host VL, the two VXLAN devices of a VL across hosts; listing
+ * and removing vnmd's own interfaces.
+ *
+ * Creation is in two messages: RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL
+ * makes the device, a second RTM_NEWLINK sets the tag (ifalias), the master
+ * and IFF_UP, because the kernel applies an ifalias only when changing a
+ * device.  A device that exists with vnmd's tag is reused (operations are
+ * idempotent); one that exists without it is never touched.
+ */
+#include "link_int.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
+
+/* ------------------------------------------------------------------ */
+/* Tags and lookups                                                   */
+/* ------------------------------------------------------------------ */
+
+void vnm_lnl_alias(char *buf, size_t len, const char *vn, const char *obj)
+{
+	snprintf(buf, len, VNM_ALIAS_PREFIX "%s/%s", vn, obj);
+}
+
+int vnm_lnl_alias_parse(const char *alias, char *vn, size_t vn_len, char *obj,
+			size_t obj_len)
+{
+	const char *p, *slash;
+
+	if (!alias || strncmp(alias, VNM_ALIAS_PREFIX, strlen(VNM_ALIAS_PREFIX)))
+		return -1;
+	p = alias + strlen(VNM_ALIAS_PREFIX);
+	slash = strchr(p, '/');
+	if (!slash || slash == p || !slash[1])
+		return -1;
+	snprintf(vn, vn_len, "%.*s", (int)(slash - p), p);
+	snprintf(obj, obj_len, "%s", slash + 1);
+	return 0;
+}
+
+static bool is_own(struct rtnl_link *l)
+{
+	const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
+
+	return name && !strncmp(name, "vn", 2) && alias &&
+	       !strncmp(alias, VNM_ALIAS_PREFIX, strlen(VNM_ALIAS_PREFIX));
+}
+
+/* The interface called name: *out NULL when absent. */
+static int link_get(struct nl_sock *sk, const char *name, struct rtnl_link **out)
+{
+	int rc;
+
+	*out = NULL;
+	rc = rtnl_link_get_kernel(sk, 0, name, out);
+	if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV) {
+		*out = NULL;
+		return 0;
+	}
+	return rc;
+}
+
+int vnm_lnl_ifindex(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *l = NULL;
+	int rc;
+
+	rc = link_get(sk, name, &l);
+	if (rc < 0)
+		return rc;
+	if (!l)
+		return 0;
+	rc = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+/* ------------------------------------------------------------------ */
+
+static int build_add(struct rtnl_link *l, struct nl_msg **out)
+{
+	return rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, out);
+}
+
+int vnm_lnl_msg_bridge(const char *name, struct nl_msg **out)
+{
+	struct rtnl_link *l;
+	int rc;
+
+	*out = NULL;
+	l = rtnl_link_alloc();
+	if (!l)
+		return -NLE_NOMEM;
+	rtnl_link_set_name(l, name);
+	rc = rtnl_link_set_type(l, "bridge");
+	if (!rc)
+		rc = build_add(l, out);
+	rtnl_link_put(l);
+	return rc;
+}
+
+int vnm_lnl_msg_veth(const char *name, const char *peer_name, struct nl_msg **out)
+{
+	struct rtnl_link *l, *peer;
+	int rc;
+
+	*out = NULL;
+	l = rtnl_link_veth_alloc();
+	if (!l)
+		return -NLE_NOMEM;
+	rtnl_link_set_name(l, name);
+	peer = rtnl_link_veth_get_peer(l);
+	rtnl_link_set_name(peer, peer_name);
+	rtnl_link_put(peer);
+	rc = build_add(l, out);
+	rtnl_link_veth_release(l);
+	return rc;
+}
+
+int vnm_lnl_msg_vxlan(const char *name, uint32_t vni, const char *local, const char *remote,
+		      struct nl_msg **out)
+{
+	struct nl_addr *la = NULL, *ra = NULL;
+	struct rtnl_link *l;
+	int rc;
+
+	*out = NULL;
+	l = rtnl_link_vxlan_alloc();
+	if (!l)
+		return -NLE_NOMEM;
+	rtnl_link_set_name(l, name);
+	/* The VL's frames keep their full size inside the tunnel: the
+	 * underlay needs an MTU of VNM_VL_MTU + VNM_ENCAP_OVERHEAD. */
+	rtnl_link_set_mtu(l, VNM_VL_MTU);
+	if ((rc = rtnl_link_vxlan_set_id(l, vni)) < 0)
+		goto cleanup;
+	if ((rc = nl_addr_parse(local, AF_UNSPEC, &la)) < 0 ||
+	    (rc = nl_addr_parse(remote, AF_UNSPEC, &ra)) < 0)
+		goto cleanup;
+	if ((rc = rtnl_link_vxlan_set_local(l, la)) < 0 ||
+	    (rc = rtnl_link_vxlan_set_group(l, ra)) < 0 ||
+	    (rc = rtnl_link_vxlan_set_port(l, VNM_VXLAN_PORT)) < 0 ||
+	    (rc = rtnl_link_vxlan_set_learning(l, 0)) < 0)
+		goto cleanup;
+	rc = build_add(l, out);
+	/* one frame per encapsulated packet: the size table's per-packet
+	 * overhead on the physical interface is then exact (link_tc.c) */
+	if (!rc && (rc = nla_put_u32(*out, IFLA_GSO_MAX_SEGS, 1)) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
+	}
+cleanup:
+	nl_addr_put(la);
+	nl_addr_put(ra);
+	rtnl_link_put(l);
+	return rc;
+}
+
+int vnm_lnl_msg_link_set(int ifindex, const char *alias, int master, bool up, uint32_t mtu,
+			 struct nl_msg **out)
+{
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC,
+		.ifi_index = ifindex,
+		.ifi_flags = up ? IFF_UP : 0,
+		.ifi_change = IFF_UP,
+	};
+	struct nl_msg *msg;
+
+	*out = NULL;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		goto nla_put_failure;
+	if (alias)
+		NLA_PUT_STRING(msg, IFLA_IFALIAS, alias);
+	if (master >= 0)
+		NLA_PUT_U32(msg, IFLA_MASTER, (uint32_t)master);
+	if (mtu)
+		NLA_PUT_U32(msg, IFLA_MTU, mtu);
+	*out = msg;
+	return 0;
+nla_put_failure:
+	nlmsg_free(msg);
+	return -NLE_MSGSIZE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Create, tag, delete                                                */
+/* ------------------------------------------------------------------ */
+
+/* Look name up; when it exists it must carry vnmd's tag. *found is the
+ * link (caller puts) or NULL. */
+static int own_get(struct nl_sock *sk, const char *name, const struct vnm_host *h,
+		   struct rtnl_link **found, struct vnm_err *err)
+{
+	char where[200];
+	int rc;
+
+	rc = link_get(sk, name, found);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot look up interface %s%s: %s",
+				   name, vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+	if (*found && !is_own(*found)) {
+		rtnl_link_put(*found);
+		*found = NULL;
+		return vnm_err_set(err, VNM_E_EXISTS, NULL,
+				   "interface %s%s exists but is not vnmd's (no \"" VNM_ALIAS_PREFIX
+				   "\" ifalias): remove or rename it",
+				   name, vnm_lnl_where(h, where, sizeof(where)));
+	}
+	return 0;
+}
+
+static int link_del(struct nl_sock *sk, const char *name, const struct vnm_host *h,
+		    struct vnm_err *err)
+{
+	struct rtnl_link *l = NULL;
+	char where[200];
+	int rc;
+
+	if (own_get(sk, name, h, &l, err) < 0)
+		return -1;
+	if (!l)
+		return 0;
+	rc = rtnl_link_delete(sk, l);
+	rtnl_link_put(l);
+	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot delete interface %s%s: %s",
+				   name, vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+	return 0;
+}
+
+/* Tag name, plug it into master (NULL: none) and bring it up. */
+static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
+		      const char *master, const struct vnm_host *h, struct vnm_err *err)
+{
+	struct nl_msg *msg = NULL;
+	char where[200];
+	int idx, midx = -1, rc;
+
+	idx = vnm_lnl_ifindex(sk, name);
+	if (idx <= 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "interface %s%s vanished: %s", name,
+				   vnm_lnl_where(h, where, sizeof(where)),
+				   idx < 0 ? nl_geterror(idx) : "not found");
+	if (master) {
+		midx = vnm_lnl_ifindex(sk, master);
+		if (midx <= 0)
+			return vnm_err_set(err, VNM_E_MISSING, NULL,
+					   "port bridge %s%s is missing: create the vNIC's port "
+					   "before its link",
+					   master, vnm_lnl_where(h, where, sizeof(where)));
+	}
+	rc = vnm_lnl_msg_link_set(idx, alias, midx, true, 0, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot set up interface %s%s (tag, bridge %s, up): %s", name,
+				   vnm_lnl_where(h, where, sizeof(where)), master ? master : "none",
+				   nl_geterror(rc));
+	return 0;
+}
+
+static int link_create(struct nl_sock *sk, const char *name, int build_rc, struct nl_msg *msg,
+		       const struct vnm_host *h, struct vnm_err *err)
+{
+	char where[200];
+	int rc = build_rc;
+
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0)
+		return vnm_err_set(err, rc == -NLE_OPNOTSUPP ? VNM_E_UNSUPPORTED : VNM_E_DRIVER,
+				   NULL, "cannot create interface %s%s: %s", name,
+				   vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Port bridges                                                       */
+/* ------------------------------------------------------------------ */
+
+static const struct vnm_host *nic_host(const struct vnm_vnic *nic)
+{
+	return nic && nic->vr ? nic->vr->host : NULL;
+}
+
+int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
+			     struct vnm_err *err)
+{
+	const struct vnm_host *h = nic_host(nic);
+	struct rtnl_link *l = NULL;
+	struct nl_msg *msg = NULL;
+	struct nl_sock *sk;
+	char alias[300], path[512];
+	int rc;
+
+	vnm_lnl_path_vnic(nic, path, sizeof(path));
+	if (!h)
+		return vnm_err_set(err, VNM_E_MISSING, path,
+				   "router %s/%s has no host: cannot create the port of vNIC %s",
+				   nic->vr && nic->vr->vn ? nic->vr->vn->name : "?",
+				   nic->vr ? nic->vr->name : "?", nic->name);
+	if (vnm_lnl_sock(c, h, &sk, err) < 0)
+		goto fail;
+	if (own_get(sk, nic->bridge, h, &l, err) < 0)
+		goto fail;
+	if (!l) {
+		rc = vnm_lnl_msg_bridge(nic->bridge, &msg);
+		if (link_create(sk, nic->bridge, rc, msg, h, err) < 0)
+			goto fail;
+	}
+	rtnl_link_put(l);
+	snprintf(alias, sizeof(alias), VNM_ALIAS_PREFIX "%s/%s/%s", nic->vr->vn->name,
+		 nic->vr->name, nic->name);
+	if (link_setup(sk, nic->bridge, alias, NULL, h, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	vnm_err_prefix(err, "router %s/%s, vNIC %s", nic->vr->vn->name, nic->vr->name, nic->name);
+	snprintf(err->path, sizeof(err->path), "%s", path);
+	return -1;
+}
+
+int vnm_lnl_vnic_port_destroy(struct vnm_lnl *c, const struct vnm_vnic *nic,
+			      struct vnm_err *err)
+{
+	const struct vnm_host *h = nic_host(nic);
+	struct nl_sock *sk;
+
+	if (!h)
+		return 0;
+	if (vnm_lnl_sock(c, h, &sk, err) < 0 || link_del(sk, nic->bridge, h, err) < 0) {
+		vnm_err_prefix(err, "router %s/%s, vNIC %s", nic->vr->vn->name, nic->vr->name,
+			       nic->name);
+		vnm_lnl_path_vnic(nic, err->path, sizeof(err->path));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* VL ends                                                            */
+/* ------------------------------------------------------------------ */
+
+/* An existing VXLAN end that does not match the VL (e.g. its VNI changed)
+ * is replaced. */
+static bool vxlan_matches(struct rtnl_link *l, uint32_t vni)
+{
+	uint32_t id = 0;
+
+	return rtnl_link_is_vxlan(l) && rtnl_link_vxlan_get_id(l, &id) == 0 && id == vni;
+}
+
+static int vxlan_end(struct nl_sock *sk, const struct vnm_vl *vl, const char *name,
+		     const struct vnm_host *h, const struct vnm_host *peer, const char *alias,
+		     const char *bridge, bool *created, struct vnm_err *err)
+{
+	struct rtnl_link *l = NULL;
+	struct nl_msg *msg = NULL;
+	int rc;
+
+	*created = false;
+	if (own_get(sk, name, h, &l, err) < 0)
+		return -1;
+	if (l && !vxlan_matches(l, vl->vni)) {
+		rtnl_link_put(l);
+		l = NULL;
+		if (link_del(sk, name, h, err) < 0)
+			return -1;
+	}
+	if (!l) {
+		rc = vnm_lnl_msg_vxlan(name, vl->vni, h->tunnel_addr, peer->tunnel_addr, &msg);
+		if (link_create(sk, name, rc, msg, h, err) < 0)
+			return -1;
+		*created = true;
+	}
+	rtnl_link_put(l);
+	return link_setup(sk, name, alias, bridge, h, err);
+}
+
+int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err)
+{
+	const struct vnm_host *ha, *hb;
+	struct nl_sock *ska, *skb;
+	struct rtnl_link *l = NULL;
+	struct nl_msg *msg = NULL;
+	struct vnm_err ignore;
+	char alias[300], path[512];
+	bool created_a = false, created_b = false;
+	int rc;
+
+	vnm_lnl_path_vl(vl, path, sizeof(path));
+	ha = nic_host(vl->a);
+	hb = nic_host(vl->b);
+	if (!ha || !hb)
+		return vnm_err_set(err, VNM_E_MISSING, path,
+				   "link %s/%s: a router at one of its ends is missing or has no "
+				   "host", vl->vn->name, vl->name);
+	vnm_lnl_alias(alias, sizeof(alias), vl->vn->name, vl->name);
+	if (vnm_lnl_sock(c, ha, &ska, err) < 0 || vnm_lnl_sock(c, hb, &skb, err) < 0)
+		goto fail;
+	if (ha == hb) {
+		if (own_get(ska, vl->end_a, ha, &l, err) < 0)
+			goto fail;
+		if (!l) {
+			rc = vnm_lnl_msg_veth(vl->end_a, vl->end_b, &msg);
+			if (link_create(ska, vl->end_a, rc, msg, ha, err) < 0)
+				goto fail;
+			created_a = true;
+		}
+		rtnl_link_put(l);
+		if (link_setup(ska, vl->end_a, alias, vl->a->bridge, ha, err) < 0 ||
+		    link_setup(ska, vl->end_b, alias, vl->b->bridge, hb, err) < 0)
+			goto undo;
+		return 0;
+	}
+	if (!ha->tunnel_addr || !hb->tunnel_addr) {
+		vnm_err_set(err, VNM_E_INVALID, path,
+			    "host %s has no tunnel-address, and link %s/%s crosses hosts %s and %s: "
+			    "set the hosts' tunnel-address",
+			    !ha->tunnel_addr ? ha->name : hb->name, vl->vn->name, vl->name, ha->name,
+			    hb->name);
+		return -1;
+	}
+	if (vxlan_end(ska, vl, vl->end_a, ha, hb, alias, vl->a->bridge, &created_a, err) < 0)
+		goto undo;
+	if (vxlan_end(skb, vl, vl->end_b, hb, ha, alias, vl->b->bridge, &created_b, err) < 0)
+		goto undo;
+	return 0;
+undo:
+	/* leave nothing half made behind */
+	if (created_a)
+		link_del(ska, vl->end_a, ha, &ignore);
+	if (created_b)
+		link_del(skb, vl->end_b, hb, &ignore);
+fail:
+	vnm_err_prefix(err, "link %s/%s", vl->vn->name, vl->name);
+	snprintf(err->path, sizeof(err->path), "%s", path);
+	return -1;
+}
+
+int vnm_lnl_vl_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err)
+{
+	const struct vnm_host *ha = nic_host(vl->a), *hb = nic_host(vl->b);
+	struct nl_sock *sk;
+
+	/* deleting one end of a veth pair deletes the other */
+	if (ha && (vnm_lnl_sock(c, ha, &sk, err) < 0 || link_del(sk, vl->end_a, ha, err) < 0))
+		goto fail;
+	if (hb && (vnm_lnl_sock(c, hb, &sk, err) < 0 || link_del(sk, vl->end_b, hb, err) < 0))
+		goto fail;
+	return 0;
+fail:
+	vnm_err_prefix(err, "link %s/%s", vl->vn->name, vl->name);
+	vnm_lnl_path_vl(vl, err->path, sizeof(err->path));
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Own objects                                                        */
+/* ------------------------------------------------------------------ */
+
+struct list_job {
+	const struct vnm_host *h;
+	struct vnm_own_list *out;
+	struct nl_cache *links;
+	int rc;
+};
+
+static void list_link(struct nl_object *o, void *arg)
+{
+	struct list_job *j = arg;
+	struct rtnl_link *l = (struct rtnl_link *)o;
+	struct vnm_own_obj ob;
+
+	if (j->rc < 0 || !is_own(l))
+		return;
+	memset(&ob, 0, sizeof(ob));
+	ob.kind = VNM_OBJ_IFACE;
+	snprintf(ob.name, sizeof(ob.name), "%s", rtnl_link_get_name(l));
+	if (vnm_lnl_alias_parse(rtnl_link_get_ifalias(l), ob.vn, sizeof(ob.vn), ob.obj,
+				sizeof(ob.obj)) < 0)
+		return;
+	snprintf(ob.host, sizeof(ob.host), "%s", j->h ? j->h->name : "");
+	if (vnm_own_list_add(j->out, &ob) < 0)
+		j->rc = -1;
+}
+
+static void list_qdisc(struct nl_object *o, void *arg)
+{
+	struct list_job *j = arg;
+	struct rtnl_tc *tc = (struct rtnl_tc *)o;
+	struct rtnl_link *l;
+	struct vnm_own_obj ob;
+
+	if (j->rc < 0 || rtnl_tc_get_parent(tc) != TC_H_ROOT ||
+	    rtnl_tc_get_handle(tc) != VNM_TC_ROOT)
+		return;
+	l = rtnl_link_get(j->links, rtnl_tc_get_ifindex(tc));
+	/* the shaping of vnmd's own interfaces goes with them */
+	if (!l || is_own(l)) {
+		rtnl_link_put(l);
+		return;
+	}
+	memset(&ob, 0, sizeof(ob));
+	ob.kind = VNM_OBJ_QDISC;
+	snprintf(ob.name, sizeof(ob.name), "%s", rtnl_link_get_name(l));
+	snprintf(ob.obj, sizeof(ob.obj), "%s", "htb");
+	snprintf(ob.host, sizeof(ob.host), "%s", j->h ? j->h->name : "");
+	rtnl_link_put(l);
+	if (vnm_own_list_add(j->out, &ob) < 0)
+		j->rc = -1;
+}
+
+int vnm_lnl_list_own(struct vnm_lnl *c, const struct vnm_host *h, struct vnm_own_list *out,
+		     struct vnm_err *err)
+{
+	struct list_job j = {.h = h, .out = out};
+	struct nl_cache *qdiscs = NULL;
+	struct nl_sock *sk;
+	char where[200];
+	int rc;
+
+	if (vnm_lnl_sock(c, h, &sk, err) < 0)
+		return -1;
+	rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &j.links);
+	if (!rc)
+		rc = rtnl_qdisc_alloc_cache(sk, &qdiscs);
+	if (rc < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot list interfaces%s: %s",
+			    vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+		goto cleanup;
+	}
+	nl_cache_foreach(j.links, list_link, &j);
+	nl_cache_foreach(qdiscs, list_qdisc, &j);
+	if (j.rc < 0)
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
+	rc = j.rc;
+cleanup:
+	nl_cache_free(qdiscs);
+	nl_cache_free(j.links);
+	return rc < 0 ? -1 : 0;
+}
+
+int vnm_lnl_remove_own(struct vnm_lnl *c, const struct vnm_host *h,
+		       const struct vnm_own_obj *o, struct vnm_err *err)
+{
+	struct nl_msg *msg = NULL;
+	struct nl_sock *sk;
+	char where[200];
+	int idx, rc;
+
+	if (vnm_lnl_sock(c, h, &sk, err) < 0)
+		return -1;
+	if (o->kind == VNM_OBJ_IFACE)
+		return link_del(sk, o->name, h, err);
+	if (o->kind != VNM_OBJ_QDISC)
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				   "link driver: %s is not a link driver object", o->name);
+	idx = vnm_lnl_ifindex(sk, o->name);
+	if (idx <= 0)
+		return 0;
+	rc = vnm_lnl_msg_qdisc_del(idx, TC_H_ROOT, VNM_TC_ROOT, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NOATTR && rc != -NLE_INVAL)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot remove vnmd's shaping from interface %s%s: %s", o->name,
+				   vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+	return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * link_int.h - internals of the libnl link driver (link_*.c), shared with
+ * its unit tests.  Not a contract for the rest of vnmd.
+ *
+ * The message builders (vnm_lnl_msg_*) need no kernel: they return the
+ * exact netlink message the driver sends, so tests can parse it.
+ */
+#ifndef VNM_LINK_INT_H
+#define VNM_LINK_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "driver.h"
+#include "err.h"
+#include "model.h"
+
+struct nl_msg;
+struct nl_sock;
+
+/* Handle major of every qdisc vnmd installs ("vn"). */
+#define VNM_TC_MAJOR 0x766eU
+#define VNM_TC_ROOT (VNM_TC_MAJOR << 16)
+/* Classes under the root: the parent at the link's capacity, the class of
+ * traffic that belongs to no VL, then one class per VL. */
+#define VNM_TC_PARENT_MINOR 1U
+#define VNM_TC_DEFAULT_MINOR 2U
+#define VNM_TC_VL_MINOR_MIN 0x10U
+#define VNM_TC_VL_MINOR_MAX 0xfffU /* also the u32 node id: 12 bits */
+#define VNM_TC_U32_HTID 0x800U
+#define VNM_TC_U32_PRIO 10U
+#define VNM_VXLAN_PORT 4789U
+/* MTU of a VL's frames (what the routers' vNICs use). */
+#define VNM_VL_MTU 1500U
+#define VNM_ALIAS_PREFIX "vnmd:"
+
+/* One netlink socket opened inside a named namespace. */
+struct vnm_lnl_ns {
+	char name[72];
+	dev_t dev;               /* identity of /run/netns/NAME when opened */
+	ino_t ino;
+	struct nl_sock *sk;
+};
+
+/* Counter sources of one VL as last seen, to report discontinuities. */
+struct vnm_lnl_seen {
+	char id[9];
+	int ifindex;
+	int64_t since;
+};
+
+struct vnm_lnl {
+	pthread_mutex_t lock;
+	int self_ns;             /* fd of the daemon's own network namespace */
+	struct nl_sock *own;     /* socket in the daemon's namespace */
+	struct vnm_lnl_ns *ns;
+	size_t n_ns;
+	struct vnm_link_caps caps;
+	bool probed;
+	struct vnm_lnl_seen *seen;
+	size_t n_seen;
+};
+
+/* ---- link_nl.c: sockets, namespaces, sending ---------------------- */
+
+/* The socket for a host (its namespace or the daemon's).  The socket is
+ * owned by the context. */
+int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **out,
+		 struct vnm_err *err);
+/* Send msg (always consumed) and wait for the kernel's answer.  Returns 0
+ * or a negative libnl error code. */
+int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg);
+/* Errors that name the host's namespace, e.g. " (namespace rm1)". */
+const char *vnm_lnl_where(const struct vnm_host *h, char *buf, size_t len);
+int vnm_lnl_probe_locked(struct vnm_lnl *c, struct vnm_err *err);
+
+/* Data paths for error-path. */
+void vnm_lnl_path_vl(const struct vnm_vl *vl, char *buf, size_t len);
+void vnm_lnl_path_plink(const struct vnm_plink *pl, char *buf, size_t len);
+void vnm_lnl_path_vnic(const struct vnm_vnic *nic, char *buf, size_t len);
+
+/* ---- link_if.c: interfaces -------------------------------------- */
+
+/* ifindex of name in sk's namespace: > 0, 0 when absent, or a negative
+ * libnl error code. */
+int vnm_lnl_ifindex(struct nl_sock *sk, const char *name);
+/* The tag of an interface: "vnmd:" vn "/" obj. */
+void vnm_lnl_alias(char *buf, size_t len, const char *vn, const char *obj);
+int vnm_lnl_alias_parse(const char *alias, char *vn, size_t vn_len, char *obj,
+			size_t obj_len);
+
+/* RTM_NEWLINK creating a bridge, a veth pair or a VXLAN device (down,
+ * untagged: the tag, master and up state come with vnm_lnl_msg_link_set). */
+int vnm_lnl_msg_bridge(const char *name, struct nl_msg **out);
+int vnm_lnl_msg_veth(const char *name, const char *peer, struct nl_msg **out);
+/* local and remote are IPv4 or IPv6 addresses in text form. */
+int vnm_lnl_msg_vxlan(const char *name, uint32_t vni, const char *local,
+		      const char *remote, struct nl_msg **out);
+/* RTM_NEWLINK changing ifindex: ifalias (NULL: unchanged), master (< 0:
+ * unchanged), up, MTU (0: unchanged). */
+int vnm_lnl_msg_link_set(int ifindex, const char *alias, int master, bool up,
+			 uint32_t mtu, struct nl_msg **out);
+
+int vnm_lnl_list_own(struct vnm_lnl *c, const struct vnm_host *h, struct vnm_own_list *out,
+		     struct vnm_err *err);
+
+/* ---- link_tc.c: shaping ------------------------------------------ */
+
+/* The HTB root of a physical interface: handle VNM_TC_ROOT, unclassified
+ * traffic to VNM_TC_DEFAULT_MINOR, size table overhead stab_overhead
+ * (bytes, may be negative; 0: no size table). */
+int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool replace,
+			 struct nl_msg **out);
+/* An HTB class; rates in bit/s, bursts in bytes; overhead is added to
+ * every packet by the class's rate computation (tc_ratespec.overhead). */
+int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
+			  const struct vnm_shape *s, uint32_t overhead, bool create,
+			  struct nl_msg **out);
+/* A u32 filter on the root sending the VXLAN packets (IPv4 without options,
+ * UDP dport VNM_VXLAN_PORT) of vni to classid; filter handle 800::node. */
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t node, uint32_t classid,
+			struct nl_msg **out);
+/* A netem qdisc under parent (delay and jitter in microseconds, loss in
+ * parts per million). */
+int vnm_lnl_msg_netem(int ifindex, uint32_t parent, uint32_t handle, uint32_t delay_us,
+		      uint32_t jitter_us, uint32_t loss_ppm, struct nl_msg **out);
+/* A TBF root qdisc (rate in bit/s, bucket in bytes). */
+int vnm_lnl_msg_tbf(int ifindex, uint64_t rate, uint32_t burst, struct nl_msg **out);
+/* Delete a qdisc (root when parent is TC_H_ROOT), a class or a filter. */
+int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle,
+			  struct nl_msg **out);
+int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out);
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t node, struct nl_msg **out);
+
+/* Quantum of a class: near one frame (the kernel warns when it is big). */
+uint32_t vnm_lnl_quantum(const struct vnm_shape *s);
+/* Preferred class minor of a VL on a physical interface. */
+uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl);
+
+bool vnm_lnl_vl_needs_netem(const struct vnm_vl *vl);
+
+/* ---- ops (one per file, called with the lock held) ---------------- */
+
+int vnm_lnl_plink_setup(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err);
+int vnm_lnl_plink_teardown(struct vnm_lnl *c, const struct vnm_plink *pl,
+			   struct vnm_err *err);
+int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_plink *pl,
+		     const struct vnm_shape *shape, struct vnm_err *err);
+int vnm_lnl_vl_unshape(struct vnm_lnl *c, const struct vnm_vl *vl,
+		       const struct vnm_plink *pl, struct vnm_err *err);
+int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
+			     struct vnm_err *err);
+int vnm_lnl_vnic_port_destroy(struct vnm_lnl *c, const struct vnm_vnic *nic,
+			      struct vnm_err *err);
+int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err);
+int vnm_lnl_vl_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err);
+int vnm_lnl_remove_own(struct vnm_lnl *c, const struct vnm_host *h,
+		       const struct vnm_own_obj *o, struct vnm_err *err);
+int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
+			struct vnm_vl_counters *out, struct vnm_err *err);
+/* Find the class of a VL on ifindex by its u32 filter: classid and node,
+ * 0 when absent, or a negative libnl error. */
+int vnm_lnl_find_vl_class(struct nl_sock *sk, int ifindex, uint32_t vni, uint32_t *classid,
+			  uint32_t *node);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * link_nl.c - the libnl link driver: context, sockets per network
+ * namespace, probing the kernel, and the operation table.
+ *
+ * Netlink sockets belong to the network namespace they were created in, so
+ * a host with a `netns` gets its own socket: the calling thread enters
+ * /run/netns/NAME with setns(), creates the socket and returns to the
+ * daemon's namespace at once.  Nothing else ever runs inside a foreign
+ * namespace.  A namespace deleted and created again under the same name is
+ * noticed (device and inode of /run/netns/NAME) and gets a fresh socket.
+ */
+#include "link_nl.h"
+#include "link_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/pkt_sched.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <netlink/route/link.h>
+
+#define NETNS_DIR "/run/netns"
+
+static struct nl_sock *sock_open(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (!sk)
+		return NULL;
+	if (nl_connect(sk, NETLINK_ROUTE) < 0) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	/* class and link dumps of busy hosts are large */
+	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
+	return sk;
+}
+
+int vnm_link_nl_new(void **ctx, struct vnm_err *err)
+{
+	struct vnm_lnl *c;
+
+	*ctx = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
+	pthread_mutex_init(&c->lock, NULL);
+	c->self_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (c->self_ns < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL,
+			    "link driver: cannot open the daemon's network namespace: %s",
+			    strerror(errno));
+		vnm_link_nl_free(c);
+		return -1;
+	}
+	c->own = sock_open();
+	if (!c->own) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL,
+			    "link driver: cannot open a netlink route socket");
+		vnm_link_nl_free(c);
+		return -1;
+	}
+	*ctx = c;
+	return 0;
+}
+
+void vnm_link_nl_free(void *ctx)
+{
+	struct vnm_lnl *c = ctx;
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_ns; i++)
+		nl_socket_free(c->ns[i].sk);
+	free(c->ns);
+	free(c->seen);
+	nl_socket_free(c->own);
+	if (c->self_ns >= 0)
+		close(c->self_ns);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+const char *vnm_lnl_where(const struct vnm_host *h, char *buf, size_t len)
+{
+	if (h && h->netns)
+		snprintf(buf, len, " (host %s, network namespace %s)", h->name, h->netns);
+	else if (h)
+		snprintf(buf, len, " (host %s)", h->name);
+	else
+		snprintf(buf, len, "%s", "");
+	return buf;
+}
+
+/* Create a socket inside the namespace open as fd. */
+static int sock_in_ns(struct vnm_lnl *c, int fd, struct nl_sock **out, struct vnm_err *err)
+{
+	struct nl_sock *sk;
+
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot enter the namespace: %s",
+				   strerror(errno));
+	sk = sock_open();
+	if (setns(c->self_ns, CLONE_NEWNET) < 0) {
+		/* this thread would keep running in the wrong namespace */
+		nl_socket_free(sk);
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				   "cannot return to the daemon's network namespace: %s",
+				   strerror(errno));
+	}
+	if (!sk)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot open a netlink route socket there");
+	*out = sk;
+	return 0;
+}
+
+int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **out,
+		 struct vnm_err *err)
+{
+	char path[sizeof(NETNS_DIR) + 80];
+	struct vnm_lnl_ns *ns = NULL, *tmp;
+	struct nl_sock *sk = NULL;
+	struct stat st;
+	size_t i;
+	int fd = -1, rc = -1;
+
+	*out = NULL;
+	if (!h || !h->netns) {
+		*out = c->own;
+		return 0;
+	}
+	snprintf(path, sizeof(path), NETNS_DIR "/%s", h->netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL,
+			    "host %s: its network namespace %s (%s) cannot be opened: %s; "
+			    "create it (ip netns add %s) or fix the host's netns",
+			    h->name, h->netns, path, strerror(errno), h->netns);
+		goto cleanup;
+	}
+	for (i = 0; i < c->n_ns; i++)
+		if (!strcmp(c->ns[i].name, h->netns))
+			ns = &c->ns[i];
+	if (ns && ns->dev == st.st_dev && ns->ino == st.st_ino) {
+		*out = ns->sk;
+		rc = 0;
+		goto cleanup;
+	}
+	if (sock_in_ns(c, fd, &sk, err) < 0) {
+		vnm_err_prefix(err, "host %s, network namespace %s", h->name, h->netns);
+		goto cleanup;
+	}
+	if (!ns) {
+		tmp = realloc(c->ns, (c->n_ns + 1) * sizeof(*c->ns));
+		if (!tmp) {
+			nl_socket_free(sk);
+			vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
+			goto cleanup;
+		}
+		c->ns = tmp;
+		ns = &c->ns[c->n_ns++];
+		memset(ns, 0, sizeof(*ns));
+		snprintf(ns->name, sizeof(ns->name), "%s", h->netns);
+	}
+	/* the namespace was replaced: the old socket talks to a dead one */
+	nl_socket_free(ns->sk);
+	ns->sk = sk;
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	*out = sk;
+	rc = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
+{
+	int rc;
+
+	rc = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (rc < 0)
+		return rc;
+	return nl_wait_for_ack(sk);
+}
+
+/* ------------------------------------------------------------------ */
+/* Data paths                                                         */
+/* ------------------------------------------------------------------ */
+
+void vnm_lnl_path_vl(const struct vnm_vl *vl, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "/ietf-network:networks/network[network-id='%s']"
+		 "/ietf-network-topology:link[link-id='%s']",
+		 vl->vn ? vl->vn->name : "", vl->name);
+}
+
+void vnm_lnl_path_plink(const struct vnm_plink *pl, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "/ietf-network:networks/network/ietf-network-topology:link[link-id='%s']",
+		 pl->name);
+}
+
+void vnm_lnl_path_vnic(const struct vnm_vnic *nic, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "/ietf-network:networks/network[network-id='%s']/node[node-id='%s']"
+		 "/ietf-network-topology:termination-point[tp-id='%s']",
+		 nic->vr && nic->vr->vn ? nic->vr->vn->name : "", nic->vr ? nic->vr->name : "",
+		 nic->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Probe: try each kind of object in a throwaway namespace             */
+/* ------------------------------------------------------------------ */
+
+struct probe_job {
+	struct vnm_link_caps caps;
+	char why[256];
+	int rc;
+};
+
+static bool try_msg(struct nl_sock *sk, int build_rc, struct nl_msg *msg)
+{
+	if (build_rc < 0)
+		return false;
+	return vnm_lnl_send(sk, msg) == 0;
+}
+
+/* Runs on its own thread: unshare() moves only this thread into a new,
+ * empty network namespace, which disappears with its last socket. */
+static void *probe_thread(void *arg)
+{
+	struct probe_job *job = arg;
+	struct vnm_shape shape = {.rate = 8000000, .ceil = 8000000, .burst = 1514,
+				  .cburst = 1514};
+	struct nl_sock *sk = NULL;
+	struct nl_msg *msg = NULL;
+	int a, b, rc;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		snprintf(job->why, sizeof(job->why),
+			 "cannot create a scratch network namespace: %s", strerror(errno));
+		job->rc = -1;
+		return NULL;
+	}
+	sk = sock_open();
+	if (!sk) {
+		snprintf(job->why, sizeof(job->why), "cannot open a netlink route socket");
+		job->rc = -1;
+		return NULL;
+	}
+	rc = vnm_lnl_msg_veth("vnprobe0", "vnprobe1", &msg);
+	job->caps.veth = try_msg(sk, rc, msg);
+	rc = vnm_lnl_msg_bridge("vnprobeb", &msg);
+	job->caps.bridge = try_msg(sk, rc, msg);
+	rc = vnm_lnl_msg_vxlan("vnprobex", 1, "127.0.0.1", "127.0.0.2", &msg);
+	job->caps.vxlan = try_msg(sk, rc, msg);
+	if (!job->caps.veth)
+		goto done;
+	a = vnm_lnl_ifindex(sk, "vnprobe0");
+	b = vnm_lnl_ifindex(sk, "vnprobe1");
+	rc = vnm_lnl_msg_htb_root(a, VNM_TC_DEFAULT_MINOR, -VNM_ENCAP_OVERHEAD, false, &msg);
+	job->caps.htb = try_msg(sk, rc, msg);
+	if (job->caps.htb) {
+		rc = vnm_lnl_msg_htb_class(a, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN,
+					   &shape, 0, true, &msg);
+		if (try_msg(sk, rc, msg)) {
+			rc = vnm_lnl_msg_u32_vni(a, 1, VNM_TC_VL_MINOR_MIN,
+						 VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, &msg);
+			job->caps.u32 = try_msg(sk, rc, msg);
+			rc = vnm_lnl_msg_netem(a, VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, 0x10000,
+					       1000, 0, 0, &msg);
+			job->caps.netem = try_msg(sk, rc, msg);
+		}
+	}
+	rc = vnm_lnl_msg_tbf(b, 8000000, 1514 * 4, &msg);
+	job->caps.tbf = try_msg(sk, rc, msg);
+done:
+	nl_socket_free(sk);
+	job->rc = 0;
+	return NULL;
+}
+
+int vnm_lnl_probe_locked(struct vnm_lnl *c, struct vnm_err *err)
+{
+	struct probe_job job;
+	pthread_t t;
+
+	memset(&job, 0, sizeof(job));
+	if (pthread_create(&t, NULL, probe_thread, &job) != 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "link driver: cannot start the probe thread");
+	pthread_join(t, NULL);
+	if (job.rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "link driver: cannot probe the kernel's features: %s "
+				   "(vnmd needs CAP_SYS_ADMIN and CAP_NET_ADMIN)", job.why);
+	c->caps = job.caps;
+	c->probed = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The operation table: lock, then the work in link_if.c / link_tc.c   */
+/* ------------------------------------------------------------------ */
+
+#define LOCKED(c, call)                          \
+	do {                                     \
+		int rc_;                         \
+		pthread_mutex_lock(&(c)->lock);  \
+		rc_ = (call);                    \
+		pthread_mutex_unlock(&(c)->lock); \
+		return rc_;                      \
+	} while (0)
+
+static int op_probe(void *ctx, struct vnm_link_caps *caps, struct vnm_err *err)
+{
+	struct vnm_lnl *c = ctx;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = vnm_lnl_probe_locked(c, err);
+	if (!rc)
+		*caps = c->caps;
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static int op_plink_setup(void *ctx, const struct vnm_plink *pl, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_plink_setup(ctx, pl, err));
+}
+
+static int op_plink_update(void *ctx, const struct vnm_plink *old, const struct vnm_plink *new,
+			   struct vnm_err *err)
+{
+	(void)old;
+	/* setup changes the root and the parent class in place */
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_plink_setup(ctx, new, err));
+}
+
+static int op_plink_teardown(void *ctx, const struct vnm_plink *pl, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_plink_teardown(ctx, pl, err));
+}
+
+static int op_vnic_port_create(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vnic_port_create(ctx, nic, err));
+}
+
+static int op_vnic_port_destroy(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vnic_port_destroy(ctx, nic, err));
+}
+
+static int op_vl_create(void *ctx, const struct vnm_vl *vl, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_create(ctx, vl, err));
+}
+
+static int op_vl_destroy(void *ctx, const struct vnm_vl *vl, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_destroy(ctx, vl, err));
+}
+
+static int op_vl_shape(void *ctx, const struct vnm_vl *vl, const struct vnm_plink *pl,
+		       const struct vnm_shape *shape, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_shape(ctx, vl, pl, shape, err));
+}
+
+static int op_vl_unshape(void *ctx, const struct vnm_vl *vl, const struct vnm_plink *pl,
+			 struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_unshape(ctx, vl, pl, err));
+}
+
+static int op_vl_counters(void *ctx, const struct vnm_vl *vl, struct vnm_vl_counters *out,
+			  struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_counters(ctx, vl, out, err));
+}
+
+static int op_list_own(void *ctx, const struct vnm_host *h, struct vnm_own_list *out,
+		       struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_list_own(ctx, h, out, err));
+}
+
+static int op_remove_own(void *ctx, const struct vnm_host *h, const struct vnm_own_obj *o,
+			 struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_remove_own(ctx, h, o, err));
+}
+
+const struct vnm_link_ops vnm_link_nl_ops = {
+	.name = "libnl",
+	.probe = op_probe,
+	.plink_setup = op_plink_setup,
+	.plink_update = op_plink_update,
+	.plink_teardown = op_plink_teardown,
+	.vnic_port_create = op_vnic_port_create,
+	.vnic_port_destroy = op_vnic_port_destroy,
+	.vl_create = op_vl_create,
+	.vl_destroy = op_vl_destroy,
+	.vl_shape = op_vl_shape,
+	.vl_unshape = op_vl_unshape,
+	.vl_counters = op_vl_counters,
+	.list_own = op_list_own,
+	.remove_own = op_remove_own,
+};

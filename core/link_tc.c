@@ -1,0 +1,880 @@
+/*
+ * link_tc.c - shaping: HTB on physical interfaces (one class per VL, u32 on
+ * the VNI), HTB on the veth ends of same-host VLs, netem for delay, jitter
+ * and loss.
+ *
+ * Accounting.  Rates of VLs count the VL's own frames, but a physical
+ * interface sees them VXLAN-encapsulated, VNM_ENCAP_OVERHEAD bytes longer.
+ * The root therefore carries a size table with overhead -VNM_ENCAP_OVERHEAD
+ * (libnl has no setter for it: the TCA_STAB attribute is appended to the
+ * message libnl builds), so every class counts inner frames; the parent
+ * class, whose rate is the capacity on the wire, adds the overhead back in
+ * its rate spec (tc_ratespec.overhead).  The VXLAN ends are created with
+ * gso_max_segs 1 (link_if.c) so that each encapsulated packet is one frame
+ * and the per-packet overhead is exact.
+ *
+ * Changes are made in place: a class that exists is changed (RTM_NEWTCLASS
+ * without NLM_F_EXCL), never deleted and added, so TCP flows crossing the VL
+ * survive and counters keep counting.  The kernel itself records which
+ * class belongs to which VL: the u32 filter matching the VL's VNI points
+ * at it.
+ */
+#include "link_int.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/if_ether.h>
+#include <linux/pkt_sched.h>
+#include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/cache.h>
+#include <netlink/msg.h>
+#include <netlink/route/class.h>
+#include <netlink/route/classifier.h>
+#include <netlink/route/cls/u32.h>
+#include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/htb.h>
+#include <netlink/route/qdisc/netem.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <netlink/route/tc.h>
+
+#define NETEM_HANDLE(minor) ((0x7000U + (minor)) << 16)
+
+/* ------------------------------------------------------------------ */
+/* Parameters                                                         */
+/* ------------------------------------------------------------------ */
+
+uint32_t vnm_lnl_quantum(const struct vnm_shape *s)
+{
+	(void)s;
+	/* One full frame: DRR rounds stay fair at any rate and the kernel's
+	 * rate/r2q quantum (warned about above 200000) is never used. */
+	return VNM_FRAME_BYTES;
+}
+
+uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl)
+{
+	uint32_t h = 2166136261U;
+	const char *p;
+
+	for (p = vl->id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619U;
+	return VNM_TC_VL_MINOR_MIN + h % (VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1);
+}
+
+bool vnm_lnl_vl_needs_netem(const struct vnm_vl *vl)
+{
+	return vl->delay_us || vl->jitter_us || vl->loss_ppm;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+/* ------------------------------------------------------------------ */
+
+static int put_stab(struct nl_msg *msg, int overhead)
+{
+	struct tc_sizespec s;
+	struct nlattr *nest;
+
+	memset(&s, 0, sizeof(s));
+	s.overhead = overhead;
+	s.linklayer = TC_LINKLAYER_ETHERNET;
+	nest = nla_nest_start(msg, TCA_STAB);
+	if (!nest || nla_put(msg, TCA_STAB_BASE, sizeof(s), &s) < 0)
+		return -NLE_MSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool replace,
+			 struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), VNM_TC_ROOT);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "htb")) < 0 ||
+	    (rc = rtnl_htb_set_defcls(q, defcls)) < 0)
+		goto cleanup;
+	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE |
+					     (replace ? NLM_F_REPLACE : NLM_F_EXCL), out);
+	if (!rc && stab_overhead && (rc = put_stab(*out, stab_overhead)) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
+	}
+cleanup:
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
+			  const struct vnm_shape *s, uint32_t overhead, bool create,
+			  struct nl_msg **out)
+{
+	struct rtnl_class *cl;
+	uint64_t rate = s->rate ? s->rate : s->ceil, ceil = s->ceil ? s->ceil : rate;
+	int rc;
+
+	*out = NULL;
+	cl = rtnl_class_alloc();
+	if (!cl)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(cl), ifindex);
+	rtnl_tc_set_parent(TC_CAST(cl), parent);
+	rtnl_tc_set_handle(TC_CAST(cl), classid);
+	if (overhead)
+		rtnl_tc_set_overhead(TC_CAST(cl), overhead);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(cl), "htb")) < 0 ||
+	    (rc = rtnl_htb_set_rate64(cl, rate / 8)) < 0 ||
+	    (rc = rtnl_htb_set_ceil64(cl, ceil / 8)) < 0 ||
+	    (rc = rtnl_htb_set_rbuffer(cl, s->burst ? s->burst : VNM_FRAME_BYTES)) < 0 ||
+	    (rc = rtnl_htb_set_cbuffer(cl, s->cburst ? s->cburst : VNM_FRAME_BYTES)) < 0 ||
+	    (rc = rtnl_htb_set_quantum(cl, vnm_lnl_quantum(s))) < 0)
+		goto cleanup;
+	rc = rtnl_class_build_add_request(cl, create ? NLM_F_CREATE : 0, out);
+cleanup:
+	rtnl_class_put(cl);
+	return rc;
+}
+
+static struct rtnl_cls *u32_alloc(int ifindex, uint32_t node)
+{
+	struct rtnl_cls *f = rtnl_cls_alloc();
+
+	if (!f)
+		return NULL;
+	rtnl_tc_set_ifindex(TC_CAST(f), ifindex);
+	rtnl_tc_set_parent(TC_CAST(f), VNM_TC_ROOT);
+	rtnl_cls_set_prio(f, VNM_TC_U32_PRIO);
+	rtnl_cls_set_protocol(f, ETH_P_IP);
+	if (rtnl_tc_set_kind(TC_CAST(f), "u32") < 0) {
+		rtnl_cls_put(f);
+		return NULL;
+	}
+	rtnl_u32_set_handle(f, VNM_TC_U32_HTID, 0, (int)node);
+	return f;
+}
+
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t node, uint32_t classid,
+			struct nl_msg **out)
+{
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, node);
+	if (!f)
+		return -NLE_NOMEM;
+	/* IPv4 without options (ihl 5), UDP, dport 4789, then the VXLAN
+	 * header's second word: VNI << 8 (offsets from the IP header) */
+	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint16(f, VNM_VXLAN_PORT, 0xffff, 22, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint32(f, vni << 8, 0xffffff00U, 32, 0)) < 0 ||
+	    (rc = rtnl_u32_set_classid(f, classid)) < 0 ||
+	    (rc = rtnl_u32_set_cls_terminal(f)) < 0)
+		goto cleanup;
+	rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
+cleanup:
+	rtnl_cls_put(f);
+	return rc;
+}
+
+int vnm_lnl_msg_netem(int ifindex, uint32_t parent, uint32_t handle, uint32_t delay_us,
+		      uint32_t jitter_us, uint32_t loss_ppm, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "netem")) < 0)
+		goto cleanup;
+	rtnl_netem_set_limit(q, 1000);
+	rtnl_netem_set_delay(q, (int)delay_us);
+	rtnl_netem_set_jitter(q, (int)jitter_us);
+	/* netem's loss is a probability scaled to 2^32 - 1 */
+	rtnl_netem_set_loss(q, (int)(uint32_t)((double)loss_ppm / 1e6 * 4294967295.0));
+	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, out);
+cleanup:
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_tbf(int ifindex, uint64_t rate, uint32_t burst, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), VNM_TC_ROOT);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "tbf")) < 0)
+		goto cleanup;
+	rtnl_qdisc_tbf_set_limit(q, (int)(burst * 4));
+	rtnl_qdisc_tbf_set_rate(q, (int)(rate / 8), (int)burst, 0);
+	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, out);
+cleanup:
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	rc = rtnl_qdisc_build_delete_request(q, out);
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out)
+{
+	struct rtnl_class *cl;
+	int rc;
+
+	*out = NULL;
+	cl = rtnl_class_alloc();
+	if (!cl)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(cl), ifindex);
+	rtnl_tc_set_handle(TC_CAST(cl), classid);
+	rc = rtnl_class_build_delete_request(cl, out);
+	rtnl_class_put(cl);
+	return rc;
+}
+
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t node, struct nl_msg **out)
+{
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, node);
+	if (!f)
+		return -NLE_NOMEM;
+	rc = rtnl_cls_build_delete_request(f, 0, out);
+	rtnl_cls_put(f);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the kernel's state                                         */
+/* ------------------------------------------------------------------ */
+
+/* The root qdisc's handle on ifindex: 0 for the kernel's default. */
+static int root_handle(struct nl_sock *sk, int ifindex, uint32_t *handle)
+{
+	struct nl_cache *cache = NULL;
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*handle = 0;
+	rc = rtnl_qdisc_alloc_cache(sk, &cache);
+	if (rc < 0)
+		return rc;
+	q = rtnl_qdisc_get_by_parent(cache, ifindex, TC_H_ROOT);
+	if (q) {
+		*handle = rtnl_tc_get_handle(TC_CAST(q));
+		rtnl_qdisc_put(q);
+	}
+	nl_cache_free(cache);
+	return 0;
+}
+
+struct find_job {
+	uint32_t vni;
+	uint32_t classid, node;
+	bool found;
+	uint8_t used_node[VNM_TC_VL_MINOR_MAX + 1];
+};
+
+static void find_filter(struct nl_object *o, void *arg)
+{
+	struct find_job *j = arg;
+	struct rtnl_cls *f = (struct rtnl_cls *)o;
+	uint32_t val, mask, classid = 0, node;
+	int off, offmask;
+	uint8_t i;
+
+	if (strcmp(rtnl_tc_get_kind(TC_CAST(f)) ? rtnl_tc_get_kind(TC_CAST(f)) : "", "u32") ||
+	    rtnl_u32_get_classid(f, &classid) < 0 || !classid)
+		return;
+	node = rtnl_tc_get_handle(TC_CAST(f)) & 0xfff;
+	j->used_node[node] = 1;
+	for (i = 0; rtnl_u32_get_key(f, i, &val, &mask, &off, &offmask) == 0; i++) {
+		if (off == 32 && ntohl(mask) == 0xffffff00U && ntohl(val) == j->vni << 8) {
+			j->found = true;
+			j->classid = classid;
+			j->node = node;
+		}
+	}
+}
+
+static int filters_scan(struct nl_sock *sk, int ifindex, struct find_job *j)
+{
+	struct nl_cache *cache = NULL;
+	int rc;
+
+	rc = rtnl_cls_alloc_cache(sk, ifindex, VNM_TC_ROOT, &cache);
+	if (rc < 0)
+		return rc;
+	nl_cache_foreach(cache, find_filter, j);
+	nl_cache_free(cache);
+	return 0;
+}
+
+int vnm_lnl_find_vl_class(struct nl_sock *sk, int ifindex, uint32_t vni, uint32_t *classid,
+			  uint32_t *node)
+{
+	struct find_job *j;
+	int rc;
+
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -NLE_NOMEM;
+	j->vni = vni;
+	rc = filters_scan(sk, ifindex, j);
+	if (!rc && j->found) {
+		*classid = j->classid;
+		*node = j->node;
+		rc = 1;
+	}
+	free(j);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Physical links                                                     */
+/* ------------------------------------------------------------------ */
+
+static int end_sock(struct vnm_lnl *c, const struct vnm_host_if *hif, struct nl_sock **sk,
+		    int *ifindex, struct vnm_err *err)
+{
+	char where[200];
+	int idx;
+
+	if (vnm_lnl_sock(c, hif->host, sk, err) < 0)
+		return -1;
+	idx = vnm_lnl_ifindex(*sk, hif->ifname);
+	if (idx < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot look up interface %s%s: %s",
+				   hif->ifname, vnm_lnl_where(hif->host, where, sizeof(where)),
+				   nl_geterror(idx));
+	if (idx == 0)
+		return vnm_err_set(err, VNM_E_MISSING, NULL,
+				   "interface %s not found%s: check the termination point's "
+				   "interface", hif->ifname,
+				   vnm_lnl_where(hif->host, where, sizeof(where)));
+	*ifindex = idx;
+	return 0;
+}
+
+static uint32_t burst_for(uint64_t rate)
+{
+	uint64_t b = rate / 8 / 1000; /* 1 ms */
+
+	return b < VNM_FRAME_BYTES ? VNM_FRAME_BYTES : b > (1U << 30) ? (1U << 30) : (uint32_t)b;
+}
+
+static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
+			   const struct vnm_host_if *hif, struct vnm_err *err)
+{
+	struct vnm_shape parent, dflt;
+	struct rtnl_link *l = NULL;
+	struct nl_msg *msg = NULL;
+	struct nl_sock *sk;
+	/* the capacity in VL frames (full-size frames, as admission does) */
+	uint64_t vlcap = pl->capacity * VNM_FRAME_BYTES / (VNM_FRAME_BYTES + VNM_ENCAP_OVERHEAD);
+	uint32_t handle, mtu;
+	char where[200];
+	int idx, rc;
+
+	if (end_sock(c, hif, &sk, &idx, err) < 0)
+		return -1;
+	vnm_lnl_where(hif->host, where, sizeof(where));
+	rc = rtnl_link_get_kernel(sk, idx, NULL, &l);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read interface %s%s: %s",
+				   hif->ifname, where, nl_geterror(rc));
+	mtu = rtnl_link_get_mtu(l);
+	rtnl_link_put(l);
+	if (mtu < VNM_VL_MTU + VNM_ENCAP_OVERHEAD)
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "interface %s%s has MTU %u: VL frames of %u bytes need %u on "
+				   "the underlay (VXLAN adds %u): raise its MTU",
+				   hif->ifname, where, mtu, VNM_VL_MTU,
+				   VNM_VL_MTU + VNM_ENCAP_OVERHEAD, VNM_ENCAP_OVERHEAD);
+	if ((rc = root_handle(sk, idx, &handle)) < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the qdiscs of %s%s: %s",
+				   hif->ifname, where, nl_geterror(rc));
+	if (handle && handle != VNM_TC_ROOT)
+		return vnm_err_set(err, VNM_E_EXISTS, NULL,
+				   "interface %s%s has a root qdisc %x: that vnmd did not install: "
+				   "remove it first", hif->ifname, where, handle >> 16);
+	if (!handle) {
+		/* HTB has no in-place change of its qdisc options: the root
+		 * is made once and only its classes change later */
+		rc = vnm_lnl_msg_htb_root(idx, VNM_TC_DEFAULT_MINOR, -VNM_ENCAP_OVERHEAD, false,
+					  &msg);
+		if (!rc)
+			rc = vnm_lnl_send(sk, msg);
+		if (rc < 0)
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot install HTB on %s%s: %s", hif->ifname, where,
+					   nl_geterror(rc));
+	}
+	memset(&parent, 0, sizeof(parent));
+	parent.rate = parent.ceil = pl->capacity;
+	parent.burst = parent.cburst = burst_for(pl->capacity);
+	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, &parent,
+				   VNM_ENCAP_OVERHEAD, true, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot set the capacity class on %s%s: %s", hif->ifname, where,
+				   nl_geterror(rc));
+	/* traffic of no VL (ARP between hosts, the host's own) borrows what
+	 * the VLs leave; its guarantee is small so it never eats theirs */
+	memset(&dflt, 0, sizeof(dflt));
+	dflt.rate = vlcap / 100 > 8000 ? vlcap / 100 : 8000;
+	dflt.ceil = vlcap;
+	dflt.burst = burst_for(dflt.rate);
+	dflt.cburst = burst_for(dflt.ceil);
+	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR,
+				   VNM_TC_ROOT | VNM_TC_DEFAULT_MINOR, &dflt, 0, true, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot set the default class on %s%s: %s", hif->ifname, where,
+				   nl_geterror(rc));
+	return 0;
+}
+
+int vnm_lnl_plink_setup(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err)
+{
+	if (!pl->src || !pl->dst || !pl->src->host || !pl->dst->host) {
+		vnm_lnl_path_plink(pl, err->path, sizeof(err->path));
+		return vnm_err_set(err, VNM_E_MISSING, err->path,
+				   "physical link %s: an end has no host interface", pl->name);
+	}
+	if (plink_end_setup(c, pl, pl->src, err) < 0 || plink_end_setup(c, pl, pl->dst, err) < 0) {
+		vnm_err_prefix(err, "physical link %s", pl->name);
+		vnm_lnl_path_plink(pl, err->path, sizeof(err->path));
+		return -1;
+	}
+	return 0;
+}
+
+static int root_del(struct nl_sock *sk, int idx, const char *ifname, const struct vnm_host *h,
+		    struct vnm_err *err)
+{
+	struct nl_msg *msg = NULL;
+	uint32_t handle;
+	char where[200];
+	int rc;
+
+	vnm_lnl_where(h, where, sizeof(where));
+	if ((rc = root_handle(sk, idx, &handle)) < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the qdiscs of %s%s: %s",
+				   ifname, where, nl_geterror(rc));
+	if (handle != VNM_TC_ROOT)
+		return 0; /* gone, or not ours */
+	rc = vnm_lnl_msg_qdisc_del(idx, TC_H_ROOT, VNM_TC_ROOT, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove HTB from %s%s: %s",
+				   ifname, where, nl_geterror(rc));
+	return 0;
+}
+
+int vnm_lnl_plink_teardown(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err)
+{
+	const struct vnm_host_if *ends[2] = {pl->src, pl->dst};
+	struct nl_sock *sk;
+	int i, idx;
+
+	for (i = 0; i < 2; i++) {
+		if (!ends[i] || !ends[i]->host)
+			continue;
+		if (vnm_lnl_sock(c, ends[i]->host, &sk, err) < 0)
+			goto fail;
+		idx = vnm_lnl_ifindex(sk, ends[i]->ifname);
+		if (idx <= 0)
+			continue;
+		if (root_del(sk, idx, ends[i]->ifname, ends[i]->host, err) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	vnm_err_prefix(err, "physical link %s", pl->name);
+	vnm_lnl_path_plink(pl, err->path, sizeof(err->path));
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* VL shaping                                                         */
+/* ------------------------------------------------------------------ */
+
+static int netem_check(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err)
+{
+	if (!vnm_lnl_vl_needs_netem(vl))
+		return 0;
+	if (!c->probed && vnm_lnl_probe_locked(c, err) < 0)
+		return -1;
+	if (!c->caps.netem)
+		return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,
+				   "delay, jitter and loss need the kernel module sch_netem, which "
+				   "this kernel does not have: load sch_netem or set them to 0");
+	return 0;
+}
+
+static int netem_apply(struct nl_sock *sk, int idx, uint32_t parent, const struct vnm_vl *vl)
+{
+	struct nl_msg *msg = NULL;
+	int rc;
+
+	if (!vnm_lnl_vl_needs_netem(vl)) {
+		/* back to the class's default leaf qdisc */
+		rc = vnm_lnl_msg_qdisc_del(idx, parent, NETEM_HANDLE(TC_H_MIN(parent)), &msg);
+		if (!rc)
+			rc = vnm_lnl_send(sk, msg);
+		return rc == -NLE_OBJ_NOTFOUND || rc == -NLE_INVAL || rc == -NLE_NOATTR ? 0 : rc;
+	}
+	rc = vnm_lnl_msg_netem(idx, parent, NETEM_HANDLE(TC_H_MIN(parent)), vl->delay_us,
+			       vl->jitter_us, vl->loss_ppm, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	return rc;
+}
+
+struct class_job {
+	uint8_t used[VNM_TC_VL_MINOR_MAX + 1];
+};
+
+static void class_used(struct nl_object *o, void *arg)
+{
+	struct class_job *j = arg;
+	uint32_t h = rtnl_tc_get_handle((struct rtnl_tc *)o);
+
+	if (TC_H_MAJ(h) == VNM_TC_ROOT && TC_H_MIN(h) <= VNM_TC_VL_MINOR_MAX)
+		j->used[TC_H_MIN(h)] = 1;
+}
+
+/* Pick a free class minor (also the filter's node) for vl on idx. */
+static int pick_minor(struct nl_sock *sk, int idx, const struct vnm_vl *vl,
+		      const struct find_job *fj, uint32_t *minor, bool *adopt)
+{
+	struct nl_cache *cache = NULL;
+	struct class_job *j;
+	uint32_t m, first = vnm_lnl_vl_minor(vl), span;
+	int rc;
+
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -NLE_NOMEM;
+	rc = rtnl_class_alloc_cache(sk, idx, &cache);
+	if (rc < 0)
+		goto cleanup;
+	nl_cache_foreach(cache, class_used, j);
+	/* a class left behind without its filter (interrupted earlier) at
+	 * the VL's own minor is taken over */
+	if (j->used[first] && !fj->used_node[first]) {
+		*minor = first;
+		*adopt = true;
+		goto cleanup;
+	}
+	span = VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1;
+	rc = -NLE_RANGE;
+	for (m = 0; m < span; m++) {
+		uint32_t cand = VNM_TC_VL_MINOR_MIN + (first - VNM_TC_VL_MINOR_MIN + m) % span;
+
+		if (!j->used[cand] && !fj->used_node[cand]) {
+			*minor = cand;
+			*adopt = false;
+			rc = 0;
+			break;
+		}
+	}
+cleanup:
+	nl_cache_free(cache);
+	free(j);
+	return rc;
+}
+
+static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
+			const struct vnm_host_if *hif, const struct vnm_shape *shape,
+			bool with_netem, struct vnm_err *err)
+{
+	struct find_job *fj = NULL;
+	struct nl_msg *msg = NULL;
+	struct nl_sock *sk;
+	uint32_t handle, minor = 0, classid;
+	bool adopt = false;
+	char where[200];
+	int idx, rc = -1, nrc;
+
+	if (end_sock(c, hif, &sk, &idx, err) < 0)
+		return -1;
+	vnm_lnl_where(hif->host, where, sizeof(where));
+	if ((nrc = root_handle(sk, idx, &handle)) < 0 || handle != VNM_TC_ROOT) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL,
+			    "interface %s%s has no vnmd HTB%s%s: set its physical link up first",
+			    hif->ifname, where, nrc < 0 ? ": " : "", nrc < 0 ? nl_geterror(nrc) : "");
+		goto cleanup;
+	}
+	fj = calloc(1, sizeof(*fj));
+	if (!fj) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
+		goto cleanup;
+	}
+	fj->vni = vl->vni;
+	if ((nrc = filters_scan(sk, idx, fj)) < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the filters of %s%s: %s",
+			    hif->ifname, where, nl_geterror(nrc));
+		goto cleanup;
+	}
+	if (fj->found) {
+		/* in place: the class keeps its packets, counters and flows */
+		classid = fj->classid;
+		nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, classid, shape,
+					    0, false, &msg);
+		if (!nrc)
+			nrc = vnm_lnl_send(sk, msg);
+		if (nrc < 0) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot change class %x:%x on %s%s: %s",
+				    TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), hif->ifname, where,
+				    nl_geterror(nrc));
+			goto cleanup;
+		}
+	} else {
+		if ((nrc = pick_minor(sk, idx, vl, fj, &minor, &adopt)) < 0) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL,
+				    "no free class for the link on %s%s: %s", hif->ifname, where,
+				    nl_geterror(nrc));
+			goto cleanup;
+		}
+		classid = VNM_TC_ROOT | minor;
+		nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, classid, shape,
+					    0, true, &msg);
+		if (!nrc)
+			nrc = vnm_lnl_send(sk, msg);
+		if (nrc < 0) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot add class %x:%x on %s%s: %s",
+				    VNM_TC_MAJOR, minor, hif->ifname, where, nl_geterror(nrc));
+			goto cleanup;
+		}
+		nrc = vnm_lnl_msg_u32_vni(idx, vl->vni, minor, classid, &msg);
+		if (!nrc)
+			nrc = vnm_lnl_send(sk, msg);
+		if (nrc < 0) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL,
+				    "cannot add the VNI %u filter on %s%s: %s", vl->vni, hif->ifname,
+				    where, nl_geterror(nrc));
+			if (!adopt && !vnm_lnl_msg_class_del(idx, classid, &msg))
+				vnm_lnl_send(sk, msg);
+			goto cleanup;
+		}
+	}
+	if (with_netem && (nrc = netem_apply(sk, idx, classid, vl)) < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot set delay/jitter/loss on %s%s: %s",
+			    hif->ifname, where, nl_geterror(nrc));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(fj);
+	return rc;
+}
+
+static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
+			  const struct vnm_host_if *hif, struct vnm_err *err)
+{
+	struct nl_msg *msg = NULL;
+	struct nl_sock *sk;
+	uint32_t classid = 0, node = 0;
+	char where[200];
+	int idx, rc;
+
+	if (vnm_lnl_sock(c, hif->host, &sk, err) < 0)
+		return -1;
+	vnm_lnl_where(hif->host, where, sizeof(where));
+	idx = vnm_lnl_ifindex(sk, hif->ifname);
+	if (idx <= 0)
+		return 0;
+	rc = vnm_lnl_find_vl_class(sk, idx, vl->vni, &classid, &node);
+	if (rc <= 0) {
+		if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_INVAL)
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot read the filters of %s%s: %s", hif->ifname,
+					   where, nl_geterror(rc));
+		return 0;
+	}
+	/* the filter first, so that no packet is sent to a missing class */
+	rc = vnm_lnl_msg_u32_del(idx, node, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot remove the VNI %u filter from %s%s: %s", vl->vni,
+				   hif->ifname, where, nl_geterror(rc));
+	rc = vnm_lnl_msg_class_del(idx, classid, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove class %x:%x from %s%s: %s",
+				   VNM_TC_MAJOR, TC_H_MIN(classid), hif->ifname, where,
+				   nl_geterror(rc));
+	return 0;
+}
+
+/* Same-host VL: HTB with one class at the limit on each veth end (each
+ * end's egress is one direction of the VL). */
+static int local_shape_end(struct nl_sock *sk, const struct vnm_vl *vl, const char *ifname,
+			   const struct vnm_host *h, const struct vnm_shape *shape,
+			   struct vnm_err *err)
+{
+	struct vnm_shape s = *shape;
+	struct nl_msg *msg = NULL;
+	uint32_t handle;
+	char where[200];
+	int idx, rc;
+
+	vnm_lnl_where(h, where, sizeof(where));
+	idx = vnm_lnl_ifindex(sk, ifname);
+	if (idx <= 0)
+		return vnm_err_set(err, VNM_E_MISSING, NULL,
+				   "interface %s%s is missing: create the link first", ifname, where);
+	if (!shape->ceil && !vnm_lnl_vl_needs_netem(vl))
+		return root_del(sk, idx, ifname, h, err);
+	if ((rc = root_handle(sk, idx, &handle)) < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the qdiscs of %s%s: %s",
+				   ifname, where, nl_geterror(rc));
+	if (handle != VNM_TC_ROOT) {
+		rc = vnm_lnl_msg_htb_root(idx, VNM_TC_PARENT_MINOR, 0, true, &msg);
+		if (!rc)
+			rc = vnm_lnl_send(sk, msg);
+		if (rc < 0)
+			return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot install HTB on %s%s: %s",
+					   ifname, where, nl_geterror(rc));
+	}
+	if (!s.ceil) /* netem only: no limit worth the name */
+		s.ceil = 100000000000ULL;
+	s.rate = s.ceil;
+	if (!s.burst)
+		s.burst = s.cburst ? s.cburst : burst_for(s.ceil);
+	if (!s.cburst)
+		s.cburst = s.burst;
+	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, &s, 0,
+				   true, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot set the rate of %s%s: %s",
+				   ifname, where, nl_geterror(rc));
+	rc = netem_apply(sk, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, vl);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot set delay/jitter/loss on %s%s: %s", ifname, where,
+				   nl_geterror(rc));
+	return 0;
+}
+
+int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_plink *pl,
+		     const struct vnm_shape *shape, struct vnm_err *err)
+{
+	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
+	const struct vnm_host *hb = vl->b && vl->b->vr ? vl->b->vr->host : NULL;
+	struct nl_sock *sk;
+
+	/* refuse before anything is changed */
+	if (netem_check(c, vl, err) < 0)
+		goto fail;
+	if (!pl) {
+		if (!ha || ha != hb) {
+			vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				    "shaping without a physical link needs both routers on one "
+				    "host");
+			goto fail;
+		}
+		if (vnm_lnl_sock(c, ha, &sk, err) < 0 ||
+		    local_shape_end(sk, vl, vl->end_a, ha, shape, err) < 0 ||
+		    local_shape_end(sk, vl, vl->end_b, ha, shape, err) < 0)
+			goto fail;
+		return 0;
+	}
+	if (!pl->src || !pl->dst || !pl->src->host || !pl->dst->host) {
+		vnm_err_set(err, VNM_E_MISSING, NULL, "physical link %s has no host interface",
+			    pl->name);
+		goto fail;
+	}
+	/* delay, jitter and loss once per VL: on its first physical link */
+	if (vl_shape_end(c, vl, pl->src, shape, vl->n_plinks && vl->plinks[0] == pl, err) < 0 ||
+	    vl_shape_end(c, vl, pl->dst, shape, vl->n_plinks && vl->plinks[0] == pl, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	vnm_err_prefix(err, "link %s/%s", vl->vn->name, vl->name);
+	vnm_lnl_path_vl(vl, err->path, sizeof(err->path));
+	return -1;
+}
+
+int vnm_lnl_vl_unshape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_plink *pl,
+		       struct vnm_err *err)
+{
+	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
+	const char *ends[2] = {vl->end_a, vl->end_b};
+	struct nl_sock *sk;
+	int i, idx;
+
+	if (!pl) {
+		if (!ha)
+			return 0;
+		if (vnm_lnl_sock(c, ha, &sk, err) < 0)
+			goto fail;
+		for (i = 0; i < 2; i++) {
+			idx = vnm_lnl_ifindex(sk, ends[i]);
+			if (idx > 0 && root_del(sk, idx, ends[i], ha, err) < 0)
+				goto fail;
+		}
+		return 0;
+	}
+	if ((pl->src && pl->src->host && vl_unshape_end(c, vl, pl->src, err) < 0) ||
+	    (pl->dst && pl->dst->host && vl_unshape_end(c, vl, pl->dst, err) < 0))
+		goto fail;
+	return 0;
+fail:
+	vnm_err_prefix(err, "link %s/%s", vl->vn->name, vl->name);
+	vnm_lnl_path_vl(vl, err->path, sizeof(err->path));
+	return -1;
+}
