@@ -4,7 +4,8 @@
  *
  * The tree given holds the datastore (and state for <get>); defaults are
  * added here so that report-all and trim have something to work on, and the
- * with-defaults mode becomes libnetconf2's printing mode.
+ * with-defaults mode becomes libnetconf2's printing mode (the printer
+ * carries it into the <data> anydata).  Filtering is filter.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,72 +13,26 @@
 
 #include <libyang/libyang.h>
 
+#include "filter.h"
 #include "server_p.h"
+#include "wd.h"
 #include "yctx.h"
-
-static NC_WD_MODE wd_mode(struct lyd_node *rpc)
-{
-	struct lyd_node *n = NULL;
-	const char *v;
-
-	if (lyd_find_path(rpc, "ietf-netconf-with-defaults:with-defaults", 0, &n) || !n)
-		return NC_WD_EXPLICIT;
-	v = lyd_get_value(n);
-	if (!strcmp(v, "report-all"))
-		return NC_WD_ALL;
-	if (!strcmp(v, "report-all-tagged"))
-		return NC_WD_ALL_TAG;
-	if (!strcmp(v, "trim"))
-		return NC_WD_TRIM;
-	return NC_WD_EXPLICIT;
-}
-
-/* The nodes of tree selected by xpath, with their ancestors and list keys. */
-static int xpath_filter(struct lyd_node **tree, const char *xpath, struct vnm_err *err)
-{
-	struct ly_set *set = NULL;
-	struct lyd_node *out = NULL, *dup, *top;
-	uint32_t i;
-	int rc = -1;
-
-	if (!*tree)
-		return 0;
-	if (lyd_find_xpath(*tree, xpath, &set)) {
-		vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INVALID, "the XPath filter is not valid");
-		goto cleanup;
-	}
-	for (i = 0; i < set->count; i++) {
-		if (!set->dnodes[i]->schema)
-			continue;
-		if (lyd_dup_single(set->dnodes[i], NULL,
-				   LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup)) {
-			vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "filtering");
-			goto cleanup;
-		}
-		for (top = dup; lyd_parent(top); top = lyd_parent(top))
-			;
-		if (lyd_merge_siblings(&out, top, LYD_MERGE_DESTRUCT | LYD_MERGE_WITH_FLAGS)) {
-			vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "filtering");
-			goto cleanup;
-		}
-	}
-	lyd_free_all(*tree);
-	*tree = out;
-	out = NULL;
-	rc = 0;
-cleanup:
-	ly_set_free(set, NULL);
-	lyd_free_all(out);
-	return rc;
-}
 
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree)
 {
-	struct lyd_node *filter = NULL;
+	struct lyd_node *filter = NULL, *wdn = NULL, *out = NULL;
 	struct lyd_meta *type, *sel;
 	struct vnm_err err = {0};
-	NC_WD_MODE wd = wd_mode(rpc);
+	enum vnm_wd wd = VNM_WD_EXPLICIT;
+	char *xml = NULL;
+	int rc = 0;
 
+	if (!lyd_find_path(rpc, "ietf-netconf-with-defaults:with-defaults", 0, &wdn) && wdn &&
+	    vnm_wd_from_str(lyd_get_value(wdn), &wd, &err)) {
+		lyd_free_all(tree);
+		return vnm_reply_err(&err, NC_ERR_TYPE_PROT);
+	}
+	/* defaults present and flagged, so that every mode has what it reports */
 	if (tree && lyd_new_implicit_all(&tree, vnm_srv->ctx, LYD_IMPLICIT_NO_STATE, NULL)) {
 		lyd_free_all(tree);
 		vnm_err_from_ly(&err, vnm_srv->ctx, VNM_E_INTERNAL, "adding defaults");
@@ -92,16 +47,22 @@ struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node
 				return vnm_reply_tag(NC_ERR_MISSING_ATTR, NC_ERR_TYPE_PROT, "filter", NULL,
 						     "an XPath filter needs a select attribute");
 			}
-			if (xpath_filter(&tree, lyd_get_meta_value(sel), &err)) {
-				lyd_free_all(tree);
-				return vnm_reply_err(&err, NC_ERR_TYPE_APP);
-			}
+			rc = vnm_filter_xpath(vnm_srv->ctx, tree, lyd_get_meta_value(sel), &out, &err);
 		} else {
-			/* subtree filter: pending filter.h */
+			if (lyd_any_value_str(filter, &xml) != LY_SUCCESS) {
+				lyd_free_all(tree);
+				return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "filter", NULL,
+						     "the subtree filter cannot be read");
+			}
+			rc = vnm_filter_subtree(tree, xml ? xml : "", &out, &err);
+			free(xml);
+		}
+		lyd_free_all(tree);
+		tree = out;
+		if (rc) {
 			lyd_free_all(tree);
-			return vnm_reply_tag(NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, "filter", NULL,
-					     "subtree filters are not implemented yet");
+			return vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		}
 	}
-	return vnm_reply_data(rpc, "data", tree, wd);
+	return vnm_reply_data(rpc, "data", tree, (NC_WD_MODE)vnm_wd_nc_mode(wd));
 }
