@@ -284,7 +284,7 @@ static int write_pid(const char *path)
 
 /* libyang speaks through our log, at debug level: the errors that matter
  * reach users through struct vnm_err and NETCONF error replies. */
-static void ly_log_clb(LY_LOG_LEVEL level, const char *msg, const char *path)
+static void vnm_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path)
 {
 	(void)level;
 	vnm_log(VNM_LOG_DEBUG, "libyang: %s%s%s", msg,
@@ -336,7 +336,7 @@ static int run(const struct opts *o)
 		vnm_log_err("cannot write the pid file %s: %m", o->pid_file);
 		goto cleanup;
 	}
-	ly_set_log_clb(ly_log_clb, 1);
+	ly_set_log_clb(vnm_ly_log, 1);
 	if (vnm_yctx_new(true, &ctx, &err)) {
 		vnm_log_err("%s", err.msg);
 		goto cleanup;
