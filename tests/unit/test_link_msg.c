@@ -1,0 +1,446 @@
+/* test_link_msg.c - the netlink messages the link driver would send, built
+ * without a kernel and parsed back: HTB root with its size table, classes
+ * changed in place, the u32 VNI filter, netem, VXLAN/veth/bridge devices;
+ * tags; and the missing-netem refusal before any change. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <string.h>
+
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/utils.h>
+
+#include "link_int.h"
+
+/* Attributes of a message after its family header. */
+static struct nlmsghdr *parse(struct nl_msg *msg, size_t hdrlen, struct nlattr **tb, int max)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+
+	assert_int_equal(nlmsg_parse(h, (int)hdrlen, tb, max, NULL), 0);
+	return h;
+}
+
+static void parse_nested(struct nlattr *a, struct nlattr **tb, int max)
+{
+	assert_non_null(a);
+	assert_int_equal(nla_parse_nested(tb, max, a, NULL), 0);
+}
+
+static void htb_root_has_size_table_and_default(void **state)
+{
+	struct nlattr *tb[TCA_MAX + 1], *opt[TCA_HTB_MAX + 1], *stab[TCA_STAB_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct tc_htb_glob glob;
+	struct tc_sizespec sz;
+	struct nlmsghdr *h;
+	struct tcmsg *t;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_htb_root(7, VNM_TC_DEFAULT_MINOR, -VNM_ENCAP_OVERHEAD, false,
+					      &msg), 0);
+	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
+	t = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_NEWQDISC);
+	assert_true(h->nlmsg_flags & NLM_F_CREATE);
+	assert_true(h->nlmsg_flags & NLM_F_EXCL);
+	assert_int_equal(t->tcm_ifindex, 7);
+	assert_int_equal(t->tcm_parent, TC_H_ROOT);
+	assert_int_equal(t->tcm_handle, 0x766e0000);
+	assert_string_equal(nla_get_string(tb[TCA_KIND]), "htb");
+	parse_nested(tb[TCA_OPTIONS], opt, TCA_HTB_MAX);
+	assert_non_null(opt[TCA_HTB_INIT]);
+	memcpy(&glob, nla_data(opt[TCA_HTB_INIT]), sizeof(glob));
+	/* HTB takes the minor only and adds its own major */
+	assert_int_equal(glob.defcls, VNM_TC_DEFAULT_MINOR);
+	/* the size table makes every class count the VL's inner frames */
+	parse_nested(tb[TCA_STAB], stab, TCA_STAB_MAX);
+	assert_non_null(stab[TCA_STAB_BASE]);
+	memcpy(&sz, nla_data(stab[TCA_STAB_BASE]), sizeof(sz));
+	assert_int_equal(sz.overhead, -50);
+	assert_int_equal(sz.tsize, 0);
+	assert_null(stab[TCA_STAB_DATA]);
+	nlmsg_free(msg);
+
+	/* no overhead: no size table (veth ends of same-host VLs) */
+	assert_int_equal(vnm_lnl_msg_htb_root(7, 1, 0, true, &msg), 0);
+	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
+	assert_null(tb[TCA_STAB]);
+	assert_true(h->nlmsg_flags & NLM_F_REPLACE);
+	nlmsg_free(msg);
+}
+
+static void class_opts(struct nl_msg *msg, struct nlmsghdr **h, struct tc_htb_opt *o,
+		       struct nlattr **opt)
+{
+	struct nlattr *tb[TCA_MAX + 1];
+
+	*h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
+	assert_string_equal(nla_get_string(tb[TCA_KIND]), "htb");
+	parse_nested(tb[TCA_OPTIONS], opt, TCA_HTB_MAX);
+	assert_non_null(opt[TCA_HTB_PARMS]);
+	memcpy(o, nla_data(opt[TCA_HTB_PARMS]), sizeof(*o));
+}
+
+static void htb_class_rates_bursts_quantum(void **state)
+{
+	struct vnm_shape s = {.rate = 16000000, .ceil = 32000000, .burst = 2000, .cburst = 4000};
+	struct nlattr *opt[TCA_HTB_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct nlmsghdr *h;
+	struct tc_htb_opt o;
+	struct tcmsg *t;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_htb_class(3, 0x766e0001, 0x766e0010, &s, 0, true, &msg), 0);
+	class_opts(msg, &h, &o, opt);
+	t = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_NEWTCLASS);
+	assert_true(h->nlmsg_flags & NLM_F_CREATE);
+	assert_int_equal(t->tcm_parent, 0x766e0001);
+	assert_int_equal(t->tcm_handle, 0x766e0010);
+	assert_int_equal(o.rate.rate, 2000000);  /* bytes/s */
+	assert_int_equal(o.ceil.rate, 4000000);
+	assert_int_equal(o.quantum, VNM_FRAME_BYTES);
+	assert_int_equal(o.rate.overhead, 0);
+	/* buckets travel as transmission times at their rate */
+	assert_int_equal(o.buffer, nl_us2ticks(2000 * 1000000ULL / 2000000));
+	assert_int_equal(o.cbuffer, nl_us2ticks(4000 * 1000000ULL / 4000000));
+	nlmsg_free(msg);
+}
+
+static void htb_class_change_is_in_place(void **state)
+{
+	struct vnm_shape s = {.rate = 30000000, .ceil = 30900000, .burst = 3750, .cburst = 3862};
+	struct nlattr *opt[TCA_HTB_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct nlmsghdr *h;
+	struct tc_htb_opt o;
+
+	(void)state;
+	/* what `tc class change` sends: RTM_NEWTCLASS without CREATE/EXCL,
+	 * so the kernel changes the class and never makes a new one */
+	assert_int_equal(vnm_lnl_msg_htb_class(3, 0x766e0001, 0x766e0010, &s, 0, false, &msg), 0);
+	class_opts(msg, &h, &o, opt);
+	assert_int_equal(h->nlmsg_type, RTM_NEWTCLASS);
+	assert_false(h->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL | NLM_F_REPLACE));
+	assert_int_equal(o.rate.rate, 3750000);
+	nlmsg_free(msg);
+}
+
+static void htb_parent_counts_wire_bytes(void **state)
+{
+	struct vnm_shape s = {.rate = 32000000, .ceil = 32000000, .burst = 4000, .cburst = 4000};
+	struct nlattr *opt[TCA_HTB_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct nlmsghdr *h;
+	struct tc_htb_opt o;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_htb_class(3, VNM_TC_ROOT, VNM_TC_ROOT | 1, &s,
+					       VNM_ENCAP_OVERHEAD, true, &msg), 0);
+	class_opts(msg, &h, &o, opt);
+	assert_int_equal(o.rate.overhead, VNM_ENCAP_OVERHEAD);
+	assert_int_equal(o.ceil.overhead, VNM_ENCAP_OVERHEAD);
+	nlmsg_free(msg);
+}
+
+static void htb_class_above_32_bits(void **state)
+{
+	struct vnm_shape s = {.rate = 40000000000ULL, .ceil = 40000000000ULL, .burst = 5000000,
+			      .cburst = 5000000};
+	struct nlattr *opt[TCA_HTB_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct nlmsghdr *h;
+	struct tc_htb_opt o;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_htb_class(3, VNM_TC_ROOT, VNM_TC_ROOT | 1, &s, 0, true, &msg),
+			 0);
+	class_opts(msg, &h, &o, opt);
+	assert_non_null(opt[TCA_HTB_RATE64]);
+	assert_true(nla_get_u64(opt[TCA_HTB_RATE64]) == 5000000000ULL);
+	assert_non_null(opt[TCA_HTB_CEIL64]);
+	nlmsg_free(msg);
+}
+
+static void u32_filter_matches_vxlan_vni(void **state)
+{
+	struct nlattr *tb[TCA_MAX + 1], *opt[TCA_U32_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct tc_u32_sel *sel;
+	struct nlmsghdr *h;
+	struct tcmsg *t;
+	int i, seen = 0;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_u32_vni(4, 0xabcdef, 0x123, 0x766e0123, &msg), 0);
+	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
+	t = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_NEWTFILTER);
+	assert_int_equal(t->tcm_parent, VNM_TC_ROOT);
+	assert_int_equal(t->tcm_handle, 0x80000123);
+	assert_int_equal(TC_H_MAJ(t->tcm_info) >> 16, VNM_TC_U32_PRIO);
+	assert_int_equal(TC_H_MIN(t->tcm_info), htons(ETH_P_IP));
+	assert_string_equal(nla_get_string(tb[TCA_KIND]), "u32");
+	parse_nested(tb[TCA_OPTIONS], opt, TCA_U32_MAX);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), 0x766e0123);
+	sel = nla_data(opt[TCA_U32_SEL]);
+	assert_true(sel->flags & TC_U32_TERMINAL);
+	assert_int_equal(sel->nkeys, 4);
+	for (i = 0; i < sel->nkeys; i++) {
+		uint32_t v = ntohl(sel->keys[i].val), m = ntohl(sel->keys[i].mask);
+
+		switch (sel->keys[i].off) {
+		case 0: /* ihl 5: no IP options, so the offsets below hold */
+			assert_int_equal(m, 0x0f000000);
+			assert_int_equal(v, 0x05000000);
+			seen |= 1;
+			break;
+		case 8: /* protocol UDP */
+			assert_int_equal(m, 0x00ff0000);
+			assert_int_equal(v, 17 << 16);
+			seen |= 2;
+			break;
+		case 20: /* destination port 4789 */
+			assert_int_equal(m, 0x0000ffff);
+			assert_int_equal(v, 4789);
+			seen |= 4;
+			break;
+		case 32: /* VXLAN: VNI << 8 */
+			assert_int_equal(m, 0xffffff00);
+			assert_int_equal(v, 0xabcdef00);
+			seen |= 8;
+			break;
+		default:
+			fail_msg("unexpected key at offset %d", sel->keys[i].off);
+		}
+	}
+	assert_int_equal(seen, 15);
+	nlmsg_free(msg);
+}
+
+static void netem_message(void **state)
+{
+	struct nlattr *tb[TCA_MAX + 1];
+	struct tc_netem_qopt q;
+	struct nl_msg *msg = NULL;
+	struct nlmsghdr *h;
+	struct tcmsg *t;
+
+	(void)state;
+	/* 10 ms delay, 2 ms jitter, 1% loss under the VL's class */
+	assert_int_equal(vnm_lnl_msg_netem(5, 0x766e0010, 0x70100000, 10000, 2000, 10000, &msg),
+			 0);
+	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
+	t = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_NEWQDISC);
+	assert_true(h->nlmsg_flags & NLM_F_CREATE);
+	assert_int_equal(t->tcm_ifindex, 5);
+	assert_int_equal(t->tcm_parent, 0x766e0010);
+	assert_int_equal(t->tcm_handle, 0x70100000);
+	assert_string_equal(nla_get_string(tb[TCA_KIND]), "netem");
+	assert_non_null(tb[TCA_OPTIONS]);
+	assert_true(nla_len(tb[TCA_OPTIONS]) >= (int)sizeof(q));
+	memcpy(&q, nla_data(tb[TCA_OPTIONS]), sizeof(q));
+	assert_int_equal(q.latency, nl_us2ticks(10000));
+	assert_int_equal(q.jitter, nl_us2ticks(2000));
+	assert_int_equal(q.limit, 1000);
+	/* 1% of 2^32 - 1 */
+	assert_true(q.loss >= 42949672U - 1 && q.loss <= 42949673U);
+	nlmsg_free(msg);
+}
+
+static struct nlattr *info_data(struct nl_msg *msg, const char *kind, struct nlattr **tb)
+{
+	struct nlattr *li[IFLA_INFO_MAX + 1];
+
+	parse(msg, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	parse_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX);
+	assert_string_equal(nla_get_string(li[IFLA_INFO_KIND]), kind);
+	return li[IFLA_INFO_DATA];
+}
+
+static void vxlan_device(void **state)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *vx[IFLA_VXLAN_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct in_addr a;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_vxlan("vnx0123abcda", 4242, "10.99.0.1", "10.99.0.2", &msg),
+			 0);
+	assert_true(nlmsg_hdr(msg)->nlmsg_flags & NLM_F_EXCL);
+	parse_nested(info_data(msg, "vxlan", tb), vx, IFLA_VXLAN_MAX);
+	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnx0123abcda");
+	assert_int_equal(nla_get_u32(tb[IFLA_MTU]), 1500);
+	assert_int_equal(nla_get_u32(tb[IFLA_GSO_MAX_SEGS]), 1);
+	assert_int_equal(nla_get_u32(vx[IFLA_VXLAN_ID]), 4242);
+	assert_int_equal(ntohs(nla_get_u16(vx[IFLA_VXLAN_PORT])), 4789);
+	memcpy(&a, nla_data(vx[IFLA_VXLAN_LOCAL]), sizeof(a));
+	assert_string_equal(inet_ntoa(a), "10.99.0.1");
+	memcpy(&a, nla_data(vx[IFLA_VXLAN_GROUP]), sizeof(a));
+	assert_string_equal(inet_ntoa(a), "10.99.0.2");
+	nlmsg_free(msg);
+
+	assert_true(vnm_lnl_msg_vxlan("vnxbad", 1, "not-an-address", "10.0.0.1", &msg) < 0);
+	assert_null(msg);
+}
+
+static void veth_and_bridge_devices(void **state)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *ptb[IFLA_MAX + 1], *vd[VETH_INFO_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct nlattr *peer;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_veth("vnv0001a", "vnv0001b", &msg), 0);
+	parse_nested(info_data(msg, "veth", tb), vd, VETH_INFO_MAX);
+	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnv0001a");
+	peer = vd[VETH_INFO_PEER];
+	assert_non_null(peer);
+	assert_int_equal(nla_parse(ptb, IFLA_MAX,
+				   (struct nlattr *)((char *)nla_data(peer) +
+						     NLMSG_ALIGN(sizeof(struct ifinfomsg))),
+				   nla_len(peer) - (int)NLMSG_ALIGN(sizeof(struct ifinfomsg)), NULL),
+			 0);
+	assert_string_equal(nla_get_string(ptb[IFLA_IFNAME]), "vnv0001b");
+	nlmsg_free(msg);
+
+	assert_int_equal(vnm_lnl_msg_bridge("vnb0001", &msg), 0);
+	info_data(msg, "bridge", tb);
+	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnb0001");
+	nlmsg_free(msg);
+}
+
+static void link_set_tags_and_plugs(void **state)
+{
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *h;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_link_set(9, "vnmd:vn-a/vl-a", 4, true, 0, &msg), 0);
+	h = parse(msg, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	ifi = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_NEWLINK);
+	assert_false(h->nlmsg_flags & NLM_F_CREATE);
+	assert_int_equal(ifi->ifi_index, 9);
+	assert_true(ifi->ifi_flags & IFF_UP);
+	assert_true(ifi->ifi_change & IFF_UP);
+	assert_string_equal(nla_get_string(tb[IFLA_IFALIAS]), "vnmd:vn-a/vl-a");
+	assert_int_equal(nla_get_u32(tb[IFLA_MASTER]), 4);
+	assert_null(tb[IFLA_MTU]);
+	nlmsg_free(msg);
+}
+
+static void tags_round_trip(void **state)
+{
+	char buf[300], vn[128], obj[128];
+
+	(void)state;
+	vnm_lnl_alias(buf, sizeof(buf), "vn-a", "vr1/eth0");
+	assert_string_equal(buf, "vnmd:vn-a/vr1/eth0");
+	assert_int_equal(vnm_lnl_alias_parse(buf, vn, sizeof(vn), obj, sizeof(obj)), 0);
+	assert_string_equal(vn, "vn-a");
+	assert_string_equal(obj, "vr1/eth0");
+	/* foreign or malformed aliases are never taken for vnmd's */
+	assert_int_equal(vnm_lnl_alias_parse("uplink to core", vn, sizeof(vn), obj, sizeof(obj)),
+			 -1);
+	assert_int_equal(vnm_lnl_alias_parse("vnmd:", vn, sizeof(vn), obj, sizeof(obj)), -1);
+	assert_int_equal(vnm_lnl_alias_parse("vnmd:/x", vn, sizeof(vn), obj, sizeof(obj)), -1);
+	assert_int_equal(vnm_lnl_alias_parse("vnmd:vn-a/", vn, sizeof(vn), obj, sizeof(obj)), -1);
+	assert_int_equal(vnm_lnl_alias_parse(NULL, vn, sizeof(vn), obj, sizeof(obj)), -1);
+}
+
+static void minors_and_quantum(void **state)
+{
+	struct vnm_vl a, b;
+	struct vnm_shape s = {.rate = 10000000000ULL, .ceil = 10000000000ULL};
+	uint32_t ma, mb;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memcpy(a.id, "0123abcd", 9);
+	memcpy(b.id, "89ef4567", 9);
+	ma = vnm_lnl_vl_minor(&a);
+	mb = vnm_lnl_vl_minor(&b);
+	assert_true(ma >= VNM_TC_VL_MINOR_MIN && ma <= VNM_TC_VL_MINOR_MAX);
+	assert_true(mb >= VNM_TC_VL_MINOR_MIN && mb <= VNM_TC_VL_MINOR_MAX);
+	assert_int_equal(ma, vnm_lnl_vl_minor(&a)); /* stable across runs */
+	/* quantum stays near one frame even at 10 Gbit/s (rate/r2q would be
+	 * 125 MB and the kernel would warn "quantum is big") */
+	assert_int_equal(vnm_lnl_quantum(&s), VNM_FRAME_BYTES);
+	assert_true(vnm_lnl_quantum(&s) <= 200000);
+}
+
+/* A VL that asks for delay on a kernel without sch_netem is refused before
+ * anything is touched: the context has no socket at all, so any netlink
+ * call would crash the test. */
+static void missing_netem_refused_before_any_change(void **state)
+{
+	struct vnm_lnl c;
+	struct vnm_host h = {.name = "rm1"};
+	struct vnm_vn vn = {.name = "vn-a"};
+	struct vnm_vr vr1 = {.name = "vr1", .vn = &vn, .host = &h};
+	struct vnm_vr vr2 = {.name = "vr2", .vn = &vn, .host = &h};
+	struct vnm_vnic na = {.name = "eth0", .vr = &vr1}, nb = {.name = "eth0", .vr = &vr2};
+	struct vnm_vl vl = {.name = "vl-a", .vn = &vn, .a = &na, .b = &nb, .delay_us = 10000};
+	struct vnm_shape s = {.ceil = 10000000};
+	struct vnm_err err;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.probed = true;
+	c.caps = (struct vnm_link_caps){.htb = true, .tbf = true, .vxlan = true, .bridge = true,
+					.veth = true, .u32 = true, .netem = false};
+	memcpy(vl.end_a, "vnv0001a", 9);
+	memcpy(vl.end_b, "vnv0001b", 9);
+	assert_int_equal(vnm_lnl_vl_shape(&c, &vl, NULL, &s, &err), -1);
+	assert_int_equal(err.code, VNM_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "sch_netem"));
+	assert_non_null(strstr(err.msg, "vn-a/vl-a"));
+	assert_non_null(strstr(err.path, "link-id='vl-a'"));
+	assert_string_equal(vnm_err_tag(err.code), "operation-not-supported");
+
+	/* loss alone needs netem too */
+	vl.delay_us = 0;
+	vl.loss_ppm = 5000;
+	assert_int_equal(vnm_lnl_vl_shape(&c, &vl, NULL, &s, &err), -1);
+	assert_int_equal(err.code, VNM_E_UNSUPPORTED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(htb_root_has_size_table_and_default),
+		cmocka_unit_test(htb_class_rates_bursts_quantum),
+		cmocka_unit_test(htb_class_change_is_in_place),
+		cmocka_unit_test(htb_parent_counts_wire_bytes),
+		cmocka_unit_test(htb_class_above_32_bits),
+		cmocka_unit_test(u32_filter_matches_vxlan_vni),
+		cmocka_unit_test(netem_message),
+		cmocka_unit_test(vxlan_device),
+		cmocka_unit_test(veth_and_bridge_devices),
+		cmocka_unit_test(link_set_tags_and_plugs),
+		cmocka_unit_test(tags_round_trip),
+		cmocka_unit_test(minors_and_quantum),
+		cmocka_unit_test(missing_netem_refused_before_any_change),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
