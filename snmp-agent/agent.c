@@ -1,0 +1,533 @@
+/*
+ * agent.c - the AgentX subagent thread of vnmd (see agent.h).
+ *
+ * Order of things: vnm_agent_start() creates the thread and waits until it
+ * has set net-snmp up (subagent role, socket, short AgentX timeouts, a ping
+ * interval, no SIGALRM, no persistent files), registered the MIB and
+ * subscribed to core events.  The thread then loops in
+ * agent_check_and_process() until told to stop.  Connecting to the master
+ * is not part of starting: when snmpd is not there yet or goes away,
+ * net-snmp retries on every ping interval by itself, and vnmd runs on.
+ *
+ * Core events arrive on a core thread: the callback copies them into a
+ * queue and writes a byte into a pipe that the net-snmp loop watches; the
+ * agent thread then sends the traps (through the master, to its sinks) and
+ * makes the table caches reload.
+ */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_int.h"
+#include "log.h"
+
+/* Seconds between AgentX pings, and so between reconnection attempts. */
+#define VNM_AGENTX_PING 2
+#define VNM_AGENTX_TIMEOUT 1
+#define VNM_AGENTX_RETRIES 1
+
+struct vnm_agent_ev {
+	struct vnm_event ev;      /* strings below are copies */
+	struct vnm_agent_ev *next;
+};
+
+/* What the core calls back with.  The core has no unsubscribe, so this
+ * small object outlives the agent: stopping only detaches it. */
+struct vnm_agent_sub {
+	pthread_mutex_t lock;
+	struct vnm_agent *a;      /* NULL once the agent stopped */
+};
+
+static const struct vnm_snapshot empty_snapshot;
+
+/* ------------------------------------------------------------------ */
+/* Pictures                                                           */
+/* ------------------------------------------------------------------ */
+
+uint32_t vnm_agent_now(void)
+{
+	return (uint32_t)netsnmp_get_agent_uptime();
+}
+
+void vnm_picture_put(struct vnm_picture *p)
+{
+	if (!p || --p->refs > 0)
+		return;
+	vnm_rowset_free(p->rs);
+	vnm_snapshot_unref(p->snap);
+	free(p);
+}
+
+struct vnm_picture *vnm_agent_picture(struct vnm_agent *a)
+{
+	struct vnm_snapshot *s = vnm_core_snapshot(a->core);
+	struct vnm_picture *p;
+	struct vnm_err err = {0};
+
+	if (a->pic && a->pic->snap == s) {
+		/* a->pic holds a reference, so s cannot be a new snapshot that
+		 * reuses the address of a freed one. */
+		vnm_snapshot_unref(s);
+		a->pic->refs++;
+		return a->pic;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		vnm_snapshot_unref(s);
+		goto old;
+	}
+	p->snap = s;
+	p->refs = 1;
+	if (vnm_rows_build(&a->rows, s ? s : &empty_snapshot, vnm_agent_now(), a->start_unix,
+			   &p->rs, &err) < 0) {
+		vnm_log_warn("%s", err.msg);
+		vnm_snapshot_unref(s);
+		free(p);
+		goto old;
+	}
+	vnm_picture_put(a->pic);
+	a->pic = p;
+	p->refs++;
+	return p;
+old:
+	/* Serve the previous picture rather than nothing. */
+	if (a->pic)
+		a->pic->refs++;
+	return a->pic;
+}
+
+/* ------------------------------------------------------------------ */
+/* Events → traps                                                     */
+/* ------------------------------------------------------------------ */
+
+static void ev_free(struct vnm_agent_ev *e)
+{
+	if (!e)
+		return;
+	free((char *)e->ev.vn);
+	free((char *)e->ev.obj);
+	free((char *)e->ev.reason);
+	free(e);
+}
+
+static void on_core_event(void *arg, const struct vnm_event *ev)
+{
+	struct vnm_agent_sub *sub = arg;
+	struct vnm_agent_ev *e;
+	struct vnm_agent *a;
+	ssize_t n;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return;
+	e->ev = *ev;
+	e->ev.vn = ev->vn ? strdup(ev->vn) : NULL;
+	e->ev.obj = ev->obj ? strdup(ev->obj) : NULL;
+	e->ev.reason = ev->reason ? strdup(ev->reason) : NULL;
+	if ((ev->vn && !e->ev.vn) || (ev->obj && !e->ev.obj) || (ev->reason && !e->ev.reason)) {
+		ev_free(e);
+		return;
+	}
+	pthread_mutex_lock(&sub->lock);
+	a = sub->a;
+	if (!a) {
+		pthread_mutex_unlock(&sub->lock);
+		ev_free(e);
+		return;
+	}
+	pthread_mutex_lock(&a->ev_lock);
+	if (a->ev_tail)
+		a->ev_tail->next = e;
+	else
+		a->ev_head = e;
+	a->ev_tail = e;
+	pthread_mutex_unlock(&a->ev_lock);
+	/* A full pipe already has a wake-up pending. */
+	do
+		n = write(a->wake[1], "e", 1);
+	while (n < 0 && errno == EINTR);
+	pthread_mutex_unlock(&sub->lock);
+}
+
+static netsnmp_variable_list *vb_add(netsnmp_variable_list **vars, const oid *o, size_t len,
+				     u_char type, const void *val, size_t vlen)
+{
+	return snmp_varlist_add_variable(vars, o, len, type, val, vlen);
+}
+
+static void trap_vr(struct vnm_agent *a, const struct vnm_event *ev)
+{
+	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
+	static const oid notif[] = {VNM_MIB_ROOT, 0, 1};
+	oid name_vn[] = {VNM_MIB_ROOT, 1, 2, 2, 1, 2, 0};
+	oid name_vr[] = {VNM_MIB_ROOT, 1, 3, 2, 1, 2, 0, 0};
+	oid oper_vr[] = {VNM_MIB_ROOT, 1, 3, 2, 1, 6, 0, 0};
+	static const oid reason[] = {VNM_MIB_ROOT, 1, 1, 2, 0};
+	netsnmp_variable_list *vars = NULL;
+	uint32_t vn_idx, vr_idx;
+	long state = vnm_mib_oper(ev->vr_state);
+	const char *rs = ev->reason ? ev->reason : "";
+
+	if (!ev->vn || !ev->obj)
+		return;
+	/* The router may be new (not polled yet) or gone: an index either way,
+	 * the next rows build keeps it or forgets it. */
+	if (vnm_idxmap_get(&a->rows.vn, ev->vn, "", &vn_idx, NULL) < 0 ||
+	    vnm_idxmap_get(&a->rows.vr, ev->vn, ev->obj, &vr_idx, NULL) < 0)
+		return;
+	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
+	name_vr[OID_LENGTH(name_vr) - 2] = vn_idx;
+	name_vr[OID_LENGTH(name_vr) - 1] = vr_idx;
+	oper_vr[OID_LENGTH(oper_vr) - 2] = vn_idx;
+	oper_vr[OID_LENGTH(oper_vr) - 1] = vr_idx;
+	if (!vb_add(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID, notif, sizeof(notif)) ||
+	    !vb_add(&vars, name_vn, OID_LENGTH(name_vn), ASN_OCTET_STR, ev->vn, strlen(ev->vn)) ||
+	    !vb_add(&vars, name_vr, OID_LENGTH(name_vr), ASN_OCTET_STR, ev->obj, strlen(ev->obj)) ||
+	    !vb_add(&vars, oper_vr, OID_LENGTH(oper_vr), ASN_INTEGER, &state, sizeof(state)) ||
+	    !vb_add(&vars, reason, OID_LENGTH(reason), ASN_OCTET_STR, rs, strlen(rs))) {
+		snmp_free_varbind(vars);
+		return;
+	}
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+}
+
+static void trap_vl(struct vnm_agent *a, const struct vnm_event *ev)
+{
+	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
+	static const oid notif[] = {VNM_MIB_ROOT, 0, 2};
+	oid name_vn[] = {VNM_MIB_ROOT, 1, 2, 2, 1, 2, 0};
+	oid name_vl[] = {VNM_MIB_ROOT, 1, 4, 2, 1, 2, 0, 0};
+	oid oper_vl[] = {VNM_MIB_ROOT, 1, 4, 2, 1, 9, 0, 0};
+	static const oid reason[] = {VNM_MIB_ROOT, 1, 1, 2, 0};
+	netsnmp_variable_list *vars = NULL;
+	uint32_t vn_idx, vl_idx;
+	long state = ev->vl_up ? 1 : 2;
+	const char *rs = ev->reason ? ev->reason : "";
+
+	if (!ev->vn || !ev->obj)
+		return;
+	if (vnm_idxmap_get(&a->rows.vn, ev->vn, "", &vn_idx, NULL) < 0 ||
+	    vnm_idxmap_get(&a->rows.vl, ev->vn, ev->obj, &vl_idx, NULL) < 0)
+		return;
+	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
+	name_vl[OID_LENGTH(name_vl) - 2] = vn_idx;
+	name_vl[OID_LENGTH(name_vl) - 1] = vl_idx;
+	oper_vl[OID_LENGTH(oper_vl) - 2] = vn_idx;
+	oper_vl[OID_LENGTH(oper_vl) - 1] = vl_idx;
+	if (!vb_add(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID, notif, sizeof(notif)) ||
+	    !vb_add(&vars, name_vn, OID_LENGTH(name_vn), ASN_OCTET_STR, ev->vn, strlen(ev->vn)) ||
+	    !vb_add(&vars, name_vl, OID_LENGTH(name_vl), ASN_OCTET_STR, ev->obj, strlen(ev->obj)) ||
+	    !vb_add(&vars, oper_vl, OID_LENGTH(oper_vl), ASN_INTEGER, &state, sizeof(state)) ||
+	    !vb_add(&vars, reason, OID_LENGTH(reason), ASN_OCTET_STR, rs, strlen(rs))) {
+		snmp_free_varbind(vars);
+		return;
+	}
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+}
+
+static void trap_config(const struct vnm_event *ev)
+{
+	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
+	static const oid notif[] = {VNM_MIB_ROOT, 0, 3};
+	static const oid gen[] = {VNM_MIB_ROOT, 1, 1, 1, 0};
+	netsnmp_variable_list *vars = NULL;
+	u_long g = (uint32_t)ev->generation;
+
+	if (!vb_add(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID, notif, sizeof(notif)) ||
+	    !vb_add(&vars, gen, OID_LENGTH(gen), ASN_UNSIGNED, &g, sizeof(g))) {
+		snmp_free_varbind(vars);
+		return;
+	}
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+}
+
+static void on_wake(int fd, void *arg)
+{
+	struct vnm_agent *a = arg;
+	struct vnm_agent_ev *list, *e;
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&a->ev_lock);
+	list = a->ev_head;
+	a->ev_head = a->ev_tail = NULL;
+	pthread_mutex_unlock(&a->ev_lock);
+	if (!list)
+		return; /* a stop request, or nothing */
+
+	/* Rows of the next poll come from the snapshot after these events. */
+	vnm_tables_invalidate(a);
+	for (e = list; e; e = list) {
+		list = e->next;
+		switch (e->ev.kind) {
+		case VNM_EV_VR_OPER:
+			trap_vr(a, &e->ev);
+			break;
+		case VNM_EV_VL_OPER:
+			trap_vl(a, &e->ev);
+			break;
+		case VNM_EV_CONFIG:
+			trap_config(&e->ev);
+			break;
+		}
+		ev_free(e);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* net-snmp's log into ours                                           */
+/* ------------------------------------------------------------------ */
+
+static int on_snmp_log(int major, int minor, void *server_arg, void *client_arg)
+{
+	const struct snmp_log_message *m = server_arg;
+	static char last[256];
+	enum vnm_log_level lvl;
+	size_t n;
+
+	(void)major;
+	(void)minor;
+	(void)client_arg;
+	if (!m || !m->msg)
+		return 0;
+	n = strlen(m->msg);
+	while (n && m->msg[n - 1] == '\n')
+		n--;
+	if (!n)
+		return 0;
+	lvl = m->priority <= LOG_ERR ? VNM_LOG_ERR :
+	      m->priority == LOG_WARNING ? VNM_LOG_WARNING :
+	      m->priority == LOG_NOTICE ? VNM_LOG_NOTICE :
+	      m->priority == LOG_INFO ? VNM_LOG_INFO : VNM_LOG_DEBUG;
+	/* The master being away repeats on every ping: say it once. */
+	if (n < sizeof(last) && !strncmp(last, m->msg, n) && last[n] == '\0')
+		lvl = VNM_LOG_DEBUG;
+	else if (n < sizeof(last)) {
+		memcpy(last, m->msg, n);
+		last[n] = '\0';
+	}
+	vnm_log(lvl, "snmp: %.*s", (int)n, m->msg);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The thread                                                         */
+/* ------------------------------------------------------------------ */
+
+static void init_report(struct vnm_agent *a, int rc, const struct vnm_err *err)
+{
+	pthread_mutex_lock(&a->init_lock);
+	a->init_rc = rc;
+	if (rc < 0 && err)
+		a->init_err = *err;
+	a->init_done = true;
+	pthread_cond_signal(&a->init_cond);
+	pthread_mutex_unlock(&a->init_lock);
+}
+
+static int snmp_setup(struct vnm_agent *a, struct vnm_err *err)
+{
+	/* Library: no SIGALRM in a threaded daemon, no config or persistent
+	 * files of an "vnmd" application, no MIB parsing (OIDs are numeric). */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_NO_TOKEN_WARNINGS, 1);
+	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIBDIRS, "");
+
+	snmp_disable_log();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, on_snmp_log, NULL);
+	snmp_enable_calllog();
+
+	/* Agent: an AgentX subagent of the master at a->socket. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, a->socket);
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+			   VNM_AGENTX_PING);
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT,
+			   VNM_AGENTX_TIMEOUT);
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES,
+			   VNM_AGENTX_RETRIES);
+
+	if (init_agent("vnmd") != 0)
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				   "SNMP: net-snmp could not initialise the subagent");
+	a->start_unix = time(NULL);
+	if (vnm_tables_register(a, err) < 0)
+		return -1;
+	/* Connects to the master (or schedules the retries when it is away). */
+	init_snmp("vnmd");
+	if (register_readfd(a->wake[0], on_wake, a) != FD_REGISTERED_OK)
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				   "SNMP: could not watch the event pipe");
+	return 0;
+}
+
+static void *agent_main(void *arg)
+{
+	struct vnm_agent *a = arg;
+	struct vnm_err err = {0};
+	sigset_t set;
+
+	/* A write to a master that just went away must give EPIPE, not kill
+	 * vnmd: SIGPIPE from a write goes to the writing thread, this one. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (snmp_setup(a, &err) < 0) {
+		init_report(a, -1, &err);
+		snmp_shutdown("vnmd");
+		return NULL;
+	}
+	if (vnm_core_subscribe(a->core, on_core_event, a->sub) < 0)
+		vnm_log_warn("snmp: could not subscribe to core events: no traps will be sent");
+	init_report(a, 0, NULL);
+	vnm_log_info("snmp: AgentX subagent for VNMD-MIB on %s", a->socket);
+
+	/* agent_check_and_process(1) sleeps until a request, an alarm (the
+	 * AgentX ping, cache expiry) or the wake-up pipe. */
+	while (!atomic_load(&a->stop))
+		agent_check_and_process(1);
+
+	unregister_readfd(a->wake[0]);
+	vnm_tables_unregister(a);
+	snmp_shutdown("vnmd");
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start and stop                                                     */
+/* ------------------------------------------------------------------ */
+
+static void agent_free(struct vnm_agent *a)
+{
+	struct vnm_agent_ev *e, *nx;
+
+	if (!a)
+		return;
+	if (a->sub) {
+		pthread_mutex_lock(&a->sub->lock);
+		a->sub->a = NULL;
+		pthread_mutex_unlock(&a->sub->lock);
+		/* a->sub itself stays: the core may still call it. */
+	}
+	for (e = a->ev_head; e; e = nx) {
+		nx = e->next;
+		ev_free(e);
+	}
+	vnm_picture_put(a->pic);
+	vnm_rows_clear(&a->rows);
+	if (a->wake[0] >= 0)
+		close(a->wake[0]);
+	if (a->wake[1] >= 0)
+		close(a->wake[1]);
+	pthread_mutex_destroy(&a->ev_lock);
+	pthread_mutex_destroy(&a->init_lock);
+	pthread_cond_destroy(&a->init_cond);
+	free(a->socket);
+	free(a);
+}
+
+/* net-snmp keeps global state: one agent per process. */
+static atomic_int agent_running;
+
+int vnm_agent_start(struct vnm_core *core, const char *socket, struct vnm_agent **out,
+		    struct vnm_err *err)
+{
+	struct vnm_agent *a = NULL;
+	int rc = -1, expected = 0;
+
+	*out = NULL;
+	if (!socket || !*socket)
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "SNMP: --agentx-socket needs a path or tcp:HOST:PORT");
+	if (!atomic_compare_exchange_strong(&agent_running, &expected, 1))
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "SNMP: an AgentX subagent already runs in this process");
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory");
+		goto cleanup;
+	}
+	a->wake[0] = a->wake[1] = -1;
+	pthread_mutex_init(&a->ev_lock, NULL);
+	pthread_mutex_init(&a->init_lock, NULL);
+	pthread_cond_init(&a->init_cond, NULL);
+	a->core = core;
+	vnm_rows_init(&a->rows, 0);
+	a->socket = strdup(socket);
+	a->sub = calloc(1, sizeof(*a->sub));
+	if (!a->socket || !a->sub) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory");
+		goto cleanup;
+	}
+	pthread_mutex_init(&a->sub->lock, NULL);
+	a->sub->a = a;
+	if (pipe2(a->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+		vnm_err_set(err, VNM_E_INTERNAL, NULL, "SNMP: pipe: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (pthread_create(&a->thread, NULL, agent_main, a) != 0) {
+		vnm_err_set(err, VNM_E_INTERNAL, NULL, "SNMP: could not start the agent thread");
+		goto cleanup;
+	}
+	a->thread_started = true;
+	pthread_mutex_lock(&a->init_lock);
+	while (!a->init_done)
+		pthread_cond_wait(&a->init_cond, &a->init_lock);
+	pthread_mutex_unlock(&a->init_lock);
+	if (a->init_rc < 0) {
+		if (err)
+			*err = a->init_err;
+		goto cleanup;
+	}
+	*out = a;
+	a = NULL;
+	rc = 0;
+cleanup:
+	if (a) {
+		if (a->thread_started) {
+			atomic_store(&a->stop, 1);
+			pthread_join(a->thread, NULL);
+		}
+		if (a->sub && !a->thread_started) {
+			/* never handed to the core */
+			pthread_mutex_destroy(&a->sub->lock);
+			free(a->sub);
+			a->sub = NULL;
+		}
+		agent_free(a);
+		atomic_store(&agent_running, 0);
+	}
+	return rc;
+}
+
+void vnm_agent_stop(struct vnm_agent *a)
+{
+	ssize_t n;
+
+	if (!a)
+		return;
+	atomic_store(&a->stop, 1);
+	do
+		n = write(a->wake[1], "s", 1);
+	while (n < 0 && errno == EINTR);
+	pthread_join(a->thread, NULL);
+	agent_free(a);
+	atomic_store(&agent_running, 0);
+}
