@@ -414,15 +414,14 @@ struct nc_server_reply *vnm_rpc_lock(struct lyd_node *rpc, struct nc_session *nc
 	holder = s->lock_sid[ds];
 	if (holder) {
 		e = nc_err(s->ctx, NC_ERR_LOCK_DENIED, holder);
-		nc_err_set_msg(e, holder == me ? "this session holds the lock already"
+		vnm_err_set_msg(e, holder == me ? "this session holds the lock already"
 					       : "the lock is held by another session; its "
-						 "session-id is in error-info",
-			       "en");
+						 "session-id is in error-info");
 		r = nc_server_reply_err(e);
 	} else if (ds == VNM_DS_CANDIDATE && s->cand_modified) {
 		e = nc_err(s->ctx, NC_ERR_LOCK_DENIED, (uint32_t)0);
-		nc_err_set_msg(e, "the candidate has uncommitted changes; commit or "
-				  "discard-changes first (RFC 6241 7.5)", "en");
+		vnm_err_set_msg(e, "the candidate has uncommitted changes; commit or "
+				   "discard-changes first (RFC 6241 7.5)");
 		r = nc_server_reply_err(e);
 	} else {
 		s->lock_sid[ds] = me;
