@@ -1,0 +1,92 @@
+/*
+ * check.c - `vnmd -n -c FILE` (see check.h).
+ *
+ * The same steps as a commit, without touching anything: YANG parsing and
+ * validation, building the model, the semantic rules.  Every error found is
+ * printed, one a line, so that a user fixes a file in one round.
+ */
+#include "check.h"
+
+#include <stdlib.h>
+
+#include <libyang/libyang.h>
+
+#include "model.h"
+#include "model_int.h"
+#include "yctx.h"
+
+static void print_err(void *arg, const struct vnm_err *e)
+{
+	FILE *f = arg;
+
+	if (e->path[0])
+		fprintf(f, "error: %s (at %s)\n", e->msg, e->path);
+	else
+		fprintf(f, "error: %s\n", e->msg);
+}
+
+/* libyang keeps every message of a failed parse; print each on its own. */
+static void print_ly_errs(const struct ly_ctx *ctx, const char *file, FILE *f)
+{
+	const struct ly_err_item *e;
+
+	for (e = ly_err_first(ctx); e; e = e->next) {
+		if (!e->msg)
+			continue;
+		if (e->path)
+			fprintf(f, "error: %s: %s (at %s)\n", file, e->msg, e->path);
+		else
+			fprintf(f, "error: %s: %s\n", file, e->msg);
+	}
+}
+
+int vnm_check_file(const char *path, FILE *out, FILE *errout)
+{
+	struct ly_ctx *ctx = NULL;
+	struct lyd_node *tree = NULL;
+	struct vnm_model *m = NULL;
+	struct vnm_err err;
+	uint32_t old_log = ly_log_options(LY_LOSTORE);
+	char *xml = NULL;
+	int rc = 2;
+
+	vnm_err_clear(&err);
+	if (vnm_yctx_new(false, &ctx, &err)) {
+		print_err(errout, &err);
+		goto cleanup;
+	}
+	if (vnm_config_parse_file(ctx, path, &tree, &err)) {
+		if (err.code == VNM_E_INVALID && ly_err_first(ctx)) {
+			print_ly_errs(ctx, path, errout);
+			rc = 1;
+		} else {
+			print_err(errout, &err);
+		}
+		goto cleanup;
+	}
+	if (vnm_model_build(tree, &m, &err)) {
+		print_err(errout, &err);
+		rc = err.code == VNM_E_NOMEM ? 2 : 1;
+		goto cleanup;
+	}
+	if (vnm_validate_all(m, print_err, errout, NULL)) {
+		rc = 1;
+		goto cleanup;
+	}
+	if (tree && lyd_print_mem(&xml, tree, LYD_XML,
+				  LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_TRIM) != LY_SUCCESS) {
+		vnm_err_from_ly(&err, ctx, VNM_E_INTERNAL, "printing the configuration");
+		print_err(errout, &err);
+		goto cleanup;
+	}
+	if (xml)
+		fputs(xml, out);
+	rc = 0;
+cleanup:
+	free(xml);
+	vnm_model_free(m);
+	lyd_free_all(tree);
+	ly_ctx_destroy(ctx);
+	ly_log_options(old_log);
+	return rc;
+}
