@@ -53,4 +53,34 @@ int vnm_edit_apply(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_no
 		   enum vnm_edit_op default_op, enum vnm_error_option erropt,
 		   struct lyd_node **diff, struct vnm_err *err);
 
+/*
+ * vnm_edit_apply() with every error of continue-on-error: *errs (when
+ * errs is not NULL; caller frees with free()) holds *n_errs errors, err
+ * the first.  With continue-on-error and errors, the return is -1 but *ds
+ * holds what could be applied and *diff (non-NULL when something changed)
+ * what must be committed; with the other error options, or when the
+ * result is not YANG-valid, nothing is applied.
+ *
+ * Rollback: rollback-on-error undoes everything at the first error.
+ * stop-on-error behaves the same: the datastore is one tree that is valid
+ * as a whole or not at all, so a half-applied edit is never kept.
+ *
+ * The edit is applied in place (no copy of the datastore): the cost
+ * follows the edit's size, plus one YANG validation of the result.
+ * libyang errors are read from the context, so keep LY_LOSTORE (or
+ * LY_LOSTORE_LAST, the default) in ly_log_options().
+ */
+int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_node *edit,
+		      enum vnm_edit_op default_op, enum vnm_error_option erropt,
+		      struct lyd_node **diff, struct vnm_err **errs, size_t *n_errs,
+		      struct vnm_err *err);
+
+/*
+ * Undo a successful vnm_edit_apply(): make *ds the tree it was before,
+ * from the diff that apply returned (e.g. when the core refused to commit
+ * the result).  The diff is not freed.  Returns 0 or -1 with err set.
+ */
+int vnm_edit_revert(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_node *diff,
+		    struct vnm_err *err);
+
 #endif
