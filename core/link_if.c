@@ -205,6 +205,30 @@ nla_put_failure:
 	return -NLE_MSGSIZE;
 }
 
+/* RTM_NEWLINK giving ifindex no IPv6 link-local address: vnmd's
+ * interfaces are layer 2 only and must not speak into the VLs. */
+static int msg_no_ipv6_ll(int ifindex, struct nl_msg **out)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nlattr *af, *in6;
+	struct nl_msg *msg;
+
+	*out = NULL;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    !(af = nla_nest_start(msg, IFLA_AF_SPEC)) || !(in6 = nla_nest_start(msg, AF_INET6)) ||
+	    nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE) < 0) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	nla_nest_end(msg, in6);
+	nla_nest_end(msg, af);
+	*out = msg;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Create, tag, delete                                                */
 /* ------------------------------------------------------------------ */
@@ -272,6 +296,9 @@ static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 					   "before its link",
 					   master, vnm_lnl_where(h, where, sizeof(where)));
 	}
+	/* best effort: a kernel without IPv6 has no link-local to avoid */
+	if (!msg_no_ipv6_ll(idx, &msg))
+		vnm_lnl_send(sk, msg);
 	rc = vnm_lnl_msg_link_set(idx, alias, midx, true, 0, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);

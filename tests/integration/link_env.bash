@@ -1,0 +1,166 @@
+# link_env.bash - shared by the link driver's integration suites (sourced,
+# not a suite: run.sh only runs *.sh).
+#
+# RMs are network namespaces vnmt-rm1/vnmt-rm2 (the hosts' `netns`), the
+# physical link a veth pair vnmtp1/vnmtp2 between them, and every VR a
+# namespace of its own whose eth0 is a veth: its other end, named like the
+# domain's tap, sits in the RM namespace and is plugged into the vNIC's
+# port bridge, as libvirt would plug the tap.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LINKTOOL=$ROOT/build/tools/linktool
+LT_TMP=$(mktemp -d /tmp/vnmt-link.XXXXXX)
+t_cleanup "rm -rf '$LT_TMP'"
+
+lt_require() {
+	[ "$(id -u)" = 0 ] || t_skip_all "needs root (network namespaces)"
+	command -v iperf3 >/dev/null || t_skip_all "needs iperf3"
+	make -s -C "$ROOT" build/tools/linktool >/dev/null 2>&1 ||
+		{ echo "FAIL - cannot build linktool"; exit 1; }
+}
+
+# lt_ns NAME: a fresh namespace, removed at exit; IPv6 off so that nothing
+# but the test's own traffic crosses the links.
+lt_ns() {
+	ip netns del "$1" 2>/dev/null
+	ip netns add "$1"
+	t_cleanup "ip netns del '$1'"
+	ip -n "$1" link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# lt_router NS RMNS TAP BRIDGE ADDR: a VR stand-in plugged into its port bridge.
+lt_router() {
+	lt_ns "$1"
+	ip -n "$2" link add "$3" type veth peer name eth0 netns "$1"
+	ip -n "$2" link set "$3" master "$4" up
+	ip -n "$1" addr add "$5" dev eth0
+	ip -n "$1" link set eth0 up
+}
+
+# lt_goodput JSON [FROM TO]: mean receiver goodput in Mbit/s over the
+# intervals FROM..TO (1-based, inclusive) of an iperf3 -R -J result.
+lt_goodput() {
+	python3 - "$@" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+iv = [i["sum"] for i in d.get("intervals", [])]
+a = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+b = int(sys.argv[3]) if len(sys.argv) > 3 else len(iv)
+sel = iv[a - 1:b]
+if not sel:
+    print("0.0"); sys.exit(0)
+print("%.3f" % (sum(i["bytes"] for i in sel) * 8 / sum(i["seconds"] for i in sel) / 1e6))
+EOF
+}
+
+# lt_intervals JSON: number of intervals and whether any was empty.
+lt_intervals() {
+	python3 - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+iv = [i["sum"]["bytes"] for i in d.get("intervals", [])]
+print(len(iv), sum(1 for b in iv if b == 0), "error" in d)
+EOF
+}
+
+# lt_within ACTUAL EXPECTED PERCENT: exit 0 when |a-e| <= p% of e.
+lt_within() {
+	python3 -c "import sys; a,e,p=map(float,sys.argv[1:4]); sys.exit(0 if abs(a-e) <= e*p/100 else 1)" "$@"
+}
+
+# lt_cmp A OP B (floats), e.g. lt_cmp 28.4 '>=' 28
+lt_cmp() {
+	python3 -c "import sys; a=float(sys.argv[1]); b=float(sys.argv[3]); sys.exit(0 if eval('a %s b' % sys.argv[2]) else 1)" "$@"
+}
+
+lt_quantum_warnings() { dmesg 2>/dev/null | grep -c "quantum of class .* is big"; }
+
+# Configuration: lt_cfg_header, hosts, then networks.  Each writer prints XML.
+lt_cfg_open() {
+	cat <<'EOF'
+<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <networks xmlns="urn:ietf:params:xml:ns:yang:ietf-network"
+            xmlns:nt="urn:ietf:params:xml:ns:yang:ietf-network-topology"
+            xmlns:vnm="urn:vnmd:yang:vnmd">
+EOF
+}
+lt_cfg_close() { echo "  </networks>"; echo "</config>"; }
+
+# lt_cfg_vr ID HOST
+lt_cfg_vr() {
+	cat <<EOF
+      <node>
+        <node-id>$1</node-id>
+        <supporting-node><network-ref>underlay</network-ref><node-ref>$2</node-ref></supporting-node>
+        <nt:termination-point><nt:tp-id>eth0</nt:tp-id></nt:termination-point>
+        <vnm:router><vnm:image><vnm:kernel>/nonexistent/vmlinuz</vnm:kernel></vnm:image></vnm:router>
+      </node>
+EOF
+}
+
+# lt_cfg_vn VN VL PLINK|- EXTRA-XML (inside virtual-link) HOST1 HOST2
+lt_cfg_vn() {
+	local sup=""
+	[ "$3" != "-" ] && sup="<nt:supporting-link><nt:network-ref>underlay</nt:network-ref><nt:link-ref>$3</nt:link-ref></nt:supporting-link>"
+	cat <<EOF
+    <network>
+      <network-id>$1</network-id>
+      <network-types><vnm:virtual-network/></network-types>
+      <supporting-network><network-ref>underlay</network-ref></supporting-network>
+$(lt_cfg_vr vr1 "$5")
+$(lt_cfg_vr vr2 "$6")
+      <nt:link>
+        <nt:link-id>$2</nt:link-id>
+        <nt:source><nt:source-node>vr1</nt:source-node><nt:source-tp>eth0</nt:source-tp></nt:source>
+        <nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>eth0</nt:dest-tp></nt:destination>
+        $sup
+        <vnm:virtual-link>$4</vnm:virtual-link>
+      </nt:link>
+    </network>
+EOF
+}
+
+# lt_cfg_underlay N-HOSTS [CAPACITY]: rm1 (and rm2 with a physical link pl1).
+lt_cfg_underlay() {
+	echo "    <network>"
+	echo "      <network-id>underlay</network-id>"
+	echo "      <network-types><vnm:physical-network/></network-types>"
+	local i
+	for i in $(seq 1 "$1"); do
+		cat <<EOF
+      <node>
+        <node-id>rm$i</node-id>
+        <vnm:host>
+          <vnm:libvirt-uri>test:///default</vnm:libvirt-uri>
+          <vnm:tunnel-address>10.99.0.$i</vnm:tunnel-address>
+          <vnm:netns>vnmt-rm$i</vnm:netns>
+        </vnm:host>
+        <nt:termination-point><nt:tp-id>up</nt:tp-id><vnm:interface>vnmtp$i</vnm:interface></nt:termination-point>
+      </node>
+EOF
+	done
+	if [ "$1" -ge 2 ]; then
+		cat <<EOF
+      <nt:link>
+        <nt:link-id>pl1</nt:link-id>
+        <nt:source><nt:source-node>rm1</nt:source-node><nt:source-tp>up</nt:source-tp></nt:source>
+        <nt:destination><nt:dest-node>rm2</nt:dest-node><nt:dest-tp>up</nt:dest-tp></nt:destination>
+        <vnm:physical-link><vnm:capacity>${2:-32000000}</vnm:capacity></vnm:physical-link>
+      </nt:link>
+EOF
+	fi
+	echo "    </network>"
+}
+
+# lt_two_rms: namespaces vnmt-rm1/2 joined by the physical link vnmtp1/2
+# (MTU 1600: VL frames of 1500 plus VXLAN's 50 fit unfragmented).
+lt_two_rms() {
+	lt_ns vnmt-rm1
+	lt_ns vnmt-rm2
+	ip -n vnmt-rm1 link add vnmtp1 mtu 1600 type veth peer name vnmtp2 mtu 1600 netns vnmt-rm2
+	ip -n vnmt-rm1 addr add 10.99.0.1/24 dev vnmtp1
+	ip -n vnmt-rm2 addr add 10.99.0.2/24 dev vnmtp2
+	ip -n vnmt-rm1 link set vnmtp1 up
+	ip -n vnmt-rm2 link set vnmtp2 up
+}

@@ -1,0 +1,114 @@
+#!/bin/bash
+# link_fig6.sh - the paper's Figure 6 through the link driver: two VNs, one
+# VL each, both riding one 32 Mbit/s physical link (a veth pair between two
+# RM namespaces; capacity counted on the wire), VXLAN per VL, HTB with one
+# class per VL on the physical interfaces.
+#   phase 1: both VLs saturated by TCP            -> about 16/16 Mbit/s
+#   phase 2: guarantee 30 Mbit/s on vn-a's VL     -> >= 28 and <= 4
+#   phase 3: guarantee removed                    -> about equal again
+# The shaping is changed while iperf3 runs; its connections survive.
+# Then isolation: traffic of vn-a never appears on vn-b's VL.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/link_env.bash"
+lt_require
+
+cfg() { # cfg VL-A-EXTRA > file
+	lt_cfg_open
+	lt_cfg_underlay 2 32000000
+	lt_cfg_vn vn-a vl-a pl1 "$1" rm1 rm2
+	lt_cfg_vn vn-b vl-b pl1 "" rm1 rm2
+	lt_cfg_close
+}
+cfg "" >"$LT_TMP/equal.xml"
+cfg "<vnm:guaranteed-rate>30000000</vnm:guaranteed-rate>" >"$LT_TMP/guar.xml"
+
+lt_two_rms
+t_cleanup "'$LINKTOOL' '$LT_TMP/equal.xml' teardown"
+t_ok "setup: physical link, ports, two VXLAN VLs, classes" "$LINKTOOL" "$LT_TMP/equal.xml" setup
+read -r A_END_A A_END_B A_VNI A_TAP_A A_BR_A A_TAP_B A_BR_B < <("$LINKTOOL" "$LT_TMP/equal.xml" names vn-a vl-a)
+read -r B_END_A B_END_B B_VNI B_TAP_A B_BR_A B_TAP_B B_BR_B < <("$LINKTOOL" "$LT_TMP/equal.xml" names vn-b vl-b)
+t_check "vl-a's end on rm1 is VXLAN with its VNI to rm2" \
+	"$(ip -n vnmt-rm1 -d -o link show "$A_END_A" | grep -o "vxlan id $A_VNI remote 10.99.0.2 local 10.99.0.1" )" \
+	"vxlan id $A_VNI remote 10.99.0.2 local 10.99.0.1"
+t_check "HTB root with a size table for the encapsulation" \
+	"$(ip netns exec vnmt-rm1 tc -d qdisc show dev vnmtp1 | grep -o "overhead -50" | head -1)" "overhead -50"
+t_check "two VL classes under the capacity class" \
+	"$(ip netns exec vnmt-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1 .*rate 15')" "2"
+
+# The same addresses in both VNs: they are separate networks.
+lt_router vnmt-a1 vnmt-rm1 "$A_TAP_A" "$A_BR_A" 10.1.0.1/24
+lt_router vnmt-a2 vnmt-rm2 "$A_TAP_B" "$A_BR_B" 10.1.0.2/24
+lt_router vnmt-b1 vnmt-rm1 "$B_TAP_A" "$B_BR_A" 10.1.0.1/24
+lt_router vnmt-b2 vnmt-rm2 "$B_TAP_B" "$B_BR_B" 10.1.0.2/24
+for n in a2 b2; do
+	ip netns exec vnmt-$n iperf3 -s -D -p 5201 --pidfile "$LT_TMP/$n.pid" >/dev/null
+	t_cleanup "kill \$(cat '$LT_TMP/$n.pid' 2>/dev/null) 2>/dev/null"
+done
+sleep 0.5
+t_ok "vn-a: router 1 reaches router 2 over the tunnel" \
+	ip netns exec vnmt-a1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5201'
+t_ok "vn-b: router 1 reaches router 2 over the tunnel" \
+	ip netns exec vnmt-b1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5201'
+
+Q0=$(lt_quantum_warnings)
+# 3 phases of 6 s; changes at 6 s and 12 s; data flows rm2 -> rm1 (-R)
+ip netns exec vnmt-a1 iperf3 -c 10.1.0.2 -p 5201 -R -t 18 -J >"$LT_TMP/a.json" 2>&1 &
+PA=$!
+ip netns exec vnmt-b1 iperf3 -c 10.1.0.2 -p 5201 -R -t 18 -J >"$LT_TMP/b.json" 2>&1 &
+PB=$!
+t_cleanup "kill $PA $PB 2>/dev/null"
+sleep 6.2
+"$LINKTOOL" "$LT_TMP/guar.xml" shape vn-a vl-a >"$LT_TMP/shape1.log" 2>&1; RC1=$?
+sleep 6
+"$LINKTOOL" "$LT_TMP/equal.xml" shape vn-a vl-a >"$LT_TMP/shape2.log" 2>&1; RC2=$?
+wait $PA; RA=$?
+wait $PB; RB=$?
+t_check "guarantee 30 Mbit/s applied while iperf3 runs" "$RC1" "0"
+t_check "guarantee removed while iperf3 runs" "$RC2" "0"
+t_check "vn-a's TCP connection survived both changes" "$RA $(lt_intervals "$LT_TMP/a.json")" "0 18 0 False"
+t_check "vn-b's TCP connection survived both changes" "$RB $(lt_intervals "$LT_TMP/b.json")" "0 18 0 False"
+
+# skip the first 2 s of each phase (TCP and the queues settle)
+A1=$(lt_goodput "$LT_TMP/a.json" 3 6);   B1=$(lt_goodput "$LT_TMP/b.json" 3 6)
+A2=$(lt_goodput "$LT_TMP/a.json" 9 12);  B2=$(lt_goodput "$LT_TMP/b.json" 9 12)
+A3=$(lt_goodput "$LT_TMP/a.json" 15 18); B3=$(lt_goodput "$LT_TMP/b.json" 15 18)
+echo "# goodput Mbit/s  equal: $A1 / $B1   guarantee 30 on vn-a: $A2 / $B2   removed: $A3 / $B3"
+t_ok "equal shares: vn-a about 16 Mbit/s ($A1)" lt_within "$A1" 15 15
+t_ok "equal shares: vn-b about 16 Mbit/s ($B1)" lt_within "$B1" 15 15
+t_ok "guarantee: vn-a gets at least 28 Mbit/s ($A2)" lt_cmp "$A2" '>=' 28
+t_ok "guarantee: vn-b gets at most 4 Mbit/s ($B2)" lt_cmp "$B2" '<=' 4
+t_ok "removed: vn-a about equal again ($A3)" lt_within "$A3" 15 15
+t_ok "removed: vn-b about equal again ($B3)" lt_within "$B3" 15 15
+t_check "no new 'quantum is big' kernel warning" "$(lt_quantum_warnings)" "$Q0"
+
+# Isolation: 2 s of vn-a traffic; vn-b's VL sees none of it.
+"$LINKTOOL" "$LT_TMP/equal.xml" counters vn-b vl-b >"$LT_TMP/b0" 2>&1
+"$LINKTOOL" "$LT_TMP/equal.xml" counters vn-a vl-a >"$LT_TMP/a0" 2>&1
+ip netns exec vnmt-rm1 timeout 6 tcpdump -i "$B_END_A" -nn -c 1000 -w "$LT_TMP/b.pcap" >/dev/null 2>&1 &
+PT=$!
+ip netns exec vnmt-b2 timeout 6 tcpdump -i eth0 -nn -c 1000 -w "$LT_TMP/b2.pcap" >/dev/null 2>&1 &
+PT2=$!
+sleep 1
+ip netns exec vnmt-a1 iperf3 -c 10.1.0.2 -p 5201 -t 2 >/dev/null 2>&1
+wait $PT $PT2
+"$LINKTOOL" "$LT_TMP/equal.xml" counters vn-b vl-b >"$LT_TMP/b1" 2>&1
+"$LINKTOOL" "$LT_TMP/equal.xml" counters vn-a vl-a >"$LT_TMP/a1" 2>&1
+delta() { python3 -c "import sys
+r=lambda f: dict(l.strip().split('=') for l in open(f))
+a,b=r(sys.argv[1]),r(sys.argv[2])
+print(int(b['$3'])-int(a['$3']))" "$1" "$2"; }
+t_ok "vn-a's VL counted the vn-a traffic (> 1 MB out)" lt_cmp "$(delta "$LT_TMP/a0" "$LT_TMP/a1" out_octets)" '>' 1000000
+t_check "vn-b's VL counted no packet out" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" out_packets)" "0"
+t_check "vn-b's VL counted no packet in" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" in_packets)" "0"
+t_check "no frame captured on vn-b's VL end" "$(tcpdump -nn -r "$LT_TMP/b.pcap" 2>/dev/null | wc -l)" "0"
+t_check "no frame reached vn-b's router with the same address" \
+	"$(tcpdump -nn -r "$LT_TMP/b2.pcap" 2>/dev/null | wc -l)" "0"
+
+t_ok "unshape vn-b's VL removes its class and filter" "$LINKTOOL" "$LT_TMP/equal.xml" unshape vn-b vl-b
+t_check "vn-a's class and the default class left on rm1's interface" \
+	"$(ip netns exec vnmt-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1' )" "2"
+t_ok "teardown" "$LINKTOOL" "$LT_TMP/equal.xml" teardown
+t_check "no vnmd interface left on rm1" "$(ip -n vnmt-rm1 -o link show | grep -c 'alias vnmd:')" "0"
+t_check "no vnmd qdisc left on the physical link" \
+	"$(ip netns exec vnmt-rm1 tc qdisc show dev vnmtp1 | grep -c '766e:')" "0"
+t_done
