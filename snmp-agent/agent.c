@@ -86,6 +86,9 @@ struct vnm_picture *vnm_agent_picture(struct vnm_agent *a)
 	}
 	p->snap = s;
 	p->refs = 1;
+	/* The subagent's uptime follows the master's sysUpTime (AgentX), so
+	 * the epoch of TimeStamps moves when the master restarts. */
+	a->start_unix = time(NULL) - (int64_t)(vnm_agent_now() / 100);
 	if (vnm_rows_build(&a->rows, s ? s : &empty_snapshot, vnm_agent_now(), a->start_unix,
 			   &p->rs, &err) < 0) {
 		vnm_log_warn("%s", err.msg);
@@ -267,8 +270,11 @@ static void on_wake(int fd, void *arg)
 	if (!list)
 		return; /* a stop request, or nothing */
 
-	/* Rows of the next poll come from the snapshot after these events. */
+	/* Rows of the next poll come from the snapshot after these events.
+	 * Index the objects of that snapshot now, so that a trap about a
+	 * router nobody polled yet names the row a poll will find. */
 	vnm_tables_invalidate(a);
+	vnm_picture_put(vnm_agent_picture(a));
 	for (e = list; e; e = list) {
 		list = e->next;
 		switch (e->ev.kind) {
@@ -311,8 +317,12 @@ static int on_snmp_log(int major, int minor, void *server_arg, void *client_arg)
 	      m->priority == LOG_WARNING ? VNM_LOG_WARNING :
 	      m->priority == LOG_NOTICE ? VNM_LOG_NOTICE :
 	      m->priority == LOG_INFO ? VNM_LOG_INFO : VNM_LOG_DEBUG;
+	/* net-snmp looks for MIB files it does not need (OIDs are numeric
+	 * here) and complains about each; that is not news for the user. */
+	if (!strncmp(m->msg, "Cannot find module", 18) || !strncmp(m->msg, "MIB search path", 15))
+		lvl = VNM_LOG_DEBUG;
 	/* The master being away repeats on every ping: say it once. */
-	if (n < sizeof(last) && !strncmp(last, m->msg, n) && last[n] == '\0')
+	else if (n < sizeof(last) && !strncmp(last, m->msg, n) && last[n] == '\0')
 		lvl = VNM_LOG_DEBUG;
 	else if (n < sizeof(last)) {
 		memcpy(last, m->msg, n);
@@ -356,17 +366,17 @@ static int snmp_setup(struct vnm_agent *a, struct vnm_err *err)
 	/* Agent: an AgentX subagent of the master at a->socket. */
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, a->socket);
+	if (init_agent("vnmd") != 0)
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				   "SNMP: net-snmp could not initialise the subagent");
+	/* After init_agent(), which sets its own defaults (a 15 s ping), and
+	 * before init_snmp(), which connects. */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 			   VNM_AGENTX_PING);
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT,
 			   VNM_AGENTX_TIMEOUT);
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES,
 			   VNM_AGENTX_RETRIES);
-
-	if (init_agent("vnmd") != 0)
-		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
-				   "SNMP: net-snmp could not initialise the subagent");
-	a->start_unix = time(NULL);
 	if (vnm_tables_register(a, err) < 0)
 		return -1;
 	/* Connects to the master (or schedules the retries when it is away). */

@@ -307,8 +307,10 @@ static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registra
 {
 	struct vnm_agent *a = handler->myvoid;
 	struct vnm_picture *p;
-	/* ...vnmdObjects.G.1: G = 1 (general), 2..4 (networks, routers, links) */
-	int which = (int)reg->rootoid[reg->rootoid_len - 2] - 1;
+	/* ...vnmdObjects.G.1[.0]: G = 1 (general), 2..4 (networks, routers,
+	 * links); the scalar helper may have appended the .0. */
+	size_t g = reg->rootoid_len - (reg->rootoid[reg->rootoid_len - 1] == 0 ? 3 : 2);
+	int which = (int)reg->rootoid[g] - 1;
 	netsnmp_request_info *req;
 
 	if (reqinfo->mode != MODE_GET)
