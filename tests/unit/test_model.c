@@ -68,6 +68,7 @@ static void empty_tree_gives_empty_model(void **state)
 	assert_null(m->underlay);
 	assert_null(vnm_model_host(m, "rm1"));
 	assert_null(vnm_model_vr(m, "vn-a", "vr1"));
+	assert_int_equal(vnm_validate(m, &err), 0);
 	vnm_model_free(m);
 	vnm_model_free(NULL);
 }
