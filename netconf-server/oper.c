@@ -207,17 +207,19 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err)
 	size_t i, nsl;
 	LY_ARRAY_COUNT_TYPE u;
 	struct lysp_include *inc;
-	int rc = -1;
+	int rc = -1, r;
 
 	if (lyd_new_path(NULL, ctx, NCM, NULL, 0, &ns))
 		goto ly_fail;
+	/* the strings are in the context's dictionary */
 	cpb = nc_server_get_cpblts(ctx);
-	for (i = 0; cpb && cpb[i]; i++) {
-		if (put(ns, "capabilities/capability", cpb[i]))
-			goto ly_fail;
-		free((char *)cpb[i]);
+	for (i = 0, r = 0; cpb && cpb[i]; i++) {
+		r = r || put(ns, "capabilities/capability", cpb[i]);
+		lydict_remove(ctx, cpb[i]);
 	}
 	free(cpb);
+	if (r)
+		goto ly_fail;
 
 	pthread_mutex_lock(&s->ds_lock);
 	memcpy(locks, s->lock_sid, sizeof(locks));
@@ -261,7 +263,8 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err)
 		if ((sl[i].ti == NC_TI_LIBSSH &&
 		     put(n, "transport", "ietf-netconf-monitoring:netconf-ssh")) ||
 		    put(n, "username", sl[i].user) ||
-		    (sl[i].host[0] && put(n, "source-host", sl[i].host)) ||
+		    (sl[i].ti == NC_TI_LIBSSH && sl[i].host[0] &&
+		     put(n, "source-host", sl[i].host)) ||
 		    put(n, "login-time", ts) || put_u64(n, "in-rpcs", sl[i].in_rpcs) ||
 		    put_u64(n, "in-bad-rpcs", sl[i].in_bad_rpcs) ||
 		    put_u64(n, "out-rpc-errors", sl[i].out_rpc_errors) ||
