@@ -322,6 +322,7 @@ enum jkind {
 	J_INSERTED, /* node was linked into the datastore */
 	J_UNLINKED, /* node was unlinked from parent (NULL: top level) */
 	J_VALUE,    /* leaf value changed; old holds the previous value */
+	J_DFLT,     /* node was a default NP container (children may follow) */
 };
 
 struct jent {
@@ -426,6 +427,9 @@ static void undo(struct edit *ed)
 		case J_VALUE:
 			lyd_change_term(j->node, j->old);
 			free(j->old);
+			break;
+		case J_DFLT:
+			j->node->flags |= LYD_DEFAULT;
 			break;
 		}
 	}
@@ -777,8 +781,15 @@ static int apply_node(struct edit *ed, struct anc *up, struct lyd_node *ds_paren
 			lyd_find_sibling_val(first, sch, NULL, 0, &m);
 	}
 	if (m && (m->flags & LYD_DEFAULT)) {
-		dflt = m;
-		m = NULL;
+		if (sch->nodetype == LYS_CONTAINER && !(sch->flags & LYS_PRESENCE) &&
+		    (op == VNM_OP_MERGE || op == VNM_OP_REPLACE || op == VNM_OP_NONE)) {
+			/* a non-presence container always exists: merge into it */
+			if (journal(ed, J_DFLT, m, NULL, NULL))
+				return -1;
+		} else {
+			dflt = m;
+			m = NULL;
+		}
 	}
 
 	switch (op) {
@@ -853,17 +864,48 @@ static int validation_error(struct edit *ed)
 			   obj, obj[0] ? ": " : "", e && e->msg ? e->msg : "libyang validation failed");
 }
 
-/* Restore what validation changed (defaults added, nodes whose `when`
- * became false removed) from its diff. */
-static void undo_validation(struct edit *ed, struct lyd_node *vdiff)
+/*
+ * Restore what a failed validation changed, from its diff: defaults it
+ * added go, subtrees it removed because their `when` became false come
+ * back (with their flags: they were valid, defaults stay defaults).
+ */
+static void undo_validation(struct edit *ed, struct lyd_node *vfirst)
 {
-	struct lyd_node *rev = NULL;
+	char path[1024];
 
-	if (!vdiff)
-		return;
-	if (!lyd_diff_reverse_all(vdiff, &rev))
-		lyd_diff_apply_all(ed->ds, rev);
-	lyd_free_all(rev);
+	for (struct lyd_node *v = vfirst; v; v = v->next) {
+		struct lyd_meta *m = find_diff_op(v);
+		const char *op = m ? lyd_get_meta_value(m) : "none";
+		struct lyd_node *x = NULL, *parent = NULL, *copy = NULL, *it;
+
+		if (!strcmp(op, "none")) {
+			undo_validation(ed, lyd_child(v));
+			continue;
+		}
+		if (!strcmp(op, "create")) {
+			if (lyd_path(v, LYD_PATH_STD, path, sizeof(path)) &&
+			    !lyd_find_path(*ed->ds, path, 0, &x) && x && (x->flags & LYD_DEFAULT)) {
+				if (*ed->ds == x)
+					*ed->ds = x->next;
+				lyd_free_tree(x);
+			}
+			continue;
+		}
+		if (strcmp(op, "delete"))
+			continue;
+		if (lyd_parent(v) && (!lyd_path(lyd_parent(v), LYD_PATH_STD, path, sizeof(path)) ||
+				      lyd_find_path(*ed->ds, path, 0, &parent) || !parent))
+			continue;
+		if (lyd_dup_single(v, NULL, LYD_DUP_RECURSIVE | LYD_DUP_NO_META | LYD_DUP_WITH_FLAGS,
+				   &copy))
+			continue;
+		LYD_TREE_DFS_BEGIN(copy, it) {
+			it->flags |= LYD_WHEN_TRUE;
+			it->flags &= ~LYD_NEW;
+			LYD_TREE_DFS_END(copy, it);
+		}
+		relink(ed->ds, copy, parent);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,505 @@
+/* test_edit.c - edit-config semantics: what a NETCONF client sees of
+ * merge/replace/create/delete/remove, error-options and their errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "edit.h"
+#include "yctx.h"
+
+#define NW "urn:ietf:params:xml:ns:yang:ietf-network"
+#define NS_ALL "xmlns='" NW "' xmlns:nt='urn:ietf:params:xml:ns:yang:ietf-network-topology' " \
+	"xmlns:vnm='urn:vnmd:yang:vnmd' xmlns:nc='urn:ietf:params:xml:ns:netconf:base:1.0'"
+#define NETS(body) "<networks " NS_ALL ">" body "</networks>"
+#define VN(id, body) "<network><network-id>" id "</network-id>" body "</network>"
+
+static struct ly_ctx *ctx;
+static char *fig5_xml; /* the children of figure5.xml's <config> */
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long len;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)len + 1);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return buf;
+}
+
+static int group_setup(void **state)
+{
+	struct vnm_err err;
+	char *all, *open, *close;
+
+	(void)state;
+	ly_log_options(LY_LOSTORE);
+	if (vnm_yctx_new(true, &ctx, &err))
+		return -1;
+	all = read_file("examples/figure5.xml");
+	open = strstr(all, "<config");
+	open = strchr(open, '>') + 1;
+	close = strstr(all, "</config>");
+	fig5_xml = strndup(open, (size_t)(close - open));
+	free(all);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	free(fig5_xml);
+	ly_ctx_destroy(ctx);
+	return 0;
+}
+
+/* The datastore after applying xml (merge) to an empty one. */
+static struct lyd_node *ds_from(const char *xml)
+{
+	struct lyd_node *ds = NULL, *edit = NULL, *diff = NULL;
+	struct vnm_err err;
+
+	if (vnm_edit_parse(ctx, xml, &edit, &err))
+		fail_msg("parse: %s", err.msg);
+	if (vnm_edit_apply(ctx, &ds, edit, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err))
+		fail_msg("apply: %s (%s)", err.msg, err.path);
+	lyd_free_all(edit);
+	lyd_free_all(diff);
+	return ds;
+}
+
+static struct lyd_node *dup_all(const struct lyd_node *t)
+{
+	struct lyd_node *d = NULL;
+
+	if (!t)
+		return NULL;
+	assert_int_equal(lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &d), 0);
+	return d;
+}
+
+/* Same configuration (order of system-ordered entries aside). */
+static void assert_same(const struct lyd_node *a, const struct lyd_node *b)
+{
+	struct lyd_node *d = NULL;
+	char *s = NULL;
+
+	assert_int_equal(lyd_diff_siblings(a, b, 0, &d), 0);
+	if (d) {
+		lyd_print_mem(&s, d, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+		fail_msg("trees differ:\n%s", s);
+	}
+}
+
+/* The returned diff turns old into new: what the core relies on. */
+static void assert_diff_ok(const struct lyd_node *old, const struct lyd_node *diff,
+			   const struct lyd_node *new)
+{
+	struct lyd_node *t = dup_all(old);
+
+	assert_int_equal(lyd_diff_apply_all(&t, diff), 0);
+	assert_int_equal(lyd_validate_all(&t, ctx, LYD_VALIDATE_NO_STATE, NULL), 0);
+	assert_same(t, new);
+	lyd_free_all(t);
+}
+
+static int edit_run(struct lyd_node **ds, const char *xml, enum vnm_edit_op dop,
+		    enum vnm_error_option eo, struct lyd_node **diff, struct vnm_err *err)
+{
+	struct lyd_node *edit = NULL;
+	int rc;
+
+	if (vnm_edit_parse(ctx, xml, &edit, err))
+		return -2;
+	rc = vnm_edit_apply(ctx, ds, edit, dop, eo, diff, err);
+	lyd_free_all(edit);
+	return rc;
+}
+
+static const char *leaf(const struct lyd_node *ds, const char *path)
+{
+	struct lyd_node *n = NULL;
+
+	if (lyd_find_path(ds, path, 0, &n) || !n)
+		return NULL;
+	return lyd_get_value(n);
+}
+
+#define VL_A "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-a']"
+#define VR1_A "/ietf-network:networks/network[network-id='vn-a']/node[node-id='vr1']"
+
+/* ------------------------------------------------------------------ */
+
+static void figure5_by_merge(void **state)
+{
+	struct lyd_node *ds = NULL, *diff = NULL, *expect = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(edit_run(&ds, fig5_xml, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_int_equal(vnm_config_parse_file(ctx, "examples/figure5.xml", &expect, &err), 0);
+	assert_same(ds, expect);
+	assert_non_null(diff);
+	assert_diff_ok(NULL, diff, ds);
+	/* defaults were filled in by validation */
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/vcpus"), "1");
+	assert_string_equal(leaf(ds, VL_A "/vnmd:virtual-link/delay"), "0");
+	/* merging the same again changes nothing */
+	lyd_free_all(diff);
+	assert_int_equal(edit_run(&ds, fig5_xml, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	if (diff) {
+		char *s = NULL;
+
+		lyd_print_mem(&s, diff, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+		fail_msg("unexpected diff:\n%s", s);
+	}
+	assert_same(ds, expect);
+	lyd_free_all(expect);
+	lyd_free_all(ds);
+}
+
+static void create_existing_is_data_exists(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-a</nt:link-id></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_EXISTS);
+	assert_string_equal(vnm_err_tag(err.code), "data-exists");
+	assert_string_equal(err.path, VL_A);
+	assert_non_null(strstr(err.msg, "link 'vl-a' of network 'vn-a'"));
+	assert_null(diff);
+	assert_same(ds, before);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void delete_missing_is_data_missing_remove_is_not(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='delete'><nt:link-id>vl-x</nt:link-id></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_MISSING);
+	assert_non_null(strstr(err.path, "link[link-id='vl-x']"));
+	assert_non_null(strstr(err.msg, "link 'vl-x' of network 'vn-a'"));
+	assert_same(ds, before);
+
+	/* remove of what is absent is fine and changes nothing */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='remove'><nt:link-id>vl-x</nt:link-id></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_null(diff);
+	assert_same(ds, before);
+
+	/* delete of what exists removes it, and says so in the diff */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='delete'><nt:link-id>vl-a</nt:link-id></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_null(leaf(ds, VL_A "/link-id"));
+	assert_non_null(diff);
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+
+	/* a leaf can be deleted with an empty element */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:memory nc:operation='delete'/></vnm:router></node>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	/* and the default comes back */
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/memory"), "128");
+	assert_non_null(diff);
+	lyd_free_all(diff);
+	/* deleting it again: it holds only its default, so it is missing */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:memory nc:operation='delete'/></vnm:router></node>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_MISSING);
+	assert_non_null(strstr(err.msg, "memory"));
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void replace_subtree(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router nc:operation='replace'>"
+					       "<vnm:vcpus>2</vnm:vcpus><vnm:image><vnm:disk>/img/r.qcow2</vnm:disk></vnm:image></vnm:router></node>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/vcpus"), "2");
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/image/disk"), "/img/r.qcow2");
+	assert_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
+	assert_null(leaf(ds, VR1_A "/vnmd:router/image/cmdline"));
+	/* memory was explicit (128): replaced away, back to its default */
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/memory"), "128");
+	/* the other router is untouched */
+	assert_non_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/node[node-id='vr2']/vnmd:router/image/kernel"));
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void default_operation_none_with_merge_inside(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	/* none: the cmdline given without operation is not touched; the
+	 * virtual-link with merge is */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:image><vnm:cmdline>x</vnm:cmdline></vnm:image></vnm:router></node>"
+					       "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link nc:operation='merge'><vnm:rate-limit>2000000</vnm:rate-limit></vnm:virtual-link></nt:link>")),
+				  VNM_OP_NONE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_string_equal(leaf(ds, VL_A "/vnmd:virtual-link/rate-limit"), "2000000");
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/image/cmdline"),
+			    "console=ttyS0 vnm.addr=eth0:10.1.0.1/24,eth1:10.1.1.1/24");
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	before = dup_all(ds);
+
+	/* none on a network that does not exist, with a merge below: data-missing */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-z", "<nt:link nc:operation='merge'><nt:link-id>l</nt:link-id></nt:link>")),
+				  VNM_OP_NONE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_MISSING);
+	assert_non_null(strstr(err.msg, "network 'vn-z'"));
+	assert_same(ds, before);
+
+	/* a leaf changed by merge: replace in the diff with the old value */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>3000000</vnm:rate-limit></vnm:virtual-link></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	{
+		struct lyd_node *d = NULL;
+
+		assert_int_equal(lyd_find_path(diff, VL_A "/vnmd:virtual-link/rate-limit", 0, &d), 0);
+		assert_string_equal(lyd_get_value(d), "3000000");
+		assert_string_equal(lyd_get_meta_value(lyd_find_meta(d->meta, NULL, "yang:orig-value")), "2000000");
+	}
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void schema_violations_are_invalid_value(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	/* a VL whose source vNIC does not exist: the model's must fails */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link><nt:link-id>vl-bad</nt:link-id>"
+					       "<nt:source><nt:source-node>vr1</nt:source-node><nt:source-tp>eth9</nt:source-tp></nt:source>"
+					       "<nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>eth1</nt:dest-tp></nt:destination>"
+					       "<vnm:virtual-link/></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_string_equal(vnm_err_tag(err.code), "invalid-value");
+	assert_non_null(strstr(err.path, "link[link-id='vl-bad']"));
+	assert_non_null(strstr(err.msg, "link 'vl-bad' of network 'vn-a'"));
+	assert_non_null(strstr(err.msg, "source of a virtual link"));
+	assert_null(diff);
+	assert_same(ds, before);
+
+	/* a wrong type is caught while parsing, naming the leaf */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>fast</vnm:rate-limit></vnm:virtual-link></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -2);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "'fast'"));
+	assert_non_null(strstr(err.msg, "rate-limit"));
+	assert_non_null(strstr(err.msg, "link 'vl-a' of network 'vn-a'"));
+	assert_non_null(strstr(err.path, "rate-limit"));
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void bad_elements_are_named(void **state)
+{
+	struct lyd_node *edit = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(vnm_edit_parse(ctx, NETS(VN("vn-a", "<frobnicator>1</frobnicator>")), &edit, &err), -1);
+	assert_int_equal(err.code, VNM_E_UNKNOWN_ELEMENT);
+	assert_string_equal(vnm_err_tag(err.code), "unknown-element");
+	assert_non_null(strstr(err.msg, "'frobnicator'"));
+	assert_non_null(strstr(err.path, "frobnicator"));
+
+	/* right name, wrong namespace */
+	assert_int_equal(vnm_edit_parse(ctx, "<networks xmlns='urn:example:wrong'/>", &edit, &err), -1);
+	assert_int_equal(err.code, VNM_E_UNKNOWN_ELEMENT);
+	assert_non_null(strstr(err.msg, "'networks'"));
+	assert_non_null(strstr(err.msg, "urn:example:wrong"));
+
+	/* a list entry without its key */
+	assert_int_equal(vnm_edit_parse(ctx, NETS("<network><node/></network>"), &edit, &err), -1);
+	assert_int_equal(err.code, VNM_E_MISSING_ELEMENT);
+	assert_non_null(strstr(err.msg, "network-id"));
+
+	/* state data */
+	assert_int_equal(vnm_edit_parse(ctx, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:oper-state>running</vnm:oper-state></vnm:router></node>")), &edit, &err), -1);
+	assert_true(err.code == VNM_E_BAD_ELEMENT || err.code == VNM_E_INVALID);
+
+	/* XML that does not parse */
+	assert_int_equal(vnm_edit_parse(ctx, "<networks xmlns='" NW "'><network>", &edit, &err), -1);
+	assert_int_equal(err.code, VNM_E_MALFORMED);
+
+	/* an unknown operation */
+	assert_int_equal(vnm_edit_parse(ctx, NETS("<network nc:operation='frob'><network-id>x</network-id></network>"), &edit, &err), -1);
+	assert_null(edit);
+}
+
+static void error_options(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL, *edit = NULL;
+	struct vnm_err err, *errs = NULL;
+	size_t n = 0;
+	/* a good change first, then a create of something that exists */
+	const char *xml = NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:delay>5</vnm:delay></vnm:virtual-link></nt:link>"
+				       "<node nc:operation='create'><node-id>vr1</node-id></node>"
+				       "<node nc:operation='delete'><node-id>vr9</node-id></node>"));
+
+	(void)state;
+	assert_int_equal(edit_run(&ds, xml, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_EXISTS);
+	assert_same(ds, before);
+	assert_int_equal(edit_run(&ds, xml, VNM_OP_MERGE, VNM_ERROPT_STOP, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_EXISTS);
+	assert_same(ds, before);
+
+	/* continue-on-error: the good part is applied, both errors reported */
+	assert_int_equal(vnm_edit_parse(ctx, xml, &edit, &err), 0);
+	assert_int_equal(vnm_edit_apply_ex(ctx, &ds, edit, VNM_OP_MERGE, VNM_ERROPT_CONTINUE, &diff,
+					   &errs, &n, &err), -1);
+	assert_int_equal(n, 2);
+	assert_int_equal(errs[0].code, VNM_E_EXISTS);
+	assert_int_equal(errs[1].code, VNM_E_MISSING);
+	assert_int_equal(err.code, VNM_E_EXISTS);
+	assert_string_equal(leaf(ds, VL_A "/vnmd:virtual-link/delay"), "5");
+	assert_non_null(diff);
+	assert_diff_ok(before, diff, ds);
+	free(errs);
+	lyd_free_all(diff);
+	lyd_free_all(edit);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void rollback_restores_when_removed_nodes(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	/* vn-a stops being a virtual network (its routers' data would go,
+	 * their `when` being false), but vn-b's link breaks: nothing happens */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>")
+					    VN("vn-b", "<nt:link><nt:link-id>vl-b</nt:link-id><nt:source><nt:source-tp>eth7</nt:source-tp></nt:source></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "link 'vl-b' of network 'vn-b'"));
+	assert_same(ds, before);
+	assert_non_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
+
+	/* alone, the marker's removal is valid: the router data goes, and the
+	 * diff says so */
+	if (edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>")),
+		     VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err))
+		fail_msg("%s (%s)", err.msg, err.path);
+	assert_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void default_operation_replace_and_revert(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(edit_run(&ds, NETS(VN("underlay", "<network-types><vnm:physical-network/></network-types>"
+					       "<node><node-id>rm1</node-id></node>")),
+				  VNM_OP_REPLACE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_null(leaf(ds, VR1_A "/node-id"));
+	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='underlay']/node[node-id='rm2']/node-id"));
+	assert_non_null(leaf(ds, "/ietf-network:networks/network[network-id='underlay']/node[node-id='rm1']/node-id"));
+	assert_diff_ok(before, diff, ds);
+
+	/* the diff takes us back */
+	assert_int_equal(vnm_edit_revert(ctx, &ds, diff, &err), 0);
+	assert_same(ds, before);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void default_leaf_counts_as_absent(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	/* admin-state of vn-a holds only its default: create succeeds */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<vnm:virtual-network><vnm:admin-state nc:operation='create'>paused</vnm:admin-state></vnm:virtual-network>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_string_equal(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/vnmd:virtual-network/admin-state"), "paused");
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+	/* and now it exists */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<vnm:virtual-network><vnm:admin-state nc:operation='create'>stopped</vnm:admin-state></vnm:virtual-network>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_EXISTS);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+static void create_then_delete_everything(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(edit_run(&ds, "<networks xmlns='" NW "' xmlns:nc='urn:ietf:params:xml:ns:netconf:base:1.0' nc:operation='delete'/>",
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='underlay']/network-id"));
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(figure5_by_merge),
+		cmocka_unit_test(create_existing_is_data_exists),
+		cmocka_unit_test(delete_missing_is_data_missing_remove_is_not),
+		cmocka_unit_test(replace_subtree),
+		cmocka_unit_test(default_operation_none_with_merge_inside),
+		cmocka_unit_test(schema_violations_are_invalid_value),
+		cmocka_unit_test(bad_elements_are_named),
+		cmocka_unit_test(error_options),
+		cmocka_unit_test(rollback_restores_when_removed_nodes),
+		cmocka_unit_test(default_operation_replace_and_revert),
+		cmocka_unit_test(default_leaf_counts_as_absent),
+		cmocka_unit_test(create_then_delete_everything),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
