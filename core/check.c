@@ -40,6 +40,37 @@ static void print_ly_errs(const struct ly_ctx *ctx, const char *file, FILE *f)
 	}
 }
 
+/* Leaves written out with their default value are dropped, so that the
+ * output is the same whether or not a default was spelled out (and printing
+ * it again gives the same text). */
+static int drop_explicit_defaults(struct lyd_node *tree)
+{
+	struct lyd_node *top, *n, **drop = NULL, **grown;
+	size_t n_drop = 0, cap = 0, i;
+
+	LY_LIST_FOR(tree, top) {
+		LYD_TREE_DFS_BEGIN(top, n) {
+			if (n->schema && (n->schema->nodetype & LYD_NODE_TERM) &&
+			    !(n->flags & LYD_DEFAULT) && lyd_is_default(n)) {
+				if (n_drop == cap) {
+					cap = cap ? 2 * cap : 16;
+					if (!(grown = realloc(drop, cap * sizeof(*drop)))) {
+						free(drop);
+						return -1;
+					}
+					drop = grown;
+				}
+				drop[n_drop++] = n;
+			}
+			LYD_TREE_DFS_END(top, n);
+		}
+	}
+	for (i = 0; i < n_drop; i++)
+		lyd_free_tree(drop[i]);
+	free(drop);
+	return 0;
+}
+
 int vnm_check_file(const char *path, FILE *out, FILE *errout)
 {
 	struct ly_ctx *ctx = NULL;
@@ -71,6 +102,11 @@ int vnm_check_file(const char *path, FILE *out, FILE *errout)
 	}
 	if (vnm_validate_all(m, print_err, errout, NULL)) {
 		rc = 1;
+		goto cleanup;
+	}
+	if (drop_explicit_defaults(tree)) {
+		vnm_err_set(&err, VNM_E_NOMEM, NULL, "out of memory normalising the configuration");
+		print_err(errout, &err);
 		goto cleanup;
 	}
 	if (tree && lyd_print_mem(&xml, tree, LYD_XML,
