@@ -938,6 +938,28 @@ fail:
 }
 
 static int
+hv_tag_set_live(virDomainPtr dom, const struct vnm_vr *vr, uint64_t generation)
+{
+	char xml[1024];
+	char gen[24];
+	xmlChar *vn, *node;
+	int rc;
+
+	/* Plain text in elements: escape it the libxml2 way. */
+	vn = xmlEncodeSpecialChars(NULL, BAD_CAST(vr->vn ? vr->vn->name : ""));
+	node = xmlEncodeSpecialChars(NULL, BAD_CAST vr->name);
+	snprintf(gen, sizeof(gen), "%llu", (unsigned long long)generation);
+	snprintf(xml, sizeof(xml), "<router><network>%s</network><node>%s</node>"
+		 "<generation>%s</generation></router>", vn ? (char *)vn : "",
+		 node ? (char *)node : "", gen);
+	xmlFree(vn);
+	xmlFree(node);
+	rc = virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, xml, "vnmd", VNM_HV_NS,
+				  VIR_DOMAIN_AFFECT_LIVE);
+	return rc;
+}
+
+static int
 hv_vr_define(void *ctx, const struct vnm_vr *vr, uint64_t generation, struct vnm_err *err)
 {
 	struct hv_libvirt *hv = ctx;
@@ -970,6 +992,12 @@ hv_vr_define(void *ctx, const struct vnm_vr *vr, uint64_t generation, struct vnm
 	nd = virDomainDefineXML(conn, xml);
 	if (!nd) {
 		HV_LV_FAIL(err, vr, "cannot define domain %s (type %s)", vr->domain_name, type);
+		goto cleanup;
+	}
+	/* A running domain keeps its live definition: give it the new tag
+	 * too, so that list_own reports the generation just applied. */
+	if (virDomainIsActive(nd) == 1 && hv_tag_set_live(nd, vr, generation) < 0) {
+		HV_LV_FAIL(err, vr, "cannot update the tag of running domain %s", vr->domain_name);
 		goto cleanup;
 	}
 	rc = 0;

@@ -658,6 +658,7 @@ static void
 test_two_contexts(void **state)
 {
 	struct vnm_vr_status a, b;
+	struct vnm_own_obj o;
 	struct vnm_err err = {0};
 	void *ctx2;
 	struct fx f;
@@ -670,6 +671,8 @@ test_two_contexts(void **state)
 	assert_int_equal(vnm_hv_libvirt_new(URI, &ctx2, &err), 0);
 	assert_true(own_has(ctx2, &f.host, f.dname, NULL));
 	assert_int_equal(ops->vr_define(ctx2, &f.vr, 6, &err), 0);
+	assert_true(own_has(ctx2, &f.host, f.dname, &o));
+	assert_int_equal(o.generation, 6); /* the running domain's tag too */
 	assert_int_equal(ops->vr_set_state(ctx2, &f.vr, VNM_ADMIN_RUNNING, &err), 0);
 	assert_int_equal(ops->vr_status(ctx2, &f.vr, &b, &err), 0);
 	assert_int_equal(b.state, VNM_VR_RUNNING);
