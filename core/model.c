@@ -560,7 +560,9 @@ static int build_hosts(struct builder *b)
 		host->tunnel_addr = dup_or_null(leaf(h, "tunnel-address"), &b->oom);
 		host->netns = dup_or_null(leaf(h, "netns"), &b->oom);
 		dt = leaf(h, "domain-type");
-		host->domain_type = !dt ? VNM_DT_DEFAULT : !strcmp(dt, "kvm") ? VNM_DT_KVM : VNM_DT_QEMU;
+		host->domain_type = !dt			? VNM_DT_DEFAULT
+				    : !strcmp(dt, "kvm") ? VNM_DT_KVM
+							 : VNM_DT_QEMU;
 		host->n_ifs = count(n, "termination-point");
 		if (host->n_ifs && !(host->ifs = calloc(host->n_ifs, sizeof(*host->ifs))))
 			return oom(b);

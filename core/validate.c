@@ -113,12 +113,12 @@ static int check_plink_end(const struct vnm_model *m, struct rep *r, const struc
 	vnm_path_link(path, sizeof(path), m->underlay, pl->name);
 	if (!node || !tp)
 		FAIL(VNM_E_MISSING, path,
-		     "physical link %s of underlay %s has no %s host and termination point; set "
-		     "both", pl->name, m->underlay, which);
+		     "physical link %s of the underlay network %s has no %s host and "
+		     "termination point; set both", pl->name, m->underlay, which);
 	else if (!vnm_model_host(m, node))
 		FAIL(VNM_E_MISSING, path,
-		     "physical link %s: its %s host %s does not exist in underlay %s", pl->name,
-		     which, node, m->underlay);
+		     "physical link %s: its %s host %s does not exist in the underlay "
+		     "network %s", pl->name, which, node, m->underlay);
 	else
 		FAIL(VNM_E_MISSING, path,
 		     "physical link %s: its %s host %s has no termination point %s", pl->name,
@@ -141,7 +141,7 @@ static int check_plinks(const struct vnm_model *m, struct rep *r)
 		vnm_path_link(path, sizeof(path), m->underlay, pl->name);
 		if (!pl->capacity)
 			FAIL(VNM_E_INVALID, path,
-			     "physical link %s of underlay %s has no capacity; set "
+			     "physical link %s of the underlay network %s has no capacity; set "
 			     "physical-link/capacity in bit/s", pl->name, m->underlay);
 		if (pl->src && pl->dst && pl->src->host == pl->dst->host)
 			FAIL(VNM_E_INVALID, path,
@@ -182,8 +182,8 @@ static int check_vns(const struct vnm_model *m, struct rep *r)
 			     "network with network-types/physical-network", vn->name);
 		else if (!vx->n_supnets && m->underlay)
 			FAIL(VNM_E_MISSING, path,
-			     "virtual network %s has no supporting-network; add the underlay %s",
-			     vn->name, m->underlay);
+			     "virtual network %s has no supporting-network; add the underlay "
+			     "network %s", vn->name, m->underlay);
 		else if (vx->n_supnets > 1)
 			FAIL(VNM_E_INVALID, path,
 			     "virtual network %s lists %zu supporting networks; a virtual network "
@@ -191,7 +191,7 @@ static int check_vns(const struct vnm_model *m, struct rep *r)
 		else if (vx->n_supnets && (!m->underlay || strcmp(vx->supnet, m->underlay)))
 			FAIL(VNM_E_INVALID, path,
 			     "virtual network %s is supported by network %s, which is not the "
-			     "underlay%s%s", vn->name, nz(vx->supnet), m->underlay ? " " : "",
+			     "underlay network%s%s", vn->name, nz(vx->supnet), m->underlay ? " " : "",
 			     m->underlay ? m->underlay : "");
 	}
 	return 0;
@@ -215,12 +215,12 @@ static int check_vrs(const struct vnm_model *m, struct rep *r)
 		else if (!x->supnode_net || !m->underlay || strcmp(x->supnode_net, m->underlay))
 			FAIL(VNM_E_INVALID, path,
 			     "router %s of virtual network %s: its supporting-node is in network %s, "
-			     "not in the underlay%s%s", vr->name, vn, nz(x->supnode_net),
+			     "not in the underlay network%s%s", vr->name, vn, nz(x->supnode_net),
 			     m->underlay ? " " : "", m->underlay ? m->underlay : "");
 		else if (!vr->host)
 			FAIL(VNM_E_MISSING, path,
 			     "router %s of virtual network %s: its host %s does not exist in "
-			     "underlay %s", vr->name, vn, nz(vr->host_ref), m->underlay);
+			     "the underlay network %s", vr->name, vn, nz(vr->host_ref), m->underlay);
 		if (!x->has_image)
 			FAIL(VNM_E_MISSING, path,
 			     "router %s of virtual network %s has no image; set router/image/kernel "
@@ -267,12 +267,12 @@ static int check_vl_path(const struct vnm_model *m, struct rep *r, const struct 
 	if (lx->bad_link_net)
 		FAIL(VNM_E_INVALID, path,
 		     "link %s of virtual network %s: a supporting-link is in network %s, not in "
-		     "the underlay %s", vl->name, vn, lx->bad_link_net, nz(m->underlay));
+		     "the underlay network %s", vl->name, vn, lx->bad_link_net, nz(m->underlay));
 	for (k = 0; k < vl->n_plinks; k++) {
 		if (!lx->bad_link_net && !vl->plinks[k])
 			FAIL(VNM_E_MISSING, path,
 			     "link %s of virtual network %s: its supporting physical link %s does "
-			     "not exist in underlay %s", vl->name, vn, nz(lx->link_refs[k]),
+			     "not exist in the underlay network %s", vl->name, vn, nz(lx->link_refs[k]),
 			     nz(m->underlay));
 		if (!vl->plinks[k] || !vl->plinks[k]->src || !vl->plinks[k]->dst)
 			return 0;

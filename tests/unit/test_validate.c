@@ -483,7 +483,8 @@ static void bad_host_missing(void **state)
 	vr(&c, "vr1", "rm9", "e0");
 	net_end(&c);
 	end(&c);
-	expect_err(&c, "router vr1 of virtual network a: its host rm9 does not exist in underlay under",
+	expect_err(&c, "router vr1 of virtual network a: its host rm9 does not exist in the "
+		       "underlay network under",
 		   "/node[node-id='vr1']");
 }
 
@@ -499,7 +500,7 @@ static void bad_host_in_other_network(void **state)
 	net_end(&c);
 	end(&c);
 	expect_err_raw(&c, "router vr1 of virtual network a: its supporting-node is in network b, "
-			   "not in the underlay under", "/node[node-id='vr1']");
+			   "not in the underlay network under", "/node[node-id='vr1']");
 }
 
 static void bad_no_host(void **state)
@@ -732,7 +733,7 @@ static void bad_path_unknown_plink(void **state)
 	pair(&c, "l99", NULL);
 	end(&c);
 	expect_err(&c, "link x of virtual network a: its supporting physical link l99 does not "
-		       "exist in underlay under", VL_END);
+		       "exist in the underlay network under", VL_END);
 }
 
 static void bad_path_link_twice(void **state)
@@ -827,7 +828,8 @@ static void bad_vn_over_non_underlay(void **state)
 	net(&c, "b", "virt", "a");
 	net_end(&c);
 	end(&c);
-	expect_err(&c, "virtual network b is supported by network a, which is not the underlay under",
+	expect_err(&c, "virtual network b is supported by network a, which is not the underlay "
+		       "network under",
 		   "network[network-id='b']");
 }
 
@@ -843,7 +845,8 @@ static void bad_vn_without_supporting_network(void **state)
 	net_end(&c);
 	end(&c);
 	/* the router's must (supporting-node in the supporting network) fires in YANG */
-	expect_err_raw(&c, "virtual network a has no supporting-network; add the underlay under",
+	expect_err_raw(&c, "virtual network a has no supporting-network; add the underlay "
+			   "network under",
 		       "network[network-id='a']");
 }
 
@@ -872,8 +875,8 @@ static void bad_plink_unknown_host(void **state)
 	plink(&c, "l1x", "rm1", "p1", "rmx", "p1", 10000000);
 	net_end(&c);
 	end(&c);
-	expect_err_raw(&c, "physical link l1x: its destination host rmx does not exist in underlay "
-			   "under", "link[link-id='l1x']");
+	expect_err_raw(&c, "physical link l1x: its destination host rmx does not exist in the "
+			   "underlay network under", "link[link-id='l1x']");
 }
 
 static void bad_plinks_share_interface(void **state)
