@@ -33,6 +33,18 @@ static const char *key_of(const struct lyd_node *list, const char *key)
 	return lyd_get_value(k);
 }
 
+/* The first child of n called name (lists included, unlike lyd_find_path). */
+static struct lyd_node *child_named(struct lyd_node *n, const char *name)
+{
+	struct lyd_node *c;
+
+	LY_LIST_FOR(lyd_child(n), c) {
+		if (c->schema && !strcmp(c->schema->name, name))
+			return c;
+	}
+	return NULL;
+}
+
 /* The ancestor of n that is the list called name. */
 static struct lyd_node *ancestor(struct lyd_node *n, const char *name)
 {
@@ -85,13 +97,13 @@ static int vr_copy(struct lyd_node *node, const char *new_id, struct vnm_err *er
 static int vr_move(struct lyd_node *node, const char *host, struct vnm_err *err,
 		   const char *path)
 {
-	struct lyd_node *sn = NULL, *hn = NULL;
+	struct lyd_node *sn, *hn = NULL;
 	const char *under;
 	char q1[300], q2[300], p[700];
 	char *under_copy;
 	int rc;
 
-	if (lyd_find_path(node, "supporting-node", 0, &sn) || !sn)
+	if (!(sn = child_named(node, "supporting-node")))
 		return vnm_err_set(err, VNM_E_INVALID, path,
 				   "router %s has no supporting-node to move from", key_of(node, "node-id"));
 	under = key_of(sn, "network-ref");
@@ -184,7 +196,7 @@ struct nc_server_reply *vnm_rpc_action(struct lyd_node *rpc, struct nc_session *
 	} else if (vr && !strcmp(aname, "move")) {
 		struct lyd_node *sn = NULL;
 
-		if (!lyd_find_path(target, "supporting-node", 0, &sn) && sn &&
+		if ((sn = child_named(target, "supporting-node")) &&
 		    !strcmp(key_of(sn, "node-ref"), arg))
 			changed = false;
 		else if (vr_move(target, arg, &err, path)) {

@@ -1,0 +1,829 @@
+"""vnmd's NETCONF server driven by real clients: ncclient over SSH (keys and
+passwords) and a raw client of the suite's own over the UNIX socket.
+
+Every test starts its own vnmd (own socket, port, state directory) with
+libvirt's test:///default as hypervisor, and stops it at the end.  Hosts
+get a network namespace the test creates (named vnmt-*), so the link
+driver's bridges and VL interfaces never touch the machine's own.
+"""
+import os
+import signal
+import stat
+import subprocess
+import threading
+import time
+
+import pytest
+from lxml import etree
+from ncclient.operations import RPCError
+from ncclient.xml_ import to_ele
+
+from ncclient_util import (NS, ROOT, VNMD, RawClient, Users, Vnmd, config, errors, host,
+                           is_ok, netns_add, netns_del, netns_links, router, underlay,
+                           vlink, vn)
+
+pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+NC = NS["nc"]
+
+
+@pytest.fixture(scope="module")
+def users(tmp_path_factory):
+    return Users(str(tmp_path_factory.mktemp("users")))
+
+
+_ns_counter = [0]
+
+
+@pytest.fixture
+def ns():
+    """A fresh network namespace for the test's host(s)."""
+    made = []
+
+    def make():
+        _ns_counter[0] += 1
+        name = "vnmt-nc%d-%d" % (os.getpid() % 100000, _ns_counter[0])
+        netns_add(name)
+        made.append(name)
+        return name
+    yield make
+    for n in made:
+        netns_del(n)
+
+
+@pytest.fixture
+def vnmd(users, tmp_path):
+    d = Vnmd(users, tmp_path).start()
+    yield d
+    d.stop()
+
+
+def base(nsname, *vrs, admin=None):
+    """One host in its namespace and a VN vn1 with the given routers."""
+    return config(underlay(host("rm1", netns=nsname)),
+                  vn("vn1", *(vrs or (router("r1", "rm1"),)), admin=admin))
+
+
+def xp(tree, path):
+    return tree.xpath(path, namespaces=NS)
+
+
+def get_config(m, source="running", **kw):
+    return etree.fromstring(m.get_config(source=source, **kw).data_xml.encode())
+
+
+def get_all(m, **kw):
+    return etree.fromstring(m.get(**kw).data_xml.encode())
+
+
+def router_xp(vnname, name, leaf):
+    return ("//nw:network[nw:network-id='%s']/nw:node[nw:node-id='%s']/vnm:router/vnm:%s"
+            % (vnname, name, leaf))
+
+
+def wait_for(fn, timeout=15):
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > deadline:
+            return v
+        time.sleep(0.1)
+
+
+def rpc_error(fn, *a, **kw):
+    with pytest.raises(RPCError) as ei:
+        fn(*a, **kw)
+    return ei.value
+
+
+# ---------------------------------------------------------------------------
+# The daemon
+# ---------------------------------------------------------------------------
+
+def test_help_documents_every_option():
+    out = subprocess.run([VNMD, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for opt in ("--foreground", "--state-dir", "--unix-socket", "--ssh-listen",
+                "--ssh-hostkey", "--ssh-authorized-keys", "--ssh-password-file",
+                "--libvirt-uri", "--agentx-socket", "--startup", "--log-level", "--check",
+                "--config", "--max-config-size", "--workers"):
+        assert opt in out.stdout, opt
+
+
+def test_failed_start_says_why(tmp_path):
+    # a daemon (no --foreground) that cannot listen tells the terminal why
+    bad = subprocess.run([VNMD, "-s", str(tmp_path / "st"), "-U", "test:///default",
+                          "-u", str(tmp_path / "no" / "such" / "dir" / "sock")],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode != 0
+    assert "sock" in bad.stderr and "UNIX socket" in bad.stderr
+    bad = subprocess.run([VNMD, "-f", "--ssh-listen", "localhost"], capture_output=True,
+                         text=True, timeout=30)
+    assert bad.returncode == 2 and "ADDR:PORT" in bad.stderr
+    bad = subprocess.run([VNMD, "-f", "-s", str(tmp_path / "st2"), "-u", str(tmp_path / "s"),
+                          "-U", "test:///default", "-l", "127.0.0.1:%d" % 1],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode != 0 and "--ssh-authorized-keys" in bad.stderr
+
+
+def test_daemon_mode_pidfile_and_sigterm(users, tmp_path):
+    pid_file = tmp_path / "vnmd.pid"
+    d = Vnmd(users, tmp_path, ssh=False)
+    args = [a for a in d.args() if a != "-f"] + ["-P", str(pid_file)]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr  # the parent returns once vnmd serves
+    pid = int(pid_file.read_text())
+    try:
+        c = RawClient(d.sock)
+        assert c.session_id > 0
+        c.close()
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    assert wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
+                    open("/proc/%d/stat" % pid).read().split()[2] == "Z")
+    assert wait_for(lambda: not pid_file.exists())
+
+
+def test_unix_socket_is_private_and_hostkey_generated_once(vnmd):
+    assert stat.S_IMODE(os.stat(vnmd.sock).st_mode) == 0o600
+    key = os.path.join(vnmd.state, "ssh_host_ed25519_key")
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    first = open(key).read()
+    assert "OPENSSH PRIVATE KEY" in first
+    m = vnmd.ssh_key()
+    m.close_session()
+    vnmd.stop()
+    vnmd.start()
+    assert open(key).read() == first
+    m = vnmd.ssh_key()
+    assert m.connected
+    m.close_session()
+
+
+def test_sighup_reopens_log_and_daemon_lives(vnmd):
+    vnmd.proc.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: "log reopened" in vnmd.logtext())
+    c = vnmd.unix()
+    assert is_ok(c.rpc("<lock><target><running/></target></lock>"))
+    c.close()
+
+
+def test_sigterm_closes_sessions_and_saves_running(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(n))
+    c = vnmd.unix()
+    assert vnmd.stop() == 0
+    # sessions were closed by the daemon
+    with pytest.raises((EOFError, OSError)):
+        c.rpc("<get-config><source><running/></source></get-config>")
+    assert "closing session" in vnmd.logtext()
+    vnmd.start()
+    m = vnmd.ssh_key()
+    t = get_config(m)
+    assert xp(t, "//nw:network[nw:network-id='vn1']/nw:node/nw:node-id/text()") == ["r1"]
+    m.close_session()
+
+
+# ---------------------------------------------------------------------------
+# Transports and authentication
+# ---------------------------------------------------------------------------
+
+CAPS = (
+    "urn:ietf:params:netconf:base:1.0",
+    "urn:ietf:params:netconf:base:1.1",
+    "urn:ietf:params:netconf:capability:writable-running:1.0",
+    "urn:ietf:params:netconf:capability:candidate:1.0",
+    "urn:ietf:params:netconf:capability:startup:1.0",
+    "urn:ietf:params:netconf:capability:validate:1.1",
+    "urn:ietf:params:netconf:capability:rollback-on-error:1.0",
+    "urn:ietf:params:netconf:capability:xpath:1.0",
+)
+
+
+def test_ssh_publickey_capabilities(vnmd):
+    m = vnmd.ssh_key()
+    caps = list(m.server_capabilities)
+    for c in CAPS:
+        assert c in caps, c
+    wd = [c for c in caps if c.startswith("urn:ietf:params:netconf:capability:with-defaults:1.0")]
+    assert wd and "basic-mode=explicit" in wd[0]
+    for mode in ("report-all", "trim", "report-all-tagged"):
+        assert mode in wd[0]
+    assert any("yang-library" in c for c in caps)
+    m.close_session()
+
+
+def test_ssh_key_bound_to_its_user(vnmd, users):
+    # the admin key is for user admin only; the second key for anyone
+    with pytest.raises(Exception):
+        vnmd.ssh_key(user="mallory")
+    m = vnmd.ssh_key(user="mallory", key=users.key2)
+    assert m.connected
+    m.close_session()
+
+
+def test_ssh_password(vnmd):
+    m = vnmd.ssh_password()
+    assert m.connected
+    m.close_session()
+    with pytest.raises(Exception):
+        vnmd.ssh_password(password="wrong")
+    with pytest.raises(Exception):
+        vnmd.ssh_password(user="nobody")
+
+
+def test_read_only_user_gets_access_denied(vnmd, ns):
+    m = vnmd.ssh_password(user="oper", password="readonly")
+    get_config(m)  # reading is fine
+    e = rpc_error(m.edit_config, target="running", config=base(ns()))
+    assert e.tag == "access-denied"
+    e = rpc_error(m.lock, "running")
+    assert e.tag == "access-denied"
+    m.close_session()
+
+
+def test_unix_socket_netconf_1_0_and_1_1_framing(vnmd):
+    for v11 in (False, True):
+        c = vnmd.unix(v11=v11)
+        assert c.chunked == v11
+        r = c.rpc("<get-config><source><running/></source></get-config>")
+        assert r.find("nc:data", NS) is not None
+        c.close()
+
+
+def test_32_concurrent_sessions(vnmd, ns):
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(ns()))
+    clients = [vnmd.unix(v11=bool(i % 2)) for i in range(40)]
+    results = [None] * len(clients)
+
+    def work(i):
+        r = clients[i].rpc("<get-config><source><running/></source></get-config>")
+        results[i] = xp(r, "//nw:node-id/text()")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(r == ["rm1", "r1"] for r in results), results
+    ids = {c.session_id for c in clients}
+    assert len(ids) == len(clients)
+    mon = get_all(m, filter=("subtree", '<netconf-state xmlns="%s"><sessions/></netconf-state>'
+                             % NS["ncm"]))
+    assert len(xp(mon, "//ncm:session")) >= 41
+    for c in clients:
+        c.close()
+    m.close_session()
+
+
+# ---------------------------------------------------------------------------
+# Malformed input: an error reply, and the session and daemon live on
+# ---------------------------------------------------------------------------
+
+def test_malformed_xml_wrong_namespace_unknown_leaf(vnmd, ns):
+    c = vnmd.unix()
+    r = c.rpc("<get-config><source><running/></source><filter")
+    assert errors(r)[0][1] == "malformed-message"
+    r = c.rpc('<get-config xmlns="urn:example:not-netconf"/>')
+    assert errors(r)[0][1] == "unknown-namespace"
+    r = c.rpc("<frobnicate/>")
+    assert errors(r)[0][1] == "unknown-element"
+    r = c.rpc("<edit-config><target><running/></target><config>%s</config></edit-config>"
+              % '<networks xmlns="%s"><network><network-id>x</network-id><no-such-leaf>1'
+                '</no-such-leaf></network></networks>' % NS["nw"])
+    e = errors(r)[0]
+    assert e[1] == "unknown-element", e
+    r = c.rpc("<edit-config><target><running/></target><config>%s</config></edit-config>"
+              % '<networks xmlns="urn:example:wrong"><network/></networks>')
+    assert errors(r)[0][1] in ("unknown-namespace", "unknown-element")
+    r = c.rpc("<edit-config><target><running/></target><default-operation>bogus"
+              "</default-operation><config/></edit-config>")
+    e = errors(r)[0]
+    assert e[1] == "bad-element" and "default-operation" in e[4]
+    # the same session still works
+    r = c.rpc("<get-config><source><running/></source></get-config>")
+    assert r.find("nc:data", NS) is not None
+    c.close()
+    assert vnmd.alive()
+
+
+def test_oversized_message(users, tmp_path, ns):
+    d = Vnmd(users, tmp_path, extra=["-m", "200000"]).start()
+    try:
+        c = d.unix()
+        cfg = base(ns()).replace("</vnm:kernel>", "</vnm:kernel><vnm:cmdline>%s</vnm:cmdline>"
+                                 % ("x" * 400000))
+        r = c.rpc("<edit-config><target><running/></target>%s</edit-config>" % cfg)
+        e = errors(r)[0]
+        assert e[1] == "too-big", e
+        assert "200000" in e[3]
+        r = c.rpc("<get-config><source><running/></source></get-config>")
+        assert r.find("nc:data", NS) is not None
+        c.close()
+        assert d.alive()
+    finally:
+        d.stop()
+
+
+def test_peer_hangs_up_mid_message(vnmd):
+    c = vnmd.unix()
+    c.s.sendall(b"\n#1000\n<rpc message-id='1' xmlns='%s'><get" % NC.encode())
+    c.s.close()
+    c = vnmd.unix()
+    assert c.rpc("<get-config><source><running/></source></get-config>").find("nc:data", NS) \
+        is not None
+    c.close()
+
+
+# ---------------------------------------------------------------------------
+# edit-config
+# ---------------------------------------------------------------------------
+
+def test_edit_config_operations_and_error_tags(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    assert m.edit_config(target="running", config=base(n)).ok
+    t = get_config(m)
+    assert xp(t, router_xp("vn1", "r1", "image/vnm:kernel/text()"))
+
+    # merge changes a leaf
+    m.edit_config(target="running", config=config(vn("vn1", router("r1", "rm1", vcpus=2))))
+    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+
+    # create of an existing router: data-exists, naming it
+    e = rpc_error(m.edit_config, target="running",
+                  config=config(vn("vn1", router("r1", "rm1").replace(
+                      "<node>", '<node nc:operation="create">'))))
+    assert e.tag == "data-exists" and e.type == "application"
+    assert "r1" in (e.path or "") + (e.message or "")
+
+    # delete of a missing router: data-missing
+    e = rpc_error(m.edit_config, target="running",
+                  config=config(vn("vn1", '<node nc:operation="delete"><node-id>ghost</node-id>'
+                                          '</node>')))
+    assert e.tag == "data-missing"
+    assert "ghost" in (e.path or "") + (e.message or "")
+
+    # remove of a missing router is fine
+    m.edit_config(target="running", config=config(vn(
+        "vn1", '<node nc:operation="remove"><node-id>ghost</node-id></node>')))
+
+    # an out-of-range value: invalid-value naming the leaf
+    e = rpc_error(m.edit_config, target="running",
+                  config=config(vn("vn1", router("r1", "rm1", vcpus=999))))
+    assert e.tag in ("invalid-value", "bad-element")
+    assert "vcpus" in (e.path or "") + (e.message or "") + str(e.info)
+
+    # create a second router, then replace the first one's router container
+    m.edit_config(target="running", config=config(vn("vn1", router("r2", "rm1").replace(
+        "<node>", '<node nc:operation="create">'))))
+    m.edit_config(target="running", config=config(vn("vn1", router(
+        "r1", "rm1", memory=256).replace("<vnm:router>", '<vnm:router nc:operation="replace">'))))
+    t = get_config(m)
+    assert xp(t, router_xp("vn1", "r1", "memory/text()")) == ["256"]
+    assert xp(t, router_xp("vn1", "r1", "vcpus")) == []  # replaced: gone
+
+    # delete r2
+    m.edit_config(target="running", config=config(vn(
+        "vn1", '<node nc:operation="delete"><node-id>r2</node-id></node>')))
+    assert xp(get_config(m), "//nw:node[nw:node-id='r2']") == []
+
+    # default-operation none: a bare path changes nothing, a leaf under it with
+    # an explicit operation does
+    m.edit_config(target="running", default_operation="none",
+                  config=config(vn("vn1", "<node><node-id>r1</node-id><vnm:router>"
+                                   '<vnm:vcpus nc:operation="merge">3</vnm:vcpus>'
+                                   "</vnm:router></node>")))
+    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["3"]
+
+    # default-operation replace: the whole datastore is what was sent
+    m.edit_config(target="running", default_operation="replace", config=base(n))
+    t = get_config(m)
+    assert xp(t, router_xp("vn1", "r1", "memory")) == []
+    m.close_session()
+
+
+def test_test_option_and_error_option(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(n))
+    two = config(vn("vn1", router("r1", "rm1", vcpus=4)))
+    m.edit_config(target="running", config=two, test_option="test-only")
+    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus")) == []
+    m.edit_config(target="running", config=two, test_option="test-then-set")
+    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["4"]
+    m.edit_config(target="running", config=config(vn("vn1", router("r1", "rm1", vcpus=5))),
+                  test_option="set")
+    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["5"]
+
+    # rollback-on-error: a good change and a bad one: nothing is applied
+    bad = config(vn("vn1", router("r1", "rm1", vcpus=6),
+                    '<node nc:operation="delete"><node-id>ghost</node-id></node>'))
+    for opt in ("rollback-on-error", "stop-on-error", "continue-on-error"):
+        e = rpc_error(m.edit_config, target="running", config=bad, error_option=opt)
+        assert e.tag == "data-missing"
+        assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["5"], opt
+    m.close_session()
+
+
+def test_plain_rfc8345_topology_is_stored_not_realised(vnmd, ns):
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(ns()))
+    plain = config('<network><network-id>nms-view</network-id><node><node-id>a</node-id>'
+                   '</node><node><node-id>b</node-id></node></network>')
+    m.edit_config(target="running", config=plain)
+    t = get_all(m)
+    assert xp(t, "//nw:network[nw:network-id='nms-view']/nw:node/nw:node-id/text()") == ["a", "b"]
+    assert xp(t, "//nw:network[nw:network-id='nms-view']//vnm:oper-state") == []
+    m.close_session()
+
+
+# ---------------------------------------------------------------------------
+# Locks
+# ---------------------------------------------------------------------------
+
+def test_locks_between_two_sessions(vnmd, ns):
+    n = ns()
+    a = vnmd.ssh_key()
+    b = vnmd.ssh_password()
+    a.lock("running")
+    e = rpc_error(b.lock, "running")
+    assert e.tag == "lock-denied"
+    assert "<session-id>%s</session-id>" % a.session_id in e.xml.decode() \
+        if isinstance(e.xml, bytes) else str(a.session_id) in etree.tostring(e.xml).decode()
+    e = rpc_error(b.edit_config, target="running", config=base(n))
+    assert e.tag == "in-use"
+    e = rpc_error(b.unlock, "running")
+    assert e.tag == "operation-failed"
+    # the holder may edit
+    a.edit_config(target="running", config=base(n))
+    # own lock twice: denied with own id
+    e = rpc_error(a.lock, "running")
+    assert e.tag == "lock-denied"
+    # the lock dies with the session
+    a.close_session()
+    b.lock("running")
+    b.unlock("running")
+    b.close_session()
+
+
+def test_kill_session_releases_locks(vnmd):
+    a = vnmd.unix()
+    b = vnmd.ssh_key()
+    assert is_ok(a.rpc("<lock><target><candidate/></target></lock>"))
+    e = rpc_error(b.lock, "candidate")
+    assert e.tag == "lock-denied"
+    e = rpc_error(b.kill_session, b.session_id)
+    assert e.tag == "invalid-value"
+    e = rpc_error(b.kill_session, "99999")
+    assert e.tag == "invalid-value"
+    b.kill_session(str(a.session_id))
+    b.lock("candidate")
+    with pytest.raises((EOFError, OSError)):
+        a.rpc("<get-config><source><running/></source></get-config>")
+    b.close_session()
+
+
+def test_close_session(vnmd):
+    c = vnmd.unix()
+    c.mid += 1
+    c.send_raw('<rpc xmlns="%s" message-id="x"><close-session/></rpc>' % NC)
+    assert "<ok/>" in c.recv()
+    with pytest.raises((EOFError, OSError)):
+        c.rpc("<get/>")
+
+
+# ---------------------------------------------------------------------------
+# Candidate, startup, copy, delete, validate
+# ---------------------------------------------------------------------------
+
+def test_candidate_commit_discard(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    o = vnmd.ssh_password()
+    m.edit_config(target="running", config=base(n))
+    m.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=2))))
+    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus")) == []
+    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    # the candidate is shared
+    assert xp(get_config(o, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    # a modified candidate cannot be locked (RFC 6241 7.5)
+    e = rpc_error(o.lock, "candidate")
+    assert e.tag == "lock-denied"
+    m.commit()
+    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    # discard-changes brings candidate back to running
+    m.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=7))))
+    m.discard_changes()
+    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    # candidate follows running while unmodified
+    m.edit_config(target="running", config=config(vn("vn1", router("r1", "rm1", vcpus=3))))
+    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["3"]
+    # running locked by another session: commit is refused
+    o.lock("running")
+    m.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=4))))
+    e = rpc_error(m.commit)
+    assert e.tag == "in-use"
+    o.unlock("running")
+    m.commit()
+    assert xp(get_config(o), router_xp("vn1", "r1", "vcpus/text()")) == ["4"]
+    m.close_session()
+    o.close_session()
+
+
+def test_candidate_changes_die_with_the_lock(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(n))
+    o = vnmd.ssh_password()
+    o.lock("candidate")
+    o.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=8))))
+    e = rpc_error(m.edit_config, target="candidate",
+                  config=config(vn("vn1", router("r1", "rm1", vcpus=9))))
+    assert e.tag == "in-use"
+    o.close_session()
+    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus")) == []
+    m.close_session()
+
+
+def test_copy_delete_startup_and_start_from_startup(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(n))
+    m.copy_config(source="running", target="startup")
+    assert xp(get_config(m, "startup"), "//nw:node-id/text()") == ["rm1", "r1"]
+    e = rpc_error(m.copy_config, source="running", target="running")
+    assert e.tag == "invalid-value"
+    # inline <config> into candidate, then candidate → running
+    inline = base(n).replace("r1", "r9")
+    r = m.dispatch(to_ele('<copy-config xmlns="%s"><target><candidate/></target><source>%s'
+                          '</source></copy-config>' % (NC, inline)))
+    assert r.ok
+    assert xp(get_config(m, "candidate"), "//vnm:router/../nw:node-id/text()") == ["r9"]
+    m.copy_config(source="candidate", target="running")
+    assert xp(get_config(m), "//vnm:router/../nw:node-id/text()") == ["r9"]
+    # restart from startup: r1 again
+    m.close_session()
+    vnmd.stop()
+    vnmd.start(extra=["--startup"])
+    m = vnmd.ssh_key()
+    assert xp(get_config(m), "//vnm:router/../nw:node-id/text()") == ["r1"]
+    m.delete_config(target="startup")
+    assert xp(get_config(m, "startup"), "//nw:node") == []
+    e = rpc_error(m.dispatch, to_ele('<delete-config xmlns="%s"><target><running/></target>'
+                                     '</delete-config>' % NC))
+    assert e.tag in ("unknown-element", "operation-not-supported")
+    m.close_session()
+
+
+def test_validate(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    m.edit_config(target="candidate", config=base(n))
+    assert m.validate(source="candidate").ok
+    assert m.validate(source="running").ok
+    r = m.dispatch(to_ele('<validate xmlns="%s"><source>%s</source></validate>' % (NC, base(n))))
+    assert r.ok
+    # a router whose host does not exist fails validation, naming it
+    bad = config(underlay(host("rm1", netns=n)), vn("vn1", router("r1", "rm-missing")))
+    e = rpc_error(m.dispatch, to_ele('<validate xmlns="%s"><source>%s</source></validate>'
+                                     % (NC, bad)))
+    assert e.tag in ("invalid-value", "data-missing", "operation-failed")
+    assert "r1" in (e.message or "") + (e.path or "") or "rm-missing" in (e.message or "")
+    # a missing mandatory leaf
+    nokernel = config(underlay(host("rm1", netns=n)),
+                      vn("vn1", router("r1", "rm1").replace(
+                          "<vnm:image><vnm:kernel>/var/lib/vnmd/images/vmlinuz</vnm:kernel>"
+                          "</vnm:image>", "<vnm:image/>")))
+    e = rpc_error(m.edit_config, target="candidate", config=nokernel, default_operation="replace")
+    assert e.tag in ("missing-element", "invalid-value", "data-missing")
+    m.close_session()
+
+
+# ---------------------------------------------------------------------------
+# Reads: filters, with-defaults, state, schemas
+# ---------------------------------------------------------------------------
+
+def test_filters_and_with_defaults(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=config(
+        underlay(host("rm1", netns=n)),
+        vn("vn1", router("r1", "rm1", vcpus=1), router("r2", "rm1")),
+        vn("vn2", router("r1", "rm1"))))
+    sub = ('<networks xmlns="%s"><network><network-id>vn2</network-id></network></networks>'
+           % NS["nw"])
+    t = get_config(m, filter=("subtree", sub))
+    assert xp(t, "//nw:network/nw:network-id/text()") == ["vn2"]
+    t = get_config(m, filter=("xpath", ({"nw": NS["nw"]},
+                                        "/nw:networks/nw:network[nw:network-id='vn1']/nw:node/nw:node-id")))
+    assert xp(t, "//nw:node-id/text()") == ["r1", "r2"]
+    # explicit: vcpus=1 was set (default value), memory was not
+    t = get_config(m)
+    assert xp(t, router_xp("vn1", "r1", "vcpus/text()")) == ["1"]
+    assert xp(t, router_xp("vn1", "r1", "memory")) == []
+    t = get_config(m, with_defaults="report-all")
+    assert xp(t, router_xp("vn1", "r2", "memory/text()")) == ["128"]
+    assert xp(t, router_xp("vn1", "r2", "admin-state/text()")) == ["running"]
+    t = get_config(m, with_defaults="trim")
+    assert xp(t, router_xp("vn1", "r1", "vcpus")) == []
+    t = get_config(m, with_defaults="report-all-tagged")
+    mem = xp(t, router_xp("vn1", "r2", "memory"))
+    assert mem and mem[0].get("{%s}default" % NS["wd"]) == "true"
+    m.close_session()
+
+
+def test_get_schema(vnmd):
+    m = vnmd.ssh_key()
+    text = m.get_schema("vnmd").data
+    assert text == open(os.path.join(ROOT, "yang", "vnmd@2026-11-24.yang")).read()
+    assert "module ietf-network " in m.get_schema("ietf-network").data
+    assert "module ietf-netconf-with-defaults" in m.get_schema("ietf-netconf-with-defaults").data
+    r = m.dispatch(to_ele('<get-schema xmlns="%s" xmlns:ncm="%s"><identifier>vnmd</identifier>'
+                          "<format>ncm:yin</format></get-schema>" % (NS["ncm"], NS["ncm"])))
+    assert "&lt;module" in r.xml or "<module" in r.xml
+    e = rpc_error(m.get_schema, "no-such-module")
+    assert e.tag == "invalid-value"
+    mon = get_all(m, filter=("subtree", '<netconf-state xmlns="%s"><schemas/></netconf-state>'
+                             % NS["ncm"]))
+    ids = xp(mon, "//ncm:schema/ncm:identifier/text()")
+    for mod in ("vnmd", "ietf-network", "ietf-network-topology", "ietf-netconf"):
+        assert mod in ids
+    m.close_session()
+
+
+def test_monitoring_shows_locks(vnmd):
+    m = vnmd.ssh_key()
+    m.lock("startup")
+    mon = get_all(m, filter=("subtree", '<netconf-state xmlns="%s"><datastores/>'
+                             '</netconf-state>' % NS["ncm"]))
+    held = xp(mon, "//ncm:datastore[ncm:name='startup']//ncm:locked-by-session/text()")
+    assert held == [str(m.session_id)]
+    m.close_session()
+
+
+# ---------------------------------------------------------------------------
+# Through the core: reality, actions, rollback
+# ---------------------------------------------------------------------------
+
+def oper(m, vnname, name):
+    t = get_all(m, filter=("subtree", '<networks xmlns="%s"/>' % NS["nw"]))
+    return {leaf: (xp(t, router_xp(vnname, name, leaf + "/text()")) or [None])[0]
+            for leaf in ("oper-state", "uuid", "domain-name", "domain-id", "admin-state")}
+
+
+def test_get_returns_router_state(vnmd, ns):
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(ns()))
+    st = wait_for(lambda: (lambda s: s if s["oper-state"] == "running" else None)(
+        oper(m, "vn1", "r1")))
+    assert st, oper(m, "vn1", "r1")
+    assert len(st["uuid"]) == 36 and st["domain-name"] and int(st["domain-id"]) > 0
+    m.close_session()
+
+
+def test_router_actions(vnmd, ns):
+    m = vnmd.ssh_key()
+    n = ns()
+    m.edit_config(target="running", config=config(
+        underlay(host("rm1", netns=n), host("rm2", netns=ns())),
+        vn("vn1", router("r1", "rm1"), router("r2", "rm1"))))
+
+    def act(name, vnname="vn1", node="r1", body=""):
+        return m.dispatch(to_ele(
+            '<action xmlns="urn:ietf:params:xml:ns:yang:1"><networks xmlns="%s"><network>'
+            "<network-id>%s</network-id><node><node-id>%s</node-id><router xmlns=\"%s\">"
+            "<%s>%s</%s></router></node></network></networks></action>"
+            % (NS["nw"], vnname, node, NS["vnm"], name, body, name)))
+
+    def state(node="r1"):
+        return wait_for(lambda: oper(m, "vn1", node)["oper-state"] not in (None, "starting")
+                        and oper(m, "vn1", node))
+
+    assert wait_for(lambda: oper(m, "vn1", "r1")["oper-state"] == "running")
+    assert act("stop").ok
+    s = oper(m, "vn1", "r1")
+    assert s["admin-state"] == "stopped" and s["oper-state"] == "stopped"
+    assert act("start").ok
+    assert oper(m, "vn1", "r1")["oper-state"] == "running"
+    assert act("pause").ok
+    s = oper(m, "vn1", "r1")
+    assert s["admin-state"] == "paused" and s["oper-state"] == "paused"
+    assert act("resume").ok
+    assert oper(m, "vn1", "r1")["oper-state"] == "running"
+    assert state()
+    # the configuration says it too
+    assert xp(get_config(m), router_xp("vn1", "r1", "admin-state/text()")) == ["running"]
+    # copy: a new router with its own domain
+    assert act("copy", body="<node-id>r1-copy</node-id>").ok
+    assert wait_for(lambda: oper(m, "vn1", "r1-copy")["uuid"])
+    assert oper(m, "vn1", "r1-copy")["uuid"] != oper(m, "vn1", "r1")["uuid"]
+    e = rpc_error(act, "copy", body="<node-id>r2</node-id>")
+    assert e.tag == "data-exists"
+    e = rpc_error(act, "stop", node="ghost")
+    assert e.tag == "data-missing" and "ghost" in e.message
+    # move: the supporting-node changes, the domain keeps running
+    assert act("move", node="r2", body="<host>rm2</host>").ok
+    t = get_config(m)
+    assert xp(t, "//nw:network[nw:network-id='vn1']/nw:node[nw:node-id='r2']/"
+                 "nw:supporting-node/nw:node-ref/text()") == ["rm2"]
+    assert oper(m, "vn1", "r2")["oper-state"] == "running"
+    e = rpc_error(act, "move", body="<host>no-such-host</host>")
+    assert e.tag == "data-missing" and "no-such-host" in e.message, e.message
+
+    # network actions
+    r = m.dispatch(to_ele(
+        '<action xmlns="urn:ietf:params:xml:ns:yang:1"><networks xmlns="%s"><network>'
+        '<network-id>vn1</network-id><actions xmlns="%s"><stop/></actions></network>'
+        "</networks></action>" % (NS["nw"], NS["vnm"])))
+    assert r.ok
+    t = get_config(m)
+    assert xp(t, "//nw:network[nw:network-id='vn1']/vnm:virtual-network/vnm:admin-state/text()") \
+        == ["stopped"]
+    for node in ("r1", "r2"):
+        assert oper(m, "vn1", node)["oper-state"] == "stopped"
+    m.close_session()
+
+
+def test_failing_driver_step_rolls_back(vnmd, ns):
+    n = ns()
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(n))
+    before = etree.tostring(get_config(m))
+    assert wait_for(lambda: oper(m, "vn1", "r1")["oper-state"] == "running")
+    uuid = oper(m, "vn1", "r1")["uuid"]
+    # one transaction: a router on a good host, a router on a host whose
+    # hypervisor cannot be reached (its libvirt URI names a missing file)
+    bad = config(underlay(host("rm1", netns=n),
+                          host("rm-bad", netns=n, uri="test:///nonexistent/vnmd-test.xml")),
+                 vn("vn1", router("r1", "rm1", vcpus=2), router("r2", "rm1"),
+                    router("r3", "rm-bad")))
+    e = rpc_error(m.edit_config, target="running", config=bad)
+    assert e.tag == "operation-failed"
+    assert "r3" in e.message or "rm-bad" in e.message or "nonexistent" in e.message
+    assert etree.tostring(get_config(m)) == before
+    s = oper(m, "vn1", "r1")
+    assert s["uuid"] == uuid and s["oper-state"] == "running"
+    assert oper(m, "vn1", "r2")["oper-state"] is None
+    assert vnmd.alive()
+    m.close_session()
+
+
+FIG5 = os.path.join(ROOT, "examples", "figure5.xml")
+
+
+def test_figure5_through_netconf(vnmd, ns):
+    n1, n2 = ns(), ns()
+    # the physical link of Figure 5: a veth pair between the two hosts
+    subprocess.run(["ip", "link", "add", "eth-rm1", "netns", n1, "type", "veth", "peer",
+                    "name", "eth-rm2", "netns", n2], check=True)
+    for nsn, dev, a in ((n1, "eth-rm1", "10.99.0.1/24"), (n2, "eth-rm2", "10.99.0.2/24")):
+        subprocess.run(["ip", "-n", nsn, "addr", "add", a, "dev", dev], check=True)
+        # room for the VXLAN header on top of 1500-byte VL frames
+        subprocess.run(["ip", "-n", nsn, "link", "set", dev, "mtu", "1600"], check=True)
+        subprocess.run(["ip", "-n", nsn, "link", "set", dev, "up"], check=True)
+    cfg = open(FIG5).read()
+    cfg = cfg[cfg.index("<config"):]
+    cfg = cfg.replace("<vnm:domain-type>qemu</vnm:domain-type>", "", 2)
+    cfg = cfg.replace("<vnm:tunnel-address>10.99.0.1</vnm:tunnel-address>",
+                      "<vnm:tunnel-address>10.99.0.1</vnm:tunnel-address><vnm:netns>%s"
+                      "</vnm:netns>" % n1)
+    cfg = cfg.replace("<vnm:tunnel-address>10.99.0.2</vnm:tunnel-address>",
+                      "<vnm:tunnel-address>10.99.0.2</vnm:tunnel-address><vnm:netns>%s"
+                      "</vnm:netns>" % n2)
+    before = (netns_links(n1), netns_links(n2))
+    m = vnmd.ssh_key()
+    assert m.edit_config(target="running", config=cfg).ok
+    for vnname in ("vn-a", "vn-b"):
+        for r in ("vr1", "vr2"):
+            assert wait_for(lambda: oper(m, vnname, r)["oper-state"] == "running"), (vnname, r)
+    t = get_all(m)
+    ups = xp(t, "//nt:link/vnm:virtual-link/vnm:oper-state/text()")
+    assert ups == ["up", "up"], ups
+    ifs = xp(t, "//nt:link/vnm:virtual-link/vnm:host-interface/text()")
+    assert ifs and all(i.startswith("vn") for i in ifs)
+    taps = xp(t, "//nt:termination-point/vnm:vnic/vnm:host-interface/text()")
+    assert len(taps) == 8
+    # the VL ends exist in the hosts' namespaces
+    created = set(netns_links(n1) + netns_links(n2)) - set(before[0] + before[1])
+    assert set(ifs) & created, (ifs, created)
+    doms = {oper(m, v, r)["domain-name"] for v in ("vn-a", "vn-b") for r in ("vr1", "vr2")}
+    assert len(doms) == 4
+
+    # removing it removes the domains and the interfaces
+    m.edit_config(target="running", default_operation="replace",
+                  config='<config xmlns="%s"/>' % NC)
+    t = get_all(m)
+    assert xp(t, "//nw:network") == []
+    assert (netns_links(n1), netns_links(n2)) == before
+    m.close_session()
+    # and after a restart nothing comes back
+    vnmd.stop()
+    vnmd.start()
+    m = vnmd.ssh_key()
+    assert xp(get_all(m), "//nw:network") == []
+    assert (netns_links(n1), netns_links(n2)) == before
+    m.close_session()
