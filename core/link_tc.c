@@ -815,8 +815,20 @@ int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vn
 {
 	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
 	const struct vnm_host *hb = vl->b && vl->b->vr ? vl->b->vr->host : NULL;
+	struct vnm_shape capped;
 	struct nl_sock *sk;
 
+	/* A VL never exceeds its rate-limit, even where its share of a link
+	 * would be larger (the HTB class's rate must not pass its ceil). */
+	if (vl->limit && shape->ceil > vl->limit) {
+		capped = *shape;
+		capped.ceil = vl->limit;
+		if (capped.rate > capped.ceil)
+			capped.rate = capped.ceil;
+		if (capped.burst > capped.cburst)
+			capped.cburst = capped.burst;
+		shape = &capped;
+	}
 	/* refuse before anything is changed */
 	if (netem_check(c, vl, err) < 0)
 		goto fail;

@@ -1,0 +1,52 @@
+#!/bin/bash
+# link_tunnel.sh - rates of a VL across hosts mean what its routers see:
+# a VXLAN VL over a 1 Gbit/s physical link, limited to 10 and 100 Mbit/s,
+# gives TCP goodput within 5% of limit x 1448/1514 although every frame is
+# 50 bytes longer on the wire (the size table takes the encapsulation out);
+# the limit changes in place under a running connection.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/link_env.bash"
+lt_require
+
+RATIO=$(python3 -c 'print(1448/1514)')
+cfg() {
+	lt_cfg_open
+	lt_cfg_underlay 2 1000000000
+	lt_cfg_vn vn-a vl-a pl1 "<vnm:rate-limit>$1</vnm:rate-limit>" rm1 rm2
+	lt_cfg_close
+}
+cfg 10000000 >"$LT_TMP/10M.xml"
+cfg 100000000 >"$LT_TMP/100M.xml"
+
+lt_two_rms
+t_cleanup "'$LINKTOOL' '$LT_TMP/10M.xml' teardown"
+t_ok "setup a VXLAN VL limited to 10 Mbit/s" "$LINKTOOL" "$LT_TMP/10M.xml" setup
+read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <("$LINKTOOL" "$LT_TMP/10M.xml" names vn-a vl-a)
+t_check "the VXLAN ends segment before encapsulation (one frame per packet)" \
+	"$(ip -n vnmt-rm1 -d -o link show "$END_A" | grep -o 'gso_max_segs 1 ')" "gso_max_segs 1 "
+lt_router vnmt-r1 vnmt-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
+lt_router vnmt-r2 vnmt-rm2 "$TAP_B" "$BR_B" 10.1.0.2/24
+ip netns exec vnmt-r2 iperf3 -s -D -p 5401 --pidfile "$LT_TMP/iperf.pid" >/dev/null
+t_cleanup "kill \$(cat '$LT_TMP/iperf.pid' 2>/dev/null) 2>/dev/null"
+sleep 0.5
+t_ok "router a reaches router b through the tunnel" \
+	ip netns exec vnmt-r1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5401'
+
+# one connection: 6 s at 10 Mbit/s, then 6 s at 100 Mbit/s
+ip netns exec vnmt-r1 iperf3 -c 10.1.0.2 -p 5401 -R -t 12 -J >"$LT_TMP/run.json" 2>&1 &
+P=$!
+t_cleanup "kill $P 2>/dev/null"
+sleep 6.1
+"$LINKTOOL" "$LT_TMP/100M.xml" shape vn-a vl-a >"$LT_TMP/shape.log" 2>&1; RC=$?
+wait $P; RP=$?
+t_check "limit raised to 100 Mbit/s under the running connection" "$RC" "0"
+t_check "the connection survived" "$RP $(lt_intervals "$LT_TMP/run.json")" "0 12 0 False"
+G1=$(lt_goodput "$LT_TMP/run.json" 3 6)
+G2=$(lt_goodput "$LT_TMP/run.json" 9 12)
+W1=$(python3 -c "print(10 * $RATIO)")
+W2=$(python3 -c "print(100 * $RATIO)")
+echo "# goodput Mbit/s: 10M limit: $G1 (expected $W1), 100M limit: $G2 (expected $W2)"
+t_ok "10 Mbit/s over VXLAN: goodput within 5% ($G1 vs $W1)" lt_within "$G1" "$W1" 5
+t_ok "100 Mbit/s over VXLAN: goodput within 5% ($G2 vs $W2)" lt_within "$G2" "$W2" 5
+t_ok "teardown" "$LINKTOOL" "$LT_TMP/100M.xml" teardown
+t_done
