@@ -45,6 +45,7 @@ struct hv_conn {
 	virConnectPtr conn;     /* NULL while closed */
 	int broken;             /* set by the close callback (atomic) */
 	bool close_cb;          /* close callback registered */
+	bool was_open;          /* opened once: reopen it when it closes */
 	int lifecycle_id;       /* -1: not registered */
 	char dtype[16];         /* chosen default domain type, "" until known */
 };
@@ -693,6 +694,7 @@ hv_conn_open(struct hv_conn *c, struct vnm_err *err)
 				   "cannot connect to the hypervisor at %s: %s (is libvirtd running?)",
 				   c->uri, hv_msg());
 	__atomic_store_n(&c->broken, 0, __ATOMIC_SEQ_CST);
+	c->was_open = true;
 	/* Not every driver has close callbacks or events (ignore: the
 	 * liveness check and vr_status still work). */
 	if (virConnectRegisterCloseCallback(c->conn, hv_close_cb, c, NULL) == 0)
@@ -717,7 +719,9 @@ hv_reconnect_broken(struct hv_libvirt *hv)
 
 	pthread_mutex_lock(&hv->lock);
 	for (c = hv->conns; c; c = c->next) {
-		if (!c->conn || !hv_conn_dead(c))
+		/* Retry until it works again, but only connections that worked
+		 * once (a wrong URI is reported by the operations). */
+		if (!c->was_open || (c->conn && !hv_conn_dead(c)))
 			continue;
 		hv_conn_drop(c);
 		if (hv_conn_open(c, NULL) == 0)

@@ -57,6 +57,8 @@ t_ok "an event arrives (paused by the host)" \
 
 lv_stop
 t_ok "the closed connection is noticed" wait_for 10 grep -q "closed" "$EV"
+# Stay down for a few reconnect periods: the retries must go on.
+sleep 5
 lv_start
 t_ok "libvirtd is back" virsh -c "$URI" uri
 t_ok "the listening context reconnects by itself" wait_for 15 grep -q "reopened" "$EV"
