@@ -653,7 +653,6 @@ hv_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, voi
 	(void)conn;
 	pthread_mutex_lock(&hv->cb_lock);
 	cb = hv->cb;
-	arg = hv->cb_arg;
 	pthread_mutex_unlock(&hv->cb_lock);
 	if (!cb)
 		return 0;
@@ -663,7 +662,14 @@ hv_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, voi
 		return 0;
 	}
 	st = hv_event_state(event, detail, &reason);
-	cb(arg, t.vn, t.node, st, reason);
+	/* Called with cb_lock held, so that set_event_cb(NULL) returns only
+	 * once no call of the old callback is in progress. */
+	pthread_mutex_lock(&hv->cb_lock);
+	cb = hv->cb;
+	arg = hv->cb_arg;
+	if (cb)
+		cb(arg, t.vn, t.node, st, reason);
+	pthread_mutex_unlock(&hv->cb_lock);
 	return 0;
 }
 

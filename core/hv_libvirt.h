@@ -29,6 +29,10 @@ int vnm_hv_libvirt_new(const char *default_uri, void **ctx, struct vnm_err *err)
 /* Close every connection; stops the event thread with the last context. */
 void vnm_hv_libvirt_free(void *ctx);
 
+/* Events: ops->set_event_cb(ctx, cb, arg).  cb runs on the event thread;
+ * once set_event_cb returns, no call of the previous callback is running
+ * (so do not call set_event_cb while holding a lock that cb takes). */
+
 /* Bounded wait of a graceful stop before the domain is destroyed
  * (default 10000 ms). */
 void vnm_hv_libvirt_set_stop_timeout(void *ctx, unsigned ms);
