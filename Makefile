@@ -38,7 +38,7 @@ LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint
+.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint fuzz
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/vnmd $(TOOL_BIN)
@@ -106,6 +106,16 @@ demo-fast: deps
 bench: deps
 	$(MAKE) all
 	bash bench/run.sh
+
+# libFuzzer target over config parse + model build + validation (fuzz/fuzz_check.c
+# says how to run it).
+FUZZ_SRC := fuzz/fuzz_check.c core/model.c core/validate.c core/shape.c core/yctx.c core/err.c
+fuzz: $(BUILD)/fuzz/fuzz_check
+$(BUILD)/fuzz/fuzz_check: $(FUZZ_SRC) $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
+		-DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" \
+		-Icore -o $@ $(FUZZ_SRC) -lyang
 
 clean:
 	rm -rf $(BUILD)

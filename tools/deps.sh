@@ -17,6 +17,7 @@ PKGS=(
 	# tests, demo, benchmarks
 	python3-ncclient python3-pytest yangcli netconfd iperf3 iproute2
 	gnuplot-nox graphviz smitools tcpdump procps psmisc hyperfine
+	clang libclang-rt-14-dev # fuzz/: libFuzzer
 )
 
 missing=()
