@@ -1,13 +1,16 @@
 # link_env.bash - shared by the link driver's integration suites (sourced,
 # not a suite: run.sh only runs *.sh).
 #
-# RMs are network namespaces vnmt-rm1/vnmt-rm2 (the hosts' `netns`), the
+# RMs are network namespaces $LT_P-rm1/$LT_P-rm2 (the hosts' `netns`), the
 # physical link a veth pair vnmtp1/vnmtp2 between them, and every VR a
 # namespace of its own whose eth0 is a veth: its other end, named like the
 # domain's tap, sits in the RM namespace and is plugged into the vNIC's
 # port bridge, as libvirt would plug the tap.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Namespaces of one suite: vnmt-<suite>-rm1, -r1, ... (other suites and
+# other tests on the machine use other names)
+LT_P=vnmt-$(basename "$0" .sh | tr _ -)
 LINKTOOL=$ROOT/build/tools/linktool
 LT_TMP=$(mktemp -d /tmp/vnmt-link.XXXXXX)
 t_cleanup "rm -rf '$LT_TMP'"
@@ -134,7 +137,7 @@ lt_cfg_underlay() {
         <vnm:host>
           <vnm:libvirt-uri>test:///default</vnm:libvirt-uri>
           <vnm:tunnel-address>10.99.0.$i</vnm:tunnel-address>
-          <vnm:netns>vnmt-rm$i</vnm:netns>
+          <vnm:netns>$LT_P-rm$i</vnm:netns>
         </vnm:host>
         <nt:termination-point><nt:tp-id>up</nt:tp-id><vnm:interface>vnmtp$i</vnm:interface></nt:termination-point>
       </node>
@@ -153,14 +156,14 @@ EOF
 	echo "    </network>"
 }
 
-# lt_two_rms: namespaces vnmt-rm1/2 joined by the physical link vnmtp1/2
+# lt_two_rms: namespaces $LT_P-rm1/2 joined by the physical link vnmtp1/2
 # (MTU 1600: VL frames of 1500 plus VXLAN's 50 fit unfragmented).
 lt_two_rms() {
-	lt_ns vnmt-rm1
-	lt_ns vnmt-rm2
-	ip -n vnmt-rm1 link add vnmtp1 mtu 1600 type veth peer name vnmtp2 mtu 1600 netns vnmt-rm2
-	ip -n vnmt-rm1 addr add 10.99.0.1/24 dev vnmtp1
-	ip -n vnmt-rm2 addr add 10.99.0.2/24 dev vnmtp2
-	ip -n vnmt-rm1 link set vnmtp1 up
-	ip -n vnmt-rm2 link set vnmtp2 up
+	lt_ns $LT_P-rm1
+	lt_ns $LT_P-rm2
+	ip -n $LT_P-rm1 link add vnmtp1 mtu 1600 type veth peer name vnmtp2 mtu 1600 netns $LT_P-rm2
+	ip -n $LT_P-rm1 addr add 10.99.0.1/24 dev vnmtp1
+	ip -n $LT_P-rm2 addr add 10.99.0.2/24 dev vnmtp2
+	ip -n $LT_P-rm1 link set vnmtp1 up
+	ip -n $LT_P-rm2 link set vnmtp2 up
 }

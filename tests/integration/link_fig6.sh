@@ -28,33 +28,33 @@ t_ok "setup: physical link, ports, two VXLAN VLs, classes" "$LINKTOOL" "$LT_TMP/
 read -r A_END_A A_END_B A_VNI A_TAP_A A_BR_A A_TAP_B A_BR_B < <("$LINKTOOL" "$LT_TMP/equal.xml" names vn-a vl-a)
 read -r B_END_A B_END_B B_VNI B_TAP_A B_BR_A B_TAP_B B_BR_B < <("$LINKTOOL" "$LT_TMP/equal.xml" names vn-b vl-b)
 t_check "vl-a's end on rm1 is VXLAN with its VNI to rm2" \
-	"$(ip -n vnmt-rm1 -d -o link show "$A_END_A" | grep -o "vxlan id $A_VNI remote 10.99.0.2 local 10.99.0.1" )" \
+	"$(ip -n $LT_P-rm1 -d -o link show "$A_END_A" | grep -o "vxlan id $A_VNI remote 10.99.0.2 local 10.99.0.1" )" \
 	"vxlan id $A_VNI remote 10.99.0.2 local 10.99.0.1"
 t_check "HTB root with a size table for the encapsulation" \
-	"$(ip netns exec vnmt-rm1 tc -d qdisc show dev vnmtp1 | grep -o "overhead -50" | head -1)" "overhead -50"
+	"$(ip netns exec $LT_P-rm1 tc -d qdisc show dev vnmtp1 | grep -o "overhead -50" | head -1)" "overhead -50"
 t_check "two VL classes under the capacity class" \
-	"$(ip netns exec vnmt-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1 .*rate 15')" "2"
+	"$(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1 .*rate 15')" "2"
 
 # The same addresses in both VNs: they are separate networks.
-lt_router vnmt-a1 vnmt-rm1 "$A_TAP_A" "$A_BR_A" 10.1.0.1/24
-lt_router vnmt-a2 vnmt-rm2 "$A_TAP_B" "$A_BR_B" 10.1.0.2/24
-lt_router vnmt-b1 vnmt-rm1 "$B_TAP_A" "$B_BR_A" 10.1.0.1/24
-lt_router vnmt-b2 vnmt-rm2 "$B_TAP_B" "$B_BR_B" 10.1.0.2/24
+lt_router $LT_P-a1 $LT_P-rm1 "$A_TAP_A" "$A_BR_A" 10.1.0.1/24
+lt_router $LT_P-a2 $LT_P-rm2 "$A_TAP_B" "$A_BR_B" 10.1.0.2/24
+lt_router $LT_P-b1 $LT_P-rm1 "$B_TAP_A" "$B_BR_A" 10.1.0.1/24
+lt_router $LT_P-b2 $LT_P-rm2 "$B_TAP_B" "$B_BR_B" 10.1.0.2/24
 for n in a2 b2; do
-	ip netns exec vnmt-$n iperf3 -s -D -p 5201 --pidfile "$LT_TMP/$n.pid" >/dev/null
+	ip netns exec $LT_P-$n iperf3 -s -D -p 5201 --pidfile "$LT_TMP/$n.pid" >/dev/null
 	t_cleanup "kill \$(cat '$LT_TMP/$n.pid' 2>/dev/null) 2>/dev/null"
 done
 sleep 0.5
 t_ok "vn-a: router 1 reaches router 2 over the tunnel" \
-	ip netns exec vnmt-a1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5201'
+	ip netns exec $LT_P-a1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5201'
 t_ok "vn-b: router 1 reaches router 2 over the tunnel" \
-	ip netns exec vnmt-b1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5201'
+	ip netns exec $LT_P-b1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5201'
 
 Q0=$(lt_quantum_warnings)
 # 3 phases of 6 s; changes at 6 s and 12 s; data flows rm2 -> rm1 (-R)
-ip netns exec vnmt-a1 iperf3 -c 10.1.0.2 -p 5201 -R -t 18 -J >"$LT_TMP/a.json" 2>&1 &
+ip netns exec $LT_P-a1 iperf3 -c 10.1.0.2 -p 5201 -R -t 18 -J >"$LT_TMP/a.json" 2>&1 &
 PA=$!
-ip netns exec vnmt-b1 iperf3 -c 10.1.0.2 -p 5201 -R -t 18 -J >"$LT_TMP/b.json" 2>&1 &
+ip netns exec $LT_P-b1 iperf3 -c 10.1.0.2 -p 5201 -R -t 18 -J >"$LT_TMP/b.json" 2>&1 &
 PB=$!
 t_cleanup "kill $PA $PB 2>/dev/null"
 sleep 6.2
@@ -84,12 +84,12 @@ t_check "no new 'quantum is big' kernel warning" "$(lt_quantum_warnings)" "$Q0"
 # Isolation: 2 s of vn-a traffic; vn-b's VL sees none of it.
 "$LINKTOOL" "$LT_TMP/equal.xml" counters vn-b vl-b >"$LT_TMP/b0" 2>&1
 "$LINKTOOL" "$LT_TMP/equal.xml" counters vn-a vl-a >"$LT_TMP/a0" 2>&1
-ip netns exec vnmt-rm1 timeout 6 tcpdump -i "$B_END_A" -nn -c 1000 -w "$LT_TMP/b.pcap" >/dev/null 2>&1 &
+ip netns exec $LT_P-rm1 timeout 6 tcpdump -i "$B_END_A" -nn -c 1000 -w "$LT_TMP/b.pcap" >/dev/null 2>&1 &
 PT=$!
-ip netns exec vnmt-b2 timeout 6 tcpdump -i eth0 -nn -c 1000 -w "$LT_TMP/b2.pcap" >/dev/null 2>&1 &
+ip netns exec $LT_P-b2 timeout 6 tcpdump -i eth0 -nn -c 1000 -w "$LT_TMP/b2.pcap" >/dev/null 2>&1 &
 PT2=$!
 sleep 1
-ip netns exec vnmt-a1 iperf3 -c 10.1.0.2 -p 5201 -t 2 >/dev/null 2>&1
+ip netns exec $LT_P-a1 iperf3 -c 10.1.0.2 -p 5201 -t 2 >/dev/null 2>&1
 wait $PT $PT2
 "$LINKTOOL" "$LT_TMP/equal.xml" counters vn-b vl-b >"$LT_TMP/b1" 2>&1
 "$LINKTOOL" "$LT_TMP/equal.xml" counters vn-a vl-a >"$LT_TMP/a1" 2>&1
@@ -106,9 +106,9 @@ t_check "no frame reached vn-b's router with the same address" \
 
 t_ok "unshape vn-b's VL removes its class and filter" "$LINKTOOL" "$LT_TMP/equal.xml" unshape vn-b vl-b
 t_check "vn-a's class and the default class left on rm1's interface" \
-	"$(ip netns exec vnmt-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1' )" "2"
+	"$(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1' )" "2"
 t_ok "teardown" "$LINKTOOL" "$LT_TMP/equal.xml" teardown
-t_check "no vnmd interface left on rm1" "$(ip -n vnmt-rm1 -o link show | grep -c 'alias vnmd:')" "0"
+t_check "no vnmd interface left on rm1" "$(ip -n $LT_P-rm1 -o link show | grep -c 'alias vnmd:')" "0"
 t_check "no vnmd qdisc left on the physical link" \
-	"$(ip netns exec vnmt-rm1 tc qdisc show dev vnmtp1 | grep -c '766e:')" "0"
+	"$(ip netns exec $LT_P-rm1 tc qdisc show dev vnmtp1 | grep -c '766e:')" "0"
 t_done

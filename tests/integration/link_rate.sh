@@ -17,7 +17,7 @@ cfg() { # cfg LIMIT > file
 	lt_cfg_close
 }
 
-lt_ns vnmt-rm1
+lt_ns $LT_P-rm1
 cfg 10000000 >"$LT_TMP/10M.xml"
 cfg 100000000 >"$LT_TMP/100M.xml"
 cfg 1000000000 >"$LT_TMP/1G.xml"
@@ -29,22 +29,22 @@ t_ok "setup a same-host VL" "$LINKTOOL" "$LT_TMP/10M.xml" setup
 t_ok "setup again is idempotent" "$LINKTOOL" "$LT_TMP/10M.xml" setup
 read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <("$LINKTOOL" "$LT_TMP/10M.xml" names vn-a vl-a)
 t_check "ends are tagged as vnmd's" \
-	"$(ip -n vnmt-rm1 -o link show "$END_A" | grep -o 'alias vnmd:vn-a/vl-a' | head -1)" "alias vnmd:vn-a/vl-a"
+	"$(ip -n $LT_P-rm1 -o link show "$END_A" | grep -o 'alias vnmd:vn-a/vl-a' | head -1)" "alias vnmd:vn-a/vl-a"
 t_check "end a is a port of vNIC a's bridge" \
-	"$(ip -n vnmt-rm1 -o link show "$END_A" | grep -o "master $BR_A")" "master $BR_A"
+	"$(ip -n $LT_P-rm1 -o link show "$END_A" | grep -o "master $BR_A")" "master $BR_A"
 t_check "end b is a port of vNIC b's bridge" \
-	"$(ip -n vnmt-rm1 -o link show "$END_B" | grep -o "master $BR_B")" "master $BR_B"
+	"$(ip -n $LT_P-rm1 -o link show "$END_B" | grep -o "master $BR_B")" "master $BR_B"
 
-lt_router vnmt-r1 vnmt-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
-lt_router vnmt-r2 vnmt-rm1 "$TAP_B" "$BR_B" 10.1.0.2/24
+lt_router $LT_P-r1 $LT_P-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
+lt_router $LT_P-r2 $LT_P-rm1 "$TAP_B" "$BR_B" 10.1.0.2/24
 
-ip netns exec vnmt-r2 iperf3 -s -D -p 5301 --pidfile "$LT_TMP/iperf.pid" >/dev/null
+ip netns exec $LT_P-r2 iperf3 -s -D -p 5301 --pidfile "$LT_TMP/iperf.pid" >/dev/null
 t_cleanup "kill \$(cat '$LT_TMP/iperf.pid' 2>/dev/null) 2>/dev/null"
 sleep 0.5
 t_ok "router a reaches router b through the VL (TCP)" \
-	ip netns exec vnmt-r1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5301'
+	ip netns exec $LT_P-r1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5301'
 Q0=$(lt_quantum_warnings)
-IFIDX=$(ip -n vnmt-rm1 -o link show "$END_A" | cut -d: -f1)
+IFIDX=$(ip -n $LT_P-rm1 -o link show "$END_A" | cut -d: -f1)
 
 # measure LIMIT_NAME RATE: best of up to 3 runs (the machine is shared: a
 # busy CPU can only lower goodput; the assertion is never widened)
@@ -52,7 +52,7 @@ measure() {
 	local name=$1 rate=$2 want got i best=0
 	want=$(python3 -c "print($rate * $RATIO / 1e6)")
 	for i in 1 2 3; do
-		ip netns exec vnmt-r1 iperf3 -c 10.1.0.2 -p 5301 -R -t 5 -J >"$LT_TMP/$name.json" 2>&1
+		ip netns exec $LT_P-r1 iperf3 -c 10.1.0.2 -p 5301 -R -t 5 -J >"$LT_TMP/$name.json" 2>&1
 		got=$(lt_goodput "$LT_TMP/$name.json" 2 5)
 		best=$(python3 -c "print(max($best, $got) if abs($got - $want) > abs($best - $want) and $best else $got)")
 		lt_within "$got" "$want" 5 && { best=$got; break; }
@@ -63,12 +63,12 @@ measure() {
 }
 
 # bytes sent by the class shaping b -> a (iperf3 -R: router b sends)
-class_sent() { ip netns exec vnmt-rm1 tc -s class show dev "$END_B" | awk '/^ Sent/ {print $2; exit}'; }
+class_sent() { ip netns exec $LT_P-rm1 tc -s class show dev "$END_B" | awk '/^ Sent/ {print $2; exit}'; }
 measure 10M 10000000
 S1=$(class_sent)
 t_ok "the VL's class counted the 10 Mbit/s run (> 5 MB)" lt_cmp "${S1:-0}" '>' 5000000
 t_ok "change the limit to 100 Mbit/s in place" "$LINKTOOL" "$LT_TMP/100M.xml" shape vn-a vl-a
-t_check "the end keeps its interface" "$(ip -n vnmt-rm1 -o link show "$END_A" | cut -d: -f1)" "$IFIDX"
+t_check "the end keeps its interface" "$(ip -n $LT_P-rm1 -o link show "$END_A" | cut -d: -f1)" "$IFIDX"
 t_ok "the class keeps its counters across the change (changed, not recreated)" \
 	lt_cmp "$(class_sent)" '>=' "$S1"
 measure 100M 100000000
@@ -83,6 +83,6 @@ t_ok "counters count the traffic (> 100 MB sent to router a)" \
 
 t_ok "lists its own interfaces" bash -c "'$LINKTOOL' '$LT_TMP/1G.xml' own rm1 | grep -q '$END_A vn-a/vl-a'"
 t_ok "teardown" "$LINKTOOL" "$LT_TMP/1G.xml" teardown
-t_check "no vnmd interface left" "$(ip -n vnmt-rm1 -o link show | grep -c 'alias vnmd:')" "0"
+t_check "no vnmd interface left" "$(ip -n $LT_P-rm1 -o link show | grep -c 'alias vnmd:')" "0"
 t_ok "teardown again is idempotent" "$LINKTOOL" "$LT_TMP/1G.xml" teardown
 t_done

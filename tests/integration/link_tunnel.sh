@@ -23,17 +23,17 @@ t_cleanup "'$LINKTOOL' '$LT_TMP/10M.xml' teardown"
 t_ok "setup a VXLAN VL limited to 10 Mbit/s" "$LINKTOOL" "$LT_TMP/10M.xml" setup
 read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <("$LINKTOOL" "$LT_TMP/10M.xml" names vn-a vl-a)
 t_check "the VXLAN ends segment before encapsulation (one frame per packet)" \
-	"$(ip -n vnmt-rm1 -d -o link show "$END_A" | grep -o 'gso_max_segs 1 ')" "gso_max_segs 1 "
-lt_router vnmt-r1 vnmt-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
-lt_router vnmt-r2 vnmt-rm2 "$TAP_B" "$BR_B" 10.1.0.2/24
-ip netns exec vnmt-r2 iperf3 -s -D -p 5401 --pidfile "$LT_TMP/iperf.pid" >/dev/null
+	"$(ip -n $LT_P-rm1 -d -o link show "$END_A" | grep -o 'gso_max_segs 1 ')" "gso_max_segs 1 "
+lt_router $LT_P-r1 $LT_P-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
+lt_router $LT_P-r2 $LT_P-rm2 "$TAP_B" "$BR_B" 10.1.0.2/24
+ip netns exec $LT_P-r2 iperf3 -s -D -p 5401 --pidfile "$LT_TMP/iperf.pid" >/dev/null
 t_cleanup "kill \$(cat '$LT_TMP/iperf.pid' 2>/dev/null) 2>/dev/null"
 sleep 0.5
 t_ok "router a reaches router b through the tunnel" \
-	ip netns exec vnmt-r1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5401'
+	ip netns exec $LT_P-r1 timeout 5 bash -c 'exec 3<>/dev/tcp/10.1.0.2/5401'
 
 # one connection: 6 s at 10 Mbit/s, then 6 s at 100 Mbit/s
-ip netns exec vnmt-r1 iperf3 -c 10.1.0.2 -p 5401 -R -t 12 -J >"$LT_TMP/run.json" 2>&1 &
+ip netns exec $LT_P-r1 iperf3 -c 10.1.0.2 -p 5401 -R -t 12 -J >"$LT_TMP/run.json" 2>&1 &
 P=$!
 t_cleanup "kill $P 2>/dev/null"
 sleep 6.1
