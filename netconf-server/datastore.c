@@ -159,7 +159,7 @@ static struct nc_server_reply *config_text(struct lyd_node *cfg, char **xml)
 	size_t n;
 
 	*xml = NULL;
-	if (lyd_any_value_str(cfg, xml) != LY_SUCCESS)
+	if (vnm_any_xml(cfg, xml))
 		return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "config", NULL,
 				     "the <config> element cannot be read");
 	if (!*xml) {

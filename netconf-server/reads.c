@@ -18,6 +18,24 @@
 #include "wd.h"
 #include "yctx.h"
 
+int vnm_any_xml(const struct lyd_node *any, char **xml)
+{
+	const struct lyd_node_any *a = (const struct lyd_node_any *)any;
+
+	*xml = NULL;
+	/* libyang parsed the content as data: an empty non-presence container
+	 * (<networks/> selecting all networks) is a default node there, which
+	 * lyd_any_value_str() would leave out */
+	if (a->value_type == LYD_ANYDATA_DATATREE) {
+		if (!a->value.tree)
+			return 0;
+		return lyd_print_mem(xml, a->value.tree, LYD_XML,
+				     LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_WD_ALL |
+					     LYD_PRINT_KEEPEMPTYCONT) ? -1 : 0;
+	}
+	return lyd_any_value_str(any, xml) ? -1 : 0;
+}
+
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree)
 {
 	struct lyd_node *filter = NULL, *wdn = NULL, *out = NULL;
@@ -49,7 +67,7 @@ struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node
 			}
 			rc = vnm_filter_xpath(vnm_srv->ctx, tree, lyd_get_meta_value(sel), &out, &err);
 		} else {
-			if (lyd_any_value_str(filter, &xml) != LY_SUCCESS) {
+			if (vnm_any_xml(filter, &xml)) {
 				lyd_free_all(tree);
 				return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "filter", NULL,
 						     "the subtree filter cannot be read");

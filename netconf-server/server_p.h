@@ -146,6 +146,9 @@ struct nc_server_reply *vnm_rpc_discard(struct lyd_node *rpc, struct nc_session 
 int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err);
 /* ietf-netconf-monitoring /netconf-state, and ietf-yang-library data. */
 int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err);
+/* The XML text of an anydata/anyxml node's content (*xml NULL when empty),
+ * empty non-presence containers kept.  0 or -1. */
+int vnm_any_xml(const struct lyd_node *any, char **xml);
 /* Filter and with-defaults as the rpc asks (get, get-config) and build the reply. */
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree);
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);
