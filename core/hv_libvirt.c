@@ -501,7 +501,7 @@ hv_domain_xml(struct hv_libvirt *hv, const struct vnm_vr *vr, const char *type,
 			initrd[0] = '\0';
 		/* The router talks on ttyS0, which is where its log goes. */
 		snprintf(cmdline, sizeof(cmdline), "%s%s",
-			 vr->cmdline && strstr(vr->cmdline, "console=") ? "" : "console=ttyS0 panic=-1 ",
+			 vr->cmdline && strstr(vr->cmdline, "console=") ? "" : "console=ttyS0 quiet panic=-1 ",
 			 vr->cmdline ? vr->cmdline : "");
 		xb_el(&b, os, NULL, "kernel", kernel);
 		if (initrd[0])

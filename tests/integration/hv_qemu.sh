@@ -22,7 +22,11 @@ DOM=vnmd-test-r1
 HV=build/tools/hvtool
 LOGDIR=/var/log/vnmd
 LOG=$LOGDIR/$DOM.log
-IMG=${VNMD_IMAGE_DIR:-/var/lib/vnmd/images}
+# The test builds its own image (from scratch: this also tests
+# image/build.sh) and removes it at the end.
+IMG=$(mktemp -d /tmp/vnmt-img.XXXXXX)
+chmod 755 "$IMG" # qemu runs as libvirt-qemu
+t_cleanup "rm -rf $IMG"
 # vNICs as the model derives them: id, tap "vnt"+id, port bridge "vnb"+id
 ID0=7e570001 ID1=7e570002 ID2=7e570003
 MAC0=52:54:00:7e:57:01 MAC1=52:54:00:7e:57:02 MAC2=52:54:00:7e:57:03
@@ -42,7 +46,7 @@ if ! virsh -c $URI uri >/dev/null 2>&1; then
 	virsh -c $URI uri >/dev/null 2>&1 || t_skip_all "libvirtd cannot run here"
 fi
 [ -x $HV ] || make -s $HV >/dev/null || { echo "cannot build $HV"; exit 1; }
-bash image/build.sh >/dev/null || { echo "make image failed"; exit 1; }
+VNMD_IMAGE_DIR=$IMG bash image/build.sh >/dev/null || { echo "make image failed"; exit 1; }
 
 hv() { $HV -u $URI -T 5000 "$@"; }
 router() { hv -m 128 -c 1 -k "$IMG/vmlinuz" -i "$IMG/router.cpio.gz" -a "$CMDLINE" \
@@ -84,8 +88,10 @@ t_ok "type: default domain type on this host is qemu (kvm only when asked)" \
 	sh -c "$HV -u $URI type $VN $VR $DOM | grep -qx type=qemu"
 t_ok "define the router" router define $VN $VR $DOM
 t_check "defined and shut off" "$(hv status $VN $VR $DOM | field state)" stopped
+t0=$(date +%s.%N)
 t_ok "start the router" hv start $VN $VR $DOM
 t_ok "the guest reaches its ready line" wait_for 90 grep -q "vnmd-router ready" "$LOG"
+echo "# figure: start to ready line $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s (TCG, 2 NICs)"
 t_ok "the guest brought up both NICs" \
 	sh -c "grep -q 'interface eth0 up $MAC0' $LOG && grep -q 'interface eth1 up $MAC1' $LOG"
 st=$(hv status $VN $VR $DOM)

@@ -220,7 +220,7 @@ test_domain_xml(void **state)
 	assert_int_equal(ops->vr_define(*state, &f.vr, 1, &err), 0);
 	x = dom_xml(f.dname, VIR_DOMAIN_XML_INACTIVE);
 	assert_non_null(x);
-	if (!strstr(x, "<cmdline>console=ttyS0 panic=-1 vnm.addr=eth0:10.1.0.1/24 "
+	if (!strstr(x, "<cmdline>console=ttyS0 quiet panic=-1 vnm.addr=eth0:10.1.0.1/24 "
 		    "note=&lt;a&amp;b&gt;&quot;&apos;</cmdline>"))
 		fail_msg("cmdline not intact in:\n%s", x);
 	assert_non_null(strstr(x, "<kernel>/var/lib/vnmd/images/vmlinuz</kernel>"));
