@@ -4,9 +4,11 @@
  * An action is an edit of running committed through the core like any other
  * (one transaction, <ok/> once reality matches), so the configuration always
  * says what the network does: router start/stop/pause/resume set the
- * router's admin-state, copy adds a node, move changes the supporting-node;
+ * router's admin-state, copy adds a node (and a VL to it, see vr_copy),
+ * move changes the supporting-node;
  * the network actions set the VN's admin-state.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +68,41 @@ static const char *admin_for(const char *action)
 	return NULL;
 }
 
-/* Clone node (a VR) as new_id in the same network of tree: the same
- * router and vNICs, without configured MACs (the copy derives its own). */
+/* Whether a VL of net ends on vNIC tp of router vr. */
+static bool tp_linked(struct lyd_node *net, const char *vr, const char *tp)
+{
+	struct lyd_node *l;
+	const char *n, *t;
+
+	LY_LIST_FOR(lyd_child(net), l) {
+		if (!l->schema || strcmp(l->schema->name, "link"))
+			continue;
+		n = key_of(l, "ietf-network-topology:source/source-node");
+		t = key_of(l, "ietf-network-topology:source/source-tp");
+		if (n && t && !strcmp(n, vr) && !strcmp(t, tp))
+			return true;
+		n = key_of(l, "ietf-network-topology:destination/dest-node");
+		t = key_of(l, "ietf-network-topology:destination/dest-tp");
+		if (n && t && !strcmp(n, vr) && !strcmp(t, tp))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Clone node (a VR) as new_id in the same network: the same router and
+ * vNICs, without configured MACs (the copy derives its own).  A VN must stay
+ * a connected graph, so the copy is joined to its original by a new VL
+ * "<new_id>-link" between the original's first vNIC without a VL and the
+ * copy's vNIC of the same name.  Without such a vNIC the copy would be cut
+ * off, and the core refuses the transaction saying so.
+ */
 static int vr_copy(struct lyd_node *node, const char *new_id, struct vnm_err *err)
 {
-	struct lyd_node *net = lyd_parent(node), *copy = NULL, *c, *mac;
+	struct lyd_node *net = lyd_parent(node), *copy = NULL, *c;
 	struct ly_set *macs = NULL;
+	const char *orig = key_of(node, "node-id"), *free_tp = NULL, *tp;
+	char p[600], q1[300];
 	uint32_t i;
 
 	if (lyd_new_list(net, NULL, "node", 0, &copy, new_id))
@@ -79,17 +110,29 @@ static int vr_copy(struct lyd_node *node, const char *new_id, struct vnm_err *er
 	LY_LIST_FOR(lyd_child(node), c) {
 		if (c->schema && (c->schema->flags & LYS_KEY))
 			continue;
+		if (!free_tp && c->schema && !strcmp(c->schema->name, "termination-point") &&
+		    (tp = key_of(c, "tp-id")) && !tp_linked(net, orig, tp))
+			free_tp = tp;
 		if (lyd_dup_single(c, (struct lyd_node_inner *)copy, LYD_DUP_RECURSIVE, NULL))
 			return vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "copy");
 	}
 	if (!lyd_find_xpath(copy, "ietf-network-topology:termination-point/vnmd:vnic/vnmd:mac-address",
 			    &macs)) {
-		for (i = 0; i < macs->count; i++) {
-			mac = macs->dnodes[i];
-			lyd_free_tree(mac);
-		}
+		for (i = 0; i < macs->count; i++)
+			lyd_free_tree(macs->dnodes[i]);
 	}
 	ly_set_free(macs, NULL);
+	if (!free_tp)
+		return 0;
+	snprintf(p, sizeof(p), "%s-link", new_id);
+	snprintf(p, sizeof(p), "ietf-network-topology:link[link-id=%s]", q(p, q1, sizeof(q1)));
+	if (lyd_new_path(net, NULL, p, NULL, 0, &c) || lyd_find_path(net, p, 0, &c) ||
+	    lyd_new_path(c, NULL, "source/source-node", orig, 0, NULL) ||
+	    lyd_new_path(c, NULL, "source/source-tp", free_tp, 0, NULL) ||
+	    lyd_new_path(c, NULL, "destination/dest-node", new_id, 0, NULL) ||
+	    lyd_new_path(c, NULL, "destination/dest-tp", free_tp, 0, NULL) ||
+	    lyd_new_path(c, NULL, "vnmd:virtual-link", NULL, 0, NULL))
+		return vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INVALID, "copy: the link to the copy");
 	return 0;
 }
 

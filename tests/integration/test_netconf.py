@@ -62,7 +62,7 @@ def vnmd(users, tmp_path):
 def base(nsname, *vrs, admin=None):
     """One host in its namespace and a VN vn1 with the given routers."""
     return config(underlay(host("rm1", netns=nsname)),
-                  vn("vn1", *(vrs or (router("r1", "rm1"),)), admin=admin))
+                  vn("vn1", *(vrs or (router("r1", "rm1", tps=("eth0",)),)), admin=admin))
 
 
 def xp(tree, path):
@@ -378,17 +378,21 @@ def test_edit_config_operations_and_error_tags(vnmd, ns):
     assert "vcpus" in (e.path or "") + (e.message or "") + str(e.info)
 
     # create a second router, then replace the first one's router container
-    m.edit_config(target="running", config=config(vn("vn1", router("r2", "rm1").replace(
-        "<node>", '<node nc:operation="create">'))))
+    # (a VN is a connected graph: r2 comes with its link)
+    m.edit_config(target="running", config=config(vn(
+        "vn1", router("r2", "rm1", tps=("eth0",)).replace("<node>", '<node nc:operation="create">'),
+        links=vlink("l12", "r1", "eth0", "r2", "eth0"))))
     m.edit_config(target="running", config=config(vn("vn1", router(
         "r1", "rm1", memory=256).replace("<vnm:router>", '<vnm:router nc:operation="replace">'))))
+    assert xp(get_config(m), "//nt:link/nt:link-id/text()") == ["l12"]
     t = get_config(m)
     assert xp(t, router_xp("vn1", "r1", "memory/text()")) == ["256"]
     assert xp(t, router_xp("vn1", "r1", "vcpus")) == []  # replaced: gone
 
     # delete r2
     m.edit_config(target="running", config=config(vn(
-        "vn1", '<node nc:operation="delete"><node-id>r2</node-id></node>')))
+        "vn1", '<node nc:operation="delete"><node-id>r2</node-id></node>',
+        links='<nt:link nc:operation="delete"><nt:link-id>l12</nt:link-id></nt:link>')))
     assert xp(get_config(m), "//nw:node[nw:node-id='r2']") == []
 
     # default-operation none: a bare path changes nothing, a leaf under it with
@@ -612,7 +616,8 @@ def test_filters_and_with_defaults(vnmd, ns):
     m = vnmd.ssh_key()
     m.edit_config(target="running", config=config(
         underlay(host("rm1", netns=n)),
-        vn("vn1", router("r1", "rm1", vcpus=1), router("r2", "rm1")),
+        vn("vn1", router("r1", "rm1", vcpus=1, tps=("e0",)), router("r2", "rm1", tps=("e0",)),
+           links=vlink("l", "r1", "e0", "r2", "e0")),
         vn("vn2", router("r1", "rm1"))))
     sub = ('<networks xmlns="%s"><network><network-id>vn2</network-id></network></networks>'
            % NS["nw"])
@@ -690,7 +695,9 @@ def test_router_actions(vnmd, ns):
     n = ns()
     m.edit_config(target="running", config=config(
         underlay(host("rm1", netns=n), host("rm2", netns=ns())),
-        vn("vn1", router("r1", "rm1"), router("r2", "rm1"))))
+        vn("vn1", router("r1", "rm1", tps=("eth0", "eth1")), router("r2", "rm1", tps=("eth0",)),
+           links=vlink("l12", "r1", "eth0", "r2", "eth0")),
+        vn("vn2", router("r9", "rm1"))))
 
     def act(name, vnname="vn1", node="r1", body=""):
         return m.dispatch(to_ele(
@@ -721,16 +728,24 @@ def test_router_actions(vnmd, ns):
     assert act("copy", body="<node-id>r1-copy</node-id>").ok
     assert wait_for(lambda: oper(m, "vn1", "r1-copy")["uuid"])
     assert oper(m, "vn1", "r1-copy")["uuid"] != oper(m, "vn1", "r1")["uuid"]
+    # joined to its original through the free vNIC, so the VN stays connected
+    t = get_config(m)
+    assert xp(t, "//nt:link[nt:link-id='r1-copy-link']/nt:source/nt:source-tp/text()") == ["eth1"]
+    assert xp(t, "//nt:link[nt:link-id='r1-copy-link']/nt:destination/nt:dest-node/text()") \
+        == ["r1-copy"]
     e = rpc_error(act, "copy", body="<node-id>r2</node-id>")
     assert e.tag == "data-exists"
     e = rpc_error(act, "stop", node="ghost")
     assert e.tag == "data-missing" and "ghost" in e.message
     # move: the supporting-node changes, the domain keeps running
-    assert act("move", node="r2", body="<host>rm2</host>").ok
+    # (a lone router: a linked one would need a physical link to its new host)
+    assert act("move", vnname="vn2", node="r9", body="<host>rm2</host>").ok
     t = get_config(m)
-    assert xp(t, "//nw:network[nw:network-id='vn1']/nw:node[nw:node-id='r2']/"
+    assert xp(t, "//nw:network[nw:network-id='vn2']/nw:node[nw:node-id='r9']/"
                  "nw:supporting-node/nw:node-ref/text()") == ["rm2"]
-    assert oper(m, "vn1", "r2")["oper-state"] == "running"
+    assert oper(m, "vn2", "r9")["oper-state"] == "running"
+    e = rpc_error(act, "move", node="r2", body="<host>rm2</host>")
+    assert e.tag == "invalid-value" and "supporting-link" in e.message
     e = rpc_error(act, "move", body="<host>no-such-host</host>")
     assert e.tag == "data-missing" and "no-such-host" in e.message, e.message
 
@@ -759,8 +774,9 @@ def test_failing_driver_step_rolls_back(vnmd, ns):
     # hypervisor cannot be reached (its libvirt URI names a missing file)
     bad = config(underlay(host("rm1", netns=n),
                           host("rm-bad", netns=n, uri="test:///nonexistent/vnmd-test.xml")),
-                 vn("vn1", router("r1", "rm1", vcpus=2), router("r2", "rm1"),
-                    router("r3", "rm-bad")))
+                 vn("vn1", router("r1", "rm1", vcpus=2), router("r2", "rm1", tps=("eth0",)),
+                    links=vlink("l12", "r1", "eth0", "r2", "eth0")),
+                 vn("vn2", router("r3", "rm-bad")))
     e = rpc_error(m.edit_config, target="running", config=bad)
     assert e.tag == "operation-failed"
     assert "r3" in e.message or "rm-bad" in e.message or "nonexistent" in e.message
