@@ -140,10 +140,16 @@ uint32_t vnm_lnl_quantum(const struct vnm_shape *s);
 uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl);
 
 bool vnm_lnl_vl_needs_netem(const struct vnm_vl *vl);
+/* The shape actually installed: in, with the ceil at most the VL's
+ * rate-limit and the rate at most the ceil. */
+void vnm_lnl_shape_cap(const struct vnm_vl *vl, const struct vnm_shape *in,
+		       struct vnm_shape *out);
 
 /* ---- ops (one per file, called with the lock held) ---------------- */
 
 int vnm_lnl_plink_setup(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err);
+int vnm_lnl_plink_update(struct vnm_lnl *c, const struct vnm_plink *old,
+			 const struct vnm_plink *new, struct vnm_err *err);
 int vnm_lnl_plink_teardown(struct vnm_lnl *c, const struct vnm_plink *pl,
 			   struct vnm_err *err);
 int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_plink *pl,

@@ -348,9 +348,7 @@ static int op_plink_setup(void *ctx, const struct vnm_plink *pl, struct vnm_err 
 static int op_plink_update(void *ctx, const struct vnm_plink *old, const struct vnm_plink *new,
 			   struct vnm_err *err)
 {
-	(void)old;
-	/* setup changes the root and the parent class in place */
-	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_plink_setup(ctx, new, err));
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_plink_update(ctx, old, new, err));
 }
 
 static int op_plink_teardown(void *ctx, const struct vnm_plink *pl, struct vnm_err *err)

@@ -66,6 +66,20 @@ uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl)
 	return VNM_TC_VL_MINOR_MIN + h % (VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1);
 }
 
+void vnm_lnl_shape_cap(const struct vnm_vl *vl, const struct vnm_shape *in,
+		       struct vnm_shape *out)
+{
+	*out = *in;
+	/* A VL never exceeds its rate-limit, even where its share of a link
+	 * would be larger: the class's rate must not pass its ceil. */
+	if (vl->limit && out->ceil > vl->limit)
+		out->ceil = vl->limit;
+	if (out->ceil && out->rate > out->ceil)
+		out->rate = out->ceil;
+	if (out->burst > out->cburst)
+		out->cburst = out->burst;
+}
+
 bool vnm_lnl_vl_needs_netem(const struct vnm_vl *vl)
 {
 	return vl->delay_us || vl->jitter_us || vl->loss_ppm;
@@ -518,6 +532,39 @@ static int root_del(struct nl_sock *sk, int idx, const char *ifname, const struc
 	return 0;
 }
 
+static bool same_end(const struct vnm_host_if *a, const struct vnm_host_if *b)
+{
+	return a && b && a->host && b->host && !strcmp(a->ifname, b->ifname) &&
+	       !strcmp(a->host->name, b->host->name) &&
+	       !strcmp(a->host->netns ? a->host->netns : "", b->host->netns ? b->host->netns : "");
+}
+
+int vnm_lnl_plink_update(struct vnm_lnl *c, const struct vnm_plink *old,
+			 const struct vnm_plink *new, struct vnm_err *err)
+{
+	const struct vnm_host_if *ends[2] = {old->src, old->dst};
+	struct nl_sock *sk;
+	int i, idx;
+
+	/* an end that moved to another interface leaves nothing behind */
+	for (i = 0; i < 2; i++) {
+		if (!ends[i] || !ends[i]->host || same_end(ends[i], new->src) ||
+		    same_end(ends[i], new->dst))
+			continue;
+		if (vnm_lnl_sock(c, ends[i]->host, &sk, err) < 0)
+			goto fail;
+		idx = vnm_lnl_ifindex(sk, ends[i]->ifname);
+		if (idx > 0 && root_del(sk, idx, ends[i]->ifname, ends[i]->host, err) < 0)
+			goto fail;
+	}
+	/* the root stays, the capacity class changes in place */
+	return vnm_lnl_plink_setup(c, new, err);
+fail:
+	vnm_err_prefix(err, "physical link %s", old->name);
+	vnm_lnl_path_plink(old, err->path, sizeof(err->path));
+	return -1;
+}
+
 int vnm_lnl_plink_teardown(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err)
 {
 	const struct vnm_host_if *ends[2] = {pl->src, pl->dst};
@@ -647,22 +694,30 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 	if (end_sock(c, hif, &sk, &idx, err) < 0)
 		return -1;
 	vnm_lnl_where(hif->host, where, sizeof(where));
-	if ((nrc = root_handle(sk, idx, &handle)) < 0 || handle != VNM_TC_ROOT) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL,
-			    "interface %s%s has no vnmd HTB%s%s: set its physical link up first",
-			    hif->ifname, where, nrc < 0 ? ": " : "", nrc < 0 ? nl_geterror(nrc) : "");
-		goto cleanup;
-	}
 	fj = calloc(1, sizeof(*fj));
 	if (!fj) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
 		goto cleanup;
 	}
 	fj->vni = vl->vni;
-	if ((nrc = filters_scan(sk, idx, fj)) < 0) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the filters of %s%s: %s",
-			    hif->ifname, where, nl_geterror(nrc));
-		goto cleanup;
+	/* The filters hang off vnmd's root: when they can be listed the root
+	 * is ours, and a live change costs one dump and one change. */
+	nrc = filters_scan(sk, idx, fj);
+	if (nrc < 0 || !fj->found) {
+		int hrc = root_handle(sk, idx, &handle);
+
+		if (hrc < 0 || handle != VNM_TC_ROOT) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL,
+				    "interface %s%s has no vnmd HTB%s%s: set its physical link up "
+				    "first", hif->ifname, where, hrc < 0 ? ": " : "",
+				    hrc < 0 ? nl_geterror(hrc) : "");
+			goto cleanup;
+		}
+		if (nrc < 0) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the filters of %s%s: %s",
+				    hif->ifname, where, nl_geterror(nrc));
+			goto cleanup;
+		}
 	}
 	if (fj->found) {
 		/* in place: the class keeps its packets, counters and flows */
@@ -818,17 +873,8 @@ int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vn
 	struct vnm_shape capped;
 	struct nl_sock *sk;
 
-	/* A VL never exceeds its rate-limit, even where its share of a link
-	 * would be larger (the HTB class's rate must not pass its ceil). */
-	if (vl->limit && shape->ceil > vl->limit) {
-		capped = *shape;
-		capped.ceil = vl->limit;
-		if (capped.rate > capped.ceil)
-			capped.rate = capped.ceil;
-		if (capped.burst > capped.cburst)
-			capped.cburst = capped.burst;
-		shape = &capped;
-	}
+	vnm_lnl_shape_cap(vl, shape, &capped);
+	shape = &capped;
 	/* refuse before anything is changed */
 	if (netem_check(c, vl, err) < 0)
 		goto fail;

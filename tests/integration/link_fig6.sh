@@ -104,6 +104,16 @@ t_check "no frame captured on vn-b's VL end" "$(tcpdump -nn -r "$LT_TMP/b.pcap" 
 t_check "no frame reached vn-b's router with the same address" \
 	"$(tcpdump -nn -r "$LT_TMP/b2.pcap" 2>/dev/null | wc -l)" "0"
 
+# The physical link's capacity changes in place (root and classes stay).
+ROOT_SENT0=$(ip netns exec $LT_P-rm1 tc -s qdisc show dev vnmtp1 | awk '/^ Sent/ {print $2; exit}')
+sed 's|<vnm:capacity>32000000<|<vnm:capacity>64000000<|' "$LT_TMP/equal.xml" >"$LT_TMP/64M.xml"
+t_ok "capacity 32 -> 64 Mbit/s (plink_update)" "$LINKTOOL" "$LT_TMP/64M.xml" plink-update "$LT_TMP/equal.xml"
+t_ok "the VLs follow the new capacity" "$LINKTOOL" "$LT_TMP/64M.xml" shape
+t_check "the capacity class is at 64 Mbit/s on both ends" \
+	"$(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 classid 766e:1 | grep -o 'rate 64Mbit') $(ip netns exec $LT_P-rm2 tc class show dev vnmtp2 classid 766e:1 | grep -o 'rate 64Mbit')" \
+	"rate 64Mbit rate 64Mbit"
+t_ok "the HTB root kept its counters (not recreated)" \
+	lt_cmp "$(ip netns exec $LT_P-rm1 tc -s qdisc show dev vnmtp1 | awk '/^ Sent/ {print $2; exit}')" '>=' "$ROOT_SENT0"
 t_ok "unshape vn-b's VL removes its class and filter" "$LINKTOOL" "$LT_TMP/equal.xml" unshape vn-b vl-b
 t_check "vn-a's class and the default class left on rm1's interface" \
 	"$(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1' )" "2"

@@ -8,6 +8,8 @@
  *   linktool CONFIG shape [VN VL]      (re)shape VL and every VL sharing a
  *                                      physical link with it (all: no VL)
  *   linktool CONFIG unshape VN VL
+ *   linktool CONFIG plink-update OLD   physical links changed from OLD
+ *                                      (another config file) to CONFIG
  *   linktool CONFIG counters VN VL     key=value lines
  *   linktool CONFIG names VN VL        end_a end_b vni, and the vNICs' taps
  *                                      and bridges: tap_a bridge_a tap_b bridge_b
@@ -224,6 +226,20 @@ int main(int argc, char **argv)
 		for (i = 0; i < m->n_vls && !rc; i++)
 			if (!vl || &m->vls[i] == vl || shares_plink(&m->vls[i], vl))
 				rc = vl_shape_all_links(&m->vls[i], &err) < 0;
+	} else if (!strcmp(cmd, "plink-update") && argc >= 4) {
+		struct lyd_node *otree = NULL;
+		struct vnm_model *om = NULL;
+		const struct vnm_plink *op;
+
+		rc = vnm_config_parse_file(ly, argv[3], &otree, &err) < 0 ||
+		     vnm_model_build(otree, &om, &err) < 0;
+		for (i = 0; !rc && i < m->n_plinks; i++) {
+			op = vnm_model_plink(om, m->plinks[i].name);
+			rc = op ? ops->plink_update(lctx, op, &m->plinks[i], &err) < 0 :
+				  ops->plink_setup(lctx, &m->plinks[i], &err) < 0;
+		}
+		vnm_model_free(om);
+		lyd_free_all(otree);
 	} else if (!strcmp(cmd, "unshape") && vl) {
 		rc = 0;
 		if (same_host(vl))

@@ -388,6 +388,29 @@ static void minors_and_quantum(void **state)
 	assert_true(vnm_lnl_quantum(&s) <= 200000);
 }
 
+static void shape_never_passes_the_limit(void **state)
+{
+	struct vnm_vl vl;
+	struct vnm_shape in = {.rate = 968000000, .ceil = 968000000, .burst = 121000,
+			       .cburst = 121000}, out;
+
+	(void)state;
+	memset(&vl, 0, sizeof(vl));
+	/* no limit: unchanged */
+	vnm_lnl_shape_cap(&vl, &in, &out);
+	assert_true(out.rate == in.rate && out.ceil == in.ceil);
+	/* a limit below the VL's share of the link caps both */
+	vl.limit = 10000000;
+	vnm_lnl_shape_cap(&vl, &in, &out);
+	assert_int_equal(out.ceil, 10000000);
+	assert_int_equal(out.rate, 10000000);
+	assert_true(out.cburst >= out.burst);
+	/* a limit above the ceil changes nothing */
+	vl.limit = 2000000000ULL;
+	vnm_lnl_shape_cap(&vl, &in, &out);
+	assert_true(out.ceil == in.ceil);
+}
+
 /* A VL that asks for delay on a kernel without sch_netem is refused before
  * anything is touched: the context has no socket at all, so any netlink
  * call would crash the test. */
@@ -439,6 +462,7 @@ int main(void)
 		cmocka_unit_test(link_set_tags_and_plugs),
 		cmocka_unit_test(tags_round_trip),
 		cmocka_unit_test(minors_and_quantum),
+		cmocka_unit_test(shape_never_passes_the_limit),
 		cmocka_unit_test(missing_netem_refused_before_any_change),
 	};
 
