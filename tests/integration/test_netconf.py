@@ -374,8 +374,27 @@ def test_edit_config_operations_and_error_tags(vnmd, ns):
     # an out-of-range value: invalid-value naming the leaf
     e = rpc_error(m.edit_config, target="running",
                   config=config(vn("vn1", router("r1", "rm1", vcpus=999))))
-    assert e.tag in ("invalid-value", "bad-element")
-    assert "vcpus" in (e.path or "") + (e.message or "") + str(e.info)
+    assert e.tag == "invalid-value"
+    assert "vcpus" in e.path and "999" in e.message
+
+    # a list entry without its key: missing-element
+    e = rpc_error(m.edit_config, target="running",
+                  config=config(vn("vn1").replace("<network-id>vn1</network-id>", "")))
+    assert e.tag == "missing-element"
+    assert "network-id" in e.message
+
+    # delay needs sch_netem, which this kernel lacks: operation-not-supported
+    netem = subprocess.run(["modinfo", "sch_netem"], capture_output=True).returncode == 0
+    delayed = config(vn("vn1", router("r2", "rm1", tps=("eth0",)),
+                        links=vlink("l12", "r1", "eth0", "r2", "eth0").replace(
+                            "<vnm:virtual-link/>",
+                            "<vnm:virtual-link><vnm:delay>1000</vnm:delay></vnm:virtual-link>")))
+    if netem:
+        m.edit_config(target="running", config=delayed, test_option="test-only")
+    else:
+        e = rpc_error(m.edit_config, target="running", config=delayed)
+        assert e.tag == "operation-not-supported" and "sch_netem" in e.message
+        assert "l12" in e.path
 
     # create a second router, then replace the first one's router container
     # (a VN is a connected graph: r2 comes with its link)
