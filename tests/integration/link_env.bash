@@ -11,14 +11,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Namespaces of one suite: vnmt-<suite>-rm1, -r1, ... (other suites and
 # other tests on the machine use other names)
 LT_P=vnmt-$(basename "$0" .sh | tr _ -)
-LINKTOOL=$ROOT/build/tools/linktool
+# VNMT_LINKTOOL: another build of linktool (e.g. with ASan) to run the suites with
+LINKTOOL=${VNMT_LINKTOOL:-$ROOT/build/tools/linktool}
 LT_TMP=$(mktemp -d /tmp/vnmt-link.XXXXXX)
 t_cleanup "rm -rf '$LT_TMP'"
 
 lt_require() {
 	[ "$(id -u)" = 0 ] || t_skip_all "needs root (network namespaces)"
 	command -v iperf3 >/dev/null || t_skip_all "needs iperf3"
-	make -s -C "$ROOT" build/tools/linktool >/dev/null 2>&1 ||
+	[ -n "${VNMT_LINKTOOL:-}" ] || make -s -C "$ROOT" build/tools/linktool >/dev/null 2>&1 ||
 		{ echo "FAIL - cannot build linktool"; exit 1; }
 }
 
