@@ -441,11 +441,14 @@ hv_tag_xml(struct hv_xb *b, xmlNodePtr metadata, const char *vn, const char *nod
 static void
 hv_serial_xml(struct hv_xb *b, xmlNodePtr devices, const char *path)
 {
-	xmlNodePtr s;
+	xmlNodePtr s, src;
 
 	s = xb_el(b, devices, NULL, "serial", NULL);
 	xb_attr(b, s, "type", "file");
-	xb_attr(b, xb_el(b, s, NULL, "source", NULL), "path", path);
+	src = xb_el(b, s, NULL, "source", NULL);
+	xb_attr(b, src, "path", path);
+	/* Keep earlier boots (a crash's last words) across restarts. */
+	xb_attr(b, src, "append", "on");
 	xb_attr(b, xb_el(b, s, NULL, "target", NULL), "port", "0");
 }
 
@@ -539,6 +542,10 @@ hv_domain_xml(struct hv_libvirt *hv, const struct vnm_vr *vr, const char *type,
 	hv_log_path(hv, vr->domain_name, path, sizeof(path));
 	hv_serial_xml(&b, devices, path);
 	xb_attr(&b, xb_el(&b, devices, NULL, "memballoon", NULL), "model", "virtio");
+	/* pvpanic: a guest kernel panic becomes a "crashed" lifecycle event
+	 * instead of a silent reboot. */
+	if (strcmp(type, "test"))
+		xb_attr(&b, xb_el(&b, devices, NULL, "panic", NULL), "model", "isa");
 	if (b.oom)
 		goto oom;
 	*out = hv_xml_dump(dom);

@@ -16,9 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${VNMD_IMAGE_DIR:-/var/lib/vnmd/images}
 mods=(virtio_ring virtio failover net_failover virtio_pci_legacy_dev
       virtio_pci_modern_dev virtio_pci virtio_net)
-# Optional: the memory balloon (live memory changes) and the ACPI power
-# button with evdev (graceful shutdown through busybox acpid).
-optmods=(virtio_balloon button evdev)
+# Optional: the memory balloon (live memory changes), the ACPI power
+# button with evdev (graceful shutdown through busybox acpid), and
+# pvpanic tells the host that the router crashed (a lifecycle event).
+optmods=(virtio_balloon button evdev pvpanic pvpanic-mmio)
 
 kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1 || true)
 [ -n "$kernel" ] || { echo "image: no /boot/vmlinuz-*: install linux-image-amd64 (make deps)" >&2; exit 1; }

@@ -158,6 +158,20 @@ t_check "still booted once" "$(grep -c 'vnmd-router ready' "$LOG")" 1
 # Unplug, then a graceful stop through the power button.
 t_ok "hot-unplug the third vNIC" router -n $NIC2 detach $VN $VR $DOM
 t_ok "the guest sees it go" wait_for 20 grep -q "interface eth2 gone" "$LOG"
+# A crash (the router's kernel panics: the host's NMI button is its test
+# hook) reaches the driver as an event, and the router can be started again.
+$HV -u $URI -w 40 events $VN $VR $DOM >"$EV" 2>&1 &
+evpid=$!
+wait_for 10 grep -q listening "$EV"
+virsh -c $URI inject-nmi $DOM >/dev/null
+t_ok "a guest crash arrives as an event" wait_for 20 grep -q "event vn=$VN vr=$VR state=crashed" "$EV"
+t_check "status says crashed" "$(hv status $VN $VR $DOM | field state)" crashed
+t_ok "start it again" hv start $VN $VR $DOM
+t_ok "it boots again (second ready line)" \
+	wait_for 90 sh -c "[ \$(grep -c 'vnmd-router ready' $LOG) = 2 ]"
+t_ok "and forwards again" wait_for 30 ns vnmt-a busybox ping -c 1 -W 1 10.91.1.2
+kill $evpid 2>/dev/null; wait $evpid 2>/dev/null
+
 t_ok "undefine refuses a running router" sh -c "! $HV -u $URI undefine $VN $VR $DOM 2>/dev/null"
 t_ok "graceful stop" hv stop $VN $VR $DOM
 t_ok "the guest halted on the power button" grep -q "power button" "$LOG"
