@@ -276,6 +276,36 @@ test_define_refuses_foreign(void **state)
 	}
 }
 
+/* What libvirt refuses comes back as a driver error naming the router. */
+static void
+test_libvirt_refusals(void **state)
+{
+	struct vnm_vr_status st;
+	struct vnm_err err = {0};
+	struct fx f;
+
+	fx_init(&f, "refused", 1);
+	snprintf(f.nics[0].mac, sizeof(f.nics[0].mac), "not-a-mac");
+	assert_int_equal(ops->vr_define(*state, &f.vr, 1, &err), -1);
+	assert_int_equal(err.code, VNM_E_DRIVER);
+	assert_non_null(strstr(err.msg, "router vnt-net/refused"));
+	assert_non_null(strstr(err.msg, "cannot define domain vnmd-test-refused"));
+	assert_non_null(strstr(err.path, "node-id='refused'"));
+	assert_int_equal(ops->vr_status(*state, &f.vr, &st, &err), 0);
+	assert_int_equal(st.state, VNM_VR_ABSENT);
+
+	/* The same NIC added to a defined router: refused, router unchanged. */
+	fx_init(&f, "refused", 1);
+	assert_int_equal(ops->vr_define(*state, &f.vr, 1, &err), 0);
+	snprintf(f.nics[1].mac, sizeof(f.nics[1].mac), "not-a-mac");
+	assert_int_equal(ops->vnic_attach(*state, &f.nics[1], &err), -1);
+	assert_int_equal(err.code, VNM_E_DRIVER);
+	assert_non_null(strstr(err.msg, "cannot add NIC eth1"));
+	assert_int_equal(ops->vr_status(*state, &f.vr, &st, &err), 0);
+	assert_int_equal(st.state, VNM_VR_STOPPED);
+	fx_cleanup(*state, &f);
+}
+
 static void
 test_lifecycle(void **state)
 {
@@ -752,6 +782,7 @@ main(void)
 		cmocka_unit_test(test_define_status_list),
 		cmocka_unit_test(test_domain_xml),
 		cmocka_unit_test(test_define_refuses_foreign),
+		cmocka_unit_test(test_libvirt_refusals),
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_vnic_plug),
