@@ -136,42 +136,63 @@ int vnm_lnl_msg_veth(const char *name, const char *peer_name, struct nl_msg **ou
 	return rc;
 }
 
+/* Built by hand: libnl 3.7 sends IFLA_VXLAN_PORT as 4 bytes where the
+ * kernel wants a be16 (it warns "attribute type 15 has an invalid
+ * length" and reads the first two bytes). */
 int vnm_lnl_msg_vxlan(const char *name, uint32_t vni, const char *local, const char *remote,
 		      struct nl_msg **out)
 {
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nl_addr *la = NULL, *ra = NULL;
-	struct rtnl_link *l;
+	struct nlattr *info, *data;
+	struct nl_msg *msg = NULL;
+	bool v6;
 	int rc;
 
 	*out = NULL;
-	l = rtnl_link_vxlan_alloc();
-	if (!l)
-		return -NLE_NOMEM;
-	rtnl_link_set_name(l, name);
-	/* The VL's frames keep their full size inside the tunnel: the
-	 * underlay needs an MTU of VNM_VL_MTU + VNM_ENCAP_OVERHEAD. */
-	rtnl_link_set_mtu(l, VNM_VL_MTU);
-	if ((rc = rtnl_link_vxlan_set_id(l, vni)) < 0)
-		goto cleanup;
 	if ((rc = nl_addr_parse(local, AF_UNSPEC, &la)) < 0 ||
 	    (rc = nl_addr_parse(remote, AF_UNSPEC, &ra)) < 0)
 		goto cleanup;
-	if ((rc = rtnl_link_vxlan_set_local(l, la)) < 0 ||
-	    (rc = rtnl_link_vxlan_set_group(l, ra)) < 0 ||
-	    (rc = rtnl_link_vxlan_set_port(l, VNM_VXLAN_PORT)) < 0 ||
-	    (rc = rtnl_link_vxlan_set_learning(l, 0)) < 0)
+	v6 = nl_addr_get_family(la) == AF_INET6;
+	if (nl_addr_get_family(ra) != nl_addr_get_family(la) ||
+	    (nl_addr_get_family(la) != AF_INET && !v6)) {
+		rc = -NLE_AF_MISMATCH;
 		goto cleanup;
-	rc = build_add(l, out);
-	/* one frame per encapsulated packet: the size table's per-packet
-	 * overhead on the physical interface is then exact (link_tc.c) */
-	if (!rc && (rc = nla_put_u32(*out, IFLA_GSO_MAX_SEGS, 1)) < 0) {
-		nlmsg_free(*out);
-		*out = NULL;
 	}
+	rc = -NLE_NOMEM;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
+		goto cleanup;
+	rc = -NLE_MSGSIZE;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    /* The VL's frames keep their full size inside the tunnel: the
+	     * underlay needs an MTU of VNM_VL_MTU + VNM_ENCAP_OVERHEAD. */
+	    nla_put_u32(msg, IFLA_MTU, VNM_VL_MTU) < 0 ||
+	    /* one frame per encapsulated packet: the size table's
+	     * per-packet overhead on the physical interface is then exact
+	     * (link_tc.c) */
+	    nla_put_u32(msg, IFLA_GSO_MAX_SEGS, 1) < 0 ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "vxlan") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put_u32(msg, IFLA_VXLAN_ID, vni) < 0 ||
+	    nla_put(msg, v6 ? IFLA_VXLAN_LOCAL6 : IFLA_VXLAN_LOCAL, (int)nl_addr_get_len(la),
+		    nl_addr_get_binary_addr(la)) < 0 ||
+	    nla_put(msg, v6 ? IFLA_VXLAN_GROUP6 : IFLA_VXLAN_GROUP, (int)nl_addr_get_len(ra),
+		    nl_addr_get_binary_addr(ra)) < 0 ||
+	    nla_put_u16(msg, IFLA_VXLAN_PORT, htons(VNM_VXLAN_PORT)) < 0 ||
+	    nla_put_u8(msg, IFLA_VXLAN_LEARNING, 0) < 0)
+		goto cleanup;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	*out = msg;
+	msg = NULL;
+	rc = 0;
 cleanup:
+	nlmsg_free(msg);
 	nl_addr_put(la);
 	nl_addr_put(ra);
-	rtnl_link_put(l);
 	return rc;
 }
 

@@ -19,6 +19,7 @@ cfg 10000000 >"$LT_TMP/10M.xml"
 cfg 100000000 >"$LT_TMP/100M.xml"
 
 lt_two_rms
+W0=$(dmesg 2>/dev/null | grep -c "'linktool': attribute type .* invalid length")
 t_cleanup "'$LINKTOOL' '$LT_TMP/10M.xml' teardown"
 t_ok "setup a VXLAN VL limited to 10 Mbit/s" "$LINKTOOL" "$LT_TMP/10M.xml" setup
 read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <("$LINKTOOL" "$LT_TMP/10M.xml" names vn-a vl-a)
@@ -49,4 +50,6 @@ echo "# goodput Mbit/s: 10M limit: $G1 (expected $W1), 100M limit: $G2 (expected
 t_ok "10 Mbit/s over VXLAN: goodput within 5% ($G1 vs $W1)" lt_within "$G1" "$W1" 5
 t_ok "100 Mbit/s over VXLAN: goodput within 5% ($G2 vs $W2)" lt_within "$G2" "$W2" 5
 t_ok "teardown" "$LINKTOOL" "$LT_TMP/100M.xml" teardown
+t_check "the kernel accepted every attribute (no 'invalid length' warning)" \
+	"$(dmesg 2>/dev/null | grep -c "'linktool': attribute type .* invalid length")" "$W0"
 t_done

@@ -288,7 +288,12 @@ static void vxlan_device(void **state)
 	assert_int_equal(nla_get_u32(tb[IFLA_MTU]), 1500);
 	assert_int_equal(nla_get_u32(tb[IFLA_GSO_MAX_SEGS]), 1);
 	assert_int_equal(nla_get_u32(vx[IFLA_VXLAN_ID]), 4242);
+	/* a be16 of exactly 2 bytes (the kernel warns about any other size) */
+	assert_int_equal(nla_len(vx[IFLA_VXLAN_PORT]), 2);
 	assert_int_equal(ntohs(nla_get_u16(vx[IFLA_VXLAN_PORT])), 4789);
+	assert_int_equal(nla_len(vx[IFLA_VXLAN_ID]), 4);
+	assert_int_equal(nla_len(vx[IFLA_VXLAN_LOCAL]), 4);
+	assert_int_equal(nla_get_u8(vx[IFLA_VXLAN_LEARNING]), 0);
 	memcpy(&a, nla_data(vx[IFLA_VXLAN_LOCAL]), sizeof(a));
 	assert_string_equal(inet_ntoa(a), "10.99.0.1");
 	memcpy(&a, nla_data(vx[IFLA_VXLAN_GROUP]), sizeof(a));
@@ -297,6 +302,14 @@ static void vxlan_device(void **state)
 
 	assert_true(vnm_lnl_msg_vxlan("vnxbad", 1, "not-an-address", "10.0.0.1", &msg) < 0);
 	assert_null(msg);
+	/* both ends of a tunnel speak the same IP version */
+	assert_true(vnm_lnl_msg_vxlan("vnxbad", 1, "10.0.0.1", "2001:db8::1", &msg) < 0);
+	assert_null(msg);
+	assert_int_equal(vnm_lnl_msg_vxlan("vnx6", 7, "2001:db8::1", "2001:db8::2", &msg), 0);
+	parse_nested(info_data(msg, "vxlan", tb), vx, IFLA_VXLAN_MAX);
+	assert_int_equal(nla_len(vx[IFLA_VXLAN_LOCAL6]), 16);
+	assert_int_equal(nla_len(vx[IFLA_VXLAN_GROUP6]), 16);
+	nlmsg_free(msg);
 }
 
 static void veth_and_bridge_devices(void **state)
