@@ -1668,13 +1668,16 @@ cleanup:
  * destination's (live when running, offline when shut off), keeping the
  * definition on the destination and removing it from the source.
  *
- * What a single machine can test: the refusal to move onto the same
- * hypervisor, a missing domain, and the error of a driver that cannot
- * migrate (test:///default to another test driver instance).  A real move
- * needs two libvirtd hosts that reach each other (qemu+ssh:// or qemu+tls://
- * URIs), the same image paths and the vNICs' port bridges on the
- * destination (created by the link driver before the move), and shared or
- * copied storage for disk-booted routers (kernel-booted routers have none).
+ * Tested on one machine: the refusal to move onto the same hypervisor, a
+ * missing domain, a driver that cannot migrate (test:///default to another
+ * test driver instance: unit test), and a real live and offline move of a
+ * NIC-less router between two private libvirtd instances with their own
+ * host UUIDs (tests/integration/hv_migrate.sh).  Not tested here: moves
+ * between machines, which need libvirtd on both reachable from vnmd
+ * (qemu+ssh:// or qemu+tls:// URIs) and from each other (migration
+ * traffic), the same image paths and the vNICs' port bridges on the
+ * destination (the link driver creates them before the move), and shared
+ * or copied storage for disk-booted routers (kernel-booted ones have none).
  */
 static int
 hv_vr_move(void *ctx, const struct vnm_vr *vr, const struct vnm_host *dst, struct vnm_err *err)
