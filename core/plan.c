@@ -838,9 +838,15 @@ static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 	share_basis(np, &nb);
 	if (ob.cap == nb.cap && ob.guaranteed == nb.guaranteed && ob.n_free == nb.n_free)
 		return;
+	/* With the same capacity, a VL with a guarantee keeps its shaping: only
+	 * the VLs sharing what the guarantees leave free can move. */
+	if (ob.cap == nb.cap && nb.n_free == 0)
+		return;
 	for (k = 0; k < np->n_vls; k++) {
 		const struct vnm_vl *n = np->vls[k], *o;
 
+		if (ob.cap == nb.cap && n->guaranteed)
+			continue;
 		if (pset_has(&pl->vl_done, n))
 			continue;
 		o = vl_other(pl->o, n);

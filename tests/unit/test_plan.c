@@ -1,0 +1,439 @@
+/*
+ * test_plan.c - planning: which driver calls a change makes, in which
+ * order, with which inverses, and that a change costs what it touches.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "cfg_gen.h"
+#include "core_fixture.h"
+#include "plan.h"
+
+struct pair_fx {
+	struct lyd_node *ta, *tb, *diff;
+	struct vnm_model *ma, *mb;
+	struct vnm_plan *full, *by_diff;
+};
+
+static void plan_trees(struct pair_fx *p)
+{
+	struct vnm_err err;
+
+	p->ma = fx_model(p->ta);
+	p->mb = fx_model(p->tb);
+	p->diff = fx_diff(p->ta, p->tb);
+	assert_int_equal(vnm_plan_build(p->ma, p->mb, NULL, 1, 2, &p->full, &err), 0);
+	assert_int_equal(vnm_plan_build(p->ma, p->mb, p->diff, 1, 2, &p->by_diff, &err), 0);
+}
+
+/* Plan a -> b both ways (whole comparison and libyang diff). */
+static void plan_pair(struct pair_fx *p, char *xml_a, char *xml_b)
+{
+	memset(p, 0, sizeof(*p));
+	p->ta = xml_a ? fx_tree_take(xml_a) : NULL;
+	p->tb = xml_b ? fx_tree_take(xml_b) : NULL;
+	plan_trees(p);
+}
+
+static void pair_free(struct pair_fx *p)
+{
+	vnm_plan_free(p->full);
+	vnm_plan_free(p->by_diff);
+	vnm_model_free(p->ma);
+	vnm_model_free(p->mb);
+	lyd_free_all(p->ta);
+	lyd_free_all(p->tb);
+	lyd_free_all(p->diff);
+}
+
+static unsigned count_kind(const struct vnm_plan *p, enum vnm_step_kind k)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += p->steps[i].fwd.kind == k;
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The plans' steps as sorted descriptions, one per line. */
+static char *sorted_steps(const struct vnm_plan *p)
+{
+	char **d = calloc(p->n + 1, sizeof(*d)), *out;
+	size_t i, len = 1;
+
+	for (i = 0; i < p->n; i++) {
+		d[i] = malloc(256);
+		vnm_step_describe(&p->steps[i].fwd, d[i], 256);
+		len += strlen(d[i]) + 1;
+	}
+	qsort(d, p->n, sizeof(*d), cmp_str);
+	out = calloc(1, len);
+	for (i = 0; i < p->n; i++) {
+		strcat(out, d[i]);
+		strcat(out, "\n");
+		free(d[i]);
+	}
+	free(d);
+	return out;
+}
+
+static bool has_step(const struct vnm_plan *p, const char *desc)
+{
+	char buf[256];
+
+	for (size_t i = 0; i < p->n; i++) {
+		vnm_step_describe(&p->steps[i].fwd, buf, sizeof(buf));
+		if (!strcmp(buf, desc))
+			return true;
+	}
+	return false;
+}
+
+/* The plan from the diff makes the same calls as the whole comparison. */
+static void assert_same_plans(const struct pair_fx *p)
+{
+	char *a = sorted_steps(p->full), *b = sorted_steps(p->by_diff);
+
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static int phase_of(const struct vnm_step *s)
+{
+	switch (s->kind) {
+	case VNM_STEP_VL_UNSHAPE:
+		return 0;
+	case VNM_STEP_VL_DESTROY:
+		return 1;
+	case VNM_STEP_VNIC_DETACH:
+		return 2;
+	case VNM_STEP_VR_STATE:
+		return s->to == VNM_ADMIN_STOPPED ? 3 : 13;
+	case VNM_STEP_VR_UNDEFINE:
+		return 4;
+	case VNM_STEP_PORT_DESTROY:
+		return 5;
+	case VNM_STEP_PLINK_TEARDOWN:
+		return 6;
+	case VNM_STEP_PLINK_UPDATE:
+		return 7;
+	case VNM_STEP_PLINK_SETUP:
+		return 8;
+	case VNM_STEP_PORT_CREATE:
+		return 9;
+	case VNM_STEP_VR_DEFINE:
+		return 10;
+	case VNM_STEP_VNIC_ATTACH:
+		return 11;
+	case VNM_STEP_VR_RESOURCES:
+		return 12;
+	case VNM_STEP_VL_CREATE:
+		return 14;
+	case VNM_STEP_VL_SHAPE:
+		return 15;
+	case VNM_STEP_NONE:
+		break;
+	}
+	return -1;
+}
+
+static void assert_ordered(const struct vnm_plan *p)
+{
+	for (size_t i = 1; i < p->n; i++)
+		assert_true(phase_of(&p->steps[i - 1].fwd) <= phase_of(&p->steps[i].fwd));
+}
+
+static enum vnm_step_kind inverse_kind(enum vnm_step_kind k)
+{
+	switch (k) {
+	case VNM_STEP_PLINK_SETUP: return VNM_STEP_PLINK_TEARDOWN;
+	case VNM_STEP_PLINK_TEARDOWN: return VNM_STEP_PLINK_SETUP;
+	case VNM_STEP_PORT_CREATE: return VNM_STEP_PORT_DESTROY;
+	case VNM_STEP_PORT_DESTROY: return VNM_STEP_PORT_CREATE;
+	case VNM_STEP_VR_DEFINE: return VNM_STEP_VR_UNDEFINE;
+	case VNM_STEP_VR_UNDEFINE: return VNM_STEP_VR_DEFINE;
+	case VNM_STEP_VNIC_ATTACH: return VNM_STEP_VNIC_DETACH;
+	case VNM_STEP_VNIC_DETACH: return VNM_STEP_VNIC_ATTACH;
+	case VNM_STEP_VL_CREATE: return VNM_STEP_VL_DESTROY;
+	case VNM_STEP_VL_DESTROY: return VNM_STEP_VL_CREATE;
+	case VNM_STEP_VL_UNSHAPE: return VNM_STEP_VL_SHAPE;
+	default: return k; /* set_state, resources, update, shape (or unshape) */
+	}
+}
+
+static void assert_inverses(const struct vnm_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct vnm_plan_step *s = &p->steps[i];
+
+		if (s->fwd.kind == VNM_STEP_VL_SHAPE)
+			assert_true(s->inv.kind == VNM_STEP_VL_SHAPE ||
+				    s->inv.kind == VNM_STEP_VL_UNSHAPE);
+		else
+			assert_int_equal(s->inv.kind, inverse_kind(s->fwd.kind));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+static void build_figure4_from_empty(void **state)
+{
+	struct fig4_knobs k = {0};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, NULL, cg_figure4(&k));
+	assert_int_equal(count_kind(p.full, VNM_STEP_PLINK_SETUP), 4);
+	assert_int_equal(count_kind(p.full, VNM_STEP_PORT_CREATE), 13);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 8);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_STATE), 8);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_CREATE), 6);
+	/* one shaping per physical link a VL rides: lb13 and lb24 ride two */
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_SHAPE), 8);
+	assert_int_equal(p.full->n, 47);
+	assert_true(has_step(p.full, "shape link vn-b/lb13 on physical link pl12"));
+	assert_true(has_step(p.full, "shape link vn-b/lb13 on physical link pl23"));
+	assert_true(has_step(p.full, "define router vn-a/a1"));
+	assert_true(has_step(p.full, "start router vn-b/b4"));
+	assert_ordered(p.full);
+	assert_inverses(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void teardown_figure4(void **state)
+{
+	struct fig4_knobs k = {0};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), NULL);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_UNSHAPE), 8);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_DESTROY), 6);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_STATE), 8);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_UNDEFINE), 8);
+	assert_int_equal(count_kind(p.full, VNM_STEP_PORT_DESTROY), 13);
+	assert_int_equal(count_kind(p.full, VNM_STEP_PLINK_TEARDOWN), 4);
+	assert_int_equal(p.full->n, 47);
+	assert_ordered(p.full);
+	assert_inverses(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void same_config_plans_nothing(void **state)
+{
+	struct fig4_knobs k = {0};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k));
+	assert_null(p.diff);
+	assert_int_equal(p.full->n, 0);
+	assert_int_equal(p.by_diff->n, 0);
+	pair_free(&p);
+}
+
+static void rate_limit_change_is_one_shape(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.la23_limit = 40000000};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(p.full->n, 1);
+	assert_int_equal(p.by_diff->n, 1);
+	assert_true(has_step(p.by_diff, "shape link vn-a/la23 on physical link pl23"));
+	assert_int_equal(p.by_diff->steps[0].fwd.shape.ceil, 40000000);
+	assert_int_equal(p.by_diff->steps[0].inv.kind, VNM_STEP_VL_SHAPE);
+	assert_int_equal(p.by_diff->steps[0].inv.shape.ceil, 50000000);
+	pair_free(&p);
+}
+
+/* la12's guarantee moves what is left for lb13 on pl12 (its default
+ * share), but not on pl23 where la12 does not ride. */
+static void guarantee_change_reshapes_default_shares(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.la12_guaranteed = 30000000};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(p.full->n, 2);
+	assert_true(has_step(p.full, "shape link vn-a/la12 on physical link pl12"));
+	assert_true(has_step(p.full, "shape link vn-b/lb13 on physical link pl12"));
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void capacity_change_updates_in_place(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.pl12_capacity = 200000000};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(count_kind(p.full, VNM_STEP_PLINK_UPDATE), 1);
+	assert_int_equal(count_kind(p.full, VNM_STEP_PLINK_TEARDOWN), 0);
+	/* default ceilings (capacity) of both VLs on pl12 move */
+	assert_true(has_step(p.full, "shape link vn-a/la12 on physical link pl12"));
+	assert_true(has_step(p.full, "shape link vn-b/lb13 on physical link pl12"));
+	assert_int_equal(p.full->n, 3);
+	assert_ordered(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void vcpus_change_is_set_resources(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.a1_vcpus = 2};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(p.full->n, 1);
+	assert_int_equal(p.full->steps[0].fwd.kind, VNM_STEP_VR_RESOURCES);
+	assert_int_equal(p.full->steps[0].fwd.vr->vcpus, 2);
+	assert_int_equal(p.full->steps[0].inv.vr->vcpus, 1);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void vn_pause_pauses_its_routers(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.vnb_admin = "paused"};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(p.full->n, 4);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_STATE), 4);
+	assert_true(has_step(p.full, "pause router vn-b/b1"));
+	assert_true(has_step(p.full, "pause router vn-b/b4"));
+	assert_int_equal(p.full->steps[0].inv.to, VNM_ADMIN_RUNNING);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void vnic_hotplug_and_new_link(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.a4_extra = true};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(count_kind(p.full, VNM_STEP_PORT_CREATE), 2);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VNIC_ATTACH), 2);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_CREATE), 1);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
+	assert_true(has_step(p.full, "shape link vn-a/la14 on physical link pl41"));
+	/* lb14 now shares pl41's free capacity with la14 */
+	assert_true(has_step(p.full, "shape link vn-b/lb14 on physical link pl41"));
+	assert_int_equal(p.full->n, 7);
+	assert_ordered(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+
+	/* and back: detach, destroy */
+	plan_pair(&p, cg_figure4(&k2), cg_figure4(&k));
+	assert_int_equal(count_kind(p.full, VNM_STEP_VNIC_DETACH), 2);
+	assert_int_equal(count_kind(p.full, VNM_STEP_PORT_DESTROY), 2);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_DESTROY), 1);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_UNSHAPE), 1);
+	assert_ordered(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void image_change_redefines(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.a2_cmdline = "console=ttyS0 quiet"};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(p.full->n, 4);
+	assert_true(has_step(p.full, "stop router vn-a/a2"));
+	assert_true(has_step(p.full, "undefine router vn-a/a2"));
+	assert_true(has_step(p.full, "define router vn-a/a2"));
+	assert_true(has_step(p.full, "start router vn-a/a2"));
+	assert_ordered(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void host_change_moves_router_and_links(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.b2_on_rm3 = true};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_true(has_step(p.full, "undefine router vn-b/b2"));
+	assert_true(has_step(p.full, "define router vn-b/b2"));
+	assert_true(has_step(p.full, "destroy link vn-b/lb24"));
+	assert_true(has_step(p.full, "create link vn-b/lb24"));
+	/* pl23 lost lb24: the VLs without a guarantee there get more */
+	assert_true(has_step(p.full, "shape link vn-b/lb13 on physical link pl23"));
+	assert_true(has_step(p.full, "shape link vn-a/la23 on physical link pl23"));
+	assert_false(has_step(p.full, "shape link vn-b/lb13 on physical link pl12"));
+	assert_int_equal(p.full->n, 13);
+	assert_ordered(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+/* The acceptance figure: one VL's rate in 10,000 VLs is one step, and the
+ * diff-driven planner looks at a handful of objects, not 10,000. */
+static void one_rate_change_in_10000_vls(void **state)
+{
+	struct pair_fx p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.ta = fx_tree_fast(cg_big(100, 100, -1, 0));
+	p.tb = fx_tree_fast(cg_big(100, 100, 4321, 2000000));
+	plan_trees(&p);
+	assert_int_equal(p.ma->n_vls, 10000);
+	assert_int_equal(p.by_diff->n, 1);
+	assert_int_equal(p.full->n, 1);
+	assert_true(has_step(p.by_diff, "shape link vn43/l21 on physical link pl3"));
+	assert_int_equal(p.by_diff->steps[0].fwd.shape.rate, 2000000);
+	assert_true(p.by_diff->n_compared < 10);
+	assert_true(p.full->n_compared >= 10000);
+	pair_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(build_figure4_from_empty),
+		cmocka_unit_test(teardown_figure4),
+		cmocka_unit_test(same_config_plans_nothing),
+		cmocka_unit_test(rate_limit_change_is_one_shape),
+		cmocka_unit_test(guarantee_change_reshapes_default_shares),
+		cmocka_unit_test(capacity_change_updates_in_place),
+		cmocka_unit_test(vcpus_change_is_set_resources),
+		cmocka_unit_test(vn_pause_pauses_its_routers),
+		cmocka_unit_test(vnic_hotplug_and_new_link),
+		cmocka_unit_test(image_change_redefines),
+		cmocka_unit_test(host_change_moves_router_and_links),
+		cmocka_unit_test(one_rate_change_in_10000_vls),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
