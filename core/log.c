@@ -63,7 +63,7 @@ void
 vnm_log_set_level(enum vnm_log_level level)
 {
 	if (level < VNM_LOG_ERR)
-		level = VNM_LOG_ERR;
+		level = VNM_LOG_SILENT;
 	if (level > VNM_LOG_DEBUG)
 		level = VNM_LOG_DEBUG;
 	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
@@ -103,7 +103,7 @@ vnm_vlog(enum vnm_log_level level, const char *fmt, va_list ap)
 	struct tm tm;
 	int n;
 
-	if (level > vnm_log_get_level())
+	if (level > vnm_log_get_level() || level < VNM_LOG_ERR)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pthread_mutex_lock(&log_lock);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 enum vnm_log_level {
+	VNM_LOG_SILENT = 0, /* as a level to set: nothing is written */
 	VNM_LOG_ERR = 3,
 	VNM_LOG_WARNING = 4,
 	VNM_LOG_NOTICE = 5,

@@ -1,0 +1,290 @@
+/*
+ * test_txn.c - applying plans against the fake world: all or nothing.
+ *
+ * For the paper's Figure 4 built, torn down and modified, every step is
+ * made to fail in turn; after each failure the world must be exactly the
+ * world before the transaction, and the error must name the step.  A plan
+ * that succeeds must leave the same world as building the target from
+ * nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "cfg_gen.h"
+#include "core_fixture.h"
+#include "fake_driver.h"
+#include "log.h"
+#include "plan.h"
+#include "txn.h"
+
+struct cfg {
+	struct lyd_node *tree;
+	struct vnm_model *m;
+};
+
+static struct cfg cfg_of(char *xml)
+{
+	struct cfg c = {0};
+	struct vnm_err err;
+
+	c.tree = xml ? fx_tree_take(xml) : NULL;
+	c.m = fx_model(c.tree);
+	if (vnm_validate(c.m, &err)) {
+		fprintf(stderr, "not valid: %s\n", err.msg);
+		fail();
+	}
+	return c;
+}
+
+static void cfg_free(struct cfg *c)
+{
+	vnm_model_free(c->m);
+	lyd_free_all(c->tree);
+}
+
+static struct vnm_plan *plan_of(const struct cfg *a, const struct cfg *b, bool use_diff)
+{
+	struct lyd_node *diff = use_diff ? fx_diff(a->tree, b->tree) : NULL;
+	struct vnm_plan *p = NULL;
+	struct vnm_err err;
+
+	assert_int_equal(vnm_plan_build(a->m, b->m, diff, 1, 2, &p, &err), 0);
+	lyd_free_all(diff);
+	return p;
+}
+
+/* Bring fw from nothing to c (no failures). */
+static void build(struct fake_world *fw, const struct cfg *c)
+{
+	struct cfg empty = cfg_of(NULL);
+	struct vnm_plan *p = plan_of(&empty, c, false);
+	struct vnm_drivers d;
+	struct vnm_err err;
+
+	fake_drivers(fw, &d);
+	if (vnm_txn_apply(&d, p, NULL, &err)) {
+		fprintf(stderr, "build: %s\n", err.msg);
+		fail();
+	}
+	vnm_plan_free(p);
+	cfg_free(&empty);
+}
+
+/* The world c gives when built from nothing. */
+static char *reference_world(const struct cfg *c)
+{
+	struct fake_world *fw = fake_world_new();
+	char *dump;
+
+	build(fw, c);
+	dump = fake_dump(fw);
+	fake_world_free(fw);
+	return dump;
+}
+
+/*
+ * From a world at `from`, apply from -> to with step i failing, for every
+ * i; then apply it without failure.
+ */
+static void each_step_fails(char *xml_from, char *xml_to, bool use_diff)
+{
+	struct cfg from = cfg_of(xml_from), to = cfg_of(xml_to);
+	struct fake_world *fw = fake_world_new();
+	struct vnm_plan *p;
+	struct vnm_drivers d;
+	struct vnm_err err;
+	char *before, *after, *want, head[64], what[256];
+	size_t i;
+
+	fake_drivers(fw, &d);
+	build(fw, &from);
+	before = fake_dump(fw);
+	p = plan_of(&from, &to, use_diff);
+	assert_true(p->n > 0);
+	for (i = 1; i <= p->n; i++) {
+		fake_reset_counts(fw);
+		fake_fail_at(fw, (unsigned)i);
+		vnm_err_clear(&err);
+		assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), -1);
+		/* the error names the step that failed and says why */
+		snprintf(head, sizeof(head), "step %zu/%zu ", i, p->n);
+		vnm_step_describe(&p->steps[i - 1].fwd, what, sizeof(what));
+		if (strncmp(err.msg, head, strlen(head)) || !strstr(err.msg, what) ||
+		    !strstr(err.msg, "injected failure")) {
+			fprintf(stderr, "step %zu: unexpected message: %s\n", i, err.msg);
+			fail();
+		}
+		assert_int_equal(err.code, VNM_E_DRIVER);
+		/* the failed step and the undo of the i-1 before it */
+		assert_int_equal(fake_calls(fw), i + (i - 1));
+		after = fake_dump(fw);
+		if (strcmp(before, after)) {
+			fprintf(stderr, "world changed after a failure at step %zu (%s)\n", i, what);
+			assert_string_equal(before, after);
+		}
+		free(after);
+	}
+	fake_fail_at(fw, 0);
+	fake_reset_counts(fw);
+	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), 0);
+	assert_int_equal(fake_calls(fw), p->n);
+	after = fake_dump(fw);
+	want = reference_world(&to);
+	assert_string_equal(after, want);
+	free(after);
+	free(want);
+	free(before);
+	vnm_plan_free(p);
+	fake_world_free(fw);
+	cfg_free(&from);
+	cfg_free(&to);
+}
+
+static const struct fig4_knobs k0;
+
+static void figure4_build_each_step_fails(void **state)
+{
+	(void)state;
+	each_step_fails(NULL, cg_figure4(&k0), false);
+}
+
+static void figure4_teardown_each_step_fails(void **state)
+{
+	(void)state;
+	each_step_fails(cg_figure4(&k0), NULL, true);
+}
+
+/* Many kinds of change at once: hot-plug and a new VL, a guarantee, an
+ * image, a host move, a VN pause, vCPUs, a capacity. */
+static void figure4_modify_each_step_fails(void **state)
+{
+	struct fig4_knobs k = {.a4_extra = true, .la12_guaranteed = 30000000,
+			       .a2_cmdline = "console=ttyS0 quiet", .b2_on_rm3 = true,
+			       .vnb_admin = "paused", .a1_vcpus = 2, .pl12_capacity = 200000000};
+
+	(void)state;
+	each_step_fails(cg_figure4(&k0), cg_figure4(&k), true);
+}
+
+/* The other way back, and a VL removed, a limit, a stopped VR. */
+static void figure4_modify_back_each_step_fails(void **state)
+{
+	struct fig4_knobs k = {.a4_extra = true, .la12_guaranteed = 30000000,
+			       .a2_cmdline = "console=ttyS0 quiet", .b2_on_rm3 = true,
+			       .vnb_admin = "paused", .a1_vcpus = 2, .pl12_capacity = 200000000};
+	struct fig4_knobs k2 = {.drop_lb24 = true, .la23_limit = 60000000, .b3_admin = "stopped"};
+
+	(void)state;
+	each_step_fails(cg_figure4(&k), cg_figure4(&k0), false);
+	each_step_fails(cg_figure4(&k0), cg_figure4(&k2), true);
+}
+
+static void same_config_twice_calls_nothing(void **state)
+{
+	struct cfg a = cfg_of(cg_figure4(&k0)), b = cfg_of(cg_figure4(&k0));
+	struct fake_world *fw = fake_world_new();
+	struct vnm_plan *p;
+	struct vnm_drivers d;
+	struct vnm_err err;
+
+	(void)state;
+	fake_drivers(fw, &d);
+	build(fw, &a);
+	fake_reset_counts(fw);
+	p = plan_of(&a, &b, false);
+	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), 0);
+	assert_int_equal(fake_calls(fw), 0);
+	vnm_plan_free(p);
+	p = plan_of(&a, &b, true);
+	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), 0);
+	assert_int_equal(fake_calls(fw), 0);
+	vnm_plan_free(p);
+	fake_world_free(fw);
+	cfg_free(&a);
+	cfg_free(&b);
+}
+
+/* When the undo fails too, the error says so (inconsistent) and still
+ * names the step that failed first. */
+static void failed_undo_is_inconsistent(void **state)
+{
+	struct cfg empty = cfg_of(NULL), f4 = cfg_of(cg_figure4(&k0));
+	struct fake_world *fw = fake_world_new();
+	struct vnm_plan *p = plan_of(&empty, &f4, false);
+	struct vnm_drivers d;
+	struct vnm_err err;
+
+	(void)state;
+	fake_drivers(fw, &d);
+	fake_fail_from(fw, 10);
+	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), -1);
+	assert_int_equal(err.code, VNM_E_INCONSISTENT);
+	assert_non_null(strstr(err.msg, "step 10/47 "));
+	assert_non_null(strstr(err.msg, "undo failed"));
+	assert_non_null(strstr(err.msg, "reconciliation"));
+	/* every inverse was still tried */
+	assert_int_equal(fake_calls(fw), 10 + 9);
+	vnm_plan_free(p);
+	fake_world_free(fw);
+	cfg_free(&empty);
+	cfg_free(&f4);
+}
+
+/* A journal kept after success undoes the whole transaction (used when
+ * the configuration cannot be saved). */
+static void journal_undoes_a_committed_plan(void **state)
+{
+	struct cfg a = cfg_of(cg_figure4(&k0));
+	struct fig4_knobs k = {.a4_extra = true, .b2_on_rm3 = true};
+	struct cfg b = cfg_of(cg_figure4(&k));
+	struct fake_world *fw = fake_world_new();
+	struct vnm_journal *j = NULL;
+	struct vnm_plan *p;
+	struct vnm_drivers d;
+	struct vnm_err err;
+	char *before, *after;
+
+	(void)state;
+	fake_drivers(fw, &d);
+	build(fw, &a);
+	before = fake_dump(fw);
+	p = plan_of(&a, &b, true);
+	assert_int_equal(vnm_txn_apply(&d, p, &j, &err), 0);
+	after = fake_dump(fw);
+	assert_string_not_equal(before, after);
+	free(after);
+	assert_int_equal(vnm_txn_undo(&d, j, &err), 0);
+	after = fake_dump(fw);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+	vnm_journal_free(j);
+	vnm_plan_free(p);
+	fake_world_free(fw);
+	cfg_free(&a);
+	cfg_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(figure4_build_each_step_fails),
+		cmocka_unit_test(figure4_teardown_each_step_fails),
+		cmocka_unit_test(figure4_modify_each_step_fails),
+		cmocka_unit_test(figure4_modify_back_each_step_fails),
+		cmocka_unit_test(same_config_twice_calls_nothing),
+		cmocka_unit_test(failed_undo_is_inconsistent),
+		cmocka_unit_test(journal_undoes_a_committed_plan),
+	};
+
+	vnm_log_set_level(VNM_LOG_SILENT); /* failures are the point here: keep quiet */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
