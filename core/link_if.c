@@ -292,7 +292,7 @@ static int link_del(struct nl_sock *sk, const char *name, const struct vnm_host 
 	rtnl_link_put(l);
 	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot delete interface %s%s: %s",
-				   name, vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+				   name, vnm_lnl_where(h, where, sizeof(where)), vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -327,7 +327,7 @@ static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set up interface %s%s (tag, bridge %s, up): %s", name,
 				   vnm_lnl_where(h, where, sizeof(where)), master ? master : "none",
-				   nl_geterror(rc));
+				   vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -342,7 +342,7 @@ static int link_create(struct nl_sock *sk, const char *name, int build_rc, struc
 	if (rc < 0)
 		return vnm_err_set(err, rc == -NLE_OPNOTSUPP ? VNM_E_UNSUPPORTED : VNM_E_DRIVER,
 				   NULL, "cannot create interface %s%s: %s", name,
-				   vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+				   vnm_lnl_where(h, where, sizeof(where)), vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -637,6 +637,6 @@ int vnm_lnl_remove_own(struct vnm_lnl *c, const struct vnm_host *h,
 	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NOATTR && rc != -NLE_INVAL)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot remove vnmd's shaping from interface %s%s: %s", o->name,
-				   vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
+				   vnm_lnl_where(h, where, sizeof(where)), vnm_lnl_strerror(rc));
 	return 0;
 }

@@ -72,6 +72,9 @@ int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **o
 /* Send msg (always consumed) and wait for the kernel's answer.  Returns 0
  * or a negative libnl error code. */
 int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg);
+/* nl_geterror(rc), with the kernel's extended-ack message of the last
+ * vnm_lnl_send() on this thread when it gave one. */
+const char *vnm_lnl_strerror(int rc);
 /* Errors that name the host's namespace, e.g. " (namespace rm1)". */
 const char *vnm_lnl_where(const struct vnm_host *h, char *buf, size_t len);
 int vnm_lnl_probe_locked(struct vnm_lnl *c, struct vnm_err *err);

@@ -11,6 +11,7 @@
  */
 #include "link_nl.h"
 #include "link_int.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +22,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
 #include <netlink/socket.h>
 #include <netlink/route/link.h>
 
@@ -31,6 +36,7 @@
 static struct nl_sock *sock_open(void)
 {
 	struct nl_sock *sk = nl_socket_alloc();
+	int one = 1;
 
 	if (!sk)
 		return NULL;
@@ -38,6 +44,9 @@ static struct nl_sock *sock_open(void)
 		nl_socket_free(sk);
 		return NULL;
 	}
+	/* the kernel's own words with errors and warnings ("Specified qdisc
+	 * kind is unknown", "quantum of class ... is big") */
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	/* class and link dumps of busy hosts are large */
 	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
 	return sk;
@@ -184,15 +193,78 @@ cleanup:
 	return rc;
 }
 
+/* The kernel's message of the last vnm_lnl_send() on this thread. */
+static __thread char ext_msg[256];
+
+/* NLMSGERR_ATTR_MSG of an NLMSG_ERROR (ACK or error), if any. */
+static void ext_from(const struct nlmsghdr *h)
+{
+	const struct nlmsgerr *e = nlmsg_data(h);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off;
+
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* the request is echoed after nlmsgerr unless capped (always for ACKs) */
+	off = sizeof(*e);
+	if (!(h->nlmsg_flags & NLM_F_CAPPED) && e->error)
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (NLMSG_ALIGN(off) >= (size_t)nlmsg_datalen(h))
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlmsg_data(h) + NLMSG_ALIGN(off)),
+		      nlmsg_datalen(h) - (int)NLMSG_ALIGN(off), NULL) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return;
+	nla_strlcpy(ext_msg, tb[NLMSGERR_ATTR_MSG], sizeof(ext_msg));
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	(void)arg;
+	ext_from(nlmsg_hdr(msg));
+	return NL_STOP;
+}
+
+static int on_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	(void)who;
+	(void)arg;
+	ext_from((const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN));
+	return NL_STOP;
+}
+
 int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
 {
+	struct nl_cb *cb;
 	int rc;
 
+	ext_msg[0] = '\0';
 	rc = nl_send_auto(sk, msg);
 	nlmsg_free(msg);
 	if (rc < 0)
 		return rc;
-	return nl_wait_for_ack(sk);
+	cb = nl_cb_clone(nl_socket_get_cb(sk));
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, NULL);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_err, NULL);
+	rc = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	/* a success that the kernel commented on: say so in the log */
+	if (rc >= 0 && ext_msg[0])
+		vnm_log_warn("link driver: the kernel warns: %s", ext_msg);
+	return rc < 0 ? rc : 0;
+}
+
+const char *vnm_lnl_strerror(int rc)
+{
+	static __thread char buf[384];
+
+	if (!ext_msg[0])
+		return nl_geterror(rc);
+	snprintf(buf, sizeof(buf), "%s (kernel: %s)", nl_geterror(rc), ext_msg);
+	return buf;
 }
 
 /* ------------------------------------------------------------------ */

@@ -463,7 +463,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 		if (rc < 0)
 			return vnm_err_set(err, VNM_E_DRIVER, NULL,
 					   "cannot install HTB on %s%s: %s", hif->ifname, where,
-					   nl_geterror(rc));
+					   vnm_lnl_strerror(rc));
 	}
 	memset(&parent, 0, sizeof(parent));
 	parent.rate = parent.ceil = pl->capacity;
@@ -475,7 +475,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set the capacity class on %s%s: %s", hif->ifname, where,
-				   nl_geterror(rc));
+				   vnm_lnl_strerror(rc));
 	/* traffic of no VL (ARP between hosts, the host's own) borrows what
 	 * the VLs leave; its guarantee is small so it never eats theirs */
 	memset(&dflt, 0, sizeof(dflt));
@@ -490,7 +490,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set the default class on %s%s: %s", hif->ifname, where,
-				   nl_geterror(rc));
+				   vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -528,7 +528,7 @@ static int root_del(struct nl_sock *sk, int idx, const char *ifname, const struc
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove HTB from %s%s: %s",
-				   ifname, where, nl_geterror(rc));
+				   ifname, where, vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -729,7 +729,7 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 		if (nrc < 0) {
 			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot change class %x:%x on %s%s: %s",
 				    TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), hif->ifname, where,
-				    nl_geterror(nrc));
+				    vnm_lnl_strerror(nrc));
 			goto cleanup;
 		}
 	} else {
@@ -746,7 +746,7 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 			nrc = vnm_lnl_send(sk, msg);
 		if (nrc < 0) {
 			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot add class %x:%x on %s%s: %s",
-				    VNM_TC_MAJOR, minor, hif->ifname, where, nl_geterror(nrc));
+				    VNM_TC_MAJOR, minor, hif->ifname, where, vnm_lnl_strerror(nrc));
 			goto cleanup;
 		}
 		nrc = vnm_lnl_msg_u32_vni(idx, vl->vni, minor, classid, &msg);
@@ -755,7 +755,7 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 		if (nrc < 0) {
 			vnm_err_set(err, VNM_E_DRIVER, NULL,
 				    "cannot add the VNI %u filter on %s%s: %s", vl->vni, hif->ifname,
-				    where, nl_geterror(nrc));
+				    where, vnm_lnl_strerror(nrc));
 			if (!adopt && !vnm_lnl_msg_class_del(idx, classid, &msg))
 				vnm_lnl_send(sk, msg);
 			goto cleanup;
@@ -763,7 +763,7 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 	}
 	if (with_netem && (nrc = netem_apply(sk, idx, classid, vl)) < 0) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot set delay/jitter/loss on %s%s: %s",
-			    hif->ifname, where, nl_geterror(nrc));
+			    hif->ifname, where, vnm_lnl_strerror(nrc));
 		goto cleanup;
 	}
 	rc = 0;
@@ -802,14 +802,14 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot remove the VNI %u filter from %s%s: %s", vl->vni,
-				   hif->ifname, where, nl_geterror(rc));
+				   hif->ifname, where, vnm_lnl_strerror(rc));
 	rc = vnm_lnl_msg_class_del(idx, classid, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove class %x:%x from %s%s: %s",
 				   VNM_TC_MAJOR, TC_H_MIN(classid), hif->ifname, where,
-				   nl_geterror(rc));
+				   vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -841,7 +841,7 @@ static int local_shape_end(struct nl_sock *sk, const struct vnm_vl *vl, const ch
 			rc = vnm_lnl_send(sk, msg);
 		if (rc < 0)
 			return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot install HTB on %s%s: %s",
-					   ifname, where, nl_geterror(rc));
+					   ifname, where, vnm_lnl_strerror(rc));
 	}
 	if (!s.ceil) /* netem only: no limit worth the name */
 		s.ceil = 100000000000ULL;
@@ -856,12 +856,12 @@ static int local_shape_end(struct nl_sock *sk, const struct vnm_vl *vl, const ch
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot set the rate of %s%s: %s",
-				   ifname, where, nl_geterror(rc));
+				   ifname, where, vnm_lnl_strerror(rc));
 	rc = netem_apply(sk, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, vl);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set delay/jitter/loss on %s%s: %s", ifname, where,
-				   nl_geterror(rc));
+				   vnm_lnl_strerror(rc));
 	return 0;
 }
 

@@ -78,7 +78,30 @@ lt_cmp() {
 	python3 -c "import sys; a=float(sys.argv[1]); b=float(sys.argv[3]); sys.exit(0 if eval('a %s b' % sys.argv[2]) else 1)" "$@"
 }
 
-lt_quantum_warnings() { dmesg 2>/dev/null | grep -c "quantum of class .* is big"; }
+# The kernel log from a mark on (the ring buffer rotates: counting all of
+# it would miss new lines).  lt_dmesg_mark prints the last timestamp;
+# lt_dmesg_since MARK REGEX counts the matching lines logged after it.
+lt_dmesg_mark() { dmesg 2>/dev/null | tail -1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | grep . || echo 0; }
+lt_dmesg_since() {
+	dmesg 2>/dev/null | awk -v m="$1" -v re="$2" '
+		{ t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t) }
+		t + 0 > m + 0 && $0 ~ re { n++ } END { print n + 0 }'
+}
+# lt ARGS: linktool, its stderr also kept in $LT_TMP/driver.log, where the
+# driver logs what the kernel said about accepted requests (extended ack),
+# e.g. "quantum of class ... is big" (this kernel reports that to the
+# sender, not to dmesg).
+lt() {
+	local rc
+	"$LINKTOOL" "$@" 2>"$LT_TMP/lt.err"
+	rc=$?
+	cat "$LT_TMP/lt.err" >>"$LT_TMP/driver.log"
+	cat "$LT_TMP/lt.err" >&2
+	return $rc
+}
+lt_kernel_warnings() { grep -c "the kernel warns" "$LT_TMP/driver.log" 2>/dev/null || true; }
+
+lt_quantum_warnings() { lt_dmesg_since "$1" "quantum of class .* is big"; }
 
 # Configuration: lt_cfg_header, hosts, then networks.  Each writer prints XML.
 lt_cfg_open() {

@@ -25,7 +25,7 @@ cfg "" with-c >"$LT_TMP/with-c.xml"
 
 lt_two_rms
 t_cleanup "'$LINKTOOL' '$LT_TMP/with-c.xml' teardown"
-t_ok "setup" "$LINKTOOL" "$LT_TMP/plain.xml" setup
+t_ok "setup" lt "$LT_TMP/plain.xml" setup
 
 # Everything the driver could have changed, without counters, timers and
 # the operational state (the kernel settles those on its own).
@@ -43,7 +43,7 @@ state() {
 state >"$LT_TMP/before"
 for what in delay jitter loss; do
 	for vl in "vn-a vl-a" "vn-b vl-b"; do
-		"$LINKTOOL" "$LT_TMP/$what.xml" shape $vl >"$LT_TMP/out" 2>&1
+		lt "$LT_TMP/$what.xml" shape $vl >"$LT_TMP/out" 2>&1
 		t_check "$what on ${vl#* }: refused" "$?" "1"
 		t_ok "$what on ${vl#* }: the error names sch_netem, the link and the NETCONF tag" \
 			grep -q "error: operation-not-supported: link ${vl% *}/${vl#* }: .*sch_netem" "$LT_TMP/out"
@@ -53,23 +53,23 @@ state >"$LT_TMP/after"
 t_ok "nothing changed in the kernel" diff -u "$LT_TMP/before" "$LT_TMP/after"
 
 # A foreign interface where vn-c's port bridge would go.
-read -r C_END_A C_END_B C_VNI C_TAP_A C_BR_A C_TAP_B C_BR_B < <("$LINKTOOL" "$LT_TMP/with-c.xml" names vn-c vl-c)
+read -r C_END_A C_END_B C_VNI C_TAP_A C_BR_A C_TAP_B C_BR_B < <(lt "$LT_TMP/with-c.xml" names vn-c vl-c)
 ip -n $LT_P-rm1 link add "$C_BR_A" type veth peer name vnmtforeign
-"$LINKTOOL" "$LT_TMP/with-c.xml" setup >"$LT_TMP/out" 2>&1
+lt "$LT_TMP/with-c.xml" setup >"$LT_TMP/out" 2>&1
 t_check "setup over a foreign interface is refused" "$?" "1"
 t_ok "the error says the interface is not vnmd's" grep -q "data-exists: .*$C_BR_A.* is not vnmd's" "$LT_TMP/out"
 t_check "the foreign interface is untouched (still a veth, no tag, down)" \
 	"$(ip -n $LT_P-rm1 -d -o link show "$C_BR_A" | grep -c 'alias\|,UP\|bridge')" "0"
 
-"$LINKTOOL" "$LT_TMP/plain.xml" own rm1 >"$LT_TMP/own1" 2>&1
+lt "$LT_TMP/plain.xml" own rm1 >"$LT_TMP/own1" 2>&1
 t_ok "own objects on rm1 include the VXLAN end of vl-b" grep -q " vn-b/vl-b$" "$LT_TMP/own1"
 t_ok "own objects on rm1 include the HTB on the physical interface" grep -q "^qdisc vnmtp1 " "$LT_TMP/own1"
 t_ok "own objects never include the foreign interface" bash -c "! grep -q '$C_BR_A' '$LT_TMP/own1'"
-t_ok "remove-own on rm1" "$LINKTOOL" "$LT_TMP/plain.xml" remove-own rm1
+t_ok "remove-own on rm1" lt "$LT_TMP/plain.xml" remove-own rm1
 t_check "no vnmd interface left on rm1" "$(ip -n $LT_P-rm1 -o link show | grep -c 'alias vnmd:')" "0"
 t_check "no vnmd qdisc left on rm1's physical interface" \
 	"$(ip netns exec $LT_P-rm1 tc qdisc show dev vnmtp1 | grep -c '766e:')" "0"
 t_check "the foreign interface survived" "$(ip -n $LT_P-rm1 -o link show "$C_BR_A" | wc -l)" "1"
 t_check "rm2 keeps its objects (vn-b's port bridge and VXLAN end, HTB)" \
-	"$("$LINKTOOL" "$LT_TMP/plain.xml" own rm2 | grep -c .)" "3"
+	"$(lt "$LT_TMP/plain.xml" own rm2 | grep -c .)" "3"
 t_done
