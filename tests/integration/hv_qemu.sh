@@ -33,7 +33,8 @@ MAC0=52:54:00:7e:57:01 MAC1=52:54:00:7e:57:02 MAC2=52:54:00:7e:57:03
 NIC0=$MAC0,vnt$ID0,vnb$ID0
 NIC1=$MAC1,vnt$ID1,vnb$ID1
 NIC2=$MAC2,vnt$ID2,vnb$ID2
-CMDLINE="vnm.addr=eth0:10.91.0.1/24,eth1:10.91.1.1/24,eth2:10.91.2.1/24"
+# Addresses per NIC, and a static route to a network behind vnmt-b.
+CMDLINE="vnm.addr=eth0:10.91.0.1/24,eth1:10.91.1.1/24,eth2:10.91.2.1/24 vnm.route=10.92.0.0/24:10.91.1.2"
 
 [ "$(id -u)" = 0 ] || t_skip_all "needs root (bridges, namespaces, qemu:///system)"
 command -v qemu-system-x86_64 >/dev/null || t_skip_all "qemu-system-x86 is not installed (make deps)"
@@ -79,9 +80,10 @@ for s in a b c; do
 	ns vnmt-$s ip link set lo up
 	ns vnmt-$s ip addr add 10.91.$i.2/24 dev vnmtp$s
 	ns vnmt-$s ip link set vnmtp$s up
-	ns vnmt-$s ip route add 10.91.0.0/16 via 10.91.$i.1
+	ns vnmt-$s ip route add 10.0.0.0/8 via 10.91.$i.1
 	i=$((i + 1))
 done
+ns vnmt-b ip addr add 10.92.0.1/32 dev lo
 
 rm -f "$LOG"
 t_ok "type: default domain type on this host is qemu (kvm only when asked)" \
@@ -100,6 +102,8 @@ t_check "running" "$(echo "$st" | field state)" running
 
 t_ok "traffic crosses the VR (vnmt-a -> vnmt-b)" wait_for 30 ns vnmt-a busybox ping -c 1 -W 1 10.91.1.2
 t_ok "and back (vnmt-b -> vnmt-a)" ns vnmt-b busybox ping -c 2 -W 2 10.91.0.2
+t_ok "the static route from the command line is used (vnmt-a -> 10.92.0.1 behind vnmt-b)" \
+	ns vnmt-a busybox ping -c 1 -W 2 10.92.0.1
 
 # Events from libvirtd: listen in a fresh context while the host pauses it.
 EV=$(mktemp /tmp/vnmt-ev.XXXXXX); t_cleanup "rm -f $EV"
