@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,17 @@ cleanup:
 	return rc;
 }
 
+static bool only_defaults(const struct lyd_node *t)
+{
+	const struct lyd_node *n;
+
+	LY_LIST_FOR(lyd_first_sibling((struct lyd_node *)t), n) {
+		if (!(n->flags & LYD_DEFAULT))
+			return false;
+	}
+	return true;
+}
+
 int vnm_store_exists(const char *dir, const char *name)
 {
 	char path[4096];
@@ -145,6 +157,12 @@ int vnm_store_load(struct ly_ctx *ctx, const char *dir, const char *name,
 	if (vnm_config_parse_file(ctx, path, out, err)) {
 		vnm_err_prefix(err, "datastore %s", path);
 		return -1;
+	}
+	/* Validation adds default nodes even to an empty file: a tree of
+	 * nothing but defaults is the empty configuration. */
+	if (*out && only_defaults(*out)) {
+		lyd_free_all(*out);
+		*out = NULL;
 	}
 	return 0;
 }
