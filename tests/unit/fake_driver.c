@@ -251,7 +251,8 @@ char *fake_dump(struct fake_world *fw)
 		}
 	}
 	pthread_mutex_unlock(&fw->lock);
-	qsort(lines, n, sizeof(*lines), cmp_str);
+	if (n > 1)
+		qsort(lines, n, sizeof(*lines), cmp_str);
 	out = malloc(total);
 	if (!out)
 		abort();
