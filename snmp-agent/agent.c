@@ -36,8 +36,22 @@
 
 struct vnm_agent_ev {
 	struct vnm_event ev;      /* strings below are copies */
+	int64_t deadline_ms;      /* CLOCK_MONOTONIC: send even if not indexed */
 	struct vnm_agent_ev *next;
 };
+
+/* How long a trap about an object may wait for a snapshot that has it
+ * (the core announces a new router before it publishes the snapshot with
+ * it), so that the trap names the row a poll will find. */
+#define VNM_TRAP_WAIT_MS 1000
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* What the core calls back with.  The core has no unsubscribe, so this
  * small object outlives the agent: stopping only detaches it. */
@@ -96,6 +110,9 @@ struct vnm_picture *vnm_agent_picture(struct vnm_agent *a)
 		free(p);
 		goto old;
 	}
+	vnm_log_debug("snmp: picture of generation %llu: %zu networks, %zu routers, %zu links",
+		      s ? (unsigned long long)s->generation : 0ULL, p->rs->n_vns, p->rs->n_vrs,
+		      p->rs->n_vls);
 	vnm_picture_put(a->pic);
 	a->pic = p;
 	p->refs++;
@@ -132,6 +149,7 @@ static void on_core_event(void *arg, const struct vnm_event *ev)
 	if (!e)
 		return;
 	e->ev = *ev;
+	e->deadline_ms = mono_ms() + VNM_TRAP_WAIT_MS;
 	e->ev.vn = ev->vn ? strdup(ev->vn) : NULL;
 	e->ev.obj = ev->obj ? strdup(ev->obj) : NULL;
 	e->ev.reason = ev->reason ? strdup(ev->reason) : NULL;
@@ -166,7 +184,25 @@ static netsnmp_variable_list *vb_add(netsnmp_variable_list **vars, const oid *o,
 	return snmp_varlist_add_variable(vars, o, len, type, val, vlen);
 }
 
-static void trap_vr(struct vnm_agent *a, const struct vnm_event *ev)
+/* The indexes of (vn, obj) in map: found, or allocated when force (the
+ * next rows build keeps them if the object exists).  Returns 0, or 1 when
+ * not indexed yet and not forced, or -1. */
+static int trap_index(struct vnm_agent *a, struct vnm_idxmap *map, const struct vnm_event *ev,
+		      bool force, uint32_t *vn_idx, uint32_t *idx)
+{
+	*vn_idx = vnm_idxmap_find(&a->rows.vn, ev->vn, "");
+	*idx = vnm_idxmap_find(map, ev->vn, ev->obj);
+	if (*vn_idx && *idx)
+		return 0;
+	if (!force)
+		return 1;
+	if (vnm_idxmap_get(&a->rows.vn, ev->vn, "", vn_idx, NULL) < 0 ||
+	    vnm_idxmap_get(map, ev->vn, ev->obj, idx, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, bool force)
 {
 	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
 	static const oid notif[] = {VNM_MIB_ROOT, 0, 1};
@@ -179,13 +215,12 @@ static void trap_vr(struct vnm_agent *a, const struct vnm_event *ev)
 	long state = vnm_mib_oper(ev->vr_state);
 	const char *rs = ev->reason ? ev->reason : "";
 
+	int rc;
+
 	if (!ev->vn || !ev->obj)
-		return;
-	/* The router may be new (not polled yet) or gone: an index either way,
-	 * the next rows build keeps it or forgets it. */
-	if (vnm_idxmap_get(&a->rows.vn, ev->vn, "", &vn_idx, NULL) < 0 ||
-	    vnm_idxmap_get(&a->rows.vr, ev->vn, ev->obj, &vr_idx, NULL) < 0)
-		return;
+		return -1;
+	if ((rc = trap_index(a, &a->rows.vr, ev, force, &vn_idx, &vr_idx)) != 0)
+		return rc;
 	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
 	name_vr[OID_LENGTH(name_vr) - 2] = vn_idx;
 	name_vr[OID_LENGTH(name_vr) - 1] = vr_idx;
@@ -197,13 +232,14 @@ static void trap_vr(struct vnm_agent *a, const struct vnm_event *ev)
 	    !vb_add(&vars, oper_vr, OID_LENGTH(oper_vr), ASN_INTEGER, &state, sizeof(state)) ||
 	    !vb_add(&vars, reason, OID_LENGTH(reason), ASN_OCTET_STR, rs, strlen(rs))) {
 		snmp_free_varbind(vars);
-		return;
+		return -1;
 	}
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
+	return 0;
 }
 
-static void trap_vl(struct vnm_agent *a, const struct vnm_event *ev)
+static int trap_vl(struct vnm_agent *a, const struct vnm_event *ev, bool force)
 {
 	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
 	static const oid notif[] = {VNM_MIB_ROOT, 0, 2};
@@ -216,11 +252,12 @@ static void trap_vl(struct vnm_agent *a, const struct vnm_event *ev)
 	long state = ev->vl_up ? 1 : 2;
 	const char *rs = ev->reason ? ev->reason : "";
 
+	int rc;
+
 	if (!ev->vn || !ev->obj)
-		return;
-	if (vnm_idxmap_get(&a->rows.vn, ev->vn, "", &vn_idx, NULL) < 0 ||
-	    vnm_idxmap_get(&a->rows.vl, ev->vn, ev->obj, &vl_idx, NULL) < 0)
-		return;
+		return -1;
+	if ((rc = trap_index(a, &a->rows.vl, ev, force, &vn_idx, &vl_idx)) != 0)
+		return rc;
 	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
 	name_vl[OID_LENGTH(name_vl) - 2] = vn_idx;
 	name_vl[OID_LENGTH(name_vl) - 1] = vl_idx;
@@ -232,10 +269,11 @@ static void trap_vl(struct vnm_agent *a, const struct vnm_event *ev)
 	    !vb_add(&vars, oper_vl, OID_LENGTH(oper_vl), ASN_INTEGER, &state, sizeof(state)) ||
 	    !vb_add(&vars, reason, OID_LENGTH(reason), ASN_OCTET_STR, rs, strlen(rs))) {
 		snmp_free_varbind(vars);
-		return;
+		return -1;
 	}
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
+	return 0;
 }
 
 static void trap_config(const struct vnm_event *ev)
@@ -255,10 +293,54 @@ static void trap_config(const struct vnm_event *ev)
 	snmp_free_varbind(vars);
 }
 
+/* Send what can be sent; keep in a->pending the traps about objects the
+ * snapshot does not have yet, until their deadline. */
+static void events_process(struct vnm_agent *a, struct vnm_agent_ev *list)
+{
+	struct vnm_agent_ev *e, **tail;
+	int64_t now = mono_ms();
+	int rc;
+
+	/* Rows of the next poll come from the snapshot after these events;
+	 * index its objects now, so that a trap names the row a poll finds. */
+	vnm_tables_invalidate(a);
+	vnm_picture_put(vnm_agent_picture(a));
+
+	/* Oldest first: pending ones, then the new ones. */
+	for (tail = &a->pending; *tail; tail = &(*tail)->next)
+		;
+	*tail = list;
+	list = a->pending;
+	a->pending = NULL;
+	tail = &a->pending;
+	for (e = list; e; e = list) {
+		list = e->next;
+		e->next = NULL;
+		switch (e->ev.kind) {
+		case VNM_EV_VR_OPER:
+			rc = trap_vr(a, &e->ev, now >= e->deadline_ms);
+			break;
+		case VNM_EV_VL_OPER:
+			rc = trap_vl(a, &e->ev, now >= e->deadline_ms);
+			break;
+		default:
+			trap_config(&e->ev);
+			rc = 0;
+			break;
+		}
+		if (rc == 1) {
+			*tail = e;
+			tail = &e->next;
+		} else {
+			ev_free(e);
+		}
+	}
+}
+
 static void on_wake(int fd, void *arg)
 {
 	struct vnm_agent *a = arg;
-	struct vnm_agent_ev *list, *e;
+	struct vnm_agent_ev *list;
 	char buf[64];
 
 	while (read(fd, buf, sizeof(buf)) > 0)
@@ -267,29 +349,17 @@ static void on_wake(int fd, void *arg)
 	list = a->ev_head;
 	a->ev_head = a->ev_tail = NULL;
 	pthread_mutex_unlock(&a->ev_lock);
-	if (!list)
-		return; /* a stop request, or nothing */
+	if (list)
+		events_process(a, list);
+}
 
-	/* Rows of the next poll come from the snapshot after these events.
-	 * Index the objects of that snapshot now, so that a trap about a
-	 * router nobody polled yet names the row a poll will find. */
-	vnm_tables_invalidate(a);
-	vnm_picture_put(vnm_agent_picture(a));
-	for (e = list; e; e = list) {
-		list = e->next;
-		switch (e->ev.kind) {
-		case VNM_EV_VR_OPER:
-			trap_vr(a, &e->ev);
-			break;
-		case VNM_EV_VL_OPER:
-			trap_vl(a, &e->ev);
-			break;
-		case VNM_EV_CONFIG:
-			trap_config(&e->ev);
-			break;
-		}
-		ev_free(e);
-	}
+static void on_pending_timer(unsigned int reg, void *arg)
+{
+	struct vnm_agent *a = arg;
+
+	(void)reg;
+	if (a->pending)
+		events_process(a, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -349,6 +419,8 @@ static void init_report(struct vnm_agent *a, int rc, const struct vnm_err *err)
 
 static int snmp_setup(struct vnm_agent *a, struct vnm_err *err)
 {
+	struct timeval tv;
+
 	/* Library: no SIGALRM in a threaded daemon, no config or persistent
 	 * files of an "vnmd" application, no MIB parsing (OIDs are numeric). */
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
@@ -384,6 +456,10 @@ static int snmp_setup(struct vnm_agent *a, struct vnm_err *err)
 	if (register_readfd(a->wake[0], on_wake, a) != FD_REGISTERED_OK)
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
 				   "SNMP: could not watch the event pipe");
+	tv.tv_sec = 0;
+	tv.tv_usec = 200000;
+	if (!snmp_alarm_register_hr(tv, SA_REPEAT, on_pending_timer, a))
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL, "SNMP: could not start a timer");
 	return 0;
 }
 
@@ -437,6 +513,10 @@ static void agent_free(struct vnm_agent *a)
 		/* a->sub itself stays: the core may still call it. */
 	}
 	for (e = a->ev_head; e; e = nx) {
+		nx = e->next;
+		ev_free(e);
+	}
+	for (e = a->pending; e; e = nx) {
 		nx = e->next;
 		ev_free(e);
 	}

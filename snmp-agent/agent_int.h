@@ -51,6 +51,7 @@ struct vnm_agent {
 	struct vnm_picture *pic;     /* the latest picture, one reference */
 	int64_t start_unix;
 	struct vnm_table *tables[3];
+	struct vnm_agent_ev *pending; /* traps waiting for their object's row */
 	void *scalars[4];            /* handler registrations */
 };
 

