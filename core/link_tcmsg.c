@@ -1,0 +1,285 @@
+/*
+ * link_tcmsg.c - the traffic-control messages of the link driver, built
+ * with libnl-route-3 and never sent from here (link_tc.c sends them; the
+ * unit tests parse them): the HTB root with its size table, HTB classes,
+ * the u32 filter on a VL's VNI, netem, TBF, deletions; and the parameters
+ * they are made from (quantum, class minors, the rate-limit cap).
+ *
+ * libnl has no setter for a qdisc's size table: TCA_STAB is appended to
+ * the message libnl builds.
+ */
+#include "link_int.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/if_ether.h>
+#include <linux/pkt_sched.h>
+#include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/route/class.h>
+#include <netlink/route/classifier.h>
+#include <netlink/route/cls/u32.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/htb.h>
+#include <netlink/route/qdisc/netem.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <netlink/route/tc.h>
+
+/* ------------------------------------------------------------------ */
+/* Parameters                                                         */
+/* ------------------------------------------------------------------ */
+
+uint32_t vnm_lnl_quantum(const struct vnm_shape *s)
+{
+	(void)s;
+	/* One full frame: DRR rounds stay fair at any rate and the kernel's
+	 * rate/r2q quantum (warned about above 200000) is never used. */
+	return VNM_FRAME_BYTES;
+}
+
+uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl)
+{
+	uint32_t h = 2166136261U;
+	const char *p;
+
+	for (p = vl->id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619U;
+	return VNM_TC_VL_MINOR_MIN + h % (VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1);
+}
+
+void vnm_lnl_shape_cap(const struct vnm_vl *vl, const struct vnm_shape *in,
+		       struct vnm_shape *out)
+{
+	*out = *in;
+	/* A VL never exceeds its rate-limit, even where its share of a link
+	 * would be larger: the class's rate must not pass its ceil. */
+	if (vl->limit && out->ceil > vl->limit)
+		out->ceil = vl->limit;
+	if (out->ceil && out->rate > out->ceil)
+		out->rate = out->ceil;
+	if (out->burst > out->cburst)
+		out->cburst = out->burst;
+}
+
+bool vnm_lnl_vl_needs_netem(const struct vnm_vl *vl)
+{
+	return vl->delay_us || vl->jitter_us || vl->loss_ppm;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+/* ------------------------------------------------------------------ */
+
+static int put_stab(struct nl_msg *msg, int overhead)
+{
+	struct tc_sizespec s;
+	struct nlattr *nest;
+
+	memset(&s, 0, sizeof(s));
+	s.overhead = overhead;
+	s.linklayer = TC_LINKLAYER_ETHERNET;
+	nest = nla_nest_start(msg, TCA_STAB);
+	if (!nest || nla_put(msg, TCA_STAB_BASE, sizeof(s), &s) < 0)
+		return -NLE_MSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool replace,
+			 struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), VNM_TC_ROOT);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "htb")) < 0 ||
+	    (rc = rtnl_htb_set_defcls(q, defcls)) < 0)
+		goto cleanup;
+	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE |
+					     (replace ? NLM_F_REPLACE : NLM_F_EXCL), out);
+	if (!rc && stab_overhead && (rc = put_stab(*out, stab_overhead)) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
+	}
+cleanup:
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
+			  const struct vnm_shape *s, uint32_t overhead, bool create,
+			  struct nl_msg **out)
+{
+	struct rtnl_class *cl;
+	uint64_t rate = s->rate ? s->rate : s->ceil, ceil = s->ceil ? s->ceil : rate;
+	int rc;
+
+	*out = NULL;
+	cl = rtnl_class_alloc();
+	if (!cl)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(cl), ifindex);
+	rtnl_tc_set_parent(TC_CAST(cl), parent);
+	rtnl_tc_set_handle(TC_CAST(cl), classid);
+	if (overhead)
+		rtnl_tc_set_overhead(TC_CAST(cl), overhead);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(cl), "htb")) < 0 ||
+	    (rc = rtnl_htb_set_rate64(cl, rate / 8)) < 0 ||
+	    (rc = rtnl_htb_set_ceil64(cl, ceil / 8)) < 0 ||
+	    (rc = rtnl_htb_set_rbuffer(cl, s->burst ? s->burst : VNM_FRAME_BYTES)) < 0 ||
+	    (rc = rtnl_htb_set_cbuffer(cl, s->cburst ? s->cburst : VNM_FRAME_BYTES)) < 0 ||
+	    (rc = rtnl_htb_set_quantum(cl, vnm_lnl_quantum(s))) < 0)
+		goto cleanup;
+	rc = rtnl_class_build_add_request(cl, create ? NLM_F_CREATE : 0, out);
+cleanup:
+	rtnl_class_put(cl);
+	return rc;
+}
+
+static struct rtnl_cls *u32_alloc(int ifindex, uint32_t node)
+{
+	struct rtnl_cls *f = rtnl_cls_alloc();
+
+	if (!f)
+		return NULL;
+	rtnl_tc_set_ifindex(TC_CAST(f), ifindex);
+	rtnl_tc_set_parent(TC_CAST(f), VNM_TC_ROOT);
+	rtnl_cls_set_prio(f, VNM_TC_U32_PRIO);
+	rtnl_cls_set_protocol(f, ETH_P_IP);
+	if (rtnl_tc_set_kind(TC_CAST(f), "u32") < 0) {
+		rtnl_cls_put(f);
+		return NULL;
+	}
+	rtnl_u32_set_handle(f, VNM_TC_U32_HTID, 0, (int)node);
+	return f;
+}
+
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t node, uint32_t classid,
+			struct nl_msg **out)
+{
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, node);
+	if (!f)
+		return -NLE_NOMEM;
+	/* IPv4 without options (ihl 5), UDP, dport 4789, then the VXLAN
+	 * header's second word: VNI << 8 (offsets from the IP header) */
+	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint16(f, VNM_VXLAN_PORT, 0xffff, 22, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint32(f, vni << 8, 0xffffff00U, 32, 0)) < 0 ||
+	    (rc = rtnl_u32_set_classid(f, classid)) < 0 ||
+	    (rc = rtnl_u32_set_cls_terminal(f)) < 0)
+		goto cleanup;
+	rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
+cleanup:
+	rtnl_cls_put(f);
+	return rc;
+}
+
+int vnm_lnl_msg_netem(int ifindex, uint32_t parent, uint32_t handle, uint32_t delay_us,
+		      uint32_t jitter_us, uint32_t loss_ppm, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "netem")) < 0)
+		goto cleanup;
+	rtnl_netem_set_limit(q, 1000);
+	rtnl_netem_set_delay(q, (int)delay_us);
+	rtnl_netem_set_jitter(q, (int)jitter_us);
+	/* netem's loss is a probability scaled to 2^32 - 1 */
+	rtnl_netem_set_loss(q, (int)(uint32_t)((double)loss_ppm / 1e6 * 4294967295.0));
+	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, out);
+cleanup:
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_tbf(int ifindex, uint64_t rate, uint32_t burst, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), VNM_TC_ROOT);
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "tbf")) < 0)
+		goto cleanup;
+	rtnl_qdisc_tbf_set_limit(q, (int)(burst * 4));
+	rtnl_qdisc_tbf_set_rate(q, (int)(rate / 8), (int)burst, 0);
+	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, out);
+cleanup:
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	rc = rtnl_qdisc_build_delete_request(q, out);
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out)
+{
+	struct rtnl_class *cl;
+	int rc;
+
+	*out = NULL;
+	cl = rtnl_class_alloc();
+	if (!cl)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(cl), ifindex);
+	rtnl_tc_set_handle(TC_CAST(cl), classid);
+	rc = rtnl_class_build_delete_request(cl, out);
+	rtnl_class_put(cl);
+	return rc;
+}
+
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t node, struct nl_msg **out)
+{
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, node);
+	if (!f)
+		return -NLE_NOMEM;
+	rc = rtnl_cls_build_delete_request(f, 0, out);
+	rtnl_cls_put(f);
+	return rc;
+}
