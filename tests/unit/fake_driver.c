@@ -20,6 +20,8 @@ struct fw_obj {
 	char host[128];
 	char name[256];
 	char vn[128], obj[128];
+	char realm[128];    /* libvirt URI (domains) or netns (the rest); "*": any
+			     * (objects put by a test: seen from every host) */
 	bool own;
 	uint64_t generation;
 	/* domains */
@@ -128,6 +130,11 @@ static bool fw_del(struct fake_world *fw, const char *kind, const char *host, co
 		}
 	}
 	return false;
+}
+
+static void set_realm(struct fw_obj *o, const char *realm)
+{
+	snprintf(o->realm, sizeof(o->realm), "%s", realm ? realm : "");
 }
 
 struct fake_world *fake_world_new(void)
@@ -294,6 +301,7 @@ int fake_put(struct fake_world *fw, const char *kind, const char *host, const ch
 	snprintf(o->vn, sizeof(o->vn), "%s", vn ? vn : "");
 	snprintf(o->obj, sizeof(o->obj), "%s", obj ? obj : "");
 	o->own = own;
+	set_realm(o, "*");
 	if (!strcmp(kind, "dom")) {
 		o->state = VNM_VR_STOPPED;
 		o->vcpus = 1;
@@ -422,6 +430,7 @@ static void qdisc_put(struct fake_world *fw, const struct vnm_host_if *hif,
 	struct fw_obj *o = fw_get(fw, "qdisc", hif->host->name, hif->ifname);
 
 	o->own = true;
+	set_realm(o, hif->host->netns);
 	snprintf(o->obj, sizeof(o->obj), "%s", pl->name);
 	snprintf(o->detail, sizeof(o->detail), "capacity=%llu",
 		 (unsigned long long)pl->capacity);
@@ -484,6 +493,7 @@ static int fl_port_create(void *ctx, const struct vnm_vnic *nic, struct vnm_err 
 	ENTER(OP_PORT_CREATE);
 	o = fw_get(fw, "if", nic_host(nic), nic->bridge);
 	o->own = true;
+	set_realm(o, nic->vr->host ? nic->vr->host->netns : NULL);
 	snprintf(o->vn, sizeof(o->vn), "%s", nic->vr->vn ? nic->vr->vn->name : "-");
 	snprintf(o->obj, sizeof(o->obj), "%s/%s", nic->vr->name, nic->name);
 	snprintf(o->detail, sizeof(o->detail), "bridge");
@@ -511,11 +521,13 @@ static int fl_vl_create(void *ctx, const struct vnm_vl *vl, struct vnm_err *err)
 	}
 	o = fw_get(fw, "if", nic_host(vl->a), vl->end_a);
 	o->own = true;
+	set_realm(o, vl->a->vr->host ? vl->a->vr->host->netns : NULL);
 	snprintf(o->vn, sizeof(o->vn), "%s", vl_vn(vl));
 	snprintf(o->obj, sizeof(o->obj), "%s", vl->name);
 	snprintf(o->detail, sizeof(o->detail), "end vni=%u", vl->vni);
 	o = fw_get(fw, "if", nic_host(vl->b), vl->end_b);
 	o->own = true;
+	set_realm(o, vl->b->vr->host ? vl->b->vr->host->netns : NULL);
 	snprintf(o->vn, sizeof(o->vn), "%s", vl_vn(vl));
 	snprintf(o->obj, sizeof(o->obj), "%s", vl->name);
 	snprintf(o->detail, sizeof(o->detail), "end vni=%u", vl->vni);
@@ -605,17 +617,27 @@ static void own_from(const struct fw_obj *o, enum vnm_obj_kind kind, struct vnm_
 	oo->generation = o->generation;
 }
 
-static int list_kind(struct fake_world *fw, const char *host, const char *kind,
+static bool realm_is(const struct fw_obj *o, const char *realm)
+{
+	return !strcmp(o->realm, "*") || !strcmp(o->realm, realm ? realm : "");
+}
+
+/* Like the real drivers, list by connection (URI) or namespace: hosts
+ * sharing one see each other's objects; the host reported is the one
+ * asked for. */
+static int list_kind(struct fake_world *fw, const struct vnm_host *h, const char *kind,
 		     enum vnm_obj_kind ok, struct vnm_own_list *out)
 {
+	const char *realm = ok == VNM_OBJ_DOMAIN ? h->uri : h->netns;
 	struct vnm_own_obj oo;
 	struct fw_obj *o;
 
 	for (int b = 0; b < FW_BUCKETS; b++) {
 		for (o = fw->b[b]; o; o = o->next) {
-			if (!o->own || strcmp(o->kind, kind) || strcmp(o->host, host))
+			if (!o->own || strcmp(o->kind, kind) || !realm_is(o, realm))
 				continue;
 			own_from(o, ok, &oo);
+			snprintf(oo.host, sizeof(oo.host), "%s", h->name);
 			if (vnm_own_list_add(out, &oo))
 				return -1;
 		}
@@ -627,8 +649,8 @@ static int fl_list_own(void *ctx, const struct vnm_host *host, struct vnm_own_li
 		       struct vnm_err *err)
 {
 	ENTER(OP_LINK_LIST);
-	if (list_kind(fw, host->name, "if", VNM_OBJ_IFACE, out) ||
-	    list_kind(fw, host->name, "qdisc", VNM_OBJ_QDISC, out)) {
+	if (list_kind(fw, host, "if", VNM_OBJ_IFACE, out) ||
+	    list_kind(fw, host, "qdisc", VNM_OBJ_QDISC, out)) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "fake: out of memory");
 		goto cleanup;
 	}
@@ -638,8 +660,16 @@ static int fl_list_own(void *ctx, const struct vnm_host *host, struct vnm_own_li
 static int remove_own(struct fake_world *fw, const char *kind, const struct vnm_host *host,
 		      const struct vnm_own_obj *oo, struct vnm_err *err)
 {
-	struct fw_obj *o = fw_find(fw, kind, host->name, oo->name);
+	const char *realm = !strcmp(kind, "dom") ? host->uri : host->netns;
+	struct fw_obj *o = fw_find(fw, kind, host->name, oo->name), *x;
 
+	for (int b = 0; !o && b < FW_BUCKETS; b++) {
+		for (x = fw->b[b]; x && !o; x = x->next) {
+			if (!strcmp(x->kind, kind) && !strcmp(x->name, oo->name) &&
+			    realm_is(x, realm))
+				o = x;
+		}
+	}
 	if (!o)
 		return 0;
 	if (!o->own)
@@ -648,7 +678,7 @@ static int remove_own(struct fake_world *fw, const char *kind, const struct vnm_
 				   host->name);
 	if (!strcmp(kind, "qdisc"))
 		shapes_drop_plink(fw, o->obj);
-	fw_del(fw, kind, host->name, oo->name);
+	fw_del(fw, kind, o->host, oo->name);
 	return 0;
 }
 
@@ -693,6 +723,7 @@ static void dom_fill(struct fw_obj *o, const struct vnm_vr *vr, uint64_t generat
 
 	o->own = true;
 	o->generation = generation;
+	set_realm(o, vr->host ? vr->host->uri : NULL);
 	snprintf(o->vn, sizeof(o->vn), "%s", vr->vn ? vr->vn->name : "-");
 	snprintf(o->obj, sizeof(o->obj), "%s", vr->name);
 	o->vcpus = vr->vcpus;
@@ -891,7 +922,7 @@ static int fh_list_own(void *ctx, const struct vnm_host *host, struct vnm_own_li
 		       struct vnm_err *err)
 {
 	ENTER(OP_HV_LIST);
-	if (list_kind(fw, host->name, "dom", VNM_OBJ_DOMAIN, out)) {
+	if (list_kind(fw, host, "dom", VNM_OBJ_DOMAIN, out)) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "fake: out of memory");
 		goto cleanup;
 	}
