@@ -1456,9 +1456,20 @@ hv_vnic_plug(struct hv_libvirt *hv, const struct vnm_vnic *nic, bool attach, str
 		hv_fail_vr(err, VNM_E_NOMEM, vr, "out of memory");
 		goto cleanup;
 	}
+	/* The persistent definition may already be right (a redefinition
+	 * came first): then change the live domain only. */
 	flags = VIR_DOMAIN_AFFECT_LIVE;
-	if (virDomainIsPersistent(dom) == 1)
-		flags |= VIR_DOMAIN_AFFECT_CONFIG;
+	if (virDomainIsPersistent(dom) == 1) {
+		xmlFreeDoc(doc);
+		doc = hv_dom_doc(dom, VIR_DOMAIN_XML_INACTIVE);
+		if (!doc) {
+			HV_LV_FAIL(err, vr, "cannot read the definition of domain %s",
+				   vr->domain_name);
+			goto cleanup;
+		}
+		if ((hv_find_nic(doc, nic->mac) != NULL) != attach)
+			flags |= VIR_DOMAIN_AFFECT_CONFIG;
+	}
 	lr = attach ? virDomainAttachDeviceFlags(dom, xml, flags) :
 		virDomainDetachDeviceFlags(dom, xml, flags);
 	if (lr < 0) {

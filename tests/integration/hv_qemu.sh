@@ -162,6 +162,12 @@ t_check "still booted once" "$(grep -c 'vnmd-router ready' "$LOG")" 1
 # Unplug, then a graceful stop through the power button.
 t_ok "hot-unplug the third vNIC" router -n $NIC2 detach $VN $VR $DOM
 t_ok "the guest sees it go" wait_for 20 grep -q "interface eth2 gone" "$LOG"
+# Redefinition first (the NIC is in the definition, not in the guest),
+# then the hot-plug: only the live domain changes.
+t_ok "redefine with the vNIC again" router -n $NIC2 -g 3 define $VN $VR $DOM
+t_ok "hot-plug it after the redefinition" router -n $NIC2 attach $VN $VR $DOM
+t_ok "the guest sees it again" \
+	wait_for 30 sh -c "[ \$(grep -c 'interface eth2 up $MAC2' $LOG) = 2 ]"
 # A crash (the router's kernel panics: the host's NMI button is its test
 # hook) reaches the driver as an event, and the router can be started again.
 $HV -u $URI -w 40 events $VN $VR $DOM >"$EV" 2>&1 &
