@@ -90,10 +90,8 @@ t_ok "type: default domain type on this host is qemu (kvm only when asked)" \
 	sh -c "$HV -u $URI type $VN $VR $DOM | grep -qx type=qemu"
 t_ok "define the router" router define $VN $VR $DOM
 t_check "defined and shut off" "$(hv status $VN $VR $DOM | field state)" stopped
-t0=$(date +%s.%N)
 t_ok "start the router" hv start $VN $VR $DOM
 t_ok "the guest reaches its ready line" wait_for 90 grep -q "vnmd-router ready" "$LOG"
-echo "# figure: start to ready line $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s (TCG, 2 NICs)"
 t_ok "the guest brought up both NICs" \
 	sh -c "grep -q 'interface eth0 up $MAC0' $LOG && grep -q 'interface eth1 up $MAC1' $LOG"
 st=$(hv status $VN $VR $DOM)
