@@ -48,6 +48,8 @@ struct vnm_lnl_ns {
 struct vnm_lnl_seen {
 	char id[9];
 	int ifindex;
+	ino_t ns;                /* the namespace it was in (0: the daemon's) */
+	uint64_t in_octets, out_octets;
 	int64_t since;
 };
 
@@ -69,6 +71,9 @@ struct vnm_lnl {
  * owned by the context. */
 int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **out,
 		 struct vnm_err *err);
+/* Identity of the host's namespace as last opened by vnm_lnl_sock (0 for
+ * the daemon's own). */
+ino_t vnm_lnl_ns_id(const struct vnm_lnl *c, const struct vnm_host *h);
 /* Send msg (always consumed) and wait for the kernel's answer.  Returns 0
  * or a negative libnl error code. */
 int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg);

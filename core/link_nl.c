@@ -234,6 +234,16 @@ static int on_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+ino_t vnm_lnl_ns_id(const struct vnm_lnl *c, const struct vnm_host *h)
+{
+	size_t i;
+
+	for (i = 0; h && h->netns && i < c->n_ns; i++)
+		if (!strcmp(c->ns[i].name, h->netns))
+			return c->ns[i].ino;
+	return 0;
+}
+
 int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
 {
 	struct nl_cb *cb;

@@ -63,32 +63,35 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 	return 0;
 }
 
-/* When a source of the counters (end_a) is a new interface, the counters
- * restarted: record the time. */
-static int64_t discontinuity(struct vnm_lnl *c, const struct vnm_vl *vl, int ifindex)
+/* The counters restarted when their source (end_a) is another interface
+ * than last time (other index or namespace) or they went backwards:
+ * record the time, as ietf-interfaces' discontinuity-time. */
+static int64_t discontinuity(struct vnm_lnl *c, const struct vnm_vl *vl,
+			     const struct vnm_vl_counters *now, ino_t ns)
 {
-	struct vnm_lnl_seen *s, *tmp;
+	struct vnm_lnl_seen *s = NULL, *tmp;
 	size_t i;
 
-	for (i = 0; i < c->n_seen; i++) {
-		s = &c->seen[i];
-		if (strcmp(s->id, vl->id))
-			continue;
-		if (s->ifindex != ifindex) {
-			s->ifindex = ifindex;
-			s->since = (int64_t)time(NULL);
-		}
-		return s->since;
+	for (i = 0; i < c->n_seen && !s; i++)
+		if (!strcmp(c->seen[i].id, vl->id))
+			s = &c->seen[i];
+	if (!s) {
+		tmp = realloc(c->seen, (c->n_seen + 1) * sizeof(*c->seen));
+		if (!tmp)
+			return (int64_t)time(NULL);
+		c->seen = tmp;
+		s = &c->seen[c->n_seen++];
+		memset(s, 0, sizeof(*s));
+		snprintf(s->id, sizeof(s->id), "%s", vl->id);
+		s->since = (int64_t)time(NULL);
+	} else if (s->ifindex != now->ifindex || s->ns != ns ||
+		   now->in_octets < s->in_octets || now->out_octets < s->out_octets) {
+		s->since = (int64_t)time(NULL);
 	}
-	tmp = realloc(c->seen, (c->n_seen + 1) * sizeof(*c->seen));
-	if (!tmp)
-		return (int64_t)time(NULL);
-	c->seen = tmp;
-	s = &c->seen[c->n_seen++];
-	memset(s, 0, sizeof(*s));
-	snprintf(s->id, sizeof(s->id), "%s", vl->id);
-	s->ifindex = ifindex;
-	s->since = (int64_t)time(NULL);
+	s->ifindex = now->ifindex;
+	s->ns = ns;
+	s->in_octets = now->in_octets;
+	s->out_octets = now->out_octets;
 	return s->since;
 }
 
@@ -127,7 +130,7 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 	out->in_octets = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES);
 	out->in_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
 	out->drops = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED);
-	out->discontinuity = discontinuity(c, vl, out->ifindex);
+	out->discontinuity = discontinuity(c, vl, out, vnm_lnl_ns_id(c, ha));
 	if (ha == hb) {
 		const char *ends[2] = {vl->end_a, vl->end_b};
 

@@ -72,4 +72,37 @@ t_check "no vnmd qdisc left on rm1's physical interface" \
 t_check "the foreign interface survived" "$(ip -n $LT_P-rm1 -o link show "$C_BR_A" | wc -l)" "1"
 t_check "rm2 keeps its objects (vn-b's port bridge and VXLAN end, HTB)" \
 	"$(lt "$LT_TMP/plain.xml" own rm2 | grep -c .)" "3"
+# A host whose namespace does not exist: the error names it.
+sed "s|<vnm:netns>$LT_P-rm2<|<vnm:netns>$LT_P-missing<|" "$LT_TMP/plain.xml" >"$LT_TMP/missing.xml"
+lt "$LT_TMP/missing.xml" setup >"$LT_TMP/out" 2>&1
+t_check "setup on a host without its namespace fails" "$?" "1"
+t_ok "the error names the host and its namespace" \
+	grep -q "host rm2: its network namespace $LT_P-missing .* cannot be opened" "$LT_TMP/out"
+
+# One driver context while the RM's namespace is deleted and made again
+# (as test rigs and RM restarts do): the driver notices and reconnects;
+# the new VL end is a new counter source, so its discontinuity moves.
+lt_ns $LT_P-w
+cat >"$LT_TMP/watch.xml" <<EOF
+$(lt_cfg_open)
+    <network>
+      <network-id>underlay</network-id>
+      <network-types><vnm:physical-network/></network-types>
+      <node><node-id>rmw</node-id><vnm:host><vnm:netns>$LT_P-w</vnm:netns></vnm:host></node>
+    </network>
+$(lt_cfg_vn vn-w vl-w - "<vnm:rate-limit>10000000</vnm:rate-limit>" rmw rmw)
+$(lt_cfg_close)
+EOF
+lt "$LT_TMP/watch.xml" watch vn-w vl-w 2 2500 >"$LT_TMP/watch.out" 2>&1 &
+PW=$!
+sleep 1.2
+ip netns del $LT_P-w
+ip netns add $LT_P-w
+wait $PW
+t_check "the driver kept working across the namespace's replacement" "$?" "0"
+t_check "both rounds read the VL" "$(grep -c '^round=.*up=1' "$LT_TMP/watch.out")" "2"
+t_ok "the second round's counters restarted later (discontinuity moved)" python3 -c "
+import re, sys
+r = [dict(kv.split('=') for kv in l.split()) for l in open('$LT_TMP/watch.out') if l.startswith('round=')]
+sys.exit(0 if len(r) == 2 and int(r[1]['discontinuity']) > int(r[0]['discontinuity']) else 1)"
 t_done

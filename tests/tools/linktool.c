@@ -11,6 +11,9 @@
  *   linktool CONFIG plink-update OLD   physical links changed from OLD
  *                                      (another config file) to CONFIG
  *   linktool CONFIG counters VN VL     key=value lines
+ *   linktool CONFIG watch VN VL N MS   setup, then N times: counters (one
+ *                                      line), wait MS ms (one driver
+ *                                      context throughout, like the daemon)
  *   linktool CONFIG names VN VL        end_a end_b vni, and the vNICs' taps
  *                                      and bridges: tap_a bridge_a tap_b bridge_b
  *   linktool CONFIG own HOST           vnmd's objects found on HOST
@@ -258,6 +261,27 @@ int main(int argc, char **argv)
 		       (unsigned long long)c.drops, (unsigned long long)c.overlimits, c.ifindex,
 		       c.up, (long long)c.discontinuity);
 		rc = 0;
+	} else if (!strcmp(cmd, "watch") && vl && argc >= 7) {
+		struct vnm_vl_counters c;
+		struct timespec ts;
+		int k, n = atoi(argv[5]), ms = atoi(argv[6]);
+
+		rc = 0;
+		for (k = 0; k < n && !rc; k++) {
+			/* each round makes sure the VL exists: the namespace may
+			 * have been replaced in between */
+			if (setup(m, &err) < 0 || ops->vl_counters(lctx, vl, &c, &err) < 0) {
+				rc = 1;
+				break;
+			}
+			printf("round=%d ifindex=%d up=%d out_octets=%llu discontinuity=%lld\n", k,
+			       c.ifindex, c.up, (unsigned long long)c.out_octets,
+			       (long long)c.discontinuity);
+			fflush(stdout);
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+			nanosleep(&ts, NULL);
+		}
 	} else if (!strcmp(cmd, "names") && vl) {
 		printf("%s %s %u %s %s %s %s\n", vl->end_a, vl->end_b, vl->vni, vl->a->tap,
 		       vl->a->bridge, vl->b->tap, vl->b->bridge);
