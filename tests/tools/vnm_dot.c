@@ -2,8 +2,9 @@
  * vnm_dot - a picture of a configuration, and the names vnmd derives.
  *
  *   vnm_dot CONFIG.xml > out.dot     Graphviz DOT (render: dot -Tpng)
- *   vnm_dot -n CONFIG.xml            one line per vNIC:
- *                                    VN VR VNIC HOST NETNS|- TAP BRIDGE MAC DOMAIN
+ *   vnm_dot -n CONFIG.xml            one line per vNIC and per VL:
+ *     vnic VN VR VNIC HOST NETNS|- TAP BRIDGE MAC DOMAIN
+ *     vl VN VL HOST-A NETNS-A|- END-A HOST-B NETNS-B|- END-B
  *
  * The names are those of core/model.c (tap "vnt"+id, port bridge "vnb"+id),
  * for scripts that attach things next to a VR (tools/demo.sh).
@@ -28,12 +29,21 @@ static void names(const struct vnm_model *m)
 		for (j = 0; j < vr->n_vnics; j++) {
 			const struct vnm_vnic *nic = &vr->vnics[j];
 
-			printf("%s %s %s %s %s %s %s %s %s\n", vr->vn->name, vr->name, nic->name,
+			printf("vnic %s %s %s %s %s %s %s %s %s\n", vr->vn->name, vr->name, nic->name,
 			       vr->host ? vr->host->name : "-",
 			       vr->host && vr->host->netns ? vr->host->netns : "-",
 			       nic->tap, nic->bridge, nic->mac,
 			       vr->domain_name ? vr->domain_name : "-");
 		}
+	}
+	for (i = 0; i < m->n_vls; i++) {
+		const struct vnm_vl *vl = &m->vls[i];
+		const struct vnm_host *ha = vl->a ? vl->a->vr->host : NULL;
+		const struct vnm_host *hb = vl->b ? vl->b->vr->host : NULL;
+
+		printf("vl %s %s %s %s %s %s %s %s\n", vl->vn->name, vl->name,
+		       ha ? ha->name : "-", ha && ha->netns ? ha->netns : "-", vl->end_a,
+		       hb ? hb->name : "-", hb && hb->netns ? hb->netns : "-", vl->end_b);
 	}
 }
 
