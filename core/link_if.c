@@ -101,21 +101,35 @@ static int build_add(struct rtnl_link *l, struct nl_msg **out)
 	return rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, out);
 }
 
+/* A port bridge is a piece of wire: no spanning tree, and the link-local
+ * group addresses the kernel lets a bridge forward (LLDP, 802.1 groups
+ * other than STP, pause and 802.1X) pass between the router and its VL. */
+#define VNM_BR_GROUP_FWD_MASK 0xfff8U
+
 int vnm_lnl_msg_bridge(const char *name, struct nl_msg **out)
 {
-	struct rtnl_link *l;
-	int rc;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nlattr *info, *data;
+	struct nl_msg *msg;
 
 	*out = NULL;
-	l = rtnl_link_alloc();
-	if (!l)
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
 		return -NLE_NOMEM;
-	rtnl_link_set_name(l, name);
-	rc = rtnl_link_set_type(l, "bridge");
-	if (!rc)
-		rc = build_add(l, out);
-	rtnl_link_put(l);
-	return rc;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put_u32(msg, IFLA_BR_STP_STATE, 0) < 0 ||
+	    nla_put_u16(msg, IFLA_BR_GROUP_FWD_MASK, VNM_BR_GROUP_FWD_MASK) < 0) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	*out = msg;
+	return 0;
 }
 
 int vnm_lnl_msg_veth(const char *name, const char *peer_name, struct nl_msg **out)

@@ -32,6 +32,9 @@ t_check "ends are tagged as vnmd's" \
 	"$(ip -n $LT_P-rm1 -o link show "$END_A" | grep -o 'alias vnmd:vn-a/vl-a' | head -1)" "alias vnmd:vn-a/vl-a"
 t_check "end a is a port of vNIC a's bridge" \
 	"$(ip -n $LT_P-rm1 -o link show "$END_A" | grep -o "master $BR_A")" "master $BR_A"
+t_check "port bridges pass link-local groups (LLDP) and run no STP" \
+	"$(ip -n $LT_P-rm1 -d -o link show "$BR_A" | grep -o 'stp_state 0 \|group_fwd_mask 0xfff8' | tr -d '\n')" \
+	"stp_state 0 group_fwd_mask 0xfff8"
 t_check "end b is a port of vNIC b's bridge" \
 	"$(ip -n $LT_P-rm1 -o link show "$END_B" | grep -o "master $BR_B")" "master $BR_B"
 

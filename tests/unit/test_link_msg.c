@@ -315,6 +315,7 @@ static void vxlan_device(void **state)
 static void veth_and_bridge_devices(void **state)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *ptb[IFLA_MAX + 1], *vd[VETH_INFO_MAX + 1];
+	struct nlattr *br[IFLA_BR_MAX + 1];
 	struct nl_msg *msg = NULL;
 	struct nlattr *peer;
 
@@ -333,8 +334,13 @@ static void veth_and_bridge_devices(void **state)
 	nlmsg_free(msg);
 
 	assert_int_equal(vnm_lnl_msg_bridge("vnb0001", &msg), 0);
-	info_data(msg, "bridge", tb);
+	assert_true(nlmsg_hdr(msg)->nlmsg_flags & NLM_F_EXCL);
+	parse_nested(info_data(msg, "bridge", tb), br, IFLA_BR_MAX);
 	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnb0001");
+	/* a piece of wire: no STP, link-local groups (LLDP...) pass */
+	assert_int_equal(nla_get_u32(br[IFLA_BR_STP_STATE]), 0);
+	assert_int_equal(nla_len(br[IFLA_BR_GROUP_FWD_MASK]), 2);
+	assert_int_equal(nla_get_u16(br[IFLA_BR_GROUP_FWD_MASK]), 0xfff8);
 	nlmsg_free(msg);
 }
 
