@@ -343,7 +343,9 @@ static void plan_repairs(struct recon *r, struct vnm_plan *p, uint64_t generatio
 		/* Adopted: correct its state only if it differs. */
 		memset(&vs, 0, sizeof(vs));
 		vnm_err_clear(&e);
-		if (d->hv->vr_status && d->hv->vr_status(d->hv_ctx, vr, &vs, &e)) {
+		if (!d->hv || !d->hv->vr_status)
+			continue;
+		if (d->hv->vr_status(d->hv_ctx, vr, &vs, &e)) {
 			fail(r, &e, "reading a router's state");
 			continue;
 		}
