@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <libyang/libyang.h>
 
@@ -77,11 +78,17 @@ int vnm_check_file(const char *path, FILE *out, FILE *errout)
 	struct lyd_node *tree = NULL;
 	struct vnm_model *m = NULL;
 	struct vnm_err err;
+	struct stat st;
 	uint32_t old_log = ly_log_options(LY_LOSTORE);
 	char *xml = NULL;
 	int rc = 2;
 
 	vnm_err_clear(&err);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		vnm_err_set(&err, VNM_E_INVALID, NULL, "%s is a directory, not a configuration file", path);
+		print_err(errout, &err);
+		goto cleanup;
+	}
 	if (vnm_yctx_new(false, &ctx, &err)) {
 		print_err(errout, &err);
 		goto cleanup;

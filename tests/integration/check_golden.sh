@@ -60,4 +60,9 @@ t_check "a missing file exits 2" "$?" "2"
 t_ok "a missing file names the file" grep -q "no-such-file.xml" "$tmp/err"
 t_check "a missing file prints nothing on stdout" "$(cat "$tmp/out")" ""
 
+# A directory is no configuration either.
+"$VNMD" -n -c "$tmp" >"$tmp/out" 2>"$tmp/err"
+t_check "a directory exits 2" "$?" "2"
+t_ok "a directory is named as such" grep -q "is a directory" "$tmp/err"
+
 t_done
