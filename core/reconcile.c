@@ -130,6 +130,7 @@ struct recon {
 	const struct vnm_model *m;
 	struct smap want;     /* expected objects */
 	struct smap listed;   /* realms already listed */
+	struct smap stale;    /* namespaces where an own interface was removed */
 	struct vnm_reconcile_stats st;
 	struct vnm_err *err;
 	int nomem;
@@ -245,6 +246,13 @@ static void sweep(struct recon *r, const struct vnm_host *h, bool hv)
 			continue;
 		}
 		r->st.removed++;
+		/* A removed VL end may leave its HTB classes behind on the
+		 * physical links of its namespace (they are not listed). */
+		if (kind == 'i') {
+			key_of(key, sizeof(key), 'n', if_realm(h), "");
+			if (smap_put(&r->stale, key, h))
+				r->nomem = 1;
+		}
 	}
 cleanup:
 	vnm_own_list_free(&l);
@@ -285,6 +293,14 @@ static enum vnm_vr_oper admin_oper(enum vnm_admin a)
 	       a == VNM_ADMIN_PAUSED ? VNM_VR_PAUSED : VNM_VR_STOPPED;
 }
 
+static bool stale(struct recon *r, const struct vnm_host *h)
+{
+	char key[512];
+
+	key_of(key, sizeof(key), 'n', if_realm(h), "");
+	return smap_get(&r->stale, key) != NULL;
+}
+
 static void step(struct recon *r, struct vnm_plan *p, const struct vnm_step *s)
 {
 	if (vnm_plan_add(p, s, NULL, NULL))
@@ -305,8 +321,15 @@ static void plan_repairs(struct recon *r, struct vnm_plan *p, uint64_t generatio
 		if (!pl->src || !pl->dst || !pl->src->host || !pl->dst->host)
 			continue;
 		if (have(r, 'q', if_realm(pl->src->host), pl->src->ifname) &&
-		    have(r, 'q', if_realm(pl->dst->host), pl->dst->ifname))
-			continue;
+		    have(r, 'q', if_realm(pl->dst->host), pl->dst->ifname)) {
+			if (!stale(r, pl->src->host) && !stale(r, pl->dst->host))
+				continue;
+			/* Start the link's shaping afresh: that drops the
+			 * classes of leftover VLs; every VL is shaped again
+			 * below. */
+			s = (struct vnm_step){.kind = VNM_STEP_PLINK_TEARDOWN, .pl = pl};
+			step(r, p, &s);
+		}
 		s = (struct vnm_step){.kind = VNM_STEP_PLINK_SETUP, .pl = pl};
 		step(r, p, &s);
 	}
@@ -429,5 +452,6 @@ cleanup:
 	vnm_plan_free(p);
 	smap_free(&r.want);
 	smap_free(&r.listed);
+	smap_free(&r.stale);
 	return rc;
 }

@@ -7,7 +7,10 @@
  *   - adopts the own objects the model names, without restarting them
  *     (a running VR keeps running; only its state is corrected when it
  *     differs from the configured one);
- *   - removes own objects the model does not name (leftovers);
+ *   - removes own objects the model does not name (leftovers); where an
+ *     interface was removed, the physical links of its namespace get their
+ *     shaping root anew (a leftover VL's classes are not listed, and go
+ *     with the root);
  *   - creates what is missing (ports, domains, VL ends, physical link
  *     roots) and applies every VL's shaping again (in place);
  *   - never touches objects without vnmd's tag.

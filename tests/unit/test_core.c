@@ -361,6 +361,8 @@ static void startup_datastore(void **state)
 	assert_string_equal(a, b);
 	free(b);
 	assert_true(fake_has(f->fw, "shape", "-", "vn-b/lb23@pl23"));
+	/* lb24's ends were leftovers: its shaping went with them */
+	assert_int_equal(fake_n(f->fw, "shape"), 7);
 	assert_int_equal(fake_n(f->fw, "dom"), 8);
 	assert_int_equal(vnm_core_startup_delete(f->c, &err), 0);
 	assert_int_equal(vnm_core_startup_load(f->c, &back, &err), 0);
