@@ -48,8 +48,7 @@ uint32_t vnm_fnv1a(const char *const *s, size_t n)
 			h ^= *p;
 			h *= 16777619u;
 		}
-		h ^= 0;
-		h *= 16777619u;
+		h *= 16777619u; /* the NUL after each string: h ^= 0 is a no-op */
 	}
 	return h;
 }
