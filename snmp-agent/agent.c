@@ -194,12 +194,56 @@ static int trap_index(struct vnm_agent *a, struct vnm_idxmap *map, const struct 
 	*idx = vnm_idxmap_find(map, ev->vn, ev->obj);
 	if (*vn_idx && *idx)
 		return 0;
-	if (!force)
+	if (!force && !(ev->kind == VNM_EV_VR_OPER && ev->vr_state == VNM_VR_ABSENT))
 		return 1;
 	if (vnm_idxmap_get(&a->rows.vn, ev->vn, "", vn_idx, NULL) < 0 ||
 	    vnm_idxmap_get(map, ev->vn, ev->obj, idx, NULL) < 0)
 		return -1;
 	return 0;
+}
+
+static int cmp_key_vr(const void *k, const void *r)
+{
+	const uint32_t *key = k;
+	const struct vnm_row_vr *row = r;
+
+	if (key[0] != row->vn_idx)
+		return key[0] < row->vn_idx ? -1 : 1;
+	return key[1] < row->idx ? -1 : key[1] > row->idx;
+}
+
+static int cmp_key_vl(const void *k, const void *r)
+{
+	const uint32_t *key = k;
+	const struct vnm_row_vl *row = r;
+
+	if (key[0] != row->vn_idx)
+		return key[0] < row->vn_idx ? -1 : 1;
+	return key[1] < row->idx ? -1 : key[1] > row->idx;
+}
+
+/* Whether the latest picture already shows what the event says: then a
+ * manager that polls on receiving the trap reads the same state.  The core
+ * announces driver events before its next snapshot has them. */
+static bool picture_agrees(struct vnm_agent *a, const struct vnm_event *ev, uint32_t vn_idx,
+			   uint32_t idx)
+{
+	const struct vnm_rowset *rs = a->pic ? a->pic->rs : NULL;
+	uint32_t key[2] = {vn_idx, idx};
+	const struct vnm_row_vr *vr;
+	const struct vnm_row_vl *vl;
+
+	if (!rs)
+		return false;
+	if (ev->kind == VNM_EV_VR_OPER) {
+		vr = bsearch(key, rs->vrs, rs->n_vrs, sizeof(*rs->vrs), cmp_key_vr);
+		/* A removed router: its row going away is what agrees. */
+		if (ev->vr_state == VNM_VR_ABSENT)
+			return !vr || vr->vr->oper == VNM_VR_ABSENT;
+		return vr && vr->vr->oper == ev->vr_state;
+	}
+	vl = bsearch(key, rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_key_vl);
+	return vl && vl->vl->up == ev->vl_up;
 }
 
 static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, bool force)
@@ -221,6 +265,8 @@ static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, bool force)
 		return -1;
 	if ((rc = trap_index(a, &a->rows.vr, ev, force, &vn_idx, &vr_idx)) != 0)
 		return rc;
+	if (!force && !picture_agrees(a, ev, vn_idx, vr_idx))
+		return 1;
 	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
 	name_vr[OID_LENGTH(name_vr) - 2] = vn_idx;
 	name_vr[OID_LENGTH(name_vr) - 1] = vr_idx;
@@ -258,6 +304,8 @@ static int trap_vl(struct vnm_agent *a, const struct vnm_event *ev, bool force)
 		return -1;
 	if ((rc = trap_index(a, &a->rows.vl, ev, force, &vn_idx, &vl_idx)) != 0)
 		return rc;
+	if (!force && !picture_agrees(a, ev, vn_idx, vl_idx))
+		return 1;
 	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
 	name_vl[OID_LENGTH(name_vl) - 2] = vn_idx;
 	name_vl[OID_LENGTH(name_vl) - 1] = vl_idx;
@@ -357,9 +405,20 @@ static void on_pending_timer(unsigned int reg, void *arg)
 {
 	struct vnm_agent *a = arg;
 
+	struct vnm_snapshot *s;
+
 	(void)reg;
-	if (a->pending)
+	if (a->pending) {
 		events_process(a, NULL);
+		return;
+	}
+	/* A new snapshot (after a commit or a driver event, or the core's
+	 * periodic refresh): the next request reloads the tables from it, so
+	 * rows follow within this timer's period, not a whole cache period. */
+	s = vnm_core_snapshot(a->core);
+	if (s)
+		vnm_tables_invalidate_older(a, s);
+	vnm_snapshot_unref(s);
 }
 
 /* ------------------------------------------------------------------ */

@@ -66,6 +66,8 @@ uint32_t vnm_agent_now(void);
 int vnm_tables_register(struct vnm_agent *a, struct vnm_err *err);
 /* Make every table load a new picture at its next request. */
 void vnm_tables_invalidate(struct vnm_agent *a);
+/* The same for the tables whose rows are not of snapshot s. */
+void vnm_tables_invalidate_older(struct vnm_agent *a, const struct vnm_snapshot *s);
 void vnm_tables_unregister(struct vnm_agent *a);
 
 /* The OID of VNMD-MIB (vnmdMIB), as the start of an oid array. */

@@ -466,6 +466,18 @@ void vnm_tables_invalidate(struct vnm_agent *a)
 			a->tables[i]->cache->valid = 0;
 }
 
+void vnm_tables_invalidate_older(struct vnm_agent *a, const struct vnm_snapshot *s)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct vnm_table *t = a->tables[i];
+
+		if (t && t->cache && t->pic && t->pic->snap != s)
+			t->cache->valid = 0;
+	}
+}
+
 void vnm_tables_unregister(struct vnm_agent *a)
 {
 	int i;

@@ -19,7 +19,7 @@ sleep 100000 >"$SN_TMP/in" &
 t_cleanup "kill $!"
 build/tools/snmp_fakecore -x "$SN_SOCK" <"$SN_TMP/in" >"$SN_TMP/fc.out" 2>"$SN_TMP/fc.err" &
 FC=$!
-t_cleanup "kill $FC"
+t_cleanup "kill $FC; wait $FC"
 fc() { # COMMAND: one command to the fake core, wait until it is done
 	local n
 	n=$(grep -c done "$SN_TMP/fc.out")

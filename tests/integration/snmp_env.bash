@@ -48,7 +48,8 @@ EOF
 	"${SN_NSX[@]}" snmpd -f -Lf "$SN_TMP/snmpd.log" -C -c "$SN_TMP/snmpd.conf" \
 		-M /nonexistent -m '' >/dev/null 2>&1 &
 	SN_SNMPD_PID=$!
-	t_cleanup "kill $SN_SNMPD_PID"
+	# wait: snmpd saves its persistent file on exit, into SN_TMP
+	t_cleanup "kill $SN_SNMPD_PID; wait $SN_SNMPD_PID"
 	local i
 	for i in $(seq 300); do
 		[ -S "$SN_SOCK" ] && sn_in_ns snmpget -v2c -c public -t 0.2 -r 0 "$SN_AGENT" \
@@ -72,7 +73,7 @@ sn_trapd_start() {
 	"${SN_NSX[@]}" snmptrapd -f -C -c "$SN_TMP/trapd.conf" -Lf "$SN_TMP/traps.log" -On \
 		-M /nonexistent -m '' "udp:127.0.0.1:$SN_TRAPPORT" >/dev/null 2>&1 &
 	SN_TRAPD_PID=$!
-	t_cleanup "kill $SN_TRAPD_PID"
+	t_cleanup "kill $SN_TRAPD_PID; wait $SN_TRAPD_PID"
 	sleep 0.3
 }
 

@@ -59,7 +59,7 @@ mkdir -p "$SN_TMP/state"
 "$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -U test:///default \
 	-x "$SN_SOCK" -L info >"$SN_TMP/vnmd.log" 2>&1 &
 VNMD_PID=$!
-t_cleanup "kill $VNMD_PID; sleep 1"
+t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
 t_cleanup "'$LINKTOOL' '$SN_TMP/fig5.xml' teardown"
 sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" || { echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
 
