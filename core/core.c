@@ -3,8 +3,9 @@
  * snapshot (see core.h).
  *
  * Locks, always taken in this order and never held across a callback:
- *   txn    one configuration change at a time (commit, startup datastore);
- *          held for a whole transaction.
+ *   txn    one configuration change at a time; held for a whole
+ *          transaction.
+ *   startup the startup file (reading it never waits for a commit).
  *   mlock  the running tree, its model and the generation; held only to
  *          read or swap pointers (and to copy the running tree), so that
  *          readers never wait for a transaction.
@@ -54,6 +55,7 @@ struct vnm_core {
 	unsigned refresh_ms;
 
 	pthread_mutex_t txn;
+	pthread_mutex_t startup; /* the startup file; never held with txn */
 
 	pthread_mutex_t mlock;
 	struct lyd_node *running;
@@ -614,6 +616,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	if (!c)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting the core");
 	pthread_mutex_init(&c->txn, NULL);
+	pthread_mutex_init(&c->startup, NULL);
 	pthread_mutex_init(&c->mlock, NULL);
 	pthread_mutex_init(&c->slock, NULL);
 	pthread_cond_init(&c->scond, NULL);
@@ -709,6 +712,7 @@ void vnm_core_free(struct vnm_core *c)
 	free(c->subs);
 	free(c->state_dir);
 	pthread_mutex_destroy(&c->txn);
+	pthread_mutex_destroy(&c->startup);
 	pthread_mutex_destroy(&c->mlock);
 	pthread_mutex_destroy(&c->slock);
 	pthread_cond_destroy(&c->scond);
@@ -839,9 +843,9 @@ int vnm_core_startup_load(struct vnm_core *c, struct lyd_node **out, struct vnm_
 	*out = NULL;
 	if (!c->state_dir)
 		return 0;
-	pthread_mutex_lock(&c->txn);
+	pthread_mutex_lock(&c->startup);
 	rc = vnm_store_load(c->ctx, c->state_dir, VNM_STORE_STARTUP, out, err);
-	pthread_mutex_unlock(&c->txn);
+	pthread_mutex_unlock(&c->startup);
 	return rc;
 }
 
@@ -851,9 +855,9 @@ int vnm_core_startup_save(struct vnm_core *c, const struct lyd_node *cfg, struct
 
 	if (need_dir(c, err))
 		return -1;
-	pthread_mutex_lock(&c->txn);
+	pthread_mutex_lock(&c->startup);
 	rc = vnm_store_save(c->state_dir, VNM_STORE_STARTUP, cfg, err);
-	pthread_mutex_unlock(&c->txn);
+	pthread_mutex_unlock(&c->startup);
 	return rc;
 }
 
@@ -863,8 +867,8 @@ int vnm_core_startup_delete(struct vnm_core *c, struct vnm_err *err)
 
 	if (need_dir(c, err))
 		return -1;
-	pthread_mutex_lock(&c->txn);
+	pthread_mutex_lock(&c->startup);
 	rc = vnm_store_delete(c->state_dir, VNM_STORE_STARTUP, err);
-	pthread_mutex_unlock(&c->txn);
+	pthread_mutex_unlock(&c->startup);
 	return rc;
 }
