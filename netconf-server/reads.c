@@ -72,6 +72,13 @@ struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node
 				return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "filter", NULL,
 						     "the subtree filter cannot be read");
 			}
+			if (xml && strlen(xml) > vnm_srv->max_config) {
+				free(xml);
+				lyd_free_all(tree);
+				return vnm_reply_tag(NC_ERR_TOO_BIG, NC_ERR_TYPE_APP, "filter", NULL,
+						     "the subtree filter is larger than %zu bytes "
+						     "(--max-config-size)", vnm_srv->max_config);
+			}
 			rc = vnm_filter_subtree(tree, xml ? xml : "", &out, &err);
 			free(xml);
 		}

@@ -320,6 +320,9 @@ def test_oversized_message(users, tmp_path, ns):
         e = errors(r)[0]
         assert e[1] == "too-big", e
         assert "200000" in e[3]
+        r = c.rpc('<get><filter type="subtree"><networks xmlns="%s">%s</networks></filter></get>'
+                  % (NS["nw"], "<network><network-id>x</network-id></network>" * 20000))
+        assert errors(r)[0][1] == "too-big"
         r = c.rpc("<get-config><source><running/></source></get-config>")
         assert r.find("nc:data", NS) is not None
         c.close()
@@ -840,6 +843,9 @@ def test_figure5_through_netconf(vnmd, ns):
     assert ups == ["up", "up"], ups
     ifs = xp(t, "//nt:link/vnm:virtual-link/vnm:host-interface/text()")
     assert ifs and all(i.startswith("vn") for i in ifs)
+    for leaf in ("in-octets", "out-octets", "in-packets", "out-packets", "drops"):
+        vals = xp(t, "//nt:link/vnm:virtual-link/vnm:statistics/vnm:%s/text()" % leaf)
+        assert len(vals) == 2 and all(v.isdigit() for v in vals), (leaf, vals)
     taps = xp(t, "//nt:termination-point/vnm:vnic/vnm:host-interface/text()")
     assert len(taps) == 8
     # the VL ends exist in the hosts' namespaces
