@@ -314,6 +314,7 @@ static int link_del(struct nl_sock *sk, const char *name, const struct vnm_host 
 static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 		      const char *master, const struct vnm_host *h, struct vnm_err *err)
 {
+	struct rtnl_link *m = NULL;
 	struct nl_msg *msg = NULL;
 	char where[200];
 	int idx, midx = -1, rc;
@@ -324,12 +325,16 @@ static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 				   vnm_lnl_where(h, where, sizeof(where)),
 				   idx < 0 ? nl_geterror(idx) : "not found");
 	if (master) {
-		midx = vnm_lnl_ifindex(sk, master);
-		if (midx <= 0)
+		/* plug only into vnmd's own bridges */
+		if (own_get(sk, master, h, &m, err) < 0)
+			return -1;
+		if (!m)
 			return vnm_err_set(err, VNM_E_MISSING, NULL,
 					   "port bridge %s%s is missing: create the vNIC's port "
 					   "before its link",
 					   master, vnm_lnl_where(h, where, sizeof(where)));
+		midx = rtnl_link_get_ifindex(m);
+		rtnl_link_put(m);
 	}
 	/* best effort: a kernel without IPv6 has no link-local to avoid */
 	if (!msg_no_ipv6_ll(idx, &msg))
@@ -345,18 +350,58 @@ static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 	return 0;
 }
 
-static int link_create(struct nl_sock *sk, const char *name, int build_rc, struct nl_msg *msg,
+/* Tag ifindex as vnmd's (nothing else changes). */
+static int link_tag(struct nl_sock *sk, const char *name, const char *alias)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg *msg;
+	int idx;
+
+	idx = vnm_lnl_ifindex(sk, name);
+	if (idx <= 0)
+		return idx < 0 ? idx : -NLE_OBJ_NOTFOUND;
+	ifi.ifi_index = idx;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFALIAS, alias) < 0) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	return vnm_lnl_send(sk, msg);
+}
+
+/* Create an interface (and its veth peer) and tag it at once: the kernel
+ * ignores an ifalias in the creating message, and an untagged interface
+ * would be one vnmd may never touch again, not even to clean it up. */
+static int link_create(struct nl_sock *sk, const char *name, const char *peer,
+		       const char *alias, int build_rc, struct nl_msg *msg,
 		       const struct vnm_host *h, struct vnm_err *err)
 {
+	struct rtnl_link *l = NULL;
 	char where[200];
 	int rc = build_rc;
 
+	vnm_lnl_where(h, where, sizeof(where));
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0)
 		return vnm_err_set(err, rc == -NLE_OPNOTSUPP ? VNM_E_UNSUPPORTED : VNM_E_DRIVER,
-				   NULL, "cannot create interface %s%s: %s", name,
-				   vnm_lnl_where(h, where, sizeof(where)), vnm_lnl_strerror(rc));
+				   NULL, "cannot create interface %s%s: %s", name, where,
+				   vnm_lnl_strerror(rc));
+	rc = link_tag(sk, name, alias);
+	if (!rc && peer)
+		rc = link_tag(sk, peer, alias);
+	if (rc < 0) {
+		/* just made by this call: remove it without its tag */
+		if (!link_get(sk, name, &l) && l) {
+			rtnl_link_delete(sk, l);
+			rtnl_link_put(l);
+		}
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot tag new interface %s%s: %s",
+				   name, where, vnm_lnl_strerror(rc));
+	}
 	return 0;
 }
 
@@ -380,23 +425,23 @@ int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
 	int rc;
 
 	vnm_lnl_path_vnic(nic, path, sizeof(path));
-	if (!h)
+	if (!h || !nic->vr->vn)
 		return vnm_err_set(err, VNM_E_MISSING, path,
 				   "router %s/%s has no host: cannot create the port of vNIC %s",
 				   nic->vr && nic->vr->vn ? nic->vr->vn->name : "?",
 				   nic->vr ? nic->vr->name : "?", nic->name);
+	snprintf(alias, sizeof(alias), VNM_ALIAS_PREFIX "%s/%s/%s", nic->vr->vn->name,
+		 nic->vr->name, nic->name);
 	if (vnm_lnl_sock(c, h, &sk, err) < 0)
 		goto fail;
 	if (own_get(sk, nic->bridge, h, &l, err) < 0)
 		goto fail;
 	if (!l) {
 		rc = vnm_lnl_msg_bridge(nic->bridge, &msg);
-		if (link_create(sk, nic->bridge, rc, msg, h, err) < 0)
+		if (link_create(sk, nic->bridge, NULL, alias, rc, msg, h, err) < 0)
 			goto fail;
 	}
 	rtnl_link_put(l);
-	snprintf(alias, sizeof(alias), VNM_ALIAS_PREFIX "%s/%s/%s", nic->vr->vn->name,
-		 nic->vr->name, nic->name);
 	if (link_setup(sk, nic->bridge, alias, NULL, h, err) < 0)
 		goto fail;
 	return 0;
@@ -455,7 +500,7 @@ static int vxlan_end(struct nl_sock *sk, const struct vnm_vl *vl, const char *na
 	}
 	if (!l) {
 		rc = vnm_lnl_msg_vxlan(name, vl->vni, h->tunnel_addr, peer->tunnel_addr, &msg);
-		if (link_create(sk, name, rc, msg, h, err) < 0)
+		if (link_create(sk, name, NULL, alias, rc, msg, h, err) < 0)
 			return -1;
 		*created = true;
 	}
@@ -489,7 +534,7 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 			goto fail;
 		if (!l) {
 			rc = vnm_lnl_msg_veth(vl->end_a, vl->end_b, &msg);
-			if (link_create(ska, vl->end_a, rc, msg, ha, err) < 0)
+			if (link_create(ska, vl->end_a, vl->end_b, alias, rc, msg, ha, err) < 0)
 				goto fail;
 			created_a = true;
 		}

@@ -52,9 +52,20 @@ done
 state >"$LT_TMP/after"
 t_ok "nothing changed in the kernel" diff -u "$LT_TMP/before" "$LT_TMP/after"
 
-# A foreign interface where vn-c's port bridge would go.
 read -r C_END_A C_END_B C_VNI C_TAP_A C_BR_A C_TAP_B C_BR_B < <(lt "$LT_TMP/with-c.xml" names vn-c vl-c)
+# A VL whose port bridges are missing: refused, and its half-made ends
+# are removed again (they were tagged at creation, so they may be).
+lt "$LT_TMP/with-c.xml" vl-create vn-c vl-c >"$LT_TMP/out" 2>&1
+t_check "a VL without its port bridges is refused" "$?" "1"
+t_ok "the error says which port bridge is missing" grep -q "port bridge vnb.* is missing" "$LT_TMP/out"
+t_check "no end of that VL is left behind" "$(ip -n $LT_P-rm1 -o link show | grep -c "$C_END_A\|$C_END_B")" "0"
+
+# A foreign interface where vn-c's port bridge would go.
 ip -n $LT_P-rm1 link add "$C_BR_A" type veth peer name vnmtforeign
+lt "$LT_TMP/with-c.xml" vl-create vn-c vl-c >"$LT_TMP/out" 2>&1
+t_check "a VL is never plugged into a foreign interface" "$?" "1"
+t_ok "the error says the would-be bridge is not vnmd's" grep -q "$C_BR_A.* is not vnmd's" "$LT_TMP/out"
+t_check "no end of that VL is left behind (2)" "$(ip -n $LT_P-rm1 -o link show | grep -c "$C_END_A\|$C_END_B")" "0"
 lt "$LT_TMP/with-c.xml" setup >"$LT_TMP/out" 2>&1
 t_check "setup over a foreign interface is refused" "$?" "1"
 t_ok "the error says the interface is not vnmd's" grep -q "data-exists: .*$C_BR_A.* is not vnmd's" "$LT_TMP/out"

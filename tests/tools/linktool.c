@@ -8,6 +8,7 @@
  *   linktool CONFIG shape [VN VL]      (re)shape VL and every VL sharing a
  *                                      physical link with it (all: no VL)
  *   linktool CONFIG unshape VN VL
+ *   linktool CONFIG vl-create VN VL    only the VL's ends (no ports first)
  *   linktool CONFIG plink-update OLD   physical links changed from OLD
  *                                      (another config file) to CONFIG
  *   linktool CONFIG counters VN VL     key=value lines
@@ -243,6 +244,8 @@ int main(int argc, char **argv)
 		}
 		vnm_model_free(om);
 		lyd_free_all(otree);
+	} else if (!strcmp(cmd, "vl-create") && vl) {
+		rc = ops->vl_create(lctx, vl, &err) < 0;
 	} else if (!strcmp(cmd, "unshape") && vl) {
 		rc = 0;
 		if (same_host(vl))
