@@ -488,9 +488,11 @@ void vnm_tables_unregister(struct vnm_agent *a)
 		if (!t)
 			continue;
 		/* Empty the container first: unregistering frees it, with the
-		 * handlers and the table information. */
+		 * handlers. */
 		tbl_drop(t);
 		netsnmp_container_table_unregister(t->reg);
+		/* The helpers keep a copy of the table information: ours is ours. */
+		netsnmp_table_registration_info_free(t->tinfo);
 		free(t);
 		a->tables[i] = NULL;
 	}

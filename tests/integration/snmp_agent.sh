@@ -104,4 +104,10 @@ t_ok "snmpd restarted: polling works again within two ping intervals" \
 t_ok "the subagent never exited" kill -0 "$FC"
 t_check "indexes survive the master's restart" "$(sn_get -Oqv VNMD-MIB::vnmNetworkName.4)" vn-b
 
+# --- a clean stop ----------------------------------------------------------
+echo quit >"$SN_TMP/in"
+t_ok "the subagent stops cleanly (vnm_agent_stop) within 5 s" sn_wait_for 5 sh -c "! kill -0 $FC"
+wait $FC
+t_check "and exits 0" "$?" 0
+
 t_done
