@@ -26,6 +26,7 @@
  */
 #include "edit.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -268,10 +269,12 @@ static int check_edit_r(struct ly_ctx *ctx, const struct lyd_node *first, struct
 	return 0;
 }
 
-/* libyang's error path is 'Data location "/x/y".' or similar: keep /x/y. */
+/* libyang's error path is 'Data location "/x/y".', 'Schema location
+ * "/a/b", data location "/x/y".' or similar: keep /x/y, the data path. */
 static void ly_path_of(const char *lypath, char *buf, size_t len)
 {
-	const char *q = lypath ? strchr(lypath, '"') : NULL;
+	const char *d = lypath ? strcasestr(lypath, "data location") : NULL;
+	const char *q = d ? strchr(d, '"') : lypath ? strchr(lypath, '"') : NULL;
 	const char *e = q ? strchr(q + 1, '"') : NULL;
 
 	if (q && e)
@@ -352,6 +355,7 @@ struct edit {
 	struct vnm_err *errs;      /* continue-on-error: all of them */
 	size_t n_errs;
 	bool oom;
+	struct lyd_node *bad_net;  /* the network entry whose validation failed */
 };
 
 static int journal(struct edit *ed, enum jkind kind, struct lyd_node *node,
@@ -848,20 +852,310 @@ static int apply_node(struct edit *ed, struct anc *up, struct lyd_node *ds_paren
 /* Validation                                                         */
 /* ------------------------------------------------------------------ */
 
-/* Turn libyang's validation errors into err, naming the object. */
-static int validation_error(struct edit *ed)
+/* Turn libyang's validation errors into err, naming the object.  libyang
+ * gives a data path for most errors, a schema path for some (a missing
+ * mandatory node): then the network entry being validated is named. */
+static int validation_error(struct edit *ed, const struct ly_err_item *e)
 {
-	const struct ly_err_item *e = ly_err_first(ed->ctx);
-	char path[512], obj[512] = "";
+	char path[512], obj[512] = "", where[600] = "";
 	struct lyd_node *n = NULL;
 
 	for (; e && e->next && !e->msg; e = e->next)
 		;
 	ly_path_of(e ? e->path : NULL, path, sizeof(path));
-	if (path[0] && *ed->ds && !lyd_find_path(*ed->ds, path, 0, &n) && n)
+	if (path[0] && *ed->ds && !lyd_find_path(*ed->ds, path, 0, &n) && n) {
 		describe(n, obj, sizeof(obj));
-	return vnm_err_set(ed->err, VNM_E_INVALID, path, "%s%sthe configuration would not be valid: %s",
-			   obj, obj[0] ? ": " : "", e && e->msg ? e->msg : "libyang validation failed");
+	} else if (ed->bad_net) {
+		if (path[0])
+			snprintf(where, sizeof(where), " (at %s)", path);
+		describe(ed->bad_net, obj, sizeof(obj));
+		node_path(ed->bad_net, path, sizeof(path));
+	}
+	return vnm_err_set(ed->err, VNM_E_INVALID, path, "%s%sthe configuration would not be valid: %s%s",
+			   obj, obj[0] ? ": " : "", e && e->msg ? e->msg : "libyang validation failed",
+			   where);
+}
+
+/*
+ * What the schema allows us to skip, found once per context.
+ *
+ * Validating the whole datastore after every edit costs time in the size
+ * of the datastore, and more: libyang sorts XPath node sets in document
+ * order by walking the tree from its root, so each `must` of a VL costs
+ * the size of everything before it.  Two shortcuts keep an edit's cost
+ * near the size of its change:
+ *
+ * - When no constraint reaches across /nw:networks/nw:network entries,
+ *   validating each touched entry alone (in a scratch <networks>) gives
+ *   the same verdict as validating everything (`net` below).
+ * - A changed leaf that no must, when, require-instance leafref or unique
+ *   reads cannot make the tree invalid: its value was typed when the edit
+ *   was parsed (`referenced` lists the leaves that some constraint reads).
+ *
+ * Both come from the compiled schema: the atoms (schema nodes) of every
+ * constraint's XPath, as libyang computes them.
+ */
+struct schema_facts {
+	const struct ly_ctx *ctx;
+	uint16_t change;
+	const struct lysc_node *net; /* NULL: per-network validation is not safe */
+	const struct lysc_node *net_seen;
+	struct ly_set *referenced;
+};
+
+static pthread_mutex_t facts_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct schema_facts facts;
+
+static bool is_under(const struct lysc_node *n, const struct lysc_node *top)
+{
+	for (; n; n = n->parent) {
+		if (n == top)
+			return true;
+	}
+	return false;
+}
+
+/* Record the atoms of one constraint at node n; false when they break
+ * per-network validation. */
+static bool note_atoms(const struct lysc_node *ctx_node, const struct lysc_node *n,
+		       const struct lyxp_expr *expr, const struct lysc_prefix *prefixes,
+		       const struct lysc_node *net, struct ly_set *ref)
+{
+	struct ly_set *set = NULL;
+	bool inside = true, ok = true;
+
+	if (lys_find_expr_atoms(ctx_node, n->module, expr, prefixes, LYS_FIND_XP_SCHEMA, &set))
+		return false;
+	for (uint32_t i = 0; i < set->count; i++) {
+		ly_set_add(ref, set->snodes[i], 0, NULL);
+		if (!is_under(set->snodes[i], net))
+			inside = false;
+		else if (!is_under(n, net))
+			ok = false; /* something outside reads a network entry */
+	}
+	ly_set_free(set, NULL);
+	return ok && (inside || !is_under(n, net));
+}
+
+static bool note_type(const struct lysc_node *n, const struct lysc_type *t,
+		      const struct lysc_node *net, struct ly_set *ref)
+{
+	bool ok = true;
+
+	if (t->basetype == LY_TYPE_LEAFREF) {
+		const struct lysc_type_leafref *l = (const struct lysc_type_leafref *)t;
+
+		if (l->require_instance)
+			ok = note_atoms(n, n, l->path, l->prefixes, net, ref);
+	} else if (t->basetype == LY_TYPE_UNION) {
+		const struct lysc_type_union *u = (const struct lysc_type_union *)t;
+		LY_ARRAY_COUNT_TYPE i;
+
+		LY_ARRAY_FOR(u->types, i) {
+			ok = note_type(n, u->types[i], net, ref) && ok;
+		}
+	}
+	return ok;
+}
+
+static void facts_compute(const struct ly_ctx *ctx, struct schema_facts *f)
+{
+	const struct lysc_node *net = lys_find_path(ctx, NULL, "/ietf-network:networks/network", 0);
+	const struct lysc_node *top, *n;
+	const struct lys_module *mod;
+	uint32_t idx = 0;
+	bool ok = net != NULL;
+
+	ly_set_free(f->referenced, NULL);
+	f->referenced = NULL;
+	f->ctx = ctx;
+	f->change = ly_ctx_get_change_count(ctx);
+	if (ly_set_new(&f->referenced)) {
+		f->net = NULL;
+		return;
+	}
+	while ((mod = ly_ctx_get_module_iter(ctx, &idx))) {
+		if (!mod->implemented || !mod->compiled)
+			continue;
+		LY_LIST_FOR(mod->compiled->data, top) {
+			LYSC_TREE_DFS_BEGIN(top, n) {
+				struct lysc_must *musts = lysc_node_musts(n);
+				struct lysc_when **whens = lysc_node_when(n);
+				LY_ARRAY_COUNT_TYPE i, j;
+
+				LY_ARRAY_FOR(musts, i) {
+					ok = note_atoms(n, n, musts[i].cond, musts[i].prefixes, net,
+							f->referenced) && ok;
+				}
+				LY_ARRAY_FOR(whens, i) {
+					ok = note_atoms(whens[i]->context, n, whens[i]->cond,
+							whens[i]->prefixes, net, f->referenced) &&
+					     (whens[i]->context || !is_under(n, net)) && ok;
+				}
+				if (n->nodetype & LYD_NODE_TERM)
+					ok = note_type(n, ((const struct lysc_node_leaf *)n)->type, net,
+						       f->referenced) && ok;
+				if (n->nodetype == LYS_LIST) {
+					const struct lysc_node_list *l = (const struct lysc_node_list *)n;
+
+					LY_ARRAY_FOR(l->uniques, i) {
+						LY_ARRAY_FOR(l->uniques[i], j) {
+							ly_set_add(f->referenced, l->uniques[i][j], 0, NULL);
+						}
+					}
+				}
+				LYSC_TREE_DFS_END(top, n);
+			}
+		}
+	}
+	f->net = ok ? net : NULL;
+}
+
+/* Whether the journal holds only leaf values that no constraint reads (so
+ * the edited tree is as valid as before), and the network entry schema
+ * node when per-network validation is safe. */
+static void schema_shortcuts(struct edit *ed, bool *values_only, const struct lysc_node **net)
+{
+	/* the network schema node found afresh tells a new context that
+	 * happens to live at a freed one's address */
+	const struct lysc_node *fresh = lys_find_path(ed->ctx, NULL, "/ietf-network:networks/network", 0);
+
+	pthread_mutex_lock(&facts_lock);
+	if (facts.ctx != ed->ctx || facts.change != ly_ctx_get_change_count(ed->ctx) ||
+	    !facts.referenced || facts.net_seen != fresh) {
+		facts_compute(ed->ctx, &facts);
+		facts.net_seen = fresh;
+	}
+	*net = facts.net;
+	*values_only = facts.referenced != NULL;
+	for (size_t i = 0; i < ed->nj && *values_only; i++) {
+		const struct jent *j = &ed->j[i];
+
+		if (j->kind == J_DFLT)
+			continue;
+		if (j->kind != J_VALUE || lysc_node_musts(j->node->schema) ||
+		    ly_set_contains(facts.referenced, j->node->schema, NULL))
+			*values_only = false;
+	}
+	pthread_mutex_unlock(&facts_lock);
+}
+
+/* The network entry at or above n, if it is in the datastore's <networks>. */
+static struct lyd_node *network_of(struct lyd_node *n, const struct lysc_node *net,
+				   const struct lyd_node *networks)
+{
+	for (; n; n = lyd_parent(n)) {
+		if (n->schema == net)
+			return lyd_parent(n) == networks ? n : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The network entries the journal touched, or -1 when a change lies
+ * outside any network entry (then only a full validation will do).
+ */
+static int touched_networks(struct edit *ed, const struct lysc_node *net,
+			    struct lyd_node *networks, struct ly_set *set)
+{
+	struct lyd_node *last = NULL;
+
+	for (size_t i = 0; i < ed->nj; i++) {
+		struct jent *j = &ed->j[i];
+		struct lyd_node *at = j->kind == J_UNLINKED ? j->parent : j->node, *t;
+
+		if (j->kind == J_INSERTED && j->node == networks) {
+			LY_LIST_FOR(lyd_child(networks), t) {
+				if (ly_set_add(set, t, 0, NULL))
+					return -1;
+			}
+			continue;
+		}
+		if (j->kind == J_UNLINKED && j->node->schema == net)
+			continue; /* a whole network gone: nothing else depends on it */
+		if (j->kind == J_UNLINKED && j->node->schema == networks->schema)
+			continue;
+		t = network_of(at, net, networks);
+		if (!t) {
+			/* below something removed later, or outside the networks */
+			if (at && network_of(at, net, NULL))
+				continue;
+			return -1;
+		}
+		if (t != last && ly_set_add(set, t, 0, NULL))
+			return -1;
+		last = t;
+	}
+	return 0;
+}
+
+/*
+ * Validate *ed->ds as configuration; *vdiff gets what validation changed
+ * (also on failure, for undo_validation()).  Returns 0, or -1 with the
+ * libyang errors still in the context and *failed_at the tree they refer
+ * to (the datastore again by the time this returns).
+ */
+static int validate(struct edit *ed, struct lyd_node **vdiff)
+{
+	const struct lysc_node *net;
+	struct lyd_node *networks = *ed->ds, *tmp = NULL, *vd, **order = NULL, *c;
+	struct ly_set *set = NULL;
+	size_t n = 0, k = 0;
+	bool values_only;
+	int rc = 0;
+
+	*vdiff = NULL;
+	ly_err_clean(ed->ctx, NULL);
+	schema_shortcuts(ed, &values_only, &net);
+	if (values_only)
+		return 0; /* nothing changed that validation could object to */
+	if (!net || !networks || networks->next || networks->schema != net->parent ||
+	    ly_set_new(&set) || touched_networks(ed, net, networks, set)) {
+		ly_set_free(set, NULL);
+		ly_err_clean(ed->ctx, NULL);
+		return lyd_validate_all(ed->ds, ed->ctx, LYD_VALIDATE_NO_STATE, vdiff) ? -1 : 0;
+	}
+	if (!set->count)
+		goto cleanup;
+	LY_LIST_FOR(lyd_child(networks), c)
+		n++;
+	order = malloc(n * sizeof(*order));
+	if (!order || lyd_new_inner(NULL, net->parent->module, "networks", 0, &tmp)) {
+		ly_set_free(set, NULL);
+		free(order);
+		return lyd_validate_all(ed->ds, ed->ctx, LYD_VALIDATE_NO_STATE, vdiff) ? -1 : 0;
+	}
+	LY_LIST_FOR(lyd_child(networks), c)
+		order[k++] = c;
+	for (uint32_t i = 0; i < set->count && !rc; i++) {
+		struct lyd_node *t = set->dnodes[i], *root = tmp;
+
+		lyd_unlink_tree(t);
+		lyd_insert_child(tmp, t);
+		vd = NULL;
+		rc = lyd_validate_all(&root, ed->ctx, LYD_VALIDATE_NO_STATE, &vd) ? -1 : 0;
+		if (rc)
+			ed->bad_net = t;
+		lyd_unlink_tree(t);
+		if (vd) {
+			if (!*vdiff) {
+				*vdiff = vd;
+			} else {
+				lyd_diff_merge_all(vdiff, vd, 0);
+				lyd_free_all(vd);
+			}
+		}
+	}
+	/* back in the order they were (insertion appends) */
+	for (size_t i = 0; i < n; i++)
+		lyd_unlink_tree(order[i]);
+	for (size_t i = 0; i < n; i++)
+		lyd_insert_child(networks, order[i]);
+cleanup:
+	lyd_free_tree(tmp);
+	free(order);
+	ly_set_free(set, NULL);
+	return rc;
 }
 
 /*
@@ -958,9 +1252,8 @@ int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd
 	if (ed.oom)
 		goto fail;
 
-	ly_err_clean(ctx, NULL);
-	if (lyd_validate_all(ds, ctx, LYD_VALIDATE_NO_STATE, &vdiff) != LY_SUCCESS) {
-		validation_error(&ed);
+	if (validate(&ed, &vdiff)) {
+		validation_error(&ed, ly_err_first(ctx));
 		undo_validation(&ed, vdiff);
 		/* the op-check errors of continue-on-error are moot now */
 		free(ed.errs);

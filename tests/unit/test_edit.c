@@ -485,6 +485,52 @@ static void create_then_delete_everything(void **state)
 	lyd_free_all(ds);
 }
 
+static void value_changes_are_checked_when_constraints_read_them(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+	char *s1 = NULL, *s2 = NULL;
+
+	(void)state;
+	/* source-tp is read by the VL's must: changing it to a vNIC that
+	 * does not exist is refused */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-b", "<nt:link><nt:link-id>vl-b</nt:link-id><nt:source><nt:source-tp>eth5</nt:source-tp></nt:source></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "link 'vl-b' of network 'vn-b'"));
+	assert_same(ds, before);
+	/* to one that exists it is fine */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-b", "<nt:link><nt:link-id>vl-b</nt:link-id><nt:source><nt:source-tp>eth1</nt:source-tp></nt:source></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+
+	/* two networks touched, the second one broken: nothing applied, the
+	 * error names the broken one, and the networks keep their order */
+	lyd_print_mem(&s1, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><nt:termination-point><nt:tp-id>eth2</nt:tp-id></nt:termination-point></node>")
+					    VN("vn-b", "<node><node-id>vr2</node-id><vnm:router><vnm:image><vnm:kernel nc:operation='delete'/></vnm:image></vnm:router></node>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	if (!strstr(err.path, "vn-b"))
+		fail_msg("%s (%s)", err.msg, err.path);
+	lyd_print_mem(&s2, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	assert_string_equal(s1, s2);
+	free(s2);
+	s2 = NULL;
+	/* the first part alone is fine; the order of the networks stays */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><nt:termination-point><nt:tp-id>eth2</nt:tp-id></nt:termination-point></node>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	lyd_print_mem(&s2, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	assert_true(strstr(s2, "<network-id>underlay") < strstr(s2, "<network-id>vn-a"));
+	assert_true(strstr(s2, "<network-id>vn-a") < strstr(s2, "<network-id>vn-b"));
+	free(s1);
+	free(s2);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +546,7 @@ int main(void)
 		cmocka_unit_test(default_operation_replace_and_revert),
 		cmocka_unit_test(default_leaf_counts_as_absent),
 		cmocka_unit_test(create_then_delete_everything),
+		cmocka_unit_test(value_changes_are_checked_when_constraints_read_them),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
