@@ -547,7 +547,7 @@ static void bad_vl_unknown_router(void **state)
 	vl(&c, "x", "vr1", "e0", "ghost", "e0", "l12", NULL);
 	net_end(&c);
 	end(&c);
-	expect_err_raw(&c, "link x of virtual network a: its destination router ghost does not "
+	expect_err(&c, "link x of virtual network a: its destination router ghost does not "
 			   "exist in that network", VL_END);
 }
 
@@ -564,8 +564,8 @@ static void bad_vl_unknown_tp(void **state)
 	vl(&c, "x", "vr1", "e7", "vr2", "e0", "l12", NULL);
 	net_end(&c);
 	end(&c);
-	expect_err_raw(&c, "link x of virtual network a: its source router vr1 has no termination "
-			   "point e7", VL_END);
+	expect_err(&c, "link x of virtual network a: its source router vr1 has no termination "
+		   "point e7", VL_END);
 }
 
 static void bad_vl_to_itself(void **state)
