@@ -91,6 +91,10 @@ static const char *strip_config_wrapper(const char *xml, char **owned)
 			return xml;
 	}
 	body = strchr(open, '>');
+	if (body && body[-1] == '/') { /* <config/>: an empty configuration */
+		*owned = strdup("");
+		return *owned ? *owned : xml;
+	}
 	close = strstr(xml, "</config>");
 	if (!body || !close || close < body)
 		return xml;
