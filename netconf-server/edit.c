@@ -1095,35 +1095,29 @@ static int touched_networks(struct edit *ed, const struct lysc_node *net,
  * libyang errors still in the context and *failed_at the tree they refer
  * to (the datastore again by the time this returns).
  */
-static int validate(struct edit *ed, struct lyd_node **vdiff)
+static int validate_full(struct edit *ed, struct lyd_node **vdiff)
 {
-	const struct lysc_node *net;
+	ly_err_clean(ed->ctx, NULL);
+	return lyd_validate_all(ed->ds, ed->ctx, LYD_VALIDATE_NO_STATE, vdiff) ? -1 : 0;
+}
+
+/* Validate each network entry of set alone; the networks keep their
+ * order.  set is freed. */
+static int validate_networks(struct edit *ed, const struct lysc_node *net, struct ly_set *set,
+			     struct lyd_node **vdiff)
+{
 	struct lyd_node *networks = *ed->ds, *tmp = NULL, *vd, **order = NULL, *c;
-	struct ly_set *set = NULL;
 	size_t n = 0, k = 0;
-	bool values_only;
 	int rc = 0;
 
-	*vdiff = NULL;
-	ly_err_clean(ed->ctx, NULL);
-	schema_shortcuts(ed, &values_only, &net);
-	if (values_only)
-		return 0; /* nothing changed that validation could object to */
-	if (!net || !networks || networks->next || networks->schema != net->parent ||
-	    ly_set_new(&set) || touched_networks(ed, net, networks, set)) {
-		ly_set_free(set, NULL);
-		ly_err_clean(ed->ctx, NULL);
-		return lyd_validate_all(ed->ds, ed->ctx, LYD_VALIDATE_NO_STATE, vdiff) ? -1 : 0;
-	}
 	if (!set->count)
 		goto cleanup;
 	LY_LIST_FOR(lyd_child(networks), c)
 		n++;
 	order = malloc(n * sizeof(*order));
 	if (!order || lyd_new_inner(NULL, net->parent->module, "networks", 0, &tmp)) {
-		ly_set_free(set, NULL);
-		free(order);
-		return lyd_validate_all(ed->ds, ed->ctx, LYD_VALIDATE_NO_STATE, vdiff) ? -1 : 0;
+		rc = validate_full(ed, vdiff);
+		goto cleanup;
 	}
 	LY_LIST_FOR(lyd_child(networks), c)
 		order[k++] = c;
@@ -1156,6 +1150,39 @@ cleanup:
 	free(order);
 	ly_set_free(set, NULL);
 	return rc;
+}
+
+/* Whether the datastore is the one <networks> per-network validation
+ * works on. */
+static bool networks_only(struct edit *ed, const struct lysc_node *net)
+{
+	const struct lyd_node *networks = *ed->ds;
+
+	return net && networks && !networks->next && networks->schema == net->parent;
+}
+
+/*
+ * Validate *ed->ds as configuration after the journaled changes; *vdiff
+ * gets what validation changed (also on failure, for undo_validation()).
+ * Returns 0, or -1 with the libyang errors in the context.
+ */
+static int validate(struct edit *ed, struct lyd_node **vdiff)
+{
+	const struct lysc_node *net;
+	struct ly_set *set = NULL;
+	bool values_only;
+
+	*vdiff = NULL;
+	ly_err_clean(ed->ctx, NULL);
+	schema_shortcuts(ed, &values_only, &net);
+	if (values_only)
+		return 0; /* nothing changed that validation could object to */
+	if (!networks_only(ed, net) || ly_set_new(&set) ||
+	    touched_networks(ed, net, *ed->ds, set)) {
+		ly_set_free(set, NULL);
+		return validate_full(ed, vdiff);
+	}
+	return validate_networks(ed, net, set, vdiff);
 }
 
 /*
@@ -1311,20 +1338,40 @@ int vnm_edit_apply(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_no
 int vnm_edit_revert(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_node *diff,
 		    struct vnm_err *err)
 {
-	struct lyd_node *rev = NULL;
+	struct edit ed = {.ctx = ctx, .ds = ds, .err = err};
+	struct lyd_node *rev = NULL, *vdiff = NULL, *x;
+	const struct lysc_node *net;
+	struct ly_set *set = NULL;
+	bool values_only;
 	int rc = -1;
 
 	if (!diff)
 		return 0;
 	ly_err_clean(ctx, NULL);
-	if (lyd_diff_reverse_all(diff, &rev) || lyd_diff_apply_all(ds, rev) ||
-	    lyd_validate_all(ds, ctx, LYD_VALIDATE_NO_STATE, NULL)) {
+	if (lyd_diff_reverse_all(diff, &rev) || lyd_diff_apply_all(ds, rev)) {
 		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot revert the edit: %s",
 			    ly_errmsg(ctx) ? ly_errmsg(ctx) : "libyang error");
 		goto cleanup;
 	}
-	rc = 0;
+	/* validation settles the default nodes; only the networks the diff
+	 * names need it */
+	schema_shortcuts(&ed, &values_only, &net);
+	if (networks_only(&ed, net) && !rev->next && rev->schema == net->parent &&
+	    find_diff_op(rev) && !strcmp(lyd_get_meta_value(find_diff_op(rev)), "none") &&
+	    !ly_set_new(&set)) {
+		for (const struct lyd_node *d = lyd_child(rev); d; d = d->next) {
+			if (d->schema == net && !lyd_find_sibling_first(lyd_child(*ds), d, &x))
+				ly_set_add(set, x, 1, NULL);
+		}
+		rc = validate_networks(&ed, net, set, &vdiff);
+	} else {
+		rc = validate_full(&ed, &vdiff);
+	}
+	if (rc)
+		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot revert the edit: %s",
+			    ly_errmsg(ctx) ? ly_errmsg(ctx) : "libyang error");
 cleanup:
+	lyd_free_all(vdiff);
 	lyd_free_all(rev);
 	return rc;
 }

@@ -302,17 +302,15 @@ static void schema_violations_are_invalid_value(void **state)
 	struct vnm_err err;
 
 	(void)state;
-	/* a VL whose source vNIC does not exist: the model's must fails */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link><nt:link-id>vl-bad</nt:link-id>"
-					       "<nt:source><nt:source-node>vr1</nt:source-node><nt:source-tp>eth9</nt:source-tp></nt:source>"
-					       "<nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>eth1</nt:dest-tp></nt:destination>"
-					       "<vnm:virtual-link/></nt:link>")),
+	/* a router without its host: the model's must fails */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr3</node-id>"
+					       "<vnm:router><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>")),
 				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
 	assert_int_equal(err.code, VNM_E_INVALID);
 	assert_string_equal(vnm_err_tag(err.code), "invalid-value");
-	assert_non_null(strstr(err.path, "link[link-id='vl-bad']"));
-	assert_non_null(strstr(err.msg, "link 'vl-bad' of network 'vn-a'"));
-	assert_non_null(strstr(err.msg, "source of a virtual link"));
+	assert_non_null(strstr(err.path, "node[node-id='vr3']"));
+	assert_non_null(strstr(err.msg, "node 'vr3' of network 'vn-a'"));
+	assert_non_null(strstr(err.msg, "exactly one supporting-node"));
 	assert_null(diff);
 	assert_same(ds, before);
 
@@ -409,10 +407,10 @@ static void rollback_restores_when_removed_nodes(void **state)
 	/* vn-a stops being a virtual network (its routers' data would go,
 	 * their `when` being false), but vn-b's link breaks: nothing happens */
 	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>")
-					    VN("vn-b", "<nt:link><nt:link-id>vl-b</nt:link-id><nt:source><nt:source-tp>eth7</nt:source-tp></nt:source></nt:link>")),
+					    VN("vn-b", "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm2</node-ref></supporting-node></node>")),
 				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
 	assert_int_equal(err.code, VNM_E_INVALID);
-	assert_non_null(strstr(err.msg, "link 'vl-b' of network 'vn-b'"));
+	assert_non_null(strstr(err.msg, "node 'vr1' of network 'vn-b'"));
 	assert_same(ds, before);
 	assert_non_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
 
@@ -492,15 +490,16 @@ static void value_changes_are_checked_when_constraints_read_them(void **state)
 	char *s1 = NULL, *s2 = NULL;
 
 	(void)state;
-	/* source-tp is read by the VL's must: changing it to a vNIC that
-	 * does not exist is refused */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-b", "<nt:link><nt:link-id>vl-b</nt:link-id><nt:source><nt:source-tp>eth5</nt:source-tp></nt:source></nt:link>")),
+	/* source-tp of a physical link is read by its must: changing it to
+	 * an interface the host does not have is refused */
+	assert_int_equal(edit_run(&ds, NETS(VN("underlay", "<nt:link><nt:link-id>pl1</nt:link-id><nt:source><nt:source-tp>eth5</nt:source-tp></nt:source></nt:link>")),
 				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
 	assert_int_equal(err.code, VNM_E_INVALID);
-	assert_non_null(strstr(err.msg, "link 'vl-b' of network 'vn-b'"));
+	assert_non_null(strstr(err.msg, "link 'pl1' of network 'underlay'"));
 	assert_same(ds, before);
-	/* to one that exists it is fine */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-b", "<nt:link><nt:link-id>vl-b</nt:link-id><nt:source><nt:source-tp>eth1</nt:source-tp></nt:source></nt:link>")),
+	/* to one it has, it is fine */
+	assert_int_equal(edit_run(&ds, NETS(VN("underlay", "<node><node-id>rm1</node-id><nt:termination-point><nt:tp-id>eth5</nt:tp-id></nt:termination-point></node>"
+						"<nt:link><nt:link-id>pl1</nt:link-id><nt:source><nt:source-tp>eth5</nt:source-tp></nt:source></nt:link>")),
 				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
 	assert_diff_ok(before, diff, ds);
 	lyd_free_all(diff);
