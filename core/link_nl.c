@@ -246,7 +246,7 @@ ino_t vnm_lnl_ns_id(const struct vnm_lnl *c, const struct vnm_host *h)
 
 int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
 {
-	struct nl_cb *cb;
+	struct nl_cb *cb, *scb;
 	int rc;
 
 	ext_msg[0] = '\0';
@@ -254,7 +254,10 @@ int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
 	nlmsg_free(msg);
 	if (rc < 0)
 		return rc;
-	cb = nl_cb_clone(nl_socket_get_cb(sk));
+	/* nl_socket_get_cb() takes a reference */
+	scb = nl_socket_get_cb(sk);
+	cb = nl_cb_clone(scb);
+	nl_cb_put(scb);
 	if (!cb)
 		return -NLE_NOMEM;
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, NULL);

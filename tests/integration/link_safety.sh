@@ -116,4 +116,23 @@ t_ok "the second round's counters restarted later (discontinuity moved)" python3
 import re, sys
 r = [dict(kv.split('=') for kv in l.split()) for l in open('$LT_TMP/watch.out') if l.startswith('round=')]
 sys.exit(0 if len(r) == 2 and int(r[1]['discontinuity']) > int(r[0]['discontinuity']) else 1)"
+# The driver's real-kernel paths under ASan+UBSan (leaks make it fail),
+# when `make asan` has built the sanitized library.
+if [ -f "$ROOT/build/asan/libvnm.a" ] &&
+	cc -O1 -g -std=gnu11 -D_GNU_SOURCE -DVNM_YANG_DIR="\"$ROOT/yang\"" \
+		-DVNM_IETF_DIR='"/usr/share/yuma/modules/ietf"' -I"$ROOT/core" \
+		$(pkg-config --cflags libnl-route-3.0) -fsanitize=address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=undefined -o "$LT_TMP/linktool-asan" \
+		"$ROOT/tests/tools/linktool.c" "$ROOT/build/asan/libvnm.a" \
+		$(pkg-config --libs libyang libnetconf2 libvirt libnl-route-3.0 libnl-3.0 libxml-2.0) \
+		-lnetsnmpagent -lnetsnmp -lssh -lcrypt -lpthread -lm 2>"$LT_TMP/cc.err"; then
+	A=$LT_TMP/linktool-asan
+	lt "$LT_TMP/plain.xml" teardown >/dev/null 2>&1
+	for cmd in probe setup setup shape "counters vn-a vl-a" "counters vn-b vl-b" "own rm1" \
+		"unshape vn-b vl-b" "shape vn-b vl-b" "remove-own rm2" teardown; do
+		t_ok "under ASan+UBSan: $cmd" "$A" "$LT_TMP/plain.xml" $cmd
+	done
+else
+	echo "# no ASan library (make asan) or no compiler: sanitized run skipped"
+fi
 t_done
