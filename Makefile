@@ -6,6 +6,7 @@
 #   make image   the tiny router guest (kernel + busybox initramfs)
 #   make demo    the paper's experiment end to end
 #   make bench   benchmarks, rewrites BENCHMARKS.md
+#   make install-mib  VNMD-MIB where net-snmp looks for MIBs (MIBDIR)
 #
 # Sources are found by wildcard: a new file in core/, netconf-server/ or
 # snmp-agent/ is part of the daemon; tests/unit/test_*.c is a unit suite,
@@ -38,7 +39,7 @@ LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint fuzz
+.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/vnmd $(TOOL_BIN)
@@ -103,6 +104,14 @@ demo-fast: deps
 	$(MAKE) all
 	VNMD_DEMO_FAST=1 bash tools/demo.sh
 
+# The topology pictures of the README, rendered from the examples
+# (docs/figure6.png is the plot of a `make demo` run: demo-out/figure6.png).
+.PHONY: pictures
+pictures: $(BUILD)/tools/vnm_dot
+	$(BUILD)/tools/vnm_dot examples/figure4.xml | dot -Tpng -o docs/figure4.png
+	$(BUILD)/tools/vnm_dot examples/figure5.xml | dot -Tpng -o docs/figure5.png
+	$(BUILD)/tools/vnm_dot examples/demo.xml | dot -Tpng -o docs/demo-topology.png
+
 bench: deps
 	$(MAKE) all
 	bash bench/run.sh
@@ -116,6 +125,13 @@ $(BUILD)/fuzz/fuzz_check: $(FUZZ_SRC) $(wildcard core/*.h)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" \
 		-Icore -o $@ $(FUZZ_SRC) -lyang
+
+# VNMD-MIB into net-snmp's default MIB directory; the base MIBs it imports
+# are in /usr/local/share/vnmd/base-mibs (tools/deps.sh), so a manager uses
+#   snmpwalk -M +/usr/local/share/vnmd/base-mibs -m +VNMD-MIB ...
+MIBDIR ?= /usr/share/snmp/mibs
+install-mib:
+	install -D -m 0644 snmp-agent/VNMD-MIB.txt $(DESTDIR)$(MIBDIR)/VNMD-MIB.txt
 
 clean:
 	rm -rf $(BUILD)
