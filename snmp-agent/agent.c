@@ -236,13 +236,13 @@ static bool picture_agrees(struct vnm_agent *a, const struct vnm_event *ev, uint
 	if (!rs)
 		return false;
 	if (ev->kind == VNM_EV_VR_OPER) {
-		vr = bsearch(key, rs->vrs, rs->n_vrs, sizeof(*rs->vrs), cmp_key_vr);
+		vr = rs->n_vrs ? bsearch(key, rs->vrs, rs->n_vrs, sizeof(*rs->vrs), cmp_key_vr) : NULL;
 		/* A removed router: its row going away is what agrees. */
 		if (ev->vr_state == VNM_VR_ABSENT)
 			return !vr || vr->vr->oper == VNM_VR_ABSENT;
 		return vr && vr->vr->oper == ev->vr_state;
 	}
-	vl = bsearch(key, rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_key_vl);
+	vl = rs->n_vls ? bsearch(key, rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_key_vl) : NULL;
 	return vl && vl->vl->up == ev->vl_up;
 }
 

@@ -422,9 +422,13 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 	vnm_idxmap_sweep(&r->vr);
 	vnm_idxmap_sweep(&r->vl);
 
-	qsort(rs->vns, rs->n_vns, sizeof(*rs->vns), cmp_vn);
-	qsort(rs->vrs, rs->n_vrs, sizeof(*rs->vrs), cmp_vr);
-	qsort(rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_vl);
+	/* (qsort wants an array even for no elements) */
+	if (rs->n_vns)
+		qsort(rs->vns, rs->n_vns, sizeof(*rs->vns), cmp_vn);
+	if (rs->n_vrs)
+		qsort(rs->vrs, rs->n_vrs, sizeof(*rs->vrs), cmp_vr);
+	if (rs->n_vls)
+		qsort(rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_vl);
 
 	/* Digests in walk order, so that the same content gives the same value. */
 	for (i = 0; i < rs->n_vns; i++) {
