@@ -67,6 +67,10 @@ struct fake_world {
 	char fail_op[32];
 	vnm_vr_event_cb ev_cb;
 	void *ev_arg;
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	char gate_op[32];
+	bool gate_reached, gate_open;
 };
 
 /* ------------------------------------------------------------------ */
@@ -144,6 +148,8 @@ struct fake_world *fake_world_new(void)
 	if (!fw)
 		return NULL;
 	pthread_mutex_init(&fw->lock, NULL);
+	pthread_mutex_init(&fw->gate_lock, NULL);
+	pthread_cond_init(&fw->gate_cond, NULL);
 	fw->caps = (struct vnm_link_caps){.htb = true, .tbf = true, .netem = false,
 					  .vxlan = true, .bridge = true, .veth = true,
 					  .u32 = true};
@@ -163,6 +169,8 @@ void fake_world_free(struct fake_world *fw)
 		}
 	}
 	pthread_mutex_destroy(&fw->lock);
+	pthread_mutex_destroy(&fw->gate_lock);
+	pthread_cond_destroy(&fw->gate_cond);
 	free(fw);
 }
 
@@ -184,6 +192,44 @@ void fake_fail_from(struct fake_world *fw, unsigned n)
 void fake_fail_op(struct fake_world *fw, const char *op)
 {
 	snprintf(fw->fail_op, sizeof(fw->fail_op), "%s", op ? op : "");
+}
+
+void fake_gate(struct fake_world *fw, const char *op)
+{
+	pthread_mutex_lock(&fw->gate_lock);
+	snprintf(fw->gate_op, sizeof(fw->gate_op), "%s", op);
+	fw->gate_reached = false;
+	fw->gate_open = false;
+	pthread_mutex_unlock(&fw->gate_lock);
+}
+
+void fake_gate_reached(struct fake_world *fw)
+{
+	pthread_mutex_lock(&fw->gate_lock);
+	while (!fw->gate_reached)
+		pthread_cond_wait(&fw->gate_cond, &fw->gate_lock);
+	pthread_mutex_unlock(&fw->gate_lock);
+}
+
+void fake_gate_open(struct fake_world *fw)
+{
+	pthread_mutex_lock(&fw->gate_lock);
+	fw->gate_open = true;
+	fw->gate_op[0] = '\0';
+	pthread_cond_broadcast(&fw->gate_cond);
+	pthread_mutex_unlock(&fw->gate_lock);
+}
+
+static void fw_gate(struct fake_world *fw, enum fw_op op)
+{
+	pthread_mutex_lock(&fw->gate_lock);
+	if (fw->gate_op[0] && !strcmp(fw->gate_op, op_names[op])) {
+		fw->gate_reached = true;
+		pthread_cond_broadcast(&fw->gate_cond);
+		while (!fw->gate_open)
+			pthread_cond_wait(&fw->gate_cond, &fw->gate_lock);
+	}
+	pthread_mutex_unlock(&fw->gate_lock);
 }
 
 void fake_reset_counts(struct fake_world *fw)
@@ -388,6 +434,7 @@ static int fw_enter(struct fake_world *fw, enum fw_op op, struct vnm_err *err)
 #define ENTER(op)                                                  \
 	struct fake_world *fw = ctx;                               \
 	int rc = -1;                                               \
+	fw_gate(fw, op);                                           \
 	pthread_mutex_lock(&fw->lock);                             \
 	if (fw_enter(fw, op, err))                                 \
 		goto cleanup

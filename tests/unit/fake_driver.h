@@ -42,6 +42,13 @@ void fake_fail_from(struct fake_world *fw, unsigned n);
  * NULL disables. */
 void fake_fail_op(struct fake_world *fw, const char *op);
 
+/* Make the next call of op wait at a gate (outside the world's lock)
+ * until fake_gate_open(); fake_gate_reached() waits until a call is there.
+ * For tests that need a transaction in progress. */
+void fake_gate(struct fake_world *fw, const char *op);
+void fake_gate_reached(struct fake_world *fw);
+void fake_gate_open(struct fake_world *fw);
+
 void fake_reset_counts(struct fake_world *fw);
 /* Mutating calls (everything but probe, vr_status, vl_counters, list_own). */
 unsigned fake_calls(const struct fake_world *fw);

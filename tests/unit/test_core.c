@@ -416,6 +416,59 @@ static void events_for_commits_and_driver_changes(void **state)
 	pthread_mutex_unlock(&l.lock);
 }
 
+struct committer {
+	struct vnm_core *c;
+	struct lyd_node *t;
+	int rc;
+	struct vnm_err err;
+};
+
+static void *commit_thread(void *arg)
+{
+	struct committer *cm = arg;
+
+	cm->rc = vnm_core_commit(cm->c, cm->t, NULL, &cm->err);
+	return NULL;
+}
+
+/* While a transaction is stuck in a driver call, the snapshot, running
+ * and startup can still be read. */
+static void reads_never_wait_for_a_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct fig4_knobs k = {.a1_vcpus = 3};
+	struct committer cm = {.c = f->c};
+	struct lyd_node *st = NULL;
+	struct vnm_snapshot *s;
+	struct vnm_err err;
+	pthread_t th;
+	char *run;
+
+	commit_xml(f->c, cg_figure4(&k0));
+	cm.t = fx_tree_take(cg_figure4(&k));
+	fake_gate(f->fw, "vr_set_resources");
+	assert_int_equal(pthread_create(&th, NULL, commit_thread, &cm), 0);
+	fake_gate_reached(f->fw);
+	alarm(60); /* a read that waits would hang: fail instead */
+	s = vnm_core_snapshot(f->c);
+	assert_non_null(s);
+	assert_int_equal(s->n_vrs, 8);
+	vnm_snapshot_unref(s);
+	run = running_str(f->c);
+	assert_null(strstr(run, "<vcpus>3</vcpus>"));
+	free(run);
+	assert_int_equal(vnm_core_startup_load(f->c, &st, &err), 0);
+	lyd_free_all(st);
+	alarm(0);
+	fake_gate_open(f->fw);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(cm.rc, 0);
+	run = running_str(f->c);
+	assert_non_null(strstr(run, "<vcpus>3</vcpus>"));
+	free(run);
+	lyd_free_all(cm.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +481,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(restart_adopts_without_restarting, setup, teardown),
 		cmocka_unit_test_setup_teardown(startup_datastore, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_for_commits_and_driver_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_never_wait_for_a_transaction, setup, teardown),
 	};
 
 	vnm_log_set_level(VNM_LOG_SILENT);
