@@ -1229,6 +1229,34 @@ static void undo_validation(struct edit *ed, struct lyd_node *vfirst)
 	}
 }
 
+/* Drop from a validation diff the default nodes it created, and the
+ * operation-none ancestors left with nothing below them. */
+static void prune_defaults(struct lyd_node **first, struct lyd_node *parent)
+{
+	struct lyd_node *n, *next, *c;
+
+	for (n = parent ? lyd_child(parent) : *first; n; n = next) {
+		struct lyd_meta *m = find_diff_op(n);
+		const char *op = m ? lyd_get_meta_value(m) : NULL;
+
+		next = n->next;
+		if (n->schema && lysc_is_key(n->schema))
+			continue;
+		if (!op || !strcmp(op, "none")) { /* no operation: inherited none */
+			prune_defaults(first, n);
+			for (c = lyd_child(n); c && c->schema && lysc_is_key(c->schema); c = c->next)
+				;
+			if (c)
+				continue;
+		} else if (strcmp(op, "create")) {
+			continue;
+		}
+		if (!parent && *first == n)
+			*first = next;
+		lyd_free_tree(n);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Entry points                                                       */
 /* ------------------------------------------------------------------ */
@@ -1288,9 +1316,12 @@ int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd
 		ed.n_errs = 1;
 		goto fail;
 	}
+	/* of what validation did, only removals matter to the diff: the
+	 * defaults it added are absent for lyd_diff_siblings() too */
+	prune_defaults(&vdiff, NULL);
 	if (vdiff && ed.diff && lyd_diff_merge_all(&ed.diff, vdiff, 0)) {
-		/* the result is right; only the diff is incomplete: rebuild it? no:
-		 * give the caller none, which makes the core compute its own */
+		/* the result is right, only the diff would be incomplete: give
+		 * the caller none, which makes the core compute its own */
 		lyd_free_all(ed.diff);
 		ed.diff = NULL;
 	} else if (vdiff && !ed.diff) {
