@@ -7,6 +7,7 @@
  * candidate lives here, shared by every session; while nobody modified it,
  * it is running itself (no copy).  startup is a file the core keeps.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,13 +66,16 @@ int vnm_ds_read(enum vnm_ds ds, struct lyd_node **out, struct vnm_err *err)
 	*out = NULL;
 	switch (ds) {
 	case VNM_DS_CANDIDATE:
+		pthread_mutex_lock(&s->st_lock);
 		if (s->cand_modified) {
-			if (s->candidate &&
-			    lyd_dup_siblings(s->candidate, NULL, LYD_DUP_RECURSIVE, out))
-				return vnm_err_set(err, VNM_E_NOMEM, NULL,
-						   "cannot copy the candidate datastore");
-			return 0;
+			int rc = s->candidate && lyd_dup_siblings(s->candidate, NULL,
+								  LYD_DUP_RECURSIVE, out);
+
+			pthread_mutex_unlock(&s->st_lock);
+			return rc ? vnm_err_set(err, VNM_E_NOMEM, NULL,
+						"cannot copy the candidate datastore") : 0;
 		}
+		pthread_mutex_unlock(&s->st_lock);
 		/* an unmodified candidate is running */
 		return vnm_core_running(s->core, out, err);
 	case VNM_DS_RUNNING:
@@ -98,28 +102,48 @@ int vnm_ds_commit_running(const struct lyd_node *cfg, const struct lyd_node *dif
 static void candidate_set(struct lyd_node *tree)
 {
 	struct vnm_server *s = vnm_srv;
+	struct lyd_node *old;
 
-	lyd_free_all(s->candidate);
+	pthread_mutex_lock(&s->st_lock);
+	old = s->candidate;
 	s->candidate = tree;
 	s->cand_modified = true;
+	pthread_mutex_unlock(&s->st_lock);
+	lyd_free_all(old);
+}
+
+/* Caller holds st_lock. */
+static struct lyd_node *candidate_take(void)
+{
+	struct vnm_server *s = vnm_srv;
+	struct lyd_node *old = s->candidate;
+
+	s->candidate = NULL;
+	s->cand_modified = false;
+	return old;
 }
 
 static void candidate_discard(void)
 {
 	struct vnm_server *s = vnm_srv;
+	struct lyd_node *old;
 
-	lyd_free_all(s->candidate);
-	s->candidate = NULL;
-	s->cand_modified = false;
+	pthread_mutex_lock(&s->st_lock);
+	old = candidate_take();
+	pthread_mutex_unlock(&s->st_lock);
+	lyd_free_all(old);
 }
 
 struct nc_server_reply *vnm_ds_check_writable(enum vnm_ds ds, struct vnm_sess *vs)
 {
 	struct vnm_server *s = vnm_srv;
-	uint32_t holder = s->lock_sid[ds];
 	struct nc_server_reply *r;
 	struct lyd_node *e;
+	uint32_t holder;
 
+	pthread_mutex_lock(&s->st_lock);
+	holder = s->lock_sid[ds];
+	pthread_mutex_unlock(&s->st_lock);
 	if (!holder || (vs && holder == vs->id))
 		return NULL;
 	r = vnm_reply_tag(NC_ERR_IN_USE, NC_ERR_TYPE_PROT, NULL, NULL,
@@ -134,23 +158,25 @@ struct nc_server_reply *vnm_ds_check_writable(enum vnm_ds ds, struct vnm_sess *v
 void vnm_ds_session_gone(uint32_t sid)
 {
 	struct vnm_server *s = vnm_srv;
+	struct lyd_node *old = NULL;
 	unsigned i;
 
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->ds_lock);
+	pthread_mutex_lock(&s->st_lock);
 	for (i = 0; i < VNM_DS_COUNT; i++) {
 		if (s->lock_sid[i] != sid)
 			continue;
 		s->lock_sid[i] = 0;
 		/* RFC 6241 8.3.5.2: the holder's uncommitted candidate changes go too */
 		if (i == VNM_DS_CANDIDATE && s->cand_modified) {
-			candidate_discard();
+			old = candidate_take();
 			vnm_log_info("netconf: candidate changes of session %u discarded", sid);
 		}
 		vnm_log_info("netconf: %s unlocked (session %u ended)", ds_names[i], sid);
 	}
-	pthread_mutex_unlock(&s->ds_lock);
+	pthread_mutex_unlock(&s->st_lock);
+	lyd_free_all(old);
 }
 
 /* The XML of an inline <config> (the anyxml's content), size-checked. */
@@ -220,9 +246,8 @@ struct nc_server_reply *vnm_rpc_get_config(struct lyd_node *rpc, struct nc_sessi
 	r = param_ds(rpc, "source", &ds, NULL);
 	if (r)
 		return r;
-	pthread_mutex_lock(&s->ds_lock);
+	(void)s;
 	rc = vnm_ds_read(ds, &tree, &err);
-	pthread_mutex_unlock(&s->ds_lock);
 	if (rc)
 		return vnm_reply_err(&err, NC_ERR_TYPE_APP);
 	return vnm_reply_filtered(rpc, tree);
@@ -297,7 +322,7 @@ struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_sess
 		goto cleanup;
 	}
 	if (ds == VNM_DS_CANDIDATE) {
-		if (diff || !s->cand_modified) {
+		if (diff) {
 			candidate_set(tree);
 			tree = NULL;
 		}
@@ -410,7 +435,7 @@ struct nc_server_reply *vnm_rpc_lock(struct lyd_node *rpc, struct nc_session *nc
 	r = param_ds(rpc, "target", &ds, NULL);
 	if (r)
 		return r;
-	pthread_mutex_lock(&s->ds_lock);
+	pthread_mutex_lock(&s->st_lock);
 	holder = s->lock_sid[ds];
 	if (holder) {
 		e = nc_err(s->ctx, NC_ERR_LOCK_DENIED, holder);
@@ -428,7 +453,7 @@ struct nc_server_reply *vnm_rpc_lock(struct lyd_node *rpc, struct nc_session *nc
 		s->lock_time[ds] = time(NULL);
 		vnm_log_info("netconf: %s locked by session %u", ds_names[ds], me);
 	}
-	pthread_mutex_unlock(&s->ds_lock);
+	pthread_mutex_unlock(&s->st_lock);
 	return r ? r : nc_server_reply_ok();
 }
 
@@ -436,13 +461,14 @@ struct nc_server_reply *vnm_rpc_unlock(struct lyd_node *rpc, struct nc_session *
 {
 	struct vnm_server *s = vnm_srv;
 	struct nc_server_reply *r;
+	struct lyd_node *old = NULL;
 	uint32_t me = nc_session_get_id(ncs), holder;
 	enum vnm_ds ds;
 
 	r = param_ds(rpc, "target", &ds, NULL);
 	if (r)
 		return r;
-	pthread_mutex_lock(&s->ds_lock);
+	pthread_mutex_lock(&s->st_lock);
 	holder = s->lock_sid[ds];
 	if (holder != me) {
 		r = vnm_reply_tag(NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT, NULL, NULL,
@@ -453,10 +479,11 @@ struct nc_server_reply *vnm_rpc_unlock(struct lyd_node *rpc, struct nc_session *
 	} else {
 		s->lock_sid[ds] = 0;
 		if (ds == VNM_DS_CANDIDATE)
-			candidate_discard();
+			old = candidate_take();
 		vnm_log_info("netconf: %s unlocked by session %u", ds_names[ds], me);
 	}
-	pthread_mutex_unlock(&s->ds_lock);
+	pthread_mutex_unlock(&s->st_lock);
+	lyd_free_all(old);
 	return r ? r : nc_server_reply_ok();
 }
 
@@ -478,9 +505,7 @@ struct nc_server_reply *vnm_rpc_validate(struct lyd_node *rpc, struct nc_session
 		if (r)
 			return r;
 	} else {
-		pthread_mutex_lock(&s->ds_lock);
 		rc = vnm_ds_read(ds, &tree, &err);
-		pthread_mutex_unlock(&s->ds_lock);
 		if (rc)
 			return vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		/* stored trees were valid YANG when stored; validate again all the same */
@@ -501,22 +526,32 @@ struct nc_server_reply *vnm_rpc_commit(struct lyd_node *rpc, struct nc_session *
 	struct vnm_server *s = vnm_srv;
 	struct vnm_sess *vs = vnm_sess_of(ncs);
 	struct nc_server_reply *r = NULL;
+	struct lyd_node *cand = NULL;
 	struct vnm_err err = {0};
+	bool modified;
 
 	(void)rpc;
 	pthread_mutex_lock(&s->ds_lock);
 	if ((r = vnm_ds_check_writable(VNM_DS_RUNNING, vs)) ||
 	    (r = vnm_ds_check_writable(VNM_DS_CANDIDATE, vs)))
 		goto cleanup;
-	if (!s->cand_modified)
+	pthread_mutex_lock(&s->st_lock);
+	modified = s->cand_modified;
+	pthread_mutex_unlock(&s->st_lock);
+	if (!modified)
 		goto cleanup; /* candidate is running: nothing to do */
-	if (vnm_ds_commit_running(s->candidate, NULL, &err)) {
+	if (vnm_ds_read(VNM_DS_CANDIDATE, &cand, &err)) {
+		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
+		goto cleanup;
+	}
+	if (vnm_ds_commit_running(cand, NULL, &err)) {
 		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		goto cleanup;
 	}
 	candidate_discard();
 cleanup:
 	pthread_mutex_unlock(&s->ds_lock);
+	lyd_free_all(cand);
 	return r ? r : nc_server_reply_ok();
 }
 

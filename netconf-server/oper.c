@@ -221,10 +221,10 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err)
 	if (r)
 		goto ly_fail;
 
-	pthread_mutex_lock(&s->ds_lock);
+	pthread_mutex_lock(&s->st_lock);
 	memcpy(locks, s->lock_sid, sizeof(locks));
 	memcpy(ltime, s->lock_time, sizeof(ltime));
-	pthread_mutex_unlock(&s->ds_lock);
+	pthread_mutex_unlock(&s->st_lock);
 	for (i = 0; i < VNM_DS_COUNT; i++) {
 		snprintf(p, sizeof(p), "datastores/datastore[name='%s']", vnm_ds_name(i));
 		if (lyd_new_path(ns, NULL, p, NULL, LYD_NEW_PATH_UPDATE, NULL) ||
@@ -311,9 +311,8 @@ struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs
 	int rc;
 
 	(void)ncs;
-	pthread_mutex_lock(&s->ds_lock);
+	(void)s;
 	rc = vnm_ds_read(VNM_DS_RUNNING, &tree, &err);
-	pthread_mutex_unlock(&s->ds_lock);
 	if (rc || vnm_oper_add(&tree, &err) || vnm_monitoring_add(&tree, &err)) {
 		lyd_free_all(tree);
 		return vnm_reply_err(&err, NC_ERR_TYPE_APP);

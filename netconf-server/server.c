@@ -598,6 +598,7 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 		s->n_workers = VNM_MAX_WORKERS;
 	s->start_time = time(NULL);
 	pthread_mutex_init(&s->ds_lock, NULL);
+	pthread_mutex_init(&s->st_lock, NULL);
 	pthread_mutex_init(&s->sess_lock, NULL);
 	vnm_srv = s;
 
@@ -658,6 +659,7 @@ cleanup:
 		nc_server_destroy();
 		vnm_ssh_free(s);
 		pthread_mutex_destroy(&s->ds_lock);
+		pthread_mutex_destroy(&s->st_lock);
 		pthread_mutex_destroy(&s->sess_lock);
 		free(s);
 		vnm_srv = NULL;
@@ -690,6 +692,7 @@ void vnm_server_stop(struct vnm_server *s)
 	lyd_free_all(s->candidate);
 	free(s->sess);
 	pthread_mutex_destroy(&s->ds_lock);
+	pthread_mutex_destroy(&s->st_lock);
 	pthread_mutex_destroy(&s->sess_lock);
 	free(s);
 	vnm_srv = NULL;

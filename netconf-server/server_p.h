@@ -1,10 +1,14 @@
 /*
  * server_p.h - internals shared by the files of the NETCONF server.
  *
- * Locking: srv->ds_lock guards the candidate, the datastore locks and every
- * read-modify-commit of running, so that two sessions editing at once never
- * lose an update.  It is held across a core transaction; the core itself
- * serialises transactions as well.  srv->sess_lock guards the session table
+ * Locking: srv->ds_lock serialises the writers (every read-modify-write of
+ * a datastore: edit-config, copy-config, delete-config, commit,
+ * discard-changes, actions), so that two sessions editing at once never lose
+ * an update; it is held across a core transaction.  srv->st_lock guards the
+ * candidate tree, its modified flag and the datastore locks, only for short
+ * moments: reads, <lock> and <unlock> never wait for a transaction (running
+ * comes from the core, which copies it under its own short lock).
+ * Order: ds_lock before st_lock.  srv->sess_lock guards the session table
  * only and is never held while calling into the core.
  */
 #ifndef VNM_SERVER_P_H
@@ -60,6 +64,7 @@ struct vnm_server {
 	volatile int stop;
 
 	pthread_mutex_t ds_lock;
+	pthread_mutex_t st_lock;
 	struct lyd_node *candidate;    /* valid only when cand_modified */
 	bool cand_modified;
 	uint32_t lock_sid[VNM_DS_COUNT]; /* 0: unlocked */
@@ -119,15 +124,15 @@ size_t vnm_sess_list(struct vnm_sess_info **out);
 
 const char *vnm_ds_name(enum vnm_ds ds);
 /* Release every lock of sid (session end); discards candidate changes when
- * the candidate lock was held.  Takes ds_lock. */
+ * the candidate lock was held.  Takes st_lock. */
 void vnm_ds_session_gone(uint32_t sid);
-/* A copy of datastore ds (NULL when empty); 0 or -1. Caller holds ds_lock. */
+/* A copy of datastore ds (NULL when empty); 0 or -1.  Locks what it needs. */
 int vnm_ds_read(enum vnm_ds ds, struct lyd_node **out, struct vnm_err *err);
 /* Replace running with cfg through one core transaction (diff may be NULL).
  * Caller holds ds_lock.  An unmodified candidate keeps tracking running. */
 int vnm_ds_commit_running(const struct lyd_node *cfg, const struct lyd_node *diff,
 			  struct vnm_err *err);
-/* NULL when sid may write ds; otherwise the in-use error reply. Caller holds ds_lock. */
+/* NULL when sid may write ds; otherwise the in-use error reply. */
 struct nc_server_reply *vnm_ds_check_writable(enum vnm_ds ds, struct vnm_sess *s);
 
 struct nc_server_reply *vnm_rpc_get_config(struct lyd_node *rpc, struct nc_session *ncs);
