@@ -66,9 +66,14 @@ int vnm_edit_apply(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_no
  * as a whole or not at all, so a half-applied edit is never kept.
  *
  * The edit is applied in place (no copy of the datastore): the cost
- * follows the edit's size, plus one YANG validation of the result.
- * libyang errors are read from the context, so keep LY_LOSTORE (or
- * LY_LOSTORE_LAST, the default) in ly_log_options().
+ * follows the edit's size, plus YANG validation of what it touched.  *ds
+ * must be a validated tree (as every datastore is): when the schema shows
+ * that no constraint crosses /nw:networks/nw:network entries, only the
+ * touched entries are validated, and an edit that only changes leaves no
+ * must/when/leafref/unique reads is not validated again at all (its values
+ * were typed when the edit was parsed).  libyang errors are read from the
+ * context, so keep LY_LOSTORE (or LY_LOSTORE_LAST, the default) in
+ * ly_log_options().  Thread-safe for different datastore trees.
  */
 int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_node *edit,
 		      enum vnm_edit_op default_op, enum vnm_error_option erropt,
