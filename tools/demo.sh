@@ -250,6 +250,25 @@ else
 	done
 fi
 
+# TODO(gso): a guest's tap hands the bridge GSO packets whose segment count
+# the kernel has not computed yet (gso_segs 0), so the VXLAN ends'
+# gso_max_segs 1 does not split them and HTB on the physical link counts one
+# tunnel overhead per 20-60 kB burst: the link then carries ~8% more than
+# its capacity.  A gso_max_size below two frames splits them before
+# encapsulation.  The link driver should create its VXLAN ends with
+# IFLA_GSO_MAX_SIZE (and IFLA_GSO_IPV4_MAX_SIZE); until it does, the demo
+# sets it on the ends vnmd made (a no-op once vnmd does it itself).
+while read -r _ _ _ _ ns_a end_a _ ns_b end_b; do
+	for e in "$ns_a:$end_a" "$ns_b:$end_b"; do
+		ns=${e%%:*} dev=${e#*:}
+		g=$(in_rm "$ns" ip -d link show "$dev" 2>/dev/null | grep -o 'gso_max_size [0-9]*' | cut -d' ' -f2)
+		if [ -n "$g" ] && [ "$g" -gt 1600 ]; then
+			in_rm "$ns" ip link set dev "$dev" gso_max_size 1514 &&
+				say "workaround: $dev gso_max_size $g -> 1514 (see TODO(gso) in tools/demo.sh)"
+		fi
+	done
+done < <(awk '$1 == "vl"' "$TMP/names")
+
 # Clients: one per VR, on the VR's eth1 port bridge.
 say "clients: 4 namespaces on the routers' eth1"
 for vn in a b; do
@@ -302,6 +321,7 @@ for vn in a b; do
 	ip netns exec $P-c${vn}1 iperf3 -c 10.$n.2.2 -p 5201 -R -t $TOTAL -i 1 -J \
 		>"$OUT/iperf3-vl-$vn.json" 2>&1 &
 	PIDS+=($!)
+	date +%s.%N >"$TMP/iperf3-$vn.launched"
 	eval "IPERF_$vn=$!"
 done
 phase() { echo "$1 $(date +%s.%N)" >>"$TMP/phases"; say "phase: $2"; }
@@ -328,7 +348,8 @@ nms routers >"$OUT/routers-after.txt" || die "<get> of the routers failed"
 echo
 echo "Throughput per VL and phase (Mbit/s), variant: $VARIANT"
 "$PY" "$NMS_PY" report --csv "$OUT/samples.csv" --phases "$OUT/phases.txt" \
-	--iperf vl-a="$OUT/iperf3-vl-a.json" vl-b="$OUT/iperf3-vl-b.json" --out "$OUT" \
+	--iperf vl-a="$OUT/iperf3-vl-a.json@$(cat "$TMP/iperf3-a.launched")" \
+	vl-b="$OUT/iperf3-vl-b.json@$(cat "$TMP/iperf3-b.launched")" --out "$OUT" \
 	--variant "$([ $VARIANT = qemu ] && echo "4 QEMU router guests" || echo "fast variant: routers are network namespaces") - $(date -u +%Y-%m-%d)" --check
 check=$?
 echo

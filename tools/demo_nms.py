@@ -188,21 +188,25 @@ def rates(rows, vls, col):
     return out
 
 
-def iperf_series(path):
-    """[(t_mid_epoch, Mbit/s)] of an iperf3 -J result (receiver side of the client)."""
+def iperf_series(spec):
+    """[(t_start, t_end, Mbit/s)] of an iperf3 -J result, from "PATH[@EPOCH]":
+    EPOCH is when the client was launched (iperf3's own timestamp has whole
+    seconds only)."""
+    path, _, launched = spec.partition("@")
     try:
         d = json.load(open(path))
     except (OSError, ValueError):
         return []
-    t0 = d.get("start", {}).get("timestamp", {}).get("timesecs")
+    t0 = float(launched) if launched else d.get("start", {}).get("timestamp", {}).get("timesecs")
     if t0 is None:
         return []
-    return [(t0 + (i["sum"]["start"] + i["sum"]["end"]) / 2, i["sum"]["bits_per_second"] / 1e6)
+    return [(t0 + i["sum"]["start"], t0 + i["sum"]["end"], i["sum"]["bits_per_second"] / 1e6)
             for i in d.get("intervals", [])]
 
 
 def mean_in(series, t0, t1):
-    v = [x for t, x in series if t0 <= t < t1]
+    """Mean of the samples (start, end, value) lying wholly in [t0, t1]."""
+    v = [x for a, b, x in series if t0 <= a and b <= t1 + 0.05]
     return sum(v) / len(v) if v else float("nan")
 
 
@@ -220,19 +224,27 @@ def report(a):
     sr = rates(rows, vls, a.counter)
     t_zero = phases[0][1] if phases else (rows[0]["time"] if rows else 0)
 
-    # time series for the plot: t since traffic start, SNMP per VL, iperf3 per VL
+    # Time series for the plot: t since traffic start, SNMP per VL.  vnmd
+    # refreshes its counters about once a second (core snapshot, subagent
+    # cache), so one-second deltas jitter; the plot shows them averaged over
+    # a.smooth samples (the raw ones are in the CSV too).
     with open(os.path.join(a.out, "throughput.csv"), "w") as f:
-        f.write("t_s,phase," + ",".join("%s_snmp_mbps" % v for v in vls) + "\n")
-        for t, r in sr:
+        f.write("t_s,phase," + ",".join("%s_snmp_mbps" % v for v in vls) + ","
+                + ",".join("%s_snmp_1s_mbps" % v for v in vls) + "\n")
+        h = a.smooth // 2
+        for i, (t, r) in enumerate(sr):
             ph = [n for n, s in phases if s <= t]
-            f.write("%.2f,%s,%s\n" % (t - t_zero, ph[-1] if ph else "boot",
-                                      ",".join("%.3f" % r[v] for v in vls)))
+            win = sr[max(0, i - h):i + h + 1]
+            avg = [sum(x[1][v] for x in win) / len(win) for v in vls]
+            f.write("%.2f,%s,%s,%s\n" % (t - t_zero, ph[-1] if ph else "boot",
+                                         ",".join("%.3f" % x for x in avg),
+                                         ",".join("%.3f" % r[v] for v in vls)))
     with open(os.path.join(a.out, "iperf3.csv"), "w") as f:
         f.write("t_s," + ",".join("%s_iperf3_mbps" % v for v in vls) + "\n")
         n = min(len(ip[v]) for v in vls) if vls else 0
         for i in range(n):
-            f.write("%.2f,%s\n" % (ip[vls[0]][i][0] - t_zero,
-                                   ",".join("%.3f" % ip[v][i][1] for v in vls)))
+            f.write("%.2f,%s\n" % ((ip[vls[0]][i][0] + ip[vls[0]][i][1]) / 2 - t_zero,
+                                   ",".join("%.3f" % ip[v][i][2] for v in vls)))
 
     # table: skip the first a.settle seconds of each phase
     lines = []
@@ -241,9 +253,11 @@ def report(a):
     lines.append("-" * len(hdr))
     result = {}
     for i, (name, start) in enumerate(phases):
-        stop = phases[i + 1][1] if i + 1 < len(phases) else end
+        # a phase ends when the next edit is sent, about a second before
+        # its reply (the next phase's start)
+        stop = phases[i + 1][1] - 1.0 if i + 1 < len(phases) else end
         w0 = start + a.settle
-        s = [mean_in([(t, r[v]) for t, r in sr], w0, stop) for v in vls]
+        s = [mean_in([(t - .5, t + .5, r[v]) for t, r in sr], w0, stop) for v in vls]
         g = [mean_in(ip[v], w0, stop) for v in vls]
         result[name] = {"snmp": s, "iperf3": g, "from_s": w0 - t_zero, "to_s": stop - t_zero}
         lines.append("%-28s %8.1f / %-7.1f %8.1f / %-7.1f   %s" % (
@@ -325,6 +339,7 @@ def main():
     s.add_argument("--iperf", nargs="+", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--settle", type=int, default=5)
+    s.add_argument("--smooth", type=int, default=3)
     s.add_argument("--variant", default="")
     s.add_argument("--check", action="store_true")
     s.add_argument("--counter", choices=("in", "out"), default="in",

@@ -9,7 +9,7 @@
 set terminal pngcairo size 1000,520 font "Helvetica,11"
 set output png
 set datafile separator ","
-set key autotitle columnhead top right box opaque
+set key outside bottom center horizontal
 set title "vnmd: two VLs sharing one 32 Mbit/s physical link (the paper's Figure 6)\n{/*0.8 ".variant."}"
 set xlabel "time (s)"
 set ylabel "throughput (Mbit/s)"
