@@ -360,6 +360,8 @@ static void bad_elements_are_named(void **state)
 	/* an unknown operation */
 	assert_int_equal(vnm_edit_parse(ctx, NETS("<network nc:operation='frob'><network-id>x</network-id></network>"), &edit, &err), -1);
 	assert_null(edit);
+	assert_true(err.code == VNM_E_INVALID || err.code == VNM_E_BAD_ELEMENT);
+	assert_non_null(strstr(err.msg, "frob"));
 }
 
 static void error_options(void **state)
@@ -530,6 +532,52 @@ static void value_changes_are_checked_when_constraints_read_them(void **state)
 	lyd_free_all(ds);
 }
 
+static void nested_operations(void **state)
+{
+	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
+	struct vnm_err err;
+
+	(void)state;
+	/* inside a new link, remove of an absent child is nothing, delete is
+	 * data-missing: nothing below a new node exists yet */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-n</nt:link-id>"
+					       "<nt:source><nt:source-node>vr1</nt:source-node><nt:source-tp>eth1</nt:source-tp></nt:source>"
+					       "<nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>eth1</nt:dest-tp></nt:destination>"
+					       "<vnm:virtual-link><vnm:burst nc:operation='remove'/><vnm:delay>7</vnm:delay></vnm:virtual-link></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_string_equal(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-n']/vnmd:virtual-link/delay"), "7");
+	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-n']/vnmd:virtual-link/burst"));
+	assert_diff_ok(before, diff, ds);
+	lyd_free_all(diff);
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-m</nt:link-id>"
+					       "<vnm:virtual-link><vnm:burst nc:operation='delete'/></vnm:virtual-link></nt:link>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_int_equal(err.code, VNM_E_MISSING);
+	assert_non_null(strstr(err.msg, "burst"));
+	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-m']/link-id"));
+
+	/* replace of a whole list entry: vn-b keeps only what the edit says */
+	lyd_free_all(before);
+	before = dup_all(ds);
+	assert_int_equal(edit_run(&ds, NETS("<network nc:operation='replace'><network-id>vn-b</network-id>"
+					    "<network-types><vnm:virtual-network/></network-types>"
+					    "<supporting-network><network-ref>underlay</network-ref></supporting-network>"
+					    "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm1</node-ref></supporting-node>"
+					    "<vnm:router><vnm:image><vnm:kernel>/k2</vnm:kernel></vnm:image></vnm:router></node></network>"),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
+	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/node[node-id='vr2']/node-id"));
+	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/ietf-network-topology:link[link-id='vl-b']/link-id"));
+	assert_string_equal(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/node[node-id='vr1']/vnmd:router/image/kernel"), "/k2");
+	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/node[node-id='vr1']/vnmd:router/image/initrd"));
+	assert_diff_ok(before, diff, ds);
+	/* and the diff reverts it */
+	assert_int_equal(vnm_edit_revert(ctx, &ds, diff, &err), 0);
+	assert_same(ds, before);
+	lyd_free_all(diff);
+	lyd_free_all(before);
+	lyd_free_all(ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +594,7 @@ int main(void)
 		cmocka_unit_test(default_leaf_counts_as_absent),
 		cmocka_unit_test(create_then_delete_everything),
 		cmocka_unit_test(value_changes_are_checked_when_constraints_read_them),
+		cmocka_unit_test(nested_operations),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
