@@ -67,7 +67,11 @@ int vnm_edit_apply(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_no
  *
  * The edit is applied in place (no copy of the datastore): the cost
  * follows the edit's size, plus YANG validation of what it touched.  *ds
- * must be a validated tree (as every datastore is): when the schema shows
+ * must be a validated tree (as every datastore is), and a copy of one must
+ * be made with LYD_DUP_WITH_FLAGS: without LYD_DEFAULT the defaults count
+ * as set by a client (create fails with data-exists, with-defaults
+ * explicit reports them) and without LYD_WHEN_TRUE libyang refuses, rather
+ * than removes, data whose `when` turns false.  When the schema shows
  * that no constraint crosses /nw:networks/nw:network entries, only the
  * touched entries are validated, and an edit that only changes leaves no
  * must/when/leafref/unique reads is not validated again at all (its values
