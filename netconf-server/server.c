@@ -479,7 +479,9 @@ static void *worker_main(void *arg)
 
 	while (!s->stop) {
 		ncs = NULL;
-		rc = nc_ps_poll(s->ps, 200, &ncs);
+		/* libnetconf2 holds the pollsession lock for the whole timeout:
+		 * keep it short, or new sessions wait for every worker in turn */
+		rc = nc_ps_poll(s->ps, 10, &ncs);
 		if (rc & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_ERROR)) {
 			usleep(20000);
 			continue;
