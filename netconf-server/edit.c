@@ -306,6 +306,15 @@ int vnm_edit_parse(struct ly_ctx *ctx, const char *xml, struct lyd_node **edit,
 		else if (e && e->vecode == LYVE_DATA)
 			code = VNM_E_BAD_ELEMENT;
 		ly_path_of(e ? e->path : NULL, path, sizeof(path));
+		if (path[0] && path[0] != '/') {
+			/* "Line number 3.": where, but no data path */
+			char where[sizeof(path) + 4];
+
+			snprintf(where, sizeof(where), " (%s)", path);
+			return vnm_err_set(err, code, NULL,
+					   "the <config> of edit-config is not acceptable: %s%s",
+					   e && e->msg ? e->msg : "libyang could not parse it", where);
+		}
 		return vnm_err_set(err, code, path, "the <config> of edit-config is not acceptable: %s",
 				   e && e->msg ? e->msg : "libyang could not parse it");
 	}

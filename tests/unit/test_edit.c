@@ -356,6 +356,9 @@ static void bad_elements_are_named(void **state)
 	/* XML that does not parse */
 	assert_int_equal(vnm_edit_parse(ctx, "<networks xmlns='" NW "'><network>", &edit, &err), -1);
 	assert_int_equal(err.code, VNM_E_MALFORMED);
+	assert_string_equal(vnm_err_tag(err.code), "malformed-message");
+	assert_string_equal(err.path, ""); /* no data path to give */
+	assert_non_null(strstr(err.msg, "Line number"));
 
 	/* an unknown operation */
 	assert_int_equal(vnm_edit_parse(ctx, NETS("<network nc:operation='frob'><network-id>x</network-id></network>"), &edit, &err), -1);
