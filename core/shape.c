@@ -59,6 +59,11 @@ void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
 	if (out->rate < VNM_MIN_RATE)
 		out->rate = VNM_MIN_RATE;
 	out->ceil = vl->limit && vl->limit < cap ? vl->limit : cap;
+	/* A limit below the default share wins: the share is only what the
+	 * VL may count on, the limit what it must never pass.  (A guarantee
+	 * above the limit is refused by validation.) */
+	if (vl->limit && out->rate > out->ceil)
+		out->rate = out->ceil;
 	if (out->ceil < out->rate)
 		out->ceil = out->rate;
 	out->burst = vl->burst ? vl->burst : burst_for(out->rate);

@@ -221,10 +221,12 @@ static void shaping_defaults_and_guarantees(void **state)
 	v2.limit = 2000000;
 	vnm_vl_shape_on(&v1, &pl, &s);
 	assert_int_equal(s.rate, 20000000);
-	vnm_vl_shape_on(&v2, &pl, &s);
+	vnm_vl_shape_on(&v3, &pl, &s);
 	assert_int_equal(s.rate, (cap - 20000000) / 2);
-	/* the limit caps the ceiling; ceil never below rate */
-	assert_int_equal(s.ceil, (cap - 20000000) / 2);
+	/* a limit below the share wins over the share: rate and ceil at it */
+	vnm_vl_shape_on(&v2, &pl, &s);
+	assert_int_equal(s.rate, 2000000);
+	assert_int_equal(s.ceil, 2000000);
 	v2.limit = 8000000;
 	vnm_vl_shape_on(&v2, &pl, &s);
 	assert_int_equal(s.ceil, 8000000);
