@@ -27,9 +27,9 @@ count_suite() { # name logfile rc
 		[ -n "$line" ] && p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
 		line=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | tail -1)
 		[ -n "$line" ] && f=$(echo "$line" | grep -oE '[0-9]+' | head -1)
-	elif line=$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -1) && [ -n "$line" ]; then # pytest
+	elif line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error).* in [0-9.]+s' "$log" | tail -1) && [ -n "$line" ]; then # pytest
 		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
-		f=$(echo "$line" | grep -oE '[0-9]+ (failed|error)' | grep -oE '[0-9]+' | paste -sd+ | bc 2>/dev/null || echo 0)
+		f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
 	elif line=$(grep -E '^[A-Za-z0-9_.-]*:? ?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1) && [ -n "$line" ]; then
 		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 		f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
