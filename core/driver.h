@@ -167,6 +167,14 @@ struct vnm_link_ops {
 			struct vnm_err *err);
 	int (*remove_own)(void *ctx, const struct vnm_host *host,
 			  const struct vnm_own_obj *o, struct vnm_err *err);
+	/* After nic's VR started (or nic was hot-plugged into a running VR):
+	 * when the VR's host lives in a network namespace, move the tap the
+	 * hypervisor created in the daemon's namespace into the host's and
+	 * enslave it to nic->bridge (libvirt cannot plug a tap into a bridge
+	 * of another namespace; the hypervisor driver gives such NICs type
+	 * 'ethernet').  Idempotent; a tap that does not exist (VR not
+	 * running) is success.  May be NULL: nothing to do. */
+	int (*vnic_plug)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
 };
 
 /* The pair the core works with. */

@@ -408,9 +408,16 @@ hv_nic_xml(struct hv_xb *b, xmlNodePtr devices, const struct vnm_vnic *nic)
 	xmlNodePtr i;
 
 	i = xb_el(b, devices, NULL, "interface", NULL);
-	xb_attr(b, i, "type", "bridge");
 	xb_attr(b, xb_el(b, i, NULL, "mac", NULL), "address", nic->mac);
-	xb_attr(b, xb_el(b, i, NULL, "source", NULL), "bridge", nic->bridge);
+	if (nic->vr && nic->vr->host && nic->vr->host->netns) {
+		/* The port bridge is in the host's namespace, out of libvirt's
+		 * reach: libvirt makes a bare tap here and the link driver's
+		 * vnic_plug moves it into the bridge once the guest runs. */
+		xb_attr(b, i, "type", "ethernet");
+	} else {
+		xb_attr(b, i, "type", "bridge");
+		xb_attr(b, xb_el(b, i, NULL, "source", NULL), "bridge", nic->bridge);
+	}
 	xb_attr(b, xb_el(b, i, NULL, "target", NULL), "dev", nic->tap);
 	xb_attr(b, xb_el(b, i, NULL, "model", NULL), "type", "virtio");
 }

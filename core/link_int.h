@@ -89,6 +89,11 @@ void vnm_lnl_path_vl(const struct vnm_vl *vl, char *buf, size_t len);
 void vnm_lnl_path_plink(const struct vnm_plink *pl, char *buf, size_t len);
 void vnm_lnl_path_vnic(const struct vnm_vnic *nic, char *buf, size_t len);
 
+/* ---- link_plug.c: taps of guests on hosts in a namespace ---------- */
+
+/* struct vnm_link_ops.vnic_plug (takes the context's lock). */
+int vnm_lnl_op_vnic_plug(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
+
 /* ---- link_if.c: interfaces -------------------------------------- */
 
 /* ifindex of name in sk's namespace: > 0, 0 when absent, or a negative

@@ -506,4 +506,5 @@ const struct vnm_link_ops vnm_link_nl_ops = {
 	.vl_counters = op_vl_counters,
 	.list_own = op_list_own,
 	.remove_own = op_remove_own,
+	.vnic_plug = vnm_lnl_op_vnic_plug,
 };

@@ -1208,6 +1208,38 @@ void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
 					   "the %s driver cannot %s", what, #op);     \
 	} while (0)
 
+/*
+ * After a VR started, resumed or got a NIC: let the link driver plug the new
+ * taps into their port bridges (needed when the host lives in a network
+ * namespace; see vnm_link_ops.vnic_plug).  Part of the same step: when a
+ * plug fails, the hypervisor change is taken back (best effort) so that the
+ * step fails as a whole and the journal stays exact.
+ */
+static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
+		      const struct vnm_vnic *only, struct vnm_err *err)
+{
+	const struct vnm_link_ops *ln = drv->link;
+	struct vnm_err ue;
+	size_t k;
+
+	if (!ln || !ln->vnic_plug || !vr || !vr->host || !vr->host->netns)
+		return 0;
+	for (k = 0; k < vr->n_vnics; k++) {
+		const struct vnm_vnic *nic = &vr->vnics[k];
+
+		if (only && nic != only)
+			continue;
+		if (ln->vnic_plug(drv->link_ctx, nic, err) == 0)
+			continue;
+		if (only && drv->hv->vnic_detach)
+			drv->hv->vnic_detach(drv->hv_ctx, only, &ue);
+		else if (!only)
+			drv->hv->vr_set_state(drv->hv_ctx, vr, VNM_ADMIN_STOPPED, &ue);
+		return -1;
+	}
+	return 0;
+}
+
 int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
 {
 	const struct vnm_hv_ops *hv = drv->hv;
@@ -1240,13 +1272,17 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		return hv->vr_undefine(drv->hv_ctx, s->vr, err);
 	case VNM_STEP_VR_STATE:
 		NEED_OP(hv, vr_set_state, "hypervisor");
-		return hv->vr_set_state(drv->hv_ctx, s->vr, s->to, err);
+		if (hv->vr_set_state(drv->hv_ctx, s->vr, s->to, err))
+			return -1;
+		return s->to == VNM_ADMIN_STOPPED ? 0 : plug_vnics(drv, s->vr, NULL, err);
 	case VNM_STEP_VR_RESOURCES:
 		NEED_OP(hv, vr_set_resources, "hypervisor");
 		return hv->vr_set_resources(drv->hv_ctx, s->vr_old, s->vr, &live, err);
 	case VNM_STEP_VNIC_ATTACH:
 		NEED_OP(hv, vnic_attach, "hypervisor");
-		return hv->vnic_attach(drv->hv_ctx, s->nic, err);
+		if (hv->vnic_attach(drv->hv_ctx, s->nic, err))
+			return -1;
+		return plug_vnics(drv, s->nic->vr, s->nic, err);
 	case VNM_STEP_VNIC_DETACH:
 		NEED_OP(hv, vnic_detach, "hypervisor");
 		return hv->vnic_detach(drv->hv_ctx, s->nic, err);

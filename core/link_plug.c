@@ -1,0 +1,118 @@
+/*
+ * link_plug.c - a guest's tap into its port bridge when the VR's host lives
+ * in a network namespace (emulated RMs on one machine).
+ *
+ * libvirt creates a guest's taps in the daemon's namespace and can plug them
+ * only into bridges there; an RM's port bridges live in the RM's namespace.
+ * So for such hosts the hypervisor driver gives NICs type 'ethernet' and,
+ * once the guest runs, this moves each tap into the RM's namespace (QEMU
+ * keeps its file descriptor, the tap keeps working) and enslaves it to the
+ * vNIC's port bridge.  Every restart of the guest makes a new tap in the
+ * daemon's namespace, which is why the core calls this after each start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "link_int.h"
+
+/* RTM_NEWLINK moving ifindex into the namespace open at ns_fd. */
+static int msg_move_to_ns(int ifindex, int ns_fd, struct nl_msg **out)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *msg;
+
+	*out = NULL;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+		goto nla_put_failure;
+	NLA_PUT_U32(msg, IFLA_NET_NS_FD, (uint32_t)ns_fd);
+	*out = msg;
+	return 0;
+nla_put_failure:
+	nlmsg_free(msg);
+	return -NLE_MSGSIZE;
+}
+
+static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm_err *err)
+{
+	const struct vnm_host *h = nic->vr ? nic->vr->host : NULL;
+	char path[96], where[160], npath[512];
+	struct nl_sock *hsk;
+	struct nl_msg *msg;
+	int idx, br, fd = -1, rc = -1, nrc;
+
+	if (!h || !h->netns)
+		return 0; /* libvirt plugged it (NIC type bridge) */
+	vnm_lnl_path_vnic(nic, npath, sizeof(npath));
+	vnm_lnl_where(h, where, sizeof(where));
+	if (vnm_lnl_sock(c, h, &hsk, err))
+		return -1;
+	idx = vnm_lnl_ifindex(c->own, nic->tap);
+	if (idx > 0) {
+		snprintf(path, sizeof(path), "/run/netns/%s", h->netns);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			vnm_err_set(err, VNM_E_DRIVER, npath,
+				    "vNIC %s of router %s: cannot open %s: %s", nic->name,
+				    nic->vr->name, path, strerror(errno));
+			goto cleanup;
+		}
+		nrc = msg_move_to_ns(idx, fd, &msg);
+		if (!nrc)
+			nrc = vnm_lnl_send(c->own, msg);
+		if (nrc < 0) {
+			vnm_err_set(err, VNM_E_DRIVER, npath,
+				    "vNIC %s of router %s: cannot move tap %s into%s: %s",
+				    nic->name, nic->vr->name, nic->tap, where, vnm_lnl_strerror(nrc));
+			goto cleanup;
+		}
+	}
+	idx = vnm_lnl_ifindex(hsk, nic->tap);
+	if (idx <= 0) {
+		rc = 0; /* the guest is not running: nothing to plug */
+		goto cleanup;
+	}
+	br = vnm_lnl_ifindex(hsk, nic->bridge);
+	if (br <= 0) {
+		vnm_err_set(err, VNM_E_DRIVER, npath,
+			    "vNIC %s of router %s: its port bridge %s is missing%s",
+			    nic->name, nic->vr->name, nic->bridge, where);
+		goto cleanup;
+	}
+	nrc = vnm_lnl_msg_link_set(idx, NULL, br, true, 0, &msg);
+	if (!nrc)
+		nrc = vnm_lnl_send(hsk, msg);
+	if (nrc < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, npath,
+			    "vNIC %s of router %s: cannot plug tap %s into bridge %s%s: %s",
+			    nic->name, nic->vr->name, nic->tap, nic->bridge, where,
+			    vnm_lnl_strerror(nrc));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int vnm_lnl_op_vnic_plug(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err)
+{
+	struct vnm_lnl *c = ctx;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = plug_locked(c, nic, err);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
