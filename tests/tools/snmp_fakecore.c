@@ -2,11 +2,12 @@
  * snmp_fakecore.c - the SNMP subagent over a synthetic core, for tests and
  * the benchmark.
  *
- *   snmp_fakecore -x SOCKET [-n NETWORKS] [-l LINKS_PER_NETWORK]
+ *   snmp_fakecore -x SOCKET [-n NETWORKS] [-l LINKS_PER_NETWORK] [-r REFRESH_MS]
  *
  * Provides vnm_core_snapshot/vnm_snapshot_unref/vnm_core_subscribe itself
  * (so libvnm.a's core is not linked in) and publishes a new snapshot every
- * 200 ms in which every link's counters have grown.  The defaults give the
+ * REFRESH_MS (default 200; the real core's default is 1000) in which every
+ * link's counters have grown.  The defaults give the
  * shape of the paper's Figure 5: networks vn-a, vn-b, each with routers vr1
  * and vr2 and one link.  Commands on stdin, one per line, change the world
  * and raise the core events the real core would:
@@ -189,11 +190,13 @@ static void publish(void)
 		snap_free(old);
 }
 
+static unsigned refresh_ms = 200;
+
 static void *refresher(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		usleep(200000);
+		usleep(refresh_ms * 1000);
 		pthread_mutex_lock(&lock);
 		tick++;
 		publish();
@@ -242,7 +245,7 @@ int main(int argc, char **argv)
 	pthread_t th;
 	char line[256], a1[64], a2[64], a3[64], a4[64];
 
-	while ((c = getopt(argc, argv, "x:n:l:")) != -1) {
+	while ((c = getopt(argc, argv, "x:n:l:r:")) != -1) {
 		switch (c) {
 		case 'x':
 			sock = optarg;
@@ -253,8 +256,11 @@ int main(int argc, char **argv)
 		case 'l':
 			nvl = atoi(optarg);
 			break;
+		case 'r':
+			refresh_ms = (unsigned)atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: snmp_fakecore -x SOCKET [-n NETWORKS] [-l LINKS]\n");
+			fprintf(stderr, "usage: snmp_fakecore -x SOCKET [-n NETWORKS] [-l LINKS] [-r MS]\n");
 			return 2;
 		}
 	}
