@@ -45,7 +45,7 @@ def main():
         d = Vnmd(Users(tmp), tmp).start()
         c = d.unix()
         edit = ("<edit-config><target><running/></target>%%s%s</edit-config>"
-                % config(underlay(host("rm1", netns=ns)), vn("vn1", router("r1", "rm1"))))
+                % config(underlay(host("rm1", netns=ns)), vn("ncb1", router("r1", "rm1"))))
         c.rpc(edit % "")
         get = "<get-config><source><running/></source></get-config>"
         unix_get = timed(lambda: c.rpc(get), N)

@@ -157,7 +157,7 @@ struct nc_server_reply *vnm_reply_tag(NC_ERR tag, NC_ERR_TYPE type, const char *
 	if (!e)
 		return NULL;
 	if (path && *path)
-		nc_err_set_path(e, path);
+		vnm_err_set_path_xml(e, path);
 	vnm_err_set_msg(e, msg);
 	return nc_server_reply_err(e);
 }

@@ -97,6 +97,9 @@ struct nc_server_reply *vnm_reply_err(const struct vnm_err *e, NC_ERR_TYPE type)
 struct nc_server_reply *vnm_reply_tag(NC_ERR tag, NC_ERR_TYPE type, const char *elem,
 				      const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* Set <error-path> from a libyang path, as an XPath with declared prefixes
+ * (errpath.c).  0 or -1. */
+int vnm_err_set_path_xml(struct lyd_node *err, const char *path);
 /* Set the message of an error vnmd built (see rpc_errfix.c). */
 int vnm_err_set_msg(struct lyd_node *err, const char *msg);
 /* Reply carrying data under the operation's <data>-like output node name

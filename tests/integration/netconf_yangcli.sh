@@ -33,7 +33,7 @@ UNDERLAY="<network><network-id>underlay</network-id><network-types><vnm:physical
 router() { # name [vcpus]
 	echo "<node><node-id>$1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm1</node-ref></supporting-node><vnm:router>${2:+<vnm:vcpus>$2</vnm:vcpus>}<vnm:image><vnm:kernel>/var/lib/vnmd/images/vmlinuz</vnm:kernel></vnm:image></vnm:router></node>"
 }
-VN="<network><network-id>vn1</network-id><network-types><vnm:virtual-network/></network-types><supporting-network><network-ref>underlay</network-ref></supporting-network>"
+VN="<network><network-id>ncy1</network-id><network-types><vnm:virtual-network/></network-types><supporting-network><network-ref>underlay</network-ref></supporting-network>"
 echo "<networks $NETS>$UNDERLAY$VN$(router r1)</network></networks>" >"$tmp/create.xml"
 echo "<networks $NETS>$VN$(router r1 2)</network></networks>" >"$tmp/vcpus2.xml"
 echo "<networks $NETS xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\">$VN$(router r1 | sed 's/<node>/<node nc:operation="create">/')</network></networks>" >"$tmp/dup.xml"
@@ -80,5 +80,6 @@ t_check "create of an existing router: data-exists" \
 	"$(grep -A6 'RPC Error Reply 2 ' <<<"$out2" | grep -c 'error-tag data-exists')" 1
 t_check "vnmd logged alice's sessions" "$(grep -c 'session [0-9]* of alice started' "$tmp/vnmd.log")" 2
 kill -0 "$pid" 2>/dev/null && t_pass "vnmd still runs" || t_fail "vnmd still runs"
+t_check "yangcli understood every reply (error-path prefixes declared)" "$(grep -c "got invalid reply" "$tmp/yangcli.out")" 0
 [ "$T_FAIL" -eq 0 ] || { echo "--- yangcli output"; tail -60 "$tmp/yangcli.out"; }
 t_done

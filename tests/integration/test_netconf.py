@@ -60,9 +60,9 @@ def vnmd(users, tmp_path):
 
 
 def base(nsname, *vrs, admin=None):
-    """One host in its namespace and a VN vn1 with the given routers."""
+    """One host in its namespace and a VN nct1 with the given routers."""
     return config(underlay(host("rm1", netns=nsname)),
-                  vn("vn1", *(vrs or (router("r1", "rm1", tps=("eth0",)),)), admin=admin))
+                  vn("nct1", *(vrs or (router("r1", "rm1", tps=("eth0",)),)), admin=admin))
 
 
 def xp(tree, path):
@@ -182,7 +182,7 @@ def test_sigterm_closes_sessions_and_saves_running(vnmd, ns):
     vnmd.start()
     m = vnmd.ssh_key()
     t = get_config(m)
-    assert xp(t, "//nw:network[nw:network-id='vn1']/nw:node/nw:node-id/text()") == ["r1"]
+    assert xp(t, "//nw:network[nw:network-id='nct1']/nw:node/nw:node-id/text()") == ["r1"]
     m.close_session()
 
 
@@ -350,45 +350,45 @@ def test_edit_config_operations_and_error_tags(vnmd, ns):
     m = vnmd.ssh_key()
     assert m.edit_config(target="running", config=base(n)).ok
     t = get_config(m)
-    assert xp(t, router_xp("vn1", "r1", "image/vnm:kernel/text()"))
+    assert xp(t, router_xp("nct1", "r1", "image/vnm:kernel/text()"))
 
     # merge changes a leaf
-    m.edit_config(target="running", config=config(vn("vn1", router("r1", "rm1", vcpus=2))))
-    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    m.edit_config(target="running", config=config(vn("nct1", router("r1", "rm1", vcpus=2))))
+    assert xp(get_config(m), router_xp("nct1", "r1", "vcpus/text()")) == ["2"]
 
     # create of an existing router: data-exists, naming it
     e = rpc_error(m.edit_config, target="running",
-                  config=config(vn("vn1", router("r1", "rm1").replace(
+                  config=config(vn("nct1", router("r1", "rm1").replace(
                       "<node>", '<node nc:operation="create">'))))
     assert e.tag == "data-exists" and e.type == "application"
     assert "r1" in (e.path or "") + (e.message or "")
 
     # delete of a missing router: data-missing
     e = rpc_error(m.edit_config, target="running",
-                  config=config(vn("vn1", '<node nc:operation="delete"><node-id>ghost</node-id>'
+                  config=config(vn("nct1", '<node nc:operation="delete"><node-id>ghost</node-id>'
                                           '</node>')))
     assert e.tag == "data-missing"
     assert "ghost" in (e.path or "") + (e.message or "")
 
     # remove of a missing router is fine
     m.edit_config(target="running", config=config(vn(
-        "vn1", '<node nc:operation="remove"><node-id>ghost</node-id></node>')))
+        "nct1", '<node nc:operation="remove"><node-id>ghost</node-id></node>')))
 
     # an out-of-range value: invalid-value naming the leaf
     e = rpc_error(m.edit_config, target="running",
-                  config=config(vn("vn1", router("r1", "rm1", vcpus=999))))
+                  config=config(vn("nct1", router("r1", "rm1", vcpus=999))))
     assert e.tag == "invalid-value"
     assert "vcpus" in e.path and "999" in e.message
 
     # a list entry without its key: missing-element
     e = rpc_error(m.edit_config, target="running",
-                  config=config(vn("vn1").replace("<network-id>vn1</network-id>", "")))
+                  config=config(vn("nct1").replace("<network-id>nct1</network-id>", "")))
     assert e.tag == "missing-element"
     assert "network-id" in e.message
 
     # delay needs sch_netem, which this kernel lacks: operation-not-supported
     netem = subprocess.run(["modinfo", "sch_netem"], capture_output=True).returncode == 0
-    delayed = config(vn("vn1", router("r2", "rm1", tps=("eth0",)),
+    delayed = config(vn("nct1", router("r2", "rm1", tps=("eth0",)),
                         links=vlink("l12", "r1", "eth0", "r2", "eth0").replace(
                             "<vnm:virtual-link/>",
                             "<vnm:virtual-link><vnm:delay>1000</vnm:delay></vnm:virtual-link>")))
@@ -402,33 +402,33 @@ def test_edit_config_operations_and_error_tags(vnmd, ns):
     # create a second router, then replace the first one's router container
     # (a VN is a connected graph: r2 comes with its link)
     m.edit_config(target="running", config=config(vn(
-        "vn1", router("r2", "rm1", tps=("eth0",)).replace("<node>", '<node nc:operation="create">'),
+        "nct1", router("r2", "rm1", tps=("eth0",)).replace("<node>", '<node nc:operation="create">'),
         links=vlink("l12", "r1", "eth0", "r2", "eth0"))))
-    m.edit_config(target="running", config=config(vn("vn1", router(
+    m.edit_config(target="running", config=config(vn("nct1", router(
         "r1", "rm1", memory=256).replace("<vnm:router>", '<vnm:router nc:operation="replace">'))))
     assert xp(get_config(m), "//nt:link/nt:link-id/text()") == ["l12"]
     t = get_config(m)
-    assert xp(t, router_xp("vn1", "r1", "memory/text()")) == ["256"]
-    assert xp(t, router_xp("vn1", "r1", "vcpus")) == []  # replaced: gone
+    assert xp(t, router_xp("nct1", "r1", "memory/text()")) == ["256"]
+    assert xp(t, router_xp("nct1", "r1", "vcpus")) == []  # replaced: gone
 
     # delete r2
     m.edit_config(target="running", config=config(vn(
-        "vn1", '<node nc:operation="delete"><node-id>r2</node-id></node>',
+        "nct1", '<node nc:operation="delete"><node-id>r2</node-id></node>',
         links='<nt:link nc:operation="delete"><nt:link-id>l12</nt:link-id></nt:link>')))
     assert xp(get_config(m), "//nw:node[nw:node-id='r2']") == []
 
     # default-operation none: a bare path changes nothing, a leaf under it with
     # an explicit operation does
     m.edit_config(target="running", default_operation="none",
-                  config=config(vn("vn1", "<node><node-id>r1</node-id><vnm:router>"
+                  config=config(vn("nct1", "<node><node-id>r1</node-id><vnm:router>"
                                    '<vnm:vcpus nc:operation="merge">3</vnm:vcpus>'
                                    "</vnm:router></node>")))
-    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["3"]
+    assert xp(get_config(m), router_xp("nct1", "r1", "vcpus/text()")) == ["3"]
 
     # default-operation replace: the whole datastore is what was sent
     m.edit_config(target="running", default_operation="replace", config=base(n))
     t = get_config(m)
-    assert xp(t, router_xp("vn1", "r1", "memory")) == []
+    assert xp(t, router_xp("nct1", "r1", "memory")) == []
     m.close_session()
 
 
@@ -436,22 +436,22 @@ def test_test_option_and_error_option(vnmd, ns):
     n = ns()
     m = vnmd.ssh_key()
     m.edit_config(target="running", config=base(n))
-    two = config(vn("vn1", router("r1", "rm1", vcpus=4)))
+    two = config(vn("nct1", router("r1", "rm1", vcpus=4)))
     m.edit_config(target="running", config=two, test_option="test-only")
-    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus")) == []
+    assert xp(get_config(m), router_xp("nct1", "r1", "vcpus")) == []
     m.edit_config(target="running", config=two, test_option="test-then-set")
-    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["4"]
-    m.edit_config(target="running", config=config(vn("vn1", router("r1", "rm1", vcpus=5))),
+    assert xp(get_config(m), router_xp("nct1", "r1", "vcpus/text()")) == ["4"]
+    m.edit_config(target="running", config=config(vn("nct1", router("r1", "rm1", vcpus=5))),
                   test_option="set")
-    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["5"]
+    assert xp(get_config(m), router_xp("nct1", "r1", "vcpus/text()")) == ["5"]
 
     # rollback-on-error: a good change and a bad one: nothing is applied
-    bad = config(vn("vn1", router("r1", "rm1", vcpus=6),
+    bad = config(vn("nct1", router("r1", "rm1", vcpus=6),
                     '<node nc:operation="delete"><node-id>ghost</node-id></node>'))
     for opt in ("rollback-on-error", "stop-on-error", "continue-on-error"):
         e = rpc_error(m.edit_config, target="running", config=bad, error_option=opt)
         assert e.tag == "data-missing"
-        assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["5"], opt
+        assert xp(get_config(m), router_xp("nct1", "r1", "vcpus/text()")) == ["5"], opt
     m.close_session()
 
 
@@ -531,31 +531,31 @@ def test_candidate_commit_discard(vnmd, ns):
     m = vnmd.ssh_key()
     o = vnmd.ssh_password()
     m.edit_config(target="running", config=base(n))
-    m.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=2))))
-    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus")) == []
-    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    m.edit_config(target="candidate", config=config(vn("nct1", router("r1", "rm1", vcpus=2))))
+    assert xp(get_config(m), router_xp("nct1", "r1", "vcpus")) == []
+    assert xp(get_config(m, "candidate"), router_xp("nct1", "r1", "vcpus/text()")) == ["2"]
     # the candidate is shared
-    assert xp(get_config(o, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    assert xp(get_config(o, "candidate"), router_xp("nct1", "r1", "vcpus/text()")) == ["2"]
     # a modified candidate cannot be locked (RFC 6241 7.5)
     e = rpc_error(o.lock, "candidate")
     assert e.tag == "lock-denied"
     m.commit()
-    assert xp(get_config(m), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    assert xp(get_config(m), router_xp("nct1", "r1", "vcpus/text()")) == ["2"]
     # discard-changes brings candidate back to running
-    m.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=7))))
+    m.edit_config(target="candidate", config=config(vn("nct1", router("r1", "rm1", vcpus=7))))
     m.discard_changes()
-    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["2"]
+    assert xp(get_config(m, "candidate"), router_xp("nct1", "r1", "vcpus/text()")) == ["2"]
     # candidate follows running while unmodified
-    m.edit_config(target="running", config=config(vn("vn1", router("r1", "rm1", vcpus=3))))
-    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus/text()")) == ["3"]
+    m.edit_config(target="running", config=config(vn("nct1", router("r1", "rm1", vcpus=3))))
+    assert xp(get_config(m, "candidate"), router_xp("nct1", "r1", "vcpus/text()")) == ["3"]
     # running locked by another session: commit is refused
     o.lock("running")
-    m.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=4))))
+    m.edit_config(target="candidate", config=config(vn("nct1", router("r1", "rm1", vcpus=4))))
     e = rpc_error(m.commit)
     assert e.tag == "in-use"
     o.unlock("running")
     m.commit()
-    assert xp(get_config(o), router_xp("vn1", "r1", "vcpus/text()")) == ["4"]
+    assert xp(get_config(o), router_xp("nct1", "r1", "vcpus/text()")) == ["4"]
     m.close_session()
     o.close_session()
 
@@ -566,12 +566,12 @@ def test_candidate_changes_die_with_the_lock(vnmd, ns):
     m.edit_config(target="running", config=base(n))
     o = vnmd.ssh_password()
     o.lock("candidate")
-    o.edit_config(target="candidate", config=config(vn("vn1", router("r1", "rm1", vcpus=8))))
+    o.edit_config(target="candidate", config=config(vn("nct1", router("r1", "rm1", vcpus=8))))
     e = rpc_error(m.edit_config, target="candidate",
-                  config=config(vn("vn1", router("r1", "rm1", vcpus=9))))
+                  config=config(vn("nct1", router("r1", "rm1", vcpus=9))))
     assert e.tag == "in-use"
     o.close_session()
-    assert xp(get_config(m, "candidate"), router_xp("vn1", "r1", "vcpus")) == []
+    assert xp(get_config(m, "candidate"), router_xp("nct1", "r1", "vcpus")) == []
     m.close_session()
 
 
@@ -614,14 +614,14 @@ def test_validate(vnmd, ns):
     r = m.dispatch(to_ele('<validate xmlns="%s"><source>%s</source></validate>' % (NC, base(n))))
     assert r.ok
     # a router whose host does not exist fails validation, naming it
-    bad = config(underlay(host("rm1", netns=n)), vn("vn1", router("r1", "rm-missing")))
+    bad = config(underlay(host("rm1", netns=n)), vn("nct1", router("r1", "rm-missing")))
     e = rpc_error(m.dispatch, to_ele('<validate xmlns="%s"><source>%s</source></validate>'
                                      % (NC, bad)))
     assert e.tag in ("invalid-value", "data-missing", "operation-failed")
     assert "r1" in (e.message or "") + (e.path or "") or "rm-missing" in (e.message or "")
     # a missing mandatory leaf
     nokernel = config(underlay(host("rm1", netns=n)),
-                      vn("vn1", router("r1", "rm1").replace(
+                      vn("nct1", router("r1", "rm1").replace(
                           "<vnm:image><vnm:kernel>/var/lib/vnmd/images/vmlinuz</vnm:kernel>"
                           "</vnm:image>", "<vnm:image/>")))
     e = rpc_error(m.edit_config, target="candidate", config=nokernel, default_operation="replace")
@@ -638,27 +638,27 @@ def test_filters_and_with_defaults(vnmd, ns):
     m = vnmd.ssh_key()
     m.edit_config(target="running", config=config(
         underlay(host("rm1", netns=n)),
-        vn("vn1", router("r1", "rm1", vcpus=1, tps=("e0",)), router("r2", "rm1", tps=("e0",)),
+        vn("nct1", router("r1", "rm1", vcpus=1, tps=("e0",)), router("r2", "rm1", tps=("e0",)),
            links=vlink("l", "r1", "e0", "r2", "e0")),
-        vn("vn2", router("r1", "rm1"))))
-    sub = ('<networks xmlns="%s"><network><network-id>vn2</network-id></network></networks>'
+        vn("nct2", router("r1", "rm1"))))
+    sub = ('<networks xmlns="%s"><network><network-id>nct2</network-id></network></networks>'
            % NS["nw"])
     t = get_config(m, filter=("subtree", sub))
-    assert xp(t, "//nw:network/nw:network-id/text()") == ["vn2"]
+    assert xp(t, "//nw:network/nw:network-id/text()") == ["nct2"]
     t = get_config(m, filter=("xpath", ({"nw": NS["nw"]},
-                                        "/nw:networks/nw:network[nw:network-id='vn1']/nw:node/nw:node-id")))
+                                        "/nw:networks/nw:network[nw:network-id='nct1']/nw:node/nw:node-id")))
     assert xp(t, "//nw:node-id/text()") == ["r1", "r2"]
     # explicit: vcpus=1 was set (default value), memory was not
     t = get_config(m)
-    assert xp(t, router_xp("vn1", "r1", "vcpus/text()")) == ["1"]
-    assert xp(t, router_xp("vn1", "r1", "memory")) == []
+    assert xp(t, router_xp("nct1", "r1", "vcpus/text()")) == ["1"]
+    assert xp(t, router_xp("nct1", "r1", "memory")) == []
     t = get_config(m, with_defaults="report-all")
-    assert xp(t, router_xp("vn1", "r2", "memory/text()")) == ["128"]
-    assert xp(t, router_xp("vn1", "r2", "admin-state/text()")) == ["running"]
+    assert xp(t, router_xp("nct1", "r2", "memory/text()")) == ["128"]
+    assert xp(t, router_xp("nct1", "r2", "admin-state/text()")) == ["running"]
     t = get_config(m, with_defaults="trim")
-    assert xp(t, router_xp("vn1", "r1", "vcpus")) == []
+    assert xp(t, router_xp("nct1", "r1", "vcpus")) == []
     t = get_config(m, with_defaults="report-all-tagged")
-    mem = xp(t, router_xp("vn1", "r2", "memory"))
+    mem = xp(t, router_xp("nct1", "r2", "memory"))
     assert mem and mem[0].get("{%s}default" % NS["wd"]) == "true"
     m.close_session()
 
@@ -706,8 +706,8 @@ def test_get_returns_router_state(vnmd, ns):
     m = vnmd.ssh_key()
     m.edit_config(target="running", config=base(ns()))
     st = wait_for(lambda: (lambda s: s if s["oper-state"] == "running" else None)(
-        oper(m, "vn1", "r1")))
-    assert st, oper(m, "vn1", "r1")
+        oper(m, "nct1", "r1")))
+    assert st, oper(m, "nct1", "r1")
     assert len(st["uuid"]) == 36 and st["domain-name"] and int(st["domain-id"]) > 0
     m.close_session()
 
@@ -717,11 +717,11 @@ def test_router_actions(vnmd, ns):
     n = ns()
     m.edit_config(target="running", config=config(
         underlay(host("rm1", netns=n), host("rm2", netns=ns())),
-        vn("vn1", router("r1", "rm1", tps=("eth0", "eth1")), router("r2", "rm1", tps=("eth0",)),
+        vn("nct1", router("r1", "rm1", tps=("eth0", "eth1")), router("r2", "rm1", tps=("eth0",)),
            links=vlink("l12", "r1", "eth0", "r2", "eth0")),
-        vn("vn2", router("r9", "rm1"))))
+        vn("nct2", router("r9", "rm1"))))
 
-    def act(name, vnname="vn1", node="r1", body=""):
+    def act(name, vnname="nct1", node="r1", body=""):
         return m.dispatch(to_ele(
             '<action xmlns="urn:ietf:params:xml:ns:yang:1"><networks xmlns="%s"><network>'
             "<network-id>%s</network-id><node><node-id>%s</node-id><router xmlns=\"%s\">"
@@ -729,27 +729,27 @@ def test_router_actions(vnmd, ns):
             % (NS["nw"], vnname, node, NS["vnm"], name, body, name)))
 
     def state(node="r1"):
-        return wait_for(lambda: oper(m, "vn1", node)["oper-state"] not in (None, "starting")
-                        and oper(m, "vn1", node))
+        return wait_for(lambda: oper(m, "nct1", node)["oper-state"] not in (None, "starting")
+                        and oper(m, "nct1", node))
 
-    assert wait_for(lambda: oper(m, "vn1", "r1")["oper-state"] == "running")
+    assert wait_for(lambda: oper(m, "nct1", "r1")["oper-state"] == "running")
     assert act("stop").ok
-    s = oper(m, "vn1", "r1")
+    s = oper(m, "nct1", "r1")
     assert s["admin-state"] == "stopped" and s["oper-state"] == "stopped"
     assert act("start").ok
-    assert oper(m, "vn1", "r1")["oper-state"] == "running"
+    assert oper(m, "nct1", "r1")["oper-state"] == "running"
     assert act("pause").ok
-    s = oper(m, "vn1", "r1")
+    s = oper(m, "nct1", "r1")
     assert s["admin-state"] == "paused" and s["oper-state"] == "paused"
     assert act("resume").ok
-    assert oper(m, "vn1", "r1")["oper-state"] == "running"
+    assert oper(m, "nct1", "r1")["oper-state"] == "running"
     assert state()
     # the configuration says it too
-    assert xp(get_config(m), router_xp("vn1", "r1", "admin-state/text()")) == ["running"]
+    assert xp(get_config(m), router_xp("nct1", "r1", "admin-state/text()")) == ["running"]
     # copy: a new router with its own domain
     assert act("copy", body="<node-id>r1-copy</node-id>").ok
-    assert wait_for(lambda: oper(m, "vn1", "r1-copy")["uuid"])
-    assert oper(m, "vn1", "r1-copy")["uuid"] != oper(m, "vn1", "r1")["uuid"]
+    assert wait_for(lambda: oper(m, "nct1", "r1-copy")["uuid"])
+    assert oper(m, "nct1", "r1-copy")["uuid"] != oper(m, "nct1", "r1")["uuid"]
     # joined to its original through the free vNIC, so the VN stays connected
     t = get_config(m)
     assert xp(t, "//nt:link[nt:link-id='r1-copy-link']/nt:source/nt:source-tp/text()") == ["eth1"]
@@ -761,11 +761,11 @@ def test_router_actions(vnmd, ns):
     assert e.tag == "data-missing" and "ghost" in e.message
     # move: the supporting-node changes, the domain keeps running
     # (a lone router: a linked one would need a physical link to its new host)
-    assert act("move", vnname="vn2", node="r9", body="<host>rm2</host>").ok
+    assert act("move", vnname="nct2", node="r9", body="<host>rm2</host>").ok
     t = get_config(m)
-    assert xp(t, "//nw:network[nw:network-id='vn2']/nw:node[nw:node-id='r9']/"
+    assert xp(t, "//nw:network[nw:network-id='nct2']/nw:node[nw:node-id='r9']/"
                  "nw:supporting-node/nw:node-ref/text()") == ["rm2"]
-    assert oper(m, "vn2", "r9")["oper-state"] == "running"
+    assert oper(m, "nct2", "r9")["oper-state"] == "running"
     e = rpc_error(act, "move", node="r2", body="<host>rm2</host>")
     assert e.tag == "invalid-value" and "supporting-link" in e.message
     e = rpc_error(act, "move", body="<host>no-such-host</host>")
@@ -774,14 +774,14 @@ def test_router_actions(vnmd, ns):
     # network actions
     r = m.dispatch(to_ele(
         '<action xmlns="urn:ietf:params:xml:ns:yang:1"><networks xmlns="%s"><network>'
-        '<network-id>vn1</network-id><actions xmlns="%s"><stop/></actions></network>'
+        '<network-id>nct1</network-id><actions xmlns="%s"><stop/></actions></network>'
         "</networks></action>" % (NS["nw"], NS["vnm"])))
     assert r.ok
     t = get_config(m)
-    assert xp(t, "//nw:network[nw:network-id='vn1']/vnm:virtual-network/vnm:admin-state/text()") \
+    assert xp(t, "//nw:network[nw:network-id='nct1']/vnm:virtual-network/vnm:admin-state/text()") \
         == ["stopped"]
     for node in ("r1", "r2"):
-        assert oper(m, "vn1", node)["oper-state"] == "stopped"
+        assert oper(m, "nct1", node)["oper-state"] == "stopped"
     m.close_session()
 
 
@@ -790,22 +790,22 @@ def test_failing_driver_step_rolls_back(vnmd, ns):
     m = vnmd.ssh_key()
     m.edit_config(target="running", config=base(n))
     before = etree.tostring(get_config(m))
-    assert wait_for(lambda: oper(m, "vn1", "r1")["oper-state"] == "running")
-    uuid = oper(m, "vn1", "r1")["uuid"]
+    assert wait_for(lambda: oper(m, "nct1", "r1")["oper-state"] == "running")
+    uuid = oper(m, "nct1", "r1")["uuid"]
     # one transaction: a router on a good host, a router on a host whose
     # hypervisor cannot be reached (its libvirt URI names a missing file)
     bad = config(underlay(host("rm1", netns=n),
                           host("rm-bad", netns=n, uri="test:///nonexistent/vnmd-test.xml")),
-                 vn("vn1", router("r1", "rm1", vcpus=2), router("r2", "rm1", tps=("eth0",)),
+                 vn("nct1", router("r1", "rm1", vcpus=2), router("r2", "rm1", tps=("eth0",)),
                     links=vlink("l12", "r1", "eth0", "r2", "eth0")),
-                 vn("vn2", router("r3", "rm-bad")))
+                 vn("nct2", router("r3", "rm-bad")))
     e = rpc_error(m.edit_config, target="running", config=bad)
     assert e.tag == "operation-failed"
     assert "r3" in e.message or "rm-bad" in e.message or "nonexistent" in e.message
     assert etree.tostring(get_config(m)) == before
-    s = oper(m, "vn1", "r1")
+    s = oper(m, "nct1", "r1")
     assert s["uuid"] == uuid and s["oper-state"] == "running"
-    assert oper(m, "vn1", "r2")["oper-state"] is None
+    assert oper(m, "nct1", "r2")["oper-state"] is None
     assert vnmd.alive()
     m.close_session()
 
@@ -826,6 +826,10 @@ def test_figure5_through_netconf(vnmd, ns):
     cfg = open(FIG5).read()
     cfg = cfg[cfg.index("<config"):]
     cfg = cfg.replace("<vnm:domain-type>qemu</vnm:domain-type>", "", 2)
+    # interface names derive from the VN names: names of our own, so that
+    # another vnmd on this machine running Figure 5 (demo, QEMU tests) never
+    # shares a tap or bridge name with this one
+    cfg = cfg.replace("vn-a", "nct-a").replace("vn-b", "nct-b")
     cfg = cfg.replace("<vnm:tunnel-address>10.99.0.1</vnm:tunnel-address>",
                       "<vnm:tunnel-address>10.99.0.1</vnm:tunnel-address><vnm:netns>%s"
                       "</vnm:netns>" % n1)
@@ -835,7 +839,7 @@ def test_figure5_through_netconf(vnmd, ns):
     before = (netns_links(n1), netns_links(n2))
     m = vnmd.ssh_key()
     assert m.edit_config(target="running", config=cfg).ok
-    for vnname in ("vn-a", "vn-b"):
+    for vnname in ("nct-a", "nct-b"):
         for r in ("vr1", "vr2"):
             assert wait_for(lambda: oper(m, vnname, r)["oper-state"] == "running"), (vnname, r)
     t = get_all(m)
@@ -851,7 +855,7 @@ def test_figure5_through_netconf(vnmd, ns):
     # the VL ends exist in the hosts' namespaces
     created = set(netns_links(n1) + netns_links(n2)) - set(before[0] + before[1])
     assert set(ifs) & created, (ifs, created)
-    doms = {oper(m, v, r)["domain-name"] for v in ("vn-a", "vn-b") for r in ("vr1", "vr2")}
+    doms = {oper(m, v, r)["domain-name"] for v in ("nct-a", "nct-b") for r in ("vr1", "vr2")}
     assert len(doms) == 4
 
     # removing it removes the domains and the interfaces
