@@ -470,11 +470,31 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
+/* Count an RPC of ncs for ietf-netconf-monitoring.  The session may have
+ * ended on another worker since nc_ps_poll() returned: it is looked up in
+ * the table (by address, never dereferenced) rather than trusted. */
+static void sess_count(struct vnm_server *s, const struct nc_session *ncs, int rc)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->sess_lock);
+	for (i = 0; i < s->n_sess; i++) {
+		if (s->sess[i]->ncs != ncs)
+			continue;
+		s->sess[i]->in_rpcs++;
+		if (rc & NC_PSPOLL_BAD_RPC)
+			s->sess[i]->in_bad_rpcs++;
+		if (rc & NC_PSPOLL_REPLY_ERROR)
+			s->sess[i]->out_rpc_errors++;
+		break;
+	}
+	pthread_mutex_unlock(&s->sess_lock);
+}
+
 static void *worker_main(void *arg)
 {
 	struct vnm_server *s = arg;
 	struct nc_session *ncs, *nw;
-	struct vnm_sess *vs;
 	int rc;
 
 	while (!s->stop) {
@@ -488,15 +508,8 @@ static void *worker_main(void *arg)
 		}
 		if (!ncs)
 			continue;
-		vs = vnm_sess_of(ncs);
-		if (vs && (rc & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC))) {
-			/* counters are statistics: a lost increment is harmless */
-			vs->in_rpcs++;
-			if (rc & NC_PSPOLL_BAD_RPC)
-				vs->in_bad_rpcs++;
-			if (rc & NC_PSPOLL_REPLY_ERROR)
-				vs->out_rpc_errors++;
-		}
+		if (rc & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC))
+			sess_count(s, ncs, rc);
 		if (rc & NC_PSPOLL_SSH_CHANNEL) {
 			nw = NULL;
 			if (nc_ps_accept_ssh_channel(s->ps, &nw) == NC_MSG_HELLO && nw) {
