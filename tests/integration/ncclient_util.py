@@ -145,14 +145,31 @@ class Vnmd:
     def unix(self, v11=True):
         return RawClient(self.sock, v11=v11)
 
+    def ssh_raw(self, v11=False, user="alice", password="wonderland"):
+        """The raw client over SSH (paramiko), for framings ncclient never
+        uses (it always announces base:1.1)."""
+        import paramiko
+        t = paramiko.Transport(("127.0.0.1", self.port))
+        t.connect(username=user, password=password)
+        ch = t.open_session()
+        ch.settimeout(60)
+        ch.invoke_subsystem("netconf")
+        c = RawClient(None, v11=v11, sock=ch)
+        c.transport = t
+        return c
+
 
 class RawClient:
     """NETCONF over the UNIX socket, framing by hand."""
 
-    def __init__(self, path, v11=True, timeout=60):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.settimeout(timeout)
-        self.s.connect(path)
+    def __init__(self, path, v11=True, timeout=60, sock=None):
+        """path: the UNIX socket; or sock: any connected object with recv,
+        sendall and close (e.g. a paramiko channel on the netconf subsystem)."""
+        if sock is None:
+            sock = socket.socket(socket.AF_UNIX)
+            sock.settimeout(timeout)
+            sock.connect(path)
+        self.s = sock
         self.buf = b""
         self.chunked = False
         self.server_hello = self._read_eom().decode()

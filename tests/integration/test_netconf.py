@@ -234,6 +234,18 @@ def test_ssh_password(vnmd):
         vnmd.ssh_password(user="nobody")
 
 
+def test_ssh_netconf_1_0_and_1_1_framing(vnmd):
+    for v11 in (False, True):
+        c = vnmd.ssh_raw(v11=v11)
+        assert c.chunked == v11
+        r = c.rpc("<get-config><source><running/></source></get-config>")
+        assert r.find("nc:data", NS) is not None
+        r = c.rpc("<get-config><source><running/></source><filter")
+        assert errors(r)[0][1] == "malformed-message"
+        c.close()
+        c.transport.close()
+
+
 def test_read_only_user_gets_access_denied(vnmd, ns):
     m = vnmd.ssh_password(user="oper", password="readonly")
     get_config(m)  # reading is fine
