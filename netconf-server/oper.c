@@ -238,10 +238,8 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err)
 		}
 	}
 
+	/* every module, imported-only ones too: clients download the imports */
 	while ((mod = ly_ctx_get_module_iter(ctx, &idx))) {
-		if (!mod->implemented && strcmp(mod->name, "ietf-inet-types") &&
-		    strcmp(mod->name, "ietf-yang-types"))
-			continue;
 		if (add_schema(ns, mod->name, mod->revision, mod->ns))
 			goto ly_fail;
 		inc = mod->parsed ? mod->parsed->includes : NULL;

@@ -681,6 +681,10 @@ def test_get_schema(vnmd):
     assert text == open(os.path.join(ROOT, "yang", "vnmd@2026-11-24.yang")).read()
     assert "module ietf-network " in m.get_schema("ietf-network").data
     assert "module ietf-netconf-with-defaults" in m.get_schema("ietf-netconf-with-defaults").data
+    # vnmd's imports, implemented or not
+    for imp in ("ietf-network-topology", "ietf-inet-types", "ietf-yang-types"):
+        assert "module %s " % imp in m.get_schema(imp).data
+    assert "revision 2013-07-15" in m.get_schema("ietf-inet-types", version="2013-07-15").data
     r = m.dispatch(to_ele('<get-schema xmlns="%s" xmlns:ncm="%s"><identifier>vnmd</identifier>'
                           "<format>ncm:yin</format></get-schema>" % (NS["ncm"], NS["ncm"])))
     assert "&lt;module" in r.xml or "<module" in r.xml
@@ -689,7 +693,8 @@ def test_get_schema(vnmd):
     mon = get_all(m, filter=("subtree", '<netconf-state xmlns="%s"><schemas/></netconf-state>'
                              % NS["ncm"]))
     ids = xp(mon, "//ncm:schema/ncm:identifier/text()")
-    for mod in ("vnmd", "ietf-network", "ietf-network-topology", "ietf-netconf"):
+    for mod in ("vnmd", "ietf-network", "ietf-network-topology", "ietf-netconf",
+                "ietf-inet-types", "ietf-yang-types"):
         assert mod in ids
     m.close_session()
 
