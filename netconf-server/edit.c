@@ -250,10 +250,22 @@ static int check_opaque(struct ly_ctx *ctx, const struct lyd_node *n, struct vnm
 static int check_edit_r(struct ly_ctx *ctx, const struct lyd_node *first, struct vnm_err *err)
 {
 	for (const struct lyd_node *n = first; n; n = n->next) {
+		struct lyd_node *dup = NULL;
+
 		if (!n->schema) {
 			if (check_opaque(ctx, n, err))
 				return -1;
 			continue;
+		}
+		/* the same node twice would be edited twice: refuse, as libyang
+		 * refuses duplicate instances in data */
+		if (!lyd_find_sibling_first(first, n, &dup) && dup != n) {
+			char path[512], obj[512];
+
+			node_path(n, path, sizeof(path));
+			describe(n, obj, sizeof(obj));
+			return vnm_err_set(err, VNM_E_BAD_ELEMENT, path,
+					   "%s appears twice in the edit: give each node once", obj);
 		}
 		if (n->schema->flags & LYS_CONFIG_R) {
 			char path[512], obj[512];
@@ -1100,22 +1112,39 @@ static int touched_networks(struct edit *ed, const struct lysc_node *net,
 
 /*
  * Validate *ed->ds as configuration; *vdiff gets what validation changed
- * (also on failure, for undo_validation()).  Returns 0, or -1 with the
+ * (also on failure).  Returns 0, or -1 with the
  * libyang errors still in the context and *failed_at the tree they refer
  * to (the datastore again by the time this returns).
  */
+/*
+ * Validation works on copies: libyang frees the nodes whose `when` turned
+ * false, and the journal still points at nodes in there, so validating
+ * the datastore itself would leave a failed edit nothing to undo with.
+ * On success the validated copy takes the original's place.
+ */
 static int validate_full(struct edit *ed, struct lyd_node **vdiff)
 {
+	struct lyd_node *copy = NULL;
+
+	if (*ed->ds && lyd_dup_siblings(*ed->ds, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &copy))
+		return vnm_err_set(ed->err, VNM_E_NOMEM, NULL, "cannot copy the datastore to validate it");
 	ly_err_clean(ed->ctx, NULL);
-	return lyd_validate_all(ed->ds, ed->ctx, LYD_VALIDATE_NO_STATE, vdiff) ? -1 : 0;
+	if (lyd_validate_all(&copy, ed->ctx, LYD_VALIDATE_NO_STATE, vdiff)) {
+		lyd_free_all(copy);
+		return -1;
+	}
+	lyd_free_all(*ed->ds);
+	*ed->ds = copy;
+	return 0;
 }
 
-/* Validate each network entry of set alone; the networks keep their
- * order.  set is freed. */
+/* Validate a copy of each network entry of set alone, then put the copies
+ * in place of the originals, keeping the order of the networks.  set is
+ * freed. */
 static int validate_networks(struct edit *ed, const struct lysc_node *net, struct ly_set *set,
 			     struct lyd_node **vdiff)
 {
-	struct lyd_node *networks = *ed->ds, *tmp = NULL, *vd, **order = NULL, *c;
+	struct lyd_node *networks = *ed->ds, *tmp = NULL, *vd, **order = NULL, **copies = NULL, *c;
 	size_t n = 0, k = 0;
 	int rc = 0;
 
@@ -1124,22 +1153,28 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 	LY_LIST_FOR(lyd_child(networks), c)
 		n++;
 	order = malloc(n * sizeof(*order));
-	if (!order || lyd_new_inner(NULL, net->parent->module, "networks", 0, &tmp)) {
+	copies = calloc(set->count, sizeof(*copies));
+	if (!order || !copies || lyd_new_inner(NULL, net->parent->module, "networks", 0, &tmp)) {
 		rc = validate_full(ed, vdiff);
 		goto cleanup;
 	}
 	LY_LIST_FOR(lyd_child(networks), c)
 		order[k++] = c;
 	for (uint32_t i = 0; i < set->count && !rc; i++) {
-		struct lyd_node *t = set->dnodes[i], *root = tmp;
+		struct lyd_node *root = tmp;
 
-		lyd_unlink_tree(t);
-		lyd_insert_child(tmp, t);
+		if (lyd_dup_single(set->dnodes[i], NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS,
+				   &copies[i])) {
+			rc = vnm_err_set(ed->err, VNM_E_NOMEM, NULL,
+					 "cannot copy a network to validate it");
+			break;
+		}
+		lyd_insert_child(tmp, copies[i]);
 		vd = NULL;
 		rc = lyd_validate_all(&root, ed->ctx, LYD_VALIDATE_NO_STATE, &vd) ? -1 : 0;
 		if (rc)
-			ed->bad_net = t;
-		lyd_unlink_tree(t);
+			ed->bad_net = set->dnodes[i];
+		lyd_unlink_tree(copies[i]);
 		if (vd) {
 			if (!*vdiff) {
 				*vdiff = vd;
@@ -1149,13 +1184,33 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 			}
 		}
 	}
-	/* back in the order they were (insertion appends) */
+	if (rc)
+		goto cleanup;
+	/* the copies take the originals' places; insertion appends, so all
+	 * go back in the order they were */
+	for (uint32_t i = 0; i < set->count; i++) {
+		for (k = 0; k < n && order[k] != set->dnodes[i]; k++)
+			;
+		if (k < n) {
+			order[k] = copies[i];
+			copies[i] = set->dnodes[i]; /* the original, freed below */
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		lyd_unlink_tree(order[i]);
 	for (size_t i = 0; i < n; i++)
 		lyd_insert_child(networks, order[i]);
+	for (uint32_t i = 0; i < set->count; i++) {
+		lyd_free_tree(copies[i]);
+		copies[i] = NULL;
+	}
 cleanup:
+	if (copies) {
+		for (uint32_t i = 0; i < set->count; i++)
+			lyd_free_tree(copies[i]);
+	}
 	lyd_free_tree(tmp);
+	free(copies);
 	free(order);
 	ly_set_free(set, NULL);
 	return rc;
@@ -1172,7 +1227,7 @@ static bool networks_only(struct edit *ed, const struct lysc_node *net)
 
 /*
  * Validate *ed->ds as configuration after the journaled changes; *vdiff
- * gets what validation changed (also on failure, for undo_validation()).
+ * gets what validation changed.
  * Returns 0, or -1 with the libyang errors in the context.
  */
 static int validate(struct edit *ed, struct lyd_node **vdiff)
@@ -1192,50 +1247,6 @@ static int validate(struct edit *ed, struct lyd_node **vdiff)
 		return validate_full(ed, vdiff);
 	}
 	return validate_networks(ed, net, set, vdiff);
-}
-
-/*
- * Restore what a failed validation changed, from its diff: defaults it
- * added go, subtrees it removed because their `when` became false come
- * back (with their flags: they were valid, defaults stay defaults).
- */
-static void undo_validation(struct edit *ed, struct lyd_node *vfirst)
-{
-	char path[1024];
-
-	for (struct lyd_node *v = vfirst; v; v = v->next) {
-		struct lyd_meta *m = find_diff_op(v);
-		const char *op = m ? lyd_get_meta_value(m) : "none";
-		struct lyd_node *x = NULL, *parent = NULL, *copy = NULL, *it;
-
-		if (!strcmp(op, "none")) {
-			undo_validation(ed, lyd_child(v));
-			continue;
-		}
-		if (!strcmp(op, "create")) {
-			if (lyd_path(v, LYD_PATH_STD, path, sizeof(path)) &&
-			    !lyd_find_path(*ed->ds, path, 0, &x) && x && (x->flags & LYD_DEFAULT)) {
-				if (*ed->ds == x)
-					*ed->ds = x->next;
-				lyd_free_tree(x);
-			}
-			continue;
-		}
-		if (strcmp(op, "delete"))
-			continue;
-		if (lyd_parent(v) && (!lyd_path(lyd_parent(v), LYD_PATH_STD, path, sizeof(path)) ||
-				      lyd_find_path(*ed->ds, path, 0, &parent) || !parent))
-			continue;
-		if (lyd_dup_single(v, NULL, LYD_DUP_RECURSIVE | LYD_DUP_NO_META | LYD_DUP_WITH_FLAGS,
-				   &copy))
-			continue;
-		LYD_TREE_DFS_BEGIN(copy, it) {
-			it->flags |= LYD_WHEN_TRUE;
-			it->flags &= ~LYD_NEW;
-			LYD_TREE_DFS_END(copy, it);
-		}
-		relink(ed->ds, copy, parent);
-	}
 }
 
 /* Drop from a validation diff the default nodes it created, and the
@@ -1318,7 +1329,6 @@ int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd
 
 	if (validate(&ed, &vdiff)) {
 		validation_error(&ed, ly_err_first(ctx));
-		undo_validation(&ed, vdiff);
 		/* the op-check errors of continue-on-error are moot now */
 		free(ed.errs);
 		ed.errs = NULL;

@@ -424,6 +424,15 @@ static void rollback_restores_when_removed_nodes(void **state)
 	assert_same(ds, before);
 	assert_non_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
 
+	/* the same with a change inside a router that validation removes */
+	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>"
+						"<node><node-id>vr1</node-id><vnm:router><vnm:memory>256</vnm:memory><vnm:vcpus nc:operation='delete'/></vnm:router></node>")
+					    VN("vn-b", "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm2</node-ref></supporting-node></node>")),
+				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
+	assert_same(ds, before);
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/memory"), "128");
+	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/vcpus"), "1");
+
 	/* alone, the marker's removal is valid: the router data goes, and the
 	 * diff says so */
 	if (edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>")),
@@ -586,6 +595,94 @@ static void nested_operations(void **state)
 	lyd_free_all(ds);
 }
 
+/*
+ * Random edits from fragments that succeed or fail in various ways: after
+ * each, either the datastore is exactly as before (an error), or the diff
+ * turns the old datastore into the new one, and the new one is valid.
+ * The sequence is fixed (seeded), so a failure repeats.
+ */
+static const char *const fragments[] = {
+	VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>%u</vnm:rate-limit></vnm:virtual-link></nt:link>"),
+	VN("vn-a", "<nt:link nc:operation='%s'><nt:link-id>vl-x</nt:link-id><nt:source><nt:source-node>vr1</nt:source-node><nt:source-tp>eth1</nt:source-tp></nt:source>"
+		   "<nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>eth1</nt:dest-tp></nt:destination><vnm:virtual-link><vnm:delay>%u</vnm:delay></vnm:virtual-link></nt:link>"),
+	VN("vn-a", "<node><node-id>vr1</node-id><vnm:router nc:operation='%s'><vnm:vcpus>%u</vnm:vcpus><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>"),
+	VN("vn-b", "<network-types><vnm:virtual-network nc:operation='%s'/></network-types>"),
+	VN("vn-b", "<node><node-id>vr1</node-id><supporting-node nc:operation='%s'><network-ref>underlay</network-ref><node-ref>rm2</node-ref></supporting-node></node>"),
+	VN("vn-b", "<node><node-id>vr2</node-id><vnm:router><vnm:image><vnm:kernel nc:operation='%s'>/k%u</vnm:kernel></vnm:image></vnm:router></node>"),
+	"<network nc:operation='%s'><network-id>vn-c</network-id><network-types><vnm:virtual-network/></network-types></network>",
+	VN("vn-a", "<vnm:virtual-network><vnm:admin-state nc:operation='%s'>paused</vnm:admin-state></vnm:virtual-network>"),
+	VN("underlay", "<node nc:operation='%s'><node-id>rm%u</node-id></node>"),
+	/* the marker goes (routers' data with it) while a router changes */
+	VN("vn-a", "<network-types><vnm:virtual-network nc:operation='%s'/></network-types>"
+		   "<node><node-id>vr1</node-id><vnm:router><vnm:memory>%u</vnm:memory><vnm:image><vnm:cmdline>x</vnm:cmdline></vnm:image></vnm:router></node>"),
+	VN("vn-a", "<node nc:operation='%s'><node-id>vr%u</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm1</node-ref></supporting-node>"
+		   "<vnm:router><vnm:image><vnm:disk>/d</vnm:disk></vnm:image></vnm:router></node>"),
+};
+
+static void random_edits_keep_invariants(void **state)
+{
+	static const char *const ops[] = {"merge", "replace", "create", "delete", "remove"};
+	struct lyd_node *ds = ds_from(fig5_xml), *before, *diff, *edit, *check;
+	unsigned seed = 4242, n_ok = 0, n_err = 0;
+	char frag[3][1024], xml[4096];
+	struct vnm_err err, *errs;
+	size_t n_errs;
+
+	(void)state;
+	for (int it = 0; it < 300; it++) {
+		unsigned nf = 1 + rand_r(&seed) % 3;
+		enum vnm_edit_op dop = (enum vnm_edit_op)(rand_r(&seed) % 3);
+		enum vnm_error_option eo = (enum vnm_error_option)(rand_r(&seed) % 3);
+		int rc;
+
+		for (unsigned f = 0; f < nf; f++) {
+			const char *fmt = fragments[rand_r(&seed) % (sizeof(fragments) / sizeof(fragments[0]))];
+			const char *op = ops[rand_r(&seed) % 5];
+			unsigned v = 1 + rand_r(&seed) % 3;
+
+			if (strstr(fmt, "'%s'"))
+				snprintf(frag[f], sizeof(frag[f]), fmt, op, v * 1000);
+			else
+				snprintf(frag[f], sizeof(frag[f]), fmt, v * 1000);
+		}
+		snprintf(xml, sizeof(xml), "<networks " NS_ALL ">%s%s%s</networks>", frag[0],
+			 nf > 1 ? frag[1] : "", nf > 2 ? frag[2] : "");
+		if (dop == VNM_OP_REPLACE)
+			dop = VNM_OP_MERGE; /* replace would wipe the datastore most of the time */
+		before = dup_all(ds);
+		diff = edit = NULL;
+		errs = NULL;
+		if (vnm_edit_parse(ctx, xml, &edit, &err)) {
+			lyd_free_all(before);
+			continue; /* e.g. vcpus 3000 out of range */
+		}
+		rc = vnm_edit_apply_ex(ctx, &ds, edit, dop, eo, &diff, &errs, &n_errs, &err);
+		if (getenv("TEST_EDIT_TRACE"))
+			fprintf(stderr, "it %d dop %d eo %d rc %d: %s\n  -> %s\n", it, dop, eo, rc, xml, rc ? err.msg : "");
+		if (rc && !diff) {
+			assert_same(ds, before);
+			n_err++;
+		} else {
+			assert_true(rc == 0 || eo == VNM_ERROPT_CONTINUE);
+			assert_diff_ok(before, diff, ds);
+			n_ok++;
+		}
+		/* the datastore is valid and its defaults are in place */
+		check = dup_all(ds);
+		assert_int_equal(lyd_validate_all(&check, ctx, LYD_VALIDATE_NO_STATE, NULL), 0);
+		assert_same(check, ds);
+		lyd_free_all(check);
+		free(errs);
+		lyd_free_all(diff);
+		lyd_free_all(edit);
+		lyd_free_all(before);
+	}
+	/* the fragments do both */
+	assert_true(n_ok > 30);
+	assert_true(n_err > 30);
+	lyd_free_all(ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +700,7 @@ int main(void)
 		cmocka_unit_test(create_then_delete_everything),
 		cmocka_unit_test(value_changes_are_checked_when_constraints_read_them),
 		cmocka_unit_test(nested_operations),
+		cmocka_unit_test(random_edits_keep_invariants),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
