@@ -344,6 +344,11 @@ static void bad_elements_are_named(void **state)
 	assert_non_null(strstr(err.msg, "'networks'"));
 	assert_non_null(strstr(err.msg, "urn:example:wrong"));
 
+	/* the same entry twice */
+	assert_int_equal(vnm_edit_parse(ctx, NETS(VN("vn-a", "") VN("vn-a", "")), &edit, &err), -1);
+	assert_int_equal(err.code, VNM_E_BAD_ELEMENT);
+	assert_non_null(strstr(err.msg, "network 'vn-a' appears twice"));
+
 	/* a list entry without its key */
 	assert_int_equal(vnm_edit_parse(ctx, NETS("<network><node/></network>"), &edit, &err), -1);
 	assert_int_equal(err.code, VNM_E_MISSING_ELEMENT);
