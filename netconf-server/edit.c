@@ -968,6 +968,10 @@ static bool note_type(const struct lysc_node *n, const struct lysc_type *t,
 
 		if (l->require_instance)
 			ok = note_atoms(n, n, l->path, l->prefixes, net, ref);
+	} else if (t->basetype == LY_TYPE_INST) {
+		/* may point anywhere: no per-network validation */
+		ok = !((const struct lysc_type_instanceid *)t)->require_instance ||
+		     (n->flags & LYS_CONFIG_R);
 	} else if (t->basetype == LY_TYPE_UNION) {
 		const struct lysc_type_union *u = (const struct lysc_type_union *)t;
 		LY_ARRAY_COUNT_TYPE i;
@@ -1032,6 +1036,25 @@ static void facts_compute(const struct ly_ctx *ctx, struct schema_facts *f)
 	f->net = ok ? net : NULL;
 }
 
+/* Whether a value of type t is only valid if something else exists. */
+static bool type_refers(const struct lysc_type *t)
+{
+	if (t->basetype == LY_TYPE_LEAFREF)
+		return ((const struct lysc_type_leafref *)t)->require_instance;
+	if (t->basetype == LY_TYPE_INST)
+		return ((const struct lysc_type_instanceid *)t)->require_instance;
+	if (t->basetype == LY_TYPE_UNION) {
+		const struct lysc_type_union *u = (const struct lysc_type_union *)t;
+		LY_ARRAY_COUNT_TYPE i;
+
+		LY_ARRAY_FOR(u->types, i) {
+			if (type_refers(u->types[i]))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Whether the journal holds only leaf values that no constraint reads (so
  * the edited tree is as valid as before), and the network entry schema
  * node when per-network validation is safe. */
@@ -1055,6 +1078,7 @@ static void schema_shortcuts(struct edit *ed, bool *values_only, const struct ly
 		if (j->kind == J_DFLT)
 			continue;
 		if (j->kind != J_VALUE || lysc_node_musts(j->node->schema) ||
+		    type_refers(((const struct lysc_node_leaf *)j->node->schema)->type) ||
 		    ly_set_contains(facts.referenced, j->node->schema, NULL))
 			*values_only = false;
 	}
