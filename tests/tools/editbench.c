@@ -179,6 +179,20 @@ int main(int argc, char **argv)
 	leaf2 = NULL;
 	printf("one_leaf_apply_median_s=%.6f\n", samples[reps / 2]);
 
+	/* one VL added (then removed): a structural change, so its VN is
+	 * validated again */
+	for (int i = 0; i < reps; i++) {
+		snprintf(edit, sizeof(edit), HEAD "<network xmlns:nc='urn:ietf:params:xml:ns:netconf:base:1.0'>"
+			 "<network-id>vn0</network-id><nt:link nc:operation='%s'><nt:link-id>vl-new</nt:link-id>"
+			 "<nt:source><nt:source-node>vr0</nt:source-node><nt:source-tp>eth0</nt:source-tp></nt:source>"
+			 "<nt:destination><nt:dest-node>vr1</nt:dest-node><nt:dest-tp>eth1</nt:dest-tp></nt:destination>"
+			 "</nt:link></network></networks>", i % 2 ? "delete" : "create");
+		if (apply(ctx, &ds, edit, &tp, &samples[i]))
+			return 1;
+	}
+	qsort(samples, (size_t)reps, sizeof(*samples), cmp_d);
+	printf("one_vl_add_or_remove_apply_median_s=%.6f\n", samples[reps / 2]);
+
 	t0 = now();
 	lyd_diff_siblings(copy, ds, 0, &diff);
 	printf("baseline_full_diff_s=%.4f\n", now() - t0);
