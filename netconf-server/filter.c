@@ -10,6 +10,7 @@
 #include "filter.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,14 @@ static int sel(const xmlNode *f, const struct lyd_node *d, struct lyd_node **out
 	return rc;
 }
 
+/* libxml2 initialises itself lazily, which is not thread-safe: do it once. */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+	xmlInitParser();
+}
+
 int vnm_filter_subtree(const struct lyd_node *tree, const char *xml, struct lyd_node **out,
 		       struct vnm_err *err)
 {
@@ -241,6 +250,7 @@ int vnm_filter_subtree(const struct lyd_node *tree, const char *xml, struct lyd_
 	if (!xml)
 		return lyd_dup_siblings(tree, NULL, DUP_OPTS | LYD_DUP_RECURSIVE, out) ?
 			vnm_err_set(err, VNM_E_NOMEM, NULL, "cannot copy the data") : 0;
+	pthread_once(&xml_once, xml_init);
 	len = strlen(xml);
 	buf = malloc(sizeof(head) + len + sizeof(tail));
 	if (!buf)
