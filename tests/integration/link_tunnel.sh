@@ -24,7 +24,8 @@ t_cleanup "'$LINKTOOL' '$LT_TMP/10M.xml' teardown"
 t_ok "setup a VXLAN VL limited to 10 Mbit/s" lt "$LT_TMP/10M.xml" setup
 read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <(lt "$LT_TMP/10M.xml" names vn-a vl-a)
 t_check "the VXLAN ends segment before encapsulation (one frame per packet)" \
-	"$(ip -n $LT_P-rm1 -d -o link show "$END_A" | grep -o 'gso_max_segs 1 ')" "gso_max_segs 1 "
+	"$(ip -n $LT_P-rm1 -d -o link show "$END_A" | grep -o 'gso_max_size 1514 gso_max_segs 1 ')" \
+	"gso_max_size 1514 gso_max_segs 1 "
 lt_router $LT_P-r1 $LT_P-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
 lt_router $LT_P-r2 $LT_P-rm2 "$TAP_B" "$BR_B" 10.1.0.2/24
 ip netns exec $LT_P-r2 iperf3 -s -D -p 5401 --pidfile "$LT_TMP/iperf.pid" >/dev/null

@@ -287,6 +287,8 @@ static void vxlan_device(void **state)
 	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnx0123abcda");
 	assert_int_equal(nla_get_u32(tb[IFLA_MTU]), 1500);
 	assert_int_equal(nla_get_u32(tb[IFLA_GSO_MAX_SEGS]), 1);
+	/* guests' GSO packets (gso_segs not yet counted) split by size */
+	assert_int_equal(nla_get_u32(tb[IFLA_GSO_MAX_SIZE]), VNM_FRAME_BYTES);
 	assert_int_equal(nla_get_u32(vx[IFLA_VXLAN_ID]), 4242);
 	/* a be16 of exactly 2 bytes (the kernel warns about any other size) */
 	assert_int_equal(nla_len(vx[IFLA_VXLAN_PORT]), 2);
