@@ -164,7 +164,7 @@ static int dup_tree(const struct lyd_node *t, struct lyd_node **out, struct vnm_
 	*out = NULL;
 	if (!t)
 		return 0;
-	if (lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE, out) != LY_SUCCESS)
+	if (lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, out) != LY_SUCCESS)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "cannot copy the configuration");
 	return 0;
 }

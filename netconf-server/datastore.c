@@ -69,7 +69,7 @@ int vnm_ds_read(enum vnm_ds ds, struct lyd_node **out, struct vnm_err *err)
 		pthread_mutex_lock(&s->st_lock);
 		if (s->cand_modified) {
 			int rc = s->candidate && lyd_dup_siblings(s->candidate, NULL,
-								  LYD_DUP_RECURSIVE, out);
+								  LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, out);
 
 			pthread_mutex_unlock(&s->st_lock);
 			return rc ? vnm_err_set(err, VNM_E_NOMEM, NULL,
