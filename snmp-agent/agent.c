@@ -44,6 +44,9 @@ struct vnm_agent_ev {
  * (the core announces a new router before it publishes the snapshot with
  * it), so that the trap names the row a poll will find. */
 #define VNM_TRAP_WAIT_MS 1000
+/* Rows builds an index handed out by such a trap survives without its
+ * object in a snapshot (builds happen once per new snapshot: ~1/s). */
+#define VNM_TRAP_HOLD_EPOCHS 30
 
 static int64_t mono_ms(void)
 {
@@ -184,23 +187,44 @@ static netsnmp_variable_list *vb_add(netsnmp_variable_list **vars, const oid *o,
 	return snmp_varlist_add_variable(vars, o, len, type, val, vlen);
 }
 
-/* The indexes of (vn, obj) in map: found, or allocated when force (the
- * next rows build keeps them if the object exists).  Returns 0, or 1 when
- * not indexed yet and not forced, or -1. */
+/* The indexes of (vn, obj) in map: found (or just gone: a trap about a
+ * removed router names the row it had), or allocated when force (the next
+ * rows build keeps them if the object exists).  *gone tells which.
+ * Returns 0, or 1 when not indexed yet and not forced, or -1. */
 static int trap_index(struct vnm_agent *a, struct vnm_idxmap *map, const struct vnm_event *ev,
-		      bool force, uint32_t *vn_idx, uint32_t *idx)
+		      bool force, uint32_t *vn_idx, uint32_t *idx, bool *gone)
 {
+	*gone = false;
 	*vn_idx = vnm_idxmap_find(&a->rows.vn, ev->vn, "");
 	*idx = vnm_idxmap_find(map, ev->vn, ev->obj);
 	if (*vn_idx && *idx)
 		return 0;
-	if (!force && !(ev->kind == VNM_EV_VR_OPER && ev->vr_state == VNM_VR_ABSENT))
+	if (!*idx && (*idx = vnm_idxmap_find_gone(map, ev->vn, ev->obj))) {
+		if (!*vn_idx)
+			*vn_idx = vnm_idxmap_find_gone(&a->rows.vn, ev->vn, "");
+		if (*vn_idx) {
+			*gone = true;
+			return 0;
+		}
+	}
+	if (!force)
 		return 1;
 	if (vnm_idxmap_get(&a->rows.vn, ev->vn, "", vn_idx, NULL) < 0 ||
 	    vnm_idxmap_get(map, ev->vn, ev->obj, idx, NULL) < 0)
 		return -1;
+	/* Snapshots may lag (a router whose start takes seconds): keep the
+	 * index the trap names for the row that comes. */
+	vnm_idxmap_hold(&a->rows.vn, ev->vn, "", VNM_TRAP_HOLD_EPOCHS);
+	vnm_idxmap_hold(map, ev->vn, ev->obj, VNM_TRAP_HOLD_EPOCHS);
 	return 0;
 }
+
+/* When to send a VR or VL trap. */
+enum trap_mode {
+	TRAP_WAIT,       /* when the picture indexes the object and shows the state */
+	TRAP_SUPERSEDED, /* a later event on the object follows: now if indexed, else drop */
+	TRAP_FORCE,      /* the deadline passed: now, indexing the object if need be */
+};
 
 static int cmp_key_vr(const void *k, const void *r)
 {
@@ -246,7 +270,7 @@ static bool picture_agrees(struct vnm_agent *a, const struct vnm_event *ev, uint
 	return vl && vl->vl->up == ev->vl_up;
 }
 
-static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, bool force)
+static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, enum trap_mode mode)
 {
 	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
 	static const oid notif[] = {VNM_MIB_ROOT, 0, 1};
@@ -258,14 +282,15 @@ static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, bool force)
 	uint32_t vn_idx, vr_idx;
 	long state = vnm_mib_oper(ev->vr_state);
 	const char *rs = ev->reason ? ev->reason : "";
-
+	bool gone;
 	int rc;
 
 	if (!ev->vn || !ev->obj)
 		return -1;
-	if ((rc = trap_index(a, &a->rows.vr, ev, force, &vn_idx, &vr_idx)) != 0)
-		return rc;
-	if (!force && !picture_agrees(a, ev, vn_idx, vr_idx))
+	if ((rc = trap_index(a, &a->rows.vr, ev, mode == TRAP_FORCE, &vn_idx, &vr_idx,
+			     &gone)) != 0)
+		return rc == 1 && mode == TRAP_SUPERSEDED ? -1 : rc;
+	if (mode == TRAP_WAIT && !gone && !picture_agrees(a, ev, vn_idx, vr_idx))
 		return 1;
 	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
 	name_vr[OID_LENGTH(name_vr) - 2] = vn_idx;
@@ -285,7 +310,7 @@ static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, bool force)
 	return 0;
 }
 
-static int trap_vl(struct vnm_agent *a, const struct vnm_event *ev, bool force)
+static int trap_vl(struct vnm_agent *a, const struct vnm_event *ev, enum trap_mode mode)
 {
 	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
 	static const oid notif[] = {VNM_MIB_ROOT, 0, 2};
@@ -297,14 +322,15 @@ static int trap_vl(struct vnm_agent *a, const struct vnm_event *ev, bool force)
 	uint32_t vn_idx, vl_idx;
 	long state = ev->vl_up ? 1 : 2;
 	const char *rs = ev->reason ? ev->reason : "";
-
+	bool gone;
 	int rc;
 
 	if (!ev->vn || !ev->obj)
 		return -1;
-	if ((rc = trap_index(a, &a->rows.vl, ev, force, &vn_idx, &vl_idx)) != 0)
-		return rc;
-	if (!force && !picture_agrees(a, ev, vn_idx, vl_idx))
+	if ((rc = trap_index(a, &a->rows.vl, ev, mode == TRAP_FORCE, &vn_idx, &vl_idx,
+			     &gone)) != 0)
+		return rc == 1 && mode == TRAP_SUPERSEDED ? -1 : rc;
+	if (mode == TRAP_WAIT && !gone && !picture_agrees(a, ev, vn_idx, vl_idx))
 		return 1;
 	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
 	name_vl[OID_LENGTH(name_vl) - 2] = vn_idx;
@@ -341,12 +367,27 @@ static void trap_config(const struct vnm_event *ev)
 	snmp_free_varbind(vars);
 }
 
+/* Whether a later event in rest is about the same router or link: then e
+ * must not wait for a state the picture may never show (a router defined
+ * and started at once), and must not overtake it. */
+static bool superseded(const struct vnm_agent_ev *e, const struct vnm_agent_ev *rest)
+{
+	if (e->ev.kind == VNM_EV_CONFIG || !e->ev.vn || !e->ev.obj)
+		return false;
+	for (; rest; rest = rest->next)
+		if (rest->ev.kind == e->ev.kind && rest->ev.vn && rest->ev.obj &&
+		    !strcmp(rest->ev.vn, e->ev.vn) && !strcmp(rest->ev.obj, e->ev.obj))
+			return true;
+	return false;
+}
+
 /* Send what can be sent; keep in a->pending the traps about objects the
  * snapshot does not have yet, until their deadline. */
 static void events_process(struct vnm_agent *a, struct vnm_agent_ev *list)
 {
 	struct vnm_agent_ev *e, **tail;
 	int64_t now = mono_ms();
+	enum trap_mode mode;
 	int rc;
 
 	/* Rows of the next poll come from the snapshot after these events;
@@ -364,12 +405,14 @@ static void events_process(struct vnm_agent *a, struct vnm_agent_ev *list)
 	for (e = list; e; e = list) {
 		list = e->next;
 		e->next = NULL;
+		mode = now >= e->deadline_ms ? TRAP_FORCE :
+		       superseded(e, list) ? TRAP_SUPERSEDED : TRAP_WAIT;
 		switch (e->ev.kind) {
 		case VNM_EV_VR_OPER:
-			rc = trap_vr(a, &e->ev, now >= e->deadline_ms);
+			rc = trap_vr(a, &e->ev, mode);
 			break;
 		case VNM_EV_VL_OPER:
-			rc = trap_vl(a, &e->ev, now >= e->deadline_ms);
+			rc = trap_vl(a, &e->ev, mode);
 			break;
 		default:
 			trap_config(&e->ev);

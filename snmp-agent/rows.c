@@ -60,6 +60,21 @@ void vnm_idxmap_init(struct vnm_idxmap *m, uint32_t max)
 	m->next = 1;
 }
 
+static void gone_free(struct vnm_idx_ent **pp, uint32_t keep_from)
+{
+	struct vnm_idx_ent *e;
+
+	while ((e = *pp)) {
+		if (e->seen >= keep_from) { /* seen: the epoch it went */
+			pp = &e->next_key;
+			continue;
+		}
+		*pp = e->next_key;
+		free(e->key);
+		free(e);
+	}
+}
+
 void vnm_idxmap_clear(struct vnm_idxmap *m)
 {
 	size_t i;
@@ -67,6 +82,7 @@ void vnm_idxmap_clear(struct vnm_idxmap *m)
 
 	if (!m)
 		return;
+	gone_free(&m->gone, UINT32_MAX);
 	for (i = 0; i < m->nb; i++) {
 		for (e = m->by_key[i]; e; e = nx) {
 			nx = e->next_key;
@@ -162,7 +178,8 @@ int vnm_idxmap_get(struct vnm_idxmap *m, const char *a, const char *b, uint32_t 
 				   "per name): shorten it", a, *b ? "/" : "", b);
 	e = find_key(m, buf, klen);
 	if (e) {
-		e->seen = m->epoch;
+		if (e->seen < m->epoch)
+			e->seen = m->epoch;
 		*idx = e->idx;
 		return 0;
 	}
@@ -203,6 +220,34 @@ nomem:
 void vnm_idxmap_begin(struct vnm_idxmap *m)
 {
 	m->epoch++;
+	if (m->epoch > VNM_IDX_GONE_EPOCHS)
+		gone_free(&m->gone, m->epoch - VNM_IDX_GONE_EPOCHS);
+}
+
+void vnm_idxmap_hold(struct vnm_idxmap *m, const char *a, const char *b, uint32_t epochs)
+{
+	char buf[512];
+	bool fits;
+	size_t klen = key_make(buf, sizeof(buf), a, b, &fits);
+	struct vnm_idx_ent *e;
+
+	if (fits && (e = find_key(m, buf, klen)) && e->seen < m->epoch + epochs)
+		e->seen = m->epoch + epochs; /* "seen" in a future epoch */
+}
+
+uint32_t vnm_idxmap_find_gone(const struct vnm_idxmap *m, const char *a, const char *b)
+{
+	char buf[512];
+	bool fits;
+	size_t klen = key_make(buf, sizeof(buf), a, b, &fits);
+	const struct vnm_idx_ent *e;
+
+	if (!fits)
+		return 0;
+	for (e = m->gone; e; e = e->next_key)
+		if (e->klen == klen && !memcmp(e->key, buf, klen))
+			return e->idx;
+	return 0;
 }
 
 void vnm_idxmap_sweep(struct vnm_idxmap *m)
@@ -213,7 +258,7 @@ void vnm_idxmap_sweep(struct vnm_idxmap *m)
 	/* Unlink from the index chains first, then free from the key chains. */
 	for (i = 0; i < m->nb; i++) {
 		for (pp = &m->by_idx[i]; (e = *pp);) {
-			if (e->seen != m->epoch)
+			if (e->seen < m->epoch)
 				*pp = e->next_idx;
 			else
 				pp = &e->next_idx;
@@ -221,10 +266,12 @@ void vnm_idxmap_sweep(struct vnm_idxmap *m)
 	}
 	for (i = 0; i < m->nb; i++) {
 		for (pp = &m->by_key[i]; (e = *pp);) {
-			if (e->seen != m->epoch) {
+			if (e->seen < m->epoch) {
 				*pp = e->next_key;
-				free(e->key);
-				free(e);
+				e->seen = m->epoch;
+				e->next_key = m->gone;
+				e->next_idx = NULL;
+				m->gone = e;
 				m->n--;
 			} else {
 				pp = &e->next_key;

@@ -27,6 +27,7 @@ struct vnm_idxmap {
 	uint32_t max;   /* highest index; after it comes 1 again */
 	uint32_t next;  /* the next candidate */
 	uint32_t epoch; /* entries not seen in the current epoch are swept */
+	struct vnm_idx_ent *gone; /* swept in the last few epochs, for traps */
 };
 
 /* max 0 means UINT32_MAX (the MIB's range). */
@@ -38,6 +39,14 @@ uint32_t vnm_idxmap_find(const struct vnm_idxmap *m, const char *a, const char *
  * Returns 0, or -1 with err set when memory or the index space ran out. */
 int vnm_idxmap_get(struct vnm_idxmap *m, const char *a, const char *b, uint32_t *idx,
 		   struct vnm_err *err);
+/* The index (a, b) had until it was swept in one of the last
+ * VNM_IDX_GONE_EPOCHS epochs, or 0: a trap about an object that just went
+ * names the row it had. */
+#define VNM_IDX_GONE_EPOCHS 8
+uint32_t vnm_idxmap_find_gone(const struct vnm_idxmap *m, const char *a, const char *b);
+/* Keep (a, b) through the next `epochs` sweeps even if no snapshot has it:
+ * an index handed out in a trap before the object's first snapshot. */
+void vnm_idxmap_hold(struct vnm_idxmap *m, const char *a, const char *b, uint32_t epochs);
 /* Start an epoch; _sweep then forgets every pair not seen since. */
 void vnm_idxmap_begin(struct vnm_idxmap *m);
 void vnm_idxmap_sweep(struct vnm_idxmap *m);

@@ -72,6 +72,8 @@ lc0=$(sn_get -Oqv VNMD-MIB::vnmNetworkLastChange.0)
 fc add vn-c
 t_ok "new network's row within 1 s" sn_wait_for 1 sn_has VNMD-MIB::vnmNetworkName.3
 fc del vn-b
+t_ok "removed router: trap with absent(1) and the index its row had" \
+	sn_wait_for 2 grep -q '7.0.1.*STRING: "vr2".*7.1.3.2.1.6.2.4 = INTEGER: 1' "$SN_TMP/traps.log"
 sleep 0.2
 out=$(sn_walk -Oqv VNMD-MIB::vnmNetworkName | paste -sd' ')
 t_check "removed network's row is gone, others keep their index" \

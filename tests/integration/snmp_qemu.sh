@@ -81,8 +81,13 @@ if not is_ok(r):
 PY
 }
 t_ok "NETCONF: a QEMU router into running" nc "$SN_TMP/q.xml"
-if sn_wait_for 10 sh -c \
-	"snmpget -v2c -c public -Oqv $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.3.2.1.6.1.1 2>/dev/null | grep -qx 3"; then
+# The row of vrq: (network index, router index), found by name.
+row_of_vrq() {
+	snmpwalk -v2c -c public -On $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.3.2.1.2 2>/dev/null |
+		sed -n 's/^\.1\.3\.6\.1\.4\.1\.8072\.9999\.9999\.7\.1\.3\.2\.1\.2\.\([0-9]*\.[0-9]*\) = STRING: "vrq"$/\1/p'
+}
+oper_is() { test "$(snmpget -v2c -c public -Oqv $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.3.2.1.6.$(row_of_vrq) 2>/dev/null)" = "$1"; }
+if sn_wait_for 10 oper_is 3; then
 	t_pass "the router's row reads running"
 else
 	t_fail "the router's row reads running"
@@ -91,7 +96,10 @@ else
 	gdb -p $VNMD_PID -batch -ex "thread apply all bt 12" 2>/dev/null | grep -E "^#" |
 		grep -v "start_thread\|clone3"
 fi
-uuid=$(sn_get -Oqv VNMD-MIB::vnmRouterUuid.1.1 | tr -d '"')
+ROW=$(row_of_vrq)
+VNI=${ROW%%.*}
+t_check "the network has a row too" "$(sn_get -Oqv VNMD-MIB::vnmNetworkName.$VNI)" "$VN"
+uuid=$(sn_get -Oqv VNMD-MIB::vnmRouterUuid.$ROW | tr -d '"')
 t_check "vnmRouterUuid is the domain's UUID" "$uuid" "$(virsh -c $URI domuuid $DOM 2>/dev/null | head -1)"
 
 # trap_within T0 MS PATTERN: the trap log matches PATTERN within MS
@@ -106,14 +114,14 @@ trap_within() {
 		sleep 0.05
 	done
 }
-PAUSED='9999.7.0.1.*STRING: "vrq".*9999.7.1.3.2.1.6.1.1 = INTEGER: 4'
-RUNNING='9999.7.0.1.*STRING: "vrq".*9999.7.1.3.2.1.6.1.1 = INTEGER: 3'
+PAUSED="9999.7.0.1.*STRING: \"vrq\".*9999.7.1.3.2.1.6.$ROW = INTEGER: 4"
+RUNNING="9999.7.0.1.*STRING: \"vrq\".*9999.7.1.3.2.1.6.$ROW = INTEGER: 3"
 t0=$(date +%s%3N)
 virsh -c $URI suspend "$uuid" >/dev/null
 ms=$(trap_within "$t0" 2000 "$PAUSED")
 t_ok "virsh suspend: paused trap at snmptrapd within 2 s (${ms:-none} ms)" test -n "$ms"
-t_check "the router's row reads paused" "$(sn_get -Oqv VNMD-MIB::vnmRouterOperState.1.1)" paused
-t_check "the network's row reads paused" "$(sn_get -Oqv VNMD-MIB::vnmNetworkOperState.1)" paused
+t_check "the router's row reads paused" "$(sn_get -Oqv VNMD-MIB::vnmRouterOperState.$ROW)" paused
+t_check "the network's row reads paused" "$(sn_get -Oqv VNMD-MIB::vnmNetworkOperState.$VNI)" paused
 : >"$SN_TMP/traps.log"
 t0=$(date +%s%3N)
 virsh -c $URI resume "$uuid" >/dev/null
@@ -122,7 +130,7 @@ t_ok "virsh resume: running trap within 2 s (${ms:-none} ms)" test -n "$ms"
 
 t_ok "NETCONF: remove the network" nc "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><network nc:operation=\"delete\"><network-id>$VN</network-id></network></networks></config>"
 t_ok "its rows are gone" sn_wait_for 2 sh -c \
-	"! snmpget -v2c -c public -Oqv $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.3.2.1.2.1.1 2>/dev/null | grep -q vrq"
+	"! snmpget -v2c -c public -Oqv $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.3.2.1.2.$ROW 2>/dev/null | grep -q vrq"
 t_ok "vnmd never exited" kill -0 $VNMD_PID
 
 t_done

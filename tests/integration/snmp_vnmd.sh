@@ -56,7 +56,11 @@ sn_trapd_start
 sn_snmpd_start || exit 1
 
 mkdir -p "$SN_TMP/state"
-"$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -U test:///default \
+# vnmd runs in a namespace of its own: the names it derives (taps, bridges)
+# are those of any other Figure 5 on this machine, and nothing of this test
+# may meet them in the root namespace.
+lt_ns $LT_P-d
+ip netns exec $LT_P-d "$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -U test:///default \
 	-x "$SN_SOCK" -L info >"$SN_TMP/vnmd.log" 2>&1 &
 VNMD_PID=$!
 t_cleanup "kill $VNMD_PID; wait $VNMD_PID"

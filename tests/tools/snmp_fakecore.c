@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 	struct vnm_agent *agent = NULL;
 	struct vnm_err err = {0};
 	pthread_t th;
-	char line[256], a1[64], a2[64], a3[64], a4[64];
+	char line[256], a1[64], a2[64], a3[64], a4[64], gone_vn[64] = "";
 
 	while ((c = getopt(argc, argv, "x:n:l:r:")) != -1) {
 		switch (c) {
@@ -320,6 +320,7 @@ int main(int argc, char **argv)
 			ev.kind = VNM_EV_CONFIG;
 			ev.generation = generation;
 		} else if (n == 2 && !strcmp(a1, "del") && (f = find_vn(a2))) {
+			snprintf(gone_vn, sizeof(gone_vn), "%s", f->name);
 			*f = vns[--n_vns];
 			generation++;
 			publish();
@@ -332,6 +333,17 @@ int main(int argc, char **argv)
 		}
 		pthread_mutex_unlock(&lock);
 		emit(&ev);
+		if (*gone_vn) {
+			/* its routers are gone: absent, as a core would say */
+			struct vnm_event g = {.kind = VNM_EV_VR_OPER, .vn = gone_vn,
+					      .vr_state = VNM_VR_ABSENT, .reason = "removed"};
+
+			g.obj = "vr1";
+			emit(&g);
+			g.obj = "vr2";
+			emit(&g);
+			*gone_vn = '\0';
+		}
 		printf("done\n");
 		fflush(stdout);
 	}

@@ -223,6 +223,66 @@ static void test_index_wraps(void **state)
 	vnm_idxmap_clear(&m);
 }
 
+static void test_gone_index_remembered(void **state)
+{
+	struct vnm_idxmap m;
+	struct vnm_err err = {0};
+	uint32_t i, e;
+
+	(void)state;
+	vnm_idxmap_init(&m, 0);
+	vnm_idxmap_begin(&m);
+	assert_int_equal(vnm_idxmap_get(&m, "vn", "a", &i, &err), 0);
+	assert_int_equal(vnm_idxmap_get(&m, "vn", "b", &i, &err), 0);
+	vnm_idxmap_begin(&m);
+	assert_int_equal(vnm_idxmap_get(&m, "vn", "a", &i, &err), 0);
+	vnm_idxmap_sweep(&m);
+	/* b is gone from the map but a trap about it can still name row 2. */
+	assert_int_equal(vnm_idxmap_find(&m, "vn", "b"), 0);
+	assert_int_equal(vnm_idxmap_find_gone(&m, "vn", "b"), 2);
+	assert_int_equal(vnm_idxmap_find_gone(&m, "vn", "a"), 0);
+	/* b comes back: a new index; the memory of the old one is harmless. */
+	assert_int_equal(vnm_idxmap_get(&m, "vn", "b", &i, &err), 0);
+	assert_int_equal(i, 3);
+	/* Forgotten after VNM_IDX_GONE_EPOCHS. */
+	for (e = 0; e <= VNM_IDX_GONE_EPOCHS; e++) {
+		vnm_idxmap_begin(&m);
+		vnm_idxmap_sweep(&m); /* everything goes */
+	}
+	assert_int_equal(m.n, 0);
+	vnm_idxmap_begin(&m);
+	assert_int_equal(vnm_idxmap_find_gone(&m, "vn", "b"), 0);
+	vnm_idxmap_clear(&m);
+}
+
+static void test_hold_survives_sweeps(void **state)
+{
+	struct vnm_idxmap m;
+	struct vnm_err err = {0};
+	uint32_t i, e;
+
+	(void)state;
+	vnm_idxmap_init(&m, 0);
+	vnm_idxmap_begin(&m);
+	/* A trap names vr9 before any snapshot has it. */
+	assert_int_equal(vnm_idxmap_get(&m, "vn", "vr9", &i, &err), 0);
+	vnm_idxmap_hold(&m, "vn", "vr9", 3);
+	for (e = 0; e < 3; e++) {
+		vnm_idxmap_begin(&m);
+		vnm_idxmap_sweep(&m); /* stale snapshots without it */
+		assert_int_equal(vnm_idxmap_find(&m, "vn", "vr9"), i);
+	}
+	/* Its snapshot arrives: same index, and a plain member from now on. */
+	vnm_idxmap_begin(&m);
+	assert_int_equal(vnm_idxmap_get(&m, "vn", "vr9", &e, &err), 0);
+	assert_int_equal(e, i);
+	vnm_idxmap_sweep(&m);
+	vnm_idxmap_begin(&m);
+	vnm_idxmap_sweep(&m);
+	assert_int_equal(vnm_idxmap_find(&m, "vn", "vr9"), 0);
+	vnm_idxmap_clear(&m);
+}
+
 static void test_keys_do_not_collide(void **state)
 {
 	struct vnm_idxmap m;
@@ -378,6 +438,8 @@ int main(void)
 		cmocka_unit_test(test_figure5_rows),
 		cmocka_unit_test(test_index_stable_and_not_reused),
 		cmocka_unit_test(test_index_wraps),
+		cmocka_unit_test(test_gone_index_remembered),
+		cmocka_unit_test(test_hold_survives_sweeps),
 		cmocka_unit_test(test_keys_do_not_collide),
 		cmocka_unit_test(test_many_objects),
 		cmocka_unit_test(test_last_change),
