@@ -50,8 +50,11 @@ struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node
 		lyd_free_all(tree);
 		return vnm_reply_err(&err, NC_ERR_TYPE_PROT);
 	}
-	/* defaults present and flagged, so that every mode has what it reports */
-	if (tree && lyd_new_implicit_all(&tree, vnm_srv->ctx, LYD_IMPLICIT_NO_STATE, NULL)) {
+	/* report-all needs the default nodes; trees of validated datastores
+	 * have them already, flagged, and adding them costs as much as the
+	 * module's `when` conditions on every node: only when asked for */
+	if (tree && (wd == VNM_WD_REPORT_ALL || wd == VNM_WD_REPORT_ALL_TAGGED) &&
+	    lyd_new_implicit_all(&tree, vnm_srv->ctx, LYD_IMPLICIT_NO_STATE, NULL)) {
 		lyd_free_all(tree);
 		vnm_err_from_ly(&err, vnm_srv->ctx, VNM_E_INTERNAL, "adding defaults");
 		return vnm_reply_err(&err, NC_ERR_TYPE_APP);
