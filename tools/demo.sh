@@ -3,9 +3,10 @@
 # `make demo` (real QEMU routers) or `make demo-fast` (VNMD_DEMO_FAST=1:
 # libvirt's test:///default, routers stood in by network namespaces).
 #
-# Two real machines joined by one 32 Mbit/s physical link: rm1 is this
-# machine's own network namespace, rm2 the namespace vnmdemo-rm2; the link
-# is a veth pair vnmdemo-p1/vnmdemo-p2 between them.  vnmd runs with NETCONF
+# Two real machines joined by one 32 Mbit/s physical link: rm1 and rm2 are
+# the network namespaces vnmdemo-rm1 and vnmdemo-rm2 (nothing of the demo
+# lives in this machine's own namespace but the guests' taps until vnmd
+# plugs them), the link a veth pair vnmdemo-p1/vnmdemo-p2 between them.  vnmd runs with NETCONF
 # over SSH and an AgentX subagent of a private snmpd.  The NMS
 # (tools/demo_nms.py, ncclient) sends examples/demo.xml: two VNs, each with
 # one VR per RM and one VL over the physical link.  Four clients (network
@@ -27,8 +28,11 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 
-OUT=$ROOT/demo-out
-P=vnmdemo
+# VNMD_DEMO_OUT: output directory; VNMD_DEMO_PREFIX: names of the
+# namespaces and interfaces the demo makes (tests use vnmt-...)
+OUT=${VNMD_DEMO_OUT:-$ROOT/demo-out}
+P=${VNMD_DEMO_PREFIX:-vnmdemo}
+RM1=$P-rm1
 RM2=$P-rm2
 PHASE=${VNMD_DEMO_PHASE:-25}
 FAST=${VNMD_DEMO_FAST:-0}
@@ -39,7 +43,7 @@ VNMD=$ROOT/build/vnmd
 DOT=$ROOT/build/tools/vnm_dot
 IMAGES=/var/lib/vnmd/images
 SERIAL_LOGS=/var/log/vnmd
-TMP=$(mktemp -d /tmp/vnmdemo.XXXXXX)
+TMP=$(mktemp -d "/tmp/$P.XXXXXX")
 T_START=$(date +%s.%N)
 NC_PORT=$((20000 + RANDOM % 10000))
 SNMP_PORT=$((NC_PORT + 10000))
@@ -151,7 +155,7 @@ else
 	say "variant: REAL (4 QEMU/TCG router guests on $URI)"
 fi
 
-sed "s|qemu:///system|$URI|" examples/demo.xml >"$TMP/demo.xml"
+sed -e "s|qemu:///system|$URI|" -e "s|vnmdemo-|$P-|g" examples/demo.xml >"$TMP/demo.xml"
 "$DOT" -n "$TMP/demo.xml" >"$TMP/names" || die "cannot read examples/demo.xml"
 "$DOT" "$TMP/demo.xml" >"$OUT/topology.dot" && dot -Tpng -o "$OUT/topology.png" "$OUT/topology.dot"
 # name VN VR VNIC FIELD: tap, bridge, netns or domain of a vNIC
@@ -169,26 +173,15 @@ mkns() {
 }
 
 # ------------------------------------------------------------ underlay
-say "underlay: rm2 = namespace $RM2, physical link $P-p1 <-> $P-p2 (32 Mbit/s, shaped by vnmd)"
+say "underlay: rm1, rm2 = namespaces $RM1, $RM2; physical link $P-p1 <-> $P-p2 (32 Mbit/s, shaped by vnmd)"
+mkns "$RM1"
 mkns "$RM2"
-ip link add $P-p1 mtu 1600 type veth peer name $P-p2 mtu 1600 netns "$RM2" || die "cannot create the physical link"
-ROOT_LINKS+=($P-p1)
-sysctl -qw net.ipv6.conf.$P-p1.disable_ipv6=1
-ip addr add 10.250.0.1/24 dev $P-p1
+ip -n "$RM1" link add $P-p1 mtu 1600 type veth peer name $P-p2 mtu 1600 netns "$RM2" ||
+	die "cannot create the physical link"
+ip -n "$RM1" addr add 10.250.0.1/24 dev $P-p1
 ip -n "$RM2" addr add 10.250.0.2/24 dev $P-p2
-ip link set $P-p1 up
+ip -n "$RM1" link set $P-p1 up
 ip -n "$RM2" link set $P-p2 up
-
-# TODO(vnic_plug): libvirt plugs a guest's tap into its bridge in the root
-# namespace, but rm2's port bridges live in $RM2, so a guest on rm2 would
-# not start ("bridge not found").  Until the link driver's vnic_plug op
-# lands, placeholder bridges of the same names in the root namespace let
-# the guests start, and the taps are moved into $RM2 right after the commit.
-if [ $VARIANT = qemu ]; then
-	for br in $(awk '$1 == "vnic" && $6 != "-" {print $8}' "$TMP/names"); do
-		ip link add "$br" type bridge && ROOT_LINKS+=("$br") && ip link set "$br" up
-	done
-fi
 
 # ------------------------------------------------------------ snmpd, vnmd
 say "snmpd master on udp:$SNMP_AGENT with AgentX at $TMP/agentx.sock"
@@ -219,16 +212,25 @@ t0=$SECONDS
 nms edit "$TMP/demo.xml" >"$TMP/edit.log" 2>&1 || { cat "$TMP/edit.log"; die "the edit-config was refused"; }
 say "committed in $((SECONDS - t0)) s"
 
-if [ $VARIANT = qemu ]; then
-	# TODO(vnic_plug): move rm2's taps into its namespace and its bridges.
-	while read -r _ vn vr nic _ ns tap br _; do
-		[ "$ns" = - ] && continue
-		ip link set "$tap" netns "$ns" || die "cannot move $tap into $ns"
-		ip -n "$ns" link set "$tap" master "$br" up || die "cannot plug $tap into $br in $ns"
-	done < <(awk '$1 == "vnic"' "$TMP/names")
-	for br in $(awk '$1 == "vnic" && $6 != "-" {print $8}' "$TMP/names"); do
-		ip link del "$br" 2>/dev/null
+if [ $VARIANT = qemu ] && [ "${VNMD_DEMO_RENICE:-1}" = 1 ]; then
+	# TCG routers forward every packet in software.  On a busy machine the
+	# rest of the load can starve them and the VLs then carry less than
+	# the link offers, whatever the shaping says; as an RM's operator
+	# would, give the four guests' QEMU processes CPU priority over batch
+	# work (VNMD_DEMO_RENICE=0: do not).
+	for d in $(awk '$1 == "vnic" {print $10}' "$TMP/names" | sort -u); do
+		qpid=$(cat "/run/libvirt/qemu/$d.pid" 2>/dev/null) && renice -n -5 -p "$qpid" >/dev/null
 	done
+	say "router guests' QEMU processes at nice -5 (VNMD_DEMO_RENICE=0: leave them)"
+fi
+
+if [ $VARIANT = qemu ]; then
+	# vnmd put the guests' taps into their RM's namespace and port bridges
+	# (libvirt makes them in its own namespace; the link driver's vnic_plug)
+	while read -r _ vn vr nic _ ns tap br _; do
+		in_rm "$ns" ip link show "$tap" 2>/dev/null | grep -q "master $br " ||
+			die "router $vn/$vr: its tap $tap is not in its port bridge $br"
+	done < <(awk '$1 == "vnic"' "$TMP/names")
 else
 	# Fast variant: each VR is a namespace forwarding between eth0 and
 	# eth1, plugged into its port bridges by veths named like its taps.
@@ -293,17 +295,6 @@ if [ $VARIANT = qemu ]; then
 		wait_for 150 grep -q "vnmd-router ready" "$SERIAL_LOGS/$d.log" ||
 			die "router $d did not boot (see $SERIAL_LOGS/$d.log; make demo-fast needs no guests)"
 	done
-fi
-if [ $VARIANT = qemu ] && [ "${VNMD_DEMO_RENICE:-1}" = 1 ]; then
-	# TCG routers forward every packet in software.  On a busy machine the
-	# rest of the load can starve them and the VLs then carry less than
-	# the link offers, whatever the shaping says; as an RM's operator
-	# would, give the four guests' QEMU processes CPU priority over batch
-	# work (VNMD_DEMO_RENICE=0: do not).
-	for d in $(awk '$1 == "vnic" {print $10}' "$TMP/names" | sort -u); do
-		qpid=$(cat "/run/libvirt/qemu/$d.pid" 2>/dev/null) && renice -n -5 -p "$qpid" >/dev/null
-	done
-	say "router guests' QEMU processes at nice -5 (VNMD_DEMO_RENICE=0: leave them)"
 fi
 for vn in a b; do
 	n=1; [ $vn = b ] && n=2
