@@ -112,4 +112,14 @@ t_ok "the subagent stops cleanly (vnm_agent_stop) within 5 s" sn_wait_for 5 sh -
 wait $FC
 t_check "and exits 0" "$?" 0
 
+# --- AgentX over TCP ---------------------------------------------------------
+sn_snmpd_stop
+SN_XSOCK=tcp:127.0.0.1:$((SN_PORT + 2))
+sn_snmpd_start || exit 1
+build/tools/snmp_fakecore -x "$SN_XSOCK" <"$SN_TMP/in" >"$SN_TMP/fc2.out" 2>&1 &
+FC2=$!
+t_cleanup "kill $FC2; wait $FC2"
+t_ok "--agentx-socket tcp:HOST:PORT: rows through a TCP master" \
+	sn_wait_for 5 sn_has VNMD-MIB::vnmNetworkName.1
+
 t_done

@@ -35,12 +35,13 @@ sn_in_ns() {
 SN_NSX=()
 [ -n "$SN_NETNS" ] && SN_NSX=(ip netns exec "$SN_NETNS")
 
-# sn_snmpd_start: (re)start the master; SN_SNMPD_PID.
+# sn_snmpd_start: (re)start the master; SN_SNMPD_PID.  AgentX listens on
+# SN_XSOCK when set (e.g. tcp:127.0.0.1:PORT), else on the UNIX socket.
 sn_snmpd_start() {
 	cat >"$SN_TMP/snmpd.conf" <<EOF
 agentAddress udp:127.0.0.1:$SN_PORT
 master agentx
-agentXSocket $SN_SOCK
+agentXSocket ${SN_XSOCK:-$SN_SOCK}
 agentXTimeout 5
 rocommunity public 127.0.0.1
 trap2sink 127.0.0.1:$SN_TRAPPORT public
@@ -52,7 +53,7 @@ EOF
 	t_cleanup "kill $SN_SNMPD_PID; wait $SN_SNMPD_PID"
 	local i
 	for i in $(seq 300); do
-		[ -S "$SN_SOCK" ] && sn_in_ns snmpget -v2c -c public -t 0.2 -r 0 "$SN_AGENT" \
+		{ [ -S "$SN_SOCK" ] || [ -n "${SN_XSOCK:-}" ]; } && sn_in_ns snmpget -v2c -c public -t 0.2 -r 0 "$SN_AGENT" \
 			.1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
