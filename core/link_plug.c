@@ -57,7 +57,18 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 	vnm_lnl_where(h, where, sizeof(where));
 	if (vnm_lnl_sock(c, h, &hsk, err))
 		return -1;
+	/* Look before moving anything: a missing port bridge is an error
+	 * that must leave the tap where it is. */
 	idx = vnm_lnl_ifindex(c->own, nic->tap);
+	if (idx <= 0 && vnm_lnl_ifindex(hsk, nic->tap) <= 0)
+		return 0; /* the guest is not running: nothing to plug */
+	br = vnm_lnl_ifindex(hsk, nic->bridge);
+	if (br <= 0) {
+		vnm_err_set(err, VNM_E_DRIVER, npath,
+			    "vNIC %s of router %s: its port bridge %s is missing%s",
+			    nic->name, nic->vr->name, nic->bridge, where);
+		goto cleanup;
+	}
 	if (idx > 0) {
 		snprintf(path, sizeof(path), "/run/netns/%s", h->netns);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -79,14 +90,9 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 	}
 	idx = vnm_lnl_ifindex(hsk, nic->tap);
 	if (idx <= 0) {
-		rc = 0; /* the guest is not running: nothing to plug */
-		goto cleanup;
-	}
-	br = vnm_lnl_ifindex(hsk, nic->bridge);
-	if (br <= 0) {
 		vnm_err_set(err, VNM_E_DRIVER, npath,
-			    "vNIC %s of router %s: its port bridge %s is missing%s",
-			    nic->name, nic->vr->name, nic->bridge, where);
+			    "vNIC %s of router %s: tap %s vanished while plugging it%s",
+			    nic->name, nic->vr->name, nic->tap, where);
 		goto cleanup;
 	}
 	nrc = vnm_lnl_msg_link_set(idx, NULL, br, true, 0, &msg);

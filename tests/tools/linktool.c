@@ -17,6 +17,8 @@
  *                                      context throughout, like the daemon)
  *   linktool CONFIG names VN VL        end_a end_b vni, and the vNICs' taps
  *                                      and bridges: tap_a bridge_a tap_b bridge_b
+ *   linktool CONFIG plug VN VL         vnic_plug both vNICs of VL (taps made by
+ *                                      a hypervisor in the daemon's namespace)
  *   linktool CONFIG own HOST           vnmd's objects found on HOST
  *   linktool CONFIG remove-own HOST    remove them
  *   linktool CONFIG bench VN VL N R1 R2  N limit changes alternating R1/R2
@@ -285,6 +287,8 @@ int main(int argc, char **argv)
 			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 			nanosleep(&ts, NULL);
 		}
+	} else if (!strcmp(cmd, "plug") && vl) {
+		rc = ops->vnic_plug(lctx, vl->a, &err) < 0 || ops->vnic_plug(lctx, vl->b, &err) < 0;
 	} else if (!strcmp(cmd, "names") && vl) {
 		printf("%s %s %u %s %s %s %s\n", vl->end_a, vl->end_b, vl->vni, vl->a->tap,
 		       vl->a->bridge, vl->b->tap, vl->b->bridge);
