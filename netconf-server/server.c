@@ -2,8 +2,10 @@
  * server.c - the NETCONF server: libnetconf2 set-up, endpoints, the accept
  * thread, the worker threads, the session table and RPC dispatch.
  *
- * One accept thread runs nc_accept() and adds every new session to one
- * pollsession; N worker threads run nc_ps_poll() on it, so N RPCs of
+ * One accept thread takes new connections: on the UNIX socket it accepts
+ * them itself and runs each hello exchange on a short-lived thread
+ * (nc_accept_inout()), so a silent client blocks nobody; SSH connections go
+ * through nc_accept().  Every new session joins one pollsession; N worker threads run nc_ps_poll() on it, so N RPCs of
  * different sessions are served at once (libnetconf2 locks each session
  * while one worker handles it).  A session that ends, for any reason, has
  * its datastore locks released before it is freed.
@@ -16,7 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <libyang/libyang.h>
@@ -28,6 +34,7 @@
 #include "log.h"
 
 #define VNM_MAX_SESSIONS 1024
+#define VNM_MAX_HANDSHAKES 64
 
 struct vnm_server *vnm_srv;
 
@@ -199,7 +206,7 @@ struct nc_server_reply *vnm_reply_data(struct lyd_node *rpc, const char *outname
 /* Sessions                                                           */
 /* ------------------------------------------------------------------ */
 
-static struct vnm_sess *sess_add(struct nc_session *ncs)
+static struct vnm_sess *sess_add(struct nc_session *ncs, const char *peer)
 {
 	struct vnm_server *s = vnm_srv;
 	struct vnm_sess *vs = calloc(1, sizeof(*vs)), **n;
@@ -209,6 +216,8 @@ static struct vnm_sess *sess_add(struct nc_session *ncs)
 		return NULL;
 	vs->id = nc_session_get_id(ncs);
 	vs->ncs = ncs;
+	vs->fd = -1;
+	snprintf(vs->user, sizeof(vs->user), "%s", user ? user : peer ? peer : "?");
 	vs->login = time(NULL);
 	vs->read_only = nc_session_get_ti(ncs) == NC_TI_LIBSSH && user &&
 			vnm_ssh_user_read_only(user);
@@ -267,11 +276,12 @@ static void sess_end(struct nc_session *ncs, bool dropped)
 		s->dropped_sessions++;
 	pthread_mutex_unlock(&s->sess_lock);
 	vnm_ds_session_gone(sid);
-	vnm_log_info("netconf: session %u of %s ended (%s)", sid,
-		     nc_session_get_username(ncs) ? nc_session_get_username(ncs) : "?",
+	vnm_log_info("netconf: session %u of %s ended (%s)", sid, vs ? vs->user : "?",
 		     dropped ? "dropped" : "closed");
 	nc_ps_del_session(s->ps, ncs);
 	nc_session_free(ncs, NULL);
+	if (vs && vs->fd >= 0)
+		close(vs->fd); /* libnetconf2 leaves the fds it was given */
 	free(vs);
 }
 
@@ -312,11 +322,10 @@ size_t vnm_sess_list(struct vnm_sess_info **out)
 	l = calloc(n ? n : 1, sizeof(*l));
 	for (i = 0; l && i < n; i++) {
 		struct vnm_sess *vs = s->sess[i];
-		const char *u = nc_session_get_username(vs->ncs);
 		const char *h = nc_session_get_host(vs->ncs);
 
 		l[i].id = vs->id;
-		snprintf(l[i].user, sizeof(l[i].user), "%s", u ? u : "");
+		snprintf(l[i].user, sizeof(l[i].user), "%s", vs->user);
 		snprintf(l[i].host, sizeof(l[i].host), "%s", h ? h : "");
 		l[i].ti = nc_session_get_ti(vs->ncs);
 		l[i].login = vs->login;
@@ -430,41 +439,142 @@ static struct nc_server_reply *dispatch_get_schema(struct lyd_node *rpc, struct 
 /* Threads                                                            */
 /* ------------------------------------------------------------------ */
 
+/* A session past its hello joins the pollsession (or is refused).  fd is
+ * the session's socket when vnmd accepted it itself (closed with the
+ * session), -1 for libnetconf2's own endpoints. */
+static void sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
+		       const char *peer)
+{
+	struct vnm_sess *vs;
+
+	if (r != NC_MSG_HELLO) {
+		pthread_mutex_lock(&s->sess_lock);
+		if (r == NC_MSG_BAD_HELLO)
+			s->in_bad_hellos++;
+		pthread_mutex_unlock(&s->sess_lock);
+		nc_session_free(ncs, NULL);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (s->stop || vnm_server_session_count(s) >= VNM_MAX_SESSIONS ||
+	    !(vs = sess_add(ncs, peer))) {
+		vnm_log_warn("netconf: refusing session %u: %s", nc_session_get_id(ncs),
+			     s->stop ? "shutting down" : "too many sessions");
+		nc_session_free(ncs, NULL);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	vs->fd = fd;
+	vnm_log_info("netconf: session %u of %s started (%s)", nc_session_get_id(ncs), vs->user,
+		     nc_session_get_ti(ncs) == NC_TI_LIBSSH ? "ssh" : "unix");
+	if (nc_ps_add_session(s->ps, ncs))
+		sess_end(ncs, true);
+}
+
+struct handshake {
+	struct vnm_server *s;
+	int fd;
+	char user[64];
+};
+
+/* The hello exchange of one UNIX-socket client, on a thread of its own, so
+ * that a client that never says hello holds up nobody but itself. */
+static void *handshake_main(void *arg)
+{
+	struct handshake *h = arg;
+	struct vnm_server *s = h->s;
+	struct nc_session *ncs = NULL;
+	NC_MSG_TYPE r;
+
+	r = nc_accept_inout(h->fd, h->fd, h->user, &ncs);
+	if (r == NC_MSG_WOULDBLOCK)
+		vnm_log_info("netconf: a UNIX-socket client sent no <hello> in time");
+	sess_start(s, ncs, r, h->fd, h->user);
+	free(h);
+	pthread_mutex_lock(&s->sess_lock);
+	s->handshakes--;
+	pthread_mutex_unlock(&s->sess_lock);
+	nc_thread_destroy();
+	return NULL;
+}
+
+static void unix_accept(struct vnm_server *s)
+{
+	struct handshake *h;
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[1024];
+	pthread_attr_t attr;
+	pthread_t t;
+	int fd, busy;
+
+	fd = accept4(s->unix_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&s->sess_lock);
+	busy = s->handshakes >= VNM_MAX_HANDSHAKES;
+	if (!busy)
+		s->handshakes++;
+	pthread_mutex_unlock(&s->sess_lock);
+	h = busy ? NULL : calloc(1, sizeof(*h));
+	if (!h) {
+		vnm_log_warn("netconf: refusing a UNIX-socket client: %s",
+			     busy ? "too many clients in their hello" : "out of memory");
+		goto fail;
+	}
+	h->s = s;
+	h->fd = fd;
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) &&
+	    !getpwuid_r(cr.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
+		snprintf(h->user, sizeof(h->user), "%s", pw.pw_name);
+	else
+		snprintf(h->user, sizeof(h->user), "uid%u", (unsigned)cr.uid);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, handshake_main, h)) {
+		pthread_attr_destroy(&attr);
+		free(h);
+		goto fail;
+	}
+	pthread_attr_destroy(&attr);
+	return;
+fail:
+	if (!busy) {
+		pthread_mutex_lock(&s->sess_lock);
+		s->handshakes--;
+		pthread_mutex_unlock(&s->sess_lock);
+	}
+	close(fd);
+}
+
 static void *accept_main(void *arg)
 {
 	struct vnm_server *s = arg;
 	struct nc_session *ncs;
+	struct pollfd pfd;
 	NC_MSG_TYPE r;
 
 	while (!s->stop) {
+		if (s->unix_fd >= 0) {
+			pfd.fd = s->unix_fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			if (poll(&pfd, 1, s->has_ssh ? 50 : 200) > 0 && (pfd.revents & POLLIN))
+				unix_accept(s);
+		}
+		if (!s->has_ssh)
+			continue;
+		/* SSH: libnetconf2 accepts, handshakes and authenticates */
 		ncs = NULL;
-		r = nc_accept(200, &ncs);
+		r = nc_accept(s->unix_fd >= 0 ? 50 : 200, &ncs);
 		if (r == NC_MSG_WOULDBLOCK)
 			continue;
-		if (r != NC_MSG_HELLO) {
-			if (r == NC_MSG_BAD_HELLO) {
-				pthread_mutex_lock(&s->sess_lock);
-				s->in_bad_hellos++;
-				pthread_mutex_unlock(&s->sess_lock);
-			}
-			if (ncs)
-				nc_session_free(ncs, NULL);
-			if (r == NC_MSG_ERROR && !s->stop)
-				usleep(10000); /* a failing client, not a busy loop */
-			continue;
-		}
-		if (vnm_server_session_count(s) >= VNM_MAX_SESSIONS || !sess_add(ncs)) {
-			vnm_log_warn("netconf: refusing session %u: too many sessions",
-				     nc_session_get_id(ncs));
-			nc_session_free(ncs, NULL);
-			continue;
-		}
-		vnm_log_info("netconf: session %u of %s started (%s)", nc_session_get_id(ncs),
-			     nc_session_get_username(ncs) ? nc_session_get_username(ncs) : "?",
-			     nc_session_get_ti(ncs) == NC_TI_LIBSSH ? "ssh" : "unix");
-		if (nc_ps_add_session(s->ps, ncs)) {
-			sess_end(ncs, true);
-		}
+		if (r == NC_MSG_ERROR && !ncs && !s->stop)
+			usleep(10000); /* a failing client, not a busy loop */
+		sess_start(s, ncs, r, -1, NULL);
 	}
 	nc_thread_destroy();
 	return NULL;
@@ -513,7 +623,7 @@ static void *worker_main(void *arg)
 		if (rc & NC_PSPOLL_SSH_CHANNEL) {
 			nw = NULL;
 			if (nc_ps_accept_ssh_channel(s->ps, &nw) == NC_MSG_HELLO && nw) {
-				if (!sess_add(nw) || nc_ps_add_session(s->ps, nw))
+				if (!sess_add(nw, NULL) || nc_ps_add_session(s->ps, nw))
 					nc_session_free(nw, NULL);
 			}
 		}
@@ -537,11 +647,15 @@ static int endpt_fail(struct vnm_err *err, const char *what)
 
 static int setup_unix(struct vnm_server *s, const char *path, struct vnm_err *err)
 {
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	char what[600];
+	mode_t old;
+	int fd, rc;
 
-	(void)s;
 	snprintf(what, sizeof(what), "cannot listen on the UNIX socket %s", path);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "%s: the path is too long", what);
 	/* a socket left by a previous run that died; never remove anything else */
 	if (!lstat(path, &st)) {
 		if (!S_ISSOCK(st.st_mode))
@@ -549,14 +663,21 @@ static int setup_unix(struct vnm_server *s, const char *path, struct vnm_err *er
 					   "%s: the file exists and is not a socket", what);
 		unlink(path);
 	}
-	nc_last_err[0] = '\0';
-	if (nc_server_add_endpt("unix", NC_TI_UNIX) ||
-	    nc_server_endpt_set_perms("unix", 0600, (uid_t)-1, (gid_t)-1) ||
-	    nc_server_endpt_set_address("unix", path))
-		return endpt_fail(err, what);
-	/* whatever libnetconf2 did, the socket is for its owner only */
-	if (chmod(path, 0600))
-		return vnm_err_set(err, VNM_E_INVALID, NULL, "%s: chmod: %m", what);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "%s: %m", what);
+	/* born 0600: no moment where others could connect */
+	old = umask(077);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc || chmod(path, 0600) || listen(fd, 64)) {
+		vnm_err_set(err, VNM_E_INVALID, NULL, "%s: %m", what);
+		close(fd);
+		return -1;
+	}
+	s->unix_fd = fd;
+	s->unix_path = strdup(path);
 	return 0;
 }
 
@@ -581,7 +702,7 @@ static int setup_ssh(struct vnm_server *s, const struct vnm_server_opts *o, stru
 	    nc_server_ssh_endpt_add_hostkey("ssh", "hostkey", -1) ||
 	    nc_server_ssh_endpt_set_auth_methods("ssh", methods) ||
 	    nc_server_ssh_endpt_set_auth_attempts("ssh", 3) ||
-	    nc_server_ssh_endpt_set_auth_timeout("ssh", 30) ||
+	    nc_server_ssh_endpt_set_auth_timeout("ssh", 10) ||
 	    nc_server_endpt_set_address("ssh", o->ssh_addr) ||
 	    nc_server_endpt_set_port("ssh", o->ssh_port))
 		return endpt_fail(err, what);
@@ -612,6 +733,7 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	if (s->n_workers > VNM_MAX_WORKERS)
 		s->n_workers = VNM_MAX_WORKERS;
 	s->start_time = time(NULL);
+	s->unix_fd = -1;
 	pthread_mutex_init(&s->ds_lock, NULL);
 	pthread_mutex_init(&s->st_lock, NULL);
 	pthread_mutex_init(&s->sess_lock, NULL);
@@ -629,13 +751,17 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	gs = (struct lysc_node *)lys_find_path(o->ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
 	if (gs)
 		gs->priv = (void *)dispatch_get_schema;
-	nc_server_set_hello_timeout(60);
+	/* nc_accept() serves one connection at a time, handshake included: a
+	 * client that never says hello or never authenticates must not hold up
+	 * the others for long */
+	nc_server_set_hello_timeout(10);
 	nc_server_set_idle_timeout(0);
 
 	if (o->unix_path && setup_unix(s, o->unix_path, err))
 		goto cleanup;
 	if (o->ssh_addr && setup_ssh(s, o, err))
 		goto cleanup;
+	s->has_ssh = o->ssh_addr != NULL;
 
 	s->ps = nc_ps_new();
 	if (!s->ps) {
@@ -670,6 +796,11 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	rc = 0;
 cleanup:
 	if (s) {
+		if (s->unix_fd >= 0) {
+			close(s->unix_fd);
+			unlink(s->unix_path);
+		}
+		free(s->unix_path);
 		nc_ps_free(s->ps);
 		nc_server_destroy();
 		vnm_ssh_free(s);
@@ -688,19 +819,42 @@ void vnm_server_stop(struct vnm_server *s)
 
 	if (!s)
 		return;
+	int *fds = NULL;
+	size_t n_fds = 0;
+
 	s->stop = 1;
 	pthread_join(s->accept_thr, NULL);
 	for (i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
+	/* clients still in their hello give up within the hello timeout */
+	for (;;) {
+		pthread_mutex_lock(&s->sess_lock);
+		i = s->handshakes;
+		pthread_mutex_unlock(&s->sess_lock);
+		if (!i)
+			break;
+		usleep(20000);
+	}
+	if (s->unix_fd >= 0) {
+		close(s->unix_fd);
+		unlink(s->unix_path);
+	}
 	/* every session still open is closed: its locks go with it */
 	pthread_mutex_lock(&s->sess_lock);
+	fds = calloc(s->n_sess ? s->n_sess : 1, sizeof(*fds));
 	for (i = 0; i < s->n_sess; i++) {
 		vnm_log_info("netconf: closing session %u", s->sess[i]->id);
+		if (fds && s->sess[i]->fd >= 0)
+			fds[n_fds++] = s->sess[i]->fd;
 		free(s->sess[i]);
 	}
 	s->n_sess = 0;
 	pthread_mutex_unlock(&s->sess_lock);
 	nc_ps_clear(s->ps, 1, NULL);
+	while (n_fds--)
+		close(fds[n_fds]);
+	free(fds);
+	free(s->unix_path);
 	nc_ps_free(s->ps);
 	nc_server_destroy();
 	vnm_ssh_free(s);

@@ -44,6 +44,8 @@ enum vnm_ds {
 struct vnm_sess {
 	uint32_t id;
 	struct nc_session *ncs;
+	int fd;             /* socket vnmd accepted itself, or -1 */
+	char user[64];      /* libnetconf2 2.0.24 keeps none for sessions on fds */
 	bool read_only;
 	time_t login;
 	uint32_t in_rpcs, in_bad_rpcs, out_rpc_errors;
@@ -62,6 +64,10 @@ struct vnm_server {
 	pthread_t workers[VNM_MAX_WORKERS];
 	unsigned n_workers;
 	volatile int stop;
+	int unix_fd;                   /* our own UNIX listener, or -1 */
+	char *unix_path;
+	int has_ssh;
+	unsigned handshakes;           /* hello exchanges in progress (sess_lock) */
 
 	pthread_mutex_t ds_lock;
 	pthread_mutex_t st_lock;

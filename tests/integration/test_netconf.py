@@ -265,6 +265,23 @@ def test_unix_socket_netconf_1_0_and_1_1_framing(vnmd):
         c.close()
 
 
+def test_silent_client_holds_up_nobody(vnmd):
+    import socket
+    silent = socket.socket(socket.AF_UNIX)
+    silent.connect(vnmd.sock)  # and never says hello
+    # the hello timeout is 10 s: a client waiting behind the silent one
+    # would not get its hello within 5 s
+    c = RawClient(vnmd.sock, timeout=5)
+    assert c.rpc("<get-config><source><running/></source></get-config>").find("nc:data", NS) \
+        is not None
+    mon = c.rpc('<get><filter type="subtree"><netconf-state xmlns="%s"><sessions/>'
+                "</netconf-state></filter></get>" % NS["ncm"])
+    assert xp(mon, "//ncm:session[ncm:session-id='%d']/ncm:username/text()" % c.session_id) \
+        == ["root"]
+    c.close()
+    silent.close()
+
+
 def test_32_concurrent_sessions(vnmd, ns):
     m = vnmd.ssh_key()
     m.edit_config(target="running", config=base(ns()))
