@@ -34,7 +34,6 @@
 #include "log.h"
 
 #define VNM_MAX_SESSIONS 1024
-#define VNM_MAX_HANDSHAKES 64
 
 struct vnm_server *vnm_srv;
 
@@ -476,6 +475,7 @@ static void sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE
 struct handshake {
 	struct vnm_server *s;
 	int fd;
+	unsigned slot;
 	char user[64];
 };
 
@@ -491,6 +491,9 @@ static void *handshake_main(void *arg)
 	r = nc_accept_inout(h->fd, h->fd, h->user, &ncs);
 	if (r == NC_MSG_WOULDBLOCK)
 		vnm_log_info("netconf: a UNIX-socket client sent no <hello> in time");
+	pthread_mutex_lock(&s->sess_lock);
+	s->hs_fds[h->slot] = -1;
+	pthread_mutex_unlock(&s->sess_lock);
 	sess_start(s, ncs, r, h->fd, h->user);
 	free(h);
 	pthread_mutex_lock(&s->sess_lock);
@@ -509,15 +512,20 @@ static void unix_accept(struct vnm_server *s)
 	char pwbuf[1024];
 	pthread_attr_t attr;
 	pthread_t t;
+	unsigned slot = 0;
 	int fd, busy;
 
 	fd = accept4(s->unix_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	pthread_mutex_lock(&s->sess_lock);
-	busy = s->handshakes >= VNM_MAX_HANDSHAKES;
-	if (!busy)
+	for (slot = 0; slot < VNM_MAX_HANDSHAKES && s->hs_fds[slot] >= 0; slot++)
+		;
+	busy = slot == VNM_MAX_HANDSHAKES;
+	if (!busy) {
 		s->handshakes++;
+		s->hs_fds[slot] = fd;
+	}
 	pthread_mutex_unlock(&s->sess_lock);
 	h = busy ? NULL : calloc(1, sizeof(*h));
 	if (!h) {
@@ -527,6 +535,7 @@ static void unix_accept(struct vnm_server *s)
 	}
 	h->s = s;
 	h->fd = fd;
+	h->slot = slot;
 	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) &&
 	    !getpwuid_r(cr.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
 		snprintf(h->user, sizeof(h->user), "%s", pw.pw_name);
@@ -545,6 +554,7 @@ fail:
 	if (!busy) {
 		pthread_mutex_lock(&s->sess_lock);
 		s->handshakes--;
+		s->hs_fds[slot] = -1;
 		pthread_mutex_unlock(&s->sess_lock);
 	}
 	close(fd);
@@ -734,6 +744,8 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 		s->n_workers = VNM_MAX_WORKERS;
 	s->start_time = time(NULL);
 	s->unix_fd = -1;
+	for (i = 0; i < VNM_MAX_HANDSHAKES; i++)
+		s->hs_fds[i] = -1;
 	pthread_mutex_init(&s->ds_lock, NULL);
 	pthread_mutex_init(&s->st_lock, NULL);
 	pthread_mutex_init(&s->sess_lock, NULL);
@@ -826,9 +838,13 @@ void vnm_server_stop(struct vnm_server *s)
 	pthread_join(s->accept_thr, NULL);
 	for (i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
-	/* clients still in their hello give up within the hello timeout */
+	/* clients still in their hello: cut them off, wait for their threads */
 	for (;;) {
 		pthread_mutex_lock(&s->sess_lock);
+		for (i = 0; i < VNM_MAX_HANDSHAKES; i++) {
+			if (s->hs_fds[i] >= 0)
+				shutdown(s->hs_fds[i], SHUT_RDWR);
+		}
 		i = s->handshakes;
 		pthread_mutex_unlock(&s->sess_lock);
 		if (!i)

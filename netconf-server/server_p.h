@@ -33,6 +33,7 @@
 #include "server.h"
 
 #define VNM_MAX_WORKERS 16
+#define VNM_MAX_HANDSHAKES 64 /* UNIX clients in their hello at once */
 
 enum vnm_ds {
 	VNM_DS_RUNNING = 0,
@@ -68,6 +69,7 @@ struct vnm_server {
 	char *unix_path;
 	int has_ssh;
 	unsigned handshakes;           /* hello exchanges in progress (sess_lock) */
+	int hs_fds[VNM_MAX_HANDSHAKES]; /* their sockets, -1 when free (sess_lock) */
 
 	pthread_mutex_t ds_lock;
 	pthread_mutex_t st_lock;
