@@ -506,7 +506,7 @@ static void *handshake_main(void *arg)
 static void unix_accept(struct vnm_server *s)
 {
 	struct handshake *h;
-	struct ucred cr;
+	struct ucred cr = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 	socklen_t crlen = sizeof(cr);
 	struct passwd pw, *pwp = NULL;
 	char pwbuf[1024];
