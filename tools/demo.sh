@@ -326,17 +326,23 @@ for vn in a b; do
 	date +%s.%N >"$TMP/iperf3-$vn.launched"
 	eval "IPERF_$vn=$!"
 done
+T_TRAFFIC=$(date +%s.%N)
 phase() { echo "$1 $(date +%s.%N)" >>"$TMP/phases"; say "phase: $2"; }
+# edit N NAME TEXT NMS-ARGS...: at T_TRAFFIC + N phases, send the edit,
+# then start phase NAME (phases keep their schedule even when an edit is slow)
+edit() {
+	local at t0 n=$1 name=$2 text=$3
+	shift 3
+	at=$(echo "$T_TRAFFIC + $n * $PHASE" | bc)
+	sleep "$(echo "d = $at - $(date +%s.%N); if (d < 0) d = 0; d" | bc)"
+	t0=$(date +%s.%N)
+	nms "$@" || die "edit-config ($name) refused"
+	phase "$name" "NETCONF edit-config: $text (took $(printf "%.2f" "$(echo "$(date +%s.%N) - $t0" | bc)") s)"
+}
 phase equal "equal share, both VLs saturated by TCP (paper: 16 / 16 Mbit/s)"
-sleep "$PHASE"
-nms guarantee vn-a vl-a 30000000 || die "edit-config (guarantee) refused"
-phase guarantee "NETCONF edit-config: vl-a guaranteed-rate 30 Mbit/s (paper: ~30 / ~2)"
-sleep "$PHASE"
-nms unguarantee vn-a vl-a || die "edit-config (remove the guarantee) refused"
-phase removed "NETCONF edit-config: vl-a's guarantee removed (back to 16 / 16)"
-sleep "$PHASE"
-nms limit vn-a vl-a 8000000 || die "edit-config (limit) refused"
-phase limit "NETCONF edit-config: vl-a rate-limit 8 Mbit/s (~8 / ~24)"
+edit 1 guarantee "vl-a guaranteed-rate 30 Mbit/s (paper: ~30 / ~2)" guarantee vn-a vl-a 30000000
+edit 2 removed "vl-a's guarantee removed (back to 16 / 16)" unguarantee vn-a vl-a
+edit 3 limit "vl-a rate-limit 8 Mbit/s (~8 / ~24)" limit vn-a vl-a 8000000
 wait "$IPERF_a"; ra=$?
 wait "$IPERF_b"; rb=$?
 echo "end $(date +%s.%N)" >>"$TMP/phases"

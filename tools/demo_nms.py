@@ -156,7 +156,7 @@ def poll(a):
         while not os.path.exists(a.stop):
             vals = snmp("snmpget", a.agent, *oids)
             now = time.time()
-            if len(vals) == len(oids):
+            if len(vals) == len(oids) and all(vals[o].isdigit() for o in oids):
                 f.write("%.3f,%s\n" % (now, ",".join(vals[o] for o in oids)))
             nxt += a.interval
             time.sleep(max(0.0, nxt - time.time()))
@@ -170,8 +170,11 @@ def read_csv(path):
         head = f.readline().strip().split(",")
         for line in f:
             p = line.strip().split(",")
-            if len(p) == len(head):
-                rows.append(dict(zip(head, (float(x) for x in p))))
+            try:
+                if len(p) == len(head):
+                    rows.append(dict(zip(head, (float(x) for x in p))))
+            except ValueError:
+                pass  # e.g. noSuchObject while the subagent reconnected
     return head, rows
 
 
