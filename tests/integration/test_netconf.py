@@ -805,17 +805,21 @@ def test_router_actions(vnmd, ns):
     e = rpc_error(act, "move", body="<host>no-such-host</host>")
     assert e.tag == "data-missing" and "no-such-host" in e.message, e.message
 
-    # network actions
-    r = m.dispatch(to_ele(
-        '<action xmlns="urn:ietf:params:xml:ns:yang:1"><networks xmlns="%s"><network>'
-        '<network-id>nct1</network-id><actions xmlns="%s"><stop/></actions></network>'
-        "</networks></action>" % (NS["nw"], NS["vnm"])))
-    assert r.ok
-    t = get_config(m)
-    assert xp(t, "//nw:network[nw:network-id='nct1']/vnm:virtual-network/vnm:admin-state/text()") \
-        == ["stopped"]
-    for node in ("r1", "r2"):
-        assert oper(m, "nct1", node)["oper-state"] == "stopped"
+    # network actions: the VN's admin-state, which every router follows
+    def net_act(name):
+        return m.dispatch(to_ele(
+            '<action xmlns="urn:ietf:params:xml:ns:yang:1"><networks xmlns="%s"><network>'
+            '<network-id>nct1</network-id><actions xmlns="%s"><%s/></actions></network>'
+            "</networks></action>" % (NS["nw"], NS["vnm"], name)))
+
+    for action, admin, want in (("pause", "paused", "paused"), ("resume", "running", "running"),
+                                ("stop", "stopped", "stopped"), ("start", "running", "running")):
+        assert net_act(action).ok
+        t = get_config(m)
+        assert xp(t, "//nw:network[nw:network-id='nct1']/vnm:virtual-network/"
+                     "vnm:admin-state/text()") == [admin], action
+        for node in ("r1", "r2", "r1-copy"):
+            assert oper(m, "nct1", node)["oper-state"] == want, (action, node)
     m.close_session()
 
 
