@@ -86,12 +86,12 @@ sn_table() { sn_in_ns snmptable -v2c -c public "${SN_MIBS[@]}" "$SN_AGENT" "$@" 
 
 # sn_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 sn_wait_for() {
-	local end=$((SECONDS + $1)) ; shift
-	while [ $SECONDS -le $end ]; do
+	local end=$(($(date +%s%3N) + $1 * 1000)) ; shift
+	while :; do
 		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%3N)" -ge $end ] && return 1
 		sleep 0.1
 	done
-	return 1
 }
 
 # sn_traps_match PATTERN: number of logged traps matching PATTERN.
