@@ -53,8 +53,8 @@ cfg >"$SN_TMP/fig5.xml"
 
 lt_two_rms
 sn_trapd_start
-sn_snmpd_start || exit 1
 
+# vnmd first, snmpd later (as after a reboot where vnmd comes up first).
 mkdir -p "$SN_TMP/state"
 # vnmd runs in a namespace of its own: the names it derives (taps, bridges)
 # are those of any other Figure 5 on this machine, and nothing of this test
@@ -67,8 +67,12 @@ t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
 t_cleanup "'$LINKTOOL' '$SN_TMP/fig5.xml' teardown"
 sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" || { echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
 
-t_ok "NETCONF: Figure 5 into running" nc "$SN_TMP/fig5.xml"
-t_ok "rows within a second of the commit" sn_wait_for 2 sn_has VNMD-MIB::vnmLinkName.1.1
+t_ok "NETCONF: Figure 5 into running (no snmpd yet)" nc "$SN_TMP/fig5.xml"
+sleep 1
+sn_snmpd_start || exit 1
+t_ok "snmpd started after vnmd: rows within two ping intervals" \
+	sn_wait_for 5 sn_has VNMD-MIB::vnmLinkName.1.1
+t_ok "vnmd did not mind the missing master" kill -0 $VNMD_PID
 
 # --- Figure 5 with the three tools --------------------------------------
 t_check "snmpwalk: the two virtual networks" \
@@ -108,7 +112,7 @@ sleep 1.2
 t_check "vn-b's rows are gone, vn-a and vn-c keep their indexes" \
 	"$(sn_walk -Oqs VNMD-MIB::vnmNetworkName | paste -sd' ')" \
 	"vnmNetworkName.1 vn-a vnmNetworkName.3 vn-c"
-t_ok "a configuration-change trap per commit" test "$(sn_traps_match '9999.7.0.3')" -ge 3
+t_ok "a configuration-change trap for each commit while snmpd runs" test "$(sn_traps_match '9999.7.0.3')" -ge 2
 
 # --- traffic: counters against the kernel's ---------------------------------
 lt_router $LT_P-a1 $LT_P-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24
