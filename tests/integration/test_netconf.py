@@ -360,6 +360,51 @@ def test_oversized_message(users, tmp_path, ns):
         d.stop()
 
 
+def test_mangled_messages_never_kill_the_daemon(vnmd, ns):
+    """Valid requests with bytes flipped, cut or doubled: whatever comes
+    back, vnmd and the other sessions live on."""
+    import random
+    rnd = random.Random(20091)
+    n = ns()
+    good = [
+        "<edit-config><target><candidate/></target>%s</edit-config>" % base(n),
+        '<get-config><source><running/></source><filter type="subtree"><networks xmlns="%s">'
+        "<network><network-id>nct1</network-id></network></networks></filter></get-config>"
+        % NS["nw"],
+        '<get><filter type="xpath" xmlns:nw="%s" select="/nw:networks/nw:network/nw:node"/>'
+        "</get>" % NS["nw"],
+        "<copy-config><target><candidate/></target><source>%s</source></copy-config>" % base(n),
+        "<lock><target><candidate/></target></lock>",
+    ]
+    watcher = vnmd.unix()
+    c = vnmd.unix()
+    replies = 0
+    for i in range(300):
+        msg = bytearray(rnd.choice(good).encode())
+        for _ in range(rnd.randint(1, 4)):
+            pos = rnd.randrange(len(msg))
+            kind = rnd.randrange(3)
+            if kind == 0:
+                msg[pos] = rnd.choice(b'<>/="\' xa:&;#!?')
+            elif kind == 1:
+                del msg[pos:pos + rnd.randint(1, 20)]
+            else:
+                msg[pos:pos] = msg[max(0, pos - 10):pos]
+        try:
+            c.mid += 1
+            c.send_raw(b'<rpc xmlns="%s" message-id="%d">' % (NC.encode(), i) + bytes(msg)
+                       + b"</rpc>")
+            c.recv()
+            replies += 1
+        except (EOFError, OSError):
+            c = vnmd.unix()  # vnmd may drop a session that broke the protocol
+    assert replies > 200
+    assert vnmd.alive()
+    r = watcher.rpc("<get-config><source><running/></source></get-config>")
+    assert r.find("nc:data", NS) is not None
+    watcher.close()
+
+
 def test_peer_hangs_up_mid_message(vnmd):
     c = vnmd.unix()
     c.s.sendall(b"\n#1000\n<rpc message-id='1' xmlns='%s'><get" % NC.encode())
