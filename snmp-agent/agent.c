@@ -560,7 +560,8 @@ static int snmp_setup(struct vnm_agent *a, struct vnm_err *err)
 				   "SNMP: could not watch the event pipe");
 	tv.tv_sec = 0;
 	tv.tv_usec = 200000;
-	if (!snmp_alarm_register_hr(tv, SA_REPEAT, on_pending_timer, a))
+	a->timer = snmp_alarm_register_hr(tv, SA_REPEAT, on_pending_timer, a);
+	if (!a->timer)
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL, "SNMP: could not start a timer");
 	return 0;
 }
@@ -582,6 +583,7 @@ static void *agent_main(void *arg)
 		snmp_shutdown("vnmd");
 		return NULL;
 	}
+	a->subscribed = true; /* from here on the core may hold a->sub */
 	if (vnm_core_subscribe(a->core, on_core_event, a->sub) < 0)
 		vnm_log_warn("snmp: could not subscribe to core events: no traps will be sent");
 	init_report(a, 0, NULL);
@@ -592,6 +594,8 @@ static void *agent_main(void *arg)
 	while (!atomic_load(&a->stop))
 		agent_check_and_process(1);
 
+	/* Nothing of net-snmp may point at a once the thread ends. */
+	snmp_alarm_unregister(a->timer);
 	unregister_readfd(a->wake[0]);
 	vnm_tables_unregister(a);
 	snmp_shutdown("vnmd");
@@ -697,7 +701,7 @@ cleanup:
 			atomic_store(&a->stop, 1);
 			pthread_join(a->thread, NULL);
 		}
-		if (a->sub && !a->thread_started) {
+		if (a->sub && !a->subscribed) {
 			/* never handed to the core */
 			pthread_mutex_destroy(&a->sub->lock);
 			free(a->sub);

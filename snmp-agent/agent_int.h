@@ -39,6 +39,7 @@ struct vnm_agent {
 	pthread_mutex_t ev_lock;     /* the queue of events for traps */
 	struct vnm_agent_ev *ev_head, *ev_tail;
 	struct vnm_agent_sub *sub;
+	bool subscribed;             /* sub was handed to the core: never freed */
 
 	pthread_mutex_t init_lock;   /* start-up handshake */
 	pthread_cond_t init_cond;
@@ -52,6 +53,7 @@ struct vnm_agent {
 	int64_t start_unix;
 	struct vnm_table *tables[3];
 	struct vnm_agent_ev *pending; /* traps waiting for their object's row */
+	unsigned int timer;          /* snmp alarm: pending traps, new snapshots */
 	void *scalars[4];            /* handler registrations */
 };
 
