@@ -88,8 +88,11 @@ struct vnm_picture *vnm_agent_picture(struct vnm_agent *a)
 	struct vnm_snapshot *s = vnm_core_snapshot(a->core);
 	struct vnm_picture *p;
 	struct vnm_err err = {0};
+	uint32_t now;
 
-	if (a->pic && a->pic->snap == s) {
+	/* No snapshot (the core could not take one): keep what we have rather
+	 * than drop every row and index. */
+	if (a->pic && (a->pic->snap == s || !s)) {
 		/* a->pic holds a reference, so s cannot be a new snapshot that
 		 * reuses the address of a freed one. */
 		vnm_snapshot_unref(s);
@@ -105,8 +108,14 @@ struct vnm_picture *vnm_agent_picture(struct vnm_agent *a)
 	p->refs = 1;
 	/* The subagent's uptime follows the master's sysUpTime (AgentX), so
 	 * the epoch of TimeStamps moves when the master restarts. */
-	a->start_unix = time(NULL) - (int64_t)(vnm_agent_now() / 100);
-	if (vnm_rows_build(&a->rows, s ? s : &empty_snapshot, vnm_agent_now(), a->start_unix,
+	now = vnm_agent_now();
+	a->start_unix = time(NULL) - (int64_t)(now / 100);
+	if (now < a->last_now) {
+		/* The master restarted: changes before are before its start. */
+		a->rows.lc_vn = a->rows.lc_vr = a->rows.lc_vl = 0;
+	}
+	a->last_now = now;
+	if (vnm_rows_build(&a->rows, s ? s : &empty_snapshot, now, a->start_unix,
 			   &p->rs, &err) < 0) {
 		vnm_log_warn("%s", err.msg);
 		vnm_snapshot_unref(s);

@@ -51,6 +51,7 @@ struct vnm_agent {
 	struct vnm_rows rows;
 	struct vnm_picture *pic;     /* the latest picture, one reference */
 	int64_t start_unix;
+	uint32_t last_now;           /* TimeStamp of the last rows build */
 	struct vnm_table *tables[3];
 	struct vnm_agent_ev *pending; /* traps waiting for their object's row */
 	unsigned int timer;          /* snmp alarm: pending traps, new snapshots */
