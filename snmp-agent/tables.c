@@ -392,8 +392,11 @@ static int tbl_register(struct vnm_agent *a, enum vnm_table_kind kind, struct vn
 	 * the container helper looks anything up. */
 	if (netsnmp_container_table_register(t->reg, t->tinfo, t->container,
 					     TABLE_CONTAINER_KEY_NETSNMP_INDEX) != MIB_REGISTERED_OK) {
-		t->reg = NULL; /* freed by the failed registration */
+		/* The failed registration freed the registration and may hold
+		 * on to the rest: leak rather than free twice. */
+		t->reg = NULL;
 		t->tinfo = NULL;
+		t->container = NULL;
 		goto fail;
 	}
 	t->cache = netsnmp_cache_create(1, tbl_load, tbl_free, toid, OID_LENGTH(toid));
@@ -408,10 +411,10 @@ static int tbl_register(struct vnm_agent *a, enum vnm_table_kind kind, struct vn
 	return 0;
 
 fail_unreg:
-	/* Frees the registration, the table information and the container. */
+	/* Frees the registration, its handlers and the container (not our
+	 * table information: see vnm_tables_unregister). */
 	netsnmp_container_table_unregister(t->reg);
 	t->reg = NULL;
-	t->tinfo = NULL;
 	t->container = NULL;
 fail:
 	if (t->tinfo)
