@@ -320,14 +320,18 @@ for vn in a b; do
 	# -R: rm2's client sends, rm1's client receives and reports goodput;
 	# the data crosses rm2's shaped end of the physical link and arrives
 	# at the VL's source end on rm1 (vnmLinkHCInOctets)
-	ip netns exec $P-c${vn}1 iperf3 -c 10.$n.2.2 -p 5201 -R -t $TOTAL -i 1 -J \
+	# -C cubic: loss-based TCP, as in the paper's time, keeps each VL's
+	# class backlogged; BBR (this machine's default) paces at what it
+	# measured and leaves a guarantee unused while TCG routers jitter
+	ip netns exec $P-c${vn}1 iperf3 -c 10.$n.2.2 -p 5201 -R -C cubic -t $TOTAL -i 1 -J \
 		>"$OUT/iperf3-vl-$vn.json" 2>&1 &
 	PIDS+=($!)
 	date +%s.%N >"$TMP/iperf3-$vn.launched"
 	eval "IPERF_$vn=$!"
 done
 T_TRAFFIC=$(date +%s.%N)
-phase() { echo "$1 $(date +%s.%N)" >>"$TMP/phases"; say "phase: $2"; }
+# phase NAME TEXT [SENT]: NAME starts now; SENT: when its edit was sent
+phase() { echo "$1 $(date +%s.%N) ${3:-}" >>"$TMP/phases"; say "phase: $2"; }
 # edit N NAME TEXT NMS-ARGS...: at T_TRAFFIC + N phases, send the edit,
 # then start phase NAME (phases keep their schedule even when an edit is slow)
 edit() {
@@ -337,7 +341,7 @@ edit() {
 	sleep "$(echo "d = $at - $(date +%s.%N); if (d < 0) d = 0; d" | bc)"
 	t0=$(date +%s.%N)
 	nms "$@" || die "edit-config ($name) refused"
-	phase "$name" "NETCONF edit-config: $text (took $(printf "%.2f" "$(echo "$(date +%s.%N) - $t0" | bc)") s)"
+	phase "$name" "NETCONF edit-config: $text (took $(printf "%.2f" "$(echo "$(date +%s.%N) - $t0" | bc)") s)" "$t0"
 }
 phase equal "equal share, both VLs saturated by TCP (paper: 16 / 16 Mbit/s)"
 edit 1 guarantee "vl-a guaranteed-rate 30 Mbit/s (paper: ~30 / ~2)" guarantee vn-a vl-a 30000000

@@ -159,6 +159,8 @@ def poll(a):
             if len(vals) == len(oids) and all(vals[o].isdigit() for o in oids):
                 f.write("%.3f,%s\n" % (now, ",".join(vals[o] for o in oids)))
             nxt += a.interval
+            if nxt < time.time():  # the agent did not answer for a while
+                nxt = time.time() + a.interval
             time.sleep(max(0.0, nxt - time.time()))
 
 
@@ -184,8 +186,8 @@ def rates(rows, vls, col):
     out = []
     for r0, r1 in zip(rows, rows[1:]):
         dt = r1["time"] - r0["time"]
-        if dt <= 0:
-            continue
+        if dt <= 0.5 or dt > 2.5:
+            continue  # a gap: the agent did not answer (see poll.log)
         out.append(((r0["time"] + r1["time"]) / 2,
                     {v: (r1["%s_%s_octets" % (v, col)] - r0["%s_%s_octets" % (v, col)]) * 8 / dt / 1e6 for v in vls}))
     return out
@@ -225,11 +227,13 @@ def median_in(series, t0, t1):
 
 
 def report(a):
-    phases = []
+    phases, sent = [], {}
     for line in open(a.phases):
         p = line.split()
         if len(p) >= 2:
             phases.append((p[0], float(p[1])))
+        if len(p) >= 3:
+            sent[p[0]] = float(p[2])  # when the edit that starts it was sent
     end = phases[-1][1] if phases and phases[-1][0] == "end" else time.time()
     phases = [p for p in phases if p[0] != "end"]
     vls = [kv.split("=", 1)[0] for kv in a.iperf]
@@ -268,18 +272,23 @@ def report(a):
     lines.append("-" * len(hdr))
     result = {}
     for i, (name, start) in enumerate(phases):
-        # a phase ends when the next edit is sent, about a second before
-        # its reply (the next phase's start)
-        stop = phases[i + 1][1] - 1.0 if i + 1 < len(phases) else end
+        # a phase ends when the next edit is sent (its reply, the next
+        # phase's start, may come seconds later)
+        if i + 1 < len(phases):
+            stop = sent.get(phases[i + 1][0], phases[i + 1][1] - 1.0)
+        else:
+            stop = end
         w0 = start + a.settle
         s = [mean_in([(t - .5, t + .5, r[v]) for t, r in sr], w0, stop) for v in vls]
         g = [mean_in(ip[v], w0, stop) for v in vls]
         md = [median_in(ip[v], w0, stop) for v in vls]
         result[name] = {"snmp": s, "iperf3": g, "iperf3_median": md,
                         "from_s": w0 - t_zero, "to_s": stop - t_zero}
-        lines.append("%-28s %7.1f / %-6.1f %7.1f / %-6.1f %7.1f / %-6.1f   %s" % (
-            PHASE_TEXT.get(name, name), s[0], s[1], g[0], g[1], md[0], md[1],
-            PAPER.get(name, ("", "", ""))[2]))
+        def pair(x):
+            return "   n/a (no data)" if x[0] != x[0] or x[1] != x[1] else \
+                "%7.1f / %-6.1f" % (x[0], x[1])
+        lines.append("%-28s %s %s %s   %s" % (PHASE_TEXT.get(name, name), pair(s), pair(g),
+                                             pair(md), PAPER.get(name, ("", "", ""))[2]))
     lines.append("Mbit/s, each phase without its first %d s.  SNMP: the VL's frames, from\n"
                  "vnmLinkHC%sOctets polled every second (mean).  iperf3: TCP goodput, at most\n"
                  "1448/1514 of the frames (mean, and median of its one-second reports: the\n"

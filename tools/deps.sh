@@ -18,6 +18,7 @@ PKGS=(
 	python3-ncclient python3-pytest yangcli netconfd iperf3 iproute2
 	gnuplot-nox graphviz smitools tcpdump procps psmisc hyperfine
 	clang libclang-rt-14-dev # fuzz/: libFuzzer
+	bc openssh-client # tools/demo.sh (timings, the NMS's SSH key)
 )
 
 missing=()
