@@ -623,7 +623,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	pthread_mutex_init(&c->sublock, NULL);
 	c->ctx = o->ctx;
 	c->drv = o->drv;
-	c->refresh_ms = o->refresh_ms ? o->refresh_ms : 1000;
+	c->refresh_ms = o->refresh_ms ? o->refresh_ms : 500;
 	if (o->state_dir && !(c->state_dir = strdup(o->state_dir))) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting the core");
 		goto cleanup;

@@ -30,7 +30,8 @@ struct vnm_core_opts {
 	bool from_startup;        /* start from startup instead of running */
 	bool reconcile;           /* reconcile reality with the loaded configuration at start */
 	struct vnm_drivers drv;   /* not owned */
-	unsigned refresh_ms;      /* snapshot refresh period; 0: 1000 */
+	unsigned refresh_ms;      /* pause between snapshot refreshes; 0: 500 ms, so that
+				   * counters an SNMP poll sees are under a second old */
 };
 
 /* Load the configuration, reconcile, start the snapshot thread. */

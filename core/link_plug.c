@@ -9,6 +9,7 @@
  * keeps its file descriptor, the tap keeps working) and enslaves it to the
  * vNIC's port bridge.  Every restart of the guest makes a new tap in the
  * daemon's namespace, which is why the core calls this after each start.
+ * Only a tap with the MAC libvirt derives from the vNIC's is taken.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <netlink/route/link.h>
 
 #include "link_int.h"
 
@@ -41,6 +43,34 @@ static int msg_move_to_ns(int ifindex, int ns_fd, struct nl_msg **out)
 nla_put_failure:
 	nlmsg_free(msg);
 	return -NLE_MSGSIZE;
+}
+
+/*
+ * Is the tap called name in sk's namespace the one the hypervisor made for
+ * nic?  libvirt gives a guest's tap the guest's MAC with the first byte set
+ * to 0xfe, so a tap of the same name that belongs to something else (a
+ * second vnmd, a test) is not taken.  1 yes, 0 no, -1 cannot tell.
+ */
+static int tap_is_nics(struct nl_sock *sk, const char *name, const struct vnm_vnic *nic)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_addr *a;
+	unsigned int m[6];
+	const unsigned char *b;
+	int rc = -1;
+
+	if (sscanf(nic->mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+		return -1;
+	if (rtnl_link_get_kernel(sk, 0, name, &link) < 0)
+		return -1;
+	a = rtnl_link_get_addr(link);
+	if (a && nl_addr_get_len(a) == 6) {
+		b = nl_addr_get_binary_addr(a);
+		rc = b[0] == 0xfe && b[1] == m[1] && b[2] == m[2] && b[3] == m[3] &&
+		     b[4] == m[4] && b[5] == m[5];
+	}
+	rtnl_link_put(link);
+	return rc;
 }
 
 static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm_err *err)
@@ -67,6 +97,14 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 		vnm_err_set(err, VNM_E_DRIVER, npath,
 			    "vNIC %s of router %s: its port bridge %s is missing%s",
 			    nic->name, nic->vr->name, nic->bridge, where);
+		goto cleanup;
+	}
+	if (idx > 0 && tap_is_nics(c->own, nic->tap, nic) != 1) {
+		vnm_err_set(err, VNM_E_DRIVER, npath,
+			    "vNIC %s of router %s: the interface %s in vnmd's namespace is not "
+			    "this router's tap (its MAC is not fe:%s); is another vnmd using the "
+			    "same network and router names?",
+			    nic->name, nic->vr->name, nic->tap, nic->mac + 3);
 		goto cleanup;
 	}
 	if (idx > 0) {

@@ -17,6 +17,7 @@
  *                                      context throughout, like the daemon)
  *   linktool CONFIG names VN VL        end_a end_b vni, and the vNICs' taps
  *                                      and bridges: tap_a bridge_a tap_b bridge_b
+ *   linktool CONFIG macs VN VL         the vNICs' MACs: mac_a mac_b
  *   linktool CONFIG plug VN VL         vnic_plug both vNICs of VL (taps made by
  *                                      a hypervisor in the daemon's namespace)
  *   linktool CONFIG own HOST           vnmd's objects found on HOST
@@ -287,6 +288,9 @@ int main(int argc, char **argv)
 			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 			nanosleep(&ts, NULL);
 		}
+	} else if (!strcmp(cmd, "macs") && vl) {
+		printf("%s %s\n", vl->a->mac, vl->b->mac);
+		rc = 0;
 	} else if (!strcmp(cmd, "plug") && vl) {
 		rc = ops->vnic_plug(lctx, vl->a, &err) < 0 || ops->vnic_plug(lctx, vl->b, &err) < 0;
 	} else if (!strcmp(cmd, "names") && vl) {
