@@ -1,0 +1,75 @@
+#!/bin/bash
+# bench/run.sh - every benchmark of vnmd, each figure next to a baseline
+# measured in the same run; rewrites BENCHMARKS.md and the README's
+# "## Benchmarks" section.  `make bench` runs it (after `make all`).
+#
+#   bash bench/run.sh          (root; about 10 minutes here, 15 at most)
+#
+# Pieces (each also runs alone):
+#   bench/vnmd_bench.py  NETCONF: rate change vs tc (1), one transaction of
+#                        100/1,000/10,000 VLs (2), change cost by size (3),
+#                        reads vs yuma123 netconfd (4), peak RSS (6)
+#   bench/domiftune.sh   virsh domiftune --live, the libvirt baseline of (1)
+#   bench/link_change.sh the link driver alone vs tc (complements 1)
+#   bench/snmp_walk.sh   link-table walk vs snmpd's ifXTable (5)
+#   bench/shaping.sh     goodput / rate, vnmd's HTB settings vs tc defaults (7)
+#   bench/plan.sh        planning a one-VL change in 10,000 VLs (other figures)
+# Outputs of the run are kept in build/bench/.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+OUT=$ROOT/build/bench
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, tc)" >&2; exit 1; }
+[ -x build/vnmd ] || { echo "bench: build/vnmd missing: run make" >&2; exit 1; }
+rm -rf "$OUT"
+mkdir -p "$OUT"
+START=$(date +%s)
+
+# Whatever a piece leaves when it is stopped by its time limit
+cleanup() {
+	local ns
+	for ns in vnmt-bn-rm1 vnmt-bn-rm2 vnmt-shaping-rm1 vnmt-shaping-r1 vnmt-shaping-r2 \
+		vnmt-snmpb vnmt-bench-rm1 vnmt-bench-rm2; do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# piece NAME LIMIT_S CMD...: run CMD, output in $OUT/NAME.out, stderr in
+# $OUT/NAME.err; a piece over its limit gets SIGTERM (then SIGKILL 20 s later)
+piece() {
+	local name=$1 limit=$2 t0 rc
+	shift 2
+	t0=$(date +%s)
+	echo "bench: $name ..." >&2
+	timeout -k 20 "$limit" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
+	rc=$?
+	echo "bench: $name done in $(($(date +%s) - t0)) s (exit $rc)" >&2
+	if [ $rc -ne 0 ]; then
+		echo "- \`$name\` exited with $rc$([ $rc = 124 ] && echo " (stopped at its ${limit} s limit)"): $(tail -2 "$OUT/$name.err" | tr '\n' ' ' | cut -c1-300)" >>"$OUT/notes.out"
+	fi
+	cleanup
+}
+
+{
+	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT/meta.out"
+
+piece domiftune 120 bash bench/domiftune.sh 20
+piece link_change 120 bash bench/link_change.sh 200
+piece vnmd 660 /usr/bin/python3 bench/vnmd_bench.py "$OUT/vnmd.json"
+piece snmp 300 bash bench/snmp_walk.sh 10000 3
+piece shaping 150 bash bench/shaping.sh 4
+piece plan 90 bash bench/plan.sh
+{
+	echo "\$ bench/plan.sh"
+	cat "$OUT/plan.out"
+} >"$OUT/extra.out"
+
+echo "elapsed=$(($(date +%s) - START))" >>"$OUT/meta.out"
+/usr/bin/python3 bench/report.py "$OUT" BENCHMARKS.md README.md || exit 1
+cat BENCHMARKS.md

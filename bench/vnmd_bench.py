@@ -1,0 +1,554 @@
+#!/usr/bin/python3
+"""vnmd_bench.py - vnmd through NETCONF, against what users would use instead,
+measured in the same run.
+
+  /usr/bin/python3 bench/vnmd_bench.py OUT.json [--quick]      (root)
+
+Setup: two RMs emulated by network namespaces vnmt-bn-rm1/vnmt-bn-rm2 joined
+by a veth pair (the physical link, MTU 1600), routers on libvirt's
+test:///default, one vnmd on its own UNIX socket and state directory.  Every
+VL rides the physical link, so each one is two VXLAN ends, two port bridges
+per end's vNIC and one HTB class plus a u32 filter at each end of the link:
+the kernel objects are real.  Every VL has its own guaranteed-rate (1 Mbit/s),
+so changing one VL's rate changes one class per end and nothing else.
+
+Figures (all written to OUT.json, with the raw samples' medians):
+  1. one VL's guaranteed rate changed through NETCONF (edit-config until
+     <ok/>; the kernel's classes checked with tc afterwards): median, p99;
+     against one `tc class change` process making the same kernel change
+     (and two, one per end of the link, as vnmd does);
+  2. one edit-config creating N VLs (and their routers) for N = 100, 1,000,
+     10,000: time to <ok/>, growth N -> 10 N;
+  3. the change of figure 1 in configurations of 10, 1,000, 10,000 VLs;
+  4. get-config and get of the 10,000-VL configuration (the reply fully
+     received), against yuma123 netconfd serving a list of 10,000 entries of
+     the same shape, same client (bench/ncraw.py) on netconfd's own UNIX
+     socket;
+  6. vnmd's peak RSS (VmHWM) at 10 and at 10,000 VLs.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import ncraw  # noqa: E402
+
+VNMD = os.path.join(ROOT, "build", "vnmd")
+NS1, NS2 = "vnmt-bn-rm1", "vnmt-bn-rm2"
+IF1, IF2 = "vnmtbp1", "vnmtbp2"
+PER_VN = 50                 # VLs per VN (two routers of 50 vNICs each)
+CAPACITY = 100000000000     # 100 Gbit/s: room for 10,000 guarantees of 1 Mbit/s
+G0 = 1000000                # every VL's guaranteed rate
+NSX = ('xmlns="urn:ietf:params:xml:ns:yang:ietf-network" '
+       'xmlns:nt="urn:ietf:params:xml:ns:yang:ietf-network-topology" '
+       'xmlns:vnm="urn:vnmd:yang:vnmd" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"')
+QUICK = "--quick" in sys.argv
+
+
+T0 = time.time()
+
+
+def log(*a):
+    print("vnmd_bench: [%6.1f s]" % (time.time() - T0), *a, file=sys.stderr, flush=True)
+
+
+def sh(*cmd, check=True):
+    return subprocess.run(cmd, check=check, capture_output=True, text=True).stdout
+
+
+def pct(xs, p):
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+# ---------------------------------------------------------------------------
+# configurations
+# ---------------------------------------------------------------------------
+
+def underlay():
+    def host(i):
+        return ("<node><node-id>rm%d</node-id><vnm:host><vnm:tunnel-address>10.99.0.%d"
+                "</vnm:tunnel-address><vnm:netns>vnmt-bn-rm%d</vnm:netns></vnm:host>"
+                "<nt:termination-point><nt:tp-id>up</nt:tp-id><vnm:interface>vnmtbp%d"
+                "</vnm:interface></nt:termination-point></node>" % (i, i, i, i))
+    return ("<network><network-id>underlay</network-id><network-types><vnm:physical-network/>"
+            "</network-types>%s%s<nt:link><nt:link-id>pl1</nt:link-id><nt:source>"
+            "<nt:source-node>rm1</nt:source-node><nt:source-tp>up</nt:source-tp></nt:source>"
+            "<nt:destination><nt:dest-node>rm2</nt:dest-node><nt:dest-tp>up</nt:dest-tp>"
+            "</nt:destination><vnm:physical-link><vnm:capacity>%d</vnm:capacity>"
+            "</vnm:physical-link></nt:link></network>" % (host(1), host(2), CAPACITY))
+
+
+def vn_xml(v, nvl):
+    """VN number v: routers a (on rm1) and b (on rm2), nvl VLs a:e<i> - b:e<i>."""
+    out = ["<network><network-id>vn%d</network-id><network-types><vnm:virtual-network/>"
+           "</network-types><supporting-network><network-ref>underlay</network-ref>"
+           "</supporting-network>" % v]
+    for r, rm in (("a", "rm1"), ("b", "rm2")):
+        out.append("<node><node-id>%s</node-id><supporting-node><network-ref>underlay"
+                   "</network-ref><node-ref>%s</node-ref></supporting-node>" % (r, rm))
+        out.extend("<nt:termination-point><nt:tp-id>e%d</nt:tp-id></nt:termination-point>" % i
+                   for i in range(nvl))
+        out.append("<vnm:router><vnm:image><vnm:kernel>/var/lib/vnmd/images/vmlinuz"
+                   "</vnm:kernel></vnm:image></vnm:router></node>")
+    for i in range(nvl):
+        out.append("<nt:link><nt:link-id>l%d</nt:link-id><nt:source><nt:source-node>a"
+                   "</nt:source-node><nt:source-tp>e%d</nt:source-tp></nt:source>"
+                   "<nt:destination><nt:dest-node>b</nt:dest-node><nt:dest-tp>e%d</nt:dest-tp>"
+                   "</nt:destination><nt:supporting-link><nt:network-ref>underlay"
+                   "</nt:network-ref><nt:link-ref>pl1</nt:link-ref></nt:supporting-link>"
+                   "<vnm:virtual-link><vnm:guaranteed-rate>%d</vnm:guaranteed-rate>"
+                   "<vnm:vni>%d</vnm:vni></vnm:virtual-link></nt:link>"
+                   % (i, i, i, G0, v * PER_VN + i + 1))
+    out.append("</network>")
+    return "".join(out)
+
+
+def vns(n):
+    """The VNs of a configuration of n VLs: (count, their XML)."""
+    k = (n + PER_VN - 1) // PER_VN
+    return k, "".join(vn_xml(v, min(PER_VN, n - v * PER_VN)) for v in range(k))
+
+
+def edit(inner, op=None, test_only=False):
+    return ("<edit-config><target><running/></target>%s%s<config><networks %s>%s</networks>"
+            "</config></edit-config>"
+            % ("<default-operation>%s</default-operation>" % op if op else "",
+               "<test-option>test-only</test-option>" if test_only else "", NSX, inner))
+
+
+def rate_edit(rate):
+    """vn0/l0's guaranteed rate."""
+    return edit("<network><network-id>vn0</network-id><nt:link><nt:link-id>l0</nt:link-id>"
+                "<vnm:virtual-link><vnm:guaranteed-rate>%d</vnm:guaranteed-rate>"
+                "</vnm:virtual-link></nt:link></network>" % rate)
+
+
+# ---------------------------------------------------------------------------
+# the kernel side
+# ---------------------------------------------------------------------------
+
+def netns_setup():
+    netns_cleanup()
+    for ns in (NS1, NS2):
+        sh("ip", "netns", "add", ns)
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+        sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+           "net.ipv6.conf.default.disable_ipv6=1")
+    sh("ip", "-n", NS1, "link", "add", IF1, "mtu", "1600", "type", "veth", "peer", "name", IF2,
+       "mtu", "1600", "netns", NS2)
+    for ns, dev, a in ((NS1, IF1, "10.99.0.1/24"), (NS2, IF2, "10.99.0.2/24")):
+        sh("ip", "-n", ns, "addr", "add", a, "dev", dev)
+        sh("ip", "-n", ns, "link", "set", dev, "up")
+
+
+def netns_cleanup():
+    log("namespaces deleted")
+    for ns in (NS1, NS2):
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def tc_class_of(ns, dev, rate_text):
+    """(parent, classid, line) of the one HTB class whose rate reads rate_text."""
+    hits = [ln for ln in sh("tc", "-n", ns, "class", "show", "dev", dev).splitlines()
+            if re.search(r"\brate %s\b" % re.escape(rate_text), ln)]
+    if len(hits) != 1:
+        raise RuntimeError("%s/%s: %d classes with rate %s, expected 1"
+                           % (ns, dev, len(hits), rate_text))
+    m = re.search(r"class htb (\S+) parent (\S+)", hits[0])
+    return m.group(2), m.group(1), hits[0]
+
+
+def n_classes(ns, dev):
+    return sum(1 for ln in sh("tc", "-n", ns, "class", "show", "dev", dev).splitlines()
+               if ln.startswith("class htb"))
+
+
+# ---------------------------------------------------------------------------
+# vnmd
+# ---------------------------------------------------------------------------
+
+class Vnmd:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.sock = os.path.join(tmp, "vnmd.sock")
+        self.logf = open(os.path.join(tmp, "vnmd.log"), "a")
+        self.proc = subprocess.Popen(
+            [VNMD, "-f", "-s", os.path.join(tmp, "state"), "-u", self.sock, "-U",
+             "test:///default", "-L", "warning", "-m", str(256 << 20)],
+            stdout=self.logf, stderr=self.logf)
+        deadline = time.time() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("vnmd exited: " + self.logtail())
+            try:
+                self.c = ncraw.Client(self.sock)
+                return
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("vnmd did not come up: " + self.logtail())
+                time.sleep(0.05)
+
+    def logtail(self):
+        try:
+            return open(os.path.join(self.tmp, "vnmd.log"), errors="replace").read()[-2000:]
+        except OSError:
+            return ""
+
+    def hwm_kib(self):
+        for ln in open("/proc/%d/status" % self.proc.pid):
+            if ln.startswith("VmHWM:"):
+                return int(ln.split()[1])
+        return 0
+
+    def must(self, body, what):
+        t, r = self.c.timed(body)
+        if not ncraw.ok(r):
+            raise RuntimeError("%s: %s\nvnmd log: %s" % (what, ncraw.err_text(r), self.logtail()))
+        return t
+
+    def stop(self):
+        log("stopping vnmd")
+        try:
+            self.c.close()
+        except Exception:
+            pass
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def rate_text(bps):
+    return "%dMbit" % (bps // 1000000) if bps % 1000000 == 0 else "%dKbit" % (bps // 1000)
+
+
+def change_series(d, reps, base):
+    """reps changes of vn0/l0's rate through NETCONF: seconds each; then
+    the kernel's classes at both ends checked with tc."""
+    ts = []
+    rate = base
+    for i in range(reps):
+        rate = base + (i % 2) * 1000000
+        ts.append(d.must(rate_edit(rate), "rate change"))
+    for ns, dev in ((NS1, IF1), (NS2, IF2)):
+        tc_class_of(ns, dev, rate_text(rate))  # raises unless the class has it
+    return ts, rate
+
+
+def tc_series(reps, base, final_rate):
+    """One `tc class change` process per change, at one end (the figure) and
+    at both ends (vnmd's kernel work), of the same class to the same rates."""
+    ends = []
+    for ns, dev in ((NS1, IF1), (NS2, IF2)):
+        parent, cls, line = tc_class_of(ns, dev, rate_text(final_rate))
+        ceil = re.search(r"\bceil (\S+)", line).group(1)
+        burst = re.search(r"\bburst (\S+)", line).group(1)
+        cburst = re.search(r"\bcburst (\S+)", line).group(1)
+        ends.append((ns, dev, parent, cls, ceil, burst, cburst))
+
+    def cmd(e, rate):
+        ns, dev, parent, cls, ceil, burst, cburst = e
+        return ["tc", "-n", ns, "class", "change", "dev", dev, "parent", parent, "classid", cls,
+                "htb", "rate", "%dbit" % rate, "ceil", ceil, "burst", burst, "cburst", cburst]
+    one, both = [], []
+    for i in range(reps):
+        rate = base + (i % 2) * 1000000
+        t0 = time.perf_counter()
+        subprocess.run(cmd(ends[0], rate), check=True)
+        one.append(time.perf_counter() - t0)
+    for i in range(reps):
+        rate = base + (i % 2) * 1000000
+        t0 = time.perf_counter()
+        for e in ends:
+            subprocess.run(cmd(e, rate), check=True)
+        both.append(time.perf_counter() - t0)
+    return one, both
+
+
+def create(d, n):
+    """One edit-config creating n VLs (and their VNs and routers) on top of
+    the underlay; seconds to <ok/>; checks the classes are in the kernel."""
+    k, xml = vns(n)
+    t = d.must(edit(xml), "create %d VLs" % n)
+    for ns, dev in ((NS1, IF1), (NS2, IF2)):
+        c = n_classes(ns, dev)
+        if c < n:
+            raise RuntimeError("%d VLs created but %s/%s has %d HTB classes" % (n, ns, dev, c))
+    return t
+
+
+def remove(d, n):
+    """Back to the underlay alone: one edit-config replacing everything."""
+    return d.must(edit(underlay(), op="replace"), "remove %d VLs" % n)
+
+
+# ---------------------------------------------------------------------------
+# netconfd (yuma123) serving a list of the same size
+# ---------------------------------------------------------------------------
+
+NCD_YANG = """module bench-links {
+  yang-version 1.1;
+  namespace "urn:vnmd:bench:links";
+  prefix bl;
+  revision 2026-11-24 { description "vnmd benchmark: a list shaped like VLs."; }
+  container networks {
+    list network {
+      key network-id;
+      leaf network-id { type string; }
+      list link {
+        key link-id;
+        leaf link-id { type string; }
+        container source {
+          leaf source-node { type string; }
+          leaf source-tp { type string; }
+        }
+        container destination {
+          leaf dest-node { type string; }
+          leaf dest-tp { type string; }
+        }
+        list supporting-link {
+          key "network-ref link-ref";
+          leaf network-ref { type string; }
+          leaf link-ref { type string; }
+        }
+        container virtual-link {
+          leaf guaranteed-rate { type uint64; }
+          leaf vni { type uint32; }
+        }
+      }
+    }
+  }
+}
+"""
+# what netconf-subsystem (yuma123's sshd relay) sends netconfd first; the
+# magic is a constant of yuma123's ncxserver protocol
+NCX_MAGIC = "x56o8937ab17eg922z34rwhobskdbyswfehkpsqq3i55a0an960ccw24a4ek864aOpal1t2p"
+
+
+def ncd_config(n):
+    out = ['<networks xmlns="urn:vnmd:bench:links">']
+    for v in range((n + PER_VN - 1) // PER_VN):
+        out.append("<network><network-id>vn%d</network-id>" % v)
+        for i in range(min(PER_VN, n - v * PER_VN)):
+            out.append("<link><link-id>l%d</link-id><source><source-node>a</source-node>"
+                       "<source-tp>e%d</source-tp></source><destination><dest-node>b</dest-node>"
+                       "<dest-tp>e%d</dest-tp></destination><supporting-link><network-ref>"
+                       "underlay</network-ref><link-ref>pl1</link-ref></supporting-link>"
+                       "<virtual-link><guaranteed-rate>%d</guaranteed-rate><vni>%d</vni>"
+                       "</virtual-link></link>" % (i, i, i, G0, v * PER_VN + i + 1))
+        out.append("</network>")
+    out.append("</networks>")
+    return "".join(out)
+
+
+def netconfd_reads(tmp, n, reps):
+    res = {}
+    if not shutil.which("netconfd"):
+        res["error"] = "netconfd not installed (Debian package netconfd)"
+        return res
+    os.makedirs(tmp, exist_ok=True)
+    yang = os.path.join(tmp, "bench-links.yang")
+    open(yang, "w").write(NCD_YANG)
+    sock = os.path.join(tmp, "ncx.sock")
+    logf = open(os.path.join(tmp, "netconfd.log"), "w")
+    p = subprocess.Popen(["netconfd", "--module=" + yang, "--no-startup", "--superuser=root",
+                          "--access-control=off", "--target=running", "--log-level=error",
+                          "--ncxserver-sockname=" + sock, "--max-sessions=8"],
+                         stdout=logf, stderr=logf, cwd=tmp, env=dict(os.environ, HOME=tmp))
+    try:
+        pre = ('<?xml version="1.0" encoding="UTF-8"?><ncx-connect '
+               'xmlns="http://netconfcentral.org/ns/yuma-ncx" version="1" user="root" '
+               'address="127.0.0.1" magic="%s" transport="ssh" port="830" />' % NCX_MAGIC)
+        deadline = time.time() + 30
+        while True:
+            try:
+                c = ncraw.Client(sock, preamble=pre)
+                break
+            except (OSError, EOFError):
+                if p.poll() is not None or time.time() > deadline:
+                    res["error"] = "netconfd did not start: " + open(
+                        os.path.join(tmp, "netconfd.log")).read()[-500:]
+                    return res
+                time.sleep(0.1)
+        t, r = c.timed("<edit-config><target><running/></target><config>%s</config>"
+                       "</edit-config>" % ncd_config(n))
+        if not ncraw.ok(r):
+            res["error"] = "netconfd refused the %d entries: %s" % (n, ncraw.err_text(r)[:300])
+            return res
+        res["fill_s"] = t
+        flt = ('<filter type="subtree"><networks xmlns="urn:vnmd:bench:links"/></filter>')
+        gc, g = [], []
+        for _ in range(reps):
+            t, r = c.timed("<get-config><source><running/></source>%s</get-config>" % flt)
+            gc.append(t)
+            res["get_config_bytes"] = len(r)
+            t, r = c.timed("<get>%s</get>" % flt)
+            g.append(t)
+            res["get_bytes"] = len(r)
+        res["entries"] = r.count(b"<link-id>")
+        res["get_config_s"] = statistics.median(gc)
+        res["get_s"] = statistics.median(g)
+        c.close()
+    finally:
+        p.terminate()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    return res
+
+
+# ---------------------------------------------------------------------------
+
+def world(tmp, n, cap):
+    """Fresh namespaces and a fresh vnmd with the underlay, then one
+    edit-config creating n VLs.  (vnmd, seconds) or (vnmd, None) when no
+    <ok/> came within cap seconds."""
+    log("world of %d VLs" % n)
+    netns_setup()
+    os.makedirs(tmp, exist_ok=True)
+    d = Vnmd(tmp)
+    d.must(edit(underlay()), "underlay")
+    d.c.s.settimeout(cap)
+    try:
+        t = create(d, n)
+    except OSError:          # socket.timeout
+        return d, None
+    d.c.s.settimeout(600)
+    return d, t
+
+
+def kill(d):
+    d.proc.kill()
+    d.proc.wait()
+
+
+def reads(d, R, n):
+    gc, g = [], []
+    for _ in range(5):
+        t, r = d.c.timed("<get-config><source><running/></source></get-config>")
+        gc.append(t)
+        R["get_config_bytes"] = len(r)
+        t, r = d.c.timed("<get/>")
+        g.append(t)
+        R["get_bytes"] = len(r)
+    R["reads_n"] = n
+    R["get_config_s"] = statistics.median(gc)
+    R["get_s"] = statistics.median(g)
+    R["get_vls"] = r.count(b"<link-id>")
+
+
+def main():
+    out_path = sys.argv[1]
+    # a time limit (bench/run.sh) stops us with SIGTERM: clean up all the same
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    reps = 40 if QUICK else 200         # figure 1
+    creps = 10 if QUICK else 30         # figure 3 per size
+    cap = float(os.environ.get("VNMD_BENCH_CAP", "60" if QUICK else "150"))
+    big = 1000 if QUICK else 10000
+    R = {"nproc": os.cpu_count(), "per_vn": PER_VN, "cap_s": cap, "big": big}
+    tmpd = tempfile.mkdtemp(prefix="vnmt-bench-")
+    d = None
+
+    def save():
+        json.dump(R, open(out_path, "w"), indent=1)
+    try:
+        # --- 10 VLs: figure 1, figure 3 (10), figure 6 (10)
+        d, R["create_10_s"] = world(os.path.join(tmpd, "w10"), 10, cap)
+        d.must(rate_edit(3000000), "warm-up")
+        ts, final = change_series(d, reps, 2000000)
+        R["change_10_median_s"] = statistics.median(ts)
+        R["change_10_p99_s"] = pct(ts, 99)
+        R["change_10_n"] = len(ts)
+        one, both = tc_series(reps, 2000000, final)
+        R["tc_one_median_s"] = statistics.median(one)
+        R["tc_one_p99_s"] = pct(one, 99)
+        R["tc_both_median_s"] = statistics.median(both)
+        R["tc_both_p99_s"] = pct(both, 99)
+        R["hwm_10_kib"] = d.hwm_kib()
+        R["remove_10_s"] = remove(d, 10)
+        d.stop()
+        d = None
+        log("10 VLs: change %.2f ms (tc %.2f ms)" % (R["change_10_median_s"] * 1e3,
+                                                       R["tc_one_median_s"] * 1e3))
+        save()
+
+        # --- figure 2 (create N), figure 3 (1,000), reads and memory at
+        # 1,000; then 10,000 within the cap
+        for n in (100, 1000):
+            cr = []
+            for r in range(3):
+                d, t = world(os.path.join(tmpd, "w%d-%d" % (n, r)), n, cap)
+                if t is None:
+                    R["create_%d_capped" % n] = True
+                    kill(d)
+                    d = None
+                    break
+                cr.append(t)
+                log("created %d VLs in %.2f s" % (n, t))
+                if n == 100 and r == 0:
+                    R["remove_100_s"] = remove(d, n)
+                if n == 1000 and r == 2:
+                    d.must(rate_edit(3000000), "warm-up")
+                    ts, final = change_series(d, creps, 2000000)
+                    R["change_1000_median_s"] = statistics.median(ts)
+                    R["change_1000_p99_s"] = pct(ts, 99)
+                    reads(d, R, n)
+                    R["hwm_1000_kib"] = d.hwm_kib()
+                    log("1000 VLs: change %.2f ms" % (R["change_1000_median_s"] * 1e3))
+                d.stop()
+                d = None
+            if cr:
+                R["create_%d_s" % n] = statistics.median(cr)
+                R["create_%d_runs" % n] = cr
+            save()
+
+        t0 = time.perf_counter()
+        d, t = world(os.path.join(tmpd, "wbig"), big, cap)
+        if t is None:
+            R["create_big_capped"] = True
+            R["create_big_elapsed_s"] = time.perf_counter() - t0
+            R["big_classes_at_cap"] = n_classes(NS1, IF1)
+            R["hwm_big_at_cap_kib"] = d.hwm_kib()
+            log("%d VLs: no <ok/> within %.0f s (%d classes made)"
+                % (big, cap, R["big_classes_at_cap"]))
+            kill(d)
+            d = None
+        else:
+            R["create_%d_s" % big] = t
+            d.must(rate_edit(3000000), "warm-up")
+            ts, final = change_series(d, creps, 2000000)
+            R["change_%d_median_s" % big] = statistics.median(ts)
+            R["change_%d_p99_s" % big] = pct(ts, 99)
+            reads(d, R, big)
+            R["hwm_%d_kib" % big] = d.hwm_kib()
+            d.stop()
+            d = None
+        netns_cleanup()
+        save()
+        R["netconfd"] = {}
+        for n in sorted({R.get("reads_n", 1000), big}):
+            R["netconfd"][str(n)] = netconfd_reads(os.path.join(tmpd, "ncd%d" % n), n, 5)
+        save()
+    finally:
+        if d:
+            kill(d)
+        netns_cleanup()
+        shutil.rmtree(tmpd, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
