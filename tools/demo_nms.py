@@ -184,10 +184,17 @@ def rates(rows, vls, col):
     """[(t, {vl: Mbit/s})] from consecutive samples of one counter column
     ("in" or "out")."""
     out = []
+    # vnmd refreshes its counters about once a second, but it has been seen
+    # to stall for many seconds; a sample with every counter unchanged
+    # (there is always traffic in the demo) is a stale one: keep only the
+    # first sample of each value, and leave gaps out
+    fresh = [r for i, r in enumerate(rows)
+             if i == 0 or any(r[k] != rows[i - 1][k] for k in r if k != "time")]
+    rows = fresh
     for r0, r1 in zip(rows, rows[1:]):
         dt = r1["time"] - r0["time"]
         if dt <= 0.5 or dt > 2.5:
-            continue  # a gap: the agent did not answer (see poll.log)
+            continue  # a gap: no fresh counters (agent or vnmd stalled)
         out.append(((r0["time"] + r1["time"]) / 2,
                     {v: (r1["%s_%s_octets" % (v, col)] - r0["%s_%s_octets" % (v, col)]) * 8 / dt / 1e6 for v in vls}))
     return out
@@ -252,8 +259,11 @@ def report(a):
         h = a.smooth // 2
         for i, (t, r) in enumerate(sr):
             ph = [n for n, s in phases if s <= t]
-            win = sr[max(0, i - h):i + h + 1]
+            # neighbours only, never across a gap (a blank line breaks the plot's line)
+            win = [x for x in sr[max(0, i - h):i + h + 1] if abs(x[0] - t) <= h * 1.5 + 0.5]
             avg = [sum(x[1][v] for x in win) / len(win) for v in vls]
+            if i and t - sr[i - 1][0] > 2.5:
+                f.write("\n")
             f.write("%.2f,%s,%s,%s\n" % (t - t_zero, ph[-1] if ph else "boot",
                                          ",".join("%.3f" % x for x in avg),
                                          ",".join("%.3f" % r[v] for v in vls)))
@@ -266,7 +276,7 @@ def report(a):
 
     # table: skip the first a.settle seconds of each phase
     lines = []
-    hdr = "%-28s %16s %16s %16s   %s" % ("phase", "SNMP a / b", "iperf3 a / b", "(median)",
+    hdr = "%-28s %16s %16s %16s   %s" % ("phase", "SNMP a / b", "iperf3 a / b", "(iperf3 mean)",
                                           "paper / expected")
     lines.append(hdr)
     lines.append("-" * len(hdr))
@@ -279,7 +289,7 @@ def report(a):
         else:
             stop = end
         w0 = start + a.settle
-        s = [mean_in([(t - .5, t + .5, r[v]) for t, r in sr], w0, stop) for v in vls]
+        s = [median_in([(t - .5, t + .5, r[v]) for t, r in sr], w0, stop) for v in vls]
         g = [mean_in(ip[v], w0, stop) for v in vls]
         md = [median_in(ip[v], w0, stop) for v in vls]
         result[name] = {"snmp": s, "iperf3": g, "iperf3_median": md,
@@ -287,13 +297,14 @@ def report(a):
         def pair(x):
             return "   n/a (no data)" if x[0] != x[0] or x[1] != x[1] else \
                 "%7.1f / %-6.1f" % (x[0], x[1])
-        lines.append("%-28s %s %s %s   %s" % (PHASE_TEXT.get(name, name), pair(s), pair(g),
-                                             pair(md), PAPER.get(name, ("", "", ""))[2]))
-    lines.append("Mbit/s, each phase without its first %d s.  SNMP: the VL's frames, from\n"
-                 "vnmLinkHC%sOctets polled every second (mean).  iperf3: TCP goodput, at most\n"
-                 "1448/1514 of the frames (mean, and median of its one-second reports: the\n"
-                 "median is what the checks use, as TCG routers on a busy machine sometimes\n"
-                 "lose the CPU for a second and then carry less than the link offers)."
+        lines.append("%-28s %s %s %s   %s" % (PHASE_TEXT.get(name, name), pair(s), pair(md),
+                                             pair(g), PAPER.get(name, ("", "", ""))[2]))
+    lines.append("Mbit/s, each phase without its first %d s; medians of one-second values\n"
+                 "(a busy machine sometimes stalls a TCG router, or vnmd's counters, for a\n"
+                 "few seconds), and iperf3's mean.  SNMP: the VL's own frames, from\n"
+                 "vnmLinkHC%sOctets polled every second (samples where no counter moved\n"
+                 "are stale ones and left out).  iperf3: TCP goodput, at most 1448/1514 of\n"
+                 "the frames."
                  % (a.settle, a.counter.capitalize()))
     text = "\n".join(lines)
     open(os.path.join(a.out, "table.txt"), "w").write(text + "\n")

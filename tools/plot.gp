@@ -11,7 +11,7 @@ set output png
 set datafile separator ","
 set key outside bottom center horizontal
 set title "vnmd: two VLs sharing one 32 Mbit/s physical link (the paper's Figure 6)\n{/*0.8 ".variant."}"
-set xlabel "time (s)"
+set xlabel "time (s)   {/*0.8 (SNMP: 3 s average of fresh counters; a gap in its line: no fresh counter from vnmd)}"
 set ylabel "throughput (Mbit/s)"
 set xrange [0:tend]
 set yrange [0:40]
