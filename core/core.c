@@ -64,6 +64,7 @@ struct vnm_core {
 
 	pthread_mutex_t slock;
 	pthread_cond_t scond;
+	pthread_cond_t pubcond;  /* a new snapshot was published */
 	pthread_t thread;
 	bool thread_started, stop, kick;
 	struct vnm_snapshot *snap;
@@ -287,8 +288,22 @@ void vnm_snapshot_unref(struct vnm_snapshot *s)
 struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 {
 	struct vnm_snapshot *s;
+	struct timespec until;
+	uint64_t gen;
 
+	/* Read your writes: once a commit returned, the next read shows its
+	 * effect.  This waits for one snapshot refresh (the commit kicked it),
+	 * never for a transaction, and never longer than two seconds. */
+	pthread_mutex_lock(&c->mlock);
+	gen = c->generation;
+	pthread_mutex_unlock(&c->mlock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
 	pthread_mutex_lock(&c->slock);
+	while (c->snap && c->snap->generation < gen && !c->stop && c->thread_started) {
+		if (pthread_cond_timedwait(&c->pubcond, &c->slock, &until) == ETIMEDOUT)
+			break;
+	}
 	s = c->snap;
 	if (s)
 		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
@@ -540,6 +555,7 @@ static void snapshot_refresh(struct vnm_core *c)
 	pthread_mutex_lock(&c->slock);
 	old = c->snap;
 	c->snap = s;
+	pthread_cond_broadcast(&c->pubcond);
 	pthread_mutex_unlock(&c->slock);
 	if (old) {
 		announce_changes(c, old, s);
@@ -620,6 +636,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	pthread_mutex_init(&c->mlock, NULL);
 	pthread_mutex_init(&c->slock, NULL);
 	pthread_cond_init(&c->scond, NULL);
+	pthread_cond_init(&c->pubcond, NULL);
 	pthread_mutex_init(&c->sublock, NULL);
 	c->ctx = o->ctx;
 	c->drv = o->drv;
@@ -694,6 +711,7 @@ void vnm_core_free(struct vnm_core *c)
 		pthread_mutex_lock(&c->slock);
 		c->stop = true;
 		pthread_cond_signal(&c->scond);
+		pthread_cond_broadcast(&c->pubcond);
 		pthread_mutex_unlock(&c->slock);
 		pthread_join(c->thread, NULL);
 		/* Running was saved by every commit; saving again makes sure a
@@ -716,6 +734,7 @@ void vnm_core_free(struct vnm_core *c)
 	pthread_mutex_destroy(&c->mlock);
 	pthread_mutex_destroy(&c->slock);
 	pthread_cond_destroy(&c->scond);
+	pthread_cond_destroy(&c->pubcond);
 	pthread_mutex_destroy(&c->sublock);
 	free(c);
 }

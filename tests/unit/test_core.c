@@ -187,6 +187,27 @@ static void commit_builds_persists_and_snapshots(void **state)
 	vnm_snapshot_unref(s);
 }
 
+/* Once a commit returned, the very next snapshot shows it: a client that
+ * edits then reads (an NMS after an action) never sees the old state. */
+static void reads_see_their_writes(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_snapshot *s;
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		struct fig4_knobs k = k0;
+
+		k.la12_guaranteed = (uint64_t)i * 1000000;
+		commit_xml(f->c, cg_figure4(&k));
+		s = vnm_core_snapshot(f->c);
+		assert_non_null(s);
+		assert_int_equal(s->generation, (uint64_t)i);
+		assert_int_equal(s->n_vrs, 8);
+		vnm_snapshot_unref(s);
+	}
+}
+
 static void same_config_twice_calls_no_driver(void **state)
 {
 	struct fx *f = *state;
@@ -473,6 +494,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(commit_builds_persists_and_snapshots, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_see_their_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(same_config_twice_calls_no_driver, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_commit_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(netem_refused_before_any_step, setup, teardown),
