@@ -212,6 +212,10 @@ VNMD_PID=$!
 wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$NC_PORT" || die "vnmd did not come up"
 
 # ------------------------------------------------------------ the networks
+# boots per router: its serial log's ready lines from now on
+for d in $(awk '$1 == "vnic" {print $10}' "$TMP/names" | sort -u); do
+	echo "$d $(grep -c 'vnmd-router ready' "$SERIAL_LOGS/$d.log" 2>/dev/null || echo 0)"
+done >"$TMP/ready0"
 say "NMS: edit-config examples/demo.xml (underlay, vn-a, vn-b: 4 routers, 2 links)"
 t0=$SECONDS
 nms edit "$TMP/demo.xml" >"$TMP/edit.log" 2>&1 || { cat "$TMP/edit.log"; die "the edit-config was refused"; }
@@ -376,7 +380,9 @@ if cmp -s <(awk '{print $1, $2, $3}' "$OUT/routers-before.txt") <(awk '{print $1
 	if [ $VARIANT = qemu ]; then
 		for d in $(awk '$1 == "vnic" {print $10}' "$TMP/names" | sort -u); do
 			qpid=$(cat "/run/libvirt/qemu/$d.pid" 2>/dev/null)
-			echo "    $d: booted $(grep -c 'vnmd-router ready' "$SERIAL_LOGS/$d.log") time, up $(ps -o etimes= -p "${qpid:-0}" 2>/dev/null | tr -d ' ') s (its QEMU process)"
+			n0=$(awk -v d="$d" '$1 == d {print $2}' "$TMP/ready0")
+			n=$(( $(grep -c 'vnmd-router ready' "$SERIAL_LOGS/$d.log") - ${n0:-0} ))
+			echo "    $d: booted $n time(s), up $(ps -o etimes= -p "${qpid:-0}" 2>/dev/null | tr -d ' ') s (its QEMU process)"
 		done
 	fi
 else

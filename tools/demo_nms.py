@@ -43,7 +43,7 @@ PAPER = {
     "equal": ("16", "16", "16 / 16 (Fig. 6)"),
     "guarantee": ("30", "2", "~30 / ~2 (Fig. 6)"),
     "removed": ("16", "16", "16 / 16"),
-    "limit": ("8", "24", "(limit: 'inverted')"),
+    "limit": ("8", "23", "~8 / ~23 ('inverted')"),
 }
 PHASE_TEXT = {
     "equal": "equal share",
