@@ -64,7 +64,7 @@ die() {
 	[ -n "${VNMD_DEMO_HOLD:-}" ] && { say "holding for $VNMD_DEMO_HOLD s"; sleep "$VNMD_DEMO_HOLD"; }
 	exit 1
 }
-nms() { timeout 180 "$PY" "$NMS_PY" --port "$NC_PORT" --user admin --key "$TMP/nms_key" "$@"; }
+nms() { timeout --foreground 180 "$PY" "$NMS_PY" --port "$NC_PORT" --user admin --key "$TMP/nms_key" "$@"; }
 # wait_for SECONDS CMD...: until CMD succeeds
 wait_for() {
 	local end=$((SECONDS + $1)); shift
@@ -197,7 +197,7 @@ EOF
 # host tables follow every interface and namespace the machine makes, and
 # on a busy machine that keeps it from answering (the subagent then loses
 # its AgentX session for seconds).
-SNMP_PERSISTENT_DIR=$TMP/snmp snmpd -f -Lf "$OUT/snmpd.log" -C -c "$TMP/snmpd.conf" \
+SNMP_PERSISTENT_DIR=$TMP/snmp setsid snmpd -f -Lf "$OUT/snmpd.log" -C -c "$TMP/snmpd.conf" \
 	-M /nonexistent -m '' -I agentx,system_mib,snmp_mib,vacm_vars,vacm_conf >/dev/null 2>&1 &
 SNMPD_PID=$!
 wait_for 20 snmpget -v2c -c public -t 0.3 -r 0 "$SNMP_AGENT" .1.3.6.1.2.1.1.3.0 ||
@@ -206,7 +206,8 @@ wait_for 20 snmpget -v2c -c public -t 0.3 -r 0 "$SNMP_AGENT" .1.3.6.1.2.1.1.3.0 
 ssh-keygen -q -t ed25519 -N "" -f "$TMP/nms_key" </dev/null
 echo "admin $(cut -d' ' -f1,2 "$TMP/nms_key.pub") demo-nms" >"$TMP/authorized_keys"
 say "vnmd: NETCONF over SSH on 127.0.0.1:$NC_PORT, VNMD-MIB over AgentX"
-"$VNMD" -f -s "$TMP/state" -u "$TMP/vnmd.sock" -U "$URI" -l 127.0.0.1:$NC_PORT \
+# (setsid: a Ctrl-C reaches the demo, which then has vnmd remove what it made)
+setsid "$VNMD" -f -s "$TMP/state" -u "$TMP/vnmd.sock" -U "$URI" -l 127.0.0.1:$NC_PORT \
 	-a "$TMP/authorized_keys" -x "$TMP/agentx.sock" -L info >"$OUT/vnmd.log" 2>&1 &
 VNMD_PID=$!
 wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$NC_PORT" || die "vnmd did not come up"
