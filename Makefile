@@ -32,6 +32,8 @@ LIB_SRC  := $(filter-out core/main.c,$(wildcard core/*.c netconf-server/*.c snmp
 UT_SRC   := $(wildcard tests/unit/test_*.c)
 UT_SUP   := $(filter-out $(UT_SRC),$(wildcard tests/unit/*.c))
 UT_BIN   := $(UT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 UT_ASAN  := $(UT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -74,9 +76,8 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(UT_SUP_OBJ_ASAN) $(BUI
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(shell cat tests/unit/$*.ldflags 2>/dev/null) -lcmocka $(LDLIBS)
 
-# Small programs for integration tests and benchmarks: tests/tools/NAME.c.
-TOOL_SRC := $(wildcard tests/tools/*.c)
-TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+# Small programs for integration tests and benchmarks: tests/tools/NAME.c
+# (TOOL_SRC/TOOL_BIN are defined above, before `all` uses them).
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libvnm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

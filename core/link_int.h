@@ -53,6 +53,24 @@ struct vnm_lnl_seen {
 	int64_t since;
 };
 
+/* One kernel dump kept for counter reads (link_stats.c): the interfaces of
+ * a namespace (ifindex 0), or the HTB classes and the VNI filters of one
+ * interface.  A snapshot reads the counters of every VL within a few
+ * milliseconds: one dump per namespace and interface serves them all,
+ * instead of one dump per VL (which made a refresh grow with the square of
+ * the number of VLs). */
+struct vnm_lnl_vni {
+	uint32_t vni, classid;
+};
+struct vnm_lnl_scache {
+	struct nl_sock *sk;
+	int ifindex;
+	struct nl_cache *cache;   /* links (ifindex 0) or classes */
+	struct vnm_lnl_vni *vnis; /* filters: VNI -> class */
+	size_t n_vnis;
+	struct timespec at;       /* CLOCK_MONOTONIC of the dump */
+};
+
 struct vnm_lnl {
 	pthread_mutex_t lock;
 	int self_ns;             /* fd of the daemon's own network namespace */
@@ -63,6 +81,8 @@ struct vnm_lnl {
 	bool probed;
 	struct vnm_lnl_seen *seen;
 	size_t n_seen;
+	struct vnm_lnl_scache *sc;
+	size_t n_sc;
 };
 
 /* ---- link_nl.c: sockets, namespaces, sending ---------------------- */
@@ -88,6 +108,12 @@ int vnm_lnl_probe_locked(struct vnm_lnl *c, struct vnm_err *err);
 void vnm_lnl_path_vl(const struct vnm_vl *vl, char *buf, size_t len);
 void vnm_lnl_path_plink(const struct vnm_plink *pl, char *buf, size_t len);
 void vnm_lnl_path_vnic(const struct vnm_vnic *nic, char *buf, size_t len);
+
+/* VNI -> class of every u32 filter of ifindex (link_tc.c); *out freed by
+ * the caller.  Returns 0 or a negative libnl error code. */
+int vnm_lnl_vni_map(struct nl_sock *sk, int ifindex, struct vnm_lnl_vni **out, size_t *n);
+/* Drop the counter-read dumps (link_stats.c). */
+void vnm_lnl_scache_free(struct vnm_lnl *c);
 
 /* ---- link_plug.c: taps of guests on hosts in a namespace ---------- */
 

@@ -91,6 +91,7 @@ void vnm_link_nl_free(void *ctx)
 		nl_socket_free(c->ns[i].sk);
 	free(c->ns);
 	free(c->seen);
+	vnm_lnl_scache_free(c);
 	nl_socket_free(c->own);
 	if (c->self_ns >= 0)
 		close(c->self_ns);

@@ -110,6 +110,64 @@ static int filters_scan(struct nl_sock *sk, int ifindex, struct find_job *j)
 	return 0;
 }
 
+struct map_job {
+	struct vnm_lnl_vni *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void map_filter(struct nl_object *o, void *arg)
+{
+	struct map_job *j = arg;
+	struct rtnl_cls *f = (struct rtnl_cls *)o;
+	uint32_t val, mask, classid = 0;
+	struct vnm_lnl_vni *t;
+	int off, offmask;
+	uint8_t i;
+
+	if (strcmp(rtnl_tc_get_kind(TC_CAST(f)) ? rtnl_tc_get_kind(TC_CAST(f)) : "", "u32") ||
+	    rtnl_u32_get_classid(f, &classid) < 0 || !classid)
+		return;
+	for (i = 0; rtnl_u32_get_key(f, i, &val, &mask, &off, &offmask) == 0; i++) {
+		if (off != 32 || ntohl(mask) != 0xffffff00U)
+			continue;
+		if (j->n == j->cap) {
+			j->cap = j->cap ? j->cap * 2 : 64;
+			t = realloc(j->v, j->cap * sizeof(*t));
+			if (!t) {
+				j->nomem = true;
+				return;
+			}
+			j->v = t;
+		}
+		j->v[j->n].vni = ntohl(val) >> 8;
+		j->v[j->n].classid = classid;
+		j->n++;
+	}
+}
+
+int vnm_lnl_vni_map(struct nl_sock *sk, int ifindex, struct vnm_lnl_vni **out, size_t *n)
+{
+	struct nl_cache *cache = NULL;
+	struct map_job j = {0};
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = rtnl_cls_alloc_cache(sk, ifindex, VNM_TC_ROOT, &cache);
+	if (rc < 0)
+		return rc;
+	nl_cache_foreach(cache, map_filter, &j);
+	nl_cache_free(cache);
+	if (j.nomem) {
+		free(j.v);
+		return -NLE_NOMEM;
+	}
+	*out = j.v;
+	*n = j.n;
+	return 0;
+}
+
 int vnm_lnl_find_vl_class(struct nl_sock *sk, int ifindex, uint32_t vni, uint32_t *classid,
 			  uint32_t *node)
 {
