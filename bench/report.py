@@ -77,6 +77,11 @@ if c10 is not None:
 else:
     rows.append(("1. link change latency", "did not run", "", "", "vnmd < one tc",
                  "**MISSED** (no figure)"))
+if V.get("change_10_test_only_median_s") is not None:
+    tto = V["change_10_test_only_median_s"]
+    rows.append(("1. (the same edit-config with test-option test-only: NETCONF round trip, "
+                 "edit engine, validation; no transaction, driver or save)", ms(tto),
+                 "one tc process: " + ms(tc1), ratio(tto, tc1), "", ""))
 dt = kv("domiftune.out")
 if "domiftune_median_s" in dt:
     d = float(dt["domiftune_median_s"])
