@@ -193,7 +193,9 @@ class Vnmd:
             [VNMD, "-f", "-s", os.path.join(tmp, "state"), "-u", self.sock, "-U",
              "test:///default", "-L", "warning", "-m", str(256 << 20)],
             stdout=self.logf, stderr=self.logf)
-        deadline = time.time() + 30
+        # the kernel may still be deleting the previous size's port bridges
+        # (one rcu_barrier each), holding the lock vnmd's start-up needs
+        deadline = time.time() + 120
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError("vnmd exited: " + self.logtail())

@@ -72,6 +72,7 @@ struct find_job {
 	uint32_t vni;
 	uint32_t classid, node;
 	bool found;
+	bool any;  /* some filter of vnmd's hangs off the root */
 	uint8_t used_node[VNM_TC_VL_MINOR_MAX + 1];
 };
 
@@ -88,6 +89,7 @@ static void find_filter(struct nl_object *o, void *arg)
 		return;
 	node = rtnl_tc_get_handle(TC_CAST(f)) & 0xfff;
 	j->used_node[node] = 1;
+	j->any = true;
 	for (i = 0; rtnl_u32_get_key(f, i, &val, &mask, &off, &offmask) == 0; i++) {
 		if (off == 32 && ntohl(mask) == 0xffffff00U && ntohl(val) == j->vni << 8) {
 			j->found = true;
@@ -506,7 +508,10 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 	/* The filters hang off vnmd's root: when they can be listed the root
 	 * is ours, and a live change costs one dump and one change. */
 	nrc = filters_scan(sk, idx, fj);
-	if (nrc < 0 || !fj->found) {
+	/* A listed filter of another VL proves the root too; only the first
+	 * VL on an interface pays for the qdisc dump, which lists every
+	 * interface of the namespace. */
+	if (nrc < 0 || (!fj->found && !fj->any)) {
 		int hrc = root_handle(sk, idx, &handle);
 
 		if (hrc < 0 || handle != VNM_TC_ROOT) {
