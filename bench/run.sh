@@ -33,6 +33,12 @@ cleanup() {
 		vnmt-snmpb vnmt-bench-rm1 vnmt-bench-rm2; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	# a domain whose creation was still running when its piece was stopped
+	# at its time limit escapes the piece's own cleanup
+	for d in $(virsh -c qemu:///system list --all --name 2>/dev/null | grep '^vnmt-bench-dom'); do
+		virsh -c qemu:///system destroy "$d" >/dev/null 2>&1
+		virsh -c qemu:///system undefine "$d" >/dev/null 2>&1
+	done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
