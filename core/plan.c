@@ -527,11 +527,11 @@ static void vr_vls_to_list(struct planner *pl, const struct vnm_vr *vr, bool old
 	}
 }
 
-static void vr_destroy(struct planner *pl, const struct vnm_vr *o)
+/* Stop (if it runs) and undefine the domain of o. */
+static void vr_stop_undefine(struct planner *pl, const struct vnm_vr *o)
 {
 	enum vnm_admin eff = vnm_vr_effective_admin(o);
 	struct vnm_step f, i;
-	size_t k;
 
 	if (eff != VNM_ADMIN_STOPPED) {
 		f = st_state(o, VNM_ADMIN_STOPPED);
@@ -542,25 +542,14 @@ static void vr_destroy(struct planner *pl, const struct vnm_vr *o)
 	i = st_vr(VNM_STEP_VR_DEFINE, o);
 	i.generation = pl->ogen;
 	emit(pl, P_UNDEFINE, &f, &i);
-	for (k = 0; k < o->n_vnics; k++) {
-		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
-		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
-		emit(pl, P_PORT_DESTROY, &f, &i);
-	}
-	vr_vls_to_list(pl, o, true);
 }
 
-static void vr_create(struct planner *pl, const struct vnm_vr *n)
+/* Define the domain of n and bring it to its admin state. */
+static void vr_define_start(struct planner *pl, const struct vnm_vr *n)
 {
 	enum vnm_admin eff = vnm_vr_effective_admin(n);
 	struct vnm_step f, i;
-	size_t k;
 
-	for (k = 0; k < n->n_vnics; k++) {
-		f = st_nic(VNM_STEP_PORT_CREATE, &n->vnics[k]);
-		i = st_nic(VNM_STEP_PORT_DESTROY, &n->vnics[k]);
-		emit(pl, P_PORT_CREATE, &f, &i);
-	}
 	f = st_vr(VNM_STEP_VR_DEFINE, n);
 	f.generation = pl->gen;
 	i = st_vr(VNM_STEP_VR_UNDEFINE, n);
@@ -570,6 +559,36 @@ static void vr_create(struct planner *pl, const struct vnm_vr *n)
 		i = st_state(n, VNM_ADMIN_STOPPED);
 		emit(pl, P_STATE, &f, &i);
 	}
+}
+
+/* Create (create true) or destroy the port of every vNIC of vr that keep
+ * has not (keep NULL: every vNIC). */
+static void vr_ports(struct planner *pl, const struct vnm_vr *vr, const struct vnm_vr *keep,
+		     bool create)
+{
+	struct vnm_step f, i;
+	size_t k;
+
+	for (k = 0; k < vr->n_vnics; k++) {
+		if (keep && vnic_find(keep, vr->vnics[k].name))
+			continue;
+		f = st_nic(create ? VNM_STEP_PORT_CREATE : VNM_STEP_PORT_DESTROY, &vr->vnics[k]);
+		i = st_nic(create ? VNM_STEP_PORT_DESTROY : VNM_STEP_PORT_CREATE, &vr->vnics[k]);
+		emit(pl, create ? P_PORT_CREATE : P_PORT_DESTROY, &f, &i);
+	}
+}
+
+static void vr_destroy(struct planner *pl, const struct vnm_vr *o)
+{
+	vr_stop_undefine(pl, o);
+	vr_ports(pl, o, NULL, false);
+	vr_vls_to_list(pl, o, true);
+}
+
+static void vr_create(struct planner *pl, const struct vnm_vr *n)
+{
+	vr_ports(pl, n, NULL, true);
+	vr_define_start(pl, n);
 	vr_vls_to_list(pl, n, false);
 }
 
@@ -577,42 +596,10 @@ static void vr_create(struct planner *pl, const struct vnm_vr *n)
  * ports stay, except those of removed or added vNICs. */
 static void vr_redefine(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
 {
-	enum vnm_admin eo = vnm_vr_effective_admin(o), en = vnm_vr_effective_admin(n);
-	struct vnm_step f, i;
-	size_t k;
-
-	if (eo != VNM_ADMIN_STOPPED) {
-		f = st_state(o, VNM_ADMIN_STOPPED);
-		i = st_state(o, eo);
-		emit(pl, P_STOP, &f, &i);
-	}
-	f = st_vr(VNM_STEP_VR_UNDEFINE, o);
-	i = st_vr(VNM_STEP_VR_DEFINE, o);
-	i.generation = pl->ogen;
-	emit(pl, P_UNDEFINE, &f, &i);
-	for (k = 0; k < o->n_vnics; k++) {
-		if (vnic_find(n, o->vnics[k].name))
-			continue;
-		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
-		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
-		emit(pl, P_PORT_DESTROY, &f, &i);
-	}
-	for (k = 0; k < n->n_vnics; k++) {
-		if (vnic_find(o, n->vnics[k].name))
-			continue;
-		f = st_nic(VNM_STEP_PORT_CREATE, &n->vnics[k]);
-		i = st_nic(VNM_STEP_PORT_DESTROY, &n->vnics[k]);
-		emit(pl, P_PORT_CREATE, &f, &i);
-	}
-	f = st_vr(VNM_STEP_VR_DEFINE, n);
-	f.generation = pl->gen;
-	i = st_vr(VNM_STEP_VR_UNDEFINE, n);
-	emit(pl, P_DEFINE, &f, &i);
-	if (en != VNM_ADMIN_STOPPED) {
-		f = st_state(n, en);
-		i = st_state(n, VNM_ADMIN_STOPPED);
-		emit(pl, P_STATE, &f, &i);
-	}
+	vr_stop_undefine(pl, o);
+	vr_ports(pl, o, n, false);
+	vr_ports(pl, n, o, true);
+	vr_define_start(pl, n);
 }
 
 /* Same domain: vNICs hot-plugged, resources and state changed in place. */
