@@ -251,40 +251,6 @@ static void on_vr_event(void *arg, const char *vn, const char *vr, enum vnm_vr_o
 /* Snapshots                                                           */
 /* ------------------------------------------------------------------ */
 
-static void snapshot_free(struct vnm_snapshot *s)
-{
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; i < s->n_vns; i++)
-		free(s->vns[i].name);
-	for (i = 0; i < s->n_vrs; i++) {
-		free(s->vrs[i].vn);
-		free(s->vrs[i].name);
-		free(s->vrs[i].host);
-		free(s->vrs[i].domain_name);
-	}
-	for (i = 0; i < s->n_vls; i++) {
-		free(s->vls[i].vn);
-		free(s->vls[i].name);
-		free(s->vls[i].a_node);
-		free(s->vls[i].a_tp);
-		free(s->vls[i].b_node);
-		free(s->vls[i].b_tp);
-	}
-	free(s->vns);
-	free(s->vrs);
-	free(s->vls);
-	free(s);
-}
-
-void vnm_snapshot_unref(struct vnm_snapshot *s)
-{
-	if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		snapshot_free(s);
-}
-
 struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 {
 	struct vnm_snapshot *s;
@@ -461,7 +427,7 @@ static struct vnm_snapshot *snapshot_take(struct vnm_core *c)
 cleanup:
 	model_put(c, ref);
 	if (oom) {
-		snapshot_free(s);
+		vnm_snapshot_free(s);
 		vnm_log(VNM_LOG_ERR, "out of memory taking the operational snapshot");
 		return NULL;
 	}

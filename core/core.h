@@ -111,6 +111,9 @@ struct vnm_snapshot {
 /* The latest snapshot, with a reference the caller drops with _unref. */
 struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c);
 void vnm_snapshot_unref(struct vnm_snapshot *s);
+/* Free a snapshot and its strings regardless of references (for whoever
+ * builds snapshots: the core, and stand-ins for it in tests). */
+void vnm_snapshot_free(struct vnm_snapshot *s);
 
 /* ------------------------------------------------------------------ */
 /* Events (for NETCONF notifications and SNMP traps)                  */

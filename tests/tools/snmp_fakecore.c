@@ -4,10 +4,10 @@
  *
  *   snmp_fakecore -x SOCKET [-n NETWORKS] [-l LINKS_PER_NETWORK] [-r REFRESH_MS]
  *
- * Provides vnm_core_snapshot/vnm_snapshot_unref/vnm_core_subscribe itself
- * (so libvnm.a's core is not linked in) and publishes a new snapshot every
- * REFRESH_MS (default 200; the real core's default is 1000) in which every
- * link's counters have grown.  The defaults give the
+ * Provides vnm_core_snapshot and vnm_core_subscribe itself (so libvnm.a's
+ * core is not linked in; snapshots are freed by core/snapshot.c) and
+ * publishes a new snapshot every REFRESH_MS (default 200; the real core
+ * waits 500 ms between refreshes) in which every link's counters have grown.  The defaults give the
  * shape of the paper's Figure 5: networks vn-a, vn-b, each with routers vr1
  * and vr2 and one link.  Commands on stdin, one per line, change the world
  * and raise the core events the real core would:
@@ -45,47 +45,6 @@ static uint64_t generation = 1, tick;
 static vnm_event_cb ev_cb;
 static void *ev_arg;
 
-static void snap_free(struct vnm_snapshot *s)
-{
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; i < s->n_vns; i++)
-		free(s->vns[i].name);
-	for (i = 0; i < s->n_vrs; i++) {
-		free(s->vrs[i].vn);
-		free(s->vrs[i].name);
-		free(s->vrs[i].host);
-		free(s->vrs[i].domain_name);
-	}
-	for (i = 0; i < s->n_vls; i++) {
-		free(s->vls[i].vn);
-		free(s->vls[i].name);
-		free(s->vls[i].a_node);
-		free(s->vls[i].a_tp);
-		free(s->vls[i].b_node);
-		free(s->vls[i].b_tp);
-	}
-	free(s->vns);
-	free(s->vrs);
-	free(s->vls);
-	free(s);
-}
-
-void vnm_snapshot_unref(struct vnm_snapshot *s)
-{
-	int last;
-
-	if (!s)
-		return;
-	pthread_mutex_lock(&lock);
-	last = --s->refs == 0;
-	pthread_mutex_unlock(&lock);
-	if (last)
-		snap_free(s);
-}
-
 struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 {
 	struct vnm_snapshot *s;
@@ -94,7 +53,7 @@ struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 	pthread_mutex_lock(&lock);
 	s = cur;
 	if (s)
-		s->refs++;
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&lock);
 	return s;
 }
@@ -186,8 +145,7 @@ static void publish(void)
 	}
 	old = cur;
 	cur = s;
-	if (old && --old->refs == 0)
-		snap_free(old);
+	vnm_snapshot_unref(old);
 }
 
 static unsigned refresh_ms = 200;
