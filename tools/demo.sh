@@ -136,11 +136,7 @@ if [ "$FAST" = 1 ]; then
 elif ! command -v qemu-system-x86_64 >/dev/null; then
 	why_fast="qemu-system-x86_64 is not installed"
 else
-	if ! virsh -c $URI uri >/dev/null 2>&1; then
-		pgrep -x virtlogd >/dev/null || virtlogd -d
-		pgrep -x libvirtd >/dev/null || libvirtd -d
-		wait_for 20 virsh -c $URI uri || why_fast="libvirtd does not answer on $URI"
-	fi
+	bash tools/libvirtd-up.sh || why_fast="libvirtd does not answer on $URI"
 	if [ -z "$why_fast" ]; then
 		say "router image (make image)"
 		bash image/build.sh >"$TMP/image.log" 2>&1 || why_fast="the router image cannot be built ($(tail -1 "$TMP/image.log"))"

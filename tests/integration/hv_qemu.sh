@@ -40,12 +40,7 @@ CMDLINE="vnm.addr=eth0:10.91.0.1/24,eth1:10.91.1.1/24,eth2:10.91.2.1/24 vnm.rout
 command -v qemu-system-x86_64 >/dev/null || t_skip_all "qemu-system-x86 is not installed (make deps)"
 
 # libvirtd: use the running one, or start it (no systemd on this machine).
-if ! virsh -c $URI uri >/dev/null 2>&1; then
-	pgrep -x virtlogd >/dev/null || virtlogd -d
-	pgrep -x libvirtd >/dev/null || libvirtd -d
-	for i in $(seq 50); do virsh -c $URI uri >/dev/null 2>&1 && break; sleep 0.2; done
-	virsh -c $URI uri >/dev/null 2>&1 || t_skip_all "libvirtd cannot run here"
-fi
+bash tools/libvirtd-up.sh || t_skip_all "libvirtd cannot run here"
 [ -x $HV ] || make -s $HV >/dev/null || { echo "cannot build $HV"; exit 1; }
 VNMD_IMAGE_DIR=$IMG bash image/build.sh >/dev/null || { echo "make image failed"; exit 1; }
 

@@ -15,12 +15,7 @@ DOM=vnmd-$VN-vrq
 VNMD=$SN_ROOT/build/vnmd
 command -v qemu-system-x86_64 >/dev/null || t_skip_all "qemu-system-x86 is not installed (make deps)"
 [ -f $IMAGES/vmlinuz ] && [ -f $IMAGES/router.cpio.gz ] || t_skip_all "no router image in $IMAGES (make image)"
-if ! virsh -c $URI uri >/dev/null 2>&1; then
-	pgrep -x virtlogd >/dev/null || virtlogd -d
-	pgrep -x libvirtd >/dev/null || libvirtd -d
-	for i in $(seq 50); do virsh -c $URI uri >/dev/null 2>&1 && break; sleep 0.2; done
-	virsh -c $URI uri >/dev/null 2>&1 || t_skip_all "libvirtd cannot run here"
-fi
+bash tools/libvirtd-up.sh || t_skip_all "libvirtd cannot run here"
 [ -x "$VNMD" ] || make -s build/vnmd >/dev/null 2>&1 || { echo "FAIL - cannot build vnmd"; exit 1; }
 t_cleanup "virsh -c $URI destroy $DOM; virsh -c $URI undefine $DOM"
 
