@@ -7,7 +7,10 @@
  *   tapgso TAP SEGMENTS     (TAP made by: ip tuntap add TAP mode tap vnet_hdr)
  *
  * The frame goes to a made-up unicast MAC, so a bridge floods it to all
- * its ports.  Exit status 0 when the kernel took the packet.
+ * its ports.  Opening the tap gives it carrier, which the kernel passes
+ * on to a bridge port later (link watch, up to a second): a frame written
+ * before the port forwards is dropped, so the write waits for that (3 s at
+ * most).  Exit status 0 when the kernel took the packet.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +26,37 @@
 #include <unistd.h>
 
 #define MSS 1448
+
+/* 1 when /sys/class/net/TAP/FILE starts with WANT */
+static int sys_is(const char *tap, const char *file, const char *want)
+{
+	char path[128], got[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", tap, file);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(got, sizeof(got), f))
+		got[0] = '\0';
+	fclose(f);
+	return strncmp(got, want, strlen(want)) == 0;
+}
+
+/* until the tap has carrier and, when it is a bridge port, forwards */
+static void wait_forwarding(const char *tap)
+{
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport", tap);
+	for (i = 0; i < 300; i++) {
+		if (sys_is(tap, "carrier", "1") &&
+		    (access(path, F_OK) != 0 || sys_is(tap, "brport/state", "3")))
+			return;
+		usleep(10000);
+	}
+}
 
 static uint16_t csum(const void *data, size_t len, uint32_t sum)
 {
@@ -65,6 +99,7 @@ int main(int argc, char **argv)
 		perror("tap");
 		return 1;
 	}
+	wait_forwarding(argv[1]);
 	payload = (size_t)segs * MSS;
 	ip_len = 20 + 20 + payload;
 	total = sizeof(*vh) + 14 + ip_len;
