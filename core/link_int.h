@@ -28,9 +28,25 @@ struct nl_sock;
 #define VNM_TC_PARENT_MINOR 1U
 #define VNM_TC_DEFAULT_MINOR 2U
 #define VNM_TC_VL_MINOR_MIN 0x10U
-#define VNM_TC_VL_MINOR_MAX 0xfffU /* also the u32 node id: 12 bits */
+#define VNM_TC_VL_MINOR_MAX 0xfffeU
 #define VNM_TC_U32_HTID 0x800U
 #define VNM_TC_U32_PRIO 10U
+/* The VL filters live in a u32 hash table of 256 buckets keyed on the
+ * VNI's low byte (table 1:, bucket = VNI & 0xff, nodes 1..0xffe in each),
+ * reached from the root table 800: through one filter (800::fff) that
+ * matches VXLAN (IPv4 without options, UDP to port 4789) and links to it.
+ * A packet meets two filters of a few dozen at most instead of one per VL,
+ * and an interface takes 65,000 VLs instead of the 4,095 nodes of one
+ * table. */
+#define VNM_TC_VNI_HTID 0x001U
+#define VNM_TC_VNI_BUCKETS 256U
+#define VNM_TC_U32_NODE_MAX 0xffeU
+#define VNM_TC_U32_LINK_NODE 0xfffU
+/* u32 filter handles: table (12 bits), bucket (8), node (12) */
+#define VNM_U32_HANDLE(htid, bkt, node) (((uint32_t)(htid) << 20) | ((uint32_t)(bkt) << 12) | (node))
+#define VNM_U32_HTID(h) ((h) >> 20)
+#define VNM_U32_BKT(h) (((h) >> 12) & 0xffU)
+#define VNM_U32_NODE(h) ((h) & 0xfffU)
 #define VNM_VXLAN_PORT 4789U
 /* MTU of a VL's frames (what the routers' vNICs use). */
 #define VNM_VL_MTU 1500U
@@ -66,9 +82,31 @@ struct vnm_lnl_scache {
 	struct nl_sock *sk;
 	int ifindex;
 	struct nl_cache *cache;   /* links (ifindex 0) or classes */
-	struct vnm_lnl_vni *vnis; /* filters: VNI -> class */
+	struct vnm_lnl_vni *vnis; /* filters: VNI -> class, sorted by VNI */
 	size_t n_vnis;
+	struct nl_object **by;    /* the cache's objects by name (links) or
+				   * handle (classes): open addressing */
+	size_t n_by;
 	struct timespec at;       /* CLOCK_MONOTONIC of the dump */
+};
+
+/* What the driver knows of its own tc objects on one physical interface
+ * (link_tcidx.c): the VL filters by VNI, the class minors and filter
+ * nodes in use, whether the VNI hash table and its link filter exist.
+ * Filled by one class dump and one filter dump, then kept by the driver's
+ * own changes; dropped whenever the kernel may disagree. */
+struct vnm_lnl_tcvl {
+	uint32_t vni, classid, handle; /* handle 0: empty slot */
+};
+struct vnm_lnl_tcidx {
+	struct nl_sock *sk;
+	int ifindex;
+	bool table, link;              /* hash table 1: and filter 800::fff */
+	struct vnm_lnl_tcvl *v;        /* open addressing on the VNI */
+	size_t cap, n;
+	uint64_t minor_class[1024];    /* class VNM_TC_MAJOR:minor exists */
+	uint64_t minor_ref[1024];      /* a VL filter sends to it */
+	uint64_t node[VNM_TC_VNI_BUCKETS][64]; /* nodes in use per bucket */
 };
 
 struct vnm_lnl {
@@ -79,10 +117,12 @@ struct vnm_lnl {
 	size_t n_ns;
 	struct vnm_link_caps caps;
 	bool probed;
-	struct vnm_lnl_seen *seen;
-	size_t n_seen;
+	struct vnm_lnl_seen *seen; /* open addressing on the VL id */
+	size_t n_seen, cap_seen;
 	struct vnm_lnl_scache *sc;
 	size_t n_sc;
+	struct vnm_lnl_tcidx **tcx;
+	size_t n_tcx;
 };
 
 /* ---- link_nl.c: sockets, namespaces, sending ---------------------- */
@@ -114,6 +154,36 @@ void vnm_lnl_path_vnic(const struct vnm_vnic *nic, char *buf, size_t len);
 int vnm_lnl_vni_map(struct nl_sock *sk, int ifindex, struct vnm_lnl_vni **out, size_t *n);
 /* Drop the counter-read dumps (link_stats.c). */
 void vnm_lnl_scache_free(struct vnm_lnl *c);
+
+/* ---- link_tcidx.c: the index of vnmd's tc objects per interface -- */
+
+/* The index of ifindex in sk's namespace, filled by one class and one
+ * filter dump when the driver has none.  NULL with *nlrc set (a negative
+ * libnl error) when the dumps fail. */
+struct vnm_lnl_tcidx *vnm_lnl_tcidx_get(struct vnm_lnl *c, struct nl_sock *sk, int ifindex,
+					int *nlrc);
+/* Forget what is known of one interface, of every interface of a socket
+ * (its namespace was replaced), or of all. */
+void vnm_lnl_tcidx_drop(struct vnm_lnl *c, struct nl_sock *sk, int ifindex);
+void vnm_lnl_tcidx_drop_sock(struct vnm_lnl *c, struct nl_sock *sk);
+void vnm_lnl_tcidx_free(struct vnm_lnl *c);
+/* The pieces, kernel-free (the unit tests feed them directly). */
+struct vnm_lnl_tcidx *vnm_lnl_tcidx_new(struct nl_sock *sk, int ifindex);
+void vnm_lnl_tcidx_destroy(struct vnm_lnl_tcidx *x);
+/* a class or a u32 filter as a dump lists it; vni < 0 for a filter that
+ * matches no VNI (the hash table, the link filter, foreign filters) */
+void vnm_lnl_tcidx_note_class(struct vnm_lnl_tcidx *x, uint32_t classid);
+int vnm_lnl_tcidx_note_filter(struct vnm_lnl_tcidx *x, uint32_t handle, uint32_t classid,
+			      int64_t vni);
+const struct vnm_lnl_tcvl *vnm_lnl_tcidx_find(const struct vnm_lnl_tcidx *x, uint32_t vni);
+void vnm_lnl_tcidx_forget(struct vnm_lnl_tcidx *x, uint32_t vni);
+void vnm_lnl_tcidx_forget_class(struct vnm_lnl_tcidx *x, uint32_t classid);
+/* A class minor and a filter handle for a new VL filter of vni: the
+ * preferred minor when free, else the next free one; *adopt when a class
+ * without a filter sits at the preferred minor (left by an interrupted
+ * run) and is taken over.  -NLE_RANGE when the interface is full. */
+int vnm_lnl_tcidx_pick(const struct vnm_lnl_tcidx *x, uint32_t pref_minor, uint32_t vni,
+		       uint32_t *minor, uint32_t *handle, bool *adopt);
 
 /* ---- link_plug.c: taps of guests on hosts in a namespace ---------- */
 
@@ -157,9 +227,14 @@ int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool r
 int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
 			  const struct vnm_shape *s, uint32_t overhead, bool create,
 			  struct nl_msg **out);
-/* A u32 filter on the root sending the VXLAN packets (IPv4 without options,
- * UDP dport VNM_VXLAN_PORT) of vni to classid; filter handle 800::node. */
-int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t node, uint32_t classid,
+/* The u32 hash table of VL filters (VNM_TC_VNI_HTID, 256 buckets) and the
+ * filter 800::fff sending VXLAN packets (IPv4 without options, UDP dport
+ * VNM_VXLAN_PORT) to the bucket of their VNI's low byte. */
+int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out);
+int vnm_lnl_msg_u32_link(int ifindex, struct nl_msg **out);
+/* The filter of one VL in its bucket: the VNI (VXLAN header, second word)
+ * to classid; handle from VNM_U32_HANDLE(VNM_TC_VNI_HTID, vni & 0xff, n). */
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t handle, uint32_t classid,
 			struct nl_msg **out);
 /* A netem qdisc under parent (delay and jitter in microseconds, loss in
  * parts per million). */
@@ -171,7 +246,7 @@ int vnm_lnl_msg_tbf(int ifindex, uint64_t rate, uint32_t burst, struct nl_msg **
 int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle,
 			  struct nl_msg **out);
 int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out);
-int vnm_lnl_msg_u32_del(int ifindex, uint32_t node, struct nl_msg **out);
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t handle, struct nl_msg **out);
 
 /* Quantum of a class: near one frame (the kernel warns when it is big). */
 uint32_t vnm_lnl_quantum(const struct vnm_shape *s);
@@ -205,9 +280,6 @@ int vnm_lnl_remove_own(struct vnm_lnl *c, const struct vnm_host *h,
 		       const struct vnm_own_obj *o, struct vnm_err *err);
 int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 			struct vnm_vl_counters *out, struct vnm_err *err);
-/* Find the class of a VL on ifindex by its u32 filter: classid and node,
- * 0 when absent, or a negative libnl error. */
-int vnm_lnl_find_vl_class(struct nl_sock *sk, int ifindex, uint32_t vni, uint32_t *classid,
-			  uint32_t *node);
+
 
 #endif

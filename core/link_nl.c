@@ -92,6 +92,7 @@ void vnm_link_nl_free(void *ctx)
 	free(c->ns);
 	free(c->seen);
 	vnm_lnl_scache_free(c);
+	vnm_lnl_tcidx_free(c);
 	nl_socket_free(c->own);
 	if (c->self_ns >= 0)
 		close(c->self_ns);
@@ -182,6 +183,8 @@ int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **o
 		snprintf(ns->name, sizeof(ns->name), "%s", h->netns);
 	}
 	/* the namespace was replaced: the old socket talks to a dead one */
+	if (ns->sk)
+		vnm_lnl_tcidx_drop_sock(c, ns->sk);
 	nl_socket_free(ns->sk);
 	ns->sk = sk;
 	ns->dev = st.st_dev;
@@ -365,9 +368,14 @@ static void *probe_thread(void *arg)
 		rc = vnm_lnl_msg_htb_class(a, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN,
 					   &shape, 0, true, &msg);
 		if (try_msg(sk, rc, msg)) {
-			rc = vnm_lnl_msg_u32_vni(a, 1, VNM_TC_VL_MINOR_MIN,
-						 VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, &msg);
+			/* the VNI hash table, its link filter and one VL filter */
+			rc = vnm_lnl_msg_u32_table(a, &msg);
 			job->caps.u32 = try_msg(sk, rc, msg);
+			rc = vnm_lnl_msg_u32_link(a, &msg);
+			job->caps.u32 = try_msg(sk, rc, msg) && job->caps.u32;
+			rc = vnm_lnl_msg_u32_vni(a, 1, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 1, 1),
+						 VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, &msg);
+			job->caps.u32 = try_msg(sk, rc, msg) && job->caps.u32;
 			rc = vnm_lnl_msg_netem(a, VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, 0x10000,
 					       1000, 0, 0, &msg);
 			job->caps.netem = try_msg(sk, rc, msg);

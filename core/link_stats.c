@@ -32,9 +32,87 @@ static void scache_clear(struct vnm_lnl_scache *e)
 {
 	nl_cache_free(e->cache);
 	free(e->vnis);
+	free(e->by);
 	e->cache = NULL;
 	e->vnis = NULL;
 	e->n_vnis = 0;
+	e->by = NULL;
+	e->n_by = 0;
+}
+
+/* ---- lookups by name and handle: libnl's own getters walk the whole
+ * cache, which made every VL's read cost the number of interfaces ---- */
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 2166136261U;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619U;
+	return h;
+}
+
+static size_t obj_hash(const struct vnm_lnl_scache *e, struct nl_object *o)
+{
+	if (e->ifindex == 0)
+		return str_hash(rtnl_link_get_name((struct rtnl_link *)o));
+	return (size_t)rtnl_tc_get_handle((struct rtnl_tc *)o) * 2654435761u;
+}
+
+static void by_add(struct nl_object *o, void *arg)
+{
+	struct vnm_lnl_scache *e = arg;
+	size_t i;
+
+	if (e->ifindex == 0 && !rtnl_link_get_name((struct rtnl_link *)o))
+		return;
+	for (i = obj_hash(e, o) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1))
+		;
+	e->by[i] = o;
+}
+
+static int by_build(struct vnm_lnl_scache *e)
+{
+	size_t n = (size_t)nl_cache_nitems(e->cache), cap = 16;
+
+	while (cap < n * 2)
+		cap *= 2;
+	e->by = calloc(cap, sizeof(*e->by));
+	if (!e->by)
+		return -NLE_NOMEM;
+	e->n_by = cap;
+	nl_cache_foreach(e->cache, by_add, e);
+	return 0;
+}
+
+static struct rtnl_link *link_by_name(const struct vnm_lnl_scache *e, const char *name)
+{
+	size_t i;
+	const char *n;
+
+	for (i = str_hash(name) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1)) {
+		n = rtnl_link_get_name((struct rtnl_link *)e->by[i]);
+		if (n && !strcmp(n, name))
+			return (struct rtnl_link *)e->by[i];
+	}
+	return NULL;
+}
+
+static struct rtnl_class *class_by_handle(const struct vnm_lnl_scache *e, uint32_t h)
+{
+	size_t i;
+
+	for (i = ((size_t)h * 2654435761u) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1))
+		if (rtnl_tc_get_handle((struct rtnl_tc *)e->by[i]) == h)
+			return (struct rtnl_class *)e->by[i];
+	return NULL;
+}
+
+static int vni_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct vnm_lnl_vni *)a)->vni, y = ((const struct vnm_lnl_vni *)b)->vni;
+
+	return x < y ? -1 : x > y;
 }
 
 void vnm_lnl_scache_free(struct vnm_lnl *c)
@@ -116,7 +194,11 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 		/* no filters (no HTB root yet) reads as "no shaping" */
 		if (*nrc >= 0 && vnm_lnl_vni_map(sk, ifindex, &e->vnis, &e->n_vnis) < 0)
 			e->n_vnis = 0;
+		if (e->n_vnis)
+			qsort(e->vnis, e->n_vnis, sizeof(*e->vnis), vni_cmp);
 	}
+	if (*nrc >= 0)
+		*nrc = by_build(e);
 	if (*nrc < 0) {
 		scache_clear(e);
 		return NULL;
@@ -134,11 +216,10 @@ static int ifindex_of(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
 	links = scache_fetch(c, sk, 0, &nrc);
 	if (!links)
 		return nrc;
-	l = rtnl_link_get_by_name(links->cache, name);
+	l = link_by_name(links, name);
 	if (!l)
 		return 0;
 	idx = rtnl_link_get_ifindex(l);
-	rtnl_link_put(l);
 	return idx;
 }
 
@@ -147,11 +228,11 @@ static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
 {
 	struct rtnl_class *cl;
 
-	cl = rtnl_class_get(e->cache, idx, classid);
+	(void)idx; /* a class cache holds one interface */
+	cl = class_by_handle(e, classid);
 	if (cl) {
 		out->drops += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_DROPS);
 		out->overlimits += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_OVERLIMITS);
-		rtnl_class_put(cl);
 	}
 }
 
@@ -159,9 +240,9 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 			   const struct vnm_host_if *hif, struct vnm_vl_counters *out,
 			   struct vnm_err *err)
 {
+	struct vnm_lnl_vni key = {0}, *v;
 	struct vnm_lnl_scache *e;
 	struct nl_sock *sk;
-	size_t i;
 	int idx, nrc;
 
 	if (!hif || !hif->host)
@@ -174,12 +255,9 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 	e = scache_fetch(c, sk, idx, &nrc);
 	if (!e)
 		return 0; /* no HTB (yet): no shaping counters */
-	for (i = 0; i < e->n_vnis; i++) {
-		if (e->vnis[i].vni == vl->vni) {
-			class_stats(e, idx, e->vnis[i].classid, out);
-			break;
-		}
-	}
+	key.vni = vl->vni;
+	if (e->n_vnis && (v = bsearch(&key, e->vnis, e->n_vnis, sizeof(key), vni_cmp)))
+		class_stats(e, idx, v->classid, out);
 	return 0;
 }
 
@@ -189,18 +267,31 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 static int64_t discontinuity(struct vnm_lnl *c, const struct vnm_vl *vl,
 			     const struct vnm_vl_counters *now, ino_t ns)
 {
-	struct vnm_lnl_seen *s = NULL, *tmp;
-	size_t i;
+	struct vnm_lnl_seen *s, *t;
+	size_t i, j, cap;
 
-	for (i = 0; i < c->n_seen && !s; i++)
-		if (!strcmp(c->seen[i].id, vl->id))
-			s = &c->seen[i];
-	if (!s) {
-		tmp = realloc(c->seen, (c->n_seen + 1) * sizeof(*c->seen));
-		if (!tmp)
+	if ((c->n_seen + 1) * 2 > c->cap_seen) {
+		cap = c->cap_seen ? c->cap_seen * 2 : 64;
+		t = calloc(cap, sizeof(*t));
+		if (!t)
 			return (int64_t)time(NULL);
-		c->seen = tmp;
-		s = &c->seen[c->n_seen++];
+		for (i = 0; i < c->cap_seen; i++) {
+			if (!c->seen[i].id[0])
+				continue;
+			for (j = str_hash(c->seen[i].id) & (cap - 1); t[j].id[0]; j = (j + 1) & (cap - 1))
+				;
+			t[j] = c->seen[i];
+		}
+		free(c->seen);
+		c->seen = t;
+		c->cap_seen = cap;
+	}
+	for (i = str_hash(vl->id) & (c->cap_seen - 1);
+	     c->seen[i].id[0] && strcmp(c->seen[i].id, vl->id); i = (i + 1) & (c->cap_seen - 1))
+		;
+	s = &c->seen[i];
+	if (!s->id[0]) {
+		c->n_seen++;
 		memset(s, 0, sizeof(*s));
 		snprintf(s->id, sizeof(s->id), "%s", vl->id);
 		s->since = (int64_t)time(NULL);
@@ -238,7 +329,7 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 			    vnm_lnl_where(ha, where, sizeof(where)), nl_geterror(nrc));
 		goto cleanup;
 	}
-	l = rtnl_link_get_by_name(links->cache, vl->end_a);
+	l = link_by_name(links, vl->end_a);
 	if (!l) {
 		rc = 0; /* not created (yet): zero and down */
 		goto cleanup;
@@ -268,7 +359,6 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 	}
 	rc = 0;
 cleanup:
-	rtnl_link_put(l);
 	if (rc < 0) {
 		vnm_err_prefix(err, "link %s/%s", vl->vn->name, vl->name);
 		vnm_lnl_path_vl(vl, err->path, sizeof(err->path));

@@ -22,6 +22,7 @@
 #include "link_int.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,67 +49,86 @@
 /* Reading the kernel's state                                         */
 /* ------------------------------------------------------------------ */
 
-/* The root qdisc's handle on ifindex: 0 for the kernel's default. */
+struct root_get {
+	uint32_t handle;
+	int err;
+	bool done;
+};
+
+static int root_valid(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct root_get *g = arg;
+
+	if (h->nlmsg_type == RTM_NEWQDISC && nlmsg_datalen(h) >= (int)sizeof(struct tcmsg))
+		g->handle = ((struct tcmsg *)nlmsg_data(h))->tcm_handle;
+	return NL_OK;
+}
+
+static int root_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct root_get *)arg)->done = true;
+	return NL_STOP;
+}
+
+static int root_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct root_get *g = arg;
+
+	(void)who;
+	g->err = e->error;
+	g->done = true;
+	return NL_STOP;
+}
+
+/* The root qdisc's handle on ifindex: 0 for the kernel's default.  One
+ * RTM_GETQDISC for that interface's root, not a dump of every qdisc of the
+ * namespace (which lists one per interface: thousands with many VLs). */
 static int root_handle(struct nl_sock *sk, int ifindex, uint32_t *handle)
 {
-	struct nl_cache *cache = NULL;
-	struct rtnl_qdisc *q;
+	struct tcmsg t = {.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			  .tcm_parent = TC_H_ROOT};
+	struct root_get g = {0};
+	struct nl_cb *cb, *scb;
+	struct nl_msg *msg;
 	int rc;
 
 	*handle = 0;
-	rc = rtnl_qdisc_alloc_cache(sk, &cache);
+	/* the kernel answers a qdisc get only to a request that asks for the
+	 * echo (it goes out as a notification otherwise) */
+	msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_ACK | NLM_F_ECHO);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	rc = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
 	if (rc < 0)
 		return rc;
-	q = rtnl_qdisc_get_by_parent(cache, ifindex, TC_H_ROOT);
-	if (q) {
-		*handle = rtnl_tc_get_handle(TC_CAST(q));
-		rtnl_qdisc_put(q);
-	}
-	nl_cache_free(cache);
-	return 0;
-}
-
-struct find_job {
-	uint32_t vni;
-	uint32_t classid, node;
-	bool found;
-	bool any;  /* some filter of vnmd's hangs off the root */
-	uint8_t used_node[VNM_TC_VL_MINOR_MAX + 1];
-};
-
-static void find_filter(struct nl_object *o, void *arg)
-{
-	struct find_job *j = arg;
-	struct rtnl_cls *f = (struct rtnl_cls *)o;
-	uint32_t val, mask, classid = 0, node;
-	int off, offmask;
-	uint8_t i;
-
-	if (strcmp(rtnl_tc_get_kind(TC_CAST(f)) ? rtnl_tc_get_kind(TC_CAST(f)) : "", "u32") ||
-	    rtnl_u32_get_classid(f, &classid) < 0 || !classid)
-		return;
-	node = rtnl_tc_get_handle(TC_CAST(f)) & 0xfff;
-	j->used_node[node] = 1;
-	j->any = true;
-	for (i = 0; rtnl_u32_get_key(f, i, &val, &mask, &off, &offmask) == 0; i++) {
-		if (off == 32 && ntohl(mask) == 0xffffff00U && ntohl(val) == j->vni << 8) {
-			j->found = true;
-			j->classid = classid;
-			j->node = node;
-		}
-	}
-}
-
-static int filters_scan(struct nl_sock *sk, int ifindex, struct find_job *j)
-{
-	struct nl_cache *cache = NULL;
-	int rc;
-
-	rc = rtnl_cls_alloc_cache(sk, ifindex, VNM_TC_ROOT, &cache);
-	if (rc < 0)
+	scb = nl_socket_get_cb(sk);
+	cb = nl_cb_clone(scb);
+	nl_cb_put(scb);
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, root_valid, &g);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, root_ack, &g);
+	nl_cb_err(cb, NL_CB_CUSTOM, root_err, &g);
+	/* the qdisc and the ACK come as two datagrams */
+	for (rc = 0; !g.done && rc >= 0;)
+		rc = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	if (rc < 0 && !g.done)
 		return rc;
-	nl_cache_foreach(cache, find_filter, j);
-	nl_cache_free(cache);
+	if (g.err == -ENOENT || g.err == -EINVAL) {
+		*handle = 0;
+		return 0;
+	}
+	if (g.err < 0)
+		return -nl_syserr2nlerr(-g.err);
+	*handle = g.handle;
 	return 0;
 }
 
@@ -170,24 +190,30 @@ int vnm_lnl_vni_map(struct nl_sock *sk, int ifindex, struct vnm_lnl_vni **out, s
 	return 0;
 }
 
-int vnm_lnl_find_vl_class(struct nl_sock *sk, int ifindex, uint32_t vni, uint32_t *classid,
-			  uint32_t *node)
+/* The VNI hash table and its link filter on idx, where x says they are
+ * missing. */
+static int vni_table(struct nl_sock *sk, int idx, struct vnm_lnl_tcidx *x)
 {
-	struct find_job *j;
+	struct nl_msg *msg = NULL;
 	int rc;
 
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return -NLE_NOMEM;
-	j->vni = vni;
-	rc = filters_scan(sk, ifindex, j);
-	if (!rc && j->found) {
-		*classid = j->classid;
-		*node = j->node;
-		rc = 1;
+	if (!x->table) {
+		rc = vnm_lnl_msg_u32_table(idx, &msg);
+		if (!rc)
+			rc = vnm_lnl_send(sk, msg);
+		if (rc < 0 && rc != -NLE_EXIST)
+			return rc;
+		x->table = true;
 	}
-	free(j);
-	return rc;
+	if (!x->link) {
+		rc = vnm_lnl_msg_u32_link(idx, &msg);
+		if (!rc)
+			rc = vnm_lnl_send(sk, msg);
+		if (rc < 0 && rc != -NLE_EXIST)
+			return rc;
+		x->link = true;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -227,6 +253,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 			   const struct vnm_host_if *hif, struct vnm_err *err)
 {
 	struct vnm_shape parent, dflt;
+	struct vnm_lnl_tcidx *x;
 	struct rtnl_link *l = NULL;
 	struct nl_msg *msg = NULL;
 	struct nl_sock *sk;
@@ -261,6 +288,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 	if (!handle) {
 		/* HTB has no in-place change of its qdisc options: the root
 		 * is made once and only its classes change later */
+		vnm_lnl_tcidx_drop(c, sk, idx);
 		rc = vnm_lnl_msg_htb_root(idx, VNM_TC_DEFAULT_MINOR, -VNM_ENCAP_OVERHEAD, false,
 					  &msg);
 		if (!rc)
@@ -296,6 +324,13 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set the default class on %s%s: %s", hif->ifname, where,
 				   vnm_lnl_strerror(rc));
+	x = vnm_lnl_tcidx_get(c, sk, idx, &rc);
+	if (x && (rc = vni_table(sk, idx, x)) < 0)
+		vnm_lnl_tcidx_drop(c, sk, idx);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot add the VNI filter table on %s%s: %s", hif->ifname, where,
+				   vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -314,8 +349,8 @@ int vnm_lnl_plink_setup(struct vnm_lnl *c, const struct vnm_plink *pl, struct vn
 	return 0;
 }
 
-static int root_del(struct nl_sock *sk, int idx, const char *ifname, const struct vnm_host *h,
-		    struct vnm_err *err)
+static int root_del(struct vnm_lnl *c, struct nl_sock *sk, int idx, const char *ifname,
+		    const struct vnm_host *h, struct vnm_err *err)
 {
 	struct nl_msg *msg = NULL;
 	uint32_t handle;
@@ -328,6 +363,7 @@ static int root_del(struct nl_sock *sk, int idx, const char *ifname, const struc
 				   ifname, where, nl_geterror(rc));
 	if (handle != VNM_TC_ROOT)
 		return 0; /* gone, or not ours */
+	vnm_lnl_tcidx_drop(c, sk, idx);
 	rc = vnm_lnl_msg_qdisc_del(idx, TC_H_ROOT, VNM_TC_ROOT, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
@@ -359,7 +395,7 @@ int vnm_lnl_plink_update(struct vnm_lnl *c, const struct vnm_plink *old,
 		if (vnm_lnl_sock(c, ends[i]->host, &sk, err) < 0)
 			goto fail;
 		idx = vnm_lnl_ifindex(sk, ends[i]->ifname);
-		if (idx > 0 && root_del(sk, idx, ends[i]->ifname, ends[i]->host, err) < 0)
+		if (idx > 0 && root_del(c, sk, idx, ends[i]->ifname, ends[i]->host, err) < 0)
 			goto fail;
 	}
 	/* the root stays, the capacity class changes in place */
@@ -384,7 +420,7 @@ int vnm_lnl_plink_teardown(struct vnm_lnl *c, const struct vnm_plink *pl, struct
 		idx = vnm_lnl_ifindex(sk, ends[i]->ifname);
 		if (idx <= 0)
 			continue;
-		if (root_del(sk, idx, ends[i]->ifname, ends[i]->host, err) < 0)
+		if (root_del(c, sk, idx, ends[i]->ifname, ends[i]->host, err) < 0)
 			goto fail;
 	}
 	return 0;
@@ -430,162 +466,130 @@ static int netem_apply(struct nl_sock *sk, int idx, uint32_t parent, const struc
 	return rc;
 }
 
-struct class_job {
-	uint8_t used[VNM_TC_VL_MINOR_MAX + 1];
-};
-
-static void class_used(struct nl_object *o, void *arg)
+/* The kernel disagreed with the index: it is dropped and the VL tried
+ * once more from a fresh dump. */
+static bool index_stale(int nlrc)
 {
-	struct class_job *j = arg;
-	uint32_t h = rtnl_tc_get_handle((struct rtnl_tc *)o);
-
-	if (TC_H_MAJ(h) == VNM_TC_ROOT && TC_H_MIN(h) <= VNM_TC_VL_MINOR_MAX)
-		j->used[TC_H_MIN(h)] = 1;
+	return nlrc == -NLE_OBJ_NOTFOUND || nlrc == -NLE_EXIST;
 }
 
-/* Pick a free class minor (also the filter's node) for vl on idx. */
-static int pick_minor(struct nl_sock *sk, int idx, const struct vnm_vl *vl,
-		      const struct find_job *fj, uint32_t *minor, bool *adopt)
+static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, struct nl_sock *sk,
+			int idx, const struct vnm_host_if *hif, const struct vnm_shape *shape,
+			bool with_netem, bool *stale, struct vnm_err *err)
 {
-	struct nl_cache *cache = NULL;
-	struct class_job *j;
-	uint32_t m, first = vnm_lnl_vl_minor(vl), span;
-	int rc;
-
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return -NLE_NOMEM;
-	rc = rtnl_class_alloc_cache(sk, idx, &cache);
-	if (rc < 0)
-		goto cleanup;
-	nl_cache_foreach(cache, class_used, j);
-	/* a class left behind without its filter (interrupted earlier) at
-	 * the VL's own minor is taken over */
-	if (j->used[first] && !fj->used_node[first]) {
-		*minor = first;
-		*adopt = true;
-		goto cleanup;
-	}
-	span = VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1;
-	rc = -NLE_RANGE;
-	for (m = 0; m < span; m++) {
-		uint32_t cand = VNM_TC_VL_MINOR_MIN + (first - VNM_TC_VL_MINOR_MIN + m) % span;
-
-		if (!j->used[cand] && !fj->used_node[cand]) {
-			*minor = cand;
-			*adopt = false;
-			rc = 0;
-			break;
-		}
-	}
-cleanup:
-	nl_cache_free(cache);
-	free(j);
-	return rc;
-}
-
-static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
-			const struct vnm_host_if *hif, const struct vnm_shape *shape,
-			bool with_netem, struct vnm_err *err)
-{
-	struct find_job *fj = NULL;
+	const struct vnm_lnl_tcvl *e;
+	struct vnm_lnl_tcidx *x;
 	struct nl_msg *msg = NULL;
-	struct nl_sock *sk;
-	uint32_t handle, minor = 0, classid;
+	uint32_t handle, minor = 0, fh = 0, classid;
 	bool adopt = false;
 	char where[200];
-	int idx, rc = -1, nrc;
+	int nrc;
 
-	if (end_sock(c, hif, &sk, &idx, err) < 0)
-		return -1;
 	vnm_lnl_where(hif->host, where, sizeof(where));
-	fj = calloc(1, sizeof(*fj));
-	if (!fj) {
-		vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
-		goto cleanup;
-	}
-	fj->vni = vl->vni;
-	/* The filters hang off vnmd's root: when they can be listed the root
-	 * is ours, and a live change costs one dump and one change. */
-	nrc = filters_scan(sk, idx, fj);
-	/* A listed filter of another VL proves the root too; only the first
-	 * VL on an interface pays for the qdisc dump, which lists every
-	 * interface of the namespace. */
-	if (nrc < 0 || (!fj->found && !fj->any)) {
+	x = vnm_lnl_tcidx_get(c, sk, idx, &nrc);
+	if (!x)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot read the classes and filters of %s%s: %s", hif->ifname,
+				   where, nl_geterror(nrc));
+	if (!x->table || !x->link) {
+		/* no VNI table yet: only on vnmd's own root is one added */
 		int hrc = root_handle(sk, idx, &handle);
 
-		if (hrc < 0 || handle != VNM_TC_ROOT) {
-			vnm_err_set(err, VNM_E_DRIVER, NULL,
-				    "interface %s%s has no vnmd HTB%s%s: set its physical link up "
-				    "first", hif->ifname, where, hrc < 0 ? ": " : "",
-				    hrc < 0 ? nl_geterror(hrc) : "");
-			goto cleanup;
-		}
-		if (nrc < 0) {
-			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the filters of %s%s: %s",
-				    hif->ifname, where, nl_geterror(nrc));
-			goto cleanup;
-		}
+		if (hrc < 0 || handle != VNM_TC_ROOT)
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "interface %s%s has no vnmd HTB%s%s: set its physical "
+					   "link up first", hif->ifname, where, hrc < 0 ? ": " : "",
+					   hrc < 0 ? nl_geterror(hrc) : "");
+		if ((nrc = vni_table(sk, idx, x)) < 0)
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot add the VNI filter table on %s%s: %s",
+					   hif->ifname, where, vnm_lnl_strerror(nrc));
 	}
-	if (fj->found) {
+	if ((e = vnm_lnl_tcidx_find(x, vl->vni))) {
 		/* in place: the class keeps its packets, counters and flows */
-		classid = fj->classid;
+		classid = e->classid;
 		nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, classid, shape,
 					    0, false, &msg);
 		if (!nrc)
 			nrc = vnm_lnl_send(sk, msg);
 		if (nrc < 0) {
-			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot change class %x:%x on %s%s: %s",
-				    TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), hif->ifname, where,
-				    vnm_lnl_strerror(nrc));
-			goto cleanup;
+			*stale = index_stale(nrc);
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot change class %x:%x on %s%s: %s",
+					   TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), hif->ifname,
+					   where, vnm_lnl_strerror(nrc));
 		}
 	} else {
-		if ((nrc = pick_minor(sk, idx, vl, fj, &minor, &adopt)) < 0) {
-			vnm_err_set(err, VNM_E_DRIVER, NULL,
-				    "no free class for the link on %s%s: %s", hif->ifname, where,
-				    nl_geterror(nrc));
-			goto cleanup;
-		}
+		if ((nrc = vnm_lnl_tcidx_pick(x, vnm_lnl_vl_minor(vl), vl->vni, &minor, &fh,
+					      &adopt)) < 0)
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "no free class for the link on %s%s: %s", hif->ifname,
+					   where, nl_geterror(nrc));
 		classid = VNM_TC_ROOT | minor;
 		nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, classid, shape,
 					    0, true, &msg);
 		if (!nrc)
 			nrc = vnm_lnl_send(sk, msg);
 		if (nrc < 0) {
-			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot add class %x:%x on %s%s: %s",
-				    VNM_TC_MAJOR, minor, hif->ifname, where, vnm_lnl_strerror(nrc));
-			goto cleanup;
+			*stale = index_stale(nrc);
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot add class %x:%x on %s%s: %s", VNM_TC_MAJOR,
+					   minor, hif->ifname, where, vnm_lnl_strerror(nrc));
 		}
-		nrc = vnm_lnl_msg_u32_vni(idx, vl->vni, minor, classid, &msg);
+		vnm_lnl_tcidx_note_class(x, classid);
+		nrc = vnm_lnl_msg_u32_vni(idx, vl->vni, fh, classid, &msg);
 		if (!nrc)
 			nrc = vnm_lnl_send(sk, msg);
 		if (nrc < 0) {
 			vnm_err_set(err, VNM_E_DRIVER, NULL,
 				    "cannot add the VNI %u filter on %s%s: %s", vl->vni, hif->ifname,
 				    where, vnm_lnl_strerror(nrc));
-			if (!adopt && !vnm_lnl_msg_class_del(idx, classid, &msg))
-				vnm_lnl_send(sk, msg);
-			goto cleanup;
+			*stale = index_stale(nrc);
+			if (!adopt && !vnm_lnl_msg_class_del(idx, classid, &msg) &&
+			    !vnm_lnl_send(sk, msg))
+				vnm_lnl_tcidx_forget_class(x, classid);
+			return -1;
+		}
+		if ((nrc = vnm_lnl_tcidx_note_filter(x, fh, classid, vl->vni)) < 0) {
+			/* the kernel has it, the index cannot say so: reread later */
+			*stale = true;
+			return vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
 		}
 	}
-	if (with_netem && (nrc = netem_apply(sk, idx, classid, vl)) < 0) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot set delay/jitter/loss on %s%s: %s",
-			    hif->ifname, where, vnm_lnl_strerror(nrc));
-		goto cleanup;
-	}
-	rc = 0;
-cleanup:
-	free(fj);
-	return rc;
+	if (with_netem && (nrc = netem_apply(sk, idx, classid, vl)) < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot set delay/jitter/loss on %s%s: %s", hif->ifname, where,
+				   vnm_lnl_strerror(nrc));
+	return 0;
+}
+
+static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
+			const struct vnm_host_if *hif, const struct vnm_shape *shape,
+			bool with_netem, struct vnm_err *err)
+{
+	struct nl_sock *sk;
+	bool stale = false;
+	int idx;
+
+	if (end_sock(c, hif, &sk, &idx, err) < 0)
+		return -1;
+	if (vl_shape_try(c, vl, sk, idx, hif, shape, with_netem, &stale, err) == 0)
+		return 0;
+	vnm_lnl_tcidx_drop(c, sk, idx);
+	if (!stale)
+		return -1;
+	vnm_err_clear(err);
+	return vl_shape_try(c, vl, sk, idx, hif, shape, with_netem, &stale, err);
 }
 
 static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 			  const struct vnm_host_if *hif, struct vnm_err *err)
 {
+	const struct vnm_lnl_tcvl *e;
+	struct vnm_lnl_tcidx *x;
 	struct nl_msg *msg = NULL;
 	struct nl_sock *sk;
-	uint32_t classid = 0, node = 0;
+	uint32_t classid, handle;
 	char where[200];
 	int idx, rc;
 
@@ -595,37 +599,44 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 	idx = vnm_lnl_ifindex(sk, hif->ifname);
 	if (idx <= 0)
 		return 0;
-	rc = vnm_lnl_find_vl_class(sk, idx, vl->vni, &classid, &node);
-	if (rc <= 0) {
-		if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_INVAL)
-			return vnm_err_set(err, VNM_E_DRIVER, NULL,
-					   "cannot read the filters of %s%s: %s", hif->ifname,
-					   where, nl_geterror(rc));
+	x = vnm_lnl_tcidx_get(c, sk, idx, &rc);
+	if (!x)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot read the classes and filters of %s%s: %s", hif->ifname,
+				   where, nl_geterror(rc));
+	if (!(e = vnm_lnl_tcidx_find(x, vl->vni)))
 		return 0;
-	}
+	classid = e->classid;
+	handle = e->handle;
 	/* the filter first, so that no packet is sent to a missing class */
-	rc = vnm_lnl_msg_u32_del(idx, node, &msg);
+	rc = vnm_lnl_msg_u32_del(idx, handle, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
-	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
+	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND) {
+		vnm_lnl_tcidx_drop(c, sk, idx);
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot remove the VNI %u filter from %s%s: %s", vl->vni,
 				   hif->ifname, where, vnm_lnl_strerror(rc));
+	}
+	vnm_lnl_tcidx_forget(x, vl->vni);
 	rc = vnm_lnl_msg_class_del(idx, classid, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
-	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND)
-		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove class %x:%x from %s%s: %s",
-				   VNM_TC_MAJOR, TC_H_MIN(classid), hif->ifname, where,
-				   vnm_lnl_strerror(rc));
+	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND) {
+		vnm_lnl_tcidx_drop(c, sk, idx);
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot remove class %x:%x from %s%s: %s", VNM_TC_MAJOR,
+				   TC_H_MIN(classid), hif->ifname, where, vnm_lnl_strerror(rc));
+	}
+	vnm_lnl_tcidx_forget_class(x, classid);
 	return 0;
 }
 
 /* Same-host VL: HTB with one class at the limit on each veth end (each
  * end's egress is one direction of the VL). */
-static int local_shape_end(struct nl_sock *sk, const struct vnm_vl *vl, const char *ifname,
-			   const struct vnm_host *h, const struct vnm_shape *shape,
-			   struct vnm_err *err)
+static int local_shape_end(struct vnm_lnl *c, struct nl_sock *sk, const struct vnm_vl *vl,
+			   const char *ifname, const struct vnm_host *h,
+			   const struct vnm_shape *shape, struct vnm_err *err)
 {
 	struct vnm_shape s = *shape;
 	struct nl_msg *msg = NULL;
@@ -639,7 +650,7 @@ static int local_shape_end(struct nl_sock *sk, const struct vnm_vl *vl, const ch
 		return vnm_err_set(err, VNM_E_MISSING, NULL,
 				   "interface %s%s is missing: create the link first", ifname, where);
 	if (!shape->ceil && !vnm_lnl_vl_needs_netem(vl))
-		return root_del(sk, idx, ifname, h, err);
+		return root_del(c, sk, idx, ifname, h, err);
 	if ((rc = root_handle(sk, idx, &handle)) < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the qdiscs of %s%s: %s",
 				   ifname, where, nl_geterror(rc));
@@ -694,8 +705,8 @@ int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vn
 			goto fail;
 		}
 		if (vnm_lnl_sock(c, ha, &sk, err) < 0 ||
-		    local_shape_end(sk, vl, vl->end_a, ha, shape, err) < 0 ||
-		    local_shape_end(sk, vl, vl->end_b, ha, shape, err) < 0)
+		    local_shape_end(c, sk, vl, vl->end_a, ha, shape, err) < 0 ||
+		    local_shape_end(c, sk, vl, vl->end_b, ha, shape, err) < 0)
 			goto fail;
 		return 0;
 	}
@@ -730,7 +741,7 @@ int vnm_lnl_vl_unshape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct 
 			goto fail;
 		for (i = 0; i < 2; i++) {
 			idx = vnm_lnl_ifindex(sk, ends[i]);
-			if (idx > 0 && root_del(sk, idx, ends[i], ha, err) < 0)
+			if (idx > 0 && root_del(c, sk, idx, ends[i], ha, err) < 0)
 				goto fail;
 		}
 		return 0;

@@ -146,7 +146,7 @@ cleanup:
 	return rc;
 }
 
-static struct rtnl_cls *u32_alloc(int ifindex, uint32_t node)
+static struct rtnl_cls *u32_alloc(int ifindex, uint32_t handle)
 {
 	struct rtnl_cls *f = rtnl_cls_alloc();
 
@@ -160,25 +160,62 @@ static struct rtnl_cls *u32_alloc(int ifindex, uint32_t node)
 		rtnl_cls_put(f);
 		return NULL;
 	}
-	rtnl_u32_set_handle(f, VNM_TC_U32_HTID, 0, (int)node);
+	rtnl_u32_set_handle(f, (int)VNM_U32_HTID(handle), (int)VNM_U32_BKT(handle),
+			    (int)VNM_U32_NODE(handle));
 	return f;
 }
 
-int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t node, uint32_t classid,
+int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out)
+{
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
+	if (!f)
+		return -NLE_NOMEM;
+	if ((rc = rtnl_u32_set_divisor(f, VNM_TC_VNI_BUCKETS)) >= 0)
+		rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
+	rtnl_cls_put(f);
+	return rc;
+}
+
+int vnm_lnl_msg_u32_link(int ifindex, struct nl_msg **out)
+{
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, VNM_TC_U32_LINK_NODE));
+	if (!f)
+		return -NLE_NOMEM;
+	/* IPv4 without options (ihl 5), UDP, dport 4789 (offsets from the IP
+	 * header), then on to the bucket of the VNI's low byte: the VXLAN
+	 * header's second word is VNI << 8 */
+	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint16(f, VNM_VXLAN_PORT, 0xffff, 22, 0)) < 0 ||
+	    (rc = rtnl_u32_set_hashmask(f, 0x0000ff00U, 32)) < 0 ||
+	    (rc = rtnl_u32_set_link(f, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0))) < 0)
+		goto cleanup;
+	rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
+cleanup:
+	rtnl_cls_put(f);
+	return rc;
+}
+
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t handle, uint32_t classid,
 			struct nl_msg **out)
 {
 	struct rtnl_cls *f;
 	int rc;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, node);
+	f = u32_alloc(ifindex, handle);
 	if (!f)
 		return -NLE_NOMEM;
-	/* IPv4 without options (ihl 5), UDP, dport 4789, then the VXLAN
-	 * header's second word: VNI << 8 (offsets from the IP header) */
-	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) < 0 ||
-	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) < 0 ||
-	    (rc = rtnl_u32_add_key_uint16(f, VNM_VXLAN_PORT, 0xffff, 22, 0)) < 0 ||
+	/* the whole VNI: a bucket holds every VNI with the same low byte */
+	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) < 0 ||
 	    (rc = rtnl_u32_add_key_uint32(f, vni << 8, 0xffffff00U, 32, 0)) < 0 ||
 	    (rc = rtnl_u32_set_classid(f, classid)) < 0 ||
 	    (rc = rtnl_u32_set_cls_terminal(f)) < 0)
@@ -270,13 +307,13 @@ int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out)
 	return rc;
 }
 
-int vnm_lnl_msg_u32_del(int ifindex, uint32_t node, struct nl_msg **out)
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t handle, struct nl_msg **out)
 {
 	struct rtnl_cls *f;
 	int rc;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, node);
+	f = u32_alloc(ifindex, handle);
 	if (!f)
 		return -NLE_NOMEM;
 	rc = rtnl_cls_build_delete_request(f, 0, out);

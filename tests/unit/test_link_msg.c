@@ -1,6 +1,6 @@
 /* test_link_msg.c - the netlink messages the link driver would send, built
  * without a kernel and parsed back: HTB root with its size table, classes
- * changed in place, the u32 VNI filter, netem, VXLAN/veth/bridge devices;
+ * changed in place, the u32 VNI hash table and filters, netem, VXLAN/veth/bridge devices;
  * tags; and the missing-netem refusal before any change. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,30 +176,57 @@ static void htb_class_above_32_bits(void **state)
 	nlmsg_free(msg);
 }
 
-static void u32_filter_matches_vxlan_vni(void **state)
+static struct tc_u32_sel *u32_parse(struct nl_msg *msg, uint32_t handle, struct nlattr **opt)
 {
-	struct nlattr *tb[TCA_MAX + 1], *opt[TCA_U32_MAX + 1];
-	struct nl_msg *msg = NULL;
-	struct tc_u32_sel *sel;
+	struct nlattr *tb[TCA_MAX + 1];
 	struct nlmsghdr *h;
 	struct tcmsg *t;
-	int i, seen = 0;
 
-	(void)state;
-	assert_int_equal(vnm_lnl_msg_u32_vni(4, 0xabcdef, 0x123, 0x766e0123, &msg), 0);
 	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
 	t = nlmsg_data(h);
 	assert_int_equal(h->nlmsg_type, RTM_NEWTFILTER);
+	assert_true(h->nlmsg_flags & NLM_F_EXCL); /* never over another's filter */
 	assert_int_equal(t->tcm_parent, VNM_TC_ROOT);
-	assert_int_equal(t->tcm_handle, 0x80000123);
+	assert_int_equal(t->tcm_handle, handle);
 	assert_int_equal(TC_H_MAJ(t->tcm_info) >> 16, VNM_TC_U32_PRIO);
 	assert_int_equal(TC_H_MIN(t->tcm_info), htons(ETH_P_IP));
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "u32");
 	parse_nested(tb[TCA_OPTIONS], opt, TCA_U32_MAX);
-	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), 0x766e0123);
-	sel = nla_data(opt[TCA_U32_SEL]);
-	assert_true(sel->flags & TC_U32_TERMINAL);
-	assert_int_equal(sel->nkeys, 4);
+	return opt[TCA_U32_SEL] ? nla_data(opt[TCA_U32_SEL]) : NULL;
+}
+
+static void u32_table_has_256_buckets(void **state)
+{
+	struct nlattr *opt[TCA_U32_MAX + 1];
+	struct nl_msg *msg = NULL;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_u32_table(4, &msg), 0);
+	assert_null(u32_parse(msg, 0x00100000, opt));
+	assert_non_null(opt[TCA_U32_DIVISOR]);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_DIVISOR]), 256);
+	assert_null(opt[TCA_U32_CLASSID]);
+	nlmsg_free(msg);
+}
+
+static void u32_link_matches_vxlan_and_hashes_the_vni(void **state)
+{
+	struct nlattr *opt[TCA_U32_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct tc_u32_sel *sel;
+	int i, seen = 0;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_u32_link(4, &msg), 0);
+	sel = u32_parse(msg, 0x80000fff, opt);
+	assert_non_null(sel);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_LINK]), 0x00100000);
+	assert_null(opt[TCA_U32_CLASSID]);
+	/* bucket = the VNI's low byte: the VXLAN header's second word is
+	 * VNI << 8, 32 bytes after the IP header */
+	assert_int_equal(ntohl(sel->hmask), 0x0000ff00);
+	assert_int_equal(sel->hoff, 32);
+	assert_int_equal(sel->nkeys, 3);
 	for (i = 0; i < sel->nkeys; i++) {
 		uint32_t v = ntohl(sel->keys[i].val), m = ntohl(sel->keys[i].mask);
 
@@ -219,16 +246,34 @@ static void u32_filter_matches_vxlan_vni(void **state)
 			assert_int_equal(v, 4789);
 			seen |= 4;
 			break;
-		case 32: /* VXLAN: VNI << 8 */
-			assert_int_equal(m, 0xffffff00);
-			assert_int_equal(v, 0xabcdef00);
-			seen |= 8;
-			break;
 		default:
 			fail_msg("unexpected key at offset %d", sel->keys[i].off);
 		}
 	}
-	assert_int_equal(seen, 15);
+	assert_int_equal(seen, 7);
+	nlmsg_free(msg);
+}
+
+static void u32_filter_matches_the_vni_in_its_bucket(void **state)
+{
+	struct nlattr *opt[TCA_U32_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct tc_u32_sel *sel;
+	uint32_t handle = VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0xef, 0x123);
+
+	(void)state;
+	assert_int_equal(handle, 0x001ef123);
+	assert_int_equal(vnm_lnl_msg_u32_vni(4, 0xabcdef, handle, 0x766e0123, &msg), 0);
+	sel = u32_parse(msg, handle, opt);
+	assert_non_null(sel);
+	/* the kernel takes the table and bucket from TCA_U32_HASH */
+	assert_int_equal(nla_get_u32(opt[TCA_U32_HASH]), 0x001ef000);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), 0x766e0123);
+	assert_true(sel->flags & TC_U32_TERMINAL);
+	assert_int_equal(sel->nkeys, 1);
+	assert_int_equal(sel->keys[0].off, 32);
+	assert_int_equal(ntohl(sel->keys[0].mask), 0xffffff00);
+	assert_int_equal(ntohl(sel->keys[0].val), 0xabcdef00);
 	nlmsg_free(msg);
 }
 
@@ -476,7 +521,9 @@ int main(void)
 		cmocka_unit_test(htb_class_change_is_in_place),
 		cmocka_unit_test(htb_parent_counts_wire_bytes),
 		cmocka_unit_test(htb_class_above_32_bits),
-		cmocka_unit_test(u32_filter_matches_vxlan_vni),
+		cmocka_unit_test(u32_table_has_256_buckets),
+		cmocka_unit_test(u32_link_matches_vxlan_and_hashes_the_vni),
+		cmocka_unit_test(u32_filter_matches_the_vni_in_its_bucket),
 		cmocka_unit_test(netem_message),
 		cmocka_unit_test(vxlan_device),
 		cmocka_unit_test(veth_and_bridge_devices),
