@@ -67,6 +67,8 @@ struct vnm_core {
 	pthread_cond_t pubcond;  /* a new snapshot was published */
 	pthread_t thread;
 	bool thread_started, stop, kick;
+	bool kick_full;          /* a driver event: read every object again */
+	unsigned full_cost_ms;   /* duration of the last full refresh */
 	struct vnm_snapshot *snap;
 	struct announced *ann;
 	size_t n_ann, cap_ann;
@@ -240,6 +242,7 @@ static void on_vr_event(void *arg, const char *vn, const char *vr, enum vnm_vr_o
 		c->n_ann++;
 	}
 	c->kick = true;
+	c->kick_full = true;
 	pthread_cond_signal(&c->scond);
 	pthread_mutex_unlock(&c->slock);
 	vnm_log(VNM_LOG_INFO, "router %s/%s is now %s (%s)", vn, vr, vnm_vr_oper_str(state),
@@ -334,12 +337,50 @@ static enum vnm_vr_oper vn_oper(const struct vnm_snap_vr *vrs, size_t n)
 	return VNM_VR_STOPPED;
 }
 
-static struct vnm_snapshot *snapshot_take(struct vnm_core *c)
+/* The previous snapshot's entry of a VR or VL whose configuration is the
+ * same as now: its driver state is carried over by a refresh after a
+ * commit, which reads only what the commit may have changed. */
+static const struct vnm_snap_vr *same_vr(const struct vnm_snapshot *prev,
+					 const struct vnm_snap_vr *sv)
+{
+	const struct vnm_snap_vr *o;
+
+	if (!prev || !prev->n_vrs)
+		return NULL;
+	o = bsearch(sv, prev->vrs, prev->n_vrs, sizeof(*sv), cmp_vr);
+	if (!o || o->admin != sv->admin || strcmp(o->host, sv->host) ||
+	    strcmp(o->domain_name, sv->domain_name) || o->cfg_vcpus != sv->cfg_vcpus ||
+	    o->cfg_memory_mib != sv->cfg_memory_mib)
+		return NULL;
+	return o;
+}
+
+static const struct vnm_snap_vl *same_vl(const struct vnm_snapshot *prev,
+					 const struct vnm_snap_vl *sl)
+{
+	const struct vnm_snap_vl *o;
+
+	if (!prev || !prev->n_vls)
+		return NULL;
+	o = bsearch(sl, prev->vls, prev->n_vls, sizeof(*sl), cmp_vl);
+	if (!o || strcmp(o->a_node, sl->a_node) || strcmp(o->a_tp, sl->a_tp) ||
+	    strcmp(o->b_node, sl->b_node) || strcmp(o->b_tp, sl->b_tp) ||
+	    strcmp(o->ifname, sl->ifname))
+		return NULL;
+	return o;
+}
+
+/* A snapshot of the running model; with prev (after a commit), VRs and VLs
+ * configured as in prev keep prev's driver state instead of being read
+ * again: a commit of one change then costs no driver call per object. */
+static struct vnm_snapshot *snapshot_take(struct vnm_core *c, const struct vnm_snapshot *prev)
 {
 	const struct vnm_drivers *d = &c->drv;
 	struct model_ref *ref = model_get(c);
 	const struct vnm_model *m = ref->m;
 	struct vnm_snapshot *s = calloc(1, sizeof(*s));
+	const struct vnm_snap_vr *o;
+	const struct vnm_snap_vl *ol;
 	struct vnm_err e;
 	bool oom = !s;
 	size_t i, j;
@@ -368,9 +409,17 @@ static struct vnm_snapshot *snapshot_take(struct vnm_core *c)
 		sv->domain_name = sdup(vr->domain_name, &oom);
 		sv->admin = vnm_vr_effective_admin(vr);
 		sv->domain_id = -1;
-		sv->vcpus = vr->vcpus;
-		sv->memory_mib = vr->memory_mib;
+		sv->vcpus = sv->cfg_vcpus = vr->vcpus;
+		sv->memory_mib = sv->cfg_memory_mib = vr->memory_mib;
 		sv->oper = VNM_VR_UNKNOWN;
+		if (!oom && (o = same_vr(prev, sv))) {
+			sv->oper = o->oper;
+			memcpy(sv->uuid, o->uuid, sizeof(sv->uuid));
+			sv->domain_id = o->domain_id;
+			sv->vcpus = o->vcpus;
+			sv->memory_mib = o->memory_mib;
+			continue;
+		}
 		memset(&st, 0, sizeof(st));
 		vnm_err_clear(&e);
 		if (d->hv && d->hv->vr_status && vr->host && !d->hv->vr_status(d->hv_ctx, vr, &st, &e)) {
@@ -396,6 +445,11 @@ static struct vnm_snapshot *snapshot_take(struct vnm_core *c)
 		sl->guaranteed = vl->guaranteed;
 		sl->limit = vl->limit;
 		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
+		if (!oom && (ol = same_vl(prev, sl))) {
+			sl->ctr = ol->ctr;
+			sl->up = ol->up;
+			continue;
+		}
 		vnm_err_clear(&e);
 		if (d->link && d->link->vl_counters && vl->a && vl->b &&
 		    !d->link->vl_counters(d->link_ctx, vl, &sl->ctr, &e))
@@ -512,10 +566,20 @@ static void announce_changes(struct vnm_core *c, const struct vnm_snapshot *old,
 	}
 }
 
-static void snapshot_refresh(struct vnm_core *c)
+static void snapshot_refresh(struct vnm_core *c, bool full)
 {
-	struct vnm_snapshot *s = snapshot_take(c), *old;
+	struct vnm_snapshot *s, *old, *prev = NULL;
 
+	if (!full) {
+		pthread_mutex_lock(&c->slock);
+		prev = c->snap;
+		if (prev)
+			__atomic_add_fetch(&prev->refs, 1, __ATOMIC_ACQ_REL);
+		pthread_mutex_unlock(&c->slock);
+	}
+	s = snapshot_take(c, prev);
+	if (prev)
+		vnm_snapshot_unref(prev);
 	if (!s)
 		return;
 	pthread_mutex_lock(&c->slock);
@@ -532,28 +596,50 @@ static void snapshot_refresh(struct vnm_core *c)
 static void *snapshot_thread(void *arg)
 {
 	struct vnm_core *c = arg;
-	struct timespec until;
+	struct timespec until, t0, t1;
+	unsigned wait_ms;
+	bool full;
 
 	for (;;) {
 		pthread_mutex_lock(&c->slock);
+		/* reading every router and link costs time and the drivers'
+		 * locks: at most a tenth of the time goes to it, however
+		 * large the configuration */
+		wait_ms = c->refresh_ms;
+		if (c->full_cost_ms * 10 > wait_ms)
+			wait_ms = c->full_cost_ms * 10;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += c->refresh_ms / 1000;
-		until.tv_nsec += (long)(c->refresh_ms % 1000) * 1000000L;
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
+		full = true;
 		while (!c->stop && !c->kick) {
 			if (pthread_cond_timedwait(&c->scond, &c->slock, &until) == ETIMEDOUT)
 				break;
 		}
+		/* a commit's kick reads what it changed; events and the timer
+		 * read everything */
+		if (c->kick && !c->kick_full)
+			full = false;
 		c->kick = false;
+		c->kick_full = false;
 		if (c->stop) {
 			pthread_mutex_unlock(&c->slock);
 			break;
 		}
 		pthread_mutex_unlock(&c->slock);
-		snapshot_refresh(c);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		snapshot_refresh(c, full);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (full) {
+			pthread_mutex_lock(&c->slock);
+			c->full_cost_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
+						     (t1.tv_nsec - t0.tv_nsec) / 1000000);
+			pthread_mutex_unlock(&c->slock);
+		}
 	}
 	return NULL;
 }
@@ -645,7 +731,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 
 	if (c->drv.hv && c->drv.hv->set_event_cb)
 		c->drv.hv->set_event_cb(c->drv.hv_ctx, on_vr_event, c);
-	c->snap = snapshot_take(c);
+	c->snap = snapshot_take(c, NULL);
 	if (!c->snap) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory taking the first snapshot");
 		goto cleanup;

@@ -83,8 +83,10 @@ struct vnm_snap_vr {
 	int domain_id;
 	enum vnm_admin admin;     /* effective */
 	enum vnm_vr_oper oper;
-	uint16_t vcpus;
+	uint16_t vcpus;           /* as the hypervisor reports them */
 	uint32_t memory_mib;
+	uint16_t cfg_vcpus;       /* as configured */
+	uint32_t cfg_memory_mib;
 };
 
 struct vnm_snap_vl {
