@@ -88,6 +88,7 @@ struct vnm_lnl_scache {
 				   * handle (classes): open addressing */
 	size_t n_by;
 	struct timespec at;       /* CLOCK_MONOTONIC of the dump */
+	long cost_ns;             /* how long the dump took */
 };
 
 /* What the driver knows of its own tc objects on one physical interface

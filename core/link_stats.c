@@ -184,7 +184,11 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	age = (now.tv_sec - e->at.tv_sec) * 1000000000L + (now.tv_nsec - e->at.tv_nsec);
-	if (e->cache && age >= 0 && age < SCACHE_TTL_NS)
+	/* a dump serves for its TTL, and for five times what it cost: a
+	 * refresh of thousands of VLs outlasts 200 ms, and dumping tens of
+	 * thousands of interfaces again for each of them would make it
+	 * quadratic */
+	if (e->cache && age >= 0 && (age < SCACHE_TTL_NS || age < 5 * e->cost_ns))
 		return e;
 	scache_clear(e);
 	if (ifindex == 0) {
@@ -203,7 +207,8 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 		scache_clear(e);
 		return NULL;
 	}
-	e->at = now;
+	clock_gettime(CLOCK_MONOTONIC, &e->at);
+	e->cost_ns = (e->at.tv_sec - now.tv_sec) * 1000000000L + (e->at.tv_nsec - now.tv_nsec);
 	return e;
 }
 
