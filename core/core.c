@@ -815,8 +815,23 @@ int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm
 	return 0;
 }
 
+static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_node **take,
+		  const struct lyd_node *diff, struct vnm_err *err);
+
 int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg, const struct lyd_node *diff,
 		    struct vnm_err *err)
+{
+	return commit(c, cfg, NULL, diff, err);
+}
+
+int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg, const struct lyd_node *diff,
+			 struct vnm_err *err)
+{
+	return commit(c, *cfg, cfg, diff, err);
+}
+
+static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_node **take,
+		  const struct lyd_node *diff, struct vnm_err *err)
 {
 	struct vnm_model *nm = NULL;
 	struct model_ref *nref = NULL, *oref;
@@ -832,8 +847,13 @@ int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg, const struct
 	/* Validate: no side effects. */
 	if (build_valid(c, cfg, &nm, err))
 		goto cleanup;
-	if (dup_tree(cfg, &ncfg, err))
+	if (take) {
+		/* the caller's tree becomes running on success, returns to
+		 * the caller on failure */
+		ncfg = *take;
+	} else if (dup_tree(cfg, &ncfg, err)) {
 		goto cleanup;
+	}
 	nref = model_ref_new(nm);
 	if (!nref) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory committing");
@@ -868,6 +888,8 @@ int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg, const struct
 	c->generation = gen;
 	pthread_mutex_unlock(&c->mlock);
 	ncfg = NULL;
+	if (take)
+		*take = NULL;
 	nref = NULL;
 	lyd_free_all(ocfg);
 	model_put(c, oref);
@@ -880,7 +902,8 @@ cleanup:
 		vnm_model_free(nref->m);
 		free(nref);
 	}
-	lyd_free_all(ncfg);
+	if (!take)
+		lyd_free_all(ncfg);
 	if (rc)
 		vnm_log(VNM_LOG_WARNING, "commit refused: %s", err ? err->msg : "");
 	pthread_mutex_unlock(&c->txn);

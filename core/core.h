@@ -58,6 +58,11 @@ int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm
  */
 int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg,
 		    const struct lyd_node *diff, struct vnm_err *err);
+/* The same, taking over *cfg when it succeeds (*cfg set to NULL) instead
+ * of copying it: a caller that built the tree for this commit spares a
+ * copy of the whole configuration. */
+int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg,
+			 const struct lyd_node *diff, struct vnm_err *err);
 
 /* Startup datastore (file in state_dir).  _load gives a tree the caller frees
  * (NULL when empty); _save replaces it atomically; _delete empties it. */

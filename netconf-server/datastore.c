@@ -330,7 +330,9 @@ struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_sess
 	}
 	if (!diff)
 		goto cleanup; /* nothing changes */
-	if (vnm_ds_commit_running(tree, diff, &err)) {
+	/* tree was built for this commit: running takes it over */
+	if (vnm_core_commit_take(s->core, &tree, diff, &err)) {
+		vnm_log_warn("netconf: running not changed: %s", err.msg);
 		if (erropt == VNM_ERROPT_CONTINUE)
 			vnm_err_prefix(&err, "error-option continue-on-error cannot apply to "
 					     "running, whose changes are all-or-nothing; nothing "

@@ -226,6 +226,34 @@ static void same_config_twice_calls_no_driver(void **state)
 	lyd_free_all(diff);
 }
 
+/* A commit that takes the caller's tree: on success running is that very
+ * tree (no copy) and the caller's pointer is cleared; on failure the
+ * caller keeps it, and running is as before. */
+static void commit_take_owns_the_tree_only_on_success(void **state)
+{
+	struct fx *f = *state;
+	struct fig4_knobs k = {.lb14_delay = 5000};
+	struct lyd_node *a = fx_tree_take(cg_figure4(&k0)), *bad = fx_tree_take(cg_figure4(&k));
+	struct lyd_node *run = NULL, *keep = a;
+	struct vnm_err err;
+
+	assert_int_equal(vnm_core_commit_take(f->c, &a, NULL, &err), 0);
+	assert_null(a);
+	assert_int_equal(vnm_core_running(f->c, &run, &err), 0);
+	assert_non_null(run);
+	assert_ptr_not_equal(run, keep); /* reads get copies */
+	assert_int_equal(lyd_compare_siblings(run, keep, LYD_COMPARE_FULL_RECURSION), LY_SUCCESS);
+	lyd_free_all(run);
+	/* refused (netem): the tree stays the caller's */
+	assert_int_equal(vnm_core_commit_take(f->c, &bad, NULL, &err), -1);
+	assert_non_null(bad);
+	assert_non_null(strstr(err.msg, "sch_netem"));
+	assert_int_equal(vnm_core_running(f->c, &run, &err), 0);
+	assert_int_equal(lyd_compare_siblings(run, keep, LYD_COMPARE_FULL_RECURSION), LY_SUCCESS);
+	lyd_free_all(run);
+	lyd_free_all(bad);
+}
+
 /* A commit that fails in the middle leaves reality, running and the file
  * as they were. */
 static void failed_commit_changes_nothing(void **state)
@@ -496,6 +524,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(commit_builds_persists_and_snapshots, setup, teardown),
 		cmocka_unit_test_setup_teardown(reads_see_their_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(same_config_twice_calls_no_driver, setup, teardown),
+		cmocka_unit_test_setup_teardown(commit_take_owns_the_tree_only_on_success, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(failed_commit_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(netem_refused_before_any_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(invalid_config_refused_before_any_step, setup, teardown),
