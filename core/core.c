@@ -895,6 +895,9 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	model_put(c, oref);
 	rc = 0;
 cleanup:
+	/* applied or undone: what the link driver deferred is done now */
+	if (plan && c->drv.link && c->drv.link->flush)
+		c->drv.link->flush(c->drv.link_ctx);
 	vnm_journal_free(j);
 	vnm_plan_free(plan);
 	vnm_model_free(nm);

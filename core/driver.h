@@ -175,6 +175,10 @@ struct vnm_link_ops {
 	 * 'ethernet').  Idempotent; a tap that does not exist (VR not
 	 * running) is success.  May be NULL: nothing to do. */
 	int (*vnic_plug)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
+	/* At the end of a transaction (applied or undone): finish what the
+	 * steps deferred, e.g. delete the interfaces vl_destroy and
+	 * vnic_port_destroy retired, all in one batch.  May be NULL. */
+	void (*flush)(void *ctx);
 };
 
 /* The pair the core works with. */

@@ -10,6 +10,7 @@
  * idempotent); one that exists without it is never touched.
  */
 #include "link_int.h"
+#include "log.h"
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -249,6 +250,56 @@ nla_put_failure:
 	return -NLE_MSGSIZE;
 }
 
+int vnm_lnl_msg_retire(int ifindex, struct nl_msg **out)
+{
+	int rc = vnm_lnl_msg_link_set(ifindex, NULL, 0, false, 0, out);
+
+	if (rc < 0)
+		return rc;
+	if (nla_put_u32(*out, IFLA_GROUP, VNM_RETIRE_GROUP) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
+		return -NLE_MSGSIZE;
+	}
+	return 0;
+}
+
+int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *msg;
+
+	*out = NULL;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	*out = msg;
+	return 0;
+}
+
+int vnm_lnl_msg_group_del(uint32_t group, struct nl_msg **out)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg *msg;
+
+	*out = NULL;
+	msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, group) < 0) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	*out = msg;
+	return 0;
+}
+
 /* RTM_NEWLINK giving ifindex no IPv6 link-local address: vnmd's
  * interfaces are layer 2 only and must not speak into the VLs. */
 static int msg_no_ipv6_ll(int ifindex, struct nl_msg **out)
@@ -317,6 +368,79 @@ static int link_del(struct nl_sock *sk, const char *name, const struct vnm_host 
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot delete interface %s%s: %s",
 				   name, vnm_lnl_where(h, where, sizeof(where)), vnm_lnl_strerror(rc));
 	return 0;
+}
+
+/* Mark sk's namespace as holding retired interfaces. */
+static void retired_in(struct vnm_lnl *c, struct nl_sock *sk)
+{
+	size_t i;
+
+	if (sk == c->own) {
+		c->own_retired = true;
+		return;
+	}
+	for (i = 0; i < c->n_ns; i++)
+		if (c->ns[i].sk == sk)
+			c->ns[i].retired = true;
+}
+
+/* Remove vnmd's interface name when the transaction ends (vnm_lnl_flush):
+ * now it only goes down, leaves its bridge and its name (which a later
+ * step of the same transaction may give a new interface).  Falls back
+ * to deleting it at once when it cannot be retired. */
+static int link_retire(struct vnm_lnl *c, struct nl_sock *sk, const char *name,
+		       const struct vnm_host *h, struct vnm_err *err)
+{
+	struct rtnl_link *l = NULL;
+	struct nl_msg *msg = NULL;
+	char newname[16];
+	int idx, rc;
+
+	if (own_get(sk, name, h, &l, err) < 0)
+		return -1;
+	if (!l)
+		return 0;
+	idx = rtnl_link_get_ifindex(l);
+	rtnl_link_put(l);
+	rc = vnm_lnl_msg_retire(idx, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (!rc) {
+		snprintf(newname, sizeof(newname), "vnd%08x", c->retire_seq++);
+		rc = vnm_lnl_msg_rename(idx, newname, &msg);
+		if (!rc)
+			rc = vnm_lnl_send(sk, msg);
+	}
+	if (rc < 0)
+		return link_del(sk, name, h, err);
+	retired_in(c, sk);
+	return 0;
+}
+
+void vnm_lnl_flush(struct vnm_lnl *c)
+{
+	struct nl_msg *msg = NULL;
+	size_t i;
+	int rc;
+
+	if (c->own_retired) {
+		c->own_retired = false;
+		if (!(rc = vnm_lnl_msg_group_del(VNM_RETIRE_GROUP, &msg)))
+			rc = vnm_lnl_send(c->own, msg);
+		if (rc < 0 && rc != -NLE_NODEV && rc != -NLE_OBJ_NOTFOUND)
+			vnm_log_warn("link driver: cannot delete the retired interfaces: %s",
+				     vnm_lnl_strerror(rc));
+	}
+	for (i = 0; i < c->n_ns; i++) {
+		if (!c->ns[i].retired || !c->ns[i].sk)
+			continue;
+		c->ns[i].retired = false;
+		if (!(rc = vnm_lnl_msg_group_del(VNM_RETIRE_GROUP, &msg)))
+			rc = vnm_lnl_send(c->ns[i].sk, msg);
+		if (rc < 0 && rc != -NLE_NODEV && rc != -NLE_OBJ_NOTFOUND)
+			vnm_log_warn("link driver: cannot delete the retired interfaces in "
+				     "namespace %s: %s", c->ns[i].name, vnm_lnl_strerror(rc));
+	}
 }
 
 /* Tag name, plug it into master (NULL: none) and bring it up. */
@@ -468,7 +592,7 @@ int vnm_lnl_vnic_port_destroy(struct vnm_lnl *c, const struct vnm_vnic *nic,
 
 	if (!h)
 		return 0;
-	if (vnm_lnl_sock(c, h, &sk, err) < 0 || link_del(sk, nic->bridge, h, err) < 0) {
+	if (vnm_lnl_sock(c, h, &sk, err) < 0 || link_retire(c, sk, nic->bridge, h, err) < 0) {
 		vnm_err_prefix(err, "router %s/%s, vNIC %s", nic->vr->vn->name, nic->vr->name,
 			       nic->name);
 		vnm_lnl_path_vnic(nic, err->path, sizeof(err->path));
@@ -583,10 +707,10 @@ int vnm_lnl_vl_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_er
 	const struct vnm_host *ha = nic_host(vl->a), *hb = nic_host(vl->b);
 	struct nl_sock *sk;
 
-	/* deleting one end of a veth pair deletes the other */
-	if (ha && (vnm_lnl_sock(c, ha, &sk, err) < 0 || link_del(sk, vl->end_a, ha, err) < 0))
+	/* both ends of a veth pair are retired: each frees its name */
+	if (ha && (vnm_lnl_sock(c, ha, &sk, err) < 0 || link_retire(c, sk, vl->end_a, ha, err) < 0))
 		goto fail;
-	if (hb && (vnm_lnl_sock(c, hb, &sk, err) < 0 || link_del(sk, vl->end_b, hb, err) < 0))
+	if (hb && (vnm_lnl_sock(c, hb, &sk, err) < 0 || link_retire(c, sk, vl->end_b, hb, err) < 0))
 		goto fail;
 	return 0;
 fail:

@@ -58,7 +58,14 @@ struct vnm_lnl_ns {
 	dev_t dev;               /* identity of /run/netns/NAME when opened */
 	ino_t ino;
 	struct nl_sock *sk;
+	bool retired;            /* holds interfaces in VNM_RETIRE_GROUP */
 };
+
+/* Interfaces a transaction removes are retired (down, out of their bridge,
+ * renamed, put in this netdev group) and deleted together when it ends
+ * (vnm_lnl_flush): the kernel deletes a group in one batch, 1,000 VXLAN
+ * devices in 0.07 s instead of 19.5 s one by one. */
+#define VNM_RETIRE_GROUP 0x766e0deaU
 
 /* Counter sources of one VL as last seen, to report discontinuities. */
 struct vnm_lnl_seen {
@@ -124,6 +131,8 @@ struct vnm_lnl {
 	size_t n_sc;
 	struct vnm_lnl_tcidx **tcx;
 	size_t n_tcx;
+	bool own_retired;        /* the daemon's namespace holds retired ones */
+	uint32_t retire_seq;     /* names of retired interfaces: "vnd" + hex */
 };
 
 /* ---- link_nl.c: sockets, namespaces, sending ---------------------- */
@@ -215,6 +224,14 @@ int vnm_lnl_msg_link_set(int ifindex, const char *alias, int master, bool up,
 
 int vnm_lnl_list_own(struct vnm_lnl *c, const struct vnm_host *h, struct vnm_own_list *out,
 		     struct vnm_err *err);
+/* Delete every retired interface (one RTM_DELLINK per namespace). */
+void vnm_lnl_flush(struct vnm_lnl *c);
+/* RTM_DELLINK of every interface in netdev group group. */
+int vnm_lnl_msg_group_del(uint32_t group, struct nl_msg **out);
+/* RTM_NEWLINK retiring ifindex: down, no master, in VNM_RETIRE_GROUP; then
+ * (a second message: a running interface cannot be renamed) renamed. */
+int vnm_lnl_msg_retire(int ifindex, struct nl_msg **out);
+int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out);
 
 /* ---- link_tc.c: shaping ------------------------------------------ */
 

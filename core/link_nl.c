@@ -9,6 +9,9 @@
  * namespace.  A namespace deleted and created again under the same name is
  * noticed (device and inode of /run/netns/NAME) and gets a fresh socket.
  */
+#include <time.h>
+#include <unistd.h>
+
 #include "link_nl.h"
 #include "link_int.h"
 #include "log.h"
@@ -61,6 +64,8 @@ int vnm_link_nl_new(void **ctx, struct vnm_err *err)
 	if (!c)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
 	pthread_mutex_init(&c->lock, NULL);
+	/* names of retired interfaces: not those a crashed run left */
+	c->retire_seq = (uint32_t)time(NULL) * 2654435761u ^ (uint32_t)getpid() << 16;
 	c->self_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (c->self_ns < 0) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL,
@@ -87,6 +92,7 @@ void vnm_link_nl_free(void *ctx)
 
 	if (!c)
 		return;
+	vnm_lnl_flush(c);
 	for (i = 0; i < c->n_ns; i++)
 		nl_socket_free(c->ns[i].sk);
 	free(c->ns);
@@ -500,6 +506,15 @@ static int op_remove_own(void *ctx, const struct vnm_host *h, const struct vnm_o
 	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_remove_own(ctx, h, o, err));
 }
 
+static void op_flush(void *ctx)
+{
+	struct vnm_lnl *c = ctx;
+
+	pthread_mutex_lock(&c->lock);
+	vnm_lnl_flush(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
 const struct vnm_link_ops vnm_link_nl_ops = {
 	.name = "libnl",
 	.probe = op_probe,
@@ -516,4 +531,5 @@ const struct vnm_link_ops vnm_link_nl_ops = {
 	.list_own = op_list_own,
 	.remove_own = op_remove_own,
 	.vnic_plug = vnm_lnl_op_vnic_plug,
+	.flush = op_flush,
 };

@@ -108,6 +108,14 @@ t_check "vn-c: 2 routers, 1 link" \
 	"$(sn_get -Oqv VNMD-MIB::vnmNetworkRouters.3 VNMD-MIB::vnmNetworkLinks.3 | paste -sd' ')" "2 1"
 t_ok "NETCONF: delete vn-b" nc "$(lt_cfg_open | sed 's|<networks |<networks xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" |'
 	echo '<network nc:operation="delete"><network-id>vn-b</network-id></network>'; lt_cfg_close)"
+for ns in $LT_P-rm1 $LT_P-rm2; do
+	t_check "$ns: none of vn-b's interfaces is left" \
+		"$(ip -n $ns -o link show | grep -c 'alias vnmd:vn-b/')" 0
+	# removed interfaces are retired into one netdev group and deleted
+	# together when the transaction ends: none may linger
+	t_check "$ns: no retired interface lingers" \
+		"$(ip -n $ns -o link show group $((0x766e0dea)) | wc -l)" 0
+done
 sleep 1.2
 t_check "vn-b's rows are gone, vn-a and vn-c keep their indexes" \
 	"$(sn_walk -Oqs VNMD-MIB::vnmNetworkName | paste -sd' ')" \

@@ -413,6 +413,45 @@ static void link_set_tags_and_plugs(void **state)
 	nlmsg_free(msg);
 }
 
+/* Removing interfaces: retire (down, out of the bridge, into the retire
+ * group), rename (frees the name for the same transaction), then one
+ * delete of the whole group. */
+static void retire_rename_and_group_delete(void **state)
+{
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *h;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_retire(9, &msg), 0);
+	h = parse(msg, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	ifi = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_NEWLINK);
+	assert_int_equal(ifi->ifi_index, 9);
+	assert_false(ifi->ifi_flags & IFF_UP);
+	assert_true(ifi->ifi_change & IFF_UP);
+	assert_int_equal(nla_get_u32(tb[IFLA_MASTER]), 0);
+	assert_int_equal(nla_get_u32(tb[IFLA_GROUP]), VNM_RETIRE_GROUP);
+	assert_null(tb[IFLA_IFNAME]); /* a running interface cannot be renamed */
+	nlmsg_free(msg);
+
+	assert_int_equal(vnm_lnl_msg_rename(9, "vnd0000002a", &msg), 0);
+	h = parse(msg, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	assert_int_equal(((struct ifinfomsg *)nlmsg_data(h))->ifi_index, 9);
+	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnd0000002a");
+	nlmsg_free(msg);
+
+	assert_int_equal(vnm_lnl_msg_group_del(VNM_RETIRE_GROUP, &msg), 0);
+	h = parse(msg, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	ifi = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_DELLINK);
+	assert_int_equal(ifi->ifi_index, 0); /* no index, no name: the group */
+	assert_null(tb[IFLA_IFNAME]);
+	assert_int_equal(nla_get_u32(tb[IFLA_GROUP]), VNM_RETIRE_GROUP);
+	nlmsg_free(msg);
+}
+
 static void tags_round_trip(void **state)
 {
 	char buf[300], vn[128], obj[128];
@@ -528,6 +567,7 @@ int main(void)
 		cmocka_unit_test(vxlan_device),
 		cmocka_unit_test(veth_and_bridge_devices),
 		cmocka_unit_test(link_set_tags_and_plugs),
+		cmocka_unit_test(retire_rename_and_group_delete),
 		cmocka_unit_test(tags_round_trip),
 		cmocka_unit_test(minors_and_quantum),
 		cmocka_unit_test(shape_never_passes_the_limit),
