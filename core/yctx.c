@@ -67,6 +67,15 @@ int vnm_yctx_new(bool with_netconf, struct ly_ctx **out, struct vnm_err *err)
 		vnm_err_from_ly(err, ctx, VNM_E_INTERNAL, "loading the NETCONF YANG modules");
 		goto cleanup;
 	}
+	/* RFC 5277 notifications: Debian has the modules (with yuma's
+	 * extension module) beside the IETF ones; without them the server
+	 * simply offers no :notification capability */
+	if (with_netconf &&
+	    ly_ctx_set_searchdir(ctx, VNM_IETF_DIR "/../ietf-derived") == LY_SUCCESS &&
+	    ly_ctx_set_searchdir(ctx, VNM_IETF_DIR "/../netconfcentral") == LY_SUCCESS &&
+	    (!ly_ctx_load_module(ctx, "notifications", NULL, NULL) ||
+	     !ly_ctx_load_module(ctx, "nc-notifications", NULL, NULL)))
+		ly_err_clean(ctx, NULL);
 	*out = ctx;
 	ctx = NULL;
 	rc = 0;

@@ -137,6 +137,7 @@ static void sess_end(struct nc_session *ncs, bool dropped)
 	vnm_ds_session_gone(sid);
 	vnm_log_info("netconf: session %u of %s ended (%s)", sid, vs ? vs->user : "?",
 		     dropped ? "dropped" : "closed");
+	vnm_notif_session_end(ncs);
 	nc_ps_del_session(s->ps, ncs);
 	nc_session_free(ncs, NULL);
 	if (vs && vs->fd >= 0)
@@ -284,6 +285,8 @@ static struct nc_server_reply *dispatch(struct lyd_node *rpc, struct nc_session 
 	}
 	if (!strcmp(mod, "ietf-netconf-monitoring") && !strcmp(name, "get-schema"))
 		return vnm_rpc_get_schema(rpc, ncs);
+	if (!strcmp(mod, "notifications") && !strcmp(name, "create-subscription"))
+		return vnm_rpc_create_subscription(rpc, ncs);
 	return vnm_reply_tag(NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, name, NULL,
 			     "vnmd does not implement the operation %s:%s", mod, name);
 }
@@ -651,11 +654,18 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 			goto cleanup;
 		}
 	}
+	if (vnm_notif_start(s, err)) {
+		s->stop = 1;
+		for (i = 0; i < s->n_workers; i++)
+			pthread_join(s->workers[i], NULL);
+		goto cleanup;
+	}
 	r = pthread_create(&s->accept_thr, NULL, accept_main, s);
 	if (r) {
 		s->stop = 1;
 		for (i = 0; i < s->n_workers; i++)
 			pthread_join(s->workers[i], NULL);
+		vnm_notif_stop();
 		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot start the accept thread: %s",
 			    strerror(r));
 		goto cleanup;
@@ -698,6 +708,7 @@ void vnm_server_stop(struct vnm_server *s)
 	pthread_join(s->accept_thr, NULL);
 	for (i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
+	vnm_notif_stop();
 	/* clients still in their hello: cut them off, wait for their threads */
 	for (;;) {
 		pthread_mutex_lock(&s->sess_lock);

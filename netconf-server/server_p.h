@@ -165,6 +165,12 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err);
 /* The XML text of an anydata/anyxml node's content (*xml NULL when empty),
  * empty non-presence containers kept.  0 or -1. */
 int vnm_any_xml(const struct lyd_node *any, char **xml);
+
+/* notif.c: RFC 5277 notifications (create-subscription, delivery) */
+int vnm_notif_start(struct vnm_server *s, struct vnm_err *err);
+void vnm_notif_stop(void);
+void vnm_notif_session_end(struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct nc_session *ncs);
 /* Filter and with-defaults as the rpc asks (get, get-config) and build the reply. */
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree);
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);

@@ -955,3 +955,124 @@ def test_figure5_through_netconf(vnmd, ns):
     assert xp(get_all(m), "//nw:network") == []
     assert (netns_links(n1), netns_links(n2)) == before
     m.close_session()
+
+
+# --- RFC 5277 notifications ---------------------------------------------------
+
+NOTIF_CAP = "urn:ietf:params:netconf:capability:notification:1.0"
+VNM_NS = "urn:vnmd:yang:vnmd"
+
+
+def notifications(m, timeout=10, want=1):
+    """Notifications received within timeout (at least want of them, then
+    whatever arrives within another half second), as lxml trees."""
+    got, end = [], time.time() + timeout
+    while time.time() < end:
+        n = m.take_notification(block=True, timeout=max(0.1, min(0.5, end - time.time())))
+        if n is not None:
+            got.append(etree.fromstring(n.notification_xml.encode()))
+            continue
+        if len(got) >= want:
+            break
+    return got
+
+
+def kinds(ns_list):
+    """(name, oper-state) of each notification's event."""
+    out = []
+    for t in ns_list:
+        ev = [c for c in t if etree.QName(c).localname != "eventTime"][0]
+        st = ev.find("{%s}oper-state" % VNM_NS)
+        out.append((etree.QName(ev).localname, st.text if st is not None else None))
+    return out
+
+
+def test_notifications_router_state_and_config_change(vnmd, ns):
+    m = vnmd.ssh_key()
+    assert NOTIF_CAP in list(m.server_capabilities)
+    m.edit_config(target="running", config=base(ns()))
+    assert wait_for(lambda: oper(m, "nct1", "r1")["oper-state"] == "running")
+    # a second session subscribes; the first one changes things
+    s = vnmd.ssh_key()
+    s.create_subscription()
+    e = rpc_error(s.create_subscription)
+    assert e.tag == "in-use"
+    m.edit_config(target="running", config=config(
+        vn("nct1", router("r1", "rm1", tps=("eth0",), admin="stopped"))))
+    got = notifications(s, want=2)
+    k = kinds(got)
+    assert ("netconf-config-change", None) in k, k
+    assert ("router-oper-state-change", "stopped") in k, k
+    ev = [t for t in got if t.find("{%s}router-oper-state-change" % VNM_NS) is not None][0]
+    rc = ev.find("{%s}router-oper-state-change" % VNM_NS)
+    assert rc.findtext("{%s}network-ref" % VNM_NS) == "nct1"
+    assert rc.findtext("{%s}node-ref" % VNM_NS) == "r1"
+    assert ev.findtext("{urn:ietf:params:xml:ns:netconf:notification:1.0}eventTime")
+    s.close_session()
+    m.close_session()
+
+
+def test_notifications_filter_stream_and_replay(vnmd, ns):
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(ns()))
+    assert wait_for(lambda: oper(m, "nct1", "r1")["oper-state"] == "running")
+    s = vnmd.ssh_key()
+    # no such stream; no replay
+    e = rpc_error(s.create_subscription, stream_name="SYSLOG")
+    assert e.tag == "invalid-value" and "SYSLOG" in e.message
+    e = rpc_error(s.create_subscription, start_time="2026-01-01T00:00:00Z")
+    assert e.tag == "operation-failed" and "replay" in e.message
+    # only router changes: the configuration change is filtered out.  The
+    # filter is in RFC 5277's namespace, as its schema says (ncclient's
+    # create_subscription(filter=...) puts it in the base namespace)
+    assert s.dispatch(to_ele(
+        '<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0">'
+        '<filter type="subtree"><router-oper-state-change xmlns="%s"/></filter>'
+        '</create-subscription>' % VNM_NS)).ok
+    m.edit_config(target="running", config=config(
+        vn("nct1", router("r1", "rm1", tps=("eth0",), admin="paused"))))
+    k = kinds(notifications(s, want=1))
+    assert k and all(n == "router-oper-state-change" for n, _ in k), k
+    assert ("router-oper-state-change", "paused") in k, k
+    # the subscription dies with its session; the daemon goes on
+    s.close_session()
+    m.edit_config(target="running", config=config(
+        vn("nct1", router("r1", "rm1", tps=("eth0",), admin="running"))))
+    assert wait_for(lambda: oper(m, "nct1", "r1")["oper-state"] == "running")
+    # stopTime only comes with startTime (RFC 5277): refused, named
+    s2 = vnmd.ssh_key()
+    e = rpc_error(s2.dispatch, to_ele(
+        '<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0">'
+        '<stopTime>2030-01-01T00:00:00Z</stopTime></create-subscription>'))
+    assert e.tag == "bad-element" and "stopTime" in e.message
+    s2.close_session()
+    m.close_session()
+
+
+def test_notifications_link_goes_down(vnmd, ns):
+    """A VL's interface taken down behind vnmd's back is announced."""
+    m = vnmd.ssh_key()
+    n = ns()
+    m.edit_config(target="running", config=config(
+        underlay(host("rm1", netns=n)),
+        vn("nct1", router("r1", "rm1", tps=("eth0",)), router("r2", "rm1", tps=("eth0",)),
+           links=vlink("l12", "r1", "eth0", "r2", "eth0"))))
+
+    def link_state():
+        t = get_all(m, filter=("subtree", '<networks xmlns="%s"/>' % NS["nw"]))
+        lk = "//nw:network[nw:network-id='nct1']/nt:link[nt:link-id='l12']/vnm:virtual-link/"
+        return ((xp(t, lk + "vnm:oper-state/text()") or [None])[0],
+                (xp(t, lk + "vnm:host-interface/text()") or [None])[0])
+    assert wait_for(lambda: link_state()[0] == "up"), link_state()
+    ifname = link_state()[1]
+    s = vnmd.ssh_key()
+    s.create_subscription()
+    subprocess.run(["ip", "-n", n, "link", "set", ifname, "down"], check=True)
+    got = notifications(s, timeout=10, want=1)
+    k = kinds(got)
+    assert ("link-oper-state-change", "down") in k, k
+    ev = [t for t in got if t.find("{%s}link-oper-state-change" % VNM_NS) is not None][0]
+    lc = ev.find("{%s}link-oper-state-change" % VNM_NS)
+    assert lc.findtext("{%s}link-ref" % VNM_NS) == "l12"
+    s.close_session()
+    m.close_session()
