@@ -264,39 +264,44 @@ int vnm_lnl_msg_retire(int ifindex, struct nl_msg **out)
 	return 0;
 }
 
-int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out)
+/* An rtnetlink link message of type for ifindex (0: none), no attribute
+ * yet; NULL when out of memory. */
+static struct nl_msg *ifi_msg(int type, int ifindex)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
-	struct nl_msg *msg;
+	struct nl_msg *msg = nlmsg_alloc_simple(type, 0);
 
-	*out = NULL;
-	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
-	if (!msg)
-		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, name) < 0) {
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
 		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out)
+{
+	*out = ifi_msg(RTM_NEWLINK, ifindex);
+	if (!*out)
+		return -NLE_NOMEM;
+	if (nla_put_string(*out, IFLA_IFNAME, name) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
 		return -NLE_MSGSIZE;
 	}
-	*out = msg;
 	return 0;
 }
 
 int vnm_lnl_msg_group_del(uint32_t group, struct nl_msg **out)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct nl_msg *msg;
-
-	*out = NULL;
-	msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
-	if (!msg)
+	/* no index and no name: the kernel deletes the whole group */
+	*out = ifi_msg(RTM_DELLINK, 0);
+	if (!*out)
 		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(msg, IFLA_GROUP, group) < 0) {
-		nlmsg_free(msg);
+	if (nla_put_u32(*out, IFLA_GROUP, group) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
 		return -NLE_MSGSIZE;
 	}
-	*out = msg;
 	return 0;
 }
 

@@ -194,24 +194,21 @@ int vnm_lnl_vni_map(struct nl_sock *sk, int ifindex, struct vnm_lnl_vni **out, s
  * missing. */
 static int vni_table(struct nl_sock *sk, int idx, struct vnm_lnl_tcidx *x)
 {
+	int (*const build[2])(int, struct nl_msg **) = {vnm_lnl_msg_u32_table,
+							 vnm_lnl_msg_u32_link};
+	bool *const have[2] = {&x->table, &x->link};
 	struct nl_msg *msg = NULL;
-	int rc;
+	int i, rc;
 
-	if (!x->table) {
-		rc = vnm_lnl_msg_u32_table(idx, &msg);
+	for (i = 0; i < 2; i++) {
+		if (*have[i])
+			continue;
+		rc = build[i](idx, &msg);
 		if (!rc)
 			rc = vnm_lnl_send(sk, msg);
 		if (rc < 0 && rc != -NLE_EXIST)
 			return rc;
-		x->table = true;
-	}
-	if (!x->link) {
-		rc = vnm_lnl_msg_u32_link(idx, &msg);
-		if (!rc)
-			rc = vnm_lnl_send(sk, msg);
-		if (rc < 0 && rc != -NLE_EXIST)
-			return rc;
-		x->link = true;
+		*have[i] = true;
 	}
 	return 0;
 }

@@ -146,6 +146,16 @@ cleanup:
 	return rc;
 }
 
+/* The add request of a new u32 filter (never over an existing one) after
+ * its parameters were set with rc the last setter's result; f is put. */
+static int u32_add(struct rtnl_cls *f, int rc, struct nl_msg **out)
+{
+	if (rc >= 0)
+		rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
+	rtnl_cls_put(f);
+	return rc;
+}
+
 static struct rtnl_cls *u32_alloc(int ifindex, uint32_t handle)
 {
 	struct rtnl_cls *f = rtnl_cls_alloc();
@@ -168,16 +178,12 @@ static struct rtnl_cls *u32_alloc(int ifindex, uint32_t handle)
 int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out)
 {
 	struct rtnl_cls *f;
-	int rc;
 
 	*out = NULL;
 	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
 	if (!f)
 		return -NLE_NOMEM;
-	if ((rc = rtnl_u32_set_divisor(f, VNM_TC_VNI_BUCKETS)) >= 0)
-		rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
-	rtnl_cls_put(f);
-	return rc;
+	return u32_add(f, rtnl_u32_set_divisor(f, VNM_TC_VNI_BUCKETS), out);
 }
 
 int vnm_lnl_msg_u32_link(int ifindex, struct nl_msg **out)
@@ -192,16 +198,12 @@ int vnm_lnl_msg_u32_link(int ifindex, struct nl_msg **out)
 	/* IPv4 without options (ihl 5), UDP, dport 4789 (offsets from the IP
 	 * header), then on to the bucket of the VNI's low byte: the VXLAN
 	 * header's second word is VNI << 8 */
-	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) < 0 ||
-	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) < 0 ||
-	    (rc = rtnl_u32_add_key_uint16(f, VNM_VXLAN_PORT, 0xffff, 22, 0)) < 0 ||
-	    (rc = rtnl_u32_set_hashmask(f, 0x0000ff00U, 32)) < 0 ||
-	    (rc = rtnl_u32_set_link(f, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0))) < 0)
-		goto cleanup;
-	rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
-cleanup:
-	rtnl_cls_put(f);
-	return rc;
+	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) >= 0 &&
+	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) >= 0 &&
+	    (rc = rtnl_u32_add_key_uint16(f, VNM_VXLAN_PORT, 0xffff, 22, 0)) >= 0 &&
+	    (rc = rtnl_u32_set_hashmask(f, 0x0000ff00U, 32)) >= 0)
+		rc = rtnl_u32_set_link(f, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
+	return u32_add(f, rc, out);
 }
 
 int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t handle, uint32_t classid,
@@ -215,15 +217,11 @@ int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t handle, uint32_t cla
 	if (!f)
 		return -NLE_NOMEM;
 	/* the whole VNI: a bucket holds every VNI with the same low byte */
-	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) < 0 ||
-	    (rc = rtnl_u32_add_key_uint32(f, vni << 8, 0xffffff00U, 32, 0)) < 0 ||
-	    (rc = rtnl_u32_set_classid(f, classid)) < 0 ||
-	    (rc = rtnl_u32_set_cls_terminal(f)) < 0)
-		goto cleanup;
-	rc = rtnl_cls_build_add_request(f, NLM_F_CREATE | NLM_F_EXCL, out);
-cleanup:
-	rtnl_cls_put(f);
-	return rc;
+	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) >= 0 &&
+	    (rc = rtnl_u32_add_key_uint32(f, vni << 8, 0xffffff00U, 32, 0)) >= 0 &&
+	    (rc = rtnl_u32_set_classid(f, classid)) >= 0)
+		rc = rtnl_u32_set_cls_terminal(f);
+	return u32_add(f, rc, out);
 }
 
 int vnm_lnl_msg_netem(int ifindex, uint32_t parent, uint32_t handle, uint32_t delay_us,
