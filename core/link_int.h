@@ -77,20 +77,15 @@ struct vnm_lnl_seen {
 };
 
 /* One kernel dump kept for counter reads (link_stats.c): the interfaces of
- * a namespace (ifindex 0), or the HTB classes and the VNI filters of one
- * interface.  A snapshot reads the counters of every VL within a few
- * milliseconds: one dump per namespace and interface serves them all,
- * instead of one dump per VL (which made a refresh grow with the square of
- * the number of VLs). */
-struct vnm_lnl_vni {
-	uint32_t vni, classid;
-};
+ * a namespace (ifindex 0), or the HTB classes of one interface (which class
+ * is a VL's comes from the interface's struct vnm_lnl_tcidx).  A snapshot
+ * reads the counters of every VL within a few milliseconds: one dump per
+ * namespace and interface serves them all, instead of one dump per VL
+ * (which made a refresh grow with the square of the number of VLs). */
 struct vnm_lnl_scache {
 	struct nl_sock *sk;
 	int ifindex;
 	struct nl_cache *cache;   /* links (ifindex 0) or classes */
-	struct vnm_lnl_vni *vnis; /* filters: VNI -> class, sorted by VNI */
-	size_t n_vnis;
 	struct nl_object **by;    /* the cache's objects by name (links) or
 				   * handle (classes): open addressing */
 	size_t n_by;
@@ -147,6 +142,10 @@ ino_t vnm_lnl_ns_id(const struct vnm_lnl *c, const struct vnm_host *h);
 /* Send msg (always consumed) and wait for the kernel's answer.  Returns 0
  * or a negative libnl error code. */
 int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg);
+/* The same for a request the kernel answers (a get): reply gets each
+ * message of the answer before the ACK. */
+int vnm_lnl_request(struct nl_sock *sk, struct nl_msg *msg,
+		    int (*reply)(struct nl_msg *, void *), void *arg);
 /* nl_geterror(rc), with the kernel's extended-ack message of the last
  * vnm_lnl_send() on this thread when it gave one. */
 const char *vnm_lnl_strerror(int rc);
@@ -159,9 +158,6 @@ void vnm_lnl_path_vl(const struct vnm_vl *vl, char *buf, size_t len);
 void vnm_lnl_path_plink(const struct vnm_plink *pl, char *buf, size_t len);
 void vnm_lnl_path_vnic(const struct vnm_vnic *nic, char *buf, size_t len);
 
-/* VNI -> class of every u32 filter of ifindex (link_tc.c); *out freed by
- * the caller.  Returns 0 or a negative libnl error code. */
-int vnm_lnl_vni_map(struct nl_sock *sk, int ifindex, struct vnm_lnl_vni **out, size_t *n);
 /* Drop the counter-read dumps (link_stats.c). */
 void vnm_lnl_scache_free(struct vnm_lnl *c);
 

@@ -229,18 +229,19 @@ static void ext_from(const struct nlmsghdr *h)
 	nla_strlcpy(ext_msg, tb[NLMSGERR_ATTR_MSG], sizeof(ext_msg));
 }
 
+/* The end of a request: its ACK or its error (both NLMSG_ERROR). */
 static int on_ack(struct nl_msg *msg, void *arg)
 {
-	(void)arg;
 	ext_from(nlmsg_hdr(msg));
+	*(bool *)arg = true;
 	return NL_STOP;
 }
 
 static int on_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	(void)who;
-	(void)arg;
 	ext_from((const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN));
+	*(bool *)arg = true;
 	return NL_STOP;
 }
 
@@ -254,13 +255,15 @@ ino_t vnm_lnl_ns_id(const struct vnm_lnl *c, const struct vnm_host *h)
 	return 0;
 }
 
-int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
+int vnm_lnl_request(struct nl_sock *sk, struct nl_msg *msg, nl_recvmsg_msg_cb_t reply,
+		    void *arg)
 {
 	struct nl_cb *cb, *scb;
+	bool done = false;
 	int rc;
 
 	ext_msg[0] = '\0';
-	rc = nl_send_auto(sk, msg);
+	rc = nl_send_auto(sk, msg); /* the driver's sockets ask for ACKs */
 	nlmsg_free(msg);
 	if (rc < 0)
 		return rc;
@@ -270,14 +273,24 @@ int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
 	nl_cb_put(scb);
 	if (!cb)
 		return -NLE_NOMEM;
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, NULL);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_err, NULL);
-	rc = nl_recvmsgs(sk, cb);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &done);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_err, &done);
+	if (reply)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, reply, arg);
+	/* a reply and its ACK come as two datagrams */
+	do
+		rc = nl_recvmsgs(sk, cb);
+	while (rc >= 0 && !done);
 	nl_cb_put(cb);
 	/* a success that the kernel commented on: say so in the log */
 	if (rc >= 0 && ext_msg[0])
 		vnm_log_warn("link driver: the kernel warns: %s", ext_msg);
 	return rc < 0 ? rc : 0;
+}
+
+int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
+{
+	return vnm_lnl_request(sk, msg, NULL, NULL);
 }
 
 const char *vnm_lnl_strerror(int rc)

@@ -31,11 +31,8 @@
 static void scache_clear(struct vnm_lnl_scache *e)
 {
 	nl_cache_free(e->cache);
-	free(e->vnis);
 	free(e->by);
 	e->cache = NULL;
-	e->vnis = NULL;
-	e->n_vnis = 0;
 	e->by = NULL;
 	e->n_by = 0;
 }
@@ -106,13 +103,6 @@ static struct rtnl_class *class_by_handle(const struct vnm_lnl_scache *e, uint32
 		if (rtnl_tc_get_handle((struct rtnl_tc *)e->by[i]) == h)
 			return (struct rtnl_class *)e->by[i];
 	return NULL;
-}
-
-static int vni_cmp(const void *a, const void *b)
-{
-	uint32_t x = ((const struct vnm_lnl_vni *)a)->vni, y = ((const struct vnm_lnl_vni *)b)->vni;
-
-	return x < y ? -1 : x > y;
 }
 
 void vnm_lnl_scache_free(struct vnm_lnl *c)
@@ -195,11 +185,6 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 		*nrc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &e->cache);
 	} else {
 		*nrc = rtnl_class_alloc_cache(sk, ifindex, &e->cache);
-		/* no filters (no HTB root yet) reads as "no shaping" */
-		if (*nrc >= 0 && vnm_lnl_vni_map(sk, ifindex, &e->vnis, &e->n_vnis) < 0)
-			e->n_vnis = 0;
-		if (e->n_vnis)
-			qsort(e->vnis, e->n_vnis, sizeof(*e->vnis), vni_cmp);
 	}
 	if (*nrc >= 0)
 		*nrc = by_build(e);
@@ -245,7 +230,8 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 			   const struct vnm_host_if *hif, struct vnm_vl_counters *out,
 			   struct vnm_err *err)
 {
-	struct vnm_lnl_vni key = {0}, *v;
+	const struct vnm_lnl_tcvl *v;
+	struct vnm_lnl_tcidx *x;
 	struct vnm_lnl_scache *e;
 	struct nl_sock *sk;
 	int idx, nrc;
@@ -260,8 +246,9 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 	e = scache_fetch(c, sk, idx, &nrc);
 	if (!e)
 		return 0; /* no HTB (yet): no shaping counters */
-	key.vni = vl->vni;
-	if (e->n_vnis && (v = bsearch(&key, e->vnis, e->n_vnis, sizeof(key), vni_cmp)))
+	/* which class is the VL's: the driver's own index (no filter dump) */
+	x = vnm_lnl_tcidx_get(c, sk, idx, &nrc);
+	if (x && (v = vnm_lnl_tcidx_find(x, vl->vni)))
 		class_stats(e, idx, v->classid, out);
 	return 0;
 }

@@ -22,7 +22,6 @@
 #include "link_int.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,37 +48,14 @@
 /* Reading the kernel's state                                         */
 /* ------------------------------------------------------------------ */
 
-struct root_get {
-	uint32_t handle;
-	int err;
-	bool done;
-};
-
-static int root_valid(struct nl_msg *msg, void *arg)
+/* One RTM_NEWQDISC of a qdisc get: its handle. */
+static int root_reply(struct nl_msg *msg, void *arg)
 {
 	struct nlmsghdr *h = nlmsg_hdr(msg);
-	struct root_get *g = arg;
 
 	if (h->nlmsg_type == RTM_NEWQDISC && nlmsg_datalen(h) >= (int)sizeof(struct tcmsg))
-		g->handle = ((struct tcmsg *)nlmsg_data(h))->tcm_handle;
+		*(uint32_t *)arg = ((struct tcmsg *)nlmsg_data(h))->tcm_handle;
 	return NL_OK;
-}
-
-static int root_ack(struct nl_msg *msg, void *arg)
-{
-	(void)msg;
-	((struct root_get *)arg)->done = true;
-	return NL_STOP;
-}
-
-static int root_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct root_get *g = arg;
-
-	(void)who;
-	g->err = e->error;
-	g->done = true;
-	return NL_STOP;
 }
 
 /* The root qdisc's handle on ifindex: 0 for the kernel's default.  One
@@ -89,105 +65,26 @@ static int root_handle(struct nl_sock *sk, int ifindex, uint32_t *handle)
 {
 	struct tcmsg t = {.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
 			  .tcm_parent = TC_H_ROOT};
-	struct root_get g = {0};
-	struct nl_cb *cb, *scb;
 	struct nl_msg *msg;
 	int rc;
 
 	*handle = 0;
 	/* the kernel answers a qdisc get only to a request that asks for the
 	 * echo (it goes out as a notification otherwise) */
-	msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_ACK | NLM_F_ECHO);
+	msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_ECHO);
 	if (!msg)
 		return -NLE_NOMEM;
 	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0) {
 		nlmsg_free(msg);
 		return -NLE_NOMEM;
 	}
-	rc = nl_send_auto(sk, msg);
-	nlmsg_free(msg);
-	if (rc < 0)
-		return rc;
-	scb = nl_socket_get_cb(sk);
-	cb = nl_cb_clone(scb);
-	nl_cb_put(scb);
-	if (!cb)
-		return -NLE_NOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, root_valid, &g);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, root_ack, &g);
-	nl_cb_err(cb, NL_CB_CUSTOM, root_err, &g);
-	/* the qdisc and the ACK come as two datagrams */
-	for (rc = 0; !g.done && rc >= 0;)
-		rc = nl_recvmsgs(sk, cb);
-	nl_cb_put(cb);
-	if (rc < 0 && !g.done)
-		return rc;
-	if (g.err == -ENOENT || g.err == -EINVAL) {
+	rc = vnm_lnl_request(sk, msg, root_reply, handle);
+	/* no qdisc of its own (or no such interface): the default */
+	if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_INVAL) {
 		*handle = 0;
 		return 0;
 	}
-	if (g.err < 0)
-		return -nl_syserr2nlerr(-g.err);
-	*handle = g.handle;
-	return 0;
-}
-
-struct map_job {
-	struct vnm_lnl_vni *v;
-	size_t n, cap;
-	bool nomem;
-};
-
-static void map_filter(struct nl_object *o, void *arg)
-{
-	struct map_job *j = arg;
-	struct rtnl_cls *f = (struct rtnl_cls *)o;
-	uint32_t val, mask, classid = 0;
-	struct vnm_lnl_vni *t;
-	int off, offmask;
-	uint8_t i;
-
-	if (strcmp(rtnl_tc_get_kind(TC_CAST(f)) ? rtnl_tc_get_kind(TC_CAST(f)) : "", "u32") ||
-	    rtnl_u32_get_classid(f, &classid) < 0 || !classid)
-		return;
-	for (i = 0; rtnl_u32_get_key(f, i, &val, &mask, &off, &offmask) == 0; i++) {
-		if (off != 32 || ntohl(mask) != 0xffffff00U)
-			continue;
-		if (j->n == j->cap) {
-			j->cap = j->cap ? j->cap * 2 : 64;
-			t = realloc(j->v, j->cap * sizeof(*t));
-			if (!t) {
-				j->nomem = true;
-				return;
-			}
-			j->v = t;
-		}
-		j->v[j->n].vni = ntohl(val) >> 8;
-		j->v[j->n].classid = classid;
-		j->n++;
-	}
-}
-
-int vnm_lnl_vni_map(struct nl_sock *sk, int ifindex, struct vnm_lnl_vni **out, size_t *n)
-{
-	struct nl_cache *cache = NULL;
-	struct map_job j = {0};
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = rtnl_cls_alloc_cache(sk, ifindex, VNM_TC_ROOT, &cache);
-	if (rc < 0)
-		return rc;
-	nl_cache_foreach(cache, map_filter, &j);
-	nl_cache_free(cache);
-	if (j.nomem) {
-		free(j.v);
-		return -NLE_NOMEM;
-	}
-	*out = j.v;
-	*n = j.n;
-	return 0;
+	return rc;
 }
 
 /* The VNI hash table and its link filter on idx, where x says they are

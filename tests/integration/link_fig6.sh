@@ -103,6 +103,11 @@ r=lambda f: dict(l.strip().split('=') for l in open(f))
 a,b=r(sys.argv[1]),r(sys.argv[2])
 print(int(b['$3'])-int(a['$3']))" "$1" "$2"; }
 t_ok "vn-a's VL counted the vn-a traffic (> 1 MB out)" lt_cmp "$(delta "$LT_TMP/a0" "$LT_TMP/a1" out_octets)" '>' 1000000
+# the shaping counters come from the VL's own HTB class, found through
+# the driver's index of the physical interface (VNI -> class)
+t_ok "vn-a's VL class was held back by the shaper (overlimits grew)" \
+	lt_cmp "$(delta "$LT_TMP/a0" "$LT_TMP/a1" overlimits)" '>' 0
+t_check "vn-b's VL class was not" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" overlimits)" "0"
 t_check "vn-b's VL counted no packet out" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" out_packets)" "0"
 t_check "vn-b's VL counted no packet in" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" in_packets)" "0"
 t_check "no frame captured on vn-b's VL end" "$(tcpdump -nn -r "$LT_TMP/b.pcap" 2>/dev/null | wc -l)" "0"
