@@ -131,8 +131,8 @@ static void on_core_event(void *arg, const struct vnm_event *ev)
 /* Delivery                                                            */
 /* ------------------------------------------------------------------ */
 
-/* The notification for one subscriber (the filter applied), or NULL when
- * its filter keeps nothing.  Caller holds N.lock. */
+/* The notification for a subscriber with a filter (a filtered copy), or
+ * NULL when its filter keeps nothing.  Caller holds N.lock. */
 static struct lyd_node *for_sub(const struct nsub *sub, const struct lyd_node *tree)
 {
 	struct lyd_node *out = NULL;
@@ -178,6 +178,10 @@ static void *sender_main(void *arg)
 			/* sessions cannot go away meanwhile: their end waits
 			 * for N.lock (vnm_notif_session_end) */
 			for (i = 0; i < N.n_subs; i++) {
+				if (!N.subs[i].filter) {
+					send_to(&N.subs[i], e->tree, e->time);
+					continue;
+				}
 				if (!(t = for_sub(&N.subs[i], e->tree)))
 					continue;
 				send_to(&N.subs[i], t, e->time);
