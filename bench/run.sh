@@ -14,6 +14,7 @@
 #   bench/snmp_walk.sh   link-table walk vs snmpd's ifXTable (5)
 #   bench/shaping.sh     goodput / rate, vnmd's HTB settings vs tc defaults (7)
 #   bench/plan.sh        planning a one-VL change in 10,000 VLs (other figures)
+#   bench/kernel_floor.sh  the kernel alone: creating and deleting VL interfaces
 #   bench/vnmd_bench.py --big   the 10,000-VL transaction (2), stopped at 5 s, the target
 # Outputs of the run are kept in build/bench/.
 set -u
@@ -30,7 +31,7 @@ START=$(date +%s)
 cleanup() {
 	local ns
 	for ns in vnmt-bn-rm1 vnmt-bn-rm2 vnmt-shaping-rm1 vnmt-shaping-r1 vnmt-shaping-r2 \
-		vnmt-snmpb vnmt-bench-rm1 vnmt-bench-rm2; do
+		vnmt-snmpb vnmt-bench-rm1 vnmt-bench-rm2 vnmt-kfloor; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	# a domain whose creation was still running when its piece was stopped
@@ -73,6 +74,7 @@ piece vnmd 330 /usr/bin/python3 bench/vnmd_bench.py "$OUT/vnmd.json"
 piece snmp 240 bash bench/snmp_walk.sh 10000 3
 piece shaping 100 bash bench/shaping.sh 4
 piece plan 45 bash bench/plan.sh
+piece kernel 60 bash bench/kernel_floor.sh 600 200
 # last: the 10,000-VL transaction, stopped at 5 s (the target) when it has
 # not answered; deleting the port bridges it made by then keeps the kernel
 # busy afterwards (one rcu_barrier per bridge: minutes for all 20,000, during
