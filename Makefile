@@ -8,8 +8,9 @@
 #   make bench   benchmarks, rewrites BENCHMARKS.md
 #   make install-mib  VNMD-MIB where net-snmp looks for MIBs (MIBDIR)
 #
-# Sources are found by wildcard: a new file in core/, netconf-server/ or
-# snmp-agent/ is part of the daemon; tests/unit/test_*.c is a unit suite,
+# Sources are found by wildcard: a new file in core/, drivers/*/,
+# netconf-server/ or snmp-agent/ is part of the daemon; daemon/ holds main;
+# tests/unit/test_*.c is a unit suite,
 # linked with every other tests/unit/*.c (fakes, helpers).  A suite may add
 # linker flags (for -Wl,--wrap=) in tests/unit/test_NAME.ldflags.
 
@@ -23,17 +24,35 @@ SNMP_LIBS  := -lnetsnmpagent -lnetsnmp
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" -Icore -Inetconf-server -Isnmp-agent $(PKG_CFLAGS)
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" $(PKG_CFLAGS)
+
+# Include paths per folder: a folder sees only the parts below it in the
+# architecture, so an upward #include does not compile (tests/layout.sh
+# proves it).  core/api/: what the fronts may use (core.h and the shared
+# types); core/driver-api/: the contract with the drivers (driver.h, the
+# model they are handed).  A file's own folder is always searched first.
+INC_API  := -Icore/api
+INC_DRV  := $(INC_API) -Icore/driver-api
+INC_ALL  := -Idaemon -Inetconf-server -Isnmp-agent -Icore $(INC_DRV) \
+	    -Idrivers/hypervisor -Idrivers/link -Itools/dot
+INC_core               := -Icore $(INC_DRV)
+INC_drivers/hypervisor := $(INC_DRV)
+INC_drivers/link       := $(INC_DRV)
+INC_netconf-server     := $(INC_API)
+INC_snmp-agent         := $(INC_API)
+# everything else (daemon/, tests/, tools/, fuzz/) sees all
+incs = $(if $(filter undefined,$(origin INC_$(patsubst %/,%,$(dir $(1))))),$(INC_ALL),$(INC_$(patsubst %/,%,$(dir $(1)))))
 LDLIBS  := $(PKG_LIBS) $(SNMP_LIBS) -lssh -lcrypt -lpthread -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(filter-out core/main.c,$(wildcard core/*.c netconf-server/*.c snmp-agent/*.c))
+LIB_SRC  := $(wildcard core/*.c drivers/*/*.c netconf-server/*.c snmp-agent/*.c)
 UT_SRC   := $(wildcard tests/unit/test_*.c)
 UT_SUP   := $(filter-out $(UT_SRC),$(wildcard tests/unit/*.c))
 UT_BIN   := $(UT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_SRC := $(wildcard tests/tools/*.c)
-TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+TOOL_SRC := $(wildcard tests/tools/*.c) tools/dot/vnm_dot.c
+TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
+DOT_OBJ  := $(BUILD)/obj/tools/dot/dot.o
 UT_ASAN  := $(UT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -51,11 +70,11 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(call incs,$<) -MMD -MP -c -o $@ $<
 
 $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(call incs,$<) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libvnm.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -65,22 +84,28 @@ $(BUILD)/asan/libvnm.a: $(LIB_OBJ_ASAN)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/vnmd: $(BUILD)/obj/core/main.o $(BUILD)/libvnm.a
+$(BUILD)/vnmd: $(BUILD)/obj/daemon/main.o $(BUILD)/obj/daemon/check.o $(BUILD)/libvnm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UT_SUP_OBJ) $(BUILD)/libvnm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(shell cat tests/unit/$*.ldflags 2>/dev/null) -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(shell cat tests/unit/$*.ldflags 2>/dev/null) -lcmocka $(LDLIBS)
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(UT_SUP_OBJ_ASAN) $(BUILD)/asan/libvnm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(shell cat tests/unit/$*.ldflags 2>/dev/null) -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(shell cat tests/unit/$*.ldflags 2>/dev/null) -lcmocka $(LDLIBS)
 
 # Small programs for integration tests and benchmarks: tests/tools/NAME.c
 # (TOOL_SRC/TOOL_BIN are defined above, before `all` uses them).
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libvnm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tools/vnm_dot: $(BUILD)/obj/tools/dot/vnm_dot.o $(DOT_OBJ) $(BUILD)/libvnm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# the DOT renderer's unit suite links the renderer
+$(BUILD)/tests/test_dot: $(DOT_OBJ)
+$(BUILD)/asan/tests/test_dot: $(BUILD)/asan/obj/tools/dot/dot.o
 tools: $(TOOL_BIN)
 
 unit: $(UT_BIN)
@@ -119,13 +144,13 @@ bench: deps
 
 # libFuzzer target over config parse + model build + validation (fuzz/fuzz_check.c
 # says how to run it).
-FUZZ_SRC := fuzz/fuzz_check.c core/model.c core/validate.c core/shape.c core/yctx.c core/err.c
+FUZZ_SRC := fuzz/fuzz_check.c core/model.c core/validate.c core/shape.c core/yctx.c core/err.c core/driver.c
 fuzz: $(BUILD)/fuzz/fuzz_check
-$(BUILD)/fuzz/fuzz_check: $(FUZZ_SRC) $(wildcard core/*.h)
+$(BUILD)/fuzz/fuzz_check: $(FUZZ_SRC) $(wildcard core/*.h core/*/*.h)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
 		-DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" \
-		-Icore -o $@ $(FUZZ_SRC) -lyang
+		$(INC_ALL) -o $@ $(FUZZ_SRC) -lyang
 
 # VNMD-MIB into net-snmp's default MIB directory; the base MIBs it imports
 # are in /usr/local/share/vnmd/base-mibs (tools/deps.sh), so a manager uses
@@ -138,3 +163,9 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The include paths a folder is compiled with (tests/integration/layout.sh):
+#   make -s print-incs DIR=core
+.PHONY: print-incs
+print-incs:
+	@echo $(call incs,$(DIR)/x.c) $(PKG_CFLAGS)

@@ -313,7 +313,7 @@ md += ["## Where the time goes (profiled with perf, vnmd at commit 09cc3f6 and a
        "- **Creating VLs is no longer quadratic in vnmd** (this run: x%s from 100 to 1,000 "
        "VLs; the kernel's own growth is described below). The link driver keeps an index "
        "per physical interface " % growth(V.get("create_100_s"), V.get("create_1000_s")) +
-       "(core/link_tcidx.c: VNI -> class and u32 filter, minors and nodes in use), filled by "
+       "(drivers/link/link_tcidx.c: VNI -> class and u32 filter, minors and nodes in use), filled by "
        "one class and one filter dump and kept by its own changes, and asks for one "
        "interface's root qdisc instead of dumping every qdisc of the namespace; VL filters sit "
        "in a 256-bucket u32 hash table on the VNI, so a packet meets a few dozen filters and "

@@ -280,6 +280,31 @@ struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 	return s;
 }
 
+int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg)
+{
+	struct model_ref *ref = model_get(c);
+	const struct vnm_model *m = ref->m;
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < m->n_vrs && !rc; i++) {
+		const struct vnm_vr *r = &m->vrs[i];
+
+		for (j = 0; j < r->n_vnics && !rc; j++)
+			rc = cb(arg, r->vn->name, r->name, r->vnics[j].name, r->vnics[j].tap);
+	}
+	for (i = 0; i < m->n_vls && !rc; i++) {
+		const struct vnm_vl *l = &m->vls[i];
+
+		if (l->end_a[0])
+			rc = cb(arg, l->vn->name, NULL, l->name, l->end_a);
+		if (!rc && l->end_b[0])
+			rc = cb(arg, l->vn->name, NULL, l->name, l->end_b);
+	}
+	model_put(c, ref);
+	return rc;
+}
+
 static int cmp_vr(const void *a, const void *b)
 {
 	const struct vnm_snap_vr *x = a, *y = b;

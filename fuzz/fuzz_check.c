@@ -12,8 +12,9 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
  *     -DVNM_YANG_DIR=\"$PWD/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" \
- *     -Icore -o build/fuzz/fuzz_check fuzz/fuzz_check.c core/model.c \
- *     core/validate.c core/shape.c core/yctx.c core/err.c -lyang
+ *     -Icore -Icore/api -Icore/driver-api -o build/fuzz/fuzz_check \
+ *     fuzz/fuzz_check.c core/model.c core/validate.c core/shape.c core/yctx.c \
+ *     core/err.c core/driver.c -lyang
  *   mkdir -p build/fuzz/corpus
  *   build/fuzz/fuzz_check build/fuzz/corpus fuzz/seeds -max_len=16384
  *

@@ -12,7 +12,6 @@
 #include <libyang/libyang.h>
 
 #include "core.h"
-#include "model.h"
 #include "server_p.h"
 #include "yctx.h"
 
@@ -68,13 +67,31 @@ static const char *vl_oper(const struct vnm_snap_vl *l)
 	return l->up ? "up" : "down";
 }
 
+/* vnm_core_ifnames callback: one host-interface leaf (vNIC or VL end). */
+static int put_ifname(void *arg, const char *vn, const char *vr, const char *obj,
+		      const char *ifname)
+{
+	struct lyd_node **tree = arg, *n;
+	char q1[300], q2[300], q3[300];
+
+	if (vr)
+		n = find(*tree,
+			 NW "[network-id=%s]/node[node-id=%s]/"
+			    "ietf-network-topology:termination-point[tp-id=%s]",
+			 q(vn, q1, sizeof(q1)), q(vr, q2, sizeof(q2)), q(obj, q3, sizeof(q3)));
+	else
+		n = find(*tree, NW "[network-id=%s]/ietf-network-topology:link[link-id=%s]/"
+				   "vnmd:virtual-link",
+			 q(vn, q1, sizeof(q1)), q(obj, q2, sizeof(q2)));
+	return n && put(n, vr ? "vnmd:vnic/host-interface" : "host-interface", ifname) ? -1 : 0;
+}
+
 int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err)
 {
 	struct vnm_snapshot *snap;
-	struct vnm_model *m = NULL;
 	struct lyd_node *n;
 	char q1[300], q2[300], ts[40];
-	size_t i, j;
+	size_t i;
 	int rc = -1;
 
 	if (!*tree)
@@ -129,40 +146,14 @@ int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err)
 			}
 		}
 	}
-	/* vNIC taps and both ends of each VL are names derived by the model */
-	if (vnm_model_build(*tree, &m, err))
-		goto cleanup;
-	for (i = 0; i < m->n_vrs; i++) {
-		const struct vnm_vr *r = &m->vrs[i];
-
-		for (j = 0; j < r->n_vnics; j++) {
-			n = find(*tree,
-				 NW "[network-id=%s]/node[node-id=%s]/"
-				    "ietf-network-topology:termination-point[tp-id=%s]",
-				 q(r->vn->name, q1, sizeof(q1)), q(r->name, q2, sizeof(q2)),
-				 q(r->vnics[j].name, ts, sizeof(ts)));
-			if (n && put(n, "vnmd:vnic/host-interface", r->vnics[j].tap))
-				goto ly_fail;
-		}
-	}
-	for (i = 0; i < m->n_vls; i++) {
-		const struct vnm_vl *l = &m->vls[i];
-
-		n = find(*tree, NW "[network-id=%s]/ietf-network-topology:link[link-id=%s]/"
-				   "vnmd:virtual-link",
-			 q(l->vn->name, q1, sizeof(q1)), q(l->name, q2, sizeof(q2)));
-		if (!n)
-			continue;
-		if ((l->end_a[0] && put(n, "host-interface", l->end_a)) ||
-		    (l->end_b[0] && put(n, "host-interface", l->end_b)))
-			goto ly_fail;
-	}
+	/* vNIC taps and both ends of each VL: names the core's model derives */
+	if (vnm_core_ifnames(vnm_srv->core, put_ifname, tree))
+		goto ly_fail;
 	rc = 0;
 	goto cleanup;
 ly_fail:
 	vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "building the operational state");
 cleanup:
-	vnm_model_free(m);
 	vnm_snapshot_unref(snap);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* test_dot.c - the topology picture (core/dot.c): golden DOT of the paper's
+/* test_dot.c - the topology picture (tools/dot/dot.c): golden DOT of the paper's
  * Figures 4 and 5, the parts a reader looks for (VR on RM, VL over physical
  * link, rates), escaping of names, dangling references, rate formatting and
  * a write error.

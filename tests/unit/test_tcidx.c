@@ -1,5 +1,5 @@
 /* test_tcidx.c - the link driver's index of its own classes and filters
- * on a physical interface (core/link_tcidx.c), fed the way a dump feeds
+ * on a physical interface (drivers/link/link_tcidx.c), fed the way a dump feeds
  * it: VLs found by VNI, a free class minor and filter node for each new
  * VL, a class left without its filter taken over, forgetting keeps the
  * others findable, and an interface holds more VLs than one u32 table's

@@ -24,6 +24,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "vnm_types.h"
 
 /* ------------------------------------------------------------------ */
 /* Objects found in reality, for reconciliation                       */
@@ -55,15 +56,6 @@ void vnm_own_list_free(struct vnm_own_list *l);
 /* Hypervisor driver: VRs as domains                                  */
 /* ------------------------------------------------------------------ */
 
-enum vnm_vr_oper {
-	VNM_VR_ABSENT = 0, /* no domain */
-	VNM_VR_STOPPED,    /* defined, shut off */
-	VNM_VR_RUNNING,
-	VNM_VR_PAUSED,
-	VNM_VR_CRASHED,
-	VNM_VR_UNKNOWN,
-};
-const char *vnm_vr_oper_str(enum vnm_vr_oper s);
 
 struct vnm_vr_status {
 	enum vnm_vr_oper state;
@@ -126,13 +118,6 @@ struct vnm_link_caps {
 	bool htb, tbf, netem, vxlan, bridge, veth, u32;
 };
 
-struct vnm_vl_counters {
-	uint64_t in_octets, in_packets, out_octets, out_packets;
-	uint64_t drops, overlimits;
-	int64_t discontinuity; /* unix time of the last reset of a source */
-	int ifindex;           /* host-side interface of the VL (end_a) */
-	bool up;
-};
 
 struct vnm_link_ops {
 	const char *name;
@@ -181,12 +166,5 @@ struct vnm_link_ops {
 	void (*flush)(void *ctx);
 };
 
-/* The pair the core works with. */
-struct vnm_drivers {
-	const struct vnm_hv_ops *hv;
-	void *hv_ctx;
-	const struct vnm_link_ops *link;
-	void *link_ctx;
-};
 
 #endif

@@ -16,9 +16,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "driver.h"
 #include "err.h"
-#include "model.h"
+#include "vnm_types.h"
 
 struct ly_ctx;
 struct lyd_node;
@@ -121,6 +120,18 @@ void vnm_snapshot_unref(struct vnm_snapshot *s);
 /* Free a snapshot and its strings regardless of references (for whoever
  * builds snapshots: the core, and stand-ins for it in tests). */
 void vnm_snapshot_free(struct vnm_snapshot *s);
+
+/*
+ * The host interfaces the running configuration's objects are realised
+ * with (names the model derives, so a front need not rebuild the model):
+ * cb(arg, vn, vr, vnic, ifname) for each vNIC's tap, and
+ * cb(arg, vn, NULL, vl, ifname) for each end of each VL (both ends, end a
+ * first).  Runs under a reference to the running model: it does not wait
+ * for a transaction.  cb returns 0 to go on, non-zero to stop (returned).
+ */
+typedef int (*vnm_ifname_cb)(void *arg, const char *vn, const char *vr,
+			     const char *obj, const char *ifname);
+int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Events (for NETCONF notifications and SNMP traps)                  */

@@ -22,10 +22,10 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "vnm_types.h"
 
 struct lyd_node;
 
-#define VNM_IFNAMSIZ 16 /* IFNAMSIZ: 15 bytes and the NUL */
 
 /* Per-packet bytes added by the VXLAN encapsulation of a VL's frame on a
  * physical link: outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
@@ -34,11 +34,6 @@ struct lyd_node;
  * a full MTU frame of the VL (1500 + Ethernet header 14). */
 #define VNM_FRAME_BYTES 1514
 
-enum vnm_admin {
-	VNM_ADMIN_RUNNING = 0,
-	VNM_ADMIN_PAUSED,
-	VNM_ADMIN_STOPPED,
-};
 
 enum vnm_domain_type {
 	VNM_DT_DEFAULT = 0, /* choose from the hypervisor's capabilities */
@@ -204,8 +199,5 @@ void vnm_vl_shape_local(const struct vnm_vl *vl, struct vnm_shape *out);
 /* Capacity of a physical link in bit/s of full-size VL frames. */
 uint64_t vnm_plink_vl_capacity(const struct vnm_plink *pl);
 
-/* Strings for enums. */
-const char *vnm_admin_str(enum vnm_admin a);
-int vnm_admin_parse(const char *s, enum vnm_admin *out);
 
 #endif
