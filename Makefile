@@ -6,6 +6,7 @@
 #   make image   the tiny router guest (kernel + busybox initramfs)
 #   make demo    the paper's experiment end to end
 #   make bench   benchmarks, rewrites BENCHMARKS.md
+#   make soak    long reliability runs (500 SIGKILLs of vnmd during edits)
 #   make install-mib  VNMD-MIB where net-snmp looks for MIBs (MIBDIR)
 #
 # Sources are found by wildcard: a new file in core/, drivers/*/,
@@ -60,7 +61,7 @@ LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz
+.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz soak
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/vnmd $(TOOL_BIN)
@@ -141,6 +142,12 @@ pictures: $(BUILD)/tools/vnm_dot
 bench: deps
 	$(MAKE) all
 	bash bench/run.sh
+
+# Longer runs than make check's: 500 SIGKILLs of vnmd in a loop of edits
+# (make check runs 50 of them in tests/integration/crash_kill.sh).
+soak: deps
+	$(MAKE) all
+	/usr/bin/python3 tests/soak/crash.py $${VNMD_SOAK_KILLS:-500}
 
 # libFuzzer target over config parse + model build + validation (fuzz/fuzz_check.c
 # says how to run it).
