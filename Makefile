@@ -88,6 +88,10 @@ $(BUILD)/asan/libvnm.a: $(LIB_OBJ_ASAN)
 $(BUILD)/vnmd: $(BUILD)/obj/daemon/main.o $(BUILD)/obj/daemon/check.o $(BUILD)/libvnm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# vnmd under ASan+UBSan: make check runs the NETCONF and SNMP suites with it too
+$(BUILD)/asan/vnmd: $(BUILD)/asan/obj/daemon/main.o $(BUILD)/asan/obj/daemon/check.o $(BUILD)/asan/libvnm.a
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UT_SUP_OBJ) $(BUILD)/libvnm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(shell cat tests/unit/$*.ldflags 2>/dev/null) -lcmocka $(LDLIBS)
@@ -110,7 +114,7 @@ $(BUILD)/asan/tests/test_dot: $(BUILD)/asan/obj/tools/dot/dot.o
 tools: $(TOOL_BIN)
 
 unit: $(UT_BIN)
-asan: $(UT_ASAN)
+asan: $(UT_ASAN) $(BUILD)/asan/vnmd
 
 # Everything make check runs is listed and counted by tests/run.sh.
 check: deps

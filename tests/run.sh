@@ -20,8 +20,8 @@ total_pass=0
 total_fail=0
 summaries=()
 
-count_suite() { # name logfile rc
-	local name=$1 log=$2 rc=$3 p=0 f=0 line
+count_suite() { # name logfile rc seconds
+	local name=$1 log=$2 rc=$3 secs=${4:-0} p=0 f=0 line
 	if grep -q '^\[==========\]' "$log"; then # cmocka
 		line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1)
 		[ -n "$line" ] && p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
@@ -41,18 +41,18 @@ count_suite() { # name logfile rc
 	fi
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	summaries+=("$(printf '%-44s %4d passed, %d failed' "$name" "$p" "$f")")
+	summaries+=("$(printf '%-44s %4d passed, %d failed  (%ds)' "$name" "$p" "$f" "$secs")")
 }
 
 run_suite() { # name cmd...
 	local name=$1; shift
 	if [ -n "$filter" ] && [[ "$name" != *$filter* ]]; then return; fi
-	local log rc
+	local log rc t0=$SECONDS
 	log=$(mktemp)
 	echo "=== $name"
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
-	count_suite "$name" "$log" "$rc"
+	count_suite "$name" "$log" "$rc" $((SECONDS - t0))
 	rm -f "$log"
 }
 
@@ -76,6 +76,31 @@ for t in tests/integration/test_*.py; do
 	[ -f "$t" ] || continue
 	run_suite "integration/$(basename "$t")" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$t"
 done
+
+# The daemon built with ASan+UBSan runs the NETCONF and SNMP suites once
+# more; every sanitizer report (a file in $asan_dir) fails the last suite.
+if [ -x build/asan/vnmd ] && { [ -z "$filter" ] || [[ asan-daemon == *$filter* ]]; }; then
+	asan_dir=$(mktemp -d /tmp/vnmt-asan.XXXXXX)
+	export ASAN_OPTIONS="detect_leaks=0:log_path=$asan_dir/asan:abort_on_error=0"
+	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$asan_dir/ubsan"
+	for t in tests/integration/test_netconf.py; do
+		VNMD_BIN=$PWD/build/asan/vnmd run_suite "asan-daemon/$(basename "$t")" \
+			/usr/bin/python3 -m pytest -q -p no:cacheprovider "$t"
+	done
+	for t in tests/integration/snmp_vnmd.sh tests/integration/netconf_yangcli.sh; do
+		VNMD_BIN=$PWD/build/asan/vnmd run_suite "asan-daemon/$(basename "$t")" bash "$t"
+	done
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+	reports() {
+		local n
+		n=$(find "$asan_dir" -type f | wc -l)
+		find "$asan_dir" -type f -exec head -30 {} \;
+		echo "# sanitizer reports from the ASan+UBSan daemon: $n"
+		if [ "$n" -eq 0 ]; then echo "asan-daemon: 1 passed, 0 failed"; else echo "asan-daemon: 0 passed, 1 failed"; fi
+	}
+	run_suite "asan-daemon/reports" reports
+	rm -rf "$asan_dir"
+fi
 
 echo
 echo "=== summary"

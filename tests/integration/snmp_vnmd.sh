@@ -19,7 +19,7 @@
 sn_require
 lt_require
 cd "$SN_ROOT"
-VNMD=$SN_ROOT/build/vnmd
+VNMD=${VNMD_BIN:-$SN_ROOT/build/vnmd}
 [ -x "$VNMD" ] || make -s build/vnmd >/dev/null 2>&1 || { echo "FAIL - cannot build vnmd"; exit 1; }
 
 # nc FILE-OR-XML: one edit-config of running over vnmd's UNIX socket; the
