@@ -288,8 +288,26 @@ cleanup:
 /* ------------------------------------------------------------------ */
 /* Resources                                                          */
 /* ------------------------------------------------------------------ */
-/* Config-only change of vcpus and memory, in the order libvirt accepts
- * (the maximum first when growing, last when shrinking). */
+static int
+hv_set_vcpus(virDomainPtr dom, unsigned long n, unsigned flags)
+{
+	return virDomainSetVcpusFlags(dom, (unsigned)n, flags);
+}
+
+/* Set a value of the persistent definition and its maximum (max_flag)
+ * with set, in the order libvirt accepts: the maximum first when the value
+ * grows, last when it shrinks. */
+static int
+hv_set_config(virDomainPtr dom, int (*set)(virDomainPtr, unsigned long, unsigned),
+	      unsigned long v, bool grow, unsigned max_flag)
+{
+	unsigned first = VIR_DOMAIN_AFFECT_CONFIG | (grow ? max_flag : 0);
+	unsigned second = VIR_DOMAIN_AFFECT_CONFIG | (grow ? 0 : max_flag);
+
+	return set(dom, v, first) < 0 || set(dom, v, second) < 0 ? -1 : 0;
+}
+
+/* Config-only change of vcpus and memory (see hv_set_config). */
 static int
 hv_resources_config(virDomainPtr dom, const struct vnm_vr *vr, unsigned vcpus,
 		    unsigned long mem_kib, struct vnm_err *err)
@@ -300,31 +318,15 @@ hv_resources_config(virDomainPtr dom, const struct vnm_vr *vr, unsigned vcpus,
 	cur_vcpus = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM);
 	if (cur_vcpus < 0)
 		return HV_LV_FAIL(err, vr, "cannot read its vCPUs");
-	if ((int)vcpus > cur_vcpus) {
-		if (virDomainSetVcpusFlags(dom, vcpus, VIR_DOMAIN_AFFECT_CONFIG |
-					   VIR_DOMAIN_VCPU_MAXIMUM) < 0 ||
-		    virDomainSetVcpusFlags(dom, vcpus, VIR_DOMAIN_AFFECT_CONFIG) < 0)
-			return HV_LV_FAIL(err, vr, "cannot set %u vCPUs", vcpus);
-	} else {
-		if (virDomainSetVcpusFlags(dom, vcpus, VIR_DOMAIN_AFFECT_CONFIG) < 0 ||
-		    virDomainSetVcpusFlags(dom, vcpus, VIR_DOMAIN_AFFECT_CONFIG |
-					   VIR_DOMAIN_VCPU_MAXIMUM) < 0)
-			return HV_LV_FAIL(err, vr, "cannot set %u vCPUs", vcpus);
-	}
+	if (hv_set_config(dom, hv_set_vcpus, vcpus, (int)vcpus > cur_vcpus,
+			  VIR_DOMAIN_VCPU_MAXIMUM) < 0)
+		return HV_LV_FAIL(err, vr, "cannot set %u vCPUs", vcpus);
 	max_kib = virDomainGetMaxMemory(dom);
 	if (max_kib == 0)
 		return HV_LV_FAIL(err, vr, "cannot read its maximum memory");
-	if (mem_kib > max_kib) {
-		if (virDomainSetMemoryFlags(dom, mem_kib, VIR_DOMAIN_AFFECT_CONFIG |
-					    VIR_DOMAIN_MEM_MAXIMUM) < 0 ||
-		    virDomainSetMemoryFlags(dom, mem_kib, VIR_DOMAIN_AFFECT_CONFIG) < 0)
-			return HV_LV_FAIL(err, vr, "cannot set %lu KiB of memory", mem_kib);
-	} else {
-		if (virDomainSetMemoryFlags(dom, mem_kib, VIR_DOMAIN_AFFECT_CONFIG) < 0 ||
-		    virDomainSetMemoryFlags(dom, mem_kib, VIR_DOMAIN_AFFECT_CONFIG |
-					    VIR_DOMAIN_MEM_MAXIMUM) < 0)
-			return HV_LV_FAIL(err, vr, "cannot set %lu KiB of memory", mem_kib);
-	}
+	if (hv_set_config(dom, virDomainSetMemoryFlags, mem_kib, mem_kib > max_kib,
+			  VIR_DOMAIN_MEM_MAXIMUM) < 0)
+		return HV_LV_FAIL(err, vr, "cannot set %lu KiB of memory", mem_kib);
 	return 0;
 }
 
