@@ -18,7 +18,7 @@
 #define HV_POLL_MS 100
 
 /* ------------------------------------------------------------------ */
-/* A router's domain                                                  */
+/* Serial logs and undefining                                         */
 /* ------------------------------------------------------------------ */
 
 /* Serial logs are files on this machine: only for a local hypervisor
