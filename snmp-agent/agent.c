@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -279,77 +280,64 @@ static bool picture_agrees(struct vnm_agent *a, const struct vnm_event *ev, uint
 	return vl && vl->vl->up == ev->vl_up;
 }
 
-static int trap_vr(struct vnm_agent *a, const struct vnm_event *ev, enum trap_mode mode)
-{
-	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
-	static const oid notif[] = {VNM_MIB_ROOT, 0, 1};
-	oid name_vn[] = {VNM_MIB_ROOT, 1, 2, 2, 1, 2, 0};
-	oid name_vr[] = {VNM_MIB_ROOT, 1, 3, 2, 1, 2, 0, 0};
-	oid oper_vr[] = {VNM_MIB_ROOT, 1, 3, 2, 1, 6, 0, 0};
-	static const oid reason[] = {VNM_MIB_ROOT, 1, 1, 2, 0};
-	netsnmp_variable_list *vars = NULL;
-	uint32_t vn_idx, vr_idx;
-	long state = vnm_mib_oper(ev->vr_state);
-	const char *rs = ev->reason ? ev->reason : "";
-	bool gone;
-	int rc;
+/* The VR and VL traps differ only in these: vnmRouterOperStateChange names
+ * the router's row under vnmRouters, vnmLinkOperStateChange the link's
+ * under vnmLinks. */
+struct trap_kind {
+	oid notif;               /* vnmdNotifications.N */
+	oid table;               /* vnmdObjects.N: vnmRouters or vnmLinks */
+	oid oper_col;            /* the table's oper-status column */
+	size_t map;              /* offsetof the table's index map in struct vnm_rows */
+	long (*state)(const struct vnm_event *ev);
+};
 
-	if (!ev->vn || !ev->obj)
-		return -1;
-	if ((rc = trap_index(a, &a->rows.vr, ev, mode == TRAP_FORCE, &vn_idx, &vr_idx,
-			     &gone)) != 0)
-		return rc == 1 && mode == TRAP_SUPERSEDED ? -1 : rc;
-	if (mode == TRAP_WAIT && !gone && !picture_agrees(a, ev, vn_idx, vr_idx))
-		return 1;
-	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
-	name_vr[OID_LENGTH(name_vr) - 2] = vn_idx;
-	name_vr[OID_LENGTH(name_vr) - 1] = vr_idx;
-	oper_vr[OID_LENGTH(oper_vr) - 2] = vn_idx;
-	oper_vr[OID_LENGTH(oper_vr) - 1] = vr_idx;
-	if (!vb_add(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID, notif, sizeof(notif)) ||
-	    !vb_add(&vars, name_vn, OID_LENGTH(name_vn), ASN_OCTET_STR, ev->vn, strlen(ev->vn)) ||
-	    !vb_add(&vars, name_vr, OID_LENGTH(name_vr), ASN_OCTET_STR, ev->obj, strlen(ev->obj)) ||
-	    !vb_add(&vars, oper_vr, OID_LENGTH(oper_vr), ASN_INTEGER, &state, sizeof(state)) ||
-	    !vb_add(&vars, reason, OID_LENGTH(reason), ASN_OCTET_STR, rs, strlen(rs))) {
-		snmp_free_varbind(vars);
-		return -1;
-	}
-	send_v2trap(vars);
-	snmp_free_varbind(vars);
-	return 0;
+static long trap_state_vr(const struct vnm_event *ev)
+{
+	return vnm_mib_oper(ev->vr_state);
 }
 
-static int trap_vl(struct vnm_agent *a, const struct vnm_event *ev, enum trap_mode mode)
+static long trap_state_vl(const struct vnm_event *ev)
+{
+	return ev->vl_up ? 1 : 2;
+}
+
+static const struct trap_kind trap_vr = {1, 3, 6, offsetof(struct vnm_rows, vr), trap_state_vr};
+static const struct trap_kind trap_vl = {2, 4, 9, offsetof(struct vnm_rows, vl), trap_state_vl};
+
+/* Send the trap of kind k about ev's router or link: 0 sent, 1 wait,
+ * -1 dropped. */
+static int trap_obj(struct vnm_agent *a, const struct trap_kind *k, const struct vnm_event *ev,
+		    enum trap_mode mode)
 {
 	static const oid trap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
-	static const oid notif[] = {VNM_MIB_ROOT, 0, 2};
-	oid name_vn[] = {VNM_MIB_ROOT, 1, 2, 2, 1, 2, 0};
-	oid name_vl[] = {VNM_MIB_ROOT, 1, 4, 2, 1, 2, 0, 0};
-	oid oper_vl[] = {VNM_MIB_ROOT, 1, 4, 2, 1, 9, 0, 0};
 	static const oid reason[] = {VNM_MIB_ROOT, 1, 1, 2, 0};
+	const oid notif[] = {VNM_MIB_ROOT, 0, k->notif};
+	oid name_vn[] = {VNM_MIB_ROOT, 1, 2, 2, 1, 2, 0};
+	oid name_obj[] = {VNM_MIB_ROOT, 1, k->table, 2, 1, 2, 0, 0};
+	oid oper_obj[] = {VNM_MIB_ROOT, 1, k->table, 2, 1, k->oper_col, 0, 0};
+	struct vnm_idxmap *map = (struct vnm_idxmap *)((char *)&a->rows + k->map);
 	netsnmp_variable_list *vars = NULL;
-	uint32_t vn_idx, vl_idx;
-	long state = ev->vl_up ? 1 : 2;
+	uint32_t vn_idx, idx;
+	long state = k->state(ev);
 	const char *rs = ev->reason ? ev->reason : "";
 	bool gone;
 	int rc;
 
 	if (!ev->vn || !ev->obj)
 		return -1;
-	if ((rc = trap_index(a, &a->rows.vl, ev, mode == TRAP_FORCE, &vn_idx, &vl_idx,
-			     &gone)) != 0)
+	if ((rc = trap_index(a, map, ev, mode == TRAP_FORCE, &vn_idx, &idx, &gone)) != 0)
 		return rc == 1 && mode == TRAP_SUPERSEDED ? -1 : rc;
-	if (mode == TRAP_WAIT && !gone && !picture_agrees(a, ev, vn_idx, vl_idx))
+	if (mode == TRAP_WAIT && !gone && !picture_agrees(a, ev, vn_idx, idx))
 		return 1;
 	name_vn[OID_LENGTH(name_vn) - 1] = vn_idx;
-	name_vl[OID_LENGTH(name_vl) - 2] = vn_idx;
-	name_vl[OID_LENGTH(name_vl) - 1] = vl_idx;
-	oper_vl[OID_LENGTH(oper_vl) - 2] = vn_idx;
-	oper_vl[OID_LENGTH(oper_vl) - 1] = vl_idx;
+	name_obj[OID_LENGTH(name_obj) - 2] = vn_idx;
+	name_obj[OID_LENGTH(name_obj) - 1] = idx;
+	oper_obj[OID_LENGTH(oper_obj) - 2] = vn_idx;
+	oper_obj[OID_LENGTH(oper_obj) - 1] = idx;
 	if (!vb_add(&vars, trap_oid, OID_LENGTH(trap_oid), ASN_OBJECT_ID, notif, sizeof(notif)) ||
 	    !vb_add(&vars, name_vn, OID_LENGTH(name_vn), ASN_OCTET_STR, ev->vn, strlen(ev->vn)) ||
-	    !vb_add(&vars, name_vl, OID_LENGTH(name_vl), ASN_OCTET_STR, ev->obj, strlen(ev->obj)) ||
-	    !vb_add(&vars, oper_vl, OID_LENGTH(oper_vl), ASN_INTEGER, &state, sizeof(state)) ||
+	    !vb_add(&vars, name_obj, OID_LENGTH(name_obj), ASN_OCTET_STR, ev->obj, strlen(ev->obj)) ||
+	    !vb_add(&vars, oper_obj, OID_LENGTH(oper_obj), ASN_INTEGER, &state, sizeof(state)) ||
 	    !vb_add(&vars, reason, OID_LENGTH(reason), ASN_OCTET_STR, rs, strlen(rs))) {
 		snmp_free_varbind(vars);
 		return -1;
@@ -418,10 +406,10 @@ static void events_process(struct vnm_agent *a, struct vnm_agent_ev *list)
 		       superseded(e, list) ? TRAP_SUPERSEDED : TRAP_WAIT;
 		switch (e->ev.kind) {
 		case VNM_EV_VR_OPER:
-			rc = trap_vr(a, &e->ev, mode);
+			rc = trap_obj(a, &trap_vr, &e->ev, mode);
 			break;
 		case VNM_EV_VL_OPER:
-			rc = trap_vl(a, &e->ev, mode);
+			rc = trap_obj(a, &trap_vl, &e->ev, mode);
 			break;
 		default:
 			trap_config(&e->ev);

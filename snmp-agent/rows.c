@@ -406,11 +406,74 @@ void vnm_rowset_free(struct vnm_rowset *rs)
 	free(rs);
 }
 
+/* Digests of a table's non-counter columns, in walk order, so that the
+ * same content gives the same value. */
+static uint64_t digest_vns(const struct vnm_rowset *rs)
+{
+	uint64_t h = FNV_INIT;
+	size_t i;
+
+	for (i = 0; i < rs->n_vns; i++) {
+		const struct vnm_snap_vn *vn = rs->vns[i].vn;
+
+		h = sig_u64(h, rs->vns[i].idx);
+		h = sig_str(h, vn->name);
+		h = sig_u64(h, vn->admin);
+		h = sig_u64(h, vn->oper);
+		h = sig_u64(h, vn->n_vrs);
+		h = sig_u64(h, vn->n_vls);
+	}
+	return h;
+}
+
+static uint64_t digest_vrs(const struct vnm_rowset *rs)
+{
+	uint64_t h = FNV_INIT;
+	size_t i;
+
+	for (i = 0; i < rs->n_vrs; i++) {
+		const struct vnm_snap_vr *vr = rs->vrs[i].vr;
+
+		h = sig_u64(h, ((uint64_t)rs->vrs[i].vn_idx << 32) | rs->vrs[i].idx);
+		h = sig_str(h, vr->name);
+		h = sig_str(h, vr->uuid);
+		h = sig_str(h, vr->host);
+		h = sig_u64(h, vr->admin);
+		h = sig_u64(h, vr->oper);
+		h = sig_u64(h, vr->vcpus);
+		h = sig_u64(h, vr->memory_mib);
+	}
+	return h;
+}
+
+static uint64_t digest_vls(const struct vnm_rowset *rs)
+{
+	uint64_t h = FNV_INIT;
+	size_t i;
+
+	for (i = 0; i < rs->n_vls; i++) {
+		const struct vnm_snap_vl *vl = rs->vls[i].vl;
+
+		h = sig_u64(h, ((uint64_t)rs->vls[i].vn_idx << 32) | rs->vls[i].idx);
+		h = sig_str(h, vl->name);
+		h = sig_str(h, vl->a_node);
+		h = sig_str(h, vl->a_tp);
+		h = sig_str(h, vl->b_node);
+		h = sig_str(h, vl->b_tp);
+		h = sig_u64(h, vl->guaranteed);
+		h = sig_u64(h, vl->limit);
+		h = sig_u64(h, vl->up);
+		h = sig_u64(h, (uint64_t)(int64_t)vl->ctr.ifindex);
+		h = sig_str(h, vl->ifname);
+	}
+	return h;
+}
+
 int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t now,
 		   int64_t start_unix, struct vnm_rowset **out, struct vnm_err *err)
 {
 	struct vnm_rowset *rs;
-	uint64_t sig_vn = FNV_INIT, sig_vr = FNV_INIT, sig_vl = FNV_INIT;
+	uint64_t sig_vn, sig_vr, sig_vl;
 	size_t i;
 	int rc = -1;
 
@@ -477,44 +540,9 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 	if (rs->n_vls)
 		qsort(rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_vl);
 
-	/* Digests in walk order, so that the same content gives the same value. */
-	for (i = 0; i < rs->n_vns; i++) {
-		const struct vnm_snap_vn *vn = rs->vns[i].vn;
-
-		sig_vn = sig_u64(sig_vn, rs->vns[i].idx);
-		sig_vn = sig_str(sig_vn, vn->name);
-		sig_vn = sig_u64(sig_vn, vn->admin);
-		sig_vn = sig_u64(sig_vn, vn->oper);
-		sig_vn = sig_u64(sig_vn, vn->n_vrs);
-		sig_vn = sig_u64(sig_vn, vn->n_vls);
-	}
-	for (i = 0; i < rs->n_vrs; i++) {
-		const struct vnm_snap_vr *vr = rs->vrs[i].vr;
-
-		sig_vr = sig_u64(sig_vr, ((uint64_t)rs->vrs[i].vn_idx << 32) | rs->vrs[i].idx);
-		sig_vr = sig_str(sig_vr, vr->name);
-		sig_vr = sig_str(sig_vr, vr->uuid);
-		sig_vr = sig_str(sig_vr, vr->host);
-		sig_vr = sig_u64(sig_vr, vr->admin);
-		sig_vr = sig_u64(sig_vr, vr->oper);
-		sig_vr = sig_u64(sig_vr, vr->vcpus);
-		sig_vr = sig_u64(sig_vr, vr->memory_mib);
-	}
-	for (i = 0; i < rs->n_vls; i++) {
-		const struct vnm_snap_vl *vl = rs->vls[i].vl;
-
-		sig_vl = sig_u64(sig_vl, ((uint64_t)rs->vls[i].vn_idx << 32) | rs->vls[i].idx);
-		sig_vl = sig_str(sig_vl, vl->name);
-		sig_vl = sig_str(sig_vl, vl->a_node);
-		sig_vl = sig_str(sig_vl, vl->a_tp);
-		sig_vl = sig_str(sig_vl, vl->b_node);
-		sig_vl = sig_str(sig_vl, vl->b_tp);
-		sig_vl = sig_u64(sig_vl, vl->guaranteed);
-		sig_vl = sig_u64(sig_vl, vl->limit);
-		sig_vl = sig_u64(sig_vl, vl->up);
-		sig_vl = sig_u64(sig_vl, (uint64_t)(int64_t)vl->ctr.ifindex);
-		sig_vl = sig_str(sig_vl, vl->ifname);
-	}
+	sig_vn = digest_vns(rs);
+	sig_vr = digest_vrs(rs);
+	sig_vl = digest_vls(rs);
 	/* The first picture is what the agent started with: no change yet. */
 	if (r->built) {
 		if (sig_vn != r->sig_vn)

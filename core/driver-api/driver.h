@@ -12,7 +12,7 @@
  * the same properties, or removing what is gone, succeeds): reconciliation
  * and undo rely on it.
  *
- * Real implementations: hv_libvirt.c (libvirt C API only) and link_nl.c
+ * Real implementations: drivers/hypervisor/ (libvirt C API only) and link_nl.c
  * (libnl-route-3 only).  tests/unit/fake_driver.c implements both tables
  * over an in-memory world and fails on demand.
  */
