@@ -6,7 +6,7 @@
  * of the datastore: list entries are found through libyang's hashes, a
  * created subtree is duplicated once from the edit, a deleted subtree is
  * moved (not copied) into the diff.  Every change is journaled
- * (edit_journal.c); a failure (an operation check, or YANG validation of
+ * (edit_change.c); a failure (an operation check, or YANG validation of
  * the result, edit_validate.c) replays the journal backwards, so the
  * datastore is as before.
  *
@@ -26,8 +26,9 @@
  * the rest (the errors are collected by edit_err.c); if the result is not
  * YANG-valid, nothing is applied.
  *
- * Parsing the <config> is edit_parse.c's; this file holds what the
- * operations do and the entry points.
+ * Parsing the <config> is edit_parse.c's, carrying out a change
+ * edit_change.c's; this file holds the walk (which operation applies
+ * where, and the checks that say it cannot) and the entry points.
  */
 #include "edit_p.h"
 
@@ -42,161 +43,6 @@
 
 static int apply_node(struct edit *ed, struct anc *up, struct lyd_node *ds_parent,
 		      const struct lyd_node *e, enum vnm_edit_op parent_op);
-
-static const struct lysc_node *edit_schema(struct edit *ed, const struct lyd_node *e)
-{
-	return e->schema ? e->schema : edit_opaq_schema(ed->ctx, e);
-}
-
-/* Whether the subtree below e (not e itself) names operations that a plain
- * copy would lose (delete, remove) or holds opaque nodes. */
-static bool needs_slow_create(const struct lyd_node *e)
-{
-	for (const struct lyd_node *c = lyd_child(e); c; c = c->next) {
-		enum vnm_edit_op op = edit_node_op(c, VNM_OP_CREATE);
-
-		if (!c->schema || op == VNM_OP_DELETE || op == VNM_OP_REMOVE || needs_slow_create(c))
-			return true;
-	}
-	return false;
-}
-
-/* Create the children of the new node n from edit node e, honouring
- * nested remove (skip) and delete (data-missing: nothing exists below a
- * new node). */
-static int create_children(struct edit *ed, struct lyd_node *n, const struct lyd_node *e,
-			   struct vnm_err *ce)
-{
-	for (const struct lyd_node *c = lyd_child(e); c; c = c->next) {
-		const struct lysc_node *sch = edit_schema(ed, c);
-		enum vnm_edit_op op = edit_node_op(c, VNM_OP_CREATE);
-		struct lyd_node *nc = NULL;
-		char path[512], obj[512];
-
-		if (sch && lysc_is_key(sch))
-			continue; /* duplicated with the list entry */
-		if (op == VNM_OP_REMOVE)
-			continue;
-		if (op == VNM_OP_DELETE || !c->schema) {
-			edit_node_path(c, path, sizeof(path));
-			edit_describe(c, obj, sizeof(obj));
-			return vnm_err_set(ce, VNM_E_MISSING, path,
-					   "cannot delete %s: it does not exist", obj);
-		}
-		if (lyd_dup_single(c, (struct lyd_node_inner *)n, LYD_DUP_NO_META, &nc)) {
-			ed->oom = true;
-			return vnm_err_set(ce, VNM_E_INTERNAL, NULL, "cannot apply the edit (%s)",
-					   ly_errmsg(ed->ctx));
-		}
-		if (create_children(ed, nc, c, ce))
-			return -1;
-	}
-	return 0;
-}
-
-static int do_create(struct edit *ed, struct anc *up, struct lyd_node *ds_parent,
-		     const struct lyd_node *e, struct lyd_node *dflt)
-{
-	struct lyd_node *n = NULL, *d = NULL, *dparent = NULL;
-	bool slow = needs_slow_create(e);
-	struct vnm_err ce;
-	char path[512], obj[512];
-
-	if (!e->schema) {
-		edit_node_path(e, path, sizeof(path));
-		edit_describe(e, obj, sizeof(obj));
-		return edit_fail(ed, VNM_E_MISSING, path, "cannot delete %s: it does not exist", obj);
-	}
-	if (dflt) {
-		/* the default instance gives way to the explicit one */
-		if (*ed->ds == dflt)
-			*ed->ds = dflt->next;
-		lyd_unlink_tree(dflt);
-		if (edit_journal(ed, J_UNLINKED, dflt, ds_parent, NULL)) {
-			lyd_free_tree(dflt);
-			return -1;
-		}
-	}
-	if (lyd_dup_single(e, NULL, LYD_DUP_NO_META | (slow ? 0 : LYD_DUP_RECURSIVE), &n))
-		goto ly_fail;
-	if (slow && create_children(ed, n, e, &ce)) {
-		lyd_free_tree(n);
-		if (ed->oom) {
-			*ed->err = ce;
-			return -1;
-		}
-		/* a nested delete: data-missing */
-		return edit_fail(ed, ce.code, ce.path, "%s", ce.msg);
-	}
-	if (ds_parent)
-		lyd_insert_child(ds_parent, n);
-	else
-		lyd_insert_sibling(*ed->ds, n, ed->ds);
-	if (edit_journal(ed, J_INSERTED, n, ds_parent, NULL)) {
-		if (*ed->ds == n)
-			*ed->ds = n->next;
-		lyd_free_tree(n);
-		return -1;
-	}
-	if (edit_diff_anc(ed, up, &dparent))
-		return -1;
-	if (lyd_dup_single(n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_NO_META, &d))
-		goto ly_fail;
-	edit_diff_link(ed, dparent, d);
-	return edit_set_op(ed, d, "create");
-
-ly_fail:
-	ed->oom = true;
-	return vnm_err_set(ed->err, VNM_E_INTERNAL, NULL, "cannot apply the edit (%s)",
-			   ly_errmsg(ed->ctx));
-}
-
-static int do_delete(struct edit *ed, struct anc *up, struct lyd_node *m)
-{
-	struct lyd_node *parent = lyd_parent(m), *dparent = NULL;
-
-	if (edit_diff_anc(ed, up, &dparent))
-		return -1;
-	if (*ed->ds == m)
-		*ed->ds = m->next;
-	lyd_unlink_tree(m);
-	if (edit_journal(ed, J_UNLINKED, m, parent, NULL)) {
-		edit_relink(ed->ds, m, parent);
-		return -1;
-	}
-	ed->j[ed->nj - 1].in_diff = true;
-	edit_diff_link(ed, dparent, m);
-	return edit_set_op(ed, m, "delete");
-}
-
-static int do_set_value(struct edit *ed, struct anc *up, struct lyd_node *m,
-			const struct lyd_node *e)
-{
-	const char *nv = lyd_get_value(e), *ov = lyd_get_value(m);
-	struct lyd_node *d = NULL, *dparent = NULL;
-	char *old;
-	LY_ERR r;
-
-	if (!(m->schema->nodetype & LYS_LEAF) || !strcmp(nv, ov))
-		return 0;
-	old = strdup(ov);
-	if (!old || edit_journal(ed, J_VALUE, m, NULL, old))
-		return vnm_err_set(ed->err, VNM_E_NOMEM, NULL, "out of memory applying the edit");
-	r = lyd_change_term(m, nv);
-	if (r != LY_SUCCESS && r != LY_EEXIST && r != LY_ENOT) {
-		ed->oom = true;
-		return vnm_err_set(ed->err, VNM_E_INTERNAL, NULL, "cannot apply the edit (%s)",
-				   ly_errmsg(ed->ctx));
-	}
-	if (edit_diff_anc(ed, up, &dparent) || lyd_dup_single(m, NULL, LYD_DUP_NO_META, &d))
-		return vnm_err_set(ed->err, VNM_E_INTERNAL, NULL, "cannot build the diff");
-	edit_diff_link(ed, dparent, d);
-	if (edit_set_op(ed, d, "replace") ||
-	    lyd_new_meta(ed->ctx, d, NULL, "yang:orig-default", "false", 0, NULL) ||
-	    lyd_new_meta(ed->ctx, d, NULL, "yang:orig-value", old, 0, NULL))
-		return vnm_err_set(ed->err, VNM_E_INTERNAL, NULL, "cannot build the diff");
-	return 0;
-}
 
 /* Is there, among the edit children of e, one for datastore node c? */
 static bool in_edit(struct edit *ed, const struct lyd_node *e, const struct lyd_node *c)
@@ -229,7 +75,7 @@ static int apply_children(struct edit *ed, struct anc *up, struct lyd_node *m,
 			next = c->next;
 			if (lysc_is_key(c->schema) || (c->flags & LYD_DEFAULT) || in_edit(ed, e, c))
 				continue;
-			if (do_delete(ed, &me, c))
+			if (edit_do_delete(ed, &me, c))
 				return -1;
 		}
 	}
@@ -264,7 +110,7 @@ static const struct lyd_node *needs_existing(const struct lyd_node *e, enum vnm_
 static int apply_node(struct edit *ed, struct anc *up, struct lyd_node *ds_parent,
 		      const struct lyd_node *e, enum vnm_edit_op parent_op)
 {
-	const struct lysc_node *sch = edit_schema(ed, e);
+	const struct lysc_node *sch = edit_schema(ed->ctx, e);
 	enum vnm_edit_op op = edit_node_op(e, parent_op);
 	struct lyd_node *first = ds_parent ? lyd_child(ds_parent) : *ed->ds, *m = NULL, *dflt = NULL;
 	char path[512], obj[512];
@@ -303,7 +149,7 @@ static int apply_node(struct edit *ed, struct anc *up, struct lyd_node *ds_paren
 					 "cannot create %s: it already exists (use merge or replace "
 					 "to change it)", obj);
 		}
-		return do_create(ed, up, ds_parent, e, dflt);
+		return edit_do_create(ed, up, ds_parent, e, dflt);
 	case VNM_OP_DELETE:
 		if (!m) {
 			edit_node_path(e, path, sizeof(path));
@@ -312,15 +158,15 @@ static int apply_node(struct edit *ed, struct anc *up, struct lyd_node *ds_paren
 					 "cannot delete %s: it does not exist (use remove to "
 					 "delete what may be absent)", obj);
 		}
-		return do_delete(ed, up, m);
+		return edit_do_delete(ed, up, m);
 	case VNM_OP_REMOVE:
-		return m ? do_delete(ed, up, m) : 0;
+		return m ? edit_do_delete(ed, up, m) : 0;
 	case VNM_OP_REPLACE:
 	case VNM_OP_MERGE:
 		if (!m)
-			return do_create(ed, up, ds_parent, e, dflt);
+			return edit_do_create(ed, up, ds_parent, e, dflt);
 		if (sch->nodetype & LYD_NODE_TERM)
-			return do_set_value(ed, up, m, e);
+			return edit_do_set_value(ed, up, m, e);
 		if (sch->nodetype & LYD_NODE_ANY)
 			return 0; /* vnmd's model has no anydata to merge into */
 		return apply_children(ed, up, m, e, op);
@@ -389,7 +235,7 @@ int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd
 				continue;
 			if (edit && !lyd_find_sibling_first(edit, c, &x))
 				continue;
-			if (do_delete(&ed, NULL, c))
+			if (edit_do_delete(&ed, NULL, c))
 				goto fail;
 		}
 	}

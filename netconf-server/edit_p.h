@@ -3,10 +3,11 @@
  *
  * vnm_edit_apply() (edit.h) is split by concern: edit_parse.c reads the
  * <config> and the nc:operation attributes, edit.c walks the edit along
- * the datastore and carries out the operations, edit_journal.c records
- * each change (to undo it) and builds the libyang diff, edit_validate.c
- * validates the result with the schema's shortcuts, edit_err.c names the
- * objects in messages and collects the errors of continue-on-error.
+ * the datastore and decides which operation applies where, edit_change.c
+ * carries out each change, records it (to undo it) and builds the libyang
+ * diff, edit_validate.c validates the result with the schema's shortcuts,
+ * edit_err.c names the objects in messages and collects the errors of
+ * continue-on-error.
  * Nothing here is for other parts of the server: they use edit.h.
  */
 #ifndef VNM_EDIT_P_H
@@ -113,17 +114,17 @@ enum vnm_edit_op edit_node_op(const struct lyd_node *e, enum vnm_edit_op inherit
  * under its parent's schema; NULL when there is none. */
 const struct lysc_node *edit_opaq_schema(const struct ly_ctx *ctx, const struct lyd_node *e);
 
+/* The schema node of an edit node, opaque or not; NULL when there is none. */
+const struct lysc_node *edit_schema(const struct ly_ctx *ctx, const struct lyd_node *e);
+
 /* ------------------------------------------------------------------ */
-/* edit_journal.c: the journal and the diff                           */
+/* edit_change.c: the changes, the journal and the diff               */
 /* ------------------------------------------------------------------ */
 
 /* Record a change (old: J_VALUE's previous value, owned by the journal
  * from here on, also on failure).  Returns 0, or -1 out of memory. */
 int edit_journal(struct edit *ed, enum jkind kind, struct lyd_node *node,
 		 struct lyd_node *parent, char *old);
-
-/* Put a node back where it was (a default instance there gives way). */
-void edit_relink(struct lyd_node **ds, struct lyd_node *node, struct lyd_node *parent);
 
 /* Undo the journal backwards: *ed->ds is as before the edit. */
 void edit_undo(struct edit *ed);
@@ -134,15 +135,19 @@ void edit_journal_done(struct edit *ed);
 /* The yang:operation metadata of a diff node, or NULL. */
 struct lyd_meta *edit_find_diff_op(struct lyd_node *n);
 
-/* Give diff node n the yang:operation op. */
-int edit_set_op(struct edit *ed, struct lyd_node *n, const char *op);
-
-/* Link a diff node under parent (NULL: top level of the diff). */
-void edit_diff_link(struct edit *ed, struct lyd_node *parent, struct lyd_node *n);
-
-/* The diff counterpart of ancestor a (operation none), made on first use;
- * *out is NULL for the top level (a NULL). */
-int edit_diff_anc(struct edit *ed, struct anc *a, struct lyd_node **out);
+/*
+ * The changes, each in the datastore, the journal and the diff (up: the
+ * ancestors of the place, for the diff).  Create: edit node e (and what
+ * it holds) under ds_parent (NULL: the top level), in place of dflt (a
+ * default instance, or NULL).  Delete: datastore node m.  Set value: leaf
+ * m takes edit leaf e's value.  Return 0; -1 when the edit ends (err set);
+ * create returns 1 for a failed check that continue-on-error skips.
+ */
+int edit_do_create(struct edit *ed, struct anc *up, struct lyd_node *ds_parent,
+		   const struct lyd_node *e, struct lyd_node *dflt);
+int edit_do_delete(struct edit *ed, struct anc *up, struct lyd_node *m);
+int edit_do_set_value(struct edit *ed, struct anc *up, struct lyd_node *m,
+		      const struct lyd_node *e);
 
 /* ------------------------------------------------------------------ */
 /* edit_validate.c: validation of the result                          */

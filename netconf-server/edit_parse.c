@@ -89,6 +89,12 @@ const struct lysc_node *edit_opaq_schema(const struct ly_ctx *ctx, const struct 
 	return lys_find_child(psch, mod, o->name.name, 0, 0, 0);
 }
 
+/* The schema node of an edit node, opaque or not; NULL when there is none. */
+const struct lysc_node *edit_schema(const struct ly_ctx *ctx, const struct lyd_node *e)
+{
+	return e->schema ? e->schema : edit_opaq_schema(ctx, e);
+}
+
 /* ------------------------------------------------------------------ */
 /* Parsing                                                            */
 /* ------------------------------------------------------------------ */
