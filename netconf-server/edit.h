@@ -41,7 +41,7 @@ int vnm_edit_parse(struct ly_ctx *ctx, const char *xml, struct lyd_node **edit,
 
 /*
  * Apply edit (parsed with LYD_PARSE_OPAQ|LYD_PARSE_ONLY-like options so that
- * the nc:operation attributes are kept; see edit.c) to *ds (the datastore
+ * the nc:operation attributes are kept; see edit_parse.c) to *ds (the datastore
  * tree, may be NULL).  default_op is <default-operation>.  On success *ds is
  * the new tree (YANG-validated as configuration) and *diff (may be NULL when
  * nothing changed; caller frees) the libyang diff from the old tree.  On

@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 	free(xml);
 
 	/* baselines on the full datastore; a full validation is quadratic in
-	 * libyang (see edit.c), so only on request */
+	 * libyang (see edit_validate.c), so only on request */
 	if (getenv("EDITBENCH_FULL_VALIDATE")) {
 		t0 = now();
 		lyd_validate_all(&ds, ctx, LYD_VALIDATE_NO_STATE, NULL);

@@ -1,7 +1,16 @@
 /* test_edit.c - edit-config semantics: what a NETCONF client sees of
- * merge/replace/create/delete/remove, error-options and their errors. */
+ * merge/replace/create/delete/remove, error-options and their errors.
+ *
+ * Most cases are rows of one table (cases[] below): the running datastore
+ * before, the edit, default-operation and error-option, and what the client
+ * must see: success with a diff that turns the old datastore into the new
+ * one (and leaves with given values), or the error-tag, error-path and
+ * words of the message with the datastore exactly as before.  Each row is a
+ * cmocka test of its own.  A random sequence of edits checks the same
+ * invariants at the end. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -19,6 +28,8 @@
 	"xmlns:vnm='urn:vnmd:yang:vnmd' xmlns:nc='urn:ietf:params:xml:ns:netconf:base:1.0'"
 #define NETS(body) "<networks " NS_ALL ">" body "</networks>"
 #define VN(id, body) "<network><network-id>" id "</network-id>" body "</network>"
+/* in a row: the configuration of examples/figure5.xml */
+#define FIG5 "@figure5"
 
 static struct ly_ctx *ctx;
 static char *fig5_xml; /* the children of figure5.xml's <config> */
@@ -65,18 +76,30 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* The datastore after applying xml (merge) to an empty one. */
-static struct lyd_node *ds_from(const char *xml)
+static const char *xml_of(const char *s)
 {
-	struct lyd_node *ds = NULL, *edit = NULL, *diff = NULL;
+	return s && !strcmp(s, FIG5) ? fig5_xml : s;
+}
+
+/* Apply xml (merge) to *ds, which must succeed. */
+static void merge_into(struct lyd_node **ds, const char *xml)
+{
+	struct lyd_node *edit = NULL, *diff = NULL;
 	struct vnm_err err;
 
 	if (vnm_edit_parse(ctx, xml, &edit, &err))
 		fail_msg("parse: %s", err.msg);
-	if (vnm_edit_apply(ctx, &ds, edit, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err))
+	if (vnm_edit_apply(ctx, ds, edit, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err))
 		fail_msg("apply: %s (%s)", err.msg, err.path);
 	lyd_free_all(edit);
 	lyd_free_all(diff);
+}
+
+static struct lyd_node *ds_from(const char *xml)
+{
+	struct lyd_node *ds = NULL;
+
+	merge_into(&ds, xml);
 	return ds;
 }
 
@@ -90,17 +113,22 @@ static struct lyd_node *dup_all(const struct lyd_node *t)
 	return d;
 }
 
+static void fail_with_tree(const char *what, const struct lyd_node *t)
+{
+	char *s = NULL;
+
+	lyd_print_mem(&s, t, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	fail_msg("%s:\n%s", what, s);
+}
+
 /* Same configuration (order of system-ordered entries aside). */
 static void assert_same(const struct lyd_node *a, const struct lyd_node *b)
 {
 	struct lyd_node *d = NULL;
-	char *s = NULL;
 
 	assert_int_equal(lyd_diff_siblings(a, b, 0, &d), 0);
-	if (d) {
-		lyd_print_mem(&s, d, LYD_XML, LYD_PRINT_WITHSIBLINGS);
-		fail_msg("trees differ:\n%s", s);
-	}
+	if (d)
+		fail_with_tree("trees differ", d);
 }
 
 /* The returned diff turns old into new: what the core relies on. */
@@ -115,19 +143,6 @@ static void assert_diff_ok(const struct lyd_node *old, const struct lyd_node *di
 	lyd_free_all(t);
 }
 
-static int edit_run(struct lyd_node **ds, const char *xml, enum vnm_edit_op dop,
-		    enum vnm_error_option eo, struct lyd_node **diff, struct vnm_err *err)
-{
-	struct lyd_node *edit = NULL;
-	int rc;
-
-	if (vnm_edit_parse(ctx, xml, &edit, err))
-		return -2;
-	rc = vnm_edit_apply(ctx, ds, edit, dop, eo, diff, err);
-	lyd_free_all(edit);
-	return rc;
-}
-
 static const char *leaf(const struct lyd_node *ds, const char *path)
 {
 	struct lyd_node *n = NULL;
@@ -137,275 +152,397 @@ static const char *leaf(const struct lyd_node *ds, const char *path)
 	return lyd_get_value(n);
 }
 
-#define VL_A "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-a']"
-#define VR1_A "/ietf-network:networks/network[network-id='vn-a']/node[node-id='vr1']"
+#define NET_A "/ietf-network:networks/network[network-id='vn-a']"
+#define NET_B "/ietf-network:networks/network[network-id='vn-b']"
+#define UNDERLAY "/ietf-network:networks/network[network-id='underlay']"
+#define VL_A NET_A "/ietf-network-topology:link[link-id='vl-a']"
+#define VR1_A NET_A "/node[node-id='vr1']"
+#define KERNEL "/var/lib/vnmd/images/vmlinuz"
 
 /* ------------------------------------------------------------------ */
+/* The table                                                          */
+/* ------------------------------------------------------------------ */
 
-static void figure5_by_merge(void **state)
+enum outcome {
+	OK = 0,           /* applied; a diff unless no_diff */
+	APPLY_FAILS = -1, /* vnm_edit_apply_ex() refuses */
+	PARSE_FAILS = -2, /* vnm_edit_parse() refuses */
+};
+
+#define ABSENT NULL
+#define MAX_LEAVES 5
+
+struct edit_case {
+	const char *name;
+	const char *before[2]; /* merged in turn into an empty datastore (FIG5: figure 5) */
+	const char *edit;      /* the <config> content (FIG5: figure 5) */
+	enum vnm_edit_op dop;  /* default-operation (merge when not given) */
+	enum vnm_error_option eo;
+	enum outcome rc;
+	/* an error: its tag, error-path (exact, or a part of it) and words of
+	 * the message; without partial, nothing is applied and there is one
+	 * error */
+	const char *tag;
+	const char *path;
+	const char *path_has;
+	const char *msg[3];
+	/* continue-on-error: the good part is applied; the tags of all errors */
+	bool partial;
+	const char *errs[3];
+	bool uncounted; /* an error with no error counted */
+	/* after the edit (also after an error): leaf values (ABSENT: no such leaf) */
+	struct {
+		const char *path, *value;
+	} leaves[MAX_LEAVES];
+	bool no_diff;   /* success without a diff: nothing changed */
+	struct {        /* a changed leaf in the diff, with its old value */
+		const char *path, *value, *orig;
+	} diff_leaf;
+	bool revert;    /* vnm_edit_revert() with the diff gives back the old datastore */
+	/* checks no column can say */
+	void (*extra)(const struct lyd_node *before, const struct lyd_node *ds,
+		      const struct vnm_err *err);
+};
+
+/* figure 5 merged into nothing is figure 5 as the configuration parser reads it */
+static void is_figure5(const struct lyd_node *before, const struct lyd_node *ds,
+		       const struct vnm_err *err)
 {
-	struct lyd_node *ds = NULL, *diff = NULL, *expect = NULL;
-	struct vnm_err err;
+	struct lyd_node *expect = NULL;
+	struct vnm_err e;
 
-	(void)state;
-	assert_int_equal(edit_run(&ds, fig5_xml, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_int_equal(vnm_config_parse_file(ctx, "examples/figure5.xml", &expect, &err), 0);
-	assert_same(ds, expect);
-	assert_non_null(diff);
-	assert_diff_ok(NULL, diff, ds);
-	/* defaults were filled in by validation */
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/vcpus"), "1");
-	assert_string_equal(leaf(ds, VL_A "/vnmd:virtual-link/delay"), "0");
-	/* merging the same again changes nothing */
-	lyd_free_all(diff);
-	assert_int_equal(edit_run(&ds, fig5_xml, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	if (diff) {
-		char *s = NULL;
-
-		lyd_print_mem(&s, diff, LYD_XML, LYD_PRINT_WITHSIBLINGS);
-		fail_msg("unexpected diff:\n%s", s);
-	}
+	assert_int_equal(vnm_config_parse_file(ctx, "examples/figure5.xml", &expect, &e), 0);
 	assert_same(ds, expect);
 	lyd_free_all(expect);
-	lyd_free_all(ds);
 }
 
-static void create_existing_is_data_exists(void **state)
+/* libyang says where the XML broke as a data path or not at all (a line
+ * number goes into the message) */
+static void path_is_data_path_or_none(const struct lyd_node *before, const struct lyd_node *ds,
+				      const struct vnm_err *err)
 {
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-a</nt:link-id></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_EXISTS);
-	assert_string_equal(vnm_err_tag(err.code), "data-exists");
-	assert_string_equal(err.path, VL_A);
-	assert_non_null(strstr(err.msg, "link 'vl-a' of network 'vn-a'"));
-	assert_null(diff);
-	assert_same(ds, before);
-	lyd_free_all(before);
-	lyd_free_all(ds);
+	assert_true(err->path[0] == '\0' || err->path[0] == '/');
 }
 
-static void delete_missing_is_data_missing_remove_is_not(void **state)
+/* nothing applied, down to the order of the networks */
+static void printed_as_before(const struct lyd_node *before, const struct lyd_node *ds,
+			      const struct vnm_err *err)
 {
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
+	char *s1 = NULL, *s2 = NULL;
 
-	(void)state;
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='delete'><nt:link-id>vl-x</nt:link-id></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_MISSING);
-	assert_non_null(strstr(err.path, "link[link-id='vl-x']"));
-	assert_non_null(strstr(err.msg, "link 'vl-x' of network 'vn-a'"));
-	assert_same(ds, before);
-
-	/* remove of what is absent is fine and changes nothing */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='remove'><nt:link-id>vl-x</nt:link-id></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_null(diff);
-	assert_same(ds, before);
-
-	/* delete of what exists removes it, and says so in the diff */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='delete'><nt:link-id>vl-a</nt:link-id></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_null(leaf(ds, VL_A "/link-id"));
-	assert_non_null(diff);
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-
-	/* a leaf can be deleted with an empty element */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:memory nc:operation='delete'/></vnm:router></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	/* and the default comes back */
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/memory"), "128");
-	assert_non_null(diff);
-	lyd_free_all(diff);
-	/* deleting it again: it holds only its default, so it is missing */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:memory nc:operation='delete'/></vnm:router></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_MISSING);
-	assert_non_null(strstr(err.msg, "memory"));
-	lyd_free_all(before);
-	lyd_free_all(ds);
+	lyd_print_mem(&s1, before, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	lyd_print_mem(&s2, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	assert_string_equal(s1, s2);
+	free(s1);
+	free(s2);
 }
 
-static void replace_subtree(void **state)
+static void networks_keep_their_order(const struct lyd_node *before, const struct lyd_node *ds,
+				      const struct vnm_err *err)
 {
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
+	char *s = NULL;
 
-	(void)state;
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router nc:operation='replace'>"
-					       "<vnm:vcpus>2</vnm:vcpus><vnm:image><vnm:disk>/img/r.qcow2</vnm:disk></vnm:image></vnm:router></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/vcpus"), "2");
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/image/disk"), "/img/r.qcow2");
-	assert_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
-	assert_null(leaf(ds, VR1_A "/vnmd:router/image/cmdline"));
-	/* memory was explicit (128): replaced away, back to its default */
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/memory"), "128");
-	/* the other router is untouched */
-	assert_non_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/node[node-id='vr2']/vnmd:router/image/kernel"));
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	lyd_free_all(ds);
+	lyd_print_mem(&s, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	assert_true(strstr(s, "<network-id>underlay") < strstr(s, "<network-id>vn-a"));
+	assert_true(strstr(s, "<network-id>vn-a") < strstr(s, "<network-id>vn-b"));
+	free(s);
 }
 
-static void default_operation_none_with_merge_inside(void **state)
+/* edits that rows share */
+#define DELETE_MEMORY_VR1 NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:memory nc:operation='delete'/></vnm:router></node>"))
+#define RATE_2M NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>2000000</vnm:rate-limit></vnm:virtual-link></nt:link>"))
+/* a good change first, then a create of something that exists, then a
+ * delete of something absent */
+#define GOOD_EXISTS_MISSING NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:delay>5</vnm:delay></vnm:virtual-link></nt:link>" \
+					"<node nc:operation='create'><node-id>vr1</node-id></node>" \
+					"<node nc:operation='delete'><node-id>vr9</node-id></node>"))
+/* vn-a stops being a virtual network (its routers' data would go, their
+ * `when` being false) */
+#define VN_A_UNMARKED "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>"
+/* vn-b's router on rm2, which breaks its link */
+#define VN_B_BROKEN VN("vn-b", "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm2</node-ref></supporting-node></node>")
+#define ROUTER_NO_HOST NETS(VN("vn-a", "<node><node-id>vr3</node-id><vnm:router><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>"))
+#define PL1_ON_ETH5 "<nt:link><nt:link-id>pl1</nt:link-id><nt:source><nt:source-tp>eth5</nt:source-tp></nt:source></nt:link>"
+#define VR1_A_ETH2 VN("vn-a", "<node><node-id>vr1</node-id><nt:termination-point><nt:tp-id>eth2</nt:tp-id></nt:termination-point></node>")
+#define RM1_ETH5 "<node><node-id>rm1</node-id><nt:termination-point><nt:tp-id>eth5</nt:tp-id></nt:termination-point></node>"
+
+static const struct edit_case cases[] = {
+	/* --- merge --- */
+	{.name = "figure5_merged_into_nothing", .edit = FIG5, .extra = is_figure5,
+	 /* defaults were filled in by validation */
+	 .leaves = {{VR1_A "/vnmd:router/vcpus", "1"}, {VL_A "/vnmd:virtual-link/delay", "0"}}},
+	{.name = "figure5_merged_again_changes_nothing", .before = {FIG5}, .edit = FIG5, .no_diff = true},
+	{.name = "merge_of_a_changed_leaf_is_replace_with_orig_value", .before = {FIG5, RATE_2M},
+	 .edit = NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>3000000</vnm:rate-limit></vnm:virtual-link></nt:link>")),
+	 .diff_leaf = {VL_A "/vnmd:virtual-link/rate-limit", "3000000", "2000000"}},
+
+	/* --- create --- */
+	{.name = "create_of_an_existing_link_is_data_exists", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-a</nt:link-id></nt:link>")),
+	 .rc = APPLY_FAILS, .tag = "data-exists", .path = VL_A,
+	 .msg = {"cannot create link 'vl-a' of network 'vn-a'", "already exists"}},
+	{.name = "create_of_a_leaf_holding_its_default_succeeds", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<vnm:virtual-network><vnm:admin-state nc:operation='create'>paused</vnm:admin-state></vnm:virtual-network>")),
+	 .leaves = {{NET_A "/vnmd:virtual-network/admin-state", "paused"}}},
+	{.name = "create_of_a_leaf_set_explicitly_is_data_exists",
+	 .before = {FIG5, NETS(VN("vn-a", "<vnm:virtual-network><vnm:admin-state>paused</vnm:admin-state></vnm:virtual-network>"))},
+	 .edit = NETS(VN("vn-a", "<vnm:virtual-network><vnm:admin-state nc:operation='create'>stopped</vnm:admin-state></vnm:virtual-network>")),
+	 .rc = APPLY_FAILS, .tag = "data-exists", .path_has = "admin-state",
+	 .leaves = {{NET_A "/vnmd:virtual-network/admin-state", "paused"}}},
+
+	/* --- delete and remove --- */
+	{.name = "delete_of_an_absent_link_is_data_missing", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link nc:operation='delete'><nt:link-id>vl-x</nt:link-id></nt:link>")),
+	 .rc = APPLY_FAILS, .tag = "data-missing", .path_has = "link[link-id='vl-x']",
+	 .msg = {"link 'vl-x' of network 'vn-a'", "use remove"}},
+	{.name = "remove_of_an_absent_link_changes_nothing", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link nc:operation='remove'><nt:link-id>vl-x</nt:link-id></nt:link>")),
+	 .no_diff = true},
+	{.name = "delete_of_an_existing_link_removes_it", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link nc:operation='delete'><nt:link-id>vl-a</nt:link-id></nt:link>")),
+	 .leaves = {{VL_A "/link-id", ABSENT}}, .revert = true},
+	{.name = "remove_of_an_existing_link_removes_it", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link nc:operation='remove'><nt:link-id>vl-a</nt:link-id></nt:link>")),
+	 .leaves = {{VL_A "/link-id", ABSENT}, {NET_A "/node[node-id='vr1']/node-id", "vr1"}}},
+	{.name = "delete_of_a_leaf_by_an_empty_element_brings_its_default_back", .before = {FIG5},
+	 .edit = DELETE_MEMORY_VR1, .leaves = {{VR1_A "/vnmd:router/memory", "128"}}},
+	{.name = "delete_of_a_leaf_holding_only_its_default_is_data_missing",
+	 .before = {FIG5, DELETE_MEMORY_VR1}, .edit = DELETE_MEMORY_VR1,
+	 .rc = APPLY_FAILS, .tag = "data-missing", .path_has = "memory", .msg = {"memory"}},
+	{.name = "delete_of_all_networks", .before = {FIG5},
+	 .edit = "<networks xmlns='" NW "' xmlns:nc='urn:ietf:params:xml:ns:netconf:base:1.0' nc:operation='delete'/>",
+	 .leaves = {{UNDERLAY "/network-id", ABSENT}, {NET_A "/network-id", ABSENT}}},
+
+	/* --- replace --- */
+	{.name = "replace_of_a_router_container", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router nc:operation='replace'>"
+			 "<vnm:vcpus>2</vnm:vcpus><vnm:image><vnm:disk>/img/r.qcow2</vnm:disk></vnm:image></vnm:router></node>")),
+	 .leaves = {{VR1_A "/vnmd:router/vcpus", "2"},
+		    {VR1_A "/vnmd:router/image/disk", "/img/r.qcow2"},
+		    {VR1_A "/vnmd:router/image/kernel", ABSENT},
+		    /* memory was explicit (128): replaced away, back to its default */
+		    {VR1_A "/vnmd:router/memory", "128"},
+		    /* the other router is untouched */
+		    {NET_A "/node[node-id='vr2']/vnmd:router/image/kernel", KERNEL}}},
+	{.name = "replace_of_a_whole_list_entry_keeps_only_what_the_edit_says", .before = {FIG5},
+	 .edit = NETS("<network nc:operation='replace'><network-id>vn-b</network-id>"
+		      "<network-types><vnm:virtual-network/></network-types>"
+		      "<supporting-network><network-ref>underlay</network-ref></supporting-network>"
+		      "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm1</node-ref></supporting-node>"
+		      "<vnm:router><vnm:image><vnm:kernel>/k2</vnm:kernel></vnm:image></vnm:router></node></network>"),
+	 .leaves = {{NET_B "/node[node-id='vr2']/node-id", ABSENT},
+		    {NET_B "/ietf-network-topology:link[link-id='vl-b']/link-id", ABSENT},
+		    {NET_B "/node[node-id='vr1']/vnmd:router/image/kernel", "/k2"},
+		    {NET_B "/node[node-id='vr1']/vnmd:router/image/initrd", ABSENT}},
+	 .revert = true},
+
+	/* --- default-operation --- */
+	{.name = "default_operation_none_leaves_what_has_no_operation", .before = {FIG5, RATE_2M},
+	 .dop = VNM_OP_NONE,
+	 .edit = NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:image><vnm:cmdline>x</vnm:cmdline></vnm:image></vnm:router></node>"
+			 "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link nc:operation='merge'><vnm:rate-limit>2500000</vnm:rate-limit></vnm:virtual-link></nt:link>")),
+	 .leaves = {{VL_A "/vnmd:virtual-link/rate-limit", "2500000"},
+		    {VR1_A "/vnmd:router/image/cmdline", "console=ttyS0 vnm.addr=eth0:10.1.0.1/24,eth1:10.1.1.1/24"}}},
+	{.name = "default_operation_none_on_an_absent_network_is_data_missing", .before = {FIG5},
+	 .dop = VNM_OP_NONE,
+	 .edit = NETS(VN("vn-z", "<nt:link nc:operation='merge'><nt:link-id>l</nt:link-id></nt:link>")),
+	 .rc = APPLY_FAILS, .tag = "data-missing", .path_has = "network[network-id='vn-z']",
+	 .msg = {"network 'vn-z'", "'link'"}},
+	{.name = "default_operation_replace_drops_what_the_edit_does_not_name", .before = {FIG5},
+	 .dop = VNM_OP_REPLACE,
+	 .edit = NETS(VN("underlay", "<network-types><vnm:physical-network/></network-types><node><node-id>rm1</node-id></node>")),
+	 .leaves = {{VR1_A "/node-id", ABSENT},
+		    {UNDERLAY "/node[node-id='rm2']/node-id", ABSENT},
+		    {UNDERLAY "/node[node-id='rm1']/node-id", "rm1"}},
+	 .revert = true},
+	/* refused before the walk: no error is counted (n_errs 0), err says why */
+	{.name = "default_operation_create_is_refused", .before = {FIG5}, .dop = VNM_OP_CREATE,
+	 .edit = RATE_2M, .rc = APPLY_FAILS, .uncounted = true, .tag = "invalid-value", .path = "",
+	 .msg = {"default-operation must be merge, replace or none"}},
+
+	/* --- nested operations --- */
+	{.name = "remove_inside_a_create_of_an_absent_child_is_nothing", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-n</nt:link-id>"
+			 "<nt:source><nt:source-node>vr1</nt:source-node><nt:source-tp>eth1</nt:source-tp></nt:source>"
+			 "<nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>eth1</nt:dest-tp></nt:destination>"
+			 "<vnm:virtual-link><vnm:burst nc:operation='remove'/><vnm:delay>7</vnm:delay></vnm:virtual-link></nt:link>")),
+	 .leaves = {{NET_A "/ietf-network-topology:link[link-id='vl-n']/vnmd:virtual-link/delay", "7"},
+		    {NET_A "/ietf-network-topology:link[link-id='vl-n']/vnmd:virtual-link/burst", ABSENT}}},
+	{.name = "delete_inside_a_create_is_data_missing", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-m</nt:link-id>"
+			 "<vnm:virtual-link><vnm:burst nc:operation='delete'/></vnm:virtual-link></nt:link>")),
+	 .rc = APPLY_FAILS, .tag = "data-missing", .path_has = "burst", .msg = {"burst"},
+	 .leaves = {{NET_A "/ietf-network-topology:link[link-id='vl-m']/link-id", ABSENT}}},
+
+	/* --- YANG validation of the result --- */
+	{.name = "router_without_its_host_is_invalid_value", .before = {FIG5}, .edit = ROUTER_NO_HOST,
+	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "node[node-id='vr3']",
+	 .msg = {"node 'vr3' of network 'vn-a'", "exactly one supporting-node"}},
+	{.name = "rollback_restores_nodes_removed_by_when", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", VN_A_UNMARKED) VN_B_BROKEN),
+	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "vn-b", .msg = {"node 'vr1' of network 'vn-b'"},
+	 .leaves = {{VR1_A "/vnmd:router/image/kernel", KERNEL}}},
+	{.name = "rollback_restores_changes_below_nodes_removed_by_when", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", VN_A_UNMARKED "<node><node-id>vr1</node-id><vnm:router><vnm:memory>256</vnm:memory>"
+			 "<vnm:vcpus nc:operation='delete'/></vnm:router></node>") VN_B_BROKEN),
+	 .rc = APPLY_FAILS, .tag = "invalid-value",
+	 .leaves = {{VR1_A "/vnmd:router/memory", "128"}, {VR1_A "/vnmd:router/vcpus", "1"}}},
+	{.name = "when_turned_false_removes_the_routers_data", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", VN_A_UNMARKED)),
+	 .leaves = {{VR1_A "/vnmd:router/image/kernel", ABSENT}}},
+	{.name = "value_change_read_by_a_must_is_checked", .before = {FIG5},
+	 .edit = NETS(VN("underlay", PL1_ON_ETH5)),
+	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "pl1",
+	 .msg = {"link 'pl1' of network 'underlay'"}},
+	{.name = "value_change_read_by_a_must_that_holds", .before = {FIG5},
+	 .edit = NETS(VN("underlay", RM1_ETH5 PL1_ON_ETH5)),
+	 .leaves = {{UNDERLAY "/ietf-network-topology:link[link-id='pl1']/source/source-tp", "eth5"}}},
+	{.name = "second_network_broken_nothing_applied", .before = {FIG5, NETS(VN("underlay", RM1_ETH5 PL1_ON_ETH5))},
+	 .edit = NETS(VR1_A_ETH2 VN("vn-b", "<node><node-id>vr2</node-id><vnm:router><vnm:image><vnm:kernel nc:operation='delete'/></vnm:image></vnm:router></node>")),
+	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "vn-b", .extra = printed_as_before},
+	{.name = "first_network_alone_keeps_the_order_of_networks", .before = {FIG5},
+	 .edit = NETS(VR1_A_ETH2), .extra = networks_keep_their_order,
+	 .leaves = {{VR1_A "/ietf-network-topology:termination-point[tp-id='eth2']/tp-id", "eth2"}}},
+
+	/* --- error-option --- */
+	{.name = "rollback_on_error_undoes_the_good_part", .before = {FIG5}, .edit = GOOD_EXISTS_MISSING,
+	 .rc = APPLY_FAILS, .tag = "data-exists", .path_has = "node[node-id='vr1']",
+	 .leaves = {{VL_A "/vnmd:virtual-link/delay", "0"}}},
+	{.name = "stop_on_error_undoes_the_good_part", .before = {FIG5}, .edit = GOOD_EXISTS_MISSING,
+	 .eo = VNM_ERROPT_STOP, .rc = APPLY_FAILS, .tag = "data-exists", .path_has = "node[node-id='vr1']",
+	 .leaves = {{VL_A "/vnmd:virtual-link/delay", "0"}}},
+	{.name = "continue_on_error_applies_the_good_part", .before = {FIG5}, .edit = GOOD_EXISTS_MISSING,
+	 .eo = VNM_ERROPT_CONTINUE, .rc = APPLY_FAILS, .partial = true,
+	 .tag = "data-exists", .path_has = "node[node-id='vr1']",
+	 .errs = {"data-exists", "data-missing"},
+	 .leaves = {{VL_A "/vnmd:virtual-link/delay", "5"}}},
+	{.name = "continue_on_error_with_an_invalid_result_applies_nothing", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<node nc:operation='create'><node-id>vr1</node-id></node>"
+			 "<node><node-id>vr3</node-id><vnm:router><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>")),
+	 .eo = VNM_ERROPT_CONTINUE, .rc = APPLY_FAILS, .tag = "invalid-value",
+	 .path_has = "node[node-id='vr3']", .msg = {"exactly one supporting-node"}},
+
+	/* --- what the parser refuses --- */
+	{.name = "wrong_type_is_refused_when_parsing", .before = {FIG5},
+	 .edit = NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>fast</vnm:rate-limit></vnm:virtual-link></nt:link>")),
+	 .rc = PARSE_FAILS, .tag = "invalid-value", .path_has = "rate-limit",
+	 .msg = {"'fast'", "rate-limit", "link 'vl-a' of network 'vn-a'"}},
+	{.name = "unknown_element", .edit = NETS(VN("vn-a", "<frobnicator>1</frobnicator>")),
+	 .rc = PARSE_FAILS, .tag = "unknown-element", .path_has = "frobnicator", .msg = {"'frobnicator'"}},
+	{.name = "right_name_wrong_namespace", .edit = "<networks xmlns='urn:example:wrong'/>",
+	 .rc = PARSE_FAILS, .tag = "unknown-element", .msg = {"'networks'", "urn:example:wrong"}},
+	{.name = "element_without_namespace", .edit = "<networks/>",
+	 .rc = PARSE_FAILS, .tag = "invalid-value", .msg = {"Missing XML namespace"}},
+	{.name = "the_same_entry_twice", .edit = NETS(VN("vn-a", "") VN("vn-a", "")),
+	 .rc = PARSE_FAILS, .tag = "bad-element", .msg = {"network 'vn-a' appears twice"}},
+	{.name = "list_entry_without_its_key", .edit = NETS("<network><node/></network>"),
+	 .rc = PARSE_FAILS, .tag = "missing-element", .msg = {"network-id"}},
+	{.name = "state_data", .rc = PARSE_FAILS, .tag = "bad-element", .path_has = "oper-state",
+	 .edit = NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:oper-state>running</vnm:oper-state></vnm:router></node>")),
+	 .msg = {"state node \"oper-state\""}},
+	{.name = "xml_cut_short", .edit = "<networks xmlns='" NW "'><network>",
+	 .rc = PARSE_FAILS, .tag = "malformed-message", .extra = path_is_data_path_or_none},
+	{.name = "not_xml_at_all", .edit = "not xml at all",
+	 .rc = PARSE_FAILS, .tag = "malformed-message", .path = "", .msg = {"Line number"}},
+	{.name = "unknown_operation", .edit = NETS("<network nc:operation='frob'><network-id>x</network-id></network>"),
+	 .rc = PARSE_FAILS, .tag = "bad-element", .path = "/ietf-network:networks", .msg = {"\"frob\""}},
+};
+
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+static void check_error(const struct edit_case *c, const struct vnm_err *err,
+			const struct vnm_err *errs, size_t n, enum outcome rc)
 {
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
+	assert_string_equal(vnm_err_tag(err->code), c->tag);
+	if (c->path)
+		assert_string_equal(err->path, c->path);
+	if (c->path_has && !strstr(err->path, c->path_has))
+		fail_msg("error-path '%s' does not name '%s'", err->path, c->path_has);
+	for (size_t i = 0; i < 3 && c->msg[i]; i++) {
+		if (!strstr(err->msg, c->msg[i]))
+			fail_msg("message '%s' does not say '%s'", err->msg, c->msg[i]);
+	}
+	if (rc == PARSE_FAILS)
+		return;
+	if (!c->errs[0]) {
+		assert_int_equal(n, c->uncounted ? 0 : 1);
+		return;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		if (!c->errs[i]) {
+			assert_int_equal(n, i);
+			break;
+		}
+		assert_true(i < n);
+		assert_string_equal(vnm_err_tag(errs[i].code), c->errs[i]);
+	}
+}
 
-	(void)state;
-	/* none: the cmdline given without operation is not touched; the
-	 * virtual-link with merge is */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:image><vnm:cmdline>x</vnm:cmdline></vnm:image></vnm:router></node>"
-					       "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link nc:operation='merge'><vnm:rate-limit>2000000</vnm:rate-limit></vnm:virtual-link></nt:link>")),
-				  VNM_OP_NONE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_string_equal(leaf(ds, VL_A "/vnmd:virtual-link/rate-limit"), "2000000");
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/image/cmdline"),
-			    "console=ttyS0 vnm.addr=eth0:10.1.0.1/24,eth1:10.1.1.1/24");
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	before = dup_all(ds);
+static void check_result(const struct edit_case *c, const struct lyd_node *before,
+			 const struct lyd_node *ds, const struct lyd_node *diff, enum outcome rc)
+{
+	if (rc != OK && !c->partial) {
+		assert_null(diff);
+		assert_same(ds, before);
+	} else if (c->no_diff) {
+		if (diff)
+			fail_with_tree("unexpected diff", diff);
+		assert_same(ds, before);
+	} else {
+		assert_non_null(diff);
+		assert_diff_ok(before, diff, ds);
+	}
+	for (size_t i = 0; i < MAX_LEAVES && c->leaves[i].path; i++) {
+		const char *v = leaf(ds, c->leaves[i].path);
 
-	/* none on a network that does not exist, with a merge below: data-missing */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-z", "<nt:link nc:operation='merge'><nt:link-id>l</nt:link-id></nt:link>")),
-				  VNM_OP_NONE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_MISSING);
-	assert_non_null(strstr(err.msg, "network 'vn-z'"));
-	assert_same(ds, before);
-
-	/* a leaf changed by merge: replace in the diff with the old value */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>3000000</vnm:rate-limit></vnm:virtual-link></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	{
+		if (!c->leaves[i].value && v)
+			fail_msg("%s is '%s', should be absent", c->leaves[i].path, v);
+		if (c->leaves[i].value && (!v || strcmp(v, c->leaves[i].value)))
+			fail_msg("%s is '%s', should be '%s'", c->leaves[i].path, v ? v : "(absent)",
+				 c->leaves[i].value);
+	}
+	if (c->diff_leaf.path) {
 		struct lyd_node *d = NULL;
 
-		assert_int_equal(lyd_find_path(diff, VL_A "/vnmd:virtual-link/rate-limit", 0, &d), 0);
-		assert_string_equal(lyd_get_value(d), "3000000");
-		assert_string_equal(lyd_get_meta_value(lyd_find_meta(d->meta, NULL, "yang:orig-value")), "2000000");
+		assert_int_equal(lyd_find_path(diff, c->diff_leaf.path, 0, &d), 0);
+		assert_string_equal(lyd_get_value(d), c->diff_leaf.value);
+		assert_string_equal(lyd_get_meta_value(lyd_find_meta(d->meta, NULL, "yang:operation")),
+				    "replace");
+		assert_string_equal(lyd_get_meta_value(lyd_find_meta(d->meta, NULL, "yang:orig-value")),
+				    c->diff_leaf.orig);
 	}
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	lyd_free_all(ds);
 }
 
-static void schema_violations_are_invalid_value(void **state)
+/* One row: the datastore before, the edit through parse and apply, and
+ * what the client sees. */
+static void run_case(void **state)
 {
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	/* a router without its host: the model's must fails */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr3</node-id>"
-					       "<vnm:router><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_INVALID);
-	assert_string_equal(vnm_err_tag(err.code), "invalid-value");
-	assert_non_null(strstr(err.path, "node[node-id='vr3']"));
-	assert_non_null(strstr(err.msg, "node 'vr3' of network 'vn-a'"));
-	assert_non_null(strstr(err.msg, "exactly one supporting-node"));
-	assert_null(diff);
-	assert_same(ds, before);
-
-	/* a wrong type is caught while parsing, naming the leaf */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:rate-limit>fast</vnm:rate-limit></vnm:virtual-link></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -2);
-	assert_int_equal(err.code, VNM_E_INVALID);
-	assert_non_null(strstr(err.msg, "'fast'"));
-	assert_non_null(strstr(err.msg, "rate-limit"));
-	assert_non_null(strstr(err.msg, "link 'vl-a' of network 'vn-a'"));
-	assert_non_null(strstr(err.path, "rate-limit"));
-	lyd_free_all(before);
-	lyd_free_all(ds);
-}
-
-static void bad_elements_are_named(void **state)
-{
-	struct lyd_node *edit = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	assert_int_equal(vnm_edit_parse(ctx, NETS(VN("vn-a", "<frobnicator>1</frobnicator>")), &edit, &err), -1);
-	assert_int_equal(err.code, VNM_E_UNKNOWN_ELEMENT);
-	assert_string_equal(vnm_err_tag(err.code), "unknown-element");
-	assert_non_null(strstr(err.msg, "'frobnicator'"));
-	assert_non_null(strstr(err.path, "frobnicator"));
-
-	/* right name, wrong namespace */
-	assert_int_equal(vnm_edit_parse(ctx, "<networks xmlns='urn:example:wrong'/>", &edit, &err), -1);
-	assert_int_equal(err.code, VNM_E_UNKNOWN_ELEMENT);
-	assert_non_null(strstr(err.msg, "'networks'"));
-	assert_non_null(strstr(err.msg, "urn:example:wrong"));
-
-	/* the same entry twice */
-	assert_int_equal(vnm_edit_parse(ctx, NETS(VN("vn-a", "") VN("vn-a", "")), &edit, &err), -1);
-	assert_int_equal(err.code, VNM_E_BAD_ELEMENT);
-	assert_non_null(strstr(err.msg, "network 'vn-a' appears twice"));
-
-	/* a list entry without its key */
-	assert_int_equal(vnm_edit_parse(ctx, NETS("<network><node/></network>"), &edit, &err), -1);
-	assert_int_equal(err.code, VNM_E_MISSING_ELEMENT);
-	assert_non_null(strstr(err.msg, "network-id"));
-
-	/* state data */
-	assert_int_equal(vnm_edit_parse(ctx, NETS(VN("vn-a", "<node><node-id>vr1</node-id><vnm:router><vnm:oper-state>running</vnm:oper-state></vnm:router></node>")), &edit, &err), -1);
-	assert_true(err.code == VNM_E_BAD_ELEMENT || err.code == VNM_E_INVALID);
-
-	/* XML that does not parse */
-	assert_int_equal(vnm_edit_parse(ctx, "<networks xmlns='" NW "'><network>", &edit, &err), -1);
-	assert_int_equal(err.code, VNM_E_MALFORMED);
-	assert_string_equal(vnm_err_tag(err.code), "malformed-message");
-	/* where libyang saw it: a data path or nothing (a line number goes
-	 * into the message) */
-	assert_true(err.path[0] == '\0' || err.path[0] == '/');
-	assert_int_equal(vnm_edit_parse(ctx, "not xml at all", &edit, &err), -1);
-	assert_int_equal(err.code, VNM_E_MALFORMED);
-	assert_string_equal(err.path, "");
-	assert_non_null(strstr(err.msg, "Line number"));
-
-	/* an unknown operation */
-	assert_int_equal(vnm_edit_parse(ctx, NETS("<network nc:operation='frob'><network-id>x</network-id></network>"), &edit, &err), -1);
-	assert_null(edit);
-	assert_true(err.code == VNM_E_INVALID || err.code == VNM_E_BAD_ELEMENT);
-	assert_non_null(strstr(err.msg, "frob"));
-}
-
-static void error_options(void **state)
-{
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL, *edit = NULL;
+	const struct edit_case *c = *state;
+	struct lyd_node *ds = NULL, *before, *edit = NULL, *diff = NULL;
 	struct vnm_err err, *errs = NULL;
 	size_t n = 0;
-	/* a good change first, then a create of something that exists */
-	const char *xml = NETS(VN("vn-a", "<nt:link><nt:link-id>vl-a</nt:link-id><vnm:virtual-link><vnm:delay>5</vnm:delay></vnm:virtual-link></nt:link>"
-				       "<node nc:operation='create'><node-id>vr1</node-id></node>"
-				       "<node nc:operation='delete'><node-id>vr9</node-id></node>"));
+	enum outcome rc = OK;
 
-	(void)state;
-	assert_int_equal(edit_run(&ds, xml, VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_EXISTS);
-	assert_same(ds, before);
-	assert_int_equal(edit_run(&ds, xml, VNM_OP_MERGE, VNM_ERROPT_STOP, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_EXISTS);
-	assert_same(ds, before);
-
-	/* continue-on-error: the good part is applied, both errors reported */
-	assert_int_equal(vnm_edit_parse(ctx, xml, &edit, &err), 0);
-	assert_int_equal(vnm_edit_apply_ex(ctx, &ds, edit, VNM_OP_MERGE, VNM_ERROPT_CONTINUE, &diff,
-					   &errs, &n, &err), -1);
-	assert_int_equal(n, 2);
-	assert_int_equal(errs[0].code, VNM_E_EXISTS);
-	assert_int_equal(errs[1].code, VNM_E_MISSING);
-	assert_int_equal(err.code, VNM_E_EXISTS);
-	assert_string_equal(leaf(ds, VL_A "/vnmd:virtual-link/delay"), "5");
-	assert_non_null(diff);
-	assert_diff_ok(before, diff, ds);
+	for (size_t i = 0; i < 2 && c->before[i]; i++)
+		merge_into(&ds, xml_of(c->before[i]));
+	before = dup_all(ds);
+	if (vnm_edit_parse(ctx, xml_of(c->edit), &edit, &err)) {
+		rc = PARSE_FAILS;
+		assert_null(edit);
+	} else if (vnm_edit_apply_ex(ctx, &ds, edit, c->dop, c->eo, &diff, &errs, &n, &err)) {
+		rc = APPLY_FAILS;
+	}
+	if (rc != c->rc)
+		fail_msg("outcome %d, want %d: %s (%s)", rc, c->rc, rc ? err.msg : "", rc ? err.path : "");
+	if (rc != OK)
+		check_error(c, &err, errs, n, rc);
+	check_result(c, before, ds, diff, rc);
+	if (c->extra)
+		c->extra(before, ds, &err);
+	if (c->revert) {
+		assert_int_equal(vnm_edit_revert(ctx, &ds, diff, &err), 0);
+		assert_same(ds, before);
+	}
 	free(errs);
 	lyd_free_all(diff);
 	lyd_free_all(edit);
@@ -413,192 +550,9 @@ static void error_options(void **state)
 	lyd_free_all(ds);
 }
 
-static void rollback_restores_when_removed_nodes(void **state)
-{
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	/* vn-a stops being a virtual network (its routers' data would go,
-	 * their `when` being false), but vn-b's link breaks: nothing happens */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>")
-					    VN("vn-b", "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm2</node-ref></supporting-node></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_INVALID);
-	assert_non_null(strstr(err.msg, "node 'vr1' of network 'vn-b'"));
-	assert_same(ds, before);
-	assert_non_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
-
-	/* the same with a change inside a router that validation removes */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>"
-						"<node><node-id>vr1</node-id><vnm:router><vnm:memory>256</vnm:memory><vnm:vcpus nc:operation='delete'/></vnm:router></node>")
-					    VN("vn-b", "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm2</node-ref></supporting-node></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_same(ds, before);
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/memory"), "128");
-	assert_string_equal(leaf(ds, VR1_A "/vnmd:router/vcpus"), "1");
-
-	/* alone, the marker's removal is valid: the router data goes, and the
-	 * diff says so */
-	if (edit_run(&ds, NETS(VN("vn-a", "<network-types><vnm:virtual-network nc:operation='delete'/></network-types>")),
-		     VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err))
-		fail_msg("%s (%s)", err.msg, err.path);
-	assert_null(leaf(ds, VR1_A "/vnmd:router/image/kernel"));
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	lyd_free_all(ds);
-}
-
-static void default_operation_replace_and_revert(void **state)
-{
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	assert_int_equal(edit_run(&ds, NETS(VN("underlay", "<network-types><vnm:physical-network/></network-types>"
-					       "<node><node-id>rm1</node-id></node>")),
-				  VNM_OP_REPLACE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_null(leaf(ds, VR1_A "/node-id"));
-	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='underlay']/node[node-id='rm2']/node-id"));
-	assert_non_null(leaf(ds, "/ietf-network:networks/network[network-id='underlay']/node[node-id='rm1']/node-id"));
-	assert_diff_ok(before, diff, ds);
-
-	/* the diff takes us back */
-	assert_int_equal(vnm_edit_revert(ctx, &ds, diff, &err), 0);
-	assert_same(ds, before);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	lyd_free_all(ds);
-}
-
-static void default_leaf_counts_as_absent(void **state)
-{
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	/* admin-state of vn-a holds only its default: create succeeds */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<vnm:virtual-network><vnm:admin-state nc:operation='create'>paused</vnm:admin-state></vnm:virtual-network>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_string_equal(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/vnmd:virtual-network/admin-state"), "paused");
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-	/* and now it exists */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<vnm:virtual-network><vnm:admin-state nc:operation='create'>stopped</vnm:admin-state></vnm:virtual-network>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_EXISTS);
-	lyd_free_all(before);
-	lyd_free_all(ds);
-}
-
-static void create_then_delete_everything(void **state)
-{
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	assert_int_equal(edit_run(&ds, "<networks xmlns='" NW "' xmlns:nc='urn:ietf:params:xml:ns:netconf:base:1.0' nc:operation='delete'/>",
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='underlay']/network-id"));
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	lyd_free_all(ds);
-}
-
-static void value_changes_are_checked_when_constraints_read_them(void **state)
-{
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-	char *s1 = NULL, *s2 = NULL;
-
-	(void)state;
-	/* source-tp of a physical link is read by its must: changing it to
-	 * an interface the host does not have is refused */
-	assert_int_equal(edit_run(&ds, NETS(VN("underlay", "<nt:link><nt:link-id>pl1</nt:link-id><nt:source><nt:source-tp>eth5</nt:source-tp></nt:source></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_INVALID);
-	assert_non_null(strstr(err.msg, "link 'pl1' of network 'underlay'"));
-	assert_same(ds, before);
-	/* to one it has, it is fine */
-	assert_int_equal(edit_run(&ds, NETS(VN("underlay", "<node><node-id>rm1</node-id><nt:termination-point><nt:tp-id>eth5</nt:tp-id></nt:termination-point></node>"
-						"<nt:link><nt:link-id>pl1</nt:link-id><nt:source><nt:source-tp>eth5</nt:source-tp></nt:source></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-
-	/* two networks touched, the second one broken: nothing applied, the
-	 * error names the broken one, and the networks keep their order */
-	lyd_print_mem(&s1, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><nt:termination-point><nt:tp-id>eth2</nt:tp-id></nt:termination-point></node>")
-					    VN("vn-b", "<node><node-id>vr2</node-id><vnm:router><vnm:image><vnm:kernel nc:operation='delete'/></vnm:image></vnm:router></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_INVALID);
-	if (!strstr(err.path, "vn-b"))
-		fail_msg("%s (%s)", err.msg, err.path);
-	lyd_print_mem(&s2, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
-	assert_string_equal(s1, s2);
-	free(s2);
-	s2 = NULL;
-	/* the first part alone is fine; the order of the networks stays */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<node><node-id>vr1</node-id><nt:termination-point><nt:tp-id>eth2</nt:tp-id></nt:termination-point></node>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	lyd_print_mem(&s2, ds, LYD_XML, LYD_PRINT_WITHSIBLINGS);
-	assert_true(strstr(s2, "<network-id>underlay") < strstr(s2, "<network-id>vn-a"));
-	assert_true(strstr(s2, "<network-id>vn-a") < strstr(s2, "<network-id>vn-b"));
-	free(s1);
-	free(s2);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	lyd_free_all(ds);
-}
-
-static void nested_operations(void **state)
-{
-	struct lyd_node *ds = ds_from(fig5_xml), *before = dup_all(ds), *diff = NULL;
-	struct vnm_err err;
-
-	(void)state;
-	/* inside a new link, remove of an absent child is nothing, delete is
-	 * data-missing: nothing below a new node exists yet */
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-n</nt:link-id>"
-					       "<nt:source><nt:source-node>vr1</nt:source-node><nt:source-tp>eth1</nt:source-tp></nt:source>"
-					       "<nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>eth1</nt:dest-tp></nt:destination>"
-					       "<vnm:virtual-link><vnm:burst nc:operation='remove'/><vnm:delay>7</vnm:delay></vnm:virtual-link></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_string_equal(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-n']/vnmd:virtual-link/delay"), "7");
-	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-n']/vnmd:virtual-link/burst"));
-	assert_diff_ok(before, diff, ds);
-	lyd_free_all(diff);
-	assert_int_equal(edit_run(&ds, NETS(VN("vn-a", "<nt:link nc:operation='create'><nt:link-id>vl-m</nt:link-id>"
-					       "<vnm:virtual-link><vnm:burst nc:operation='delete'/></vnm:virtual-link></nt:link>")),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), -1);
-	assert_int_equal(err.code, VNM_E_MISSING);
-	assert_non_null(strstr(err.msg, "burst"));
-	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-a']/ietf-network-topology:link[link-id='vl-m']/link-id"));
-
-	/* replace of a whole list entry: vn-b keeps only what the edit says */
-	lyd_free_all(before);
-	before = dup_all(ds);
-	assert_int_equal(edit_run(&ds, NETS("<network nc:operation='replace'><network-id>vn-b</network-id>"
-					    "<network-types><vnm:virtual-network/></network-types>"
-					    "<supporting-network><network-ref>underlay</network-ref></supporting-network>"
-					    "<node><node-id>vr1</node-id><supporting-node><network-ref>underlay</network-ref><node-ref>rm1</node-ref></supporting-node>"
-					    "<vnm:router><vnm:image><vnm:kernel>/k2</vnm:kernel></vnm:image></vnm:router></node></network>"),
-				  VNM_OP_MERGE, VNM_ERROPT_ROLLBACK, &diff, &err), 0);
-	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/node[node-id='vr2']/node-id"));
-	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/ietf-network-topology:link[link-id='vl-b']/link-id"));
-	assert_string_equal(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/node[node-id='vr1']/vnmd:router/image/kernel"), "/k2");
-	assert_null(leaf(ds, "/ietf-network:networks/network[network-id='vn-b']/node[node-id='vr1']/vnmd:router/image/initrd"));
-	assert_diff_ok(before, diff, ds);
-	/* and the diff reverts it */
-	assert_int_equal(vnm_edit_revert(ctx, &ds, diff, &err), 0);
-	assert_same(ds, before);
-	lyd_free_all(diff);
-	lyd_free_all(before);
-	lyd_free_all(ds);
-}
+/* ------------------------------------------------------------------ */
+/* Random edits                                                       */
+/* ------------------------------------------------------------------ */
 
 /*
  * Random edits from fragments that succeed or fail in various ways: after
@@ -688,24 +642,14 @@ static void random_edits_keep_invariants(void **state)
 	lyd_free_all(ds);
 }
 
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(figure5_by_merge),
-		cmocka_unit_test(create_existing_is_data_exists),
-		cmocka_unit_test(delete_missing_is_data_missing_remove_is_not),
-		cmocka_unit_test(replace_subtree),
-		cmocka_unit_test(default_operation_none_with_merge_inside),
-		cmocka_unit_test(schema_violations_are_invalid_value),
-		cmocka_unit_test(bad_elements_are_named),
-		cmocka_unit_test(error_options),
-		cmocka_unit_test(rollback_restores_when_removed_nodes),
-		cmocka_unit_test(default_operation_replace_and_revert),
-		cmocka_unit_test(default_leaf_counts_as_absent),
-		cmocka_unit_test(create_then_delete_everything),
-		cmocka_unit_test(value_changes_are_checked_when_constraints_read_them),
-		cmocka_unit_test(nested_operations),
-		cmocka_unit_test(random_edits_keep_invariants),
-	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	struct CMUnitTest tests[N_CASES + 1];
+
+	for (size_t i = 0; i < N_CASES; i++)
+		tests[i] = (struct CMUnitTest){.name = cases[i].name, .test_func = run_case,
+					       .initial_state = (void *)&cases[i]};
+	tests[N_CASES] = (struct CMUnitTest)cmocka_unit_test(random_edits_keep_invariants);
+	return _cmocka_run_group_tests("test_edit", tests, N_CASES + 1, group_setup, group_teardown);
 }

@@ -1,0 +1,179 @@
+/*
+ * edit_err.c - how the edit-config engine speaks of what went wrong.
+ *
+ * A NETCONF client gets an error-path and a message; the message names the
+ * object in the model's words ("link 'vl-a' of network 'vn-a'") rather
+ * than as an XPath, so the names are made here, once, for parsing, the
+ * operation checks and validation alike.  libyang's validation errors are
+ * turned into the same form.
+ *
+ * The errors of continue-on-error (several per edit) are collected here
+ * too, behind edit_fail(), edit_errs_drop() and edit_errs_take() (see
+ * edit_p.h), so that the collector is one small piece that can be switched
+ * to another without touching the walk.
+ */
+#include "edit_p.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+/* ------------------------------------------------------------------ */
+/* Names of objects for messages                                      */
+/* ------------------------------------------------------------------ */
+
+const char *edit_node_name(const struct lyd_node *n)
+{
+	return n->schema ? n->schema->name : ((const struct lyd_node_opaq *)n)->name.name;
+}
+
+/* First key value of a list entry (schema or opaque), or NULL. */
+static const char *first_key(const struct lyd_node *n)
+{
+	const struct lyd_node *c;
+
+	if (n->schema && n->schema->nodetype == LYS_LIST) {
+		c = lyd_child(n);
+		if (c && c->schema && lysc_is_key(c->schema))
+			return lyd_get_value(c);
+		return NULL;
+	}
+	if (!n->schema) {
+		/* opaque list entry: its first child with a value is the key, if any */
+		for (c = lyd_child(n); c; c = c->next) {
+			if (!c->schema && lyd_child(c) == NULL)
+				return ((const struct lyd_node_opaq *)c)->value;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * "leaf 'rate-limit' of link 'vl-a' of network 'vn-a'": the node and the
+ * list entries above it, in the model's words (list names with their key).
+ */
+void edit_describe(const struct lyd_node *n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (const struct lyd_node *p = n; p && off < len; p = lyd_parent(p)) {
+		bool list = p->schema ? p->schema->nodetype == LYS_LIST : (p == n && lyd_child(p));
+		const char *key = list ? first_key(p) : NULL;
+		const char *kind = p->schema && (p->schema->nodetype & LYD_NODE_TERM) ? "leaf " : "";
+
+		if (p != n && !list)
+			continue;
+		if (key)
+			off += snprintf(buf + off, len - off, "%s%s '%s'", off ? " of " : "",
+					edit_node_name(p), key);
+		else
+			off += snprintf(buf + off, len - off, "%s%s'%s'", off ? " of " : "", kind,
+					edit_node_name(p));
+	}
+}
+
+void edit_node_path(const struct lyd_node *n, char *buf, size_t len)
+{
+	if (!lyd_path(n, LYD_PATH_STD, buf, len))
+		buf[0] = '\0';
+}
+
+/* libyang's error path is 'Data location "/x/y".', 'Schema location
+ * "/a/b", data location "/x/y".' or similar: keep /x/y, the data path. */
+void edit_ly_path(const char *lypath, char *buf, size_t len)
+{
+	const char *d = lypath ? strcasestr(lypath, "data location") : NULL;
+	const char *q = d ? strchr(d, '"') : lypath ? strchr(lypath, '"') : NULL;
+	const char *e = q ? strchr(q + 1, '"') : NULL;
+
+	if (q && e)
+		snprintf(buf, len, "%.*s", (int)(e - q - 1), q + 1);
+	else
+		snprintf(buf, len, "%s", lypath ? lypath : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation errors                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Turn libyang's validation errors into err, naming the object.  libyang
+ * gives a data path for most errors, a schema path for some (a missing
+ * mandatory node): then the network entry being validated is named. */
+int edit_validation_error(struct edit *ed, const struct ly_err_item *e)
+{
+	char path[512], obj[512] = "", where[600] = "";
+	struct lyd_node *n = NULL;
+
+	for (; e && e->next && !e->msg; e = e->next)
+		;
+	edit_ly_path(e ? e->path : NULL, path, sizeof(path));
+	if (path[0] && *ed->ds && !lyd_find_path(*ed->ds, path, 0, &n) && n) {
+		edit_describe(n, obj, sizeof(obj));
+	} else if (ed->bad_net) {
+		if (path[0])
+			snprintf(where, sizeof(where), " (at %s)", path);
+		edit_describe(ed->bad_net, obj, sizeof(obj));
+		edit_node_path(ed->bad_net, path, sizeof(path));
+	}
+	return vnm_err_set(ed->err, VNM_E_INVALID, path, "%s%sthe configuration would not be valid: %s%s",
+			   obj, obj[0] ? ": " : "", e && e->msg ? e->msg : "libyang validation failed",
+			   where);
+}
+
+/* ------------------------------------------------------------------ */
+/* The error collector (continue-on-error)                            */
+/* ------------------------------------------------------------------ */
+
+/* See edit_p.h for the three; the first error also goes to ed->err. */
+int edit_fail(struct edit *ed, enum vnm_err_code code, const char *path, const char *fmt, ...)
+{
+	struct vnm_err e;
+	char msg[sizeof(e.msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vnm_err_set(&e, code, path, "%s", msg);
+	if (!ed->n_errs && ed->err)
+		*ed->err = e;
+	if (ed->erropt != VNM_ERROPT_CONTINUE) {
+		ed->n_errs = 1;
+		return -1;
+	}
+	if (!(ed->n_errs & (ed->n_errs - 1))) { /* grow at powers of two */
+		struct vnm_err *n = realloc(ed->errs, (ed->n_errs ? ed->n_errs * 2 : 1) * sizeof(*n));
+
+		if (!n) {
+			ed->oom = true;
+			return -1;
+		}
+		ed->errs = n;
+	}
+	ed->errs[ed->n_errs++] = e;
+	return 1;
+}
+
+void edit_errs_drop(struct edit *ed)
+{
+	free(ed->errs);
+	ed->errs = NULL;
+	ed->n_errs = 0;
+}
+
+size_t edit_errs_take(struct edit *ed, bool failed, struct vnm_err **errs, size_t *n_errs)
+{
+	size_t n = ed->n_errs ? ed->n_errs : failed ? 1 : 0;
+
+	if (n_errs)
+		*n_errs = n;
+	if (errs && ed->errs) {
+		*errs = ed->errs;
+		ed->errs = NULL;
+	}
+	return n;
+}
