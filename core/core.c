@@ -723,6 +723,11 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 		goto cleanup;
 	}
 	probe_caps(c);
+	/* debris of a save a crash interrupted: harmless to the datastores
+	 * (the next save truncates it), so a failure here only warns */
+	vnm_err_clear(&e);
+	if (c->state_dir && vnm_store_clean(c->state_dir, &e) < 0)
+		vnm_log(VNM_LOG_WARNING, "%s", e.msg);
 
 	/* The configuration to start from. */
 	from = o->from_startup ? VNM_STORE_STARTUP : VNM_STORE_RUNNING;
