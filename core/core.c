@@ -119,6 +119,13 @@ static void model_put(struct vnm_core *c, struct model_ref *r)
 	}
 }
 
+/* The link driver's table of encapsulations (none without a link driver:
+ * capacities are then counted without overhead). */
+static vnm_encap_overhead_fn encap_overhead(const struct vnm_core *c)
+{
+	return c->drv.link ? c->drv.link->encap_overhead : NULL;
+}
+
 /* Refuse what the kernel cannot do before anything is touched. */
 static int check_caps(const struct vnm_core *c, const struct vnm_model *m, struct vnm_err *err)
 {
@@ -131,7 +138,7 @@ static int check_caps(const struct vnm_core *c, const struct vnm_model *m, struc
 		const struct vnm_vl *vl = &m->vls[i];
 		const char *vn = vl->vn ? vl->vn->name : "?";
 
-		if (!vl->delay_us && !vl->jitter_us && !vl->loss_ppm)
+		if (!vnm_vl_needs_netem(vl))
 			continue;
 		snprintf(path, sizeof(path),
 			 "/ietf-network:networks/network[network-id='%s']"
@@ -154,7 +161,8 @@ static int build_valid(struct vnm_core *c, const struct lyd_node *cfg, struct vn
 	*out = NULL;
 	if (vnm_model_build(cfg, &m, err))
 		return -1;
-	if (vnm_validate(m, err) || check_caps(c, m, err)) {
+	if (vnm_model_set_overhead(m, encap_overhead(c), err) || vnm_validate(m, err) ||
+	    check_caps(c, m, err)) {
 		vnm_model_free(m);
 		return -1;
 	}
@@ -730,7 +738,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 		goto cleanup;
 	if (vnm_model_build(cfg, &m, err))
 		goto cleanup;
-	if (vnm_validate(m, err)) {
+	if (vnm_model_set_overhead(m, encap_overhead(c), err) || vnm_validate(m, err)) {
 		vnm_err_prefix(err, "the stored configuration %s/%s is not valid; fix or remove it",
 			       c->state_dir ? c->state_dir : ".", from);
 		goto cleanup;

@@ -19,6 +19,7 @@
 
 #include <libyang/libyang.h>
 
+#include "link_nl.h"
 #include "model.h"
 #include "model_int.h"
 #include "yctx.h"
@@ -191,7 +192,9 @@ static int run(const char *xml, int yang, struct vnm_err *err, struct lyd_node *
 	if (vnm_model_build(tree, &m, err)) {
 		rc = -3;
 	} else {
-		rc = vnm_validate(m, err);
+		rc = vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, err);
+		if (!rc)
+			rc = vnm_validate(m, err);
 	}
 	vnm_model_free(m);
 	if (treep)
@@ -275,7 +278,8 @@ static void file_ok(const char *name)
 	if (vnm_config_parse_file(ctx, path, &tree, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
-	if (vnm_validate(m, &err))
+	if (vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err) ||
+	    vnm_validate(m, &err))
 		fail_msg("%s: %s", name, err.msg);
 	vnm_model_free(m);
 	lyd_free_all(tree);
@@ -395,7 +399,8 @@ static void ok_guarantees_up_to_capacity(void **state)
 {
 	struct cfg c;
 	char g[128];
-	struct vnm_plink pl = {.capacity = 10000000};
+	struct vnm_plink pl = {.capacity = 10000000,
+			       .overhead = (uint32_t)vnm_link_nl_ops.encap_overhead(NULL)};
 
 	(void)state;
 	/* exactly the capacity in VL frames is admitted */
@@ -752,6 +757,54 @@ static void bad_path_link_twice(void **state)
 /* ------------------------------------------------------------------ */
 /* Rejected: admission.                                                */
 
+/* The overhead admission counts is the link driver's figure for the
+ * encapsulation of the VLs on a physical link: one the driver does not
+ * have is refused, and so are two on one link (its size table counts one
+ * overhead per packet). */
+static void encapsulation_from_the_driver(void **state)
+{
+	struct lyd_node *tree = NULL;
+	struct vnm_model *m = NULL;
+	struct vnm_vl *x, *y;
+	struct vnm_err err;
+	struct cfg c;
+
+	(void)state;
+	begin(&c);
+	ring(&c, 10000000);
+	net(&c, "a", "virt", "under");
+	vr(&c, "vr1", "rm1", "e0,e1");
+	vr(&c, "vr2", "rm2", "e0,e1");
+	vl(&c, "x", "vr1", "e0", "vr2", "e0", "l12", NULL);
+	vl(&c, "y", "vr1", "e1", "vr2", "e1", "l12", NULL);
+	net_end(&c);
+	end(&c);
+	assert_int_equal(vnm_config_parse_mem(ctx, c.s, &tree, &err), 0);
+	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
+	x = vnm_model_vl(m, "a", "x");
+	y = vnm_model_vl(m, "a", "y");
+	/* the YANG default, and VXLAN's 50 bytes on the link both ride */
+	assert_string_equal(x->encap, "vxlan");
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), 0);
+	assert_string_equal(vnm_model_plink(m, "l12")->encap, "vxlan");
+	assert_int_equal(vnm_model_plink(m, "l12")->overhead, 50);
+	assert_int_equal(vnm_plink_vl_capacity(vnm_model_plink(m, "l12")),
+			 10000000ULL * 1514 / 1564);
+	free(y->encap);
+	assert_non_null(y->encap = strdup("geneve"));
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), -1);
+	assert_non_null(strstr(err.msg, "physical link l12: links a/x (vxlan) and a/y (geneve) "
+					"ride it with two encapsulations"));
+	assert_non_null(strstr(err.path, "link-id='l12'"));
+	free(x->encap);
+	assert_non_null(x->encap = strdup("geneve"));
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), -1);
+	assert_non_null(strstr(err.msg, "the link driver has no encapsulation geneve (link a/x)"));
+	vnm_model_free(m);
+	lyd_free_all(tree);
+	free(c.s);
+}
+
 static void bad_admission_overhead(void **state)
 {
 	struct cfg c;
@@ -1078,6 +1131,7 @@ int main(void)
 		cmocka_unit_test(bad_path_unknown_plink),
 		cmocka_unit_test(bad_path_link_twice),
 		cmocka_unit_test(bad_admission_overhead),
+		cmocka_unit_test(encapsulation_from_the_driver),
 		cmocka_unit_test(bad_admission_on_second_hop),
 		cmocka_unit_test(bad_two_underlays),
 		cmocka_unit_test(bad_vn_over_non_underlay),
