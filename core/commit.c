@@ -30,7 +30,7 @@ static int check_caps(const struct vnm_core *c, const struct vnm_model *m, struc
 		const struct vnm_vl *vl = &m->vls[i];
 		const char *vn = vl->vn ? vl->vn->name : "?";
 
-		if (!vl->delay_us && !vl->jitter_us && !vl->loss_ppm)
+		if (!vnm_vl_needs_netem(vl))
 			continue;
 		snprintf(path, sizeof(path),
 			 "/ietf-network:networks/network[network-id='%s']"
@@ -53,7 +53,8 @@ static int build_valid(struct vnm_core *c, const struct lyd_node *cfg, struct vn
 	*out = NULL;
 	if (vnm_model_build(cfg, &m, err))
 		return -1;
-	if (vnm_validate(m, err) || check_caps(c, m, err)) {
+	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate(m, err) ||
+	    check_caps(c, m, err)) {
 		vnm_model_free(m);
 		return -1;
 	}

@@ -202,7 +202,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 		goto cleanup;
 	if (vnm_model_build(cfg, &m, err))
 		goto cleanup;
-	if (vnm_validate(m, err)) {
+	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate(m, err)) {
 		vnm_err_prefix(err, "the stored configuration %s/%s is not valid; fix or remove it",
 			       c->state_dir ? c->state_dir : ".", from);
 		goto cleanup;

@@ -87,6 +87,13 @@ void core_emit(struct vnm_core *c, const struct vnm_event *ev);
 /* core.c: wake the snapshot thread for a refresh of what a commit changed. */
 void core_kick(struct vnm_core *c);
 
+/* The link driver's table of encapsulations (none without a link driver:
+ * capacities are then counted without overhead). */
+static inline vnm_encap_overhead_fn core_encap_overhead(const struct vnm_core *c)
+{
+	return c->drv.link ? c->drv.link->encap_overhead : NULL;
+}
+
 /* commit.c: *out = a copy of t (NULL for NULL).  Returns 0 or -1 (memory). */
 int core_dup_tree(const struct lyd_node *t, struct lyd_node **out, struct vnm_err *err);
 

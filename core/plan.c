@@ -274,7 +274,9 @@ static bool plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n)
 {
 	if (!o || !n)
 		return o != n;
-	return hif_ne(o->src, n->src) || hif_ne(o->dst, n->dst);
+	/* the root's size table counts the encapsulation's overhead */
+	return hif_ne(o->src, n->src) || hif_ne(o->dst, n->dst) ||
+	       o->overhead != n->overhead || str_ne(o->encap, n->encap);
 }
 
 static bool vr_rehomed(const struct vnm_vr *o, const struct vnm_vr *n)
@@ -306,7 +308,8 @@ static bool vl_rebuilt(const struct vnm_vl *o, const struct vnm_vl *n)
 
 	if (!vnic_same_place(o->a, n->a) || !vnic_same_place(o->b, n->b))
 		return true;
-	if (o->vni != n->vni || strcmp(o->end_a, n->end_a) || strcmp(o->end_b, n->end_b))
+	if (o->vni != n->vni || strcmp(o->end_a, n->end_a) || strcmp(o->end_b, n->end_b) ||
+	    str_ne(o->encap, n->encap))
 		return true;
 	if (o->n_plinks != n->n_plinks)
 		return true;
@@ -332,7 +335,8 @@ static bool netem_changed(const struct vnm_vl *o, const struct vnm_vl *n)
 static bool shape_ne(const struct vnm_shape *a, const struct vnm_shape *b)
 {
 	return a->rate != b->rate || a->ceil != b->ceil || a->burst != b->burst ||
-	       a->cburst != b->cburst;
+	       a->cburst != b->cburst || a->netem != b->netem || a->delay_us != b->delay_us ||
+	       a->jitter_us != b->jitter_us || a->loss_ppm != b->loss_ppm;
 }
 
 static const struct vnm_vnic *vnic_find(const struct vnm_vr *vr, const char *name)
@@ -747,14 +751,13 @@ static void vl_create(struct planner *pl, const struct vnm_vl *n)
  * have been rebuilt). */
 static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
 {
-	bool netem = netem_changed(o, n);
 	struct vnm_step f, i;
 	size_t k;
 
 	if (!n->n_plinks) {
 		f = st_shape(n, NULL);
 		i = st_shape(o, NULL);
-		if (netem || shape_ne(&f.shape, &i.shape))
+		if (shape_ne(&f.shape, &i.shape))
 			emit(pl, P_SHAPE, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
@@ -762,7 +765,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 			continue;
 		f = st_shape(n, n->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
-		if (netem || shape_ne(&f.shape, &i.shape))
+		if (shape_ne(&f.shape, &i.shape))
 			emit(pl, P_SHAPE, &f, &i);
 	}
 }

@@ -418,7 +418,7 @@ static int check_admission(const struct vnm_model *m, struct vnm_errs *r)
 		for (k = 0; k < pl->n_vls; k++)
 			sum += pl->vls[k]->guaranteed;
 		/* wire rate = VL rate * (frame + overhead) / frame, rounded up */
-		wire = (sum * (VNM_FRAME_BYTES + VNM_ENCAP_OVERHEAD) + VNM_FRAME_BYTES - 1) /
+		wire = (sum * (VNM_FRAME_BYTES + pl->overhead) + VNM_FRAME_BYTES - 1) /
 		       VNM_FRAME_BYTES;
 		if (!pl->capacity || wire <= pl->capacity)
 			continue;
@@ -592,7 +592,7 @@ static int check_names(const struct vnm_model *m, struct vnm_errs *r)
 	}
 	if (dup_scan(keys, m->n_vls, r, rep_vl_id, m))
 		goto cleanup;
-	/* a VNI matters where a VXLAN device carries it: VLs between two hosts */
+	/* a VNI matters where a tunnel device carries it: VLs between two hosts */
 	n = 0;
 	for (i = 0; i < m->n_vls; i++) {
 		const struct vnm_vl *vl = &m->vls[i];

@@ -22,6 +22,7 @@
 
 #include <libyang/libyang.h>
 
+#include "link_nl.h"
 #include "model.h"
 #include "model_int.h"
 #include "yctx.h"
@@ -126,7 +127,9 @@ static int run(const char *xml, int yang, struct vnm_err *err, struct lyd_node *
 	if (vnm_model_build(tree, &m, err)) {
 		rc = -3;
 	} else {
-		rc = vnm_validate(m, err);
+		rc = vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, err);
+		if (!rc)
+			rc = vnm_validate(m, err);
 	}
 	vnm_model_free(m);
 	if (treep)
@@ -436,7 +439,8 @@ static void file_ok(const char *name)
 	if (vnm_config_parse_file(ctx, path, &tree, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
-	if (vnm_validate(m, &err))
+	if (vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err) ||
+	    vnm_validate(m, &err))
 		fail_msg("%s: %s", name, err.msg);
 	vnm_model_free(m);
 	lyd_free_all(tree);
@@ -474,7 +478,8 @@ static void ok_figure4(void **state)
  * core's, so it is computed here, not written into a row). */
 static void ok_guarantees_up_to_capacity(void **state)
 {
-	struct vnm_plink pl = {.capacity = 10000000};
+	struct vnm_plink pl = {.capacity = 10000000,
+			       .overhead = (uint32_t)vnm_link_nl_ops.encap_overhead(NULL)};
 	char *body = NULL;
 
 	(void)state;
@@ -482,6 +487,48 @@ static void ok_guarantees_up_to_capacity(void **state)
 			     (unsigned long long)vnm_plink_vl_capacity(&pl)) > 0);
 	expect_ok(body);
 	free(body);
+}
+
+/* The overhead admission counts is the link driver's figure for the
+ * encapsulation of the VLs on a physical link: one the driver does not
+ * have is refused, and so are two on one link (its size table counts one
+ * overhead per packet). */
+static void encapsulation_from_the_driver(void **state)
+{
+	struct lyd_node *tree = NULL;
+	struct vnm_model *m = NULL;
+	struct vnm_vl *x, *y;
+	struct vnm_err err;
+	char *s = doc(RING VN("a", VR("vr1", "rm1", TP("e0") TP("e1"))
+				   VR("vr2", "rm2", TP("e0") TP("e1"))
+				   VL("x", "vr1", "e0", "vr2", "e0", VIA("l12"), "")
+				   VL("y", "vr1", "e1", "vr2", "e1", VIA("l12"), "")));
+
+	(void)state;
+	assert_int_equal(vnm_config_parse_mem(ctx, s, &tree, &err), 0);
+	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
+	x = vnm_model_vl(m, "a", "x");
+	y = vnm_model_vl(m, "a", "y");
+	/* the YANG default, and VXLAN's 50 bytes on the link both ride */
+	assert_string_equal(x->encap, "vxlan");
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), 0);
+	assert_string_equal(vnm_model_plink(m, "l12")->encap, "vxlan");
+	assert_int_equal(vnm_model_plink(m, "l12")->overhead, 50);
+	assert_int_equal(vnm_plink_vl_capacity(vnm_model_plink(m, "l12")),
+			 10000000ULL * 1514 / 1564);
+	free(y->encap);
+	assert_non_null(y->encap = strdup("geneve"));
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), -1);
+	assert_non_null(strstr(err.msg, "physical link l12: links a/x (vxlan) and a/y (geneve) "
+					"ride it with two encapsulations"));
+	assert_non_null(strstr(err.path, "link-id='l12'"));
+	free(x->encap);
+	assert_non_null(x->encap = strdup("geneve"));
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), -1);
+	assert_non_null(strstr(err.msg, "the link driver has no encapsulation geneve (link a/x)"));
+	vnm_model_free(m);
+	lyd_free_all(tree);
+	free(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -545,6 +592,7 @@ int main(void)
 		cmocka_unit_test(ok_figure4),
 		cmocka_unit_test(ok_guarantees_up_to_capacity),
 		cmocka_unit_test(every_error_is_reported),
+		cmocka_unit_test(encapsulation_from_the_driver),
 	};
 	struct CMUnitTest tests[N_OF(fixed) + N_OF(good) + N_OF(bad)];
 	char names[N_OF(good) + N_OF(bad)][80];
