@@ -415,6 +415,7 @@ void vnm_model_free(struct vnm_model *m)
 	free(m->vrs);
 	for (i = 0; m->vls && i < m->n_vls; i++) {
 		free(m->vls[i].name);
+		free(m->vls[i].encap);
 		free(m->vls[i].plinks);
 	}
 	free(m->vls);
@@ -775,6 +776,9 @@ static int build_vl(struct builder *b, struct vnm_vn *vn, struct vnm_vl *vl,
 	vl->delay_us = (uint32_t)leaf_u64(v, "delay", 0);
 	vl->jitter_us = (uint32_t)leaf_u64(v, "jitter", 0);
 	vl->loss_ppm = percent_to_ppm(leaf(v, "loss"));
+	vl->encap = dup_or_null(leaf(v, "encapsulation"), &b->oom);
+	if (b->oom)
+		return oom(b);
 	{
 		const char *k2[2] = {vn->name, vl->name};
 		const char *k3[3] = {vn->name, vl->name, "vni"};
@@ -813,7 +817,7 @@ static int build_vl(struct builder *b, struct vnm_vn *vn, struct vnm_vl *vl,
 	}
 	if (b->oom)
 		return oom(b);
-	/* same-host VLs are a veth pair, others one VXLAN device per side */
+	/* same-host VLs are a veth pair, others one tunnel device per side */
 	{
 		int local = vl->a && vl->b && vl->a->vr->host && vl->a->vr->host == vl->b->vr->host;
 

@@ -60,7 +60,7 @@ uint32_t vnm_fnv1a(const char *const *s, size_t n);
 /* vnm_validate(), reporting every error to cb (in rule order) instead of
  * stopping at the first; first (may be NULL) gets the first error.
  * Returns 0 when the model is valid, else -1. */
-typedef void (*vnm_validate_cb)(void *arg, const struct vnm_err *e);
+typedef vnm_err_cb vnm_validate_cb;
 int vnm_validate_all(const struct vnm_model *m, vnm_validate_cb cb, void *arg,
 		     struct vnm_err *first);
 

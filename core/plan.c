@@ -274,7 +274,9 @@ static bool plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n)
 {
 	if (!o || !n)
 		return o != n;
-	return hif_ne(o->src, n->src) || hif_ne(o->dst, n->dst);
+	/* the root's size table counts the encapsulation's overhead */
+	return hif_ne(o->src, n->src) || hif_ne(o->dst, n->dst) ||
+	       o->overhead != n->overhead || str_ne(o->encap, n->encap);
 }
 
 static bool vr_rehomed(const struct vnm_vr *o, const struct vnm_vr *n)
@@ -306,7 +308,8 @@ static bool vl_rebuilt(const struct vnm_vl *o, const struct vnm_vl *n)
 
 	if (!vnic_same_place(o->a, n->a) || !vnic_same_place(o->b, n->b))
 		return true;
-	if (o->vni != n->vni || strcmp(o->end_a, n->end_a) || strcmp(o->end_b, n->end_b))
+	if (o->vni != n->vni || strcmp(o->end_a, n->end_a) || strcmp(o->end_b, n->end_b) ||
+	    str_ne(o->encap, n->encap))
 		return true;
 	if (o->n_plinks != n->n_plinks)
 		return true;
@@ -332,7 +335,8 @@ static bool netem_changed(const struct vnm_vl *o, const struct vnm_vl *n)
 static bool shape_ne(const struct vnm_shape *a, const struct vnm_shape *b)
 {
 	return a->rate != b->rate || a->ceil != b->ceil || a->burst != b->burst ||
-	       a->cburst != b->cburst;
+	       a->cburst != b->cburst || a->netem != b->netem || a->delay_us != b->delay_us ||
+	       a->jitter_us != b->jitter_us || a->loss_ppm != b->loss_ppm;
 }
 
 static const struct vnm_vnic *vnic_find(const struct vnm_vr *vr, const char *name)
@@ -747,14 +751,13 @@ static void vl_create(struct planner *pl, const struct vnm_vl *n)
  * have been rebuilt). */
 static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
 {
-	bool netem = netem_changed(o, n);
 	struct vnm_step f, i;
 	size_t k;
 
 	if (!n->n_plinks) {
 		f = st_shape(n, NULL);
 		i = st_shape(o, NULL);
-		if (netem || shape_ne(&f.shape, &i.shape))
+		if (shape_ne(&f.shape, &i.shape))
 			emit(pl, P_SHAPE, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
@@ -762,7 +765,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 			continue;
 		f = st_shape(n, n->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
-		if (netem || shape_ne(&f.shape, &i.shape))
+		if (shape_ne(&f.shape, &i.shape))
 			emit(pl, P_SHAPE, &f, &i);
 	}
 }
@@ -1066,225 +1069,4 @@ cleanup:
 	wl_free(&pl.dirty);
 	pset_free(&pl.vl_done);
 	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* Running and naming steps                                            */
-/* ------------------------------------------------------------------ */
-
-const char *vnm_step_kind_str(enum vnm_step_kind k)
-{
-	switch (k) {
-	case VNM_STEP_NONE:
-		return "none";
-	case VNM_STEP_PLINK_SETUP:
-		return "plink_setup";
-	case VNM_STEP_PLINK_UPDATE:
-		return "plink_update";
-	case VNM_STEP_PLINK_TEARDOWN:
-		return "plink_teardown";
-	case VNM_STEP_PORT_CREATE:
-		return "vnic_port_create";
-	case VNM_STEP_PORT_DESTROY:
-		return "vnic_port_destroy";
-	case VNM_STEP_VR_DEFINE:
-		return "vr_define";
-	case VNM_STEP_VR_UNDEFINE:
-		return "vr_undefine";
-	case VNM_STEP_VR_STATE:
-		return "vr_set_state";
-	case VNM_STEP_VR_RESOURCES:
-		return "vr_set_resources";
-	case VNM_STEP_VNIC_ATTACH:
-		return "vnic_attach";
-	case VNM_STEP_VNIC_DETACH:
-		return "vnic_detach";
-	case VNM_STEP_VL_CREATE:
-		return "vl_create";
-	case VNM_STEP_VL_DESTROY:
-		return "vl_destroy";
-	case VNM_STEP_VL_SHAPE:
-		return "vl_shape";
-	case VNM_STEP_VL_UNSHAPE:
-		return "vl_unshape";
-	}
-	return "?";
-}
-
-static const char *s_or_q(const char *s)
-{
-	return s ? s : "?";
-}
-
-static const char *vn_of_vr(const struct vnm_vr *vr)
-{
-	return vr && vr->vn ? vr->vn->name : "?";
-}
-
-static const char *vn_of_vl(const struct vnm_vl *vl)
-{
-	return vl && vl->vn ? vl->vn->name : "?";
-}
-
-void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
-{
-	const struct vnm_vr *nvr = s->nic ? s->nic->vr : NULL;
-	const char *verb;
-
-	switch (s->kind) {
-	case VNM_STEP_PLINK_SETUP:
-		snprintf(buf, len, "set up physical link %s", s_or_q(s->pl->name));
-		return;
-	case VNM_STEP_PLINK_UPDATE:
-		snprintf(buf, len, "change capacity of physical link %s", s_or_q(s->pl->name));
-		return;
-	case VNM_STEP_PLINK_TEARDOWN:
-		snprintf(buf, len, "tear down physical link %s", s_or_q(s->pl->name));
-		return;
-	case VNM_STEP_PORT_CREATE:
-	case VNM_STEP_PORT_DESTROY:
-	case VNM_STEP_VNIC_ATTACH:
-	case VNM_STEP_VNIC_DETACH:
-		verb = s->kind == VNM_STEP_PORT_CREATE ? "create port of" :
-		       s->kind == VNM_STEP_PORT_DESTROY ? "destroy port of" :
-		       s->kind == VNM_STEP_VNIC_ATTACH ? "attach" : "detach";
-		snprintf(buf, len, "%s vNIC %s/%s/%s", verb, vn_of_vr(nvr),
-			 nvr ? s_or_q(nvr->name) : "?", s_or_q(s->nic->name));
-		return;
-	case VNM_STEP_VR_DEFINE:
-	case VNM_STEP_VR_UNDEFINE:
-	case VNM_STEP_VR_RESOURCES:
-	case VNM_STEP_VR_STATE:
-		if (s->kind == VNM_STEP_VR_DEFINE)
-			verb = "define";
-		else if (s->kind == VNM_STEP_VR_UNDEFINE)
-			verb = "undefine";
-		else if (s->kind == VNM_STEP_VR_RESOURCES)
-			verb = "change vCPUs/memory of";
-		else
-			verb = s->to == VNM_ADMIN_RUNNING ? "start" :
-			       s->to == VNM_ADMIN_PAUSED ? "pause" : "stop";
-		snprintf(buf, len, "%s router %s/%s", verb, vn_of_vr(s->vr), s_or_q(s->vr->name));
-		return;
-	case VNM_STEP_VL_CREATE:
-	case VNM_STEP_VL_DESTROY:
-		snprintf(buf, len, "%s link %s/%s",
-			 s->kind == VNM_STEP_VL_CREATE ? "create" : "destroy",
-			 vn_of_vl(s->vl), s_or_q(s->vl->name));
-		return;
-	case VNM_STEP_VL_SHAPE:
-	case VNM_STEP_VL_UNSHAPE:
-		verb = s->kind == VNM_STEP_VL_SHAPE ? "shape" : "unshape";
-		if (s->pl)
-			snprintf(buf, len, "%s link %s/%s on physical link %s", verb,
-				 vn_of_vl(s->vl), s_or_q(s->vl->name), s_or_q(s->pl->name));
-		else
-			snprintf(buf, len, "%s link %s/%s", verb, vn_of_vl(s->vl),
-				 s_or_q(s->vl->name));
-		return;
-	case VNM_STEP_NONE:
-		break;
-	}
-	snprintf(buf, len, "nothing");
-}
-
-#define NEED_OP(tbl, op, what)                                                        \
-	do {                                                                          \
-		if (!(tbl) || !(tbl)->op)                                             \
-			return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,              \
-					   "the %s driver cannot %s", what, #op);     \
-	} while (0)
-
-/*
- * After a VR started, resumed or got a NIC: let the link driver plug the new
- * taps into their port bridges (needed when the host lives in a network
- * namespace; see vnm_link_ops.vnic_plug).  Part of the same step: when a
- * plug fails, the hypervisor change is taken back (best effort) so that the
- * step fails as a whole and the journal stays exact.
- */
-static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
-		      const struct vnm_vnic *only, struct vnm_err *err)
-{
-	const struct vnm_link_ops *ln = drv->link;
-	struct vnm_err ue;
-	size_t k;
-
-	if (!ln || !ln->vnic_plug || !vr || !vr->host || !vr->host->netns)
-		return 0;
-	for (k = 0; k < vr->n_vnics; k++) {
-		const struct vnm_vnic *nic = &vr->vnics[k];
-
-		if (only && nic != only)
-			continue;
-		if (ln->vnic_plug(drv->link_ctx, nic, err) == 0)
-			continue;
-		if (only && drv->hv->vnic_detach)
-			drv->hv->vnic_detach(drv->hv_ctx, only, &ue);
-		else if (!only)
-			drv->hv->vr_set_state(drv->hv_ctx, vr, VNM_ADMIN_STOPPED, &ue);
-		return -1;
-	}
-	return 0;
-}
-
-int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
-{
-	const struct vnm_hv_ops *hv = drv->hv;
-	const struct vnm_link_ops *ln = drv->link;
-	bool live = false;
-
-	switch (s->kind) {
-	case VNM_STEP_NONE:
-		return 0;
-	case VNM_STEP_PLINK_SETUP:
-		NEED_OP(ln, plink_setup, "link");
-		return ln->plink_setup(drv->link_ctx, s->pl, err);
-	case VNM_STEP_PLINK_UPDATE:
-		NEED_OP(ln, plink_update, "link");
-		return ln->plink_update(drv->link_ctx, s->pl_old, s->pl, err);
-	case VNM_STEP_PLINK_TEARDOWN:
-		NEED_OP(ln, plink_teardown, "link");
-		return ln->plink_teardown(drv->link_ctx, s->pl, err);
-	case VNM_STEP_PORT_CREATE:
-		NEED_OP(ln, vnic_port_create, "link");
-		return ln->vnic_port_create(drv->link_ctx, s->nic, err);
-	case VNM_STEP_PORT_DESTROY:
-		NEED_OP(ln, vnic_port_destroy, "link");
-		return ln->vnic_port_destroy(drv->link_ctx, s->nic, err);
-	case VNM_STEP_VR_DEFINE:
-		NEED_OP(hv, vr_define, "hypervisor");
-		return hv->vr_define(drv->hv_ctx, s->vr, s->generation, err);
-	case VNM_STEP_VR_UNDEFINE:
-		NEED_OP(hv, vr_undefine, "hypervisor");
-		return hv->vr_undefine(drv->hv_ctx, s->vr, err);
-	case VNM_STEP_VR_STATE:
-		NEED_OP(hv, vr_set_state, "hypervisor");
-		if (hv->vr_set_state(drv->hv_ctx, s->vr, s->to, err))
-			return -1;
-		return s->to == VNM_ADMIN_STOPPED ? 0 : plug_vnics(drv, s->vr, NULL, err);
-	case VNM_STEP_VR_RESOURCES:
-		NEED_OP(hv, vr_set_resources, "hypervisor");
-		return hv->vr_set_resources(drv->hv_ctx, s->vr_old, s->vr, &live, err);
-	case VNM_STEP_VNIC_ATTACH:
-		NEED_OP(hv, vnic_attach, "hypervisor");
-		if (hv->vnic_attach(drv->hv_ctx, s->nic, err))
-			return -1;
-		return plug_vnics(drv, s->nic->vr, s->nic, err);
-	case VNM_STEP_VNIC_DETACH:
-		NEED_OP(hv, vnic_detach, "hypervisor");
-		return hv->vnic_detach(drv->hv_ctx, s->nic, err);
-	case VNM_STEP_VL_CREATE:
-		NEED_OP(ln, vl_create, "link");
-		return ln->vl_create(drv->link_ctx, s->vl, err);
-	case VNM_STEP_VL_DESTROY:
-		NEED_OP(ln, vl_destroy, "link");
-		return ln->vl_destroy(drv->link_ctx, s->vl, err);
-	case VNM_STEP_VL_SHAPE:
-		NEED_OP(ln, vl_shape, "link");
-		return ln->vl_shape(drv->link_ctx, s->vl, s->pl, &s->shape, err);
-	case VNM_STEP_VL_UNSHAPE:
-		NEED_OP(ln, vl_unshape, "link");
-		return ln->vl_unshape(drv->link_ctx, s->vl, s->pl, err);
-	}
-	return vnm_err_set(err, VNM_E_INTERNAL, NULL, "unknown step kind %d", (int)s->kind);
 }

@@ -4,7 +4,8 @@
  * vnm_plan_build() compares the old and the new model and produces the
  * steps that turn reality from the old into the new one.  Each step is one
  * call into struct vnm_hv_ops or struct vnm_link_ops; each step carries the
- * step that undoes it (txn.c journals it when the step succeeds).
+ * step that undoes it (txn.c journals it when the step succeeds).  The
+ * planner only builds plans: running and naming a step is txn.h's.
  *
  * Order: destroys before creates; creates parent before child
  *   plink_setup, vnic_port_create, vr_define, vnic_attach, vr_set_resources,
@@ -96,14 +97,5 @@ void vnm_plan_free(struct vnm_plan *p);
 int vnm_plan_add(struct vnm_plan *p, const struct vnm_step *fwd,
 		 const struct vnm_step *inv, struct vnm_err *err);
 struct vnm_plan *vnm_plan_new(void);
-
-/* "define router vn-a/vr1", "shape link vn-b/vl-x on pl1", ... */
-void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len);
-const char *vnm_step_kind_str(enum vnm_step_kind k);
-
-/* Run one step against the drivers.  Returns 0, or -1 with err set by the
- * driver. */
-int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s,
-		 struct vnm_err *err);
 
 #endif

@@ -1,12 +1,18 @@
 /*
- * shape.c - the effective shaping of a VL (see model.h).
+ * shape.c - the effective shaping of a VL (see model.h): the one place
+ * where burst, capacity with the encapsulation's overhead and the need for
+ * netem are computed.
  *
  * Rates are counted on the VL's own frames, as its routers send them; a
- * physical link carries them with VNM_ENCAP_OVERHEAD more bytes each, so its
- * capacity is converted to VL units once, here, for admission, default
- * shares and ceilings alike.
+ * physical link carries them with its encapsulation's overhead more bytes
+ * each (pl->overhead, from the link driver's table), so its capacity is
+ * converted to VL units once, here, for admission, default shares and
+ * ceilings alike.
  */
 #include "model.h"
+
+#include <stdio.h>
+#include <string.h>
 
 /* Below this a HTB class is useless; a VL whose share rounds to nothing
  * still gets it, so that it is not starved completely. */
@@ -16,10 +22,24 @@ uint64_t vnm_plink_vl_capacity(const struct vnm_plink *pl)
 {
 	if (!pl)
 		return 0;
-	/* capacity * 1514 / 1564 without overflow for any uint64 capacity */
-	return pl->capacity / (VNM_FRAME_BYTES + VNM_ENCAP_OVERHEAD) * VNM_FRAME_BYTES +
-	       pl->capacity % (VNM_FRAME_BYTES + VNM_ENCAP_OVERHEAD) * VNM_FRAME_BYTES /
-		       (VNM_FRAME_BYTES + VNM_ENCAP_OVERHEAD);
+	/* capacity * 1514 / (1514 + overhead) without overflow for any
+	 * uint64 capacity */
+	return pl->capacity / (VNM_FRAME_BYTES + pl->overhead) * VNM_FRAME_BYTES +
+	       pl->capacity % (VNM_FRAME_BYTES + pl->overhead) * VNM_FRAME_BYTES /
+		       (VNM_FRAME_BYTES + pl->overhead);
+}
+
+bool vnm_vl_needs_netem(const struct vnm_vl *vl)
+{
+	return vl->delay_us || vl->jitter_us || vl->loss_ppm;
+}
+
+static void netem_of(const struct vnm_vl *vl, struct vnm_shape *out)
+{
+	out->netem = vnm_vl_needs_netem(vl);
+	out->delay_us = vl->delay_us;
+	out->jitter_us = vl->jitter_us;
+	out->loss_ppm = vl->loss_ppm;
 }
 
 /* About 1 ms of data at rate, never below one full frame. */
@@ -70,16 +90,96 @@ void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
 	out->cburst = vl->burst ? vl->burst : burst_for(out->ceil);
 	if (out->cburst < out->burst)
 		out->cburst = out->burst;
+	netem_of(vl, out);
 }
 
 void vnm_vl_shape_local(const struct vnm_vl *vl, struct vnm_shape *out)
 {
-	out->ceil = vl->limit;
-	out->rate = vl->guaranteed ? vl->guaranteed : vl->limit;
-	if (out->ceil && out->rate > out->ceil)
-		out->rate = out->ceil;
-	out->burst = vl->burst ? vl->burst : out->rate ? burst_for(out->rate) : 0;
-	out->cburst = vl->burst ? vl->burst : out->ceil ? burst_for(out->ceil) : 0;
-	if (out->cburst < out->burst)
-		out->cburst = out->burst;
+	memset(out, 0, sizeof(*out));
+	netem_of(vl, out);
+	/* one class per end: its rate is the ceiling, there is nothing to
+	 * share with */
+	out->ceil = vl->limit ? vl->limit : out->netem ? VNM_NO_LIMIT : 0;
+	if (!out->ceil)
+		return;
+	out->rate = out->ceil;
+	out->burst = out->cburst = vl->burst ? vl->burst : burst_for(out->ceil);
+}
+
+void vnm_plink_shape(const struct vnm_plink *pl, struct vnm_shape *parent,
+		     struct vnm_shape *dflt)
+{
+	uint64_t vlcap = vnm_plink_vl_capacity(pl);
+
+	memset(parent, 0, sizeof(*parent));
+	parent->rate = parent->ceil = pl->capacity;
+	parent->burst = parent->cburst = burst_for(pl->capacity);
+	/* traffic of no VL (ARP between hosts, the host's own) borrows what
+	 * the VLs leave; its guarantee is small so it never eats theirs */
+	memset(dflt, 0, sizeof(*dflt));
+	dflt->rate = vlcap / 100 > VNM_MIN_RATE ? vlcap / 100 : VNM_MIN_RATE;
+	dflt->ceil = vlcap > dflt->rate ? vlcap : dflt->rate;
+	dflt->burst = burst_for(dflt->rate);
+	dflt->cburst = burst_for(dflt->ceil);
+}
+
+static int overhead_fail(struct vnm_err *err, const struct vnm_model *m,
+			 const struct vnm_plink *pl, const char *msg)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path),
+		 "/ietf-network:networks/network[network-id='%s']"
+		 "/ietf-network-topology:link[link-id='%s']",
+		 m->underlay ? m->underlay : "", pl->name);
+	return vnm_err_set(err, VNM_E_INVALID, path, "physical link %s: %s", pl->name, msg);
+}
+
+/* Two VLs' encapsulations are one: the same name, or one VL without the
+ * leaf (a tree not completed with its defaults) next to the default. */
+static bool same_encap(const char *a, const char *b, vnm_encap_overhead_fn fn)
+{
+	if (a && b)
+		return !strcmp(a, b);
+	return a == b || fn(a) == fn(b);
+}
+
+int vnm_model_set_overhead(struct vnm_model *m, vnm_encap_overhead_fn fn,
+			   struct vnm_err *err)
+{
+	char msg[400];
+	size_t i, k;
+	int oh;
+
+	for (i = 0; fn && i < m->n_plinks; i++) {
+		struct vnm_plink *pl = &m->plinks[i];
+		const struct vnm_vl *first = pl->n_vls ? pl->vls[0] : NULL;
+
+		pl->encap = NULL;
+		for (k = 0; k < pl->n_vls; k++) {
+			const char *e = pl->vls[k]->encap;
+
+			if (same_encap(first->encap, e, fn)) {
+				if (!pl->encap)
+					pl->encap = e;
+				continue;
+			}
+			snprintf(msg, sizeof(msg),
+				 "links %s/%s (%s) and %s/%s (%s) ride it with two "
+				 "encapsulations, and its shaping counts one overhead per "
+				 "packet: give them one encapsulation",
+				 first->vn->name, first->name, first->encap ? first->encap : "default",
+				 pl->vls[k]->vn->name, pl->vls[k]->name, e ? e : "default");
+			return overhead_fail(err, m, pl, msg);
+		}
+		if ((oh = fn(pl->encap)) < 0) {
+			snprintf(msg, sizeof(msg),
+				 "the link driver has no encapsulation %s (link %s/%s): choose "
+				 "another", pl->encap ? pl->encap : "default",
+				 first ? first->vn->name : "-", first ? first->name : "-");
+			return overhead_fail(err, m, pl, msg);
+		}
+		pl->overhead = (uint32_t)oh;
+	}
+	return 0;
 }

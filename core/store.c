@@ -4,7 +4,8 @@
  * Write order: temporary file (write all, fsync, close), rename over the
  * target, fsync of the directory.  A reader sees the target only ever
  * through rename(2), which is atomic; the directory fsync makes the rename
- * itself durable.
+ * itself durable.  A crash before the rename leaves "NAME.tmp" behind;
+ * vnm_store_clean() removes it at the next start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +129,31 @@ static bool only_defaults(const struct lyd_node *t)
 			return false;
 	}
 	return true;
+}
+
+int vnm_store_clean(const char *dir, struct vnm_err *err)
+{
+	static const char *const names[] = {VNM_STORE_RUNNING, VNM_STORE_STARTUP};
+	char tmp[4096];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (path_of(tmp, sizeof(tmp), dir, names[i], ".tmp", err))
+			return -1;
+		if (unlink(tmp)) {
+			if (errno == ENOENT)
+				continue;
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot remove %s, left by an interrupted save: %m; "
+					   "remove it by hand", tmp);
+		}
+		vnm_log(VNM_LOG_NOTICE, "removed %s, left by an interrupted save", tmp);
+		n++;
+	}
+	if (n && fsync_dir(dir))
+		vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
+	return n;
 }
 
 int vnm_store_exists(const char *dir, const char *name)

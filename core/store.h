@@ -34,6 +34,14 @@ int vnm_store_load(struct ly_ctx *ctx, const char *dir, const char *name,
 /* Remove dir/name (missing is fine), durably. */
 int vnm_store_delete(const char *dir, const char *name, struct vnm_err *err);
 
+/* Remove the temporary files ("NAME.tmp" of running and startup) that a
+ * save interrupted by a crash or SIGKILL left in dir; call once at start,
+ * before anything saves.  The datastores themselves are whole either way
+ * (see above); this only keeps the directory from collecting debris.
+ * Other files are left alone.  Returns the number removed (logged), or -1
+ * with err set when one exists but cannot be removed. */
+int vnm_store_clean(const char *dir, struct vnm_err *err);
+
 /* Whether dir/name exists. */
 int vnm_store_exists(const char *dir, const char *name);
 

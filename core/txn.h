@@ -32,6 +32,15 @@ int vnm_txn_apply(const struct vnm_drivers *drv, const struct vnm_plan *p,
 int vnm_txn_undo(const struct vnm_drivers *drv, struct vnm_journal *j, struct vnm_err *err);
 void vnm_journal_free(struct vnm_journal *j);
 
+/* Run one step against the drivers (txn_step.c).  Returns 0, or -1 with err
+ * set by the driver (VNM_E_UNSUPPORTED when the driver lacks the call). */
+int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s,
+		 struct vnm_err *err);
+
+/* "define router vn-a/vr1", "shape link vn-b/vl-x on pl1", ... */
+void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len);
+const char *vnm_step_kind_str(enum vnm_step_kind k);
+
 /* Run the steps of p without undo, going on past failures (reconciliation:
  * every repair that works is worth having).  Returns 0, or -1 with err
  * naming the first step that failed; *n_failed counts them. */

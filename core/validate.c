@@ -14,43 +14,17 @@
 #include "model.h"
 #include "model_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct rep {
-	vnm_validate_cb cb;
-	void *arg;
-	struct vnm_err *first;
-	size_t n;
-};
-
-/* Record one error; returns -1 when validation should stop (no callback:
- * the caller wants only the first error). */
-static int __attribute__((format(printf, 4, 5)))
-fail(struct rep *r, enum vnm_err_code code, const char *path, const char *fmt, ...)
-{
-	struct vnm_err e;
-	va_list ap;
-
-	e.code = code;
-	snprintf(e.path, sizeof(e.path), "%s", path ? path : "");
-	va_start(ap, fmt);
-	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
-	va_end(ap);
-	if (!r->n && r->first)
-		*r->first = e;
-	r->n++;
-	if (r->cb)
-		r->cb(r->arg, &e);
-	return r->cb ? 0 : -1;
-}
-
-#define FAIL(...)                              \
-	do {                                   \
-		if (fail(r, __VA_ARGS__))      \
-			return -1;             \
+/* Errors go to a collector (err.h): the first to the caller, each to the
+ * callback of vnm_validate_all(); without a callback the first one stops
+ * validation (FAIL returns). */
+#define FAIL(...)                                 \
+	do {                                      \
+		if (vnm_errs_add(r, __VA_ARGS__)) \
+			return -1;                \
 	} while (0)
 
 static const char *nz(const char *s)
@@ -60,7 +34,7 @@ static const char *nz(const char *s)
 
 /* ------------------------------------------------------------------ */
 
-static int check_networks(const struct vnm_model *m, struct rep *r)
+static int check_networks(const struct vnm_model *m, struct vnm_errs *r)
 {
 	const struct vnm_model_index *x = m->idx;
 	char path[512];
@@ -81,7 +55,7 @@ static int check_networks(const struct vnm_model *m, struct rep *r)
 	return 0;
 }
 
-static int check_hosts(const struct vnm_model *m, struct rep *r)
+static int check_hosts(const struct vnm_model *m, struct vnm_errs *r)
 {
 	char path[512];
 	size_t i, k;
@@ -102,7 +76,7 @@ static int check_hosts(const struct vnm_model *m, struct rep *r)
 	return 0;
 }
 
-static int check_plink_end(const struct vnm_model *m, struct rep *r, const struct vnm_plink *pl,
+static int check_plink_end(const struct vnm_model *m, struct vnm_errs *r, const struct vnm_plink *pl,
 			   const struct vnm_host_if *hi, const char *node, const char *tp,
 			   const char *which)
 {
@@ -126,7 +100,7 @@ static int check_plink_end(const struct vnm_model *m, struct rep *r, const struc
 	return 0;
 }
 
-static int check_plinks(const struct vnm_model *m, struct rep *r)
+static int check_plinks(const struct vnm_model *m, struct vnm_errs *r)
 {
 	char path[512];
 	size_t i, j;
@@ -166,7 +140,7 @@ static int check_plinks(const struct vnm_model *m, struct rep *r)
 	return 0;
 }
 
-static int check_vns(const struct vnm_model *m, struct rep *r)
+static int check_vns(const struct vnm_model *m, struct vnm_errs *r)
 {
 	char path[512];
 	size_t i;
@@ -197,7 +171,7 @@ static int check_vns(const struct vnm_model *m, struct rep *r)
 	return 0;
 }
 
-static int check_vrs(const struct vnm_model *m, struct rep *r)
+static int check_vrs(const struct vnm_model *m, struct vnm_errs *r)
 {
 	char path[512];
 	size_t i;
@@ -229,7 +203,7 @@ static int check_vrs(const struct vnm_model *m, struct rep *r)
 	return 0;
 }
 
-static int check_vl_end(const struct vnm_model *m, struct rep *r, const struct vnm_vl *vl,
+static int check_vl_end(const struct vnm_model *m, struct vnm_errs *r, const struct vnm_vl *vl,
 			const struct vnm_vnic *nic, const char *node, const char *tp,
 			const char *which)
 {
@@ -255,7 +229,7 @@ static int check_vl_end(const struct vnm_model *m, struct rep *r, const struct v
 
 /* The supporting links, in the order given, must walk from the host of a to
  * the host of b; each link may be crossed in either direction. */
-static int check_vl_path(const struct vnm_model *m, struct rep *r, const struct vnm_vl *vl,
+static int check_vl_path(const struct vnm_model *m, struct vnm_errs *r, const struct vnm_vl *vl,
 			 const struct vnm_vl_x *lx, const char *path)
 {
 	const struct vnm_host *ha = vl->a->vr->host, *hb = vl->b->vr->host, *cur = ha;
@@ -318,7 +292,7 @@ static int check_vl_path(const struct vnm_model *m, struct rep *r, const struct 
 	return 0;
 }
 
-static int check_vls(const struct vnm_model *m, struct rep *r)
+static int check_vls(const struct vnm_model *m, struct vnm_errs *r)
 {
 	char path[512];
 	size_t i;
@@ -380,7 +354,7 @@ static size_t uf_find(size_t *par, size_t i)
 	return i;
 }
 
-static int check_connected(const struct vnm_model *m, struct rep *r)
+static int check_connected(const struct vnm_model *m, struct vnm_errs *r)
 {
 	size_t *par = NULL, i, k;
 	char path[512];
@@ -389,7 +363,7 @@ static int check_connected(const struct vnm_model *m, struct rep *r)
 	if (!m->n_vrs)
 		return 0;
 	if (!(par = malloc(m->n_vrs * sizeof(*par)))) {
-		fail(r, VNM_E_NOMEM, NULL, "out of memory checking connectivity");
+		vnm_errs_add(r, VNM_E_NOMEM, NULL, "out of memory checking connectivity");
 		return -1;
 	}
 	for (i = 0; i < m->n_vrs; i++)
@@ -415,7 +389,7 @@ static int check_connected(const struct vnm_model *m, struct rep *r)
 			if (uf_find(par, (size_t)(vn->vrs[k] - m->vrs)) == root)
 				continue;
 			vnm_path_network(path, sizeof(path), vn->name);
-			if (fail(r, VNM_E_INVALID, path,
+			if (vnm_errs_add(r, VNM_E_INVALID, path,
 				 "virtual network %s is not connected: router %s cannot reach router "
 				 "%s; add a virtual link (a virtual network is a connected graph)",
 				 vn->name, vn->vrs[0]->name, vn->vrs[k]->name))
@@ -432,7 +406,7 @@ cleanup:
 /* ------------------------------------------------------------------ */
 /* Admission: guarantees, on the wire, within each physical link's capacity. */
 
-static int check_admission(const struct vnm_model *m, struct rep *r)
+static int check_admission(const struct vnm_model *m, struct vnm_errs *r)
 {
 	char path[512], who[512];
 	size_t i, k, len;
@@ -444,7 +418,7 @@ static int check_admission(const struct vnm_model *m, struct rep *r)
 		for (k = 0; k < pl->n_vls; k++)
 			sum += pl->vls[k]->guaranteed;
 		/* wire rate = VL rate * (frame + overhead) / frame, rounded up */
-		wire = (sum * (VNM_FRAME_BYTES + VNM_ENCAP_OVERHEAD) + VNM_FRAME_BYTES - 1) /
+		wire = (sum * (VNM_FRAME_BYTES + pl->overhead) + VNM_FRAME_BYTES - 1) /
 		       VNM_FRAME_BYTES;
 		if (!pl->capacity || wire <= pl->capacity)
 			continue;
@@ -498,8 +472,8 @@ static int same(const struct key *a, const struct key *b)
 }
 
 /* Sort n keys, then report each pair of neighbours with the same key. */
-static int dup_scan(struct key *keys, size_t n, struct rep *r,
-		    int (*report)(const struct vnm_model *, struct rep *, size_t, size_t),
+static int dup_scan(struct key *keys, size_t n, struct vnm_errs *r,
+		    int (*report)(const struct vnm_model *, struct vnm_errs *, size_t, size_t),
 		    const struct vnm_model *m)
 {
 	size_t i;
@@ -525,56 +499,56 @@ static struct vnm_vnic *nth_vnic(const struct vnm_model *m, size_t n)
 	return NULL;
 }
 
-static int rep_vnic(const struct vnm_model *m, struct rep *r, size_t a, size_t b)
+static int rep_vnic(const struct vnm_model *m, struct vnm_errs *r, size_t a, size_t b)
 {
 	const struct vnm_vnic *x = nth_vnic(m, a), *y = nth_vnic(m, b);
 	char path[512];
 
 	vnm_path_tp(path, sizeof(path), y->vr->vn->name, y->vr->name, y->name);
-	return fail(r, VNM_E_INVALID, path,
+	return vnm_errs_add(r, VNM_E_INVALID, path,
 		    "termination point %s of router %s in virtual network %s and termination "
 		    "point %s of router %s in virtual network %s get the same host interface "
 		    "names (%s, %s): rename one of them", x->name, x->vr->name, x->vr->vn->name,
 		    y->name, y->vr->name, y->vr->vn->name, y->tap, y->bridge);
 }
 
-static int rep_vl_id(const struct vnm_model *m, struct rep *r, size_t a, size_t b)
+static int rep_vl_id(const struct vnm_model *m, struct vnm_errs *r, size_t a, size_t b)
 {
 	const struct vnm_vl *x = &m->vls[a], *y = &m->vls[b];
 	char path[512];
 
 	vnm_path_link(path, sizeof(path), y->vn->name, y->name);
-	return fail(r, VNM_E_INVALID, path,
+	return vnm_errs_add(r, VNM_E_INVALID, path,
 		    "link %s of virtual network %s and link %s of virtual network %s get the same "
 		    "host interface names (%s, %s): rename one of them", x->name, x->vn->name,
 		    y->name, y->vn->name, y->end_a, y->end_b);
 }
 
-static int rep_vni(const struct vnm_model *m, struct rep *r, size_t a, size_t b)
+static int rep_vni(const struct vnm_model *m, struct vnm_errs *r, size_t a, size_t b)
 {
 	const struct vnm_vl *x = &m->vls[a], *y = &m->vls[b];
 	char path[512];
 
 	vnm_path_link(path, sizeof(path), y->vn->name, y->name);
-	return fail(r, VNM_E_INVALID, path,
+	return vnm_errs_add(r, VNM_E_INVALID, path,
 		    "link %s of virtual network %s and link %s of virtual network %s both use "
 		    "VNI %u: set virtual-link/vni on one of them to a free value, or rename it",
 		    x->name, x->vn->name, y->name, y->vn->name, y->vni);
 }
 
-static int rep_domain(const struct vnm_model *m, struct rep *r, size_t a, size_t b)
+static int rep_domain(const struct vnm_model *m, struct vnm_errs *r, size_t a, size_t b)
 {
 	const struct vnm_vr *x = &m->vrs[a], *y = &m->vrs[b];
 	char path[512];
 
 	vnm_path_node(path, sizeof(path), y->vn->name, y->name);
-	return fail(r, VNM_E_INVALID, path,
+	return vnm_errs_add(r, VNM_E_INVALID, path,
 		    "router %s of virtual network %s and router %s of virtual network %s both get "
 		    "the libvirt domain name %s: rename one of them", x->name, x->vn->name,
 		    y->name, y->vn->name, y->domain_name);
 }
 
-static int check_names(const struct vnm_model *m, struct rep *r)
+static int check_names(const struct vnm_model *m, struct vnm_errs *r)
 {
 	struct key *keys = NULL;
 	size_t i, k, n, cap = m->n_vrs > m->n_vls ? m->n_vrs : m->n_vls;
@@ -585,7 +559,7 @@ static int check_names(const struct vnm_model *m, struct rep *r)
 		if (!strchr(m->vrs[i].domain_name, '/'))
 			continue;
 		vnm_path_node(path, sizeof(path), m->vrs[i].vn->name, m->vrs[i].name);
-		if (fail(r, VNM_E_INVALID, path,
+		if (vnm_errs_add(r, VNM_E_INVALID, path,
 			 "router %s of virtual network %s: its libvirt domain name %s contains "
 			 "'/', which libvirt refuses; rename the router or the network",
 			 m->vrs[i].name, m->vrs[i].vn->name, m->vrs[i].domain_name))
@@ -599,7 +573,7 @@ static int check_names(const struct vnm_model *m, struct rep *r)
 	if (!cap)
 		return 0;
 	if (!(keys = calloc(cap, sizeof(*keys)))) {
-		fail(r, VNM_E_NOMEM, NULL, "out of memory checking names");
+		vnm_errs_add(r, VNM_E_NOMEM, NULL, "out of memory checking names");
 		return -1;
 	}
 	n = 0;
@@ -618,7 +592,7 @@ static int check_names(const struct vnm_model *m, struct rep *r)
 	}
 	if (dup_scan(keys, m->n_vls, r, rep_vl_id, m))
 		goto cleanup;
-	/* a VNI matters where a VXLAN device carries it: VLs between two hosts */
+	/* a VNI matters where a tunnel device carries it: VLs between two hosts */
 	n = 0;
 	for (i = 0; i < m->n_vls; i++) {
 		const struct vnm_vl *vl = &m->vls[i];
@@ -648,7 +622,7 @@ cleanup:
 int vnm_validate_all(const struct vnm_model *m, vnm_validate_cb cb, void *arg,
 		     struct vnm_err *first)
 {
-	struct rep r = {.cb = cb, .arg = arg, .first = first};
+	struct vnm_errs r = {.first = first, .go_on = cb != NULL, .cb = cb, .arg = arg};
 
 	if (!m || !m->idx)
 		return 0;

@@ -12,6 +12,7 @@
 
 #include <libyang/libyang.h>
 
+#include "link_nl.h"
 #include "model.h"
 #include "model_int.h"
 #include "yctx.h"
@@ -81,7 +82,7 @@ int vnm_check_file(const char *path, FILE *out, FILE *errout)
 	struct stat st;
 	uint32_t old_log = ly_log_options(LY_LOSTORE);
 	char *xml = NULL;
-	int rc = 2;
+	int rc = 2, bad;
 
 	vnm_err_clear(&err);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -107,7 +108,12 @@ int vnm_check_file(const char *path, FILE *out, FILE *errout)
 		rc = err.code == VNM_E_NOMEM ? 2 : 1;
 		goto cleanup;
 	}
-	if (vnm_validate_all(m, print_err, errout, NULL)) {
+	/* the link driver's table of encapsulations needs no kernel: the
+	 * admission counts the same overheads as the daemon's */
+	bad = vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err);
+	if (bad)
+		print_err(errout, &err);
+	if (vnm_validate_all(m, print_err, errout, NULL) || bad) {
 		rc = 1;
 		goto cleanup;
 	}

@@ -9,6 +9,7 @@
 #ifndef VNM_ERR_H
 #define VNM_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum vnm_err_code {
@@ -45,6 +46,47 @@ void vnm_err_prefix(struct vnm_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void vnm_err_clear(struct vnm_err *err);
+
+/*
+ * A collector, for checks that find more than one error (semantic
+ * validation, edit-config with continue-on-error, `vnmd -n`): the first
+ * error goes to the caller's vnm_err, each one to an optional callback,
+ * and with keep every one into a list.  Fill in the fields before the
+ * first vnm_errs_add(); start with {0} and set what you need:
+ *
+ *   struct vnm_errs c = {.first = err, .go_on = all, .keep = all};
+ *   if (vnm_errs_add(&c, VNM_E_INVALID, path, "router %s: ...", name))
+ *           return -1;              // stop: first error, or out of memory
+ *   ...
+ *   list = vnm_errs_take(&c);       // c.n errors, caller frees
+ *   vnm_errs_free(&c);
+ */
+typedef void (*vnm_err_cb)(void *arg, const struct vnm_err *e);
+
+struct vnm_errs {
+	struct vnm_err *first; /* may be NULL: receives the first error */
+	bool go_on;            /* go on past an error to find the others */
+	vnm_err_cb cb;         /* may be NULL: called with each error, in order */
+	void *arg;             /* for cb */
+	bool keep;             /* keep every error in list */
+	struct vnm_err *list;  /* with keep: the errors so far (owned) */
+	size_t n;              /* errors so far (also without keep) */
+	bool oom;              /* no memory to keep one: it is not counted, and
+				* every later add returns -1 */
+};
+
+/* Record one error.  Returns 0 when the caller should go on checking
+ * (go_on), -1 when it should stop (not go_on, or no memory to keep it). */
+int vnm_errs_add(struct vnm_errs *c, enum vnm_err_code code, const char *path,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Hand the list to the caller (free() it; c->n entries, NULL when none
+ * were kept).  The collector stops keeping (keep = false) but still
+ * counts. */
+struct vnm_err *vnm_errs_take(struct vnm_errs *c);
+
+/* Free the list and forget every error (n = 0); the settings stay. */
+void vnm_errs_free(struct vnm_errs *c);
 
 /* NETCONF error-tag for a code ("invalid-value", "data-missing", ...). */
 const char *vnm_err_tag(enum vnm_err_code code);

@@ -122,9 +122,17 @@ struct vnm_link_caps {
 struct vnm_link_ops {
 	const char *name;
 	int (*probe)(void *ctx, struct vnm_link_caps *caps, struct vnm_err *err);
+	/* Bytes the encapsulation encap (NULL: the driver's default) adds to
+	 * each VL frame on the wire, or -1 when the driver has none of that
+	 * name.  Needs no context and no kernel (check mode calls it): it
+	 * reads the driver's table of encapsulations.  The core puts the
+	 * figure in each struct vnm_plink (vnm_model_set_overhead). */
+	int (*encap_overhead)(const char *encap);
 	/* HTB root and one parent class at the capacity on the interfaces of
 	 * both ends of pl (egress), with the size table accounting for
-	 * VNM_ENCAP_OVERHEAD.  _update changes the capacity in place. */
+	 * pl->overhead, and the classifier of pl->encap's packets; the
+	 * classes' figures come from vnm_plink_shape().  _update changes the
+	 * capacity in place. */
 	int (*plink_setup)(void *ctx, const struct vnm_plink *pl, struct vnm_err *err);
 	int (*plink_update)(void *ctx, const struct vnm_plink *old,
 			    const struct vnm_plink *new, struct vnm_err *err);
@@ -133,15 +141,16 @@ struct vnm_link_ops {
 	 * defined, so that libvirt can plug the tap into it). */
 	int (*vnic_port_create)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
 	int (*vnic_port_destroy)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
-	/* The VL's ends (veth pair or VXLAN devices) in the two port bridges. */
+	/* The VL's ends (veth pair, or the tunnel devices of vl->encap) in
+	 * the two port bridges. */
 	int (*vl_create)(void *ctx, const struct vnm_vl *vl, struct vnm_err *err);
 	int (*vl_destroy)(void *ctx, const struct vnm_vl *vl, struct vnm_err *err);
 	/* Create or change in place the shaping of vl on one physical link pl
 	 * it rides (the HTB class at both ends of pl and its classifier), or,
 	 * with pl NULL, of a same-host VL (both veth ends).  shape is computed
-	 * by the core (vnm_vl_shape_on / vnm_vl_shape_local).  delay, jitter
-	 * and loss need netem: without it, fail with VNM_E_UNSUPPORTED naming
-	 * sch_netem before changing anything. */
+	 * by the core (vnm_vl_shape_on / vnm_vl_shape_local) and installed as
+	 * it is.  shape->netem needs sch_netem: without it, fail with
+	 * VNM_E_UNSUPPORTED naming sch_netem before changing anything. */
 	int (*vl_shape)(void *ctx, const struct vnm_vl *vl, const struct vnm_plink *pl,
 			const struct vnm_shape *shape, struct vnm_err *err);
 	int (*vl_unshape)(void *ctx, const struct vnm_vl *vl, const struct vnm_plink *pl,

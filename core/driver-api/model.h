@@ -27,12 +27,12 @@
 struct lyd_node;
 
 
-/* Per-packet bytes added by the VXLAN encapsulation of a VL's frame on a
- * physical link: outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
-#define VNM_ENCAP_OVERHEAD 50
-/* Frame size the overhead is accounted for in admission control:
- * a full MTU frame of the VL (1500 + Ethernet header 14). */
+/* Frame size the encapsulation's overhead is accounted for in admission
+ * control: a full MTU frame of the VL (1500 + Ethernet header 14). */
 #define VNM_FRAME_BYTES 1514
+/* The ceiling of a same-host VL that has delay, jitter or loss but no
+ * rate-limit (netem sits under a class; 100 Gbit/s limits nothing). */
+#define VNM_NO_LIMIT 100000000000ULL
 
 
 enum vnm_domain_type {
@@ -70,6 +70,11 @@ struct vnm_plink {
 	struct vnm_host_if *src; /* interface on the source host */
 	struct vnm_host_if *dst; /* interface on the destination host */
 	uint64_t capacity;       /* bit/s on the wire */
+	/* The encapsulation of the VLs riding this link (NULL: none rides it,
+	 * or they use the link driver's default) and the bytes it adds to
+	 * each VL frame on the wire; both set by vnm_model_set_overhead(). */
+	const char *encap;
+	uint32_t overhead;
 	struct vnm_vl **vls;     /* VLs riding this link, in model order */
 	size_t n_vls;
 };
@@ -125,12 +130,14 @@ struct vnm_vl {
 	uint32_t delay_us, jitter_us;
 	uint32_t loss_ppm;       /* loss percent * 10000 */
 	uint32_t vni;            /* configured or derived */
+	char *encap;             /* the `encapsulation` leaf, e.g. "vxlan";
+				  * NULL: the link driver's default */
 	struct vnm_plink **plinks; /* supporting-link, in configured order */
 	size_t n_plinks;
 	char id[9];              /* 8 hex digits, derived, unique in the model */
 	/* The VL's end interfaces, one in each vNIC's port bridge: a veth pair
-	 * "vnv" + id + "a"/"b" when both VRs share a host, else one VXLAN
-	 * device per host "vnx" + id + "a"/"b" (VNI = vni). */
+	 * "vnv" + id + "a"/"b" when both VRs share a host, else one tunnel
+	 * device of its encapsulation per host "vnx" + id + "a"/"b" (key vni). */
 	char end_a[VNM_IFNAMSIZ];
 	char end_b[VNM_IFNAMSIZ];
 };
@@ -180,24 +187,59 @@ enum vnm_admin vnm_vr_effective_admin(const struct vnm_vr *vr);
  */
 int vnm_validate(const struct vnm_model *m, struct vnm_err *err);
 
-/* Effective shaping of a VL on one physical link it rides, in bit/s of the
- * VL's own frames: rate = guaranteed, or an equal share of the capacity the
- * guarantees leave free (capacity counted in VL frames, see
- * VNM_ENCAP_OVERHEAD); ceil = limit, or the capacity; burst = configured, or
- * about 1 ms at the rate and never below one frame. */
+/*
+ * The encapsulation's overhead, from the link driver (struct vnm_link_ops
+ * .encap_overhead): bytes added to each VL frame on the wire by encap (NULL:
+ * the default), or -1 when the driver has no such encapsulation.
+ */
+typedef int (*vnm_encap_overhead_fn)(const char *encap);
+/*
+ * Fill each physical link's encap and overhead from the VLs riding it.
+ * Called between vnm_model_build() and vnm_validate() by whoever has the
+ * link driver (the core, check mode); without it overheads stay 0.  Fails
+ * (err names the link) on an encapsulation the driver does not know, or
+ * on two encapsulations on one physical link (its shaping counts one
+ * overhead per packet).  Returns 0 or -1.
+ */
+int vnm_model_set_overhead(struct vnm_model *m, vnm_encap_overhead_fn fn,
+			   struct vnm_err *err);
+
+/*
+ * Shaping: every figure the link driver installs is computed here (shape.c)
+ * and handed down; the driver computes none of it again.
+ *
+ * On one physical link a VL gets, in bit/s of its own frames: rate =
+ * guaranteed, or an equal share of the capacity the guarantees leave free
+ * (capacity counted in VL frames, see the link's overhead); ceil = limit,
+ * or the capacity; burst = configured, or about 1 ms at the rate and never
+ * below one frame.  netem says whether delay, jitter or loss are set (then
+ * a netem qdisc carries the three figures).
+ */
 struct vnm_shape {
 	uint64_t rate;
 	uint64_t ceil;
 	uint32_t burst;
 	uint32_t cburst;
+	bool netem;
+	uint32_t delay_us, jitter_us, loss_ppm;
 };
 void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
 		     struct vnm_shape *out);
-/* Shaping of a same-host VL (no physical link): ceil = limit (0: none). */
+/* Shaping of a same-host VL (no physical link), one class on each veth
+ * end: rate = ceil = limit (VNM_NO_LIMIT with netem and no limit; 0: no
+ * class at all). */
 void vnm_vl_shape_local(const struct vnm_vl *vl, struct vnm_shape *out);
+/* Delay, jitter or loss are set: the VL needs the kernel's sch_netem. */
+bool vnm_vl_needs_netem(const struct vnm_vl *vl);
 
 /* Capacity of a physical link in bit/s of full-size VL frames. */
 uint64_t vnm_plink_vl_capacity(const struct vnm_plink *pl);
+/* The classes of a physical link's end: parent at the capacity on the
+ * wire (the driver adds pl->overhead back per packet), and the class of
+ * traffic that belongs to no VL (a small guarantee, the VL capacity as
+ * ceiling). */
+void vnm_plink_shape(const struct vnm_plink *pl, struct vnm_shape *parent,
+		     struct vnm_shape *dflt);
 
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * link_if.c - the interfaces of VLs: each vNIC's port bridge, the veth pair
- * of a same-host VL, the two VXLAN devices of a VL across hosts; listing
- * and removing vnmd's own interfaces.
+ * of a same-host VL, the two tunnel devices of a VL across hosts (made by
+ * its encapsulation's row, encap_NAME.c); listing and removing vnmd's own
+ * interfaces.
  *
  * Creation is in two messages: RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL
- * makes the device, a second RTM_NEWLINK sets the tag (ifalias), the master
- * and IFF_UP, because the kernel applies an ifalias only when changing a
- * device.  A device that exists with vnmd's tag is reused (operations are
- * idempotent); one that exists without it is never touched.
+ * makes the device in VNM_HALF_GROUP, a second RTM_NEWLINK sets the tag
+ * (ifalias), the master, IFF_UP and group 0, because the kernel applies an
+ * ifalias only when changing a device (the group it applies at creation).
+ * A device that exists with vnmd's tag, or in VNM_HALF_GROUP (made by a
+ * run killed before it tagged it), is reused (operations are idempotent);
+ * one that exists otherwise is never touched.
  */
 #include "link_int.h"
 #include "log.h"
@@ -26,8 +29,7 @@
 #include <netlink/msg.h>
 #include <netlink/attr.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
-#include <netlink/route/link/vxlan.h>
+#include <linux/veth.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/tc.h>
 
@@ -56,12 +58,26 @@ int vnm_lnl_alias_parse(const char *alias, char *vn, size_t vn_len, char *obj,
 	return 0;
 }
 
+/* A whole vnmd interface: its name and its tag, not half made. */
 static bool is_own(struct rtnl_link *l)
 {
 	const char *name = rtnl_link_get_name(l), *alias = rtnl_link_get_ifalias(l);
 
 	return name && !strncmp(name, "vn", 2) && alias &&
-	       !strncmp(alias, VNM_ALIAS_PREFIX, strlen(VNM_ALIAS_PREFIX));
+	       !strncmp(alias, VNM_ALIAS_PREFIX, strlen(VNM_ALIAS_PREFIX)) &&
+	       rtnl_link_get_group(l) != VNM_HALF_GROUP;
+}
+
+/* A vnmd interface a killed run left half made (created, not tagged yet)
+ * or half retired (down and out of its bridge, not renamed yet); also one
+ * a run before VNM_HALF_GROUP left in VNM_RETIRE_GROUP under a live name. */
+static bool is_half(struct rtnl_link *l)
+{
+	const char *name = rtnl_link_get_name(l);
+	uint32_t g = rtnl_link_get_group(l);
+
+	return name && !strncmp(name, "vn", 2) &&
+	       (g == VNM_HALF_GROUP || (g == VNM_RETIRE_GROUP && strncmp(name, "vnd", 3)));
 }
 
 /* The interface called name: *out NULL when absent. */
@@ -97,9 +113,16 @@ int vnm_lnl_ifindex(struct nl_sock *sk, const char *name)
 /* Messages                                                           */
 /* ------------------------------------------------------------------ */
 
-static int build_add(struct rtnl_link *l, struct nl_msg **out)
+struct nl_msg *vnm_lnl_ifi_msg(int type, int ifindex, int flags)
 {
-	return rtnl_link_build_add_request(l, NLM_F_CREATE | NLM_F_EXCL, out);
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
 }
 
 /* A port bridge is a piece of wire: no spanning tree, and the link-local
@@ -109,16 +132,15 @@ static int build_add(struct rtnl_link *l, struct nl_msg **out)
 
 int vnm_lnl_msg_bridge(const char *name, struct nl_msg **out)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nlattr *info, *data;
 	struct nl_msg *msg;
 
 	*out = NULL;
-	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	msg = vnm_lnl_ifi_msg(RTM_NEWLINK, 0, NLM_F_CREATE | NLM_F_EXCL);
 	if (!msg)
 		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0 ||
 	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
 	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
 	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
@@ -133,22 +155,35 @@ int vnm_lnl_msg_bridge(const char *name, struct nl_msg **out)
 	return 0;
 }
 
+/* Built by hand: libnl puts no IFLA_GROUP in the peer's part, and both
+ * ends must be made in VNM_HALF_GROUP. */
 int vnm_lnl_msg_veth(const char *name, const char *peer_name, struct nl_msg **out)
 {
-	struct rtnl_link *l, *peer;
-	int rc;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nlattr *info, *data, *peer;
+	struct nl_msg *msg;
 
 	*out = NULL;
-	l = rtnl_link_veth_alloc();
-	if (!l)
+	msg = vnm_lnl_ifi_msg(RTM_NEWLINK, 0, NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
 		return -NLE_NOMEM;
-	rtnl_link_set_name(l, name);
-	peer = rtnl_link_veth_get_peer(l);
-	rtnl_link_set_name(peer, peer_name);
-	rtnl_link_put(peer);
-	rc = build_add(l, out);
-	rtnl_link_veth_release(l);
-	return rc;
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0 ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "veth") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    !(peer = nla_nest_start(msg, VETH_INFO_PEER)) ||
+	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, peer_name) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	*out = msg;
+	return 0;
 }
 
 /* Newer than Debian 12's headers (Linux 6.3); an older kernel ignores it. */
@@ -156,38 +191,37 @@ int vnm_lnl_msg_veth(const char *name, const char *peer_name, struct nl_msg **ou
 #define IFLA_GSO_IPV4_MAX_SIZE 63
 #endif
 
-/* Built by hand: libnl 3.7 sends IFLA_VXLAN_PORT as 4 bytes where the
- * kernel wants a be16 (it warns "attribute type 15 has an invalid
- * length" and reads the first two bytes). */
-int vnm_lnl_msg_vxlan(const char *name, uint32_t vni, const char *local, const char *remote,
-		      struct nl_msg **out)
+int vnm_lnl_addr_pair(const char *local, const char *remote, struct nl_addr **la,
+		      struct nl_addr **ra)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct nl_addr *la = NULL, *ra = NULL;
-	struct nlattr *info, *data;
-	struct nl_msg *msg = NULL;
-	bool v6;
 	int rc;
 
+	*la = *ra = NULL;
+	if ((rc = nl_addr_parse(local, AF_UNSPEC, la)) < 0 ||
+	    (rc = nl_addr_parse(remote, AF_UNSPEC, ra)) < 0)
+		return rc;
+	if (nl_addr_get_family(*ra) != nl_addr_get_family(*la) ||
+	    (nl_addr_get_family(*la) != AF_INET && nl_addr_get_family(*la) != AF_INET6))
+		return -NLE_AF_MISMATCH;
+	return 0;
+}
+
+int vnm_lnl_msg_tunnel(const char *name, const char *kind,
+		       int (*put_data)(struct nl_msg *msg, const void *arg), const void *arg,
+		       struct nl_msg **out)
+{
+	struct nlattr *info, *data;
+	struct nl_msg *msg;
+	int rc = -NLE_MSGSIZE;
+
 	*out = NULL;
-	if ((rc = nl_addr_parse(local, AF_UNSPEC, &la)) < 0 ||
-	    (rc = nl_addr_parse(remote, AF_UNSPEC, &ra)) < 0)
-		goto cleanup;
-	v6 = nl_addr_get_family(la) == AF_INET6;
-	if (nl_addr_get_family(ra) != nl_addr_get_family(la) ||
-	    (nl_addr_get_family(la) != AF_INET && !v6)) {
-		rc = -NLE_AF_MISMATCH;
-		goto cleanup;
-	}
-	rc = -NLE_NOMEM;
-	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	msg = vnm_lnl_ifi_msg(RTM_NEWLINK, 0, NLM_F_CREATE | NLM_F_EXCL);
 	if (!msg)
-		goto cleanup;
-	rc = -NLE_MSGSIZE;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+		return -NLE_NOMEM;
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0 ||
 	    /* The VL's frames keep their full size inside the tunnel: the
-	     * underlay needs an MTU of VNM_VL_MTU + VNM_ENCAP_OVERHEAD. */
+	     * underlay needs an MTU of VNM_VL_MTU + the overhead. */
 	    nla_put_u32(msg, IFLA_MTU, VNM_VL_MTU) < 0 ||
 	    /* one frame per encapsulated packet: the size table's
 	     * per-packet overhead on the physical interface is then exact
@@ -198,56 +232,56 @@ int vnm_lnl_msg_vxlan(const char *name, uint32_t vni, const char *local, const c
 	    nla_put_u32(msg, IFLA_GSO_MAX_SIZE, VNM_FRAME_BYTES) < 0 ||
 	    nla_put_u32(msg, IFLA_GSO_IPV4_MAX_SIZE, VNM_FRAME_BYTES) < 0 ||
 	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "vxlan") < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
-	    nla_put_u32(msg, IFLA_VXLAN_ID, vni) < 0 ||
-	    nla_put(msg, v6 ? IFLA_VXLAN_LOCAL6 : IFLA_VXLAN_LOCAL, (int)nl_addr_get_len(la),
-		    nl_addr_get_binary_addr(la)) < 0 ||
-	    nla_put(msg, v6 ? IFLA_VXLAN_GROUP6 : IFLA_VXLAN_GROUP, (int)nl_addr_get_len(ra),
-		    nl_addr_get_binary_addr(ra)) < 0 ||
-	    nla_put_u16(msg, IFLA_VXLAN_PORT, htons(VNM_VXLAN_PORT)) < 0 ||
-	    nla_put_u8(msg, IFLA_VXLAN_LEARNING, 0) < 0)
-		goto cleanup;
+	    nla_put_string(msg, IFLA_INFO_KIND, kind) < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) || (rc = put_data(msg, arg)) < 0) {
+		nlmsg_free(msg);
+		return rc;
+	}
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, info);
 	*out = msg;
-	msg = NULL;
-	rc = 0;
-cleanup:
-	nlmsg_free(msg);
-	nl_addr_put(la);
-	nl_addr_put(ra);
-	return rc;
+	return 0;
 }
 
 int vnm_lnl_msg_link_set(int ifindex, const char *alias, int master, bool up, uint32_t mtu,
 			 struct nl_msg **out)
 {
-	struct ifinfomsg ifi = {
-		.ifi_family = AF_UNSPEC,
-		.ifi_index = ifindex,
-		.ifi_flags = up ? IFF_UP : 0,
-		.ifi_change = IFF_UP,
-	};
-	struct nl_msg *msg;
+	struct nl_msg *msg = vnm_lnl_ifi_msg(RTM_NEWLINK, ifindex, 0);
+	struct ifinfomsg *ifi;
 
 	*out = NULL;
-	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
 	if (!msg)
 		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
-		goto nla_put_failure;
-	if (alias)
-		NLA_PUT_STRING(msg, IFLA_IFALIAS, alias);
-	if (master >= 0)
-		NLA_PUT_U32(msg, IFLA_MASTER, (uint32_t)master);
-	if (mtu)
-		NLA_PUT_U32(msg, IFLA_MTU, mtu);
+	ifi = nlmsg_data(nlmsg_hdr(msg));
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	ifi->ifi_change = IFF_UP;
+	/* the tag and leaving VNM_HALF_GROUP in one message: a tagged
+	 * interface is a whole one */
+	if ((alias && (nla_put_string(msg, IFLA_IFALIAS, alias) < 0 ||
+		       nla_put_u32(msg, IFLA_GROUP, 0) < 0)) ||
+	    (master >= 0 && nla_put_u32(msg, IFLA_MASTER, (uint32_t)master) < 0) ||
+	    (mtu && nla_put_u32(msg, IFLA_MTU, mtu) < 0)) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
 	*out = msg;
 	return 0;
-nla_put_failure:
-	nlmsg_free(msg);
-	return -NLE_MSGSIZE;
+}
+
+/* ifindex with one u32 attribute, or a name. */
+static int msg_one(int type, int ifindex, int attr, uint32_t val, const char *name,
+		   struct nl_msg **out)
+{
+	*out = vnm_lnl_ifi_msg(type, ifindex, 0);
+	if (!*out)
+		return -NLE_NOMEM;
+	if ((attr >= 0 && nla_put_u32(*out, attr, val) < 0) ||
+	    (name && nla_put_string(*out, IFLA_IFNAME, name) < 0)) {
+		nlmsg_free(*out);
+		*out = NULL;
+		return -NLE_MSGSIZE;
+	}
+	return 0;
 }
 
 int vnm_lnl_msg_retire(int ifindex, struct nl_msg **out)
@@ -256,69 +290,45 @@ int vnm_lnl_msg_retire(int ifindex, struct nl_msg **out)
 
 	if (rc < 0)
 		return rc;
-	if (nla_put_u32(*out, IFLA_GROUP, VNM_RETIRE_GROUP) < 0) {
+	if (nla_put_u32(*out, IFLA_GROUP, VNM_HALF_GROUP) < 0) {
 		nlmsg_free(*out);
 		*out = NULL;
 		return -NLE_MSGSIZE;
 	}
 	return 0;
-}
-
-/* An rtnetlink link message of type for ifindex (0: none), no attribute
- * yet; NULL when out of memory. */
-static struct nl_msg *ifi_msg(int type, int ifindex)
-{
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
-	struct nl_msg *msg = nlmsg_alloc_simple(type, 0);
-
-	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
-	return msg;
 }
 
 int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out)
 {
-	*out = ifi_msg(RTM_NEWLINK, ifindex);
-	if (!*out)
-		return -NLE_NOMEM;
-	if (nla_put_string(*out, IFLA_IFNAME, name) < 0) {
-		nlmsg_free(*out);
-		*out = NULL;
-		return -NLE_MSGSIZE;
-	}
-	return 0;
+	/* one message, so no kill falls between the two; when the kernel
+	 * refuses the name, the caller deletes the interface at once
+	 * (link_retire): the group never keeps a live name */
+	return msg_one(RTM_NEWLINK, ifindex, IFLA_GROUP, VNM_RETIRE_GROUP, name, out);
 }
 
 int vnm_lnl_msg_group_del(uint32_t group, struct nl_msg **out)
 {
 	/* no index and no name: the kernel deletes the whole group */
-	*out = ifi_msg(RTM_DELLINK, 0);
-	if (!*out)
-		return -NLE_NOMEM;
-	if (nla_put_u32(*out, IFLA_GROUP, group) < 0) {
-		nlmsg_free(*out);
-		*out = NULL;
-		return -NLE_MSGSIZE;
-	}
-	return 0;
+	return msg_one(RTM_DELLINK, 0, IFLA_GROUP, group, NULL, out);
+}
+
+int vnm_lnl_msg_link_del(int ifindex, struct nl_msg **out)
+{
+	return msg_one(RTM_DELLINK, ifindex, -1, 0, NULL, out);
 }
 
 /* RTM_NEWLINK giving ifindex no IPv6 link-local address: vnmd's
  * interfaces are layer 2 only and must not speak into the VLs. */
 static int msg_no_ipv6_ll(int ifindex, struct nl_msg **out)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct nlattr *af, *in6;
 	struct nl_msg *msg;
 
 	*out = NULL;
-	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	msg = vnm_lnl_ifi_msg(RTM_NEWLINK, ifindex, 0);
 	if (!msg)
 		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    !(af = nla_nest_start(msg, IFLA_AF_SPEC)) || !(in6 = nla_nest_start(msg, AF_INET6)) ||
+	if (!(af = nla_nest_start(msg, IFLA_AF_SPEC)) || !(in6 = nla_nest_start(msg, AF_INET6)) ||
 	    nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE) < 0) {
 		nlmsg_free(msg);
 		return -NLE_MSGSIZE;
@@ -345,7 +355,7 @@ static int own_get(struct nl_sock *sk, const char *name, const struct vnm_host *
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot look up interface %s%s: %s",
 				   name, vnm_lnl_where(h, where, sizeof(where)), nl_geterror(rc));
-	if (*found && !is_own(*found)) {
+	if (*found && !is_own(*found) && !is_half(*found)) {
 		rtnl_link_put(*found);
 		*found = NULL;
 		return vnm_err_set(err, VNM_E_EXISTS, NULL,
@@ -488,58 +498,22 @@ static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 	return 0;
 }
 
-/* Tag ifindex as vnmd's (nothing else changes). */
-static int link_tag(struct nl_sock *sk, const char *name, const char *alias)
+/* Create an interface (and its veth peer) in VNM_HALF_GROUP; the caller
+ * tags it, plugs it and brings it up in one message (link_setup).  An
+ * interface a kill leaves between the two is still known as vnmd's by its
+ * group (is_half), so nothing untagged is left that vnmd may not touch. */
+static int link_create(struct nl_sock *sk, const char *name, int build_rc,
+		       struct nl_msg *msg, const struct vnm_host *h, struct vnm_err *err)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct nl_msg *msg;
-	int idx;
-
-	idx = vnm_lnl_ifindex(sk, name);
-	if (idx <= 0)
-		return idx < 0 ? idx : -NLE_OBJ_NOTFOUND;
-	ifi.ifi_index = idx;
-	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
-	if (!msg)
-		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFALIAS, alias) < 0) {
-		nlmsg_free(msg);
-		return -NLE_MSGSIZE;
-	}
-	return vnm_lnl_send(sk, msg);
-}
-
-/* Create an interface (and its veth peer) and tag it at once: the kernel
- * ignores an ifalias in the creating message, and an untagged interface
- * would be one vnmd may never touch again, not even to clean it up. */
-static int link_create(struct nl_sock *sk, const char *name, const char *peer,
-		       const char *alias, int build_rc, struct nl_msg *msg,
-		       const struct vnm_host *h, struct vnm_err *err)
-{
-	struct rtnl_link *l = NULL;
 	char where[200];
 	int rc = build_rc;
 
-	vnm_lnl_where(h, where, sizeof(where));
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0)
 		return vnm_err_set(err, rc == -NLE_OPNOTSUPP ? VNM_E_UNSUPPORTED : VNM_E_DRIVER,
-				   NULL, "cannot create interface %s%s: %s", name, where,
-				   vnm_lnl_strerror(rc));
-	rc = link_tag(sk, name, alias);
-	if (!rc && peer)
-		rc = link_tag(sk, peer, alias);
-	if (rc < 0) {
-		/* just made by this call: remove it without its tag */
-		if (!link_get(sk, name, &l) && l) {
-			rtnl_link_delete(sk, l);
-			rtnl_link_put(l);
-		}
-		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot tag new interface %s%s: %s",
-				   name, where, vnm_lnl_strerror(rc));
-	}
+				   NULL, "cannot create interface %s%s: %s", name,
+				   vnm_lnl_where(h, where, sizeof(where)), vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -576,7 +550,7 @@ int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
 		goto fail;
 	if (!l) {
 		rc = vnm_lnl_msg_bridge(nic->bridge, &msg);
-		if (link_create(sk, nic->bridge, NULL, alias, rc, msg, h, err) < 0)
+		if (link_create(sk, nic->bridge, rc, msg, h, err) < 0)
 			goto fail;
 	}
 	rtnl_link_put(l);
@@ -610,18 +584,12 @@ int vnm_lnl_vnic_port_destroy(struct vnm_lnl *c, const struct vnm_vnic *nic,
 /* VL ends                                                            */
 /* ------------------------------------------------------------------ */
 
-/* An existing VXLAN end that does not match the VL (e.g. its VNI changed)
- * is replaced. */
-static bool vxlan_matches(struct rtnl_link *l, uint32_t vni)
-{
-	uint32_t id = 0;
-
-	return rtnl_link_is_vxlan(l) && rtnl_link_vxlan_get_id(l, &id) == 0 && id == vni;
-}
-
-static int vxlan_end(struct nl_sock *sk, const struct vnm_vl *vl, const char *name,
-		     const struct vnm_host *h, const struct vnm_host *peer, const char *alias,
-		     const char *bridge, bool *created, struct vnm_err *err)
+/* One tunnel end of vl, of its encapsulation e.  An existing end that
+ * does not match the VL (e.g. its key changed) is replaced. */
+static int tunnel_end(struct nl_sock *sk, const struct vnm_vl *vl,
+		      const struct vnm_lnl_encap *e, const char *name, const struct vnm_host *h,
+		      const struct vnm_host *peer, const char *alias, const char *bridge,
+		      bool *created, struct vnm_err *err)
 {
 	struct rtnl_link *l = NULL;
 	struct nl_msg *msg = NULL;
@@ -630,15 +598,15 @@ static int vxlan_end(struct nl_sock *sk, const struct vnm_vl *vl, const char *na
 	*created = false;
 	if (own_get(sk, name, h, &l, err) < 0)
 		return -1;
-	if (l && !vxlan_matches(l, vl->vni)) {
+	if (l && !e->is_end(l, vl->vni)) {
 		rtnl_link_put(l);
 		l = NULL;
 		if (link_del(sk, name, h, err) < 0)
 			return -1;
 	}
 	if (!l) {
-		rc = vnm_lnl_msg_vxlan(name, vl->vni, h->tunnel_addr, peer->tunnel_addr, &msg);
-		if (link_create(sk, name, NULL, alias, rc, msg, h, err) < 0)
+		rc = e->msg_create(name, vl->vni, h->tunnel_addr, peer->tunnel_addr, &msg);
+		if (link_create(sk, name, rc, msg, h, err) < 0)
 			return -1;
 		*created = true;
 	}
@@ -648,6 +616,7 @@ static int vxlan_end(struct nl_sock *sk, const struct vnm_vl *vl, const char *na
 
 int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err)
 {
+	const struct vnm_lnl_encap *e;
 	const struct vnm_host *ha, *hb;
 	struct nl_sock *ska, *skb;
 	struct rtnl_link *l = NULL;
@@ -672,7 +641,7 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 			goto fail;
 		if (!l) {
 			rc = vnm_lnl_msg_veth(vl->end_a, vl->end_b, &msg);
-			if (link_create(ska, vl->end_a, vl->end_b, alias, rc, msg, ha, err) < 0)
+			if (link_create(ska, vl->end_a, rc, msg, ha, err) < 0)
 				goto fail;
 			created_a = true;
 		}
@@ -690,9 +659,15 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 			    hb->name);
 		return -1;
 	}
-	if (vxlan_end(ska, vl, vl->end_a, ha, hb, alias, vl->a->bridge, &created_a, err) < 0)
+	if (!(e = vnm_lnl_encap_find(vl->encap))) {
+		vnm_err_set(err, VNM_E_UNSUPPORTED, path,
+			    "link %s/%s: the link driver has no encapsulation %s", vl->vn->name,
+			    vl->name, vl->encap);
+		return -1;
+	}
+	if (tunnel_end(ska, vl, e, vl->end_a, ha, hb, alias, vl->a->bridge, &created_a, err) < 0)
 		goto undo;
-	if (vxlan_end(skb, vl, vl->end_b, hb, ha, alias, vl->b->bridge, &created_b, err) < 0)
+	if (tunnel_end(skb, vl, e, vl->end_b, hb, ha, alias, vl->b->bridge, &created_b, err) < 0)
 		goto undo;
 	return 0;
 undo:
@@ -732,6 +707,8 @@ struct list_job {
 	const struct vnm_host *h;
 	struct vnm_own_list *out;
 	struct nl_cache *links;
+	int half[64];            /* half made or half retired: deleted */
+	size_t n_half;
 	int rc;
 };
 
@@ -741,6 +718,11 @@ static void list_link(struct nl_object *o, void *arg)
 	struct rtnl_link *l = (struct rtnl_link *)o;
 	struct vnm_own_obj ob;
 
+	if (j->rc >= 0 && is_half(l)) {
+		if (j->n_half < sizeof(j->half) / sizeof(j->half[0]))
+			j->half[j->n_half++] = rtnl_link_get_ifindex(l);
+		return;
+	}
 	if (j->rc < 0 || !is_own(l))
 		return;
 	memset(&ob, 0, sizeof(ob));
@@ -766,7 +748,7 @@ static void list_qdisc(struct nl_object *o, void *arg)
 		return;
 	l = rtnl_link_get(j->links, rtnl_tc_get_ifindex(tc));
 	/* the shaping of vnmd's own interfaces goes with them */
-	if (!l || is_own(l)) {
+	if (!l || is_own(l) || is_half(l)) {
 		rtnl_link_put(l);
 		return;
 	}
@@ -778,6 +760,30 @@ static void list_qdisc(struct nl_object *o, void *arg)
 	rtnl_link_put(l);
 	if (vnm_own_list_add(j->out, &ob) < 0)
 		j->rc = -1;
+}
+
+/* A run killed between the two messages of a create or a retire left
+ * these: none is a whole interface (down, or out of its bridge, or
+ * untagged), and none may stay, or sit in VNM_RETIRE_GROUP under a name a
+ * later create gives a live one.  Deleted now; reconciliation then makes
+ * again what the configuration still has.  More than fit in one listing
+ * go at the next. */
+static void half_delete(struct nl_sock *sk, struct list_job *j)
+{
+	struct nl_msg *msg = NULL;
+	char where[200];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < j->n_half; i++) {
+		rc = vnm_lnl_msg_link_del(j->half[i], &msg);
+		if (!rc)
+			rc = vnm_lnl_send(sk, msg);
+		if (rc < 0 && rc != -NLE_NODEV && rc != -NLE_OBJ_NOTFOUND)
+			vnm_log_warn("link driver: cannot delete half-made interface %d%s: %s",
+				     j->half[i], vnm_lnl_where(j->h, where, sizeof(where)),
+				     vnm_lnl_strerror(rc));
+	}
 }
 
 int vnm_lnl_list_own(struct vnm_lnl *c, const struct vnm_host *h, struct vnm_own_list *out,
@@ -801,6 +807,7 @@ int vnm_lnl_list_own(struct vnm_lnl *c, const struct vnm_host *h, struct vnm_own
 	}
 	nl_cache_foreach(j.links, list_link, &j);
 	nl_cache_foreach(qdiscs, list_qdisc, &j);
+	half_delete(sk, &j);
 	if (j.rc < 0)
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
 	rc = j.rc;

@@ -32,9 +32,10 @@ struct nl_sock;
 #define VNM_TC_U32_HTID 0x800U
 #define VNM_TC_U32_PRIO 10U
 /* The VL filters live in a u32 hash table of 256 buckets keyed on the
- * VNI's low byte (table 1:, bucket = VNI & 0xff, nodes 1..0xffe in each),
- * reached from the root table 800: through one filter (800::fff) that
- * matches VXLAN (IPv4 without options, UDP to port 4789) and links to it.
+ * low byte of the VL's key, e.g. its VNI (table 1:, bucket = key & 0xff,
+ * nodes 1..0xffe in each), reached from the root table 800: through one
+ * filter (800::fff) that matches the packets of the link's encapsulation
+ * (its row's match, e.g. IPv4 UDP to port 4789) and links to it.
  * A packet meets two filters of a few dozen at most instead of one per VL,
  * and an interface takes 65,000 VLs instead of the 4,095 nodes of one
  * table. */
@@ -47,7 +48,6 @@ struct nl_sock;
 #define VNM_U32_HTID(h) ((h) >> 20)
 #define VNM_U32_BKT(h) (((h) >> 12) & 0xffU)
 #define VNM_U32_NODE(h) ((h) & 0xfffU)
-#define VNM_VXLAN_PORT 4789U
 /* MTU of a VL's frames (what the routers' vNICs use). */
 #define VNM_VL_MTU 1500U
 #define VNM_ALIAS_PREFIX "vnmd:"
@@ -66,6 +66,15 @@ struct vnm_lnl_ns {
  * (vnm_lnl_flush): the kernel deletes a group in one batch, 1,000 VXLAN
  * devices in 0.07 s instead of 19.5 s one by one. */
 #define VNM_RETIRE_GROUP 0x766e0deaU
+/* Interfaces are created in this netdev group (IFLA_GROUP is applied by
+ * the creating message, IFLA_IFALIAS is not) and leave it with the message
+ * that tags them; a retired one enters it (down, out of its bridge) before
+ * it is renamed into VNM_RETIRE_GROUP.  So VNM_RETIRE_GROUP only ever
+ * holds retired names, and an interface of this group is vnmd's own,
+ * half made or half retired by a run that was killed: list_own deletes
+ * it (reconciliation then makes what the configuration still has), and a
+ * create finding one under the name it wants adopts it. */
+#define VNM_HALF_GROUP 0x766e0de1U
 
 /* Counter sources of one VL as last seen, to report discontinuities. */
 struct vnm_lnl_seen {
@@ -129,6 +138,43 @@ struct vnm_lnl {
 	bool own_retired;        /* the daemon's namespace holds retired ones */
 	uint32_t retire_seq;     /* names of retired interfaces: "vnd" + hex */
 };
+
+/* ---- encap.c, encap_NAME.c: one row per encapsulation ------------ */
+
+struct rtnl_link;
+struct rtnl_cls;
+
+/* How VLs of one encapsulation cross hosts: the tunnel device at each end
+ * and how a physical interface's classifier finds their packets.  The
+ * VL's key (vl->vni) names the tunnel; the core counts the overhead (it
+ * gets it through struct vnm_link_ops.encap_overhead). */
+struct vnm_lnl_encap {
+	const char *name;          /* the YANG enum of `encapsulation` */
+	uint32_t overhead;         /* bytes added to each VL frame on the wire */
+	/* RTM_NEWLINK creating one end called name (down, untagged) for key,
+	 * between local and remote (IPv4 or IPv6 text). */
+	int (*msg_create)(const char *name, uint32_t key, const char *local,
+			  const char *remote, struct nl_msg **out);
+	/* l is an end of this encapsulation for key (else it is replaced). */
+	bool (*is_end)(struct rtnl_link *l, uint32_t key);
+	/* u32 keys on f (offsets from the IP header) matching this
+	 * encapsulation's packets, and the hash mask and offset that pick the
+	 * bucket of the key's low byte. */
+	int (*match)(struct rtnl_cls *f);
+	/* u32 key on f matching one key in its bucket. */
+	int (*match_key)(struct rtnl_cls *f, uint32_t key);
+	/* The key a u32 key (network order, as a dump gives it) of match_key
+	 * matches, or -1 when it is not one. */
+	int64_t (*key_of)(uint32_t val, uint32_t mask, int off);
+};
+
+extern const struct vnm_lnl_encap vnm_lnl_encap_vxlan;
+/* The row called name (NULL: the default), or NULL. */
+const struct vnm_lnl_encap *vnm_lnl_encap_find(const char *name);
+/* struct vnm_link_ops.encap_overhead */
+int vnm_lnl_encap_overhead(const char *name);
+/* The key of a dumped VL filter's u32 key, whatever its encapsulation. */
+int64_t vnm_lnl_encap_key_of(uint32_t val, uint32_t mask, int off);
 
 /* ---- link_nl.c: sockets, namespaces, sending ---------------------- */
 
@@ -206,15 +252,27 @@ void vnm_lnl_alias(char *buf, size_t len, const char *vn, const char *obj);
 int vnm_lnl_alias_parse(const char *alias, char *vn, size_t vn_len, char *obj,
 			size_t obj_len);
 
-/* RTM_NEWLINK creating a bridge, a veth pair or a VXLAN device (down,
- * untagged: the tag, master and up state come with vnm_lnl_msg_link_set). */
+/* An rtnetlink link message of type for ifindex (0: none), no attribute
+ * yet; NULL when out of memory. */
+struct nl_msg *vnm_lnl_ifi_msg(int type, int ifindex, int flags);
+/* RTM_NEWLINK creating a bridge, a veth pair or a tunnel device, down,
+ * untagged and in VNM_HALF_GROUP: the tag, master, up state and group 0
+ * come with vnm_lnl_msg_link_set. */
 int vnm_lnl_msg_bridge(const char *name, struct nl_msg **out);
 int vnm_lnl_msg_veth(const char *name, const char *peer, struct nl_msg **out);
-/* local and remote are IPv4 or IPv6 addresses in text form. */
-int vnm_lnl_msg_vxlan(const char *name, uint32_t vni, const char *local,
-		      const char *remote, struct nl_msg **out);
-/* RTM_NEWLINK changing ifindex: ifalias (NULL: unchanged), master (< 0:
- * unchanged), up, MTU (0: unchanged). */
+/* A tunnel device of kind (MTU VNM_VL_MTU, one frame per packet), with
+ * put_data filling its IFLA_INFO_DATA (an encapsulation's row). */
+int vnm_lnl_msg_tunnel(const char *name, const char *kind,
+		       int (*put_data)(struct nl_msg *msg, const void *arg), const void *arg,
+		       struct nl_msg **out);
+/* Parse the tunnel addresses local and remote (IPv4 or IPv6 text, one
+ * family); the caller puts both, also on failure. */
+struct nl_addr;
+int vnm_lnl_addr_pair(const char *local, const char *remote, struct nl_addr **la,
+		      struct nl_addr **ra);
+/* RTM_NEWLINK changing ifindex: ifalias (NULL: unchanged; given, the
+ * interface also leaves VNM_HALF_GROUP), master (< 0: unchanged), up, MTU
+ * (0: unchanged). */
 int vnm_lnl_msg_link_set(int ifindex, const char *alias, int master, bool up,
 			 uint32_t mtu, struct nl_msg **out);
 
@@ -222,10 +280,12 @@ int vnm_lnl_list_own(struct vnm_lnl *c, const struct vnm_host *h, struct vnm_own
 		     struct vnm_err *err);
 /* Delete every retired interface (one RTM_DELLINK per namespace). */
 void vnm_lnl_flush(struct vnm_lnl *c);
-/* RTM_DELLINK of every interface in netdev group group. */
+/* RTM_DELLINK of every interface in netdev group group, or of ifindex. */
 int vnm_lnl_msg_group_del(uint32_t group, struct nl_msg **out);
-/* RTM_NEWLINK retiring ifindex: down, no master, in VNM_RETIRE_GROUP; then
- * (a second message: a running interface cannot be renamed) renamed. */
+int vnm_lnl_msg_link_del(int ifindex, struct nl_msg **out);
+/* RTM_NEWLINK retiring ifindex: down, no master, in VNM_HALF_GROUP; then
+ * (a second message: a running interface cannot be renamed) renamed into
+ * VNM_RETIRE_GROUP. */
 int vnm_lnl_msg_retire(int ifindex, struct nl_msg **out);
 int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out);
 
@@ -242,21 +302,28 @@ int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
 			  const struct vnm_shape *s, uint32_t overhead, bool create,
 			  struct nl_msg **out);
 /* The u32 hash table of VL filters (VNM_TC_VNI_HTID, 256 buckets) and the
- * filter 800::fff sending VXLAN packets (IPv4 without options, UDP dport
- * VNM_VXLAN_PORT) to the bucket of their VNI's low byte. */
+ * filter 800::fff sending the packets of encapsulation e (its row's match)
+ * to the bucket of their key's low byte. */
 int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out);
-int vnm_lnl_msg_u32_link(int ifindex, struct nl_msg **out);
-/* The filter of one VL in its bucket: the VNI (VXLAN header, second word)
- * to classid; handle from VNM_U32_HANDLE(VNM_TC_VNI_HTID, vni & 0xff, n). */
-int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t handle, uint32_t classid,
-			struct nl_msg **out);
+int vnm_lnl_msg_u32_link(int ifindex, const struct vnm_lnl_encap *e, struct nl_msg **out);
+/* The filter of one VL in its bucket: its key (e's match_key) to classid;
+ * handle from VNM_U32_HANDLE(VNM_TC_VNI_HTID, key & 0xff, n). */
+int vnm_lnl_msg_u32_vni(int ifindex, const struct vnm_lnl_encap *e, uint32_t key,
+			uint32_t handle, uint32_t classid, struct nl_msg **out);
+/* u32 keys matching IPv4 without options, UDP to dport (for the rows). */
+int vnm_lnl_u32_udp(struct rtnl_cls *f, uint16_t dport);
 /* A netem qdisc under parent (delay and jitter in microseconds, loss in
  * parts per million). */
 int vnm_lnl_msg_netem(int ifindex, uint32_t parent, uint32_t handle, uint32_t delay_us,
 		      uint32_t jitter_us, uint32_t loss_ppm, struct nl_msg **out);
 /* A TBF root qdisc (rate in bit/s, bucket in bytes). */
 int vnm_lnl_msg_tbf(int ifindex, uint64_t rate, uint32_t burst, struct nl_msg **out);
-/* Delete a qdisc (root when parent is TC_H_ROOT), a class or a filter. */
+/* Delete a qdisc, class or filter (type RTM_DEL*): the one builder; info
+ * and kind only for a filter (its priority and protocol, "u32").  The
+ * three below are it for vnmd's qdiscs (root when parent is TC_H_ROOT),
+ * classes and u32 filters. */
+int vnm_lnl_msg_tc_del(int type, int ifindex, uint32_t parent, uint32_t handle,
+		       uint32_t info, const char *kind, struct nl_msg **out);
 int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle,
 			  struct nl_msg **out);
 int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out);
@@ -266,12 +333,6 @@ int vnm_lnl_msg_u32_del(int ifindex, uint32_t handle, struct nl_msg **out);
 uint32_t vnm_lnl_quantum(const struct vnm_shape *s);
 /* Preferred class minor of a VL on a physical interface. */
 uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl);
-
-bool vnm_lnl_vl_needs_netem(const struct vnm_vl *vl);
-/* The shape actually installed: in, with the ceil at most the VL's
- * rate-limit and the rate at most the ceil. */
-void vnm_lnl_shape_cap(const struct vnm_vl *vl, const struct vnm_shape *in,
-		       struct vnm_shape *out);
 
 /* ---- ops (one per file, called with the lock held) ---------------- */
 

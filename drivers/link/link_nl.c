@@ -375,13 +375,15 @@ static void *probe_thread(void *arg)
 	job->caps.veth = try_msg(sk, rc, msg);
 	rc = vnm_lnl_msg_bridge("vnprobeb", &msg);
 	job->caps.bridge = try_msg(sk, rc, msg);
-	rc = vnm_lnl_msg_vxlan("vnprobex", 1, "127.0.0.1", "127.0.0.2", &msg);
+	/* the default encapsulation's device */
+	rc = vnm_lnl_encap_find(NULL)->msg_create("vnprobex", 1, "127.0.0.1", "127.0.0.2", &msg);
 	job->caps.vxlan = try_msg(sk, rc, msg);
 	if (!job->caps.veth)
 		goto done;
 	a = vnm_lnl_ifindex(sk, "vnprobe0");
 	b = vnm_lnl_ifindex(sk, "vnprobe1");
-	rc = vnm_lnl_msg_htb_root(a, VNM_TC_DEFAULT_MINOR, -VNM_ENCAP_OVERHEAD, false, &msg);
+	rc = vnm_lnl_msg_htb_root(a, VNM_TC_DEFAULT_MINOR, -(int)vnm_lnl_encap_find(NULL)->overhead,
+				  false, &msg);
 	job->caps.htb = try_msg(sk, rc, msg);
 	if (job->caps.htb) {
 		rc = vnm_lnl_msg_htb_class(a, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN,
@@ -390,9 +392,10 @@ static void *probe_thread(void *arg)
 			/* the VNI hash table, its link filter and one VL filter */
 			rc = vnm_lnl_msg_u32_table(a, &msg);
 			job->caps.u32 = try_msg(sk, rc, msg);
-			rc = vnm_lnl_msg_u32_link(a, &msg);
+			rc = vnm_lnl_msg_u32_link(a, vnm_lnl_encap_find(NULL), &msg);
 			job->caps.u32 = try_msg(sk, rc, msg) && job->caps.u32;
-			rc = vnm_lnl_msg_u32_vni(a, 1, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 1, 1),
+			rc = vnm_lnl_msg_u32_vni(a, vnm_lnl_encap_find(NULL), 1,
+						 VNM_U32_HANDLE(VNM_TC_VNI_HTID, 1, 1),
 						 VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, &msg);
 			job->caps.u32 = try_msg(sk, rc, msg) && job->caps.u32;
 			rc = vnm_lnl_msg_netem(a, VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, 0x10000,
@@ -531,6 +534,7 @@ static void op_flush(void *ctx)
 const struct vnm_link_ops vnm_link_nl_ops = {
 	.name = "libnl",
 	.probe = op_probe,
+	.encap_overhead = vnm_lnl_encap_overhead,
 	.plink_setup = op_plink_setup,
 	.plink_update = op_plink_update,
 	.plink_teardown = op_plink_teardown,

@@ -28,21 +28,15 @@
 /* RTM_NEWLINK moving ifindex into the namespace open at ns_fd. */
 static int msg_move_to_ns(int ifindex, int ns_fd, struct nl_msg **out)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
-	struct nl_msg *msg;
-
-	*out = NULL;
-	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
-	if (!msg)
+	*out = vnm_lnl_ifi_msg(RTM_NEWLINK, ifindex, 0);
+	if (!*out)
 		return -NLE_NOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
-		goto nla_put_failure;
-	NLA_PUT_U32(msg, IFLA_NET_NS_FD, (uint32_t)ns_fd);
-	*out = msg;
+	if (nla_put_u32(*out, IFLA_NET_NS_FD, (uint32_t)ns_fd) < 0) {
+		nlmsg_free(*out);
+		*out = NULL;
+		return -NLE_MSGSIZE;
+	}
 	return 0;
-nla_put_failure:
-	nlmsg_free(msg);
-	return -NLE_MSGSIZE;
 }
 
 /*

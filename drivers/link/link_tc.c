@@ -3,13 +3,17 @@
  * the VNI), HTB on the veth ends of same-host VLs, netem for delay, jitter
  * and loss.
  *
+ * Every figure installed here (rates, bursts, whether netem is needed, the
+ * link's overhead) comes from the core (shape.c) in a struct vnm_shape or
+ * the struct vnm_plink: this file carries them out and computes none.
+ *
  * Accounting.  Rates of VLs count the VL's own frames, but a physical
- * interface sees them VXLAN-encapsulated, VNM_ENCAP_OVERHEAD bytes longer.
- * The root therefore carries a size table with overhead -VNM_ENCAP_OVERHEAD
- * (the messages are built in link_tcmsg.c), so every class counts inner
- * frames; the parent
- * class, whose rate is the capacity on the wire, adds the overhead back in
- * its rate spec (tc_ratespec.overhead).  The VXLAN ends are created with
+ * interface sees them encapsulated, pl->overhead bytes longer (the figure
+ * of the link's encapsulation row, encap_NAME.c).  The root therefore
+ * carries a size table with overhead -pl->overhead (the messages are built
+ * in link_tcmsg.c), so every class counts inner frames; the parent class,
+ * whose rate is the capacity on the wire, adds the overhead back in its
+ * rate spec (tc_ratespec.overhead).  The tunnel ends are created with
  * gso_max_segs 1 (link_if.c) so that each encapsulated packet is one frame
  * and the per-packet overhead is exact.
  *
@@ -87,12 +91,11 @@ static int root_handle(struct nl_sock *sk, int ifindex, uint32_t *handle)
 	return rc;
 }
 
-/* The VNI hash table and its link filter on idx, where x says they are
- * missing. */
-static int vni_table(struct nl_sock *sk, int idx, struct vnm_lnl_tcidx *x)
+/* The key hash table and its link filter for encapsulation e on idx,
+ * where x says they are missing. */
+static int vni_table(struct nl_sock *sk, int idx, const struct vnm_lnl_encap *e,
+		     struct vnm_lnl_tcidx *x)
 {
-	int (*const build[2])(int, struct nl_msg **) = {vnm_lnl_msg_u32_table,
-							 vnm_lnl_msg_u32_link};
 	bool *const have[2] = {&x->table, &x->link};
 	struct nl_msg *msg = NULL;
 	int i, rc;
@@ -100,7 +103,7 @@ static int vni_table(struct nl_sock *sk, int idx, struct vnm_lnl_tcidx *x)
 	for (i = 0; i < 2; i++) {
 		if (*have[i])
 			continue;
-		rc = build[i](idx, &msg);
+		rc = i ? vnm_lnl_msg_u32_link(idx, e, &msg) : vnm_lnl_msg_u32_table(idx, &msg);
 		if (!rc)
 			rc = vnm_lnl_send(sk, msg);
 		if (rc < 0 && rc != -NLE_EXIST)
@@ -136,27 +139,22 @@ static int end_sock(struct vnm_lnl *c, const struct vnm_host_if *hif, struct nl_
 	return 0;
 }
 
-static uint32_t burst_for(uint64_t rate)
-{
-	uint64_t b = rate / 8 / 1000; /* 1 ms */
-
-	return b < VNM_FRAME_BYTES ? VNM_FRAME_BYTES : b > (1U << 30) ? (1U << 30) : (uint32_t)b;
-}
-
 static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 			   const struct vnm_host_if *hif, struct vnm_err *err)
 {
+	const struct vnm_lnl_encap *e = vnm_lnl_encap_find(pl->encap);
 	struct vnm_shape parent, dflt;
 	struct vnm_lnl_tcidx *x;
 	struct rtnl_link *l = NULL;
 	struct nl_msg *msg = NULL;
 	struct nl_sock *sk;
-	/* the capacity in VL frames (full-size frames, as admission does) */
-	uint64_t vlcap = pl->capacity * VNM_FRAME_BYTES / (VNM_FRAME_BYTES + VNM_ENCAP_OVERHEAD);
 	uint32_t handle, mtu;
 	char where[200];
 	int idx, rc;
 
+	if (!e)
+		return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,
+				   "the link driver has no encapsulation %s", pl->encap);
 	if (end_sock(c, hif, &sk, &idx, err) < 0)
 		return -1;
 	vnm_lnl_where(hif->host, where, sizeof(where));
@@ -166,12 +164,12 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 				   hif->ifname, where, nl_geterror(rc));
 	mtu = rtnl_link_get_mtu(l);
 	rtnl_link_put(l);
-	if (mtu < VNM_VL_MTU + VNM_ENCAP_OVERHEAD)
+	if (mtu < VNM_VL_MTU + pl->overhead)
 		return vnm_err_set(err, VNM_E_INVALID, NULL,
 				   "interface %s%s has MTU %u: VL frames of %u bytes need %u on "
-				   "the underlay (VXLAN adds %u): raise its MTU",
-				   hif->ifname, where, mtu, VNM_VL_MTU,
-				   VNM_VL_MTU + VNM_ENCAP_OVERHEAD, VNM_ENCAP_OVERHEAD);
+				   "the underlay (%s adds %u): raise its MTU",
+				   hif->ifname, where, mtu, VNM_VL_MTU, VNM_VL_MTU + pl->overhead,
+				   e->name, pl->overhead);
 	if ((rc = root_handle(sk, idx, &handle)) < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the qdiscs of %s%s: %s",
 				   hif->ifname, where, nl_geterror(rc));
@@ -183,7 +181,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 		/* HTB has no in-place change of its qdisc options: the root
 		 * is made once and only its classes change later */
 		vnm_lnl_tcidx_drop(c, sk, idx);
-		rc = vnm_lnl_msg_htb_root(idx, VNM_TC_DEFAULT_MINOR, -VNM_ENCAP_OVERHEAD, false,
+		rc = vnm_lnl_msg_htb_root(idx, VNM_TC_DEFAULT_MINOR, -(int)pl->overhead, false,
 					  &msg);
 		if (!rc)
 			rc = vnm_lnl_send(sk, msg);
@@ -192,24 +190,15 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 					   "cannot install HTB on %s%s: %s", hif->ifname, where,
 					   vnm_lnl_strerror(rc));
 	}
-	memset(&parent, 0, sizeof(parent));
-	parent.rate = parent.ceil = pl->capacity;
-	parent.burst = parent.cburst = burst_for(pl->capacity);
+	vnm_plink_shape(pl, &parent, &dflt);
 	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, &parent,
-				   VNM_ENCAP_OVERHEAD, true, &msg);
+				   pl->overhead, true, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set the capacity class on %s%s: %s", hif->ifname, where,
 				   vnm_lnl_strerror(rc));
-	/* traffic of no VL (ARP between hosts, the host's own) borrows what
-	 * the VLs leave; its guarantee is small so it never eats theirs */
-	memset(&dflt, 0, sizeof(dflt));
-	dflt.rate = vlcap / 100 > 8000 ? vlcap / 100 : 8000;
-	dflt.ceil = vlcap;
-	dflt.burst = burst_for(dflt.rate);
-	dflt.cburst = burst_for(dflt.ceil);
 	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR,
 				   VNM_TC_ROOT | VNM_TC_DEFAULT_MINOR, &dflt, 0, true, &msg);
 	if (!rc)
@@ -219,7 +208,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 				   "cannot set the default class on %s%s: %s", hif->ifname, where,
 				   vnm_lnl_strerror(rc));
 	x = vnm_lnl_tcidx_get(c, sk, idx, &rc);
-	if (x && (rc = vni_table(sk, idx, x)) < 0)
+	if (x && (rc = vni_table(sk, idx, e, x)) < 0)
 		vnm_lnl_tcidx_drop(c, sk, idx);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
@@ -328,9 +317,9 @@ fail:
 /* VL shaping                                                         */
 /* ------------------------------------------------------------------ */
 
-static int netem_check(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err)
+static int netem_check(struct vnm_lnl *c, const struct vnm_shape *shape, struct vnm_err *err)
 {
-	if (!vnm_lnl_vl_needs_netem(vl))
+	if (!shape->netem)
 		return 0;
 	if (!c->probed && vnm_lnl_probe_locked(c, err) < 0)
 		return -1;
@@ -341,20 +330,21 @@ static int netem_check(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_er
 	return 0;
 }
 
-static int netem_apply(struct nl_sock *sk, int idx, uint32_t parent, const struct vnm_vl *vl)
+static int netem_apply(struct nl_sock *sk, int idx, uint32_t parent,
+		       const struct vnm_shape *shape)
 {
 	struct nl_msg *msg = NULL;
 	int rc;
 
-	if (!vnm_lnl_vl_needs_netem(vl)) {
+	if (!shape->netem) {
 		/* back to the class's default leaf qdisc */
 		rc = vnm_lnl_msg_qdisc_del(idx, parent, NETEM_HANDLE(TC_H_MIN(parent)), &msg);
 		if (!rc)
 			rc = vnm_lnl_send(sk, msg);
 		return rc == -NLE_OBJ_NOTFOUND || rc == -NLE_INVAL || rc == -NLE_NOATTR ? 0 : rc;
 	}
-	rc = vnm_lnl_msg_netem(idx, parent, NETEM_HANDLE(TC_H_MIN(parent)), vl->delay_us,
-			       vl->jitter_us, vl->loss_ppm, &msg);
+	rc = vnm_lnl_msg_netem(idx, parent, NETEM_HANDLE(TC_H_MIN(parent)), shape->delay_us,
+			       shape->jitter_us, shape->loss_ppm, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
 	return rc;
@@ -371,6 +361,7 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, struct nl_so
 			int idx, const struct vnm_host_if *hif, const struct vnm_shape *shape,
 			bool with_netem, bool *stale, struct vnm_err *err)
 {
+	const struct vnm_lnl_encap *enc = vnm_lnl_encap_find(vl->encap);
 	const struct vnm_lnl_tcvl *e;
 	struct vnm_lnl_tcidx *x;
 	struct nl_msg *msg = NULL;
@@ -380,6 +371,9 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, struct nl_so
 	int nrc;
 
 	vnm_lnl_where(hif->host, where, sizeof(where));
+	if (!enc)
+		return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,
+				   "the link driver has no encapsulation %s", vl->encap);
 	x = vnm_lnl_tcidx_get(c, sk, idx, &nrc);
 	if (!x)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
@@ -394,7 +388,7 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, struct nl_so
 					   "interface %s%s has no vnmd HTB%s%s: set its physical "
 					   "link up first", hif->ifname, where, hrc < 0 ? ": " : "",
 					   hrc < 0 ? nl_geterror(hrc) : "");
-		if ((nrc = vni_table(sk, idx, x)) < 0)
+		if ((nrc = vni_table(sk, idx, enc, x)) < 0)
 			return vnm_err_set(err, VNM_E_DRIVER, NULL,
 					   "cannot add the VNI filter table on %s%s: %s",
 					   hif->ifname, where, vnm_lnl_strerror(nrc));
@@ -431,7 +425,7 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, struct nl_so
 					   minor, hif->ifname, where, vnm_lnl_strerror(nrc));
 		}
 		vnm_lnl_tcidx_note_class(x, classid);
-		nrc = vnm_lnl_msg_u32_vni(idx, vl->vni, fh, classid, &msg);
+		nrc = vnm_lnl_msg_u32_vni(idx, enc, vl->vni, fh, classid, &msg);
 		if (!nrc)
 			nrc = vnm_lnl_send(sk, msg);
 		if (nrc < 0) {
@@ -450,7 +444,7 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, struct nl_so
 			return vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
 		}
 	}
-	if (with_netem && (nrc = netem_apply(sk, idx, classid, vl)) < 0)
+	if (with_netem && (nrc = netem_apply(sk, idx, classid, shape)) < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set delay/jitter/loss on %s%s: %s", hif->ifname, where,
 				   vnm_lnl_strerror(nrc));
@@ -528,11 +522,10 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 
 /* Same-host VL: HTB with one class at the limit on each veth end (each
  * end's egress is one direction of the VL). */
-static int local_shape_end(struct vnm_lnl *c, struct nl_sock *sk, const struct vnm_vl *vl,
-			   const char *ifname, const struct vnm_host *h,
+static int local_shape_end(struct vnm_lnl *c, struct nl_sock *sk, const char *ifname,
+			   const struct vnm_host *h,
 			   const struct vnm_shape *shape, struct vnm_err *err)
 {
-	struct vnm_shape s = *shape;
 	struct nl_msg *msg = NULL;
 	uint32_t handle;
 	char where[200];
@@ -543,7 +536,7 @@ static int local_shape_end(struct vnm_lnl *c, struct nl_sock *sk, const struct v
 	if (idx <= 0)
 		return vnm_err_set(err, VNM_E_MISSING, NULL,
 				   "interface %s%s is missing: create the link first", ifname, where);
-	if (!shape->ceil && !vnm_lnl_vl_needs_netem(vl))
+	if (!shape->ceil) /* no limit and no netem: no class */
 		return root_del(c, sk, idx, ifname, h, err);
 	if ((rc = root_handle(sk, idx, &handle)) < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read the qdiscs of %s%s: %s",
@@ -556,21 +549,14 @@ static int local_shape_end(struct vnm_lnl *c, struct nl_sock *sk, const struct v
 			return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot install HTB on %s%s: %s",
 					   ifname, where, vnm_lnl_strerror(rc));
 	}
-	if (!s.ceil) /* netem only: no limit worth the name */
-		s.ceil = 100000000000ULL;
-	s.rate = s.ceil;
-	if (!s.burst)
-		s.burst = s.cburst ? s.cburst : burst_for(s.ceil);
-	if (!s.cburst)
-		s.cburst = s.burst;
-	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, &s, 0,
+	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, shape, 0,
 				   true, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot set the rate of %s%s: %s",
 				   ifname, where, vnm_lnl_strerror(rc));
-	rc = netem_apply(sk, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, vl);
+	rc = netem_apply(sk, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, shape);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set delay/jitter/loss on %s%s: %s", ifname, where,
@@ -583,13 +569,10 @@ int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vn
 {
 	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
 	const struct vnm_host *hb = vl->b && vl->b->vr ? vl->b->vr->host : NULL;
-	struct vnm_shape capped;
 	struct nl_sock *sk;
 
-	vnm_lnl_shape_cap(vl, shape, &capped);
-	shape = &capped;
 	/* refuse before anything is changed */
-	if (netem_check(c, vl, err) < 0)
+	if (netem_check(c, shape, err) < 0)
 		goto fail;
 	if (!pl) {
 		if (!ha || ha != hb) {
@@ -599,8 +582,8 @@ int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vn
 			goto fail;
 		}
 		if (vnm_lnl_sock(c, ha, &sk, err) < 0 ||
-		    local_shape_end(c, sk, vl, vl->end_a, ha, shape, err) < 0 ||
-		    local_shape_end(c, sk, vl, vl->end_b, ha, shape, err) < 0)
+		    local_shape_end(c, sk, vl->end_a, ha, shape, err) < 0 ||
+		    local_shape_end(c, sk, vl->end_b, ha, shape, err) < 0)
 			goto fail;
 		return 0;
 	}

@@ -243,8 +243,8 @@ static void fill_filter(struct nl_object *o, void *arg)
 	if (rtnl_u32_get_classid(f, &classid) < 0)
 		classid = 0;
 	for (i = 0; classid && rtnl_u32_get_key(f, i, &val, &mask, &off, &offmask) == 0; i++)
-		if (off == 32 && ntohl(mask) == 0xffffff00U)
-			vni = ntohl(val) >> 8;
+		if (vni < 0)
+			vni = vnm_lnl_encap_key_of(val, mask, off);
 	rc = vnm_lnl_tcidx_note_filter(j->x, rtnl_tc_get_handle(TC_CAST(f)), classid, vni);
 	if (rc < 0)
 		j->rc = rc;

@@ -3,7 +3,7 @@
  * with libnl-route-3 and never sent from here (link_tc.c sends them; the
  * unit tests parse them): the HTB root with its size table, HTB classes,
  * the u32 filter on a VL's VNI, netem, TBF, deletions; and the parameters
- * they are made from (quantum, class minors, the rate-limit cap).
+ * they are made from (quantum, class minors).
  *
  * libnl has no setter for a qdisc's size table: TCA_STAB is appended to
  * the message libnl builds.
@@ -49,25 +49,6 @@ uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl)
 	for (p = vl->id; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619U;
 	return VNM_TC_VL_MINOR_MIN + h % (VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1);
-}
-
-void vnm_lnl_shape_cap(const struct vnm_vl *vl, const struct vnm_shape *in,
-		       struct vnm_shape *out)
-{
-	*out = *in;
-	/* A VL never exceeds its rate-limit, even where its share of a link
-	 * would be larger: the class's rate must not pass its ceil. */
-	if (vl->limit && out->ceil > vl->limit)
-		out->ceil = vl->limit;
-	if (out->ceil && out->rate > out->ceil)
-		out->rate = out->ceil;
-	if (out->burst > out->cburst)
-		out->cburst = out->burst;
-}
-
-bool vnm_lnl_vl_needs_netem(const struct vnm_vl *vl)
-{
-	return vl->delay_us || vl->jitter_us || vl->loss_ppm;
 }
 
 /* ------------------------------------------------------------------ */
@@ -121,7 +102,6 @@ int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
 			  struct nl_msg **out)
 {
 	struct rtnl_class *cl;
-	uint64_t rate = s->rate ? s->rate : s->ceil, ceil = s->ceil ? s->ceil : rate;
 	int rc;
 
 	*out = NULL;
@@ -134,10 +114,10 @@ int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
 	if (overhead)
 		rtnl_tc_set_overhead(TC_CAST(cl), overhead);
 	if ((rc = rtnl_tc_set_kind(TC_CAST(cl), "htb")) < 0 ||
-	    (rc = rtnl_htb_set_rate64(cl, rate / 8)) < 0 ||
-	    (rc = rtnl_htb_set_ceil64(cl, ceil / 8)) < 0 ||
-	    (rc = rtnl_htb_set_rbuffer(cl, s->burst ? s->burst : VNM_FRAME_BYTES)) < 0 ||
-	    (rc = rtnl_htb_set_cbuffer(cl, s->cburst ? s->cburst : VNM_FRAME_BYTES)) < 0 ||
+	    (rc = rtnl_htb_set_rate64(cl, s->rate / 8)) < 0 ||
+	    (rc = rtnl_htb_set_ceil64(cl, s->ceil / 8)) < 0 ||
+	    (rc = rtnl_htb_set_rbuffer(cl, s->burst)) < 0 ||
+	    (rc = rtnl_htb_set_cbuffer(cl, s->cburst)) < 0 ||
 	    (rc = rtnl_htb_set_quantum(cl, vnm_lnl_quantum(s))) < 0)
 		goto cleanup;
 	rc = rtnl_class_build_add_request(cl, create ? NLM_F_CREATE : 0, out);
@@ -186,7 +166,19 @@ int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out)
 	return u32_add(f, rtnl_u32_set_divisor(f, VNM_TC_VNI_BUCKETS), out);
 }
 
-int vnm_lnl_msg_u32_link(int ifindex, struct nl_msg **out)
+int vnm_lnl_u32_udp(struct rtnl_cls *f, uint16_t dport)
+{
+	int rc;
+
+	/* IPv4 without options (ihl 5), UDP, dport (offsets from the IP
+	 * header) */
+	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) < 0 ||
+	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) < 0)
+		return rc;
+	return rtnl_u32_add_key_uint16(f, dport, 0xffff, 22, 0);
+}
+
+int vnm_lnl_msg_u32_link(int ifindex, const struct vnm_lnl_encap *e, struct nl_msg **out)
 {
 	struct rtnl_cls *f;
 	int rc;
@@ -195,19 +187,14 @@ int vnm_lnl_msg_u32_link(int ifindex, struct nl_msg **out)
 	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, VNM_TC_U32_LINK_NODE));
 	if (!f)
 		return -NLE_NOMEM;
-	/* IPv4 without options (ihl 5), UDP, dport 4789 (offsets from the IP
-	 * header), then on to the bucket of the VNI's low byte: the VXLAN
-	 * header's second word is VNI << 8 */
-	if ((rc = rtnl_u32_add_key_uint8(f, 0x05, 0x0f, 0, 0)) >= 0 &&
-	    (rc = rtnl_u32_add_key_uint8(f, IPPROTO_UDP, 0xff, 9, 0)) >= 0 &&
-	    (rc = rtnl_u32_add_key_uint16(f, VNM_VXLAN_PORT, 0xffff, 22, 0)) >= 0 &&
-	    (rc = rtnl_u32_set_hashmask(f, 0x0000ff00U, 32)) >= 0)
+	/* the encapsulation's packets, on to the bucket of their key */
+	if ((rc = e->match(f)) >= 0)
 		rc = rtnl_u32_set_link(f, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
 	return u32_add(f, rc, out);
 }
 
-int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t handle, uint32_t classid,
-			struct nl_msg **out)
+int vnm_lnl_msg_u32_vni(int ifindex, const struct vnm_lnl_encap *e, uint32_t key,
+			uint32_t handle, uint32_t classid, struct nl_msg **out)
 {
 	struct rtnl_cls *f;
 	int rc;
@@ -216,9 +203,8 @@ int vnm_lnl_msg_u32_vni(int ifindex, uint32_t vni, uint32_t handle, uint32_t cla
 	f = u32_alloc(ifindex, handle);
 	if (!f)
 		return -NLE_NOMEM;
-	/* the whole VNI: a bucket holds every VNI with the same low byte */
 	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) >= 0 &&
-	    (rc = rtnl_u32_add_key_uint32(f, vni << 8, 0xffffff00U, 32, 0)) >= 0 &&
+	    (rc = e->match_key(f, key)) >= 0 &&
 	    (rc = rtnl_u32_set_classid(f, classid)) >= 0)
 		rc = rtnl_u32_set_cls_terminal(f);
 	return u32_add(f, rc, out);
@@ -272,49 +258,39 @@ cleanup:
 	return rc;
 }
 
-int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
+int vnm_lnl_msg_tc_del(int type, int ifindex, uint32_t parent, uint32_t handle,
+		       uint32_t info, const char *kind, struct nl_msg **out)
 {
-	struct rtnl_qdisc *q;
-	int rc;
+	struct tcmsg t = {.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			  .tcm_parent = parent, .tcm_handle = handle, .tcm_info = info};
+	struct nl_msg *msg;
 
 	*out = NULL;
-	q = rtnl_qdisc_alloc();
-	if (!q)
+	msg = nlmsg_alloc_simple(type, 0);
+	if (!msg)
 		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), parent);
-	rtnl_tc_set_handle(TC_CAST(q), handle);
-	rc = rtnl_qdisc_build_delete_request(q, out);
-	rtnl_qdisc_put(q);
-	return rc;
+	if (nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO) < 0 ||
+	    (kind && nla_put_string(msg, TCA_KIND, kind) < 0)) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	*out = msg;
+	return 0;
+}
+
+int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
+{
+	return vnm_lnl_msg_tc_del(RTM_DELQDISC, ifindex, parent, handle, 0, NULL, out);
 }
 
 int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out)
 {
-	struct rtnl_class *cl;
-	int rc;
-
-	*out = NULL;
-	cl = rtnl_class_alloc();
-	if (!cl)
-		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(cl), ifindex);
-	rtnl_tc_set_handle(TC_CAST(cl), classid);
-	rc = rtnl_class_build_delete_request(cl, out);
-	rtnl_class_put(cl);
-	return rc;
+	return vnm_lnl_msg_tc_del(RTM_DELTCLASS, ifindex, 0, classid, 0, NULL, out);
 }
 
 int vnm_lnl_msg_u32_del(int ifindex, uint32_t handle, struct nl_msg **out)
 {
-	struct rtnl_cls *f;
-	int rc;
-
-	*out = NULL;
-	f = u32_alloc(ifindex, handle);
-	if (!f)
-		return -NLE_NOMEM;
-	rc = rtnl_cls_build_delete_request(f, 0, out);
-	rtnl_cls_put(f);
-	return rc;
+	/* a filter is found by its priority, protocol and handle */
+	return vnm_lnl_msg_tc_del(RTM_DELTFILTER, ifindex, VNM_TC_ROOT, handle,
+				  TC_H_MAKE(VNM_TC_U32_PRIO << 16, htons(ETH_P_IP)), "u32", out);
 }

@@ -9,6 +9,7 @@
  *                                      physical link with it (all: no VL)
  *   linktool CONFIG unshape VN VL
  *   linktool CONFIG vl-create VN VL    only the VL's ends (no ports first)
+ *   linktool CONFIG vl-destroy VN VL   retire the VL's ends, then flush (delete the group)
  *   linktool CONFIG plink-update OLD   physical links changed from OLD
  *                                      (another config file) to CONFIG
  *   linktool CONFIG counters VN VL     key=value lines
@@ -204,7 +205,8 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[2];
 	if (vnm_yctx_new(false, &ly, &err) < 0 || vnm_config_parse_file(ly, argv[1], &tree, &err) < 0 ||
-	    vnm_model_build(tree, &m, &err) < 0 || vnm_link_nl_new(&lctx, &err) < 0) {
+	    vnm_model_build(tree, &m, &err) < 0 ||
+	    vnm_model_set_overhead(m, ops->encap_overhead, &err) < 0 || vnm_link_nl_new(&lctx, &err) < 0) {
 		rc = fail(&err);
 		goto cleanup;
 	}
@@ -239,7 +241,8 @@ int main(int argc, char **argv)
 		const struct vnm_plink *op;
 
 		rc = vnm_config_parse_file(ly, argv[3], &otree, &err) < 0 ||
-		     vnm_model_build(otree, &om, &err) < 0;
+		     vnm_model_build(otree, &om, &err) < 0 ||
+		     vnm_model_set_overhead(om, ops->encap_overhead, &err) < 0;
 		for (i = 0; !rc && i < m->n_plinks; i++) {
 			op = vnm_model_plink(om, m->plinks[i].name);
 			rc = op ? ops->plink_update(lctx, op, &m->plinks[i], &err) < 0 :
@@ -249,6 +252,10 @@ int main(int argc, char **argv)
 		lyd_free_all(otree);
 	} else if (!strcmp(cmd, "vl-create") && vl) {
 		rc = ops->vl_create(lctx, vl, &err) < 0;
+	} else if (!strcmp(cmd, "vl-destroy") && vl) {
+		/* a removal as a transaction makes it: retire, then flush */
+		rc = ops->vl_destroy(lctx, vl, &err) < 0;
+		ops->flush(lctx);
 	} else if (!strcmp(cmd, "unshape") && vl) {
 		rc = 0;
 		if (same_host(vl))

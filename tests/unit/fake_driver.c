@@ -738,9 +738,16 @@ static int fl_remove_own(void *ctx, const struct vnm_host *host, const struct vn
 	LEAVE();
 }
 
+/* The fake world's one encapsulation, of VXLAN's size. */
+static int fl_encap_overhead(const char *encap)
+{
+	return !encap || !strcmp(encap, "vxlan") ? 50 : -1;
+}
+
 const struct vnm_link_ops fake_link_ops = {
 	.name = "fake-link",
 	.probe = fl_probe,
+	.encap_overhead = fl_encap_overhead,
 	.plink_setup = fl_plink_setup,
 	.plink_update = fl_plink_update,
 	.plink_teardown = fl_plink_teardown,

@@ -199,8 +199,8 @@ static void shaping_defaults_and_guarantees(void **state)
 {
 	struct vnm_vl v1 = {0}, v2 = {0}, v3 = {0};
 	struct vnm_vl *list[3] = {&v1, &v2, &v3};
-	struct vnm_plink pl = {.capacity = 32000000, .vls = list, .n_vls = 3};
-	struct vnm_shape s;
+	struct vnm_plink pl = {.capacity = 32000000, .vls = list, .n_vls = 3, .overhead = 50};
+	struct vnm_shape s, dflt;
 	uint64_t cap;
 
 	(void)state;
@@ -242,10 +242,37 @@ static void shaping_defaults_and_guarantees(void **state)
 	/* same-host VLs: only a limit shapes them */
 	vnm_vl_shape_local(&v1, &s);
 	assert_int_equal(s.ceil, 0);
+	assert_false(s.netem);
 	vnm_vl_shape_local(&v2, &s);
 	assert_int_equal(s.ceil, 8000000);
 	assert_int_equal(s.rate, 8000000);
 	assert_int_equal(s.burst, 1514);
+	/* netem without a limit still needs a class to hang from */
+	v1.loss_ppm = 5000;
+	vnm_vl_shape_local(&v1, &s);
+	assert_true(s.netem);
+	assert_int_equal(s.loss_ppm, 5000);
+	assert_int_equal(s.ceil, VNM_NO_LIMIT);
+	assert_int_equal(s.rate, VNM_NO_LIMIT);
+	assert_int_equal(s.burst, VNM_NO_LIMIT / 8 / 1000);
+	/* and the same figures on a physical link */
+	vnm_vl_shape_on(&v1, &pl, &s);
+	assert_true(s.netem);
+	assert_int_equal(s.delay_us, 0);
+	assert_int_equal(s.loss_ppm, 5000);
+
+	/* a physical link's own classes: the capacity on the wire, and the
+	 * traffic of no VL with a 1% guarantee up to the VL capacity */
+	vnm_plink_shape(&pl, &s, &dflt);
+	assert_int_equal(s.rate, 32000000);
+	assert_int_equal(s.ceil, 32000000);
+	assert_int_equal(s.burst, 4000);
+	assert_int_equal(dflt.rate, cap / 100);
+	assert_int_equal(dflt.ceil, cap);
+	assert_int_equal(dflt.burst, 1514);
+	/* no overflow for the largest capacity */
+	pl.capacity = UINT64_MAX;
+	assert_true(vnm_plink_vl_capacity(&pl) > UINT64_MAX / 1564 * 1514 - 1564);
 }
 
 /* 10,000 VLs in a ring of 10,000 VRs on one host, built with lyd_new_path

@@ -16,6 +16,7 @@
 #include "cfg_gen.h"
 #include "core_fixture.h"
 #include "plan.h"
+#include "txn.h"
 
 struct pair_fx {
 	struct lyd_node *ta, *tb, *diff;

@@ -5,7 +5,8 @@
  * call made while saving is a numbered point where the test either makes
  * the call fail, or "crashes" a forked child right there (a write is cut in
  * half first).  After every crash and every failure the file must load,
- * holding the old configuration or the new one.
+ * holding the old configuration or the new one, and the temporary file a
+ * crash left is gone once vnmd starts again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <libyang/libyang.h>
 
 #include "cfg_gen.h"
+#include "core.h"
 #include "core_fixture.h"
 #include "log.h"
 #include "store.h"
@@ -289,6 +291,72 @@ static void failure_at_every_point_keeps_old(void **state)
 	lyd_free_all(tb);
 }
 
+static bool exists(const char *name)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+/* A save killed halfway leaves running.xml.tmp (and a startup save
+ * startup.xml.tmp); the next start of the core removes both, keeps the
+ * datastores and files that are not its own, and starts from the old
+ * configuration. */
+static void start_removes_what_a_crash_left(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.a4_extra = true};
+	struct lyd_node *ta = fx_tree_take(cg_figure4(&k)), *tb = fx_tree_take(cg_figure4(&k2));
+	struct lyd_node *run = NULL;
+	struct vnm_core_opts o = {.ctx = fx_ctx(), .state_dir = dir};
+	struct vnm_core *c = NULL;
+	char *sa = print(ta), *now, p[256];
+	struct vnm_err err;
+	int status;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(vnm_store_save(dir, VNM_STORE_RUNNING, ta, &err), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		point = 0;
+		crash_at = 1; /* killed in the middle of the first write */
+		armed = 1;
+		_exit(vnm_store_save(dir, VNM_STORE_RUNNING, tb, &err) ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 3);
+	assert_true(exists(VNM_STORE_RUNNING ".tmp"));
+	snprintf(p, sizeof(p), "%s/%s.tmp", dir, VNM_STORE_STARTUP);
+	assert_non_null(f = fopen(p, "w"));
+	fputs("<config", f);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/notes.tmp", dir);
+	assert_non_null(f = fopen(p, "w"));
+	fclose(f);
+
+	vnm_log_set_level(VNM_LOG_SILENT);
+	assert_int_equal(vnm_core_new(&o, &c, &err), 0);
+	vnm_log_set_level(VNM_LOG_INFO);
+	assert_false(exists(VNM_STORE_RUNNING ".tmp"));
+	assert_false(exists(VNM_STORE_STARTUP ".tmp"));
+	assert_true(exists("notes.tmp"));
+	assert_int_equal(vnm_core_running(c, &run, &err), 0);
+	now = print(run);
+	assert_string_equal(now, sa);
+	vnm_core_free(c);
+	/* nothing left to remove: not an error, nothing removed */
+	assert_int_equal(vnm_store_clean(dir, &err), 0);
+	unlink(p);
+	free(now);
+	free(sa);
+	lyd_free_all(run);
+	lyd_free_all(ta);
+	lyd_free_all(tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +364,7 @@ int main(void)
 		cmocka_unit_test(garbage_is_an_error_not_empty),
 		cmocka_unit_test(crash_at_every_point_leaves_old_or_new),
 		cmocka_unit_test(failure_at_every_point_keeps_old),
+		cmocka_unit_test(start_removes_what_a_crash_left),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

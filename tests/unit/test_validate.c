@@ -1,15 +1,18 @@
 /* test_validate.c - the semantic rules of a configuration: accepted and
- * rejected configurations, each rejection with its message and the path of
- * the object at fault.
+ * rejected configurations, each rejection with its error code, message and
+ * the path of the object at fault.
  *
- * Configurations are written with small helpers over a ring underlay of four
- * hosts rm1..rm4 (interfaces p1 towards the next host, p2 towards the
- * previous one; physical links l12, l23, l34, l41 of 10 Mbit/s).  Each
- * configuration is checked twice: parsed with YANG validation (as NETCONF
- * and `vnmd -n` do) and parsed only (as a diff applied by the edit-config
- * engine may arrive), because vnm_validate() must not rely on YANG. */
+ * The cases are tables: a row is a configuration (the body of <networks>,
+ * written with the macros below) and what vnm_validate() must say about it.
+ * Most rows start from RING, an underlay of four hosts rm1..rm4 (interfaces
+ * p1 towards the next host, p2 towards the previous one; physical links
+ * l12, l23, l34, l41 of 10 Mbit/s).  Each configuration is checked twice:
+ * parsed with YANG validation (as NETCONF and `vnmd -n` do) and parsed only
+ * (as a diff applied by the edit-config engine may arrive), because
+ * vnm_validate() must not rely on YANG. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -19,6 +22,7 @@
 
 #include <libyang/libyang.h>
 
+#include "link_nl.h"
 #include "model.h"
 #include "model_int.h"
 #include "yctx.h"
@@ -30,144 +34,76 @@ static struct ly_ctx *ctx;
 /* ------------------------------------------------------------------ */
 /* Writing configurations.                                             */
 
-struct cfg {
-	char *s;
-	size_t len, cap;
-};
+#define NETWORKS_OPEN                                                         \
+	"<networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" "        \
+	"xmlns:nt=\"urn:ietf:params:xml:ns:yang:ietf-network-topology\" "      \
+	"xmlns:vnm=\"urn:vnmd:yang:vnmd\">\n"
+#define NETWORKS_CLOSE "</networks>\n"
 
-static void __attribute__((format(printf, 2, 3))) add(struct cfg *c, const char *fmt, ...)
+/* networks: NET(id, marker, supporting networks, nodes and links) */
+#define NET(id, types, sup, body) \
+	"<network><network-id>" id "</network-id>" types sup "\n" body "</network>\n"
+#define PHYS "<network-types><vnm:physical-network/></network-types>"
+#define VIRT "<network-types><vnm:virtual-network/></network-types>"
+#define BOTH_MARKS "<network-types><vnm:physical-network/><vnm:virtual-network/></network-types>"
+#define SUP(net) "<supporting-network><network-ref>" net "</network-ref></supporting-network>"
+#define VN(id, body) NET(id, VIRT, SUP("under"), body)
+
+/* nodes and their termination points */
+#define TP(id) "<nt:termination-point><nt:tp-id>" id "</nt:tp-id></nt:termination-point>"
+#define TP_MAC(id, mac)                                                                \
+	"<nt:termination-point><nt:tp-id>" id "</nt:tp-id><vnm:vnic><vnm:mac-address>" \
+	mac "</vnm:mac-address></vnm:vnic></nt:termination-point>"
+#define HOST(name, tps)                                                         \
+	"<node><node-id>" name "</node-id>" tps                                 \
+	"<vnm:host><vnm:libvirt-uri>test:///default</vnm:libvirt-uri></vnm:host></node>\n"
+#define KERNEL "<vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image>"
+/* a router whose supporting-node is host in network hostnet */
+#define VR_ON(hostnet, name, host, tps, router)                                   \
+	"<node><node-id>" name "</node-id><supporting-node><network-ref>" hostnet \
+	"</network-ref><node-ref>" host "</node-ref></supporting-node>" tps       \
+	"<vnm:router>" router "</vnm:router></node>\n"
+#define VR(name, host, tps) VR_ON("under", name, host, tps, KERNEL)
+
+/* links: ends, then what goes inside (supporting links, vnm containers) */
+#define LINK(id, sn, st, dn, dt, inside)                                                  \
+	"<nt:link><nt:link-id>" id "</nt:link-id><nt:source><nt:source-node>" sn          \
+	"</nt:source-node><nt:source-tp>" st "</nt:source-tp></nt:source><nt:destination>" \
+	"<nt:dest-node>" dn "</nt:dest-node><nt:dest-tp>" dt "</nt:dest-tp>"              \
+	"</nt:destination>" inside "</nt:link>\n"
+#define PLINK(id, sn, st, dn, dt)                                                  \
+	LINK(id, sn, st, dn, dt, "<vnm:physical-link><vnm:capacity>10000000"       \
+				 "</vnm:capacity></vnm:physical-link>")
+/* a VL riding the physical links named by VIA()s; extra inside vnm:virtual-link */
+#define VIA_IN(net, l)                                                         \
+	"<nt:supporting-link><nt:network-ref>" net "</nt:network-ref><nt:link-ref>" \
+	l "</nt:link-ref></nt:supporting-link>"
+#define VIA(l) VIA_IN("under", l)
+#define VL(id, sn, st, dn, dt, via, extra) \
+	LINK(id, sn, st, dn, dt, via "<vnm:virtual-link>" extra "</vnm:virtual-link>")
+#define GUARANTEE(r) "<vnm:guaranteed-rate>" r "</vnm:guaranteed-rate>"
+
+/* The ring rm1 -l12- rm2 -l23- rm3 -l34- rm4 -l41- rm1; more: further
+ * physical links. */
+#define RING_AND(more)                                                             \
+	NET("under", PHYS, "",                                                     \
+	    HOST("rm1", TP("p1") TP("p2")) HOST("rm2", TP("p1") TP("p2"))          \
+	    HOST("rm3", TP("p1") TP("p2")) HOST("rm4", TP("p1") TP("p2"))          \
+	    PLINK("l12", "rm1", "p1", "rm2", "p2") PLINK("l23", "rm2", "p1", "rm3", "p2") \
+	    PLINK("l34", "rm3", "p1", "rm4", "p2") PLINK("l41", "rm4", "p1", "rm1", "p2") more)
+#define RING RING_AND("")
+
+/* Two VRs on rm1 and rm2 in VN "a", joined by VL "x" (via, extra as VL). */
+#define PAIR(via, extra)                                                          \
+	VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0"))             \
+		    VL("x", "vr1", "e0", "vr2", "e0", via, extra))
+
+static char *doc(const char *body)
 {
-	va_list ap;
-	int n;
+	char *s = NULL;
 
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(c->s ? c->s + c->len : NULL, c->s ? c->cap - c->len : 0, fmt, ap);
-		va_end(ap);
-		assert_true(n >= 0);
-		if (c->s && c->len + (size_t)n < c->cap)
-			break;
-		c->cap = (c->cap + (size_t)n + 1) * 2;
-		c->s = realloc(c->s, c->cap);
-		assert_non_null(c->s);
-	}
-	c->len += (size_t)n;
-}
-
-static void begin(struct cfg *c)
-{
-	memset(c, 0, sizeof(*c));
-	add(c, "<networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" "
-	       "xmlns:nt=\"urn:ietf:params:xml:ns:yang:ietf-network-topology\" "
-	       "xmlns:vnm=\"urn:vnmd:yang:vnmd\">\n");
-}
-
-static void end(struct cfg *c)
-{
-	add(c, "</networks>\n");
-}
-
-/* kind: "phys", "virt", "both" or NULL (plain RFC 8345). */
-static void net(struct cfg *c, const char *id, const char *kind, const char *supnet)
-{
-	add(c, "<network><network-id>%s</network-id>", id);
-	if (kind) {
-		add(c, "<network-types>");
-		if (!strcmp(kind, "phys") || !strcmp(kind, "both"))
-			add(c, "<vnm:physical-network/>");
-		if (!strcmp(kind, "virt") || !strcmp(kind, "both"))
-			add(c, "<vnm:virtual-network/>");
-		add(c, "</network-types>");
-	}
-	if (supnet)
-		add(c, "<supporting-network><network-ref>%s</network-ref></supporting-network>",
-		    supnet);
-	add(c, "\n");
-}
-
-static void net_end(struct cfg *c)
-{
-	add(c, "</network>\n");
-}
-
-/* tps: comma-separated tp-ids. */
-static void tps(struct cfg *c, const char *list)
-{
-	char *d = strdup(list), *save = NULL, *t;
-
-	for (t = strtok_r(d, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		add(c, "<nt:termination-point><nt:tp-id>%s</nt:tp-id></nt:termination-point>", t);
-	free(d);
-}
-
-static void host(struct cfg *c, const char *name, const char *list)
-{
-	add(c, "<node><node-id>%s</node-id>", name);
-	tps(c, list);
-	add(c, "<vnm:host><vnm:libvirt-uri>test:///default</vnm:libvirt-uri></vnm:host></node>\n");
-}
-
-static void plink(struct cfg *c, const char *id, const char *sn, const char *st, const char *dn,
-		  const char *dt, unsigned long long cap)
-{
-	add(c, "<nt:link><nt:link-id>%s</nt:link-id>"
-	       "<nt:source><nt:source-node>%s</nt:source-node><nt:source-tp>%s</nt:source-tp></nt:source>"
-	       "<nt:destination><nt:dest-node>%s</nt:dest-node><nt:dest-tp>%s</nt:dest-tp></nt:destination>"
-	       "<vnm:physical-link><vnm:capacity>%llu</vnm:capacity></vnm:physical-link></nt:link>\n",
-	    id, sn, st, dn, dt, cap);
-}
-
-/* The ring: rm1 -l12- rm2 -l23- rm3 -l34- rm4 -l41- rm1. */
-static void ring(struct cfg *c, unsigned long long cap)
-{
-	net(c, "under", "phys", NULL);
-	host(c, "rm1", "p1,p2");
-	host(c, "rm2", "p1,p2");
-	host(c, "rm3", "p1,p2");
-	host(c, "rm4", "p1,p2");
-	plink(c, "l12", "rm1", "p1", "rm2", "p2", cap);
-	plink(c, "l23", "rm2", "p1", "rm3", "p2", cap);
-	plink(c, "l34", "rm3", "p1", "rm4", "p2", cap);
-	plink(c, "l41", "rm4", "p1", "rm1", "p2", cap);
-	net_end(c);
-}
-
-/* A VR on host (in network "under"); extra goes inside vnm:router. */
-static void vr_x(struct cfg *c, const char *name, const char *hostnet, const char *h,
-		 const char *list, const char *extra)
-{
-	add(c, "<node><node-id>%s</node-id>", name);
-	if (h)
-		add(c, "<supporting-node><network-ref>%s</network-ref><node-ref>%s</node-ref>"
-		       "</supporting-node>", hostnet, h);
-	tps(c, list);
-	add(c, "<vnm:router>%s</vnm:router></node>\n",
-	    extra ? extra : "<vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image>");
-}
-
-static void vr(struct cfg *c, const char *name, const char *h, const char *list)
-{
-	vr_x(c, name, "under", h, list, NULL);
-}
-
-/* A VL; plinks: comma-separated physical links (in "under"); extra goes
- * inside vnm:virtual-link. */
-static void vl(struct cfg *c, const char *id, const char *sn, const char *st, const char *dn,
-	       const char *dt, const char *plinks, const char *extra)
-{
-	add(c, "<nt:link><nt:link-id>%s</nt:link-id>"
-	       "<nt:source><nt:source-node>%s</nt:source-node><nt:source-tp>%s</nt:source-tp></nt:source>"
-	       "<nt:destination><nt:dest-node>%s</nt:dest-node><nt:dest-tp>%s</nt:dest-tp></nt:destination>",
-	    id, sn, st, dn, dt);
-	if (plinks && *plinks) {
-		char *d = strdup(plinks), *save = NULL, *t;
-
-		for (t = strtok_r(d, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			add(c, "<nt:supporting-link><nt:network-ref>under</nt:network-ref>"
-			       "<nt:link-ref>%s</nt:link-ref></nt:supporting-link>", t);
-		free(d);
-	}
-	add(c, "<vnm:virtual-link>%s</vnm:virtual-link></nt:link>\n", extra ? extra : "");
+	assert_true(asprintf(&s, "%s%s%s", NETWORKS_OPEN, body, NETWORKS_CLOSE) > 0);
+	return s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -191,7 +127,9 @@ static int run(const char *xml, int yang, struct vnm_err *err, struct lyd_node *
 	if (vnm_model_build(tree, &m, err)) {
 		rc = -3;
 	} else {
-		rc = vnm_validate(m, err);
+		rc = vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, err);
+		if (!rc)
+			rc = vnm_validate(m, err);
 	}
 	vnm_model_free(m);
 	if (treep)
@@ -201,68 +139,294 @@ static int run(const char *xml, int yang, struct vnm_err *err, struct lyd_node *
 	return rc;
 }
 
-static void expect_ok(struct cfg *c)
+static void expect_ok(const char *body)
 {
 	struct vnm_err err;
+	char *s = doc(body);
 
-	if (run(c->s, 1, &err, NULL))
-		fail_msg("rejected (YANG path): %s\n%s", err.msg, c->s);
-	if (run(c->s, 0, &err, NULL))
-		fail_msg("rejected (parse-only path): %s\n%s", err.msg, c->s);
-	free(c->s);
+	if (run(s, 1, &err, NULL))
+		fail_msg("rejected (YANG path): %s\n%s", err.msg, s);
+	if (run(s, 0, &err, NULL))
+		fail_msg("rejected (parse-only path): %s\n%s", err.msg, s);
+	free(s);
 }
 
-/* The rule is vnm_validate's: checked on a tree that YANG did not see; when
- * yang_too, libyang lets it through and our rule must fire there as well.
- * err->path must find the object in the tree. */
-static void expect_err_(struct cfg *c, int yang_too, const char *msg, const char *path_end)
+/* A configuration vnm_validate() refuses. */
+struct bad {
+	const char *name;
+	const char *body;         /* inside <networks> */
+	bool yang_too;            /* libyang lets it through: our rule fires there too;
+				   * false: YANG (a must, a key) refuses it first, and
+				   * the rule is for trees that YANG did not see */
+	enum vnm_err_code code;
+	const char *msg;          /* a part of the message */
+	const char *path_end;     /* the end of err.path (which must name a node of
+				   * the tree), or NULL */
+};
+
+/* err.path must find the object in the tree. */
+static void expect_err(void **state)
 {
+	const struct bad *b = *state;
 	struct vnm_err err;
 	struct lyd_node *tree = NULL, *found = NULL;
+	char *s = doc(b->body);
 
-	if (run(c->s, 0, &err, &tree) != -1)
+	if (run(s, 0, &err, &tree) != -1)
 		fail_msg("accepted, or failed outside validation (%s), but should say \"%s\"\n%s",
-			 err.msg, msg, c->s);
-	if (!strstr(err.msg, msg))
-		fail_msg("message \"%s\" does not contain \"%s\"", err.msg, msg);
-	if (path_end) {
-		size_t pl = strlen(err.path), el = strlen(path_end);
+			 err.msg, b->msg, s);
+	if (!strstr(err.msg, b->msg))
+		fail_msg("message \"%s\" does not contain \"%s\"", err.msg, b->msg);
+	if (err.code != b->code)
+		fail_msg("code %d (%s), want %d (%s): %s", err.code, vnm_err_tag(err.code), b->code,
+			 vnm_err_tag(b->code), err.msg);
+	if (b->path_end) {
+		size_t pl = strlen(err.path), el = strlen(b->path_end);
 
-		if (pl < el || strcmp(err.path + pl - el, path_end))
-			fail_msg("path %s does not end with %s", err.path, path_end);
+		if (pl < el || strcmp(err.path + pl - el, b->path_end))
+			fail_msg("path %s does not end with %s", err.path, b->path_end);
 		if (lyd_find_path(tree, err.path, 0, &found) != LY_SUCCESS || !found)
 			fail_msg("path %s does not name a node of the tree", err.path);
 	}
 	lyd_free_all(tree);
-	if (yang_too) {
-		if (run(c->s, 1, &err, NULL) != -1)
+	if (b->yang_too) {
+		if (run(s, 1, &err, NULL) != -1)
 			fail_msg("YANG path: not refused by validation (%s)", err.msg);
-		if (!strstr(err.msg, msg))
-			fail_msg("YANG path: message \"%s\" does not contain \"%s\"", err.msg, msg);
-	} else {
-		/* YANG (a must, a key) refuses it before our rules do */
-		assert_int_equal(run(c->s, 1, &err, NULL), -2);
+		if (!strstr(err.msg, b->msg))
+			fail_msg("YANG path: message \"%s\" does not contain \"%s\"", err.msg, b->msg);
+	} else if (run(s, 1, &err, NULL) != -2) {
+		fail_msg("YANG path: not refused by YANG first (%s)", err.msg);
 	}
-	free(c->s);
+	free(s);
 }
 
-#define expect_err(c, msg, path) expect_err_(c, 1, msg, path)
-#define expect_err_raw(c, msg, path) expect_err_(c, 0, msg, path)
+#define VL_X "/ietf-network-topology:link[link-id='x']"
+#define VR1 "/node[node-id='vr1']"
+#define INVALID VNM_E_INVALID
+#define MISSING VNM_E_MISSING
 
-static const char *VL_END = "/ietf-network-topology:link[link-id='x']";
+static const struct bad bad[] = {
+	/* the overlay graph */
+	{"vn_not_connected", RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0"))),
+	 true, INVALID, "virtual network a is not connected: router vr1 cannot reach router vr2",
+	 "network[network-id='a']"},
+	{"vn_island",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0") TP("e1"))
+			  VR("vr3", "rm3", TP("e0")) VR("vr4", "rm4", TP("e0"))
+			  VL("x", "vr1", "e0", "vr2", "e0", VIA("l12"), "")
+			  VL("y", "vr2", "e1", "vr3", "e0", VIA("l23"), "")),
+	 true, INVALID, "virtual network a is not connected: router vr1 cannot reach router vr4",
+	 NULL},
 
-/* Two VRs on rm1 and rm2 in VN "a", joined by VL "x" over l12. */
-static void pair(struct cfg *c, const char *plinks, const char *extra)
-{
-	net(c, "a", "virt", "under");
-	vr(c, "vr1", "rm1", "e0");
-	vr(c, "vr2", "rm2", "e0");
-	vl(c, "x", "vr1", "e0", "vr2", "e0", plinks, extra);
-	net_end(c);
-}
+	/* routers and their hosts */
+	{"host_missing", RING VN("a", VR("vr1", "rm9", TP("e0"))), true, MISSING,
+	 "router vr1 of virtual network a: its host rm9 does not exist in the underlay network "
+	 "under", VR1},
+	{"host_in_other_network", RING VN("a", VR_ON("b", "vr1", "rm1", TP("e0"), KERNEL)), false,
+	 INVALID, "router vr1 of virtual network a: its supporting-node is in network b, not in "
+	 "the underlay network under", VR1},
+	{"no_host",
+	 RING VN("a", "<node><node-id>vr1</node-id>" TP("e0") "<vnm:router>" KERNEL
+		      "</vnm:router></node>"),
+	 false, INVALID, "router vr1 of virtual network a has 0 supporting-node entries; it needs "
+	 "exactly one", VR1},
+	{"no_image", RING VN("a", VR_ON("under", "vr1", "rm1", TP("e0"), "<vnm:vcpus>2</vnm:vcpus>")),
+	 false, MISSING, "router vr1 of virtual network a has no image", VR1},
+	{"vn_with_routers_without_underlay", VN("a", VR("vr1", "rm1", TP("e0"))), true, MISSING,
+	 "virtual network a has routers but there is no underlay", "network[network-id='a']"},
+
+	/* virtual links */
+	{"vl_unknown_router",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VL("x", "vr1", "e0", "ghost", "e0", VIA("l12"), "")),
+	 true, MISSING, "link x of virtual network a: its destination router ghost does not exist "
+	 "in that network", VL_X},
+	{"vl_unknown_tp",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0"))
+			  VL("x", "vr1", "e7", "vr2", "e0", VIA("l12"), "")),
+	 true, MISSING, "link x of virtual network a: its source router vr1 has no termination "
+	 "point e7", VL_X},
+	{"vl_to_itself",
+	 RING VN("a", VR("vr1", "rm1", TP("e0") TP("e1")) VL("x", "vr1", "e0", "vr1", "e1", "", "")),
+	 true, INVALID, "link x of virtual network a joins router vr1 to itself", VL_X},
+	{"two_vls_on_one_vnic",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0") TP("e1"))
+			  VL("x", "vr1", "e0", "vr2", "e0", VIA("l12"), "")
+			  VL("y", "vr2", "e1", "vr1", "e0", VIA("l12"), "")),
+	 true, INVALID, "termination point e0 of router vr1 in virtual network a carries links x "
+	 "and y; a vNIC carries at most one virtual link", "termination-point[tp-id='e0']"},
+	{"guarantee_above_limit",
+	 RING PAIR(VIA("l12"), GUARANTEE("3000000") "<vnm:rate-limit>2000000</vnm:rate-limit>"),
+	 true, INVALID, "link x of virtual network a: guaranteed-rate 3000000 bit/s exceeds "
+	 "rate-limit 2000000 bit/s", VL_X},
+	{"same_mac_on_both_ends",
+	 RING VN("a", VR("vr1", "rm1", TP_MAC("e0", "52:54:00:aa:bb:cc"))
+			  VR("vr2", "rm1", TP_MAC("e0", "52:54:00:aa:bb:cc"))
+			  VL("x", "vr1", "e0", "vr2", "e0", "", "")),
+	 true, INVALID, "link x of virtual network a: both ends have MAC address 52:54:00:aa:bb:cc",
+	 VL_X},
+
+	/* the path of a VL over the underlay */
+	{"path_missing", RING PAIR("", ""), true, INVALID,
+	 "link x of virtual network a joins routers on hosts rm1 and rm2 but has no "
+	 "supporting-link", VL_X},
+	{"path_on_same_host",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm1", TP("e0"))
+			  VL("x", "vr1", "e0", "vr2", "e0", VIA("l12"), "")),
+	 true, INVALID, "link x of virtual network a joins routers vr1 and vr2, both on host rm1, "
+	 "but lists supporting links", VL_X},
+	{"path_gap",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr3", "rm3", TP("e0"))
+			  VL("x", "vr1", "e0", "vr3", "e0", VIA("l12") VIA("l34"), "")),
+	 true, INVALID, "its supporting links do not form a path from host rm1 to host rm3: "
+	 "physical link l34 (rm3-rm4) does not start at host rm2", VL_X},
+	{"path_wrong_order",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr3", "rm3", TP("e0"))
+			  VL("x", "vr1", "e0", "vr3", "e0", VIA("l23") VIA("l12"), "")),
+	 true, INVALID, "physical link l23 (rm2-rm3) does not start at host rm1", VL_X},
+	{"path_ends_elsewhere",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr3", "rm3", TP("e0"))
+			  VL("x", "vr1", "e0", "vr3", "e0", VIA("l12"), "")),
+	 true, INVALID, "link x of virtual network a: its supporting links end at host rm2, not at "
+	 "host rm3 of router vr3", VL_X},
+	{"path_unknown_plink", RING PAIR(VIA("l99"), ""), true, MISSING,
+	 "link x of virtual network a: its supporting physical link l99 does not exist in the "
+	 "underlay network under", VL_X},
+	/* YANG's list key refuses the repetition; our rule covers unvalidated trees */
+	{"path_link_twice", RING PAIR(VIA("l12") VIA("l12") VIA("l12"), ""), false, INVALID,
+	 "link x of virtual network a lists physical link l12 twice", VL_X},
+	{"path_in_other_network", RING PAIR(VIA_IN("a", "l12"), ""), true, INVALID,
+	 "link x of virtual network a: a supporting-link is in network a, not in the underlay "
+	 "network under", VL_X},
+
+	/* admission: 9.7 Mbit/s of VL frames need 10.02 Mbit/s on a 10 Mbit/s link */
+	{"admission_overhead",
+	 RING VN("a", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr2", "rm2", TP("e0") TP("e1"))
+			  VL("x", "vr1", "e0", "vr2", "e0", VIA("l12"), GUARANTEE("5000000"))
+			  VL("y", "vr1", "e1", "vr2", "e1", VIA("l41") VIA("l34") VIA("l23"),
+			     GUARANTEE("1")))
+	 VN("b", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0"))
+		     VL("x", "vr1", "e0", "vr2", "e0", VIA("l12"), GUARANTEE("4700000"))),
+	 true, INVALID, "physical link l12 cannot admit the guaranteed rates of its virtual links "
+	 "(a/x 5000000, b/x 4700000): they need 10020344 bit/s on the wire with the encapsulation "
+	 "overhead, its capacity is 10000000 bit/s", "/ietf-network-topology:link[link-id='l12']"},
+	{"admission_on_second_hop",
+	 RING VN("a", VR("vr1", "rm1", TP("e0")) VR("vr3", "rm3", TP("e0") TP("e1"))
+			  VR("vr2", "rm2", TP("e0"))
+			  VL("x", "vr1", "e0", "vr3", "e0", VIA("l12") VIA("l23"), GUARANTEE("6000000"))
+			  VL("y", "vr3", "e1", "vr2", "e0", VIA("l23"), GUARANTEE("6000000"))),
+	 true, INVALID, "physical link l23 cannot admit the guaranteed rates of its virtual links "
+	 "(a/x 6000000, a/y 6000000)", "/ietf-network-topology:link[link-id='l23']"},
+
+	/* networks and the underlay */
+	{"two_underlays", RING NET("under2", PHYS, "", HOST("rm9", TP("p1"))), true, INVALID,
+	 "network under2 is a second underlay (network under is the first)",
+	 "network[network-id='under2']"},
+	{"vn_over_non_underlay",
+	 RING VN("a", VR("vr1", "rm1", TP("e0"))) NET("b", VIRT, SUP("a"), ""), true, INVALID,
+	 "virtual network b is supported by network a, which is not the underlay network under",
+	 "network[network-id='b']"},
+	/* the router's must (supporting-node in the supporting network) fires in YANG */
+	{"vn_without_supporting_network", RING NET("a", VIRT, "", VR("vr1", "rm1", TP("e0"))),
+	 false, MISSING, "virtual network a has no supporting-network; add the underlay network "
+	 "under", "network[network-id='a']"},
+	{"vn_two_supporting_networks",
+	 RING NET("b", "", "", "") NET("a", VIRT, SUP("under") SUP("b"), ""), true,
+	 INVALID, "virtual network a lists 2 supporting networks", "network[network-id='a']"},
+	{"both_markers", RING NET("odd", BOTH_MARKS, "", ""), true, INVALID,
+	 "network odd is marked both physical-network and virtual-network",
+	 "network[network-id='odd']"},
+	{"plink_unknown_host",
+	 NET("under", PHYS, "", HOST("rm1", TP("p1")) PLINK("l1x", "rm1", "p1", "rmx", "p1")),
+	 false, MISSING, "physical link l1x: its destination host rmx does not exist in the "
+	 "underlay network under", "link[link-id='l1x']"},
+	{"plink_unknown_tp",
+	 NET("under", PHYS, "", HOST("rm1", TP("p1")) HOST("rm2", TP("p1"))
+				    PLINK("l12", "rm1", "p9", "rm2", "p1")),
+	 false, MISSING, "physical link l12: its source host rm1 has no termination point p9",
+	 "link[link-id='l12']"},
+	{"plink_to_itself",
+	 NET("under", PHYS, "", HOST("rm1", TP("p1") TP("p2")) PLINK("l11", "rm1", "p1", "rm1", "p2")),
+	 true, INVALID, "physical link l11 joins host rm1 to itself",
+	 "link[link-id='l11']"},
+	{"plinks_share_interface", RING_AND(PLINK("l13", "rm1", "p1", "rm3", "p1")), true, INVALID,
+	 "physical links l12 and l13 both use interface p1 of host rm1", "link[link-id='l13']"},
+	{"host_interface_name_too_long",
+	 NET("under", PHYS, "", HOST("rm1", TP("a-very-long-interface"))), true, INVALID,
+	 "host rm1: interface name \"a-very-long-interface\" of termination point "
+	 "a-very-long-interface is longer than 15 bytes",
+	 "termination-point[tp-id='a-very-long-interface']"},
+
+	/* derived names across VNs */
+	{"domain_name_collision",
+	 RING VN("a-b", VR("c", "rm1", TP("e0"))) VN("a", VR("b-c", "rm2", TP("e0"))), true, INVALID,
+	 "router c of virtual network a-b and router b-c of virtual network a both get the "
+	 "libvirt domain name vnmd-a-b-c", NULL},
+	{"domain_name_with_slash", RING VN("a", VR("v/1", "rm1", TP("e0"))), true, INVALID,
+	 "router v/1 of virtual network a: its libvirt domain name vnmd-a-v/1 contains '/'",
+	 NULL},
+	{"vni_collision",
+	 RING PAIR(VIA("l12"), "<vnm:vni>77</vnm:vni>")
+	 VN("b", VR("vr1", "rm3", TP("e0")) VR("vr2", "rm4", TP("e0"))
+		     VL("z", "vr1", "e0", "vr2", "e0", VIA("l34"), "<vnm:vni>77</vnm:vni>")),
+	 true, INVALID, "link x of virtual network a and link z of virtual network b both use VNI "
+	 "77: set virtual-link/vni on one of them", "link[link-id='z']"},
+	/* FNV-1a("vn-x", "vr1", "e122789") == FNV-1a("vn-x", "vr1", "e339192") */
+	{"interface_id_collision", RING VN("vn-x", VR("vr1", "rm1", TP("e122789") TP("e339192"))),
+	 true, INVALID, "termination point e122789 of router vr1 in virtual network vn-x and "
+	 "termination point e339192 of router vr1 in virtual network vn-x get the same host "
+	 "interface names (vnt09bce191, vnb09bce191): rename one of them",
+	 "termination-point[tp-id='e339192']"},
+	/* FNV-1a("vn-x", "l122789") == FNV-1a("vn-x", "l339192") */
+	{"link_id_collision",
+	 RING VN("vn-x", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr2", "rm1", TP("e0") TP("e1"))
+			     VL("l122789", "vr1", "e0", "vr2", "e0", "", "")
+			     VL("l339192", "vr1", "e1", "vr2", "e1", "", "")),
+	 true, INVALID, "link l122789 of virtual network vn-x and link l339192 of virtual network "
+	 "vn-x get the same host interface names (vnvbdc609d1a, vnvbdc609d1b)",
+	 "link[link-id='l339192']"},
+};
 
 /* ------------------------------------------------------------------ */
 /* Accepted.                                                           */
+
+struct good {
+	const char *name;
+	const char *body;
+};
+
+static const struct good good[] = {
+	{"empty", ""},
+	{"underlay_only", RING},
+	{"vn_without_routers_and_with_one",
+	 RING VN("empty", "") VN("one", VR("only", "rm3", TP("e0") TP("e1")))},
+	/* l12 goes rm1 -> rm2; "back" rides it from rm2 to rm1 */
+	{"same_host_link_and_reverse_direction",
+	 RING VN("a", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr2", "rm1", TP("e0") TP("e1"))
+			  VR("vr3", "rm2", TP("e0")) VL("local", "vr1", "e0", "vr2", "e0", "", "")
+			  VL("back", "vr3", "e0", "vr2", "e1", VIA("l12"), ""))},
+	{"two_hop_tunnel_either_way",
+	 RING VN("b", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr3", "rm3", TP("e0") TP("e1"))
+			  VL("t1", "vr1", "e0", "vr3", "e0", VIA("l12") VIA("l23"), "")
+			  VL("t2", "vr3", "e1", "vr1", "e1", VIA("l34") VIA("l41"), ""))},
+	{"plain_topology_is_ignored",
+	 NET("plain", "", SUP("nowhere"),
+	     "<node><node-id>n1</node-id><supporting-node><network-ref>nowhere</network-ref>"
+	     "<node-ref>z</node-ref></supporting-node></node><node><node-id>n2</node-id></node>")
+	 RING},
+	{"configured_vni_mac_and_rates",
+	 RING PAIR(VIA("l12"), GUARANTEE("2000000") "<vnm:rate-limit>2000000</vnm:rate-limit>"
+			       "<vnm:burst>3000</vnm:burst><vnm:vni>4242</vnm:vni>")
+	 VN("b", VR_ON("under", "vr1", "rm4", TP_MAC("e0", "52:54:00:00:00:01"),
+		       "<vnm:image><vnm:disk>/d.qcow2</vnm:disk></vnm:image>"
+		       "<vnm:admin-state>paused</vnm:admin-state>"))},
+};
+
+static void ok_row(void **state)
+{
+	const struct good *g = *state;
+
+	expect_ok(g->body);
+}
 
 static void file_ok(const char *name)
 {
@@ -275,7 +439,8 @@ static void file_ok(const char *name)
 	if (vnm_config_parse_file(ctx, path, &tree, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
-	if (vnm_validate(m, &err))
+	if (vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err) ||
+	    vnm_validate(m, &err))
 		fail_msg("%s: %s", name, err.msg);
 	vnm_model_free(m);
 	lyd_free_all(tree);
@@ -309,683 +474,61 @@ static void ok_figure4(void **state)
 	lyd_free_all(tree);
 }
 
-static void ok_empty_and_underlay_only(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	end(&c);
-	expect_ok(&c);
-	begin(&c);
-	ring(&c, 10000000);
-	end(&c);
-	expect_ok(&c);
-}
-
-static void ok_vn_without_routers_and_with_one(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "empty", "virt", "under");
-	net_end(&c);
-	net(&c, "one", "virt", "under");
-	vr(&c, "only", "rm3", "e0,e1");
-	net_end(&c);
-	end(&c);
-	expect_ok(&c);
-}
-
-static void ok_same_host_link_and_reverse_direction(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0,e1");
-	vr(&c, "vr2", "rm1", "e0,e1");
-	vr(&c, "vr3", "rm2", "e0");
-	vl(&c, "local", "vr1", "e0", "vr2", "e0", NULL, NULL);
-	/* l12 goes rm1 -> rm2; this VL rides it from rm2 to rm1 */
-	vl(&c, "back", "vr3", "e0", "vr2", "e1", "l12", NULL);
-	net_end(&c);
-	end(&c);
-	expect_ok(&c);
-}
-
-static void ok_two_hop_tunnel_either_way(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "b", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0,e1");
-	vr(&c, "vr3", "rm3", "e0,e1");
-	vl(&c, "t1", "vr1", "e0", "vr3", "e0", "l12,l23", NULL);
-	vl(&c, "t2", "vr3", "e1", "vr1", "e1", "l34,l41", NULL);
-	net_end(&c);
-	end(&c);
-	expect_ok(&c);
-}
-
-static void ok_plain_topology_is_ignored(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	net(&c, "plain", NULL, "nowhere");
-	add(&c, "<node><node-id>n1</node-id><supporting-node><network-ref>nowhere</network-ref>"
-		"<node-ref>z</node-ref></supporting-node></node>");
-	add(&c, "<node><node-id>n2</node-id></node>");
-	net_end(&c);
-	ring(&c, 10000000);
-	end(&c);
-	expect_ok(&c);
-}
-
+/* Exactly the capacity in VL frames is admitted (the figure is the
+ * core's, so it is computed here, not written into a row). */
 static void ok_guarantees_up_to_capacity(void **state)
 {
-	struct cfg c;
-	char g[128];
-	struct vnm_plink pl = {.capacity = 10000000};
+	struct vnm_plink pl = {.capacity = 10000000,
+			       .overhead = (uint32_t)vnm_link_nl_ops.encap_overhead(NULL)};
+	char *body = NULL;
 
 	(void)state;
-	/* exactly the capacity in VL frames is admitted */
-	snprintf(g, sizeof(g), "<vnm:guaranteed-rate>%llu</vnm:guaranteed-rate>",
-		 (unsigned long long)vnm_plink_vl_capacity(&pl));
-	begin(&c);
-	ring(&c, 10000000);
-	pair(&c, "l12", g);
-	end(&c);
-	expect_ok(&c);
+	assert_true(asprintf(&body, RING PAIR(VIA("l12"), GUARANTEE("%llu")),
+			     (unsigned long long)vnm_plink_vl_capacity(&pl)) > 0);
+	expect_ok(body);
+	free(body);
 }
 
-static void ok_configured_vni_mac_and_rates(void **state)
+/* The overhead admission counts is the link driver's figure for the
+ * encapsulation of the VLs on a physical link: one the driver does not
+ * have is refused, and so are two on one link (its size table counts one
+ * overhead per packet). */
+static void encapsulation_from_the_driver(void **state)
 {
-	struct cfg c;
+	struct lyd_node *tree = NULL;
+	struct vnm_model *m = NULL;
+	struct vnm_vl *x, *y;
+	struct vnm_err err;
+	char *s = doc(RING VN("a", VR("vr1", "rm1", TP("e0") TP("e1"))
+				   VR("vr2", "rm2", TP("e0") TP("e1"))
+				   VL("x", "vr1", "e0", "vr2", "e0", VIA("l12"), "")
+				   VL("y", "vr1", "e1", "vr2", "e1", VIA("l12"), "")));
 
 	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	pair(&c, "l12",
-	     "<vnm:guaranteed-rate>2000000</vnm:guaranteed-rate><vnm:rate-limit>2000000"
-	     "</vnm:rate-limit><vnm:burst>3000</vnm:burst><vnm:vni>4242</vnm:vni>");
-	net(&c, "b", "virt", "under");
-	add(&c, "<node><node-id>vr1</node-id><supporting-node><network-ref>under</network-ref>"
-		"<node-ref>rm4</node-ref></supporting-node><nt:termination-point><nt:tp-id>e0"
-		"</nt:tp-id><vnm:vnic><vnm:mac-address>52:54:00:00:00:01</vnm:mac-address>"
-		"</vnm:vnic></nt:termination-point><vnm:router><vnm:image><vnm:disk>/d.qcow2"
-		"</vnm:disk></vnm:image><vnm:admin-state>paused</vnm:admin-state></vnm:router>"
-		"</node>");
-	net_end(&c);
-	end(&c);
-	expect_ok(&c);
-}
-
-/* ------------------------------------------------------------------ */
-/* Rejected: the overlay graph.                                        */
-
-static void bad_vn_not_connected(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr2", "rm2", "e0");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "virtual network a is not connected: router vr1 cannot reach router vr2",
-		   "network[network-id='a']");
-}
-
-static void bad_vn_island(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr2", "rm2", "e0,e1");
-	vr(&c, "vr3", "rm3", "e0");
-	vr(&c, "vr4", "rm4", "e0");
-	vl(&c, "x", "vr1", "e0", "vr2", "e0", "l12", NULL);
-	vl(&c, "y", "vr2", "e1", "vr3", "e0", "l23", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "virtual network a is not connected: router vr1 cannot reach router vr4",
-		   NULL);
-}
-
-/* ------------------------------------------------------------------ */
-/* Rejected: routers and their hosts.                                  */
-
-static void bad_host_missing(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm9", "e0");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "router vr1 of virtual network a: its host rm9 does not exist in the "
-		       "underlay network under",
-		   "/node[node-id='vr1']");
-}
-
-static void bad_host_in_other_network(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr_x(&c, "vr1", "b", "rm1", "e0", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err_raw(&c, "router vr1 of virtual network a: its supporting-node is in network b, "
-			   "not in the underlay network under", "/node[node-id='vr1']");
-}
-
-static void bad_no_host(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", NULL, "e0");
-	net_end(&c);
-	end(&c);
-	expect_err_raw(&c, "router vr1 of virtual network a has 0 supporting-node entries; it needs "
-			   "exactly one", "/node[node-id='vr1']");
-}
-
-static void bad_no_image(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr_x(&c, "vr1", "under", "rm1", "e0", "<vnm:vcpus>2</vnm:vcpus>");
-	net_end(&c);
-	end(&c);
-	expect_err_raw(&c, "router vr1 of virtual network a has no image", "/node[node-id='vr1']");
-}
-
-/* ------------------------------------------------------------------ */
-/* Rejected: virtual links.                                            */
-
-static void bad_vl_unknown_router(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vl(&c, "x", "vr1", "e0", "ghost", "e0", "l12", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link x of virtual network a: its destination router ghost does not "
-			   "exist in that network", VL_END);
-}
-
-static void bad_vl_unknown_tp(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr2", "rm2", "e0");
-	vl(&c, "x", "vr1", "e7", "vr2", "e0", "l12", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link x of virtual network a: its source router vr1 has no termination "
-		   "point e7", VL_END);
-}
-
-static void bad_vl_to_itself(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0,e1");
-	vl(&c, "x", "vr1", "e0", "vr1", "e1", NULL, NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link x of virtual network a joins router vr1 to itself", VL_END);
-}
-
-static void bad_two_vls_on_one_vnic(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr2", "rm2", "e0,e1");
-	vl(&c, "x", "vr1", "e0", "vr2", "e0", "l12", NULL);
-	vl(&c, "y", "vr2", "e1", "vr1", "e0", "l12", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "termination point e0 of router vr1 in virtual network a carries links x "
-		       "and y; a vNIC carries at most one virtual link",
-		   "termination-point[tp-id='e0']");
-}
-
-static void bad_guarantee_above_limit(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	pair(&c, "l12", "<vnm:guaranteed-rate>3000000</vnm:guaranteed-rate>"
-			"<vnm:rate-limit>2000000</vnm:rate-limit>");
-	end(&c);
-	expect_err(&c, "link x of virtual network a: guaranteed-rate 3000000 bit/s exceeds "
-		       "rate-limit 2000000 bit/s", VL_END);
-}
-
-static void bad_same_mac_on_both_ends(void **state)
-{
-	struct cfg c;
-	const char *mac = "<vnm:vnic><vnm:mac-address>52:54:00:aa:bb:cc</vnm:mac-address></vnm:vnic>";
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	add(&c, "<node><node-id>vr1</node-id><supporting-node><network-ref>under</network-ref>"
-		"<node-ref>rm1</node-ref></supporting-node><nt:termination-point><nt:tp-id>e0"
-		"</nt:tp-id>%s</nt:termination-point><vnm:router><vnm:image><vnm:kernel>/k"
-		"</vnm:kernel></vnm:image></vnm:router></node>", mac);
-	add(&c, "<node><node-id>vr2</node-id><supporting-node><network-ref>under</network-ref>"
-		"<node-ref>rm1</node-ref></supporting-node><nt:termination-point><nt:tp-id>e0"
-		"</nt:tp-id>%s</nt:termination-point><vnm:router><vnm:image><vnm:kernel>/k"
-		"</vnm:kernel></vnm:image></vnm:router></node>", mac);
-	vl(&c, "x", "vr1", "e0", "vr2", "e0", NULL, NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link x of virtual network a: both ends have MAC address 52:54:00:aa:bb:cc",
-		   VL_END);
-}
-
-/* ------------------------------------------------------------------ */
-/* Rejected: the path of a VL over the underlay.                       */
-
-static void bad_path_missing(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	pair(&c, NULL, NULL);
-	end(&c);
-	expect_err(&c, "link x of virtual network a joins routers on hosts rm1 and rm2 but has no "
-		       "supporting-link", VL_END);
-}
-
-static void bad_path_on_same_host(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr2", "rm1", "e0");
-	vl(&c, "x", "vr1", "e0", "vr2", "e0", "l12", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link x of virtual network a joins routers vr1 and vr2, both on host rm1, "
-		       "but lists supporting links", VL_END);
-}
-
-static void bad_path_gap(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr3", "rm3", "e0");
-	vl(&c, "x", "vr1", "e0", "vr3", "e0", "l12,l34", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "its supporting links do not form a path from host rm1 to host rm3: "
-		       "physical link l34 (rm3-rm4) does not start at host rm2", VL_END);
-}
-
-static void bad_path_wrong_order(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr3", "rm3", "e0");
-	vl(&c, "x", "vr1", "e0", "vr3", "e0", "l23,l12", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "physical link l23 (rm2-rm3) does not start at host rm1", VL_END);
-}
-
-static void bad_path_ends_elsewhere(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr3", "rm3", "e0");
-	vl(&c, "x", "vr1", "e0", "vr3", "e0", "l12", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link x of virtual network a: its supporting links end at host rm2, not at "
-		       "host rm3 of router vr3", VL_END);
-}
-
-static void bad_path_unknown_plink(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	pair(&c, "l99", NULL);
-	end(&c);
-	expect_err(&c, "link x of virtual network a: its supporting physical link l99 does not "
-		       "exist in the underlay network under", VL_END);
-}
-
-static void bad_path_link_twice(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	pair(&c, "l12,l12,l12", NULL);
-	end(&c);
-	/* YANG's list key refuses the repetition; our rule covers unvalidated trees */
-	expect_err_raw(&c, "link x of virtual network a lists physical link l12 twice", VL_END);
-}
-
-/* ------------------------------------------------------------------ */
-/* Rejected: admission.                                                */
-
-static void bad_admission_overhead(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	/* 9.7 Mbit/s of VL frames need 10.02 Mbit/s on a 10 Mbit/s link */
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0,e1");
-	vr(&c, "vr2", "rm2", "e0,e1");
-	vl(&c, "x", "vr1", "e0", "vr2", "e0", "l12", "<vnm:guaranteed-rate>5000000</vnm:guaranteed-rate>");
-	vl(&c, "y", "vr1", "e1", "vr2", "e1", "l41,l34,l23", "<vnm:guaranteed-rate>1</vnm:guaranteed-rate>");
-	net_end(&c);
-	net(&c, "b", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr2", "rm2", "e0");
-	vl(&c, "x", "vr1", "e0", "vr2", "e0", "l12", "<vnm:guaranteed-rate>4700000</vnm:guaranteed-rate>");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "physical link l12 cannot admit the guaranteed rates of its virtual links "
-		       "(a/x 5000000, b/x 4700000): they need 10020344 bit/s on the wire with the "
-		       "encapsulation overhead, its capacity is 10000000 bit/s",
-		   "/ietf-network-topology:link[link-id='l12']");
-}
-
-static void bad_admission_on_second_hop(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	vr(&c, "vr3", "rm3", "e0,e1");
-	vr(&c, "vr2", "rm2", "e0");
-	vl(&c, "x", "vr1", "e0", "vr3", "e0", "l12,l23", "<vnm:guaranteed-rate>6000000</vnm:guaranteed-rate>");
-	vl(&c, "y", "vr3", "e1", "vr2", "e0", "l23", "<vnm:guaranteed-rate>6000000</vnm:guaranteed-rate>");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "physical link l23 cannot admit the guaranteed rates of its virtual links "
-		       "(a/x 6000000, a/y 6000000)", "/ietf-network-topology:link[link-id='l23']");
-}
-
-/* ------------------------------------------------------------------ */
-/* Rejected: networks and the underlay.                                */
-
-static void bad_two_underlays(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "under2", "phys", NULL);
-	host(&c, "rm9", "p1");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "network under2 is a second underlay (network under is the first)",
-		   "network[network-id='under2']");
-}
-
-static void bad_vn_over_non_underlay(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0");
-	net_end(&c);
-	net(&c, "b", "virt", "a");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "virtual network b is supported by network a, which is not the underlay "
-		       "network under",
-		   "network[network-id='b']");
-}
-
-static void bad_vn_without_supporting_network(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", NULL);
-	vr(&c, "vr1", "rm1", "e0");
-	net_end(&c);
-	end(&c);
-	/* the router's must (supporting-node in the supporting network) fires in YANG */
-	expect_err_raw(&c, "virtual network a has no supporting-network; add the underlay "
-			   "network under",
-		       "network[network-id='a']");
-}
-
-static void bad_both_markers(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "odd", "both", NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "network odd is marked both physical-network and virtual-network",
-		   "network[network-id='odd']");
-}
-
-static void bad_plink_unknown_host(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	net(&c, "under", "phys", NULL);
-	host(&c, "rm1", "p1");
-	plink(&c, "l1x", "rm1", "p1", "rmx", "p1", 10000000);
-	net_end(&c);
-	end(&c);
-	expect_err_raw(&c, "physical link l1x: its destination host rmx does not exist in the "
-			   "underlay network under", "link[link-id='l1x']");
-}
-
-static void bad_plinks_share_interface(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	end(&c);
-	/* a fifth link from rm1's p1 */
-	c.len -= strlen("</network>\n</networks>\n");
-	plink(&c, "l13", "rm1", "p1", "rm3", "p1", 10000000);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "physical links l12 and l13 both use interface p1 of host rm1",
-		   "link[link-id='l13']");
-}
-
-static void bad_host_interface_name_too_long(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	net(&c, "under", "phys", NULL);
-	host(&c, "rm1", "a-very-long-interface");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "host rm1: interface name \"a-very-long-interface\" of termination point "
-		       "a-very-long-interface is longer than 15 bytes",
-		   "termination-point[tp-id='a-very-long-interface']");
-}
-
-/* ------------------------------------------------------------------ */
-/* Rejected: derived names across VNs.                                 */
-
-static void bad_domain_name_collision(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a-b", "virt", "under");
-	vr(&c, "c", "rm1", "e0");
-	net_end(&c);
-	net(&c, "a", "virt", "under");
-	vr(&c, "b-c", "rm2", "e0");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "router c of virtual network a-b and router b-c of virtual network a both "
-		       "get the libvirt domain name vnmd-a-b-c", NULL);
-}
-
-static void bad_vni_collision(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	pair(&c, "l12", "<vnm:vni>77</vnm:vni>");
-	net(&c, "b", "virt", "under");
-	vr(&c, "vr1", "rm3", "e0");
-	vr(&c, "vr2", "rm4", "e0");
-	vl(&c, "z", "vr1", "e0", "vr2", "e0", "l34", "<vnm:vni>77</vnm:vni>");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link x of virtual network a and link z of virtual network b both use VNI 77: "
-		       "set virtual-link/vni on one of them", "link[link-id='z']");
-}
-
-static void bad_interface_id_collision(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	/* FNV-1a("vn-x", "vr1", "e122789") == FNV-1a("vn-x", "vr1", "e339192") */
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "vn-x", "virt", "under");
-	vr(&c, "vr1", "rm1", "e122789,e339192");
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "termination point e122789 of router vr1 in virtual network vn-x and "
-		       "termination point e339192 of router vr1 in virtual network vn-x get the "
-		       "same host interface names (vnt09bce191, vnb09bce191): rename one of them",
-		   "termination-point[tp-id='e339192']");
-}
-
-static void bad_link_id_collision(void **state)
-{
-	struct cfg c;
-
-	(void)state;
-	/* FNV-1a("vn-x", "l122789") == FNV-1a("vn-x", "l339192") */
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "vn-x", "virt", "under");
-	vr(&c, "vr1", "rm1", "e0,e1");
-	vr(&c, "vr2", "rm1", "e0,e1");
-	vl(&c, "l122789", "vr1", "e0", "vr2", "e0", NULL, NULL);
-	vl(&c, "l339192", "vr1", "e1", "vr2", "e1", NULL, NULL);
-	net_end(&c);
-	end(&c);
-	expect_err(&c, "link l122789 of virtual network vn-x and link l339192 of virtual network "
-		       "vn-x get the same host interface names (vnvbdc609d1a, vnvbdc609d1b)",
-		   "link[link-id='l339192']");
+	assert_int_equal(vnm_config_parse_mem(ctx, s, &tree, &err), 0);
+	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
+	x = vnm_model_vl(m, "a", "x");
+	y = vnm_model_vl(m, "a", "y");
+	/* the YANG default, and VXLAN's 50 bytes on the link both ride */
+	assert_string_equal(x->encap, "vxlan");
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), 0);
+	assert_string_equal(vnm_model_plink(m, "l12")->encap, "vxlan");
+	assert_int_equal(vnm_model_plink(m, "l12")->overhead, 50);
+	assert_int_equal(vnm_plink_vl_capacity(vnm_model_plink(m, "l12")),
+			 10000000ULL * 1514 / 1564);
+	free(y->encap);
+	assert_non_null(y->encap = strdup("geneve"));
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), -1);
+	assert_non_null(strstr(err.msg, "physical link l12: links a/x (vxlan) and a/y (geneve) "
+					"ride it with two encapsulations"));
+	assert_non_null(strstr(err.path, "link-id='l12'"));
+	free(x->encap);
+	assert_non_null(x->encap = strdup("geneve"));
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), -1);
+	assert_non_null(strstr(err.msg, "the link driver has no encapsulation geneve (link a/x)"));
+	vnm_model_free(m);
+	lyd_free_all(tree);
+	free(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -998,23 +541,17 @@ static void collect(void *arg, const struct vnm_err *e)
 
 static void every_error_is_reported(void **state)
 {
-	struct cfg c;
 	struct lyd_node *tree = NULL;
 	struct vnm_model *m = NULL;
 	struct vnm_err err, first;
 	int n = 0;
+	char *s = doc(RING VN("a", VR("vr1", "rm9", TP("e0"))
+				   VR_ON("under", "vr2", "rm1", TP("e0"), "<vnm:vcpus>2</vnm:vcpus>")
+				   VL("x", "vr1", "e0", "vr2", "e0", "",
+				      GUARANTEE("3000") "<vnm:rate-limit>2000</vnm:rate-limit>")));
 
 	(void)state;
-	begin(&c);
-	ring(&c, 10000000);
-	net(&c, "a", "virt", "under");
-	vr(&c, "vr1", "rm9", "e0");
-	vr_x(&c, "vr2", "under", "rm1", "e0", "<vnm:vcpus>2</vnm:vcpus>");
-	vl(&c, "x", "vr1", "e0", "vr2", "e0", NULL,
-	   "<vnm:guaranteed-rate>3000</vnm:guaranteed-rate><vnm:rate-limit>2000</vnm:rate-limit>");
-	net_end(&c);
-	end(&c);
-	assert_int_equal(lyd_parse_data_mem(ctx, c.s, LYD_XML, LYD_PARSE_ONLY, 0, &tree), 0);
+	assert_int_equal(lyd_parse_data_mem(ctx, s, LYD_XML, LYD_PARSE_ONLY, 0, &tree), 0);
 	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
 	assert_int_equal(vnm_validate_all(m, collect, &n, &first), -1);
 	assert_int_equal(n, 3); /* missing host, missing image, guarantee above limit */
@@ -1023,7 +560,7 @@ static void every_error_is_reported(void **state)
 	assert_string_equal(err.msg, first.msg);
 	vnm_model_free(m);
 	lyd_free_all(tree);
-	free(c.s);
+	free(s);
 }
 
 static int setup(void **state)
@@ -1046,52 +583,32 @@ static int teardown(void **state)
 	return 0;
 }
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(ok_figure5),
 		cmocka_unit_test(ok_figure4),
-		cmocka_unit_test(ok_empty_and_underlay_only),
-		cmocka_unit_test(ok_vn_without_routers_and_with_one),
-		cmocka_unit_test(ok_same_host_link_and_reverse_direction),
-		cmocka_unit_test(ok_two_hop_tunnel_either_way),
-		cmocka_unit_test(ok_plain_topology_is_ignored),
 		cmocka_unit_test(ok_guarantees_up_to_capacity),
-		cmocka_unit_test(ok_configured_vni_mac_and_rates),
-		cmocka_unit_test(bad_vn_not_connected),
-		cmocka_unit_test(bad_vn_island),
-		cmocka_unit_test(bad_host_missing),
-		cmocka_unit_test(bad_host_in_other_network),
-		cmocka_unit_test(bad_no_host),
-		cmocka_unit_test(bad_no_image),
-		cmocka_unit_test(bad_vl_unknown_router),
-		cmocka_unit_test(bad_vl_unknown_tp),
-		cmocka_unit_test(bad_vl_to_itself),
-		cmocka_unit_test(bad_two_vls_on_one_vnic),
-		cmocka_unit_test(bad_guarantee_above_limit),
-		cmocka_unit_test(bad_same_mac_on_both_ends),
-		cmocka_unit_test(bad_path_missing),
-		cmocka_unit_test(bad_path_on_same_host),
-		cmocka_unit_test(bad_path_gap),
-		cmocka_unit_test(bad_path_wrong_order),
-		cmocka_unit_test(bad_path_ends_elsewhere),
-		cmocka_unit_test(bad_path_unknown_plink),
-		cmocka_unit_test(bad_path_link_twice),
-		cmocka_unit_test(bad_admission_overhead),
-		cmocka_unit_test(bad_admission_on_second_hop),
-		cmocka_unit_test(bad_two_underlays),
-		cmocka_unit_test(bad_vn_over_non_underlay),
-		cmocka_unit_test(bad_vn_without_supporting_network),
-		cmocka_unit_test(bad_both_markers),
-		cmocka_unit_test(bad_plink_unknown_host),
-		cmocka_unit_test(bad_plinks_share_interface),
-		cmocka_unit_test(bad_host_interface_name_too_long),
-		cmocka_unit_test(bad_domain_name_collision),
-		cmocka_unit_test(bad_vni_collision),
-		cmocka_unit_test(bad_interface_id_collision),
-		cmocka_unit_test(bad_link_id_collision),
 		cmocka_unit_test(every_error_is_reported),
+		cmocka_unit_test(encapsulation_from_the_driver),
 	};
+	struct CMUnitTest tests[N_OF(fixed) + N_OF(good) + N_OF(bad)];
+	char names[N_OF(good) + N_OF(bad)][80];
+	size_t i, n = 0;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	for (i = 0; i < N_OF(fixed); i++)
+		tests[n++] = fixed[i];
+	for (i = 0; i < N_OF(good); i++, n++) {
+		snprintf(names[n - N_OF(fixed)], sizeof(names[0]), "ok_%s", good[i].name);
+		tests[n] = (struct CMUnitTest){.name = names[n - N_OF(fixed)], .test_func = ok_row,
+					       .initial_state = (void *)&good[i]};
+	}
+	for (i = 0; i < N_OF(bad); i++, n++) {
+		snprintf(names[n - N_OF(fixed)], sizeof(names[0]), "bad_%s", bad[i].name);
+		tests[n] = (struct CMUnitTest){.name = names[n - N_OF(fixed)], .test_func = expect_err,
+					       .initial_state = (void *)&bad[i]};
+	}
+	return _cmocka_run_group_tests("test_validate", tests, n, setup, teardown);
 }

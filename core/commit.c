@@ -1,0 +1,252 @@
+/*
+ * commit.c - changing the configuration (see core.h): semantic
+ * validation (with what the kernel can do), the commit (plan, apply with
+ * undo, persist, swap), reads of running, and the startup datastore.
+ * Apart from core.c because it is the one path that changes the
+ * configuration, and holds the txn lock throughout (core_int.h gives the
+ * lock order).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "core_int.h"
+#include "log.h"
+#include "plan.h"
+#include "store.h"
+#include "txn.h"
+
+/* Refuse what the kernel cannot do before anything is touched. */
+static int check_caps(const struct vnm_core *c, const struct vnm_model *m, struct vnm_err *err)
+{
+	char path[512];
+	size_t i;
+
+	if (c->caps.netem)
+		return 0;
+	for (i = 0; i < m->n_vls; i++) {
+		const struct vnm_vl *vl = &m->vls[i];
+		const char *vn = vl->vn ? vl->vn->name : "?";
+
+		if (!vnm_vl_needs_netem(vl))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/ietf-network:networks/network[network-id='%s']"
+			 "/ietf-network-topology:link[link-id='%s']",
+			 vn, vl->name);
+		return vnm_err_set(err, VNM_E_UNSUPPORTED, path,
+				   "link %s/%s: delay, jitter and loss need the kernel module "
+				   "sch_netem, which this host does not have; remove them from the "
+				   "link, or load sch_netem and restart vnmd",
+				   vn, vl->name);
+	}
+	return 0;
+}
+
+static int build_valid(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_model **out,
+		       struct vnm_err *err)
+{
+	struct vnm_model *m = NULL;
+
+	*out = NULL;
+	if (vnm_model_build(cfg, &m, err))
+		return -1;
+	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate(m, err) ||
+	    check_caps(c, m, err)) {
+		vnm_model_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+int core_dup_tree(const struct lyd_node *t, struct lyd_node **out, struct vnm_err *err)
+{
+	*out = NULL;
+	if (!t)
+		return 0;
+	if (lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, out) != LY_SUCCESS)
+		return vnm_err_set(err, VNM_E_NOMEM, NULL, "cannot copy the configuration");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+/* ------------------------------------------------------------------ */
+
+int vnm_core_running(struct vnm_core *c, struct lyd_node **out, struct vnm_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->mlock);
+	rc = core_dup_tree(c->running, out, err);
+	pthread_mutex_unlock(&c->mlock);
+	return rc;
+}
+
+int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err)
+{
+	struct vnm_model *m = NULL;
+
+	if (build_valid(c, cfg, &m, err))
+		return -1;
+	vnm_model_free(m);
+	return 0;
+}
+
+static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_node **take,
+		  const struct lyd_node *diff, struct vnm_err *err);
+
+int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg, const struct lyd_node *diff,
+		    struct vnm_err *err)
+{
+	return commit(c, cfg, NULL, diff, err);
+}
+
+int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg, const struct lyd_node *diff,
+			 struct vnm_err *err)
+{
+	return commit(c, *cfg, cfg, diff, err);
+}
+
+static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_node **take,
+		  const struct lyd_node *diff, struct vnm_err *err)
+{
+	struct vnm_model *nm = NULL;
+	struct model_ref *nref = NULL, *oref;
+	struct vnm_plan *plan = NULL;
+	struct vnm_journal *j = NULL;
+	struct lyd_node *ncfg = NULL, *ocfg;
+	struct vnm_event ev;
+	struct vnm_err ue;
+	uint64_t gen;
+	int rc = -1;
+
+	pthread_mutex_lock(&c->txn);
+	/* Validate: no side effects. */
+	if (build_valid(c, cfg, &nm, err))
+		goto cleanup;
+	if (take) {
+		/* the caller's tree becomes running on success, returns to
+		 * the caller on failure */
+		ncfg = *take;
+	} else if (core_dup_tree(cfg, &ncfg, err)) {
+		goto cleanup;
+	}
+	nref = core_model_ref_new(nm);
+	if (!nref) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory committing");
+		goto cleanup;
+	}
+	nm = NULL;
+	/* Only commits change c->model, and this one holds txn. */
+	oref = c->model;
+	gen = c->generation + 1;
+	if (vnm_plan_build(oref->m, nref->m, diff, c->generation, gen, &plan, err))
+		goto cleanup;
+	vnm_log(VNM_LOG_INFO, "commit %llu: %zu step(s)", (unsigned long long)gen, plan->n);
+	/* Apply, journaling inverses. */
+	if (vnm_txn_apply(&c->drv, plan, &j, err))
+		goto cleanup;
+	/* Persist; a configuration that cannot be saved is not committed. */
+	if (c->state_dir && vnm_store_save(c->state_dir, VNM_STORE_RUNNING, ncfg, err)) {
+		vnm_err_clear(&ue);
+		if (vnm_txn_undo(&c->drv, j, &ue)) {
+			vnm_err_prefix(err, "%s; then", ue.msg);
+			err->code = VNM_E_INCONSISTENT;
+		} else {
+			vnm_err_prefix(err, "change undone");
+		}
+		goto cleanup;
+	}
+	/* Commit: swap. */
+	pthread_mutex_lock(&c->mlock);
+	ocfg = c->running;
+	c->running = ncfg;
+	c->model = nref;
+	c->generation = gen;
+	pthread_mutex_unlock(&c->mlock);
+	ncfg = NULL;
+	if (take)
+		*take = NULL;
+	nref = NULL;
+	lyd_free_all(ocfg);
+	core_model_put(c, oref);
+	rc = 0;
+cleanup:
+	/* applied or undone: what the link driver deferred is done now */
+	if (plan && c->drv.link && c->drv.link->flush)
+		c->drv.link->flush(c->drv.link_ctx);
+	vnm_journal_free(j);
+	vnm_plan_free(plan);
+	vnm_model_free(nm);
+	if (nref) {
+		vnm_model_free(nref->m);
+		free(nref);
+	}
+	if (!take)
+		lyd_free_all(ncfg);
+	if (rc)
+		vnm_log(VNM_LOG_WARNING, "commit refused: %s", err ? err->msg : "");
+	pthread_mutex_unlock(&c->txn);
+	if (!rc) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = VNM_EV_CONFIG;
+		ev.generation = gen;
+		core_emit(c, &ev);
+		core_kick(c);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Startup datastore                                                   */
+/* ------------------------------------------------------------------ */
+
+static int need_dir(struct vnm_core *c, struct vnm_err *err)
+{
+	if (c->state_dir)
+		return 0;
+	return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,
+			   "there is no startup datastore without a state directory "
+			   "(start vnmd with --state-dir DIR)");
+}
+
+int vnm_core_startup_load(struct vnm_core *c, struct lyd_node **out, struct vnm_err *err)
+{
+	int rc;
+
+	*out = NULL;
+	if (!c->state_dir)
+		return 0;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_load(c->ctx, c->state_dir, VNM_STORE_STARTUP, out, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
+
+int vnm_core_startup_save(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err)
+{
+	int rc;
+
+	if (need_dir(c, err))
+		return -1;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_save(c->state_dir, VNM_STORE_STARTUP, cfg, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
+
+int vnm_core_startup_delete(struct vnm_core *c, struct vnm_err *err)
+{
+	int rc;
+
+	if (need_dir(c, err))
+		return -1;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_delete(c->state_dir, VNM_STORE_STARTUP, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}

@@ -1,0 +1,106 @@
+/*
+ * core_int.h - the core's state, shared by the files that implement
+ * core.h (private to core/).
+ *
+ * core.c       life cycle, model references, events
+ * commit.c     validation, commit, the running and startup datastores
+ * core_snap.c  the operational snapshot: taking, refreshing, announcing
+ *
+ * Locks, always taken in this order and never held across a callback:
+ *   txn    one configuration change at a time; held for a whole
+ *          transaction.
+ *   startup the startup file (reading it never waits for a commit).
+ *   mlock  the running tree, its model and the generation; held only to
+ *          read or swap pointers (and to copy the running tree), so that
+ *          readers never wait for a transaction.
+ *   slock  the published snapshot and the snapshot thread's wake-up.
+ *   sublock the event subscribers.
+ * The model is reference-counted: the snapshot thread reads one while a
+ * commit may replace it.
+ */
+#ifndef VNM_CORE_INT_H
+#define VNM_CORE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core.h"
+#include "driver.h"
+#include "model.h"
+
+struct model_ref {
+	struct vnm_model *m;
+	int refs; /* under mlock */
+};
+
+struct sub {
+	vnm_event_cb cb;
+	void *arg;
+};
+
+/* A state a driver event already announced, so that the snapshot thread
+ * does not announce it twice. */
+struct announced {
+	char vn[128], vr[128];
+	enum vnm_vr_oper state;
+};
+
+struct vnm_core {
+	struct ly_ctx *ctx;
+	char *state_dir;
+	struct vnm_drivers drv;
+	struct vnm_link_caps caps;
+	unsigned refresh_ms;
+
+	pthread_mutex_t txn;
+	pthread_mutex_t startup; /* the startup file; never held with txn */
+
+	pthread_mutex_t mlock;
+	struct lyd_node *running;
+	struct model_ref *model;
+	uint64_t generation;
+
+	pthread_mutex_t slock;
+	pthread_cond_t scond;
+	pthread_cond_t pubcond;  /* a new snapshot was published */
+	pthread_t thread;
+	bool thread_started, stop, kick;
+	bool kick_full;          /* a driver event: read every object again */
+	unsigned full_cost_ms;   /* duration of the last full refresh */
+	struct vnm_snapshot *snap;
+	struct announced *ann;
+	size_t n_ann, cap_ann;
+
+	pthread_mutex_t sublock;
+	struct sub *subs;
+	size_t n_subs;
+};
+
+/* core.c: a counted reference to a model (refs start at 1); get takes one
+ * under mlock, put drops one and frees the model with the last. */
+struct model_ref *core_model_ref_new(struct vnm_model *m);
+struct model_ref *core_model_get(struct vnm_core *c);
+void core_model_put(struct vnm_core *c, struct model_ref *r);
+/* core.c: call every subscriber with ev (outside sublock). */
+void core_emit(struct vnm_core *c, const struct vnm_event *ev);
+/* core.c: wake the snapshot thread for a refresh of what a commit changed. */
+void core_kick(struct vnm_core *c);
+
+/* The link driver's table of encapsulations (none without a link driver:
+ * capacities are then counted without overhead). */
+static inline vnm_encap_overhead_fn core_encap_overhead(const struct vnm_core *c)
+{
+	return c->drv.link ? c->drv.link->encap_overhead : NULL;
+}
+
+/* commit.c: *out = a copy of t (NULL for NULL).  Returns 0 or -1 (memory). */
+int core_dup_tree(const struct lyd_node *t, struct lyd_node **out, struct vnm_err *err);
+
+/* core_snap.c: a snapshot of the running model (NULL: out of memory); with
+ * prev, objects configured as in prev keep prev's driver state. */
+struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_snapshot *prev);
+/* core_snap.c: the snapshot thread (arg: the core), until c->stop. */
+void *core_snapshot_thread(void *arg);
+
+#endif

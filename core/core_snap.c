@@ -1,0 +1,435 @@
+/*
+ * core_snap.c - the operational snapshot (see core.h): the snapshot
+ * thread reads the drivers' state of every router and link into an
+ * immutable, reference-counted snapshot, publishes it, and announces what
+ * changed since the last one.  Apart from commit.c because it runs on its
+ * own thread and never changes the configuration; apart from snapshot.c
+ * (freeing) because stand-ins for the core share that one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core_int.h"
+#include "log.h"
+
+/* ------------------------------------------------------------------ */
+/* Snapshots                                                           */
+/* ------------------------------------------------------------------ */
+
+struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
+{
+	struct vnm_snapshot *s;
+	struct timespec until;
+	uint64_t gen;
+
+	/* Read your writes: once a commit returned, the next read shows its
+	 * effect.  This waits for one snapshot refresh (the commit kicked it),
+	 * never for a transaction, and never longer than two seconds. */
+	pthread_mutex_lock(&c->mlock);
+	gen = c->generation;
+	pthread_mutex_unlock(&c->mlock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&c->slock);
+	while (c->snap && c->snap->generation < gen && !c->stop && c->thread_started) {
+		if (pthread_cond_timedwait(&c->pubcond, &c->slock, &until) == ETIMEDOUT)
+			break;
+	}
+	s = c->snap;
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&c->slock);
+	return s;
+}
+
+int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg)
+{
+	struct model_ref *ref = core_model_get(c);
+	const struct vnm_model *m = ref->m;
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < m->n_vrs && !rc; i++) {
+		const struct vnm_vr *r = &m->vrs[i];
+
+		for (j = 0; j < r->n_vnics && !rc; j++)
+			rc = cb(arg, r->vn->name, r->name, r->vnics[j].name, r->vnics[j].tap);
+	}
+	for (i = 0; i < m->n_vls && !rc; i++) {
+		const struct vnm_vl *l = &m->vls[i];
+
+		if (l->end_a[0])
+			rc = cb(arg, l->vn->name, NULL, l->name, l->end_a);
+		if (!rc && l->end_b[0])
+			rc = cb(arg, l->vn->name, NULL, l->name, l->end_b);
+	}
+	core_model_put(c, ref);
+	return rc;
+}
+
+static int cmp_vr(const void *a, const void *b)
+{
+	const struct vnm_snap_vr *x = a, *y = b;
+	int r = strcmp(x->vn, y->vn);
+
+	return r ? r : strcmp(x->name, y->name);
+}
+
+static int cmp_vl(const void *a, const void *b)
+{
+	const struct vnm_snap_vl *x = a, *y = b;
+	int r = strcmp(x->vn, y->vn);
+
+	return r ? r : strcmp(x->name, y->name);
+}
+
+static int cmp_vn(const void *a, const void *b)
+{
+	return strcmp(((const struct vnm_snap_vn *)a)->name, ((const struct vnm_snap_vn *)b)->name);
+}
+
+static char *sdup(const char *s, bool *oom)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+/* A VN's summary state: running if all its VRs run; otherwise crashed,
+ * paused or absent if any VR is; otherwise stopped. */
+static enum vnm_vr_oper vn_oper(const struct vnm_snap_vr *vrs, size_t n)
+{
+	bool all_run = n > 0, crashed = false, paused = false, absent = false, unknown = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		all_run &= vrs[i].oper == VNM_VR_RUNNING;
+		crashed |= vrs[i].oper == VNM_VR_CRASHED;
+		paused |= vrs[i].oper == VNM_VR_PAUSED;
+		absent |= vrs[i].oper == VNM_VR_ABSENT;
+		unknown |= vrs[i].oper == VNM_VR_UNKNOWN;
+	}
+	if (all_run)
+		return VNM_VR_RUNNING;
+	if (crashed)
+		return VNM_VR_CRASHED;
+	if (paused)
+		return VNM_VR_PAUSED;
+	if (absent)
+		return VNM_VR_ABSENT;
+	if (unknown)
+		return VNM_VR_UNKNOWN;
+	return VNM_VR_STOPPED;
+}
+
+/* The previous snapshot's entry of a VR or VL whose configuration is the
+ * same as now: its driver state is carried over by a refresh after a
+ * commit, which reads only what the commit may have changed. */
+static const struct vnm_snap_vr *same_vr(const struct vnm_snapshot *prev,
+					 const struct vnm_snap_vr *sv)
+{
+	const struct vnm_snap_vr *o;
+
+	if (!prev || !prev->n_vrs)
+		return NULL;
+	o = bsearch(sv, prev->vrs, prev->n_vrs, sizeof(*sv), cmp_vr);
+	if (!o || o->admin != sv->admin || strcmp(o->host, sv->host) ||
+	    strcmp(o->domain_name, sv->domain_name) || o->cfg_vcpus != sv->cfg_vcpus ||
+	    o->cfg_memory_mib != sv->cfg_memory_mib)
+		return NULL;
+	return o;
+}
+
+static const struct vnm_snap_vl *same_vl(const struct vnm_snapshot *prev,
+					 const struct vnm_snap_vl *sl)
+{
+	const struct vnm_snap_vl *o;
+
+	if (!prev || !prev->n_vls)
+		return NULL;
+	o = bsearch(sl, prev->vls, prev->n_vls, sizeof(*sl), cmp_vl);
+	if (!o || strcmp(o->a_node, sl->a_node) || strcmp(o->a_tp, sl->a_tp) ||
+	    strcmp(o->b_node, sl->b_node) || strcmp(o->b_tp, sl->b_tp) ||
+	    strcmp(o->ifname, sl->ifname))
+		return NULL;
+	return o;
+}
+
+/* A snapshot of the running model; with prev (after a commit), VRs and VLs
+ * configured as in prev keep prev's driver state instead of being read
+ * again: a commit of one change then costs no driver call per object. */
+struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_snapshot *prev)
+{
+	const struct vnm_drivers *d = &c->drv;
+	struct model_ref *ref = core_model_get(c);
+	const struct vnm_model *m = ref->m;
+	struct vnm_snapshot *s = calloc(1, sizeof(*s));
+	const struct vnm_snap_vr *o;
+	const struct vnm_snap_vl *ol;
+	struct vnm_err e;
+	bool oom = !s;
+	size_t i, j;
+
+	if (oom)
+		goto cleanup;
+	s->refs = 1;
+	pthread_mutex_lock(&c->mlock);
+	s->generation = c->generation;
+	pthread_mutex_unlock(&c->mlock);
+	s->vns = calloc(m->n_vns ? m->n_vns : 1, sizeof(*s->vns));
+	s->vrs = calloc(m->n_vrs ? m->n_vrs : 1, sizeof(*s->vrs));
+	s->vls = calloc(m->n_vls ? m->n_vls : 1, sizeof(*s->vls));
+	if (!s->vns || !s->vrs || !s->vls) {
+		oom = true;
+		goto cleanup;
+	}
+	for (i = 0; i < m->n_vrs; i++) {
+		const struct vnm_vr *vr = &m->vrs[i];
+		struct vnm_snap_vr *sv = &s->vrs[s->n_vrs++];
+		struct vnm_vr_status st;
+
+		sv->vn = sdup(vr->vn ? vr->vn->name : "", &oom);
+		sv->name = sdup(vr->name, &oom);
+		sv->host = sdup(vr->host ? vr->host->name : vr->host_ref, &oom);
+		sv->domain_name = sdup(vr->domain_name, &oom);
+		sv->admin = vnm_vr_effective_admin(vr);
+		sv->domain_id = -1;
+		sv->vcpus = sv->cfg_vcpus = vr->vcpus;
+		sv->memory_mib = sv->cfg_memory_mib = vr->memory_mib;
+		sv->oper = VNM_VR_UNKNOWN;
+		if (!oom && (o = same_vr(prev, sv))) {
+			sv->oper = o->oper;
+			memcpy(sv->uuid, o->uuid, sizeof(sv->uuid));
+			sv->domain_id = o->domain_id;
+			sv->vcpus = o->vcpus;
+			sv->memory_mib = o->memory_mib;
+			continue;
+		}
+		memset(&st, 0, sizeof(st));
+		vnm_err_clear(&e);
+		if (d->hv && d->hv->vr_status && vr->host && !d->hv->vr_status(d->hv_ctx, vr, &st, &e)) {
+			sv->oper = st.state;
+			snprintf(sv->uuid, sizeof(sv->uuid), "%s", st.uuid);
+			sv->domain_id = st.domain_id;
+			if (st.vcpus)
+				sv->vcpus = st.vcpus;
+			if (st.memory_mib)
+				sv->memory_mib = st.memory_mib;
+		}
+	}
+	for (i = 0; i < m->n_vls; i++) {
+		const struct vnm_vl *vl = &m->vls[i];
+		struct vnm_snap_vl *sl = &s->vls[s->n_vls++];
+
+		sl->vn = sdup(vl->vn ? vl->vn->name : "", &oom);
+		sl->name = sdup(vl->name, &oom);
+		sl->a_node = sdup(vl->a ? vl->a->vr->name : "", &oom);
+		sl->a_tp = sdup(vl->a ? vl->a->name : "", &oom);
+		sl->b_node = sdup(vl->b ? vl->b->vr->name : "", &oom);
+		sl->b_tp = sdup(vl->b ? vl->b->name : "", &oom);
+		sl->guaranteed = vl->guaranteed;
+		sl->limit = vl->limit;
+		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
+		if (!oom && (ol = same_vl(prev, sl))) {
+			sl->ctr = ol->ctr;
+			sl->up = ol->up;
+			continue;
+		}
+		vnm_err_clear(&e);
+		if (d->link && d->link->vl_counters && vl->a && vl->b &&
+		    !d->link->vl_counters(d->link_ctx, vl, &sl->ctr, &e))
+			sl->up = sl->ctr.up;
+	}
+	qsort(s->vrs, s->n_vrs, sizeof(*s->vrs), cmp_vr);
+	qsort(s->vls, s->n_vls, sizeof(*s->vls), cmp_vl);
+	for (i = 0; i < m->n_vns; i++) {
+		struct vnm_snap_vn *sn = &s->vns[s->n_vns++];
+
+		sn->name = sdup(m->vns[i].name, &oom);
+		sn->admin = m->vns[i].admin;
+		sn->n_vrs = (unsigned)m->vns[i].n_vrs;
+		sn->n_vls = (unsigned)m->vns[i].n_vls;
+	}
+	qsort(s->vns, s->n_vns, sizeof(*s->vns), cmp_vn);
+	/* VRs are sorted by VN: each VN's VRs are one run. */
+	for (i = 0, j = 0; i < s->n_vns && !oom; i++) {
+		size_t start;
+
+		while (j < s->n_vrs && strcmp(s->vrs[j].vn, s->vns[i].name) < 0)
+			j++;
+		start = j;
+		while (j < s->n_vrs && !strcmp(s->vrs[j].vn, s->vns[i].name))
+			j++;
+		s->vns[i].oper = vn_oper(s->vrs + start, j - start);
+	}
+	clock_gettime(CLOCK_REALTIME, &s->taken);
+cleanup:
+	core_model_put(c, ref);
+	if (oom) {
+		vnm_snapshot_free(s);
+		vnm_log(VNM_LOG_ERR, "out of memory taking the operational snapshot");
+		return NULL;
+	}
+	return s;
+}
+
+/* Whether a driver event announced this state already (consumes it). */
+static bool was_announced(struct vnm_core *c, const char *vn, const char *vr,
+			  enum vnm_vr_oper state)
+{
+	bool r = false;
+	size_t i;
+
+	pthread_mutex_lock(&c->slock);
+	for (i = 0; i < c->n_ann; i++) {
+		if (!strcmp(c->ann[i].vn, vn) && !strcmp(c->ann[i].vr, vr) &&
+		    c->ann[i].state == state) {
+			c->ann[i] = c->ann[--c->n_ann];
+			r = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->slock);
+	return r;
+}
+
+/* Announce what changed between two snapshots (both sorted by vn, name). */
+static void announce_changes(struct vnm_core *c, const struct vnm_snapshot *old,
+			     const struct vnm_snapshot *new)
+{
+	struct vnm_event ev;
+	size_t i = 0, j = 0;
+	int r;
+
+	while (i < old->n_vrs && j < new->n_vrs) {
+		r = cmp_vr(&old->vrs[i], &new->vrs[j]);
+		if (r < 0) {
+			i++;
+			continue;
+		}
+		if (r > 0) {
+			j++;
+			continue;
+		}
+		if (old->vrs[i].oper != new->vrs[j].oper &&
+		    !was_announced(c, new->vrs[j].vn, new->vrs[j].name, new->vrs[j].oper)) {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = VNM_EV_VR_OPER;
+			ev.vn = new->vrs[j].vn;
+			ev.obj = new->vrs[j].name;
+			ev.vr_state = new->vrs[j].oper;
+			ev.reason = new->generation != old->generation ? "configuration change" :
+									 "state observed";
+			ev.generation = new->generation;
+			core_emit(c, &ev);
+		}
+		i++;
+		j++;
+	}
+	i = j = 0;
+	while (i < old->n_vls && j < new->n_vls) {
+		r = cmp_vl(&old->vls[i], &new->vls[j]);
+		if (r < 0) {
+			i++;
+			continue;
+		}
+		if (r > 0) {
+			j++;
+			continue;
+		}
+		if (old->vls[i].up != new->vls[j].up) {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = VNM_EV_VL_OPER;
+			ev.vn = new->vls[j].vn;
+			ev.obj = new->vls[j].name;
+			ev.vl_up = new->vls[j].up;
+			ev.generation = new->generation;
+			core_emit(c, &ev);
+		}
+		i++;
+		j++;
+	}
+}
+
+static void snapshot_refresh(struct vnm_core *c, bool full)
+{
+	struct vnm_snapshot *s, *old, *prev = NULL;
+
+	if (!full) {
+		pthread_mutex_lock(&c->slock);
+		prev = c->snap;
+		if (prev)
+			__atomic_add_fetch(&prev->refs, 1, __ATOMIC_ACQ_REL);
+		pthread_mutex_unlock(&c->slock);
+	}
+	s = core_snapshot_take(c, prev);
+	if (prev)
+		vnm_snapshot_unref(prev);
+	if (!s)
+		return;
+	pthread_mutex_lock(&c->slock);
+	old = c->snap;
+	c->snap = s;
+	pthread_cond_broadcast(&c->pubcond);
+	pthread_mutex_unlock(&c->slock);
+	if (old) {
+		announce_changes(c, old, s);
+		vnm_snapshot_unref(old);
+	}
+}
+
+void *core_snapshot_thread(void *arg)
+{
+	struct vnm_core *c = arg;
+	struct timespec until, t0, t1;
+	unsigned wait_ms;
+	bool full;
+
+	for (;;) {
+		pthread_mutex_lock(&c->slock);
+		/* reading every router and link costs time and the drivers'
+		 * locks: at most a tenth of the time goes to it, however
+		 * large the configuration */
+		wait_ms = c->refresh_ms;
+		if (c->full_cost_ms * 10 > wait_ms)
+			wait_ms = c->full_cost_ms * 10;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += wait_ms / 1000;
+		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		full = true;
+		while (!c->stop && !c->kick) {
+			if (pthread_cond_timedwait(&c->scond, &c->slock, &until) == ETIMEDOUT)
+				break;
+		}
+		/* a commit's kick reads what it changed; events and the timer
+		 * read everything */
+		if (c->kick && !c->kick_full)
+			full = false;
+		c->kick = false;
+		c->kick_full = false;
+		if (c->stop) {
+			pthread_mutex_unlock(&c->slock);
+			break;
+		}
+		pthread_mutex_unlock(&c->slock);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		snapshot_refresh(c, full);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (full) {
+			pthread_mutex_lock(&c->slock);
+			c->full_cost_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
+						     (t1.tv_nsec - t0.tv_nsec) / 1000000);
+			pthread_mutex_unlock(&c->slock);
+		}
+	}
+	return NULL;
+}
