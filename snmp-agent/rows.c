@@ -378,6 +378,27 @@ static int cmp_vl(const void *x, const void *y)
 	return cmp_pair(a->vn_idx, a->idx, b->vn_idx, b->idx);
 }
 
+/* Networks of this snapshot by name, for the routers and links to find
+ * their network's row in (the index map still holds networks of earlier
+ * snapshots until the sweep). */
+static int cmp_vn_name(const void *x, const void *y)
+{
+	const struct vnm_row_vn *const *a = x, *const *b = y;
+
+	return strcmp((*a)->vn->name, (*b)->vn->name);
+}
+
+static uint32_t vn_row_idx(struct vnm_row_vn **by_name, size_t n, const char *name)
+{
+	struct vnm_snap_vn key = { .name = (char *)name };
+	struct vnm_row_vn row = { .vn = &key }, *p = &row, **hit;
+
+	if (!n)
+		return 0;
+	hit = bsearch(&p, by_name, n, sizeof(*by_name), cmp_vn_name);
+	return hit ? (*hit)->idx : 0;
+}
+
 void vnm_rows_init(struct vnm_rows *r, uint32_t max_index)
 {
 	memset(r, 0, sizeof(*r));
@@ -406,78 +427,14 @@ void vnm_rowset_free(struct vnm_rowset *rs)
 	free(rs);
 }
 
-int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t now,
-		   int64_t start_unix, struct vnm_rowset **out, struct vnm_err *err)
+/* Digests of the non-counter columns, in walk order so that the same
+ * content gives the same value. */
+static void rows_digest(const struct vnm_rowset *rs, uint64_t *vn_out, uint64_t *vr_out,
+			uint64_t *vl_out)
 {
-	struct vnm_rowset *rs;
 	uint64_t sig_vn = FNV_INIT, sig_vr = FNV_INIT, sig_vl = FNV_INIT;
 	size_t i;
-	int rc = -1;
 
-	*out = NULL;
-	rs = calloc(1, sizeof(*rs));
-	if (!rs ||
-	    (s->n_vns && !(rs->vns = calloc(s->n_vns, sizeof(*rs->vns)))) ||
-	    (s->n_vrs && !(rs->vrs = calloc(s->n_vrs, sizeof(*rs->vrs)))) ||
-	    (s->n_vls && !(rs->vls = calloc(s->n_vls, sizeof(*rs->vls))))) {
-		vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory building table rows");
-		goto cleanup;
-	}
-	rs->snap = s;
-	rs->generation = (uint32_t)s->generation;
-
-	vnm_idxmap_begin(&r->vn);
-	vnm_idxmap_begin(&r->vr);
-	vnm_idxmap_begin(&r->vl);
-
-	for (i = 0; i < s->n_vns; i++) {
-		const struct vnm_snap_vn *vn = &s->vns[i];
-		struct vnm_row_vn *row = &rs->vns[rs->n_vns];
-
-		if (vnm_idxmap_get(&r->vn, vn->name, "", &row->idx, err) < 0)
-			goto cleanup;
-		row->vn = vn;
-		rs->n_vns++;
-	}
-	/* A router or link whose network is not in the snapshot (cannot
-	 * happen in a consistent snapshot) has no row: its INDEX needs one. */
-	for (i = 0; i < s->n_vrs; i++) {
-		const struct vnm_snap_vr *vr = &s->vrs[i];
-		struct vnm_row_vr *row = &rs->vrs[rs->n_vrs];
-
-		if (!(row->vn_idx = vnm_idxmap_find(&r->vn, vr->vn, "")))
-			continue;
-		if (vnm_idxmap_get(&r->vr, vr->vn, vr->name, &row->idx, err) < 0)
-			goto cleanup;
-		row->vr = vr;
-		rs->n_vrs++;
-	}
-	for (i = 0; i < s->n_vls; i++) {
-		const struct vnm_snap_vl *vl = &s->vls[i];
-		struct vnm_row_vl *row = &rs->vls[rs->n_vls];
-
-		if (!(row->vn_idx = vnm_idxmap_find(&r->vn, vl->vn, "")))
-			continue;
-		if (vnm_idxmap_get(&r->vl, vl->vn, vl->name, &row->idx, err) < 0)
-			goto cleanup;
-		row->vl = vl;
-		row->discontinuity = vnm_mib_timestamp(vl->ctr.discontinuity, start_unix);
-		rs->n_vls++;
-	}
-
-	vnm_idxmap_sweep(&r->vn);
-	vnm_idxmap_sweep(&r->vr);
-	vnm_idxmap_sweep(&r->vl);
-
-	/* (qsort wants an array even for no elements) */
-	if (rs->n_vns)
-		qsort(rs->vns, rs->n_vns, sizeof(*rs->vns), cmp_vn);
-	if (rs->n_vrs)
-		qsort(rs->vrs, rs->n_vrs, sizeof(*rs->vrs), cmp_vr);
-	if (rs->n_vls)
-		qsort(rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_vl);
-
-	/* Digests in walk order, so that the same content gives the same value. */
 	for (i = 0; i < rs->n_vns; i++) {
 		const struct vnm_snap_vn *vn = rs->vns[i].vn;
 
@@ -515,6 +472,97 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 		sig_vl = sig_u64(sig_vl, (uint64_t)(int64_t)vl->ctr.ifindex);
 		sig_vl = sig_str(sig_vl, vl->ifname);
 	}
+	*vn_out = sig_vn;
+	*vr_out = sig_vr;
+	*vl_out = sig_vl;
+}
+
+int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t now,
+		   int64_t start_unix, struct vnm_rowset **out, struct vnm_err *err)
+{
+	struct vnm_rowset *rs;
+	struct vnm_row_vn **by_name = NULL;
+	uint64_t sig_vn, sig_vr, sig_vl;
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	rs = calloc(1, sizeof(*rs));
+	if (!rs ||
+	    (s->n_vns && !(rs->vns = calloc(s->n_vns, sizeof(*rs->vns)))) ||
+	    (s->n_vrs && !(rs->vrs = calloc(s->n_vrs, sizeof(*rs->vrs)))) ||
+	    (s->n_vls && !(rs->vls = calloc(s->n_vls, sizeof(*rs->vls))))) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory building table rows");
+		goto cleanup;
+	}
+	rs->snap = s;
+	rs->generation = (uint32_t)s->generation;
+
+	vnm_idxmap_begin(&r->vn);
+	vnm_idxmap_begin(&r->vr);
+	vnm_idxmap_begin(&r->vl);
+
+	for (i = 0; i < s->n_vns; i++) {
+		const struct vnm_snap_vn *vn = &s->vns[i];
+		struct vnm_row_vn *row = &rs->vns[rs->n_vns];
+
+		if (vnm_idxmap_get(&r->vn, vn->name, "", &row->idx, err) < 0)
+			goto cleanup;
+		row->vn = vn;
+		rs->n_vns++;
+	}
+	/* A router or link whose network is not in the snapshot (cannot
+	 * happen in a consistent snapshot) has no row: its INDEX needs one.
+	 * Not the index map: it still has the networks of the last snapshot
+	 * (fuzz/fuzz_rows.c found rows pointing at a network row that was
+	 * gone). */
+	if (rs->n_vns) {
+		by_name = malloc(rs->n_vns * sizeof(*by_name));
+		if (!by_name) {
+			vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory building table rows");
+			goto cleanup;
+		}
+		for (i = 0; i < rs->n_vns; i++)
+			by_name[i] = &rs->vns[i];
+		qsort(by_name, rs->n_vns, sizeof(*by_name), cmp_vn_name);
+	}
+	for (i = 0; i < s->n_vrs; i++) {
+		const struct vnm_snap_vr *vr = &s->vrs[i];
+		struct vnm_row_vr *row = &rs->vrs[rs->n_vrs];
+
+		if (!(row->vn_idx = vn_row_idx(by_name, rs->n_vns, vr->vn)))
+			continue;
+		if (vnm_idxmap_get(&r->vr, vr->vn, vr->name, &row->idx, err) < 0)
+			goto cleanup;
+		row->vr = vr;
+		rs->n_vrs++;
+	}
+	for (i = 0; i < s->n_vls; i++) {
+		const struct vnm_snap_vl *vl = &s->vls[i];
+		struct vnm_row_vl *row = &rs->vls[rs->n_vls];
+
+		if (!(row->vn_idx = vn_row_idx(by_name, rs->n_vns, vl->vn)))
+			continue;
+		if (vnm_idxmap_get(&r->vl, vl->vn, vl->name, &row->idx, err) < 0)
+			goto cleanup;
+		row->vl = vl;
+		row->discontinuity = vnm_mib_timestamp(vl->ctr.discontinuity, start_unix);
+		rs->n_vls++;
+	}
+
+	vnm_idxmap_sweep(&r->vn);
+	vnm_idxmap_sweep(&r->vr);
+	vnm_idxmap_sweep(&r->vl);
+
+	/* (qsort wants an array even for no elements) */
+	if (rs->n_vns)
+		qsort(rs->vns, rs->n_vns, sizeof(*rs->vns), cmp_vn);
+	if (rs->n_vrs)
+		qsort(rs->vrs, rs->n_vrs, sizeof(*rs->vrs), cmp_vr);
+	if (rs->n_vls)
+		qsort(rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_vl);
+
+	rows_digest(rs, &sig_vn, &sig_vr, &sig_vl);
 	/* The first picture is what the agent started with: no change yet. */
 	if (r->built) {
 		if (sig_vn != r->sig_vn)
@@ -536,6 +584,7 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 	rs = NULL;
 	rc = 0;
 cleanup:
+	free(by_name);
 	vnm_rowset_free(rs);
 	return rc;
 }
