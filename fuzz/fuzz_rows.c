@@ -55,6 +55,7 @@ struct state {
 	int wrapped_vn, wrapped_vr, wrapped_vl;
 	char *held[MAX_HELD];         /* "vn/vr" pairs held */
 	unsigned n_held;
+	int held_more;                /* more than MAX_HELD: any pair may be */
 };
 
 static uint8_t next(struct in *in)
@@ -219,6 +220,8 @@ static int was_held(const struct state *st, const char *vn, const char *vr)
 	unsigned i;
 	size_t l = strlen(vn);
 
+	if (st->held_more)
+		return 1;
 	for (i = 0; i < st->n_held; i++)
 		if (!strncmp(st->held[i], vn, l) && st->held[i][l] == '/' &&
 		    !strcmp(st->held[i] + l + 1, vr))
@@ -431,6 +434,8 @@ static void hold(struct state *st, struct in *in)
 	vnm_idxmap_hold(&st->r.vr, vn, vr, epochs);
 	if (st->n_held < MAX_HELD && asprintf(&pair, "%s/%s", vn, vr) > 0)
 		st->held[st->n_held++] = pair;
+	else
+		st->held_more = 1;
 	free(vn);
 	free(vr);
 }
