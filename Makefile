@@ -61,7 +61,7 @@ LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz soak
+.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz fuzz-build soak
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/vnmd $(TOOL_BIN)
@@ -153,15 +153,31 @@ soak: deps
 	$(MAKE) all
 	/usr/bin/python3 tests/soak/crash.py $${VNMD_SOAK_KILLS:-500}
 
-# libFuzzer target over config parse + model build + validation (fuzz/fuzz_check.c
-# says how to run it).
-FUZZ_SRC := fuzz/fuzz_check.c core/model.c core/validate.c core/shape.c core/yctx.c core/err.c core/driver.c
-fuzz: $(BUILD)/fuzz/fuzz_check
-$(BUILD)/fuzz/fuzz_check: $(FUZZ_SRC) $(wildcard core/*.h core/*/*.h)
+# libFuzzer targets: fuzz/fuzz_NAME.c is a target, with seeds in
+# fuzz/seeds-NAME/ and (optional) dictionary fuzz/NAME.dict; fuzz/run.sh
+# says how each is run.  A target links only the sources of its line below
+# (libyang, libxml2: no libvirt, libnl or net-snmp in a fuzzer), so adding
+# a target is its .c file and one FUZZ_SRC_NAME line.
+FUZZ_SRC_check  := core/model.c core/validate.c core/shape.c core/yctx.c core/err.c core/driver.c
+FUZZ_SRC_edit   := $(wildcard netconf-server/edit*.c) core/yctx.c core/err.c
+FUZZ_SRC_filter := netconf-server/filter.c core/yctx.c core/err.c
+FUZZ_SRC_rows   := snmp-agent/rows.c core/err.c
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-std=gnu11 -Wall -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+	-DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" \
+	$(INC_ALL) $(shell pkg-config --cflags libyang libxml-2.0 2>/dev/null)
+FUZZ_LIBS    := $(shell pkg-config --libs libyang libxml-2.0 2>/dev/null)
+.PHONY: fuzz-build
+fuzz-build: $(FUZZ_BIN)
+# Each target for FUZZ_SECONDS (300 here; make check's fuzz_smoke.sh: 30).
+fuzz: fuzz-build
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash fuzz/run.sh $(FUZZ_TARGETS)
+.SECONDEXPANSION:
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard core/*.h core/*/*.h netconf-server/*.h snmp-agent/*.h)
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
-		-DVNM_YANG_DIR=\"$(CURDIR)/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" \
-		$(INC_ALL) -o $@ $(FUZZ_SRC) -lyang
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(FUZZ_LIBS)
 
 # VNMD-MIB into net-snmp's default MIB directory; the base MIBs it imports
 # are in /usr/local/share/vnmd/base-mibs (tools/deps.sh), so a manager uses

@@ -8,17 +8,12 @@
  * vnm_model_build() and vnm_validate() must survive any tree the schema
  * allows in shape.
  *
- * Build and run (`make fuzz` does the first line):
+ * `make fuzz-build` builds every target, `make fuzz` runs each (fuzz/run.sh);
+ * by hand:
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE \
- *     -DVNM_YANG_DIR=\"$PWD/yang\" -DVNM_IETF_DIR=\"/usr/share/yuma/modules/ietf\" \
- *     -Icore -Icore/api -Icore/driver-api -o build/fuzz/fuzz_check \
- *     fuzz/fuzz_check.c core/model.c core/validate.c core/shape.c core/yctx.c \
- *     core/err.c core/driver.c -lyang
- *   mkdir -p build/fuzz/corpus
- *   build/fuzz/fuzz_check build/fuzz/corpus fuzz/seeds -max_len=16384
+ *   build/fuzz/fuzz_check CORPUS_DIR fuzz/seeds-check -dict=fuzz/check.dict -max_len=16384
  *
- * fuzz/seeds holds the examples and golden inputs as a starting corpus.
+ * fuzz/seeds-check holds the examples and golden inputs as a starting corpus.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -262,6 +262,36 @@ static const char *leaf_str(struct lyd_node *rpc, const char *name)
 	return lyd_get_value(n);
 }
 
+/*
+ * The diff of an edit that vnm_edit_apply() gave none for.  No diff means
+ * "nothing changed" most of the time, but also "changed, diff unknown":
+ * when YANG validation removed what the edit itself created (a `when`
+ * turned false), libyang cannot merge the two diffs and the engine hands
+ * out none.  Taking that for "nothing changed" answered <ok/> and dropped
+ * the edit (found by fuzz/fuzz_edit.c), so compare with the datastore
+ * as it still is.  *diff stays NULL only when nothing changed.
+ */
+static int diff_if_unknown(enum vnm_ds ds, const struct lyd_node *tree, struct lyd_node **diff,
+			   struct vnm_err *err)
+{
+	struct lyd_node *old = NULL;
+	int rc = -1;
+
+	if (*diff)
+		return 0;
+	if (vnm_ds_read(ds, &old, err))
+		goto cleanup;
+	if (lyd_diff_siblings(old, tree, 0, diff)) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "edit-config: cannot compare the edited "
+			    "datastore with the one before; nothing was changed, try again");
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	lyd_free_all(old);
+	return rc;
+}
+
 struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	struct vnm_server *s = vnm_srv;
@@ -312,7 +342,8 @@ struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_sess
 	if (!test_only && (r = vnm_ds_check_writable(ds, vs)))
 		goto cleanup;
 	if (vnm_ds_read(ds, &tree, &err) ||
-	    vnm_edit_apply(s->ctx, &tree, edit, dflt, erropt, &diff, &err)) {
+	    vnm_edit_apply(s->ctx, &tree, edit, dflt, erropt, &diff, &err) ||
+	    diff_if_unknown(ds, tree, &diff, &err)) {
 		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		goto cleanup;
 	}

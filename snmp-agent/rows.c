@@ -378,6 +378,27 @@ static int cmp_vl(const void *x, const void *y)
 	return cmp_pair(a->vn_idx, a->idx, b->vn_idx, b->idx);
 }
 
+/* Networks of this snapshot by name, for the routers and links to find
+ * their network's row in (the index map still holds networks of earlier
+ * snapshots until the sweep). */
+static int cmp_vn_name(const void *x, const void *y)
+{
+	const struct vnm_row_vn *const *a = x, *const *b = y;
+
+	return strcmp((*a)->vn->name, (*b)->vn->name);
+}
+
+static uint32_t vn_row_idx(struct vnm_row_vn **by_name, size_t n, const char *name)
+{
+	struct vnm_snap_vn key = { .name = (char *)name };
+	struct vnm_row_vn row = { .vn = &key }, *p = &row, **hit;
+
+	if (!n)
+		return 0;
+	hit = bsearch(&p, by_name, n, sizeof(*by_name), cmp_vn_name);
+	return hit ? (*hit)->idx : 0;
+}
+
 void vnm_rows_init(struct vnm_rows *r, uint32_t max_index)
 {
 	memset(r, 0, sizeof(*r));
@@ -406,73 +427,61 @@ void vnm_rowset_free(struct vnm_rowset *rs)
 	free(rs);
 }
 
-/* Digests of a table's non-counter columns, in walk order, so that the
- * same content gives the same value. */
-static uint64_t digest_vns(const struct vnm_rowset *rs)
+/* Digests of the non-counter columns, in walk order so that the same
+ * content gives the same value. */
+static void rows_digest(const struct vnm_rowset *rs, uint64_t *vn_out, uint64_t *vr_out,
+			uint64_t *vl_out)
 {
-	uint64_t h = FNV_INIT;
+	uint64_t sig_vn = FNV_INIT, sig_vr = FNV_INIT, sig_vl = FNV_INIT;
 	size_t i;
 
 	for (i = 0; i < rs->n_vns; i++) {
 		const struct vnm_snap_vn *vn = rs->vns[i].vn;
 
-		h = sig_u64(h, rs->vns[i].idx);
-		h = sig_str(h, vn->name);
-		h = sig_u64(h, vn->admin);
-		h = sig_u64(h, vn->oper);
-		h = sig_u64(h, vn->n_vrs);
-		h = sig_u64(h, vn->n_vls);
+		sig_vn = sig_u64(sig_vn, rs->vns[i].idx);
+		sig_vn = sig_str(sig_vn, vn->name);
+		sig_vn = sig_u64(sig_vn, vn->admin);
+		sig_vn = sig_u64(sig_vn, vn->oper);
+		sig_vn = sig_u64(sig_vn, vn->n_vrs);
+		sig_vn = sig_u64(sig_vn, vn->n_vls);
 	}
-	return h;
-}
-
-static uint64_t digest_vrs(const struct vnm_rowset *rs)
-{
-	uint64_t h = FNV_INIT;
-	size_t i;
-
 	for (i = 0; i < rs->n_vrs; i++) {
 		const struct vnm_snap_vr *vr = rs->vrs[i].vr;
 
-		h = sig_u64(h, ((uint64_t)rs->vrs[i].vn_idx << 32) | rs->vrs[i].idx);
-		h = sig_str(h, vr->name);
-		h = sig_str(h, vr->uuid);
-		h = sig_str(h, vr->host);
-		h = sig_u64(h, vr->admin);
-		h = sig_u64(h, vr->oper);
-		h = sig_u64(h, vr->vcpus);
-		h = sig_u64(h, vr->memory_mib);
+		sig_vr = sig_u64(sig_vr, ((uint64_t)rs->vrs[i].vn_idx << 32) | rs->vrs[i].idx);
+		sig_vr = sig_str(sig_vr, vr->name);
+		sig_vr = sig_str(sig_vr, vr->uuid);
+		sig_vr = sig_str(sig_vr, vr->host);
+		sig_vr = sig_u64(sig_vr, vr->admin);
+		sig_vr = sig_u64(sig_vr, vr->oper);
+		sig_vr = sig_u64(sig_vr, vr->vcpus);
+		sig_vr = sig_u64(sig_vr, vr->memory_mib);
 	}
-	return h;
-}
-
-static uint64_t digest_vls(const struct vnm_rowset *rs)
-{
-	uint64_t h = FNV_INIT;
-	size_t i;
-
 	for (i = 0; i < rs->n_vls; i++) {
 		const struct vnm_snap_vl *vl = rs->vls[i].vl;
 
-		h = sig_u64(h, ((uint64_t)rs->vls[i].vn_idx << 32) | rs->vls[i].idx);
-		h = sig_str(h, vl->name);
-		h = sig_str(h, vl->a_node);
-		h = sig_str(h, vl->a_tp);
-		h = sig_str(h, vl->b_node);
-		h = sig_str(h, vl->b_tp);
-		h = sig_u64(h, vl->guaranteed);
-		h = sig_u64(h, vl->limit);
-		h = sig_u64(h, vl->up);
-		h = sig_u64(h, (uint64_t)(int64_t)vl->ctr.ifindex);
-		h = sig_str(h, vl->ifname);
+		sig_vl = sig_u64(sig_vl, ((uint64_t)rs->vls[i].vn_idx << 32) | rs->vls[i].idx);
+		sig_vl = sig_str(sig_vl, vl->name);
+		sig_vl = sig_str(sig_vl, vl->a_node);
+		sig_vl = sig_str(sig_vl, vl->a_tp);
+		sig_vl = sig_str(sig_vl, vl->b_node);
+		sig_vl = sig_str(sig_vl, vl->b_tp);
+		sig_vl = sig_u64(sig_vl, vl->guaranteed);
+		sig_vl = sig_u64(sig_vl, vl->limit);
+		sig_vl = sig_u64(sig_vl, vl->up);
+		sig_vl = sig_u64(sig_vl, (uint64_t)(int64_t)vl->ctr.ifindex);
+		sig_vl = sig_str(sig_vl, vl->ifname);
 	}
-	return h;
+	*vn_out = sig_vn;
+	*vr_out = sig_vr;
+	*vl_out = sig_vl;
 }
 
 int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t now,
 		   int64_t start_unix, struct vnm_rowset **out, struct vnm_err *err)
 {
 	struct vnm_rowset *rs;
+	struct vnm_row_vn **by_name = NULL;
 	uint64_t sig_vn, sig_vr, sig_vl;
 	size_t i;
 	int rc = -1;
@@ -503,12 +512,25 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 		rs->n_vns++;
 	}
 	/* A router or link whose network is not in the snapshot (cannot
-	 * happen in a consistent snapshot) has no row: its INDEX needs one. */
+	 * happen in a consistent snapshot) has no row: its INDEX needs one.
+	 * Not the index map: it still has the networks of the last snapshot
+	 * (fuzz/fuzz_rows.c found rows pointing at a network row that was
+	 * gone). */
+	if (rs->n_vns) {
+		by_name = malloc(rs->n_vns * sizeof(*by_name));
+		if (!by_name) {
+			vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory building table rows");
+			goto cleanup;
+		}
+		for (i = 0; i < rs->n_vns; i++)
+			by_name[i] = &rs->vns[i];
+		qsort(by_name, rs->n_vns, sizeof(*by_name), cmp_vn_name);
+	}
 	for (i = 0; i < s->n_vrs; i++) {
 		const struct vnm_snap_vr *vr = &s->vrs[i];
 		struct vnm_row_vr *row = &rs->vrs[rs->n_vrs];
 
-		if (!(row->vn_idx = vnm_idxmap_find(&r->vn, vr->vn, "")))
+		if (!(row->vn_idx = vn_row_idx(by_name, rs->n_vns, vr->vn)))
 			continue;
 		if (vnm_idxmap_get(&r->vr, vr->vn, vr->name, &row->idx, err) < 0)
 			goto cleanup;
@@ -519,7 +541,7 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 		const struct vnm_snap_vl *vl = &s->vls[i];
 		struct vnm_row_vl *row = &rs->vls[rs->n_vls];
 
-		if (!(row->vn_idx = vnm_idxmap_find(&r->vn, vl->vn, "")))
+		if (!(row->vn_idx = vn_row_idx(by_name, rs->n_vns, vl->vn)))
 			continue;
 		if (vnm_idxmap_get(&r->vl, vl->vn, vl->name, &row->idx, err) < 0)
 			goto cleanup;
@@ -540,9 +562,7 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 	if (rs->n_vls)
 		qsort(rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_vl);
 
-	sig_vn = digest_vns(rs);
-	sig_vr = digest_vrs(rs);
-	sig_vl = digest_vls(rs);
+	rows_digest(rs, &sig_vn, &sig_vr, &sig_vl);
 	/* The first picture is what the agent started with: no change yet. */
 	if (r->built) {
 		if (sig_vn != r->sig_vn)
@@ -564,6 +584,7 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 	rs = NULL;
 	rc = 0;
 cleanup:
+	free(by_name);
 	vnm_rowset_free(rs);
 	return rc;
 }

@@ -398,6 +398,34 @@ static void test_orphans_have_no_row(void **state)
 	vnm_rows_clear(&r);
 }
 
+/* The network was in the last snapshot but is not in this one: its
+ * routers and links have no row either (the index map still knew the
+ * network until the sweep; found by fuzz/fuzz_rows.c). */
+static void test_orphans_of_a_network_just_gone(void **state)
+{
+	struct vnm_rows r;
+	struct snapb b;
+	struct vnm_rowset *rs;
+
+	(void)state;
+	figure5(&b);
+	vnm_rows_init(&r, 0);
+	vnm_rowset_free(build(&r, &b, 1));
+	sb_init(&b);
+	sb_vn(&b, "vn-b");
+	sb_vr(&b, "vn-a", "vr1");
+	sb_vr(&b, "vn-b", "vr1");
+	sb_vl(&b, "vn-a", "vl-a");
+	rs = build(&r, &b, 2);
+	assert_int_equal(rs->n_vns, 1);
+	assert_int_equal(rs->n_vrs, 1);
+	assert_string_equal(rs->vrs[0].vr->vn, "vn-b");
+	assert_int_equal(rs->vrs[0].vn_idx, rs->vns[0].idx);
+	assert_int_equal(rs->n_vls, 0);
+	vnm_rowset_free(rs);
+	vnm_rows_clear(&r);
+}
+
 static void test_values(void **state)
 {
 	(void)state;
@@ -444,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_many_objects),
 		cmocka_unit_test(test_last_change),
 		cmocka_unit_test(test_orphans_have_no_row),
+		cmocka_unit_test(test_orphans_of_a_network_just_gone),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_long_name),
 	};
