@@ -100,11 +100,24 @@ static void fix(struct lyd_node *err, const char *msg)
 {
 	char name[128], ns[256];
 
+	/* not well-formed (or namespace-well-formed) XML: a tag mismatch, an
+	 * entity or DTD (libyang expands none), a duplicate namespace */
 	if (!strncmp(msg, "Invalid character", 17) || strstr(msg, "end-of-input") ||
 	    !strncmp(msg, "Unexpected XML", 14) || strstr(msg, "closing element tag") ||
-	    strstr(msg, "Invalid XML")) {
+	    strstr(msg, "Invalid XML") || strstr(msg, "elements tag mismatch") ||
+	    !strncmp(msg, "Entity reference", 16) || strstr(msg, " not supported.") ||
+	    !strncmp(msg, "Duplicate XML NS", 16) || !strncmp(msg, "Duplicate default XML", 21) ||
+	    !strncmp(msg, "Unknown XML prefix", 18)) {
 		set_child(err, "error-type", "rpc");
 		set_child(err, "error-tag", "malformed-message");
+	} else if (strstr(msg, "prefix for XML metadata") || !strncmp(msg, "Unknown (or not implemented) YANG module", 40)) {
+		/* an attribute vnmd has no module for */
+		set_child(err, "error-type", "protocol");
+		set_child(err, "error-tag", "unknown-attribute");
+	} else if (strstr(msg, "maximum number of open elements")) {
+		/* well-formed, but nested deeper than libyang's parser goes */
+		set_child(err, "error-type", "rpc");
+		set_child(err, "error-tag", "too-big");
 	} else if (!strncmp(msg, "Node \"", 6) && strstr(msg, "not found")) {
 		set_child(err, "error-type", "protocol");
 		set_child(err, "error-tag", "unknown-element");
