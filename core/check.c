@@ -72,7 +72,7 @@ static int drop_explicit_defaults(struct lyd_node *tree)
 	return 0;
 }
 
-int vnm_check_file(const char *path, FILE *out, FILE *errout)
+int vnm_check_file(const char *path, const struct vnm_uri_policy *uris, FILE *out, FILE *errout)
 {
 	struct ly_ctx *ctx = NULL;
 	struct lyd_node *tree = NULL;
@@ -107,7 +107,7 @@ int vnm_check_file(const char *path, FILE *out, FILE *errout)
 		rc = err.code == VNM_E_NOMEM ? 2 : 1;
 		goto cleanup;
 	}
-	if (vnm_validate_all(m, print_err, errout, NULL)) {
+	if (vnm_validate_all(m, uris, print_err, errout, NULL)) {
 		rc = 1;
 		goto cleanup;
 	}

@@ -53,6 +53,7 @@ struct vnm_core {
 	struct vnm_drivers drv;
 	struct vnm_link_caps caps;
 	unsigned refresh_ms;
+	const struct vnm_uri_policy *uris;
 
 	pthread_mutex_t txn;
 	pthread_mutex_t startup; /* the startup file; never held with txn */
@@ -154,7 +155,7 @@ static int build_valid(struct vnm_core *c, const struct lyd_node *cfg, struct vn
 	*out = NULL;
 	if (vnm_model_build(cfg, &m, err))
 		return -1;
-	if (vnm_validate(m, err) || check_caps(c, m, err)) {
+	if (vnm_validate_with(m, c->uris, err) || check_caps(c, m, err)) {
 		vnm_model_free(m);
 		return -1;
 	}
@@ -692,6 +693,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	pthread_mutex_init(&c->sublock, NULL);
 	c->ctx = o->ctx;
 	c->drv = o->drv;
+	c->uris = o->uris;
 	c->refresh_ms = o->refresh_ms ? o->refresh_ms : 500;
 	if (o->state_dir && !(c->state_dir = strdup(o->state_dir))) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting the core");
@@ -705,7 +707,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 		goto cleanup;
 	if (vnm_model_build(cfg, &m, err))
 		goto cleanup;
-	if (vnm_validate(m, err)) {
+	if (vnm_validate_with(m, c->uris, err)) {
 		vnm_err_prefix(err, "the stored configuration %s/%s is not valid; fix or remove it",
 			       c->state_dir ? c->state_dir : ".", from);
 		goto cleanup;

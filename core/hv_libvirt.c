@@ -31,6 +31,7 @@
 
 #include "hv_libvirt.h"
 #include "log.h"
+#include "uri_policy.h"
 
 #define HV_RECONNECT_MS 2000
 #define HV_STOP_TIMEOUT_MS 10000
@@ -57,6 +58,7 @@ struct hv_libvirt {
 	bool ev_started;
 	char *default_uri;
 	char *log_dir;
+	const struct vnm_uri_policy *uris; /* not owned; NULL: the built-in list */
 	struct hv_conn *conns;
 	vnm_vr_event_cb cb;
 	void *cb_arg;
@@ -708,6 +710,19 @@ hv_conn_drop(struct hv_conn *c)
 static int
 hv_conn_open(struct hv_conn *c, struct vnm_err *err)
 {
+	const struct hv_libvirt *hv = c->hv;
+	enum vnm_uri_verdict v = VNM_URI_ALLOWED;
+	char why[768];
+
+	/* Validation refused such URIs already; this also holds for a saved
+	 * configuration from before the policy, and for reconnects.  The
+	 * default URI is the operator's own (main.c refuses ext/command=). */
+	if (strcmp(c->uri, hv->default_uri) || vnm_uri_entry_refusal(c->uri))
+		v = vnm_uri_check(hv->uris, c->uri);
+	if (v != VNM_URI_ALLOWED) {
+		vnm_uri_explain(v, c->uri, why, sizeof(why));
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "refusing to connect: %s", why);
+	}
 	c->conn = virConnectOpen(c->uri);
 	if (!c->conn)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
@@ -1945,6 +1960,14 @@ vnm_hv_libvirt_free(void *ctx)
 	free(hv->default_uri);
 	free(hv->log_dir);
 	free(hv);
+}
+
+void
+vnm_hv_libvirt_set_uri_policy(void *ctx, const struct vnm_uri_policy *uris)
+{
+	struct hv_libvirt *hv = ctx;
+
+	hv->uris = uris;
 }
 
 void

@@ -21,6 +21,7 @@
 
 #include "model.h"
 #include "model_int.h"
+#include "uri_policy.h"
 #include "yctx.h"
 
 #define EXAMPLES VNM_YANG_DIR "/../examples/"
@@ -911,6 +912,70 @@ static void bad_host_interface_name_too_long(void **state)
 		   "termination-point[tp-id='a-very-long-interface']");
 }
 
+/* An underlay with host rm1 whose libvirt-uri is uri. */
+static void uri_host(struct cfg *c, const char *uri)
+{
+	begin(c);
+	net(c, "under", "phys", NULL);
+	add(c, "<node><node-id>rm1</node-id><vnm:host><vnm:libvirt-uri>%s</vnm:libvirt-uri>"
+	       "</vnm:host></node>\n", uri);
+	net_end(c);
+	end(c);
+}
+
+/* libvirt's ext transport runs the program command= names: as root. */
+static void bad_host_uri_runs_program(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	uri_host(&c, "test+ext:///default?command=/tmp/x");
+	expect_err(&c, "host rm1 of the underlay network under: libvirt-uri "
+		       "test+ext:///default?command=/tmp/x runs a program", "node[node-id='rm1']");
+}
+
+/* The test driver reads the file a path names; not listed, so refused,
+ * and the message tells the operator's option. */
+static void bad_host_uri_not_allowed(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	uri_host(&c, "test:///etc/shadow");
+	expect_err(&c, "host rm1 of the underlay network under: libvirt-uri test:///etc/shadow is "
+		       "not among the hypervisors the operator allows", "node[node-id='rm1']");
+	uri_host(&c, "test:///default?socket=/tmp/s");
+	expect_err(&c, "--allow-uri 'test:///default?socket=/tmp/s'", "node[node-id='rm1']");
+}
+
+/* What the operator allows passes validation. */
+static void ok_host_uri_allowed_by_operator(void **state)
+{
+	const char *allow[] = {"qemu+tls://rm*.lab.example/system"};
+	struct vnm_uri_policy p = {.allow = allow, .n_allow = 1,
+				   .default_uri = "test+unix:///default?socket=/s"};
+	const char *uris[] = {"qemu+tls://rm1.lab.example/system", "test+unix:///default?socket=/s"};
+	struct lyd_node *tree = NULL;
+	struct vnm_model *m = NULL;
+	struct vnm_err err;
+	struct cfg c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		uri_host(&c, uris[i]);
+		assert_int_equal(vnm_config_parse_mem(ctx, c.s, &tree, &err), 0);
+		assert_int_equal(vnm_model_build(tree, &m, &err), 0);
+		if (vnm_validate_with(m, &p, &err))
+			fail_msg("%s refused: %s", uris[i], err.msg);
+		/* without the operator's word: refused */
+		assert_int_equal(vnm_validate(m, &err), -1);
+		vnm_model_free(m);
+		lyd_free_all(tree);
+		free(c.s);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Rejected: derived names across VNs.                                 */
 
@@ -1016,7 +1081,7 @@ static void every_error_is_reported(void **state)
 	end(&c);
 	assert_int_equal(lyd_parse_data_mem(ctx, c.s, LYD_XML, LYD_PARSE_ONLY, 0, &tree), 0);
 	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
-	assert_int_equal(vnm_validate_all(m, collect, &n, &first), -1);
+	assert_int_equal(vnm_validate_all(m, NULL, collect, &n, &first), -1);
 	assert_int_equal(n, 3); /* missing host, missing image, guarantee above limit */
 	assert_non_null(strstr(first.msg, "its host rm9 does not exist"));
 	assert_int_equal(vnm_validate(m, &err), -1);
@@ -1086,6 +1151,9 @@ int main(void)
 		cmocka_unit_test(bad_plink_unknown_host),
 		cmocka_unit_test(bad_plinks_share_interface),
 		cmocka_unit_test(bad_host_interface_name_too_long),
+		cmocka_unit_test(bad_host_uri_runs_program),
+		cmocka_unit_test(bad_host_uri_not_allowed),
+		cmocka_unit_test(ok_host_uri_allowed_by_operator),
 		cmocka_unit_test(bad_domain_name_collision),
 		cmocka_unit_test(bad_vni_collision),
 		cmocka_unit_test(bad_interface_id_collision),
