@@ -50,6 +50,7 @@ struct vnm_core {
 	struct ly_ctx *ctx;
 	char *state_dir;
 	struct vnm_drivers drv;
+	const struct vnm_uri_policy *uris; /* not owned (vnm_core_opts) */
 	struct vnm_link_caps caps;
 	unsigned refresh_ms;
 

@@ -57,12 +57,12 @@ struct vnm_model_index {
  * "a/b","c" and "a","b/c" differ). */
 uint32_t vnm_fnv1a(const char *const *s, size_t n);
 
-/* vnm_validate(), reporting every error to cb (in rule order) instead of
- * stopping at the first; first (may be NULL) gets the first error.
+/* vnm_validate_with(), reporting every error to cb (in rule order) instead
+ * of stopping at the first; first (may be NULL) gets the first error.
  * Returns 0 when the model is valid, else -1. */
 typedef vnm_err_cb vnm_validate_cb;
-int vnm_validate_all(const struct vnm_model *m, vnm_validate_cb cb, void *arg,
-		     struct vnm_err *first);
+int vnm_validate_all(const struct vnm_model *m, const struct vnm_uri_policy *uris,
+		     vnm_validate_cb cb, void *arg, struct vnm_err *first);
 
 /* XPath of objects, for err->path. */
 void vnm_path_network(char *buf, size_t len, const char *net);

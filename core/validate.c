@@ -13,10 +13,15 @@
  */
 #include "model.h"
 #include "model_int.h"
+#include "uri_policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The hypervisor URI policy of the validation running on this thread
+ * (vnm_validate_all): check_hosts refuses what it does not allow. */
+static __thread const struct vnm_uri_policy *val_uris;
 
 /* Errors go to a collector (err.h): the first to the caller, each to the
  * callback of vnm_validate_all(); without a callback the first one stops
@@ -57,11 +62,20 @@ static int check_networks(const struct vnm_model *m, struct vnm_errs *r)
 
 static int check_hosts(const struct vnm_model *m, struct vnm_errs *r)
 {
-	char path[512];
+	enum vnm_uri_verdict v;
+	char path[512], why[768];
 	size_t i, k;
 
 	for (i = 0; i < m->n_hosts; i++) {
 		const struct vnm_host *h = &m->hosts[i];
+
+		/* before anything connects: libvirt runs programs for some URIs */
+		if (h->uri && *h->uri && (v = vnm_uri_check(val_uris, h->uri)) != VNM_URI_ALLOWED) {
+			vnm_uri_explain(v, h->uri, why, sizeof(why));
+			vnm_path_node(path, sizeof(path), m->underlay, h->name);
+			FAIL(VNM_E_INVALID, path, "host %s of the underlay network %s: libvirt-uri %s",
+			     h->name, nz(m->underlay), why);
+		}
 
 		for (k = 0; k < h->n_ifs; k++) {
 			if (strlen(h->ifs[k].ifname) < VNM_IFNAMSIZ && h->ifs[k].ifname[0])
@@ -619,10 +633,11 @@ cleanup:
 
 /* ------------------------------------------------------------------ */
 
-int vnm_validate_all(const struct vnm_model *m, vnm_validate_cb cb, void *arg,
-		     struct vnm_err *first)
+int vnm_validate_all(const struct vnm_model *m, const struct vnm_uri_policy *uris,
+		     vnm_validate_cb cb, void *arg, struct vnm_err *first)
 {
 	struct vnm_errs r = {.first = first, .go_on = cb != NULL, .cb = cb, .arg = arg};
+	val_uris = uris;
 
 	if (!m || !m->idx)
 		return 0;
@@ -639,5 +654,11 @@ int vnm_validate_all(const struct vnm_model *m, vnm_validate_cb cb, void *arg,
 
 int vnm_validate(const struct vnm_model *m, struct vnm_err *err)
 {
-	return vnm_validate_all(m, NULL, NULL, err);
+	return vnm_validate_all(m, NULL, NULL, NULL, err);
+}
+
+int vnm_validate_with(const struct vnm_model *m, const struct vnm_uri_policy *uris,
+		      struct vnm_err *err)
+{
+	return vnm_validate_all(m, uris, NULL, NULL, err);
 }

@@ -73,7 +73,7 @@ static int drop_explicit_defaults(struct lyd_node *tree)
 	return 0;
 }
 
-int vnm_check_file(const char *path, FILE *out, FILE *errout)
+int vnm_check_file(const char *path, const struct vnm_uri_policy *uris, FILE *out, FILE *errout)
 {
 	struct ly_ctx *ctx = NULL;
 	struct lyd_node *tree = NULL;
@@ -113,7 +113,7 @@ int vnm_check_file(const char *path, FILE *out, FILE *errout)
 	bad = vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err);
 	if (bad)
 		print_err(errout, &err);
-	if (vnm_validate_all(m, print_err, errout, NULL) || bad) {
+	if (vnm_validate_all(m, uris, print_err, errout, NULL) || bad) {
 		rc = 1;
 		goto cleanup;
 	}

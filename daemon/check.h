@@ -2,16 +2,20 @@
  * check.h - `vnmd -n -c FILE`: check a configuration and print it normalised.
  *
  * Parses FILE (NETCONF <config> XML of the model), runs YANG validation and
- * the semantic rules of vnm_validate(), and writes to out the normalised
- * configuration (XML, defaults trimmed, canonical order), or to errout one
- * line per error ("error: <message> (at <path>)").  Returns 0 when the
- * configuration is valid, 1 when it is not, 2 when it could not be read.
+ * the semantic rules of vnm_validate_with() under uris (the hypervisor
+ * URIs hosts may name, uri_policy.h; NULL: the built-in list), and writes
+ * to out the normalised configuration (XML, defaults trimmed, canonical
+ * order), or to errout one line per error ("error: <message> (at
+ * <path>)").  Returns 0 when the configuration is valid, 1 when it is not,
+ * 2 when it could not be read.
  */
 #ifndef VNM_CHECK_H
 #define VNM_CHECK_H
 
 #include <stdio.h>
 
-int vnm_check_file(const char *path, FILE *out, FILE *errout);
+struct vnm_uri_policy;
+int vnm_check_file(const char *path, const struct vnm_uri_policy *uris, FILE *out,
+		   FILE *errout);
 
 #endif

@@ -29,6 +29,7 @@
 #include "link_nl.h"
 #include "log.h"
 #include "server.h"
+#include "uri_policy.h"
 #include "yctx.h"
 #if __has_include("hv_libvirt.h")
 #include "hv_libvirt.h"
@@ -38,6 +39,7 @@
 #define DEF_STATE_DIR "/var/lib/vnmd"
 #define DEF_SOCKET "/run/vnmd/vnmd.sock"
 #define DEF_URI "qemu:///system"
+#define MAX_ALLOW_URI 64
 
 struct opts {
 	int foreground, check, from_startup;
@@ -46,6 +48,8 @@ struct opts {
 	unsigned workers;
 	size_t max_config;
 	int no_unix;
+	const char *allow[MAX_ALLOW_URI]; /* --allow-uri, in uris */
+	struct vnm_uri_policy uris;
 };
 
 static void usage(FILE *f)
@@ -78,6 +82,15 @@ static void usage(FILE *f)
 		"                              makes the user read-only (writes: access-denied)\n"
 		"  -U, --libvirt-uri URI       hypervisor of hosts without their own libvirt-uri\n"
 		"                              (default " DEF_URI "; test:///default needs none)\n"
+		"  -A, --allow-uri URI|PATTERN a hypervisor URI hosts of the model may name in\n"
+		"                              libvirt-uri; repeatable.  A URI with a query is\n"
+		"                              allowed only as written here; a PATTERN (no '?')\n"
+		"                              is an fnmatch glob whose '*' stays within one '/'\n"
+		"                              part, e.g. 'qemu+tls://rm-*.example.org/system'.\n"
+		"                              Without -A:\n"
+		"                              " VNM_URI_BUILTIN ".\n"
+		"                              The ext transport and command= are never allowed;\n"
+		"                              --libvirt-uri is always allowed.  -n obeys it too\n"
 		"  -x, --agentx-socket SOCK    serve VNMD-MIB as an AgentX subagent of the master\n"
 		"                              at SOCK: a path or tcp:HOST:PORT; off unless given\n"
 		"  -S, --startup               start from the startup datastore, not running\n"
@@ -95,6 +108,27 @@ static void usage(FILE *f)
 		"SIGHUP reopens the log.\n");
 }
 
+/* The operator's URIs obey the hard rule of uri_policy.h too. */
+static int check_uris(struct opts *o)
+{
+	const char *why;
+	size_t i;
+
+	o->uris.allow = o->allow;
+	o->uris.default_uri = o->uri;
+	if ((why = vnm_uri_entry_refusal(o->uri))) {
+		fprintf(stderr, "vnmd: --libvirt-uri %s: %s\n", o->uri, why);
+		return 2;
+	}
+	for (i = 0; i < o->uris.n_allow; i++) {
+		if ((why = vnm_uri_entry_refusal(o->allow[i]))) {
+			fprintf(stderr, "vnmd: --allow-uri %s: %s\n", o->allow[i], why);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lopts[] = {
@@ -106,6 +140,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"ssh-authorized-keys", required_argument, NULL, 'a'},
 		{"ssh-password-file", required_argument, NULL, 'p'},
 		{"libvirt-uri", required_argument, NULL, 'U'},
+		{"allow-uri", required_argument, NULL, 'A'},
 		{"agentx-socket", required_argument, NULL, 'x'},
 		{"startup", no_argument, NULL, 'S'},
 		{"log-level", required_argument, NULL, 'L'},
@@ -126,7 +161,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->state_dir = DEF_STATE_DIR;
 	o->unix_path = DEF_SOCKET;
 	o->uri = DEF_URI;
-	while ((c = getopt_long(argc, argv, "fs:u:l:k:a:p:U:x:SL:w:m:P:nc:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fs:u:l:k:a:p:U:A:x:SL:w:m:P:nc:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->foreground = 1;
@@ -152,6 +187,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'U':
 			o->uri = optarg;
+			break;
+		case 'A':
+			if (o->uris.n_allow == MAX_ALLOW_URI) {
+				fprintf(stderr, "vnmd: more than %d --allow-uri; use patterns\n",
+					MAX_ALLOW_URI);
+				return 2;
+			}
+			o->allow[o->uris.n_allow++] = optarg;
 			break;
 		case 'x':
 			o->agentx = optarg;
@@ -203,7 +246,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "vnmd: unexpected argument %s\n", argv[optind]);
 		return 2;
 	}
-	return 0;
+	return check_uris(o);
 }
 
 /* "ADDR:PORT" or "[ADDR]:PORT" → addr (in buf), port. */
@@ -346,6 +389,7 @@ static int run(const struct opts *o)
 		vnm_log_err("hypervisor driver: %s", err.msg);
 		goto cleanup;
 	}
+	vnm_hv_libvirt_set_uri_policy(hv_ctx, &o->uris);
 	co.drv.hv = &vnm_hv_libvirt_ops;
 	co.drv.hv_ctx = hv_ctx;
 #endif
@@ -359,6 +403,7 @@ static int run(const struct opts *o)
 	co.state_dir = o->state_dir;
 	co.from_startup = o->from_startup;
 	co.reconcile = true;
+	co.uris = &o->uris;
 	if (vnm_core_new(&co, &core, &err)) {
 		vnm_log_err("cannot start: %s", err.msg);
 		goto cleanup;
@@ -462,7 +507,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vnmd: -n needs a configuration file (-c FILE)\n");
 			return 2;
 		}
-		return vnm_check_file(o.config, stdout, stderr);
+		return vnm_check_file(o.config, &o.uris, stdout, stderr);
 	}
 	if (o.config) {
 		fprintf(stderr, "vnmd: -c is for -n; the daemon keeps its configuration in "

@@ -46,7 +46,7 @@ static void build_and_validate(const struct lyd_node *tree)
 		return;
 	if (vnm_validate(m, &err) == 0) {
 		/* a valid model has consistent lookups and shaping */
-		if (vnm_validate_all(m, count, &n, &first) || n)
+		if (vnm_validate_all(m, NULL, count, &n, &first) || n)
 			abort();
 		for (i = 0; i < m->n_vls; i++) {
 			struct vnm_shape s;
@@ -62,7 +62,7 @@ static void build_and_validate(const struct lyd_node *tree)
 			vnm_vl_shape_local(&m->vls[i], &s);
 		}
 	} else {
-		vnm_validate_all(m, count, &n, &first);
+		vnm_validate_all(m, NULL, count, &n, &first);
 		if (!n || strcmp(first.msg, err.msg))
 			abort();
 	}

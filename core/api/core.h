@@ -22,6 +22,7 @@
 struct ly_ctx;
 struct lyd_node;
 struct vnm_core;
+struct vnm_uri_policy;
 
 struct vnm_core_opts {
 	struct ly_ctx *ctx;       /* the YANG context (vnm_yctx_new); not owned */
@@ -31,6 +32,9 @@ struct vnm_core_opts {
 	struct vnm_drivers drv;   /* not owned */
 	unsigned refresh_ms;      /* pause between snapshot refreshes; 0: 500 ms, so that
 				   * counters an SNMP poll sees are under a second old */
+	const struct vnm_uri_policy *uris; /* hypervisor URIs hosts may name
+				   * (uri_policy.h); NULL: the built-in list.  Not
+				   * copied: must outlive the core */
 };
 
 /* Load the configuration, reconcile, start the snapshot thread. */

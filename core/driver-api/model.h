@@ -186,6 +186,11 @@ enum vnm_admin vnm_vr_effective_admin(const struct vnm_vr *vr);
  * err->path is its data path.  Returns 0 or -1.
  */
 int vnm_validate(const struct vnm_model *m, struct vnm_err *err);
+/* The same, with the hypervisor URIs hosts may name decided by uris (see
+ * uri_policy.h; NULL: the built-in list).  vnm_validate() uses NULL. */
+struct vnm_uri_policy;
+int vnm_validate_with(const struct vnm_model *m, const struct vnm_uri_policy *uris,
+		      struct vnm_err *err);
 
 /*
  * The encapsulation's overhead, from the link driver (struct vnm_link_ops

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "hv_int.h"
+#include "uri_policy.h"
 #include "log.h"
 
 #define HV_STOP_TIMEOUT_MS 10000
@@ -125,10 +126,22 @@ hv_conn_drop(struct hv_conn *c)
 /* The one place where the driver opens a hypervisor URI (first use and
  * every reconnect): NULL with err set when it cannot. */
 static virConnectPtr
-hv_conn_open_uri(const char *uri, struct vnm_err *err)
+hv_conn_open_uri(const struct hv_libvirt *hv, const char *uri, struct vnm_err *err)
 {
+	enum vnm_uri_verdict v = VNM_URI_ALLOWED;
 	virConnectPtr conn;
+	char why[768];
 
+	/* Validation refused such URIs already; this also holds for a saved
+	 * configuration from before the policy, and for reconnects.  The
+	 * default URI is the operator's own (main.c refuses ext/command=). */
+	if (strcmp(uri, hv->default_uri) || vnm_uri_entry_refusal(uri))
+		v = vnm_uri_check(hv->uris, uri);
+	if (v != VNM_URI_ALLOWED) {
+		vnm_uri_explain(v, uri, why, sizeof(why));
+		vnm_err_set(err, VNM_E_INVALID, NULL, "refusing to connect: %s", why);
+		return NULL;
+	}
 	conn = virConnectOpen(uri);
 	if (!conn)
 		vnm_err_set(err, VNM_E_DRIVER, NULL,
@@ -141,7 +154,7 @@ hv_conn_open_uri(const char *uri, struct vnm_err *err)
 static int
 hv_conn_open(struct hv_conn *c, struct vnm_err *err)
 {
-	c->conn = hv_conn_open_uri(c->uri, err);
+	c->conn = hv_conn_open_uri(c->hv, c->uri, err);
 	if (!c->conn)
 		return -1;
 	__atomic_store_n(&c->broken, 0, __ATOMIC_SEQ_CST);
@@ -472,4 +485,12 @@ vnm_hv_libvirt_set_log_dir(void *ctx, const char *dir, struct vnm_err *err)
 	free(hv->log_dir);
 	hv->log_dir = d;
 	return 0;
+}
+
+void
+vnm_hv_libvirt_set_uri_policy(void *ctx, const struct vnm_uri_policy *uris)
+{
+	struct hv_libvirt *hv = ctx;
+
+	hv->uris = uris;
 }

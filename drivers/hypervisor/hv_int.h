@@ -43,6 +43,7 @@ struct hv_libvirt {
 	pthread_mutex_t cb_lock;  /* cb, cb_arg: never held across libvirt calls */
 	bool ev_started;
 	char *default_uri;
+	const struct vnm_uri_policy *uris; /* not owned; NULL: the built-in list */
 	char *log_dir;
 	struct hv_conn *conns;
 	vnm_vr_event_cb cb;

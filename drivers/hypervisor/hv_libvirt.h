@@ -29,6 +29,13 @@ int vnm_hv_libvirt_new(const char *default_uri, void **ctx, struct vnm_err *err)
 /* Close every connection; stops the event thread with the last context. */
 void vnm_hv_libvirt_free(void *ctx);
 
+/* The hypervisor URIs the driver connects to besides the default URI
+ * (uri_policy.h; NULL, the initial value: the built-in list).  Not copied:
+ * uris must outlive ctx.  Set it before the first operation.  A refused URI
+ * fails the operation with VNM_E_INVALID before libvirt sees it. */
+struct vnm_uri_policy;
+void vnm_hv_libvirt_set_uri_policy(void *ctx, const struct vnm_uri_policy *uris);
+
 /* Events: ops->set_event_cb(ctx, cb, arg).  cb runs on the event thread;
  * once set_event_cb returns, no call of the previous callback is running
  * (so do not call set_event_cb while holding a lock that cb takes). */

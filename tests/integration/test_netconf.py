@@ -107,7 +107,7 @@ def test_help_documents_every_option():
     for opt in ("--foreground", "--state-dir", "--unix-socket", "--ssh-listen",
                 "--ssh-hostkey", "--ssh-authorized-keys", "--ssh-password-file",
                 "--libvirt-uri", "--agentx-socket", "--startup", "--log-level", "--check",
-                "--config", "--max-config-size", "--workers"):
+                "--config", "--max-config-size", "--workers", "--allow-uri"):
         assert opt in out.stdout, opt
 
 
@@ -870,6 +870,10 @@ def test_router_actions(vnmd, ns):
 
 def test_failing_driver_step_rolls_back(vnmd, ns):
     n = ns()
+    # the operator allows the unreachable hypervisor (hosts may not name
+    # test-driver files otherwise)
+    vnmd.stop()
+    vnmd.start(extra=["--allow-uri", "test:///nonexistent/vnmd-test.xml"])
     m = vnmd.ssh_key()
     m.edit_config(target="running", config=base(n))
     before = etree.tostring(get_config(m))
@@ -891,6 +895,67 @@ def test_failing_driver_step_rolls_back(vnmd, ns):
     assert oper(m, "nct1", "r2")["oper-state"] is None
     assert vnmd.alive()
     m.close_session()
+
+
+def test_host_uri_that_runs_a_program_is_refused(vnmd, ns, tmp_path):
+    # libvirt's ext transport runs what command= names; vnmd runs as root
+    n = ns()
+    marker = tmp_path / "marker"
+    prog = tmp_path / "prog"
+    prog.write_text("#!/bin/sh\ntouch %s\n" % marker)
+    prog.chmod(0o755)
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=base(n))
+    before = etree.tostring(get_config(m))
+    for uri, says in (("test+ext:///default?command=%s" % prog, "never allows"),
+                      ("test:///etc/shadow", "--allow-uri 'test:///etc/shadow'"),
+                      ("test:///default?socket=/tmp/x", "--allow-uri 'test:///default?socket")):
+        bad = config(underlay(host("rm1", netns=n), host("rm-evil", netns=n, uri=uri)),
+                     vn("nct1", router("r1", "rm1", tps=("eth0",))),
+                     vn("nct2", router("r3", "rm-evil")))
+        e = rpc_error(m.edit_config, target="running", config=bad)
+        assert e.tag == "invalid-value", (uri, e.tag)
+        assert "rm-evil" in e.message and uri in e.message and says in e.message, e.message
+        assert etree.tostring(get_config(m)) == before
+    time.sleep(0.5)
+    assert not marker.exists(), "the program named by command= ran"
+    assert vnmd.alive()
+    m.close_session()
+
+
+def test_allow_uri_lets_the_operator_add_hypervisors(vnmd, ns, tmp_path):
+    n = ns()
+    node = tmp_path / "node-a.xml"
+    node.write_text("<node/>\n")
+    uri = "test://%s" % node
+    cfg = config(underlay(host("rm1", netns=n), host("rm2", netns=n, uri=uri)),
+                 vn("nct2", router("r3", "rm2")))
+    m = vnmd.ssh_key()
+    e = rpc_error(m.edit_config, target="running", config=cfg)
+    assert e.tag == "invalid-value" and "--allow-uri '%s'" % uri in e.message
+    m.close_session()
+    vnmd.stop()
+    # a pattern: '*' within one part of the path
+    vnmd.start(extra=["--allow-uri", "test://%s/node-*.xml" % tmp_path,
+                      "--allow-uri", "test:///default"])
+    m = vnmd.ssh_key()
+    m.edit_config(target="running", config=cfg)
+    assert wait_for(lambda: oper(m, "nct2", "r3")["oper-state"] == "running")
+    m.close_session()
+    # the same options hold in check mode, and ext cannot be allowed at all
+    f = tmp_path / "cfg.xml"
+    f.write_text(cfg)
+    bad = subprocess.run([VNMD, "-n", "-c", str(f)], capture_output=True, text=True)
+    assert bad.returncode == 1 and "rm2" in bad.stderr and "--allow-uri" in bad.stderr
+    # entries replace the built-in list: rm1's test:///default is listed too
+    good = subprocess.run([VNMD, "-n", "-c", str(f), "--allow-uri", uri,
+                           "--allow-uri", "test:///default"],
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    ext = subprocess.run([VNMD, "-f", "-s", str(tmp_path / "st3"), "-u", str(tmp_path / "s3"),
+                          "--allow-uri", "test+ext:///default"],
+                         capture_output=True, text=True, timeout=30)
+    assert ext.returncode == 2 and "ext transport" in ext.stderr
 
 
 FIG5 = os.path.join(ROOT, "examples", "figure5.xml")

@@ -25,6 +25,7 @@
 
 #include "driver.h"
 #include "hv_libvirt.h"
+#include "uri_policy.h"
 
 #define MAX_NICS 8
 
@@ -80,7 +81,8 @@ main(int argc, char **argv)
 	unsigned long gen = 1, wait_s = 5;
 	int opt, n_nics = 0, rc = 1;
 	long timeout_ms = -1;
-	const char *cmd;
+	const char *cmd, *allow[2];
+	struct vnm_uri_policy uris = {.allow = allow, .n_allow = 2};
 	void *ctx = NULL;
 	bool live;
 	size_t i;
@@ -127,6 +129,10 @@ main(int argc, char **argv)
 
 	if (vnm_hv_libvirt_new(host.uri, &ctx, &err) < 0)
 		goto fail;
+	/* the tool's user names the hypervisors (-u, -H), as vnmd's operator does */
+	allow[0] = host.uri;
+	allow[1] = dst.uri ? dst.uri : host.uri;
+	vnm_hv_libvirt_set_uri_policy(ctx, &uris);
 	if (timeout_ms >= 0)
 		vnm_hv_libvirt_set_stop_timeout(ctx, (unsigned)timeout_ms);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,9 +29,15 @@
 #include "hv_libvirt.h"
 #include "log.h"
 #include "model.h"
+#include "uri_policy.h"
 #include "yctx.h"
 
 #define URI "test:///default"
+
+/* What the tests' "operator" allows besides URI: an unreachable
+ * hypervisor, and second test drivers from files (test_move). */
+static const char *const allowed[] = {"bogus:///nowhere", "test:///tmp/vnmt-node-*"};
+static const struct vnm_uri_policy policy = {.allow = allowed, .n_allow = 2};
 
 /* One router with its network, host and NICs, built by hand (the driver
  * only reads these fields). */
@@ -91,6 +98,7 @@ setup(void **state)
 		return -1;
 	}
 	vnm_hv_libvirt_set_stop_timeout(ctx, 2000);
+	vnm_hv_libvirt_set_uri_policy(ctx, &policy);
 	*state = ctx;
 	return 0;
 }
@@ -605,6 +613,42 @@ test_connect_error(void **state)
 	vnm_own_list_free(&l);
 }
 
+/* A URI the policy refuses never reaches libvirt, even when the model
+ * (an old saved configuration) has it: the ext transport would run the
+ * program that touches the marker. */
+static void
+test_refused_uri_never_opened(void **state)
+{
+	char dir[] = "/tmp/vnmt-uri-XXXXXX", prog[64], marker[64], uri[160];
+	struct vnm_host evil = {.name = "rm-evil", .uri = uri};
+	struct vnm_host shadow = {.name = "rm-shadow", .uri = "test:///etc/shadow"};
+	struct vnm_own_list l = {0};
+	struct vnm_err err = {0};
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	snprintf(marker, sizeof(marker), "%s/marker", dir);
+	snprintf(uri, sizeof(uri), "test+ext:///default?command=%s", prog);
+	fp = fopen(prog, "w");
+	assert_non_null(fp);
+	fprintf(fp, "#!/bin/sh\ntouch %s\n", marker);
+	fclose(fp);
+	assert_int_equal(chmod(prog, 0755), 0);
+
+	assert_int_equal(ops->list_own(*state, &evil, &l, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "rm-evil"));
+	assert_non_null(strstr(err.msg, "refusing to connect"));
+	assert_int_equal(access(marker, F_OK), -1);
+	assert_int_equal(ops->list_own(*state, &shadow, &l, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "--allow-uri 'test:///etc/shadow'"));
+	vnm_own_list_free(&l);
+	unlink(prog);
+	rmdir(dir);
+}
+
 /* Events arrive on the driver's event thread. */
 struct ev_rec {
 	pthread_mutex_t lock;
@@ -790,6 +834,7 @@ main(void)
 		cmocka_unit_test(test_move),
 		cmocka_unit_test(test_list_remove_own),
 		cmocka_unit_test(test_connect_error),
+		cmocka_unit_test(test_refused_uri_never_opened),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_two_contexts),
 		cmocka_unit_test(test_figure5_model),

@@ -553,7 +553,7 @@ static void every_error_is_reported(void **state)
 	(void)state;
 	assert_int_equal(lyd_parse_data_mem(ctx, s, LYD_XML, LYD_PARSE_ONLY, 0, &tree), 0);
 	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
-	assert_int_equal(vnm_validate_all(m, collect, &n, &first), -1);
+	assert_int_equal(vnm_validate_all(m, NULL, collect, &n, &first), -1);
 	assert_int_equal(n, 3); /* missing host, missing image, guarantee above limit */
 	assert_non_null(strstr(first.msg, "its host rm9 does not exist"));
 	assert_int_equal(vnm_validate(m, &err), -1);
