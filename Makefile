@@ -158,7 +158,7 @@ soak: deps
 # says how each is run.  A target links only the sources of its line below
 # (libyang, libxml2: no libvirt, libnl or net-snmp in a fuzzer), so adding
 # a target is its .c file and one FUZZ_SRC_NAME line.
-FUZZ_SRC_check  := core/model.c core/validate.c core/shape.c core/yctx.c core/err.c core/driver.c
+FUZZ_SRC_check  := core/model.c core/model_str.c core/uri_policy.c core/validate.c core/shape.c core/yctx.c core/err.c core/driver.c
 FUZZ_SRC_edit   := $(wildcard netconf-server/edit*.c) core/yctx.c core/err.c
 FUZZ_SRC_filter := netconf-server/filter.c core/yctx.c core/err.c
 FUZZ_SRC_rows   := snmp-agent/rows.c core/err.c

@@ -129,44 +129,6 @@ static void *htab_put(struct vnm_htab *t, const char *k1, const char *k2, void *
 }
 
 /* ------------------------------------------------------------------ */
-/* Paths for error messages.                                           */
-
-static const char *q(const char *s)
-{
-	return s && strchr(s, '\'') ? "\"" : "'";
-}
-
-void vnm_path_network(char *buf, size_t len, const char *net)
-{
-	snprintf(buf, len, "/ietf-network:networks/network[network-id=%s%s%s]", q(net),
-		 net ? net : "", q(net));
-}
-
-void vnm_path_node(char *buf, size_t len, const char *net, const char *node)
-{
-	snprintf(buf, len,
-		 "/ietf-network:networks/network[network-id=%s%s%s]/node[node-id=%s%s%s]",
-		 q(net), net ? net : "", q(net), q(node), node ? node : "", q(node));
-}
-
-void vnm_path_link(char *buf, size_t len, const char *net, const char *link)
-{
-	snprintf(buf, len,
-		 "/ietf-network:networks/network[network-id=%s%s%s]"
-		 "/ietf-network-topology:link[link-id=%s%s%s]",
-		 q(net), net ? net : "", q(net), q(link), link ? link : "", q(link));
-}
-
-void vnm_path_tp(char *buf, size_t len, const char *net, const char *node, const char *tp)
-{
-	snprintf(buf, len,
-		 "/ietf-network:networks/network[network-id=%s%s%s]/node[node-id=%s%s%s]"
-		 "/ietf-network-topology:termination-point[tp-id=%s%s%s]",
-		 q(net), net ? net : "", q(net), q(node), node ? node : "", q(node), q(tp),
-		 tp ? tp : "", q(tp));
-}
-
-/* ------------------------------------------------------------------ */
 /* Tree access.                                                        */
 
 static const struct lyd_node *child(const struct lyd_node *p, const char *name)
@@ -243,37 +205,6 @@ static char *dup_or_null(const char *s, int *oom)
 	if (!d)
 		*oom = 1;
 	return d;
-}
-
-/* ------------------------------------------------------------------ */
-/* Public helpers.                                                     */
-
-const char *vnm_admin_str(enum vnm_admin a)
-{
-	switch (a) {
-	case VNM_ADMIN_RUNNING:
-		return "running";
-	case VNM_ADMIN_PAUSED:
-		return "paused";
-	case VNM_ADMIN_STOPPED:
-		return "stopped";
-	}
-	return "unknown";
-}
-
-int vnm_admin_parse(const char *s, enum vnm_admin *out)
-{
-	if (!s)
-		return -1;
-	if (!strcmp(s, "running"))
-		*out = VNM_ADMIN_RUNNING;
-	else if (!strcmp(s, "paused"))
-		*out = VNM_ADMIN_PAUSED;
-	else if (!strcmp(s, "stopped"))
-		*out = VNM_ADMIN_STOPPED;
-	else
-		return -1;
-	return 0;
 }
 
 /* A stopped VN stops every VR; a paused VN pauses the running ones (a VR that

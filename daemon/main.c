@@ -334,6 +334,71 @@ static void vnm_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path)
 		path ? " at " : "", path ? path : "");
 }
 
+/* The NETCONF server's options from the daemon's; creates the UNIX
+ * socket's directory when missing (the default one may not exist yet). */
+static void server_opts(const struct opts *o, struct ly_ctx *ctx, struct vnm_core *core,
+			const char *addr, uint16_t port, char *hostkey, size_t hostkey_len,
+			struct vnm_server_opts *so)
+{
+	if (o->ssh_listen && !o->ssh_hostkey) {
+		snprintf(hostkey, hostkey_len, "%s/ssh_host_ed25519_key", o->state_dir);
+		so->ssh_hostkey = hostkey;
+	} else {
+		so->ssh_hostkey = o->ssh_hostkey;
+	}
+	so->ctx = ctx;
+	so->core = core;
+	so->unix_path = o->no_unix ? NULL : o->unix_path;
+	so->ssh_addr = o->ssh_listen ? addr : NULL;
+	so->ssh_port = port;
+	so->ssh_authkeys = o->authkeys;
+	so->ssh_passwords = o->passwords;
+	so->workers = o->workers;
+	so->max_config = o->max_config;
+	if (so->unix_path) {
+		/* the default socket's directory may not exist yet */
+		char dir[PATH_MAX], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", so->unix_path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0700) && errno != EEXIST)
+				vnm_log_warn("cannot create %s: %m", dir);
+		}
+	}
+}
+
+/* Serving: the waiting parent of daemonise() may exit 0; logs go to syslog. */
+static void tell_parent_ready(int ready_fd)
+{
+	char c = 0;
+
+	vnm_log_open("vnmd", VNM_LOG_SYSLOG);
+	detach_stdio();
+	if (write(ready_fd, &c, 1) != 1)
+		vnm_log_warn("cannot tell the parent process that vnmd runs");
+	close(ready_fd);
+}
+
+/* Serve until SIGTERM or SIGINT; SIGHUP reopens the log. */
+static void wait_for_stop(const sigset_t *sigs)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(sigs, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			vnm_log_reopen();
+			vnm_log_info("log reopened (SIGHUP)");
+			continue;
+		}
+		vnm_log_info("shutting down (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		break;
+	}
+}
+
 static int run(const struct opts *o)
 {
 	struct ly_ctx *ctx = NULL;
@@ -346,7 +411,7 @@ static int run(const struct opts *o)
 	void *hv_ctx = NULL, *link_ctx = NULL;
 	char hostkey[PATH_MAX], addr[256];
 	sigset_t sigs;
-	int rc = 1, sig, ready_fd = -1;
+	int rc = 1, ready_fd = -1;
 	uint16_t port = 0;
 
 	if (o->ssh_listen && parse_listen(o->ssh_listen, addr, sizeof(addr), &port)) {
@@ -409,33 +474,7 @@ static int run(const struct opts *o)
 		goto cleanup;
 	}
 
-	if (o->ssh_listen && !o->ssh_hostkey) {
-		snprintf(hostkey, sizeof(hostkey), "%s/ssh_host_ed25519_key", o->state_dir);
-		so.ssh_hostkey = hostkey;
-	} else {
-		so.ssh_hostkey = o->ssh_hostkey;
-	}
-	so.ctx = ctx;
-	so.core = core;
-	so.unix_path = o->no_unix ? NULL : o->unix_path;
-	so.ssh_addr = o->ssh_listen ? addr : NULL;
-	so.ssh_port = port;
-	so.ssh_authkeys = o->authkeys;
-	so.ssh_passwords = o->passwords;
-	so.workers = o->workers;
-	so.max_config = o->max_config;
-	if (so.unix_path) {
-		/* the default socket's directory may not exist yet */
-		char dir[PATH_MAX], *slash;
-
-		snprintf(dir, sizeof(dir), "%s", so.unix_path);
-		slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			if (mkdir(dir, 0700) && errno != EEXIST)
-				vnm_log_warn("cannot create %s: %m", dir);
-		}
-	}
+	server_opts(o, ctx, core, addr, port, hostkey, sizeof(hostkey), &so);
 	if (vnm_server_start(&so, &srv, &err)) {
 		vnm_log_err("NETCONF server: %s", err.msg);
 		goto cleanup;
@@ -447,27 +486,11 @@ static int run(const struct opts *o)
 	}
 	vnm_log_info("vnmd started (state in %s, default hypervisor %s)", o->state_dir, o->uri);
 	if (ready_fd >= 0) {
-		char c = 0;
-
-		vnm_log_open("vnmd", VNM_LOG_SYSLOG);
-		detach_stdio();
-		if (write(ready_fd, &c, 1) != 1)
-			vnm_log_warn("cannot tell the parent process that vnmd runs");
-		close(ready_fd);
+		tell_parent_ready(ready_fd);
 		ready_fd = -1;
 	}
 
-	for (;;) {
-		if (sigwait(&sigs, &sig))
-			continue;
-		if (sig == SIGHUP) {
-			vnm_log_reopen();
-			vnm_log_info("log reopened (SIGHUP)");
-			continue;
-		}
-		vnm_log_info("shutting down (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-		break;
-	}
+	wait_for_stop(&sigs);
 	rc = 0;
 cleanup:
 	vnm_agent_stop(agent);

@@ -1,0 +1,35 @@
+/*
+ * plan_sets.h - the planner's bookkeeping (private to plan.c): a set of
+ * pointers, so that every object is visited once, and worklists of
+ * old/new pairs.  Kept apart from the planning rules in plan.c.
+ */
+#ifndef VNM_PLAN_SETS_H
+#define VNM_PLAN_SETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pset {
+	const void **slot;
+	size_t cap, n;
+};
+
+struct pair {
+	const void *o, *n;
+};
+
+struct worklist {
+	struct pair *v;
+	size_t n, cap;
+	struct pset seen;  /* keyed by n, or o when n is NULL */
+};
+
+/* 1 when p was added, 0 when it was there, -1 on memory. */
+int pset_add(struct pset *s, const void *p);
+bool pset_has(const struct pset *s, const void *p);
+void pset_free(struct pset *s);
+/* Add the pair (o, n) once (keyed by n, or o when n is NULL): 0 or -1. */
+int wl_add(struct worklist *w, const void *o, const void *n);
+void wl_free(struct worklist *w);
+
+#endif
