@@ -33,8 +33,9 @@
 
 static struct ly_ctx *ctx;
 
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "fuzz_edit: %s:%d: %s\n", __FILE__, __LINE__, #cond); abort(); } } while (0)
+#define FUZZ_NAME "fuzz_edit"
+#define FUZZ_YANG
+#include "fuzz_assert.h"
 
 static struct lyd_node *dup_all(const struct lyd_node *t)
 {
@@ -43,20 +44,6 @@ static struct lyd_node *dup_all(const struct lyd_node *t)
 	if (t)
 		CHECK(lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &d) == LY_SUCCESS);
 	return d;
-}
-
-/* Same configuration (order of system-ordered entries aside). */
-static void check_same(const struct lyd_node *a, const struct lyd_node *b, const char *what)
-{
-	struct lyd_node *d = NULL;
-	char *s = NULL;
-
-	CHECK(lyd_diff_siblings(a, b, 0, &d) == LY_SUCCESS);
-	if (d) {
-		lyd_print_mem(&s, d, LYD_XML, LYD_PRINT_WITHSIBLINGS);
-		fprintf(stderr, "fuzz_edit: %s; the trees differ by:\n%s\n", what, s ? s : "?");
-		abort();
-	}
 }
 
 /* diff applied to old must give new. */

@@ -33,21 +33,9 @@
 static struct ly_ctx *ctx;
 static struct lyd_node *fig5, *fig5_copy;
 
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "fuzz_filter: %s:%d: %s\n", __FILE__, __LINE__, #cond); abort(); } } while (0)
-
-static void check_same(const struct lyd_node *a, const struct lyd_node *b, const char *what)
-{
-	struct lyd_node *d = NULL;
-	char *s = NULL;
-
-	CHECK(lyd_diff_siblings(a, b, 0, &d) == LY_SUCCESS);
-	if (d) {
-		lyd_print_mem(&s, d, LYD_XML, LYD_PRINT_WITHSIBLINGS);
-		fprintf(stderr, "fuzz_filter: %s; the trees differ by:\n%s\n", what, s ? s : "?");
-		abort();
-	}
-}
+#define FUZZ_NAME "fuzz_filter"
+#define FUZZ_YANG
+#include "fuzz_assert.h"
 
 /* Every node of out is in tree, with the same value. */
 static void check_subset(const struct lyd_node *tree, const struct lyd_node *out)

@@ -35,8 +35,8 @@
 
 #include "rows.h"
 
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "fuzz_rows: %s:%d: %s\n", __FILE__, __LINE__, #cond); abort(); } } while (0)
+#define FUZZ_NAME "fuzz_rows"
+#include "fuzz_assert.h"
 
 #define MAX_HELD 16
 
@@ -81,34 +81,6 @@ static char *name_of(uint8_t b)
 		s[i] = len == 2 ? '0' + (b & 7) : 'x';
 	s[len] = '\0';
 	return s;
-}
-
-static void snap_free(struct vnm_snapshot *s)
-{
-	size_t i;
-
-	if (!s)
-		return;
-	for (i = 0; i < s->n_vns; i++)
-		free(s->vns[i].name);
-	for (i = 0; i < s->n_vrs; i++) {
-		free(s->vrs[i].vn);
-		free(s->vrs[i].name);
-		free(s->vrs[i].host);
-		free(s->vrs[i].domain_name);
-	}
-	for (i = 0; i < s->n_vls; i++) {
-		free(s->vls[i].vn);
-		free(s->vls[i].name);
-		free(s->vls[i].a_node);
-		free(s->vls[i].a_tp);
-		free(s->vls[i].b_node);
-		free(s->vls[i].b_tp);
-	}
-	free(s->vns);
-	free(s->vrs);
-	free(s->vls);
-	free(s);
 }
 
 static int has_vn(const struct vnm_snapshot *s, const char *name)
@@ -375,7 +347,7 @@ static void build(struct state *st, struct vnm_snapshot *s, int same)
 		CHECK(err.msg[0] && !rs);
 		map_read(st, s, &after);
 		check_fresh(st, s, &before, &after);
-		snap_free(s);
+		vnm_snapshot_free(s);
 		return;
 	}
 	map_read(st, s, &after);
@@ -388,7 +360,7 @@ static void build(struct state *st, struct vnm_snapshot *s, int same)
 		CHECK(rs->vl_last_change == st->prev_rs->vl_last_change);
 	}
 	vnm_rowset_free(st->prev_rs);
-	snap_free(st->prev);
+	vnm_snapshot_free(st->prev);
 	st->prev = s;
 	st->prev_rs = rs;
 }
@@ -470,7 +442,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	vnm_rowset_free(st.prev_rs);
-	snap_free(st.prev);
+	vnm_snapshot_free(st.prev);
 	vnm_rows_clear(&st.r);
 	for (i = 0; i < st.n_held; i++)
 		free(st.held[i]);
