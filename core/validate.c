@@ -19,10 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The hypervisor URI policy of the validation running on this thread
- * (vnm_validate_all): check_hosts refuses what it does not allow. */
-static __thread const struct vnm_uri_policy *val_uris;
-
 /* Errors go to a collector (err.h): the first to the caller, each to the
  * callback of vnm_validate_all(); without a callback the first one stops
  * validation (FAIL returns). */
@@ -60,7 +56,9 @@ static int check_networks(const struct vnm_model *m, struct vnm_errs *r)
 	return 0;
 }
 
-static int check_hosts(const struct vnm_model *m, struct vnm_errs *r)
+/* uris: the hypervisor URIs hosts may name (NULL: the built-in list). */
+static int check_hosts(const struct vnm_model *m, const struct vnm_uri_policy *uris,
+		       struct vnm_errs *r)
 {
 	enum vnm_uri_verdict v;
 	char path[512], why[768];
@@ -70,7 +68,7 @@ static int check_hosts(const struct vnm_model *m, struct vnm_errs *r)
 		const struct vnm_host *h = &m->hosts[i];
 
 		/* before anything connects: libvirt runs programs for some URIs */
-		if (h->uri && *h->uri && (v = vnm_uri_check(val_uris, h->uri)) != VNM_URI_ALLOWED) {
+		if (h->uri && *h->uri && (v = vnm_uri_check(uris, h->uri)) != VNM_URI_ALLOWED) {
 			vnm_uri_explain(v, h->uri, why, sizeof(why));
 			vnm_path_node(path, sizeof(path), m->underlay, h->name);
 			FAIL(VNM_E_INVALID, path, "host %s of the underlay network %s: libvirt-uri %s",
@@ -637,11 +635,10 @@ int vnm_validate_all(const struct vnm_model *m, const struct vnm_uri_policy *uri
 		     vnm_validate_cb cb, void *arg, struct vnm_err *first)
 {
 	struct vnm_errs r = {.first = first, .go_on = cb != NULL, .cb = cb, .arg = arg};
-	val_uris = uris;
 
 	if (!m || !m->idx)
 		return 0;
-	if (check_networks(m, &r) || check_hosts(m, &r) || check_plinks(m, &r) ||
+	if (check_networks(m, &r) || check_hosts(m, uris, &r) || check_plinks(m, &r) ||
 	    check_vns(m, &r) || check_vrs(m, &r) || check_vls(m, &r))
 		return -1;
 	/* the rules below assume resolved references */

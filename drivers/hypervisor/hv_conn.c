@@ -128,15 +128,16 @@ hv_conn_drop(struct hv_conn *c)
 static virConnectPtr
 hv_conn_open_uri(const struct hv_libvirt *hv, const char *uri, struct vnm_err *err)
 {
-	enum vnm_uri_verdict v = VNM_URI_ALLOWED;
+	/* without a policy of the daemon's: the built-in list and the
+	 * driver's default URI, which the operator (or tool) wrote */
+	const struct vnm_uri_policy fallback = {.default_uri = hv->default_uri};
+	enum vnm_uri_verdict v;
 	virConnectPtr conn;
 	char why[768];
 
 	/* Validation refused such URIs already; this also holds for a saved
-	 * configuration from before the policy, and for reconnects.  The
-	 * default URI is the operator's own (main.c refuses ext/command=). */
-	if (strcmp(uri, hv->default_uri) || vnm_uri_entry_refusal(uri))
-		v = vnm_uri_check(hv->uris, uri);
+	 * configuration from before the policy, and for reconnects. */
+	v = vnm_uri_check(hv->uris ? hv->uris : &fallback, uri);
 	if (v != VNM_URI_ALLOWED) {
 		vnm_uri_explain(v, uri, why, sizeof(why));
 		vnm_err_set(err, VNM_E_INVALID, NULL, "refusing to connect: %s", why);

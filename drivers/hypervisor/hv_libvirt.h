@@ -29,8 +29,9 @@ int vnm_hv_libvirt_new(const char *default_uri, void **ctx, struct vnm_err *err)
 /* Close every connection; stops the event thread with the last context. */
 void vnm_hv_libvirt_free(void *ctx);
 
-/* The hypervisor URIs the driver connects to besides the default URI
- * (uri_policy.h; NULL, the initial value: the built-in list).  Not copied:
+/* The hypervisor URIs the driver connects to (uri_policy.h: its default_uri
+ * should be this context's default URI; NULL, the initial value: the
+ * built-in list and the default URI).  Not copied:
  * uris must outlive ctx.  Set it before the first operation.  A refused URI
  * fails the operation with VNM_E_INVALID before libvirt sees it. */
 struct vnm_uri_policy;

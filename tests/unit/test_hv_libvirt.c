@@ -37,7 +37,8 @@
 /* What the tests' "operator" allows besides URI: an unreachable
  * hypervisor, and second test drivers from files (test_move). */
 static const char *const allowed[] = {"bogus:///nowhere", "test:///tmp/vnmt-node-*"};
-static const struct vnm_uri_policy policy = {.allow = allowed, .n_allow = 2};
+static const struct vnm_uri_policy policy = {.allow = allowed, .n_allow = 2,
+						 .default_uri = URI};
 
 /* One router with its network, host and NICs, built by hand (the driver
  * only reads these fields). */
