@@ -125,6 +125,30 @@ struct nl_msg *vnm_lnl_ifi_msg(int type, int ifindex, int flags)
 	return msg;
 }
 
+/* The start of an RTM_NEWLINK that creates name: in VNM_HALF_GROUP, so that
+ * a run killed before the tag (vnm_lnl_msg_link_set) leaves a device the
+ * next start recognises as vnmd's half-made one. */
+static struct nl_msg *msg_create(const char *name)
+{
+	struct nl_msg *msg = vnm_lnl_ifi_msg(RTM_NEWLINK, 0, NLM_F_CREATE | NLM_F_EXCL);
+
+	if (msg && (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+		    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+/* IFLA_LINKINFO with kind, and its IFLA_INFO_DATA opened: 0 or -1. */
+static int linkinfo_open(struct nl_msg *msg, const char *kind, struct nlattr **info,
+			 struct nlattr **data)
+{
+	return !(*info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	       nla_put_string(msg, IFLA_INFO_KIND, kind) < 0 ||
+	       !(*data = nla_nest_start(msg, IFLA_INFO_DATA)) ? -1 : 0;
+}
+
 /* A port bridge is a piece of wire: no spanning tree, and the link-local
  * group addresses the kernel lets a bridge forward (LLDP, 802.1 groups
  * other than STP, pause and 802.1X) pass between the router and its VL. */
@@ -136,14 +160,10 @@ int vnm_lnl_msg_bridge(const char *name, struct nl_msg **out)
 	struct nl_msg *msg;
 
 	*out = NULL;
-	msg = vnm_lnl_ifi_msg(RTM_NEWLINK, 0, NLM_F_CREATE | NLM_F_EXCL);
+	msg = msg_create(name);
 	if (!msg)
 		return -NLE_NOMEM;
-	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0 ||
-	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	if (linkinfo_open(msg, "bridge", &info, &data) < 0 ||
 	    nla_put_u32(msg, IFLA_BR_STP_STATE, 0) < 0 ||
 	    nla_put_u16(msg, IFLA_BR_GROUP_FWD_MASK, VNM_BR_GROUP_FWD_MASK) < 0) {
 		nlmsg_free(msg);
@@ -164,14 +184,10 @@ int vnm_lnl_msg_veth(const char *name, const char *peer_name, struct nl_msg **ou
 	struct nl_msg *msg;
 
 	*out = NULL;
-	msg = vnm_lnl_ifi_msg(RTM_NEWLINK, 0, NLM_F_CREATE | NLM_F_EXCL);
+	msg = msg_create(name);
 	if (!msg)
 		return -NLE_NOMEM;
-	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0 ||
-	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, "veth") < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	if (linkinfo_open(msg, "veth", &info, &data) < 0 ||
 	    !(peer = nla_nest_start(msg, VETH_INFO_PEER)) ||
 	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(msg, IFLA_IFNAME, peer_name) < 0 ||
@@ -215,12 +231,10 @@ int vnm_lnl_msg_tunnel(const char *name, const char *kind,
 	int rc = -NLE_MSGSIZE;
 
 	*out = NULL;
-	msg = vnm_lnl_ifi_msg(RTM_NEWLINK, 0, NLM_F_CREATE | NLM_F_EXCL);
+	msg = msg_create(name);
 	if (!msg)
 		return -NLE_NOMEM;
-	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    nla_put_u32(msg, IFLA_GROUP, VNM_HALF_GROUP) < 0 ||
-	    /* The VL's frames keep their full size inside the tunnel: the
+	if (/* The VL's frames keep their full size inside the tunnel: the
 	     * underlay needs an MTU of VNM_VL_MTU + the overhead. */
 	    nla_put_u32(msg, IFLA_MTU, VNM_VL_MTU) < 0 ||
 	    /* one frame per encapsulated packet: the size table's
@@ -231,9 +245,7 @@ int vnm_lnl_msg_tunnel(const char *name, const char *kind,
 	    nla_put_u32(msg, IFLA_GSO_MAX_SEGS, 1) < 0 ||
 	    nla_put_u32(msg, IFLA_GSO_MAX_SIZE, VNM_FRAME_BYTES) < 0 ||
 	    nla_put_u32(msg, IFLA_GSO_IPV4_MAX_SIZE, VNM_FRAME_BYTES) < 0 ||
-	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
-	    nla_put_string(msg, IFLA_INFO_KIND, kind) < 0 ||
-	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) || (rc = put_data(msg, arg)) < 0) {
+	    linkinfo_open(msg, kind, &info, &data) < 0 || (rc = put_data(msg, arg)) < 0) {
 		nlmsg_free(msg);
 		return rc;
 	}
