@@ -121,7 +121,7 @@ static void emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
 
 static void add(struct worklist *w, struct planner *pl, const void *o, const void *n)
 {
-	if (wl_add(w, o, n))
+	if (plan_wl_add(w, o, n))
 		pl->nomem = 1;
 }
 
@@ -198,7 +198,7 @@ static void plan_host(struct planner *pl, const struct vnm_host *o, const struct
 	size_t i;
 
 	pl->compared++;
-	vrs_too = host_moved(o, n) ||
+	vrs_too = plan_host_moved(o, n) ||
 		  (o && n && o->domain_type != n->domain_type);
 	/* Interfaces of a host may have changed: look at its links.  A host
 	 * has few links; finding them costs a pass over the links, which
@@ -206,24 +206,24 @@ static void plan_host(struct planner *pl, const struct vnm_host *o, const struct
 	for (i = 0; i < pl->o->n_plinks; i++) {
 		if (plink_touches(&pl->o->plinks[i], name))
 			add(&pl->plinks, pl, &pl->o->plinks[i],
-			    plink_other(pl->n, &pl->o->plinks[i]));
+			    plan_plink_other(pl->n, &pl->o->plinks[i]));
 	}
 	for (i = 0; i < pl->n->n_plinks; i++) {
 		if (plink_touches(&pl->n->plinks[i], name))
-			add(&pl->plinks, pl, plink_other(pl->o, &pl->n->plinks[i]),
+			add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]),
 			    &pl->n->plinks[i]);
 	}
 	if (!vrs_too)
 		return;
 	for (i = 0; i < pl->o->n_vrs; i++) {
 		if (host_named(pl->o->vrs[i].host, name) ||
-		    !str_ne(pl->o->vrs[i].host_ref, name))
-			add(&pl->vrs, pl, &pl->o->vrs[i], vr_other(pl->n, &pl->o->vrs[i]));
+		    !plan_str_ne(pl->o->vrs[i].host_ref, name))
+			add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
 	}
 	for (i = 0; i < pl->n->n_vrs; i++) {
 		if (host_named(pl->n->vrs[i].host, name) ||
-		    !str_ne(pl->n->vrs[i].host_ref, name))
-			add(&pl->vrs, pl, vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
+		    !plan_str_ne(pl->n->vrs[i].host_ref, name))
+			add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
 	}
 }
 
@@ -233,9 +233,9 @@ static void plink_vls_to_list(struct planner *pl, const struct vnm_plink *p, boo
 
 	for (i = 0; i < p->n_vls; i++) {
 		if (old)
-			add(&pl->vls, pl, p->vls[i], vl_other(pl->n, p->vls[i]));
+			add(&pl->vls, pl, p->vls[i], plan_vl_other(pl->n, p->vls[i]));
 		else
-			add(&pl->vls, pl, vl_other(pl->o, p->vls[i]), p->vls[i]);
+			add(&pl->vls, pl, plan_vl_other(pl->o, p->vls[i]), p->vls[i]);
 	}
 }
 
@@ -244,13 +244,13 @@ static void plan_plink(struct planner *pl, const struct vnm_plink *o, const stru
 	struct vnm_step f, i;
 
 	pl->compared++;
-	if (o && (!n || plink_rebuilt(o, n))) {
+	if (o && (!n || plan_plink_rebuilt(o, n))) {
 		f = st_pl(VNM_STEP_PLINK_TEARDOWN, o);
 		i = st_pl(VNM_STEP_PLINK_SETUP, o);
 		emit(pl, P_PL_TEARDOWN, &f, &i);
 		plink_vls_to_list(pl, o, true);
 	}
-	if (n && (!o || plink_rebuilt(o, n))) {
+	if (n && (!o || plan_plink_rebuilt(o, n))) {
 		f = st_pl(VNM_STEP_PLINK_SETUP, n);
 		i = st_pl(VNM_STEP_PLINK_TEARDOWN, n);
 		emit(pl, P_PL_SETUP, &f, &i);
@@ -279,9 +279,9 @@ static void vr_vls_to_list(struct planner *pl, const struct vnm_vr *vr, bool old
 		if (!vl)
 			continue;
 		if (old)
-			add(&pl->vls, pl, vl, vl_other(pl->n, vl));
+			add(&pl->vls, pl, vl, plan_vl_other(pl->n, vl));
 		else
-			add(&pl->vls, pl, vl_other(pl->o, vl), vl);
+			add(&pl->vls, pl, plan_vl_other(pl->o, vl), vl);
 	}
 }
 
@@ -328,7 +328,7 @@ static void vr_ports(struct planner *pl, const struct vnm_vr *vr, const struct v
 	size_t k;
 
 	for (k = 0; k < vr->n_vnics; k++) {
-		if (keep && vnic_find(keep, vr->vnics[k].name))
+		if (keep && plan_vnic_find(keep, vr->vnics[k].name))
 			continue;
 		f = st_nic(create ? VNM_STEP_PORT_CREATE : VNM_STEP_PORT_DESTROY, &vr->vnics[k]);
 		i = st_nic(create ? VNM_STEP_PORT_DESTROY : VNM_STEP_PORT_CREATE, &vr->vnics[k]);
@@ -370,7 +370,7 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 
 	for (k = 0; k < o->n_vnics; k++) {
 		on = &o->vnics[k];
-		nn = vnic_find(n, on->name);
+		nn = plan_vnic_find(n, on->name);
 		if (nn && !strcmp(on->mac, nn->mac))
 			continue;
 		f = st_nic(VNM_STEP_VNIC_DETACH, on);
@@ -384,7 +384,7 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 	}
 	for (k = 0; k < n->n_vnics; k++) {
 		nn = &n->vnics[k];
-		on = vnic_find(o, nn->name);
+		on = plan_vnic_find(o, nn->name);
 		if (on && !strcmp(on->mac, nn->mac))
 			continue;
 		if (!on) {
@@ -411,8 +411,8 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 static void plan_vr(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
 {
 	pl->compared++;
-	if (o && n && !vr_rehomed(o, n)) {
-		if (vr_image_changed(o, n))
+	if (o && n && !plan_vr_rehomed(o, n)) {
+		if (plan_vr_image_changed(o, n))
 			vr_redefine(pl, o, n);
 		else
 			vr_modify(pl, o, n);
@@ -433,7 +433,7 @@ static void mark_dirty_old(struct planner *pl, const struct vnm_vl *o)
 	size_t k;
 
 	for (k = 0; k < o->n_plinks; k++) {
-		const struct vnm_plink *np = plink_other(pl->n, o->plinks[k]);
+		const struct vnm_plink *np = plan_plink_other(pl->n, o->plinks[k]);
 
 		if (o->plinks[k] && np)
 			add(&pl->dirty, pl, o->plinks[k], np);
@@ -445,7 +445,7 @@ static void mark_dirty_new(struct planner *pl, const struct vnm_vl *n)
 	size_t k;
 
 	for (k = 0; k < n->n_plinks; k++) {
-		const struct vnm_plink *op = plink_other(pl->o, n->plinks[k]);
+		const struct vnm_plink *op = plan_plink_other(pl->o, n->plinks[k]);
 
 		if (n->plinks[k] && op)
 			add(&pl->dirty, pl, op, n->plinks[k]);
@@ -495,7 +495,7 @@ static void vl_create(struct planner *pl, const struct vnm_vl *n)
 		i = st_unshape(n, n->plinks[k]);
 		emit(pl, P_SHAPE, &f, &i);
 	}
-	if (pset_add(&pl->vl_done, n) < 0)
+	if (plan_pset_add(&pl->vl_done, n) < 0)
 		pl->nomem = 1;
 	mark_dirty_new(pl, n);
 }
@@ -511,7 +511,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 	if (!n->n_plinks) {
 		f = st_shape(n, NULL);
 		i = st_shape(o, NULL);
-		if (shape_ne(&f.shape, &i.shape))
+		if (plan_shape_ne(&f.shape, &i.shape))
 			emit(pl, P_SHAPE, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
@@ -519,7 +519,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 			continue;
 		f = st_shape(n, n->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
-		if (shape_ne(&f.shape, &i.shape))
+		if (plan_shape_ne(&f.shape, &i.shape))
 			emit(pl, P_SHAPE, &f, &i);
 	}
 }
@@ -527,12 +527,12 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 static void plan_vl(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
 {
 	pl->compared++;
-	if (o && n && !vl_rebuilt(o, n)) {
+	if (o && n && !plan_vl_rebuilt(o, n)) {
 		if (o->guaranteed == n->guaranteed && o->limit == n->limit &&
-		    o->burst == n->burst && !netem_changed(o, n))
+		    o->burst == n->burst && !plan_netem_changed(o, n))
 			return;
 		vl_reshape(pl, o, n);
-		if (pset_add(&pl->vl_done, n) < 0)
+		if (plan_pset_add(&pl->vl_done, n) < 0)
 			pl->nomem = 1;
 		/* Only a guarantee moves the default share of the others. */
 		if (o->guaranteed != n->guaranteed)
@@ -576,7 +576,7 @@ static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 	struct vnm_step f, i;
 	size_t k;
 
-	if (!op || !np || plink_rebuilt(op, np))
+	if (!op || !np || plan_plink_rebuilt(op, np))
 		return;
 	share_basis(op, &ob);
 	share_basis(np, &nb);
@@ -591,15 +591,15 @@ static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 
 		if (ob.cap == nb.cap && n->guaranteed)
 			continue;
-		if (pset_has(&pl->vl_done, n))
+		if (plan_pset_has(&pl->vl_done, n))
 			continue;
-		o = vl_other(pl->o, n);
-		if (!o || vl_rebuilt(o, n))
+		o = plan_vl_other(pl->o, n);
+		if (!o || plan_vl_rebuilt(o, n))
 			continue; /* created or rebuilt: shaped by its creation */
 		pl->compared++;
 		f = st_shape(n, np);
 		i = st_shape(o, op);
-		if (shape_ne(&f.shape, &i.shape))
+		if (plan_shape_ne(&f.shape, &i.shape))
 			emit(pl, P_SHAPE, &f, &i);
 	}
 }
@@ -621,15 +621,15 @@ static void list_all_of_vn(struct planner *pl, const char *net)
 
 	if (ov) {
 		for (i = 0; i < ov->n_vrs; i++)
-			add(&pl->vrs, pl, ov->vrs[i], vr_other(pl->n, ov->vrs[i]));
+			add(&pl->vrs, pl, ov->vrs[i], plan_vr_other(pl->n, ov->vrs[i]));
 		for (i = 0; i < ov->n_vls; i++)
-			add(&pl->vls, pl, ov->vls[i], vl_other(pl->n, ov->vls[i]));
+			add(&pl->vls, pl, ov->vls[i], plan_vl_other(pl->n, ov->vls[i]));
 	}
 	if (nv) {
 		for (i = 0; i < nv->n_vrs; i++)
-			add(&pl->vrs, pl, vr_other(pl->o, nv->vrs[i]), nv->vrs[i]);
+			add(&pl->vrs, pl, plan_vr_other(pl->o, nv->vrs[i]), nv->vrs[i]);
 		for (i = 0; i < nv->n_vls; i++)
-			add(&pl->vls, pl, vl_other(pl->o, nv->vls[i]), nv->vls[i]);
+			add(&pl->vls, pl, plan_vl_other(pl->o, nv->vls[i]), nv->vls[i]);
 	}
 }
 
@@ -642,9 +642,9 @@ static void list_all_hosts_plinks(struct planner *pl)
 	for (i = 0; i < pl->n->n_hosts; i++)
 		add(&pl->hosts, pl, vnm_model_host(pl->o, pl->n->hosts[i].name), &pl->n->hosts[i]);
 	for (i = 0; i < pl->o->n_plinks; i++)
-		add(&pl->plinks, pl, &pl->o->plinks[i], plink_other(pl->n, &pl->o->plinks[i]));
+		add(&pl->plinks, pl, &pl->o->plinks[i], plan_plink_other(pl->n, &pl->o->plinks[i]));
 	for (i = 0; i < pl->n->n_plinks; i++)
-		add(&pl->plinks, pl, plink_other(pl->o, &pl->n->plinks[i]), &pl->n->plinks[i]);
+		add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]), &pl->n->plinks[i]);
 }
 
 static void list_everything(struct planner *pl)
@@ -653,13 +653,13 @@ static void list_everything(struct planner *pl)
 
 	list_all_hosts_plinks(pl);
 	for (i = 0; i < pl->o->n_vrs; i++)
-		add(&pl->vrs, pl, &pl->o->vrs[i], vr_other(pl->n, &pl->o->vrs[i]));
+		add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
 	for (i = 0; i < pl->n->n_vrs; i++)
-		add(&pl->vrs, pl, vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
+		add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
 	for (i = 0; i < pl->o->n_vls; i++)
-		add(&pl->vls, pl, &pl->o->vls[i], vl_other(pl->n, &pl->o->vls[i]));
+		add(&pl->vls, pl, &pl->o->vls[i], plan_vl_other(pl->n, &pl->o->vls[i]));
 	for (i = 0; i < pl->n->n_vls; i++)
-		add(&pl->vls, pl, vl_other(pl->o, &pl->n->vls[i]), &pl->n->vls[i]);
+		add(&pl->vls, pl, plan_vl_other(pl->o, &pl->n->vls[i]), &pl->n->vls[i]);
 }
 
 static const char *diff_op(const struct lyd_node *node)
@@ -816,11 +816,11 @@ cleanup:
 	vnm_plan_free(p);
 	for (i = 0; i < P_N; i++)
 		free(pl.ph[i].v);
-	wl_free(&pl.hosts);
-	wl_free(&pl.plinks);
-	wl_free(&pl.vrs);
-	wl_free(&pl.vls);
-	wl_free(&pl.dirty);
-	pset_free(&pl.vl_done);
+	plan_wl_free(&pl.hosts);
+	plan_wl_free(&pl.plinks);
+	plan_wl_free(&pl.vrs);
+	plan_wl_free(&pl.vls);
+	plan_wl_free(&pl.dirty);
+	plan_pset_free(&pl.vl_done);
 	return rc;
 }

@@ -12,7 +12,7 @@
 /* Comparisons of one old/new pair                                     */
 /* ------------------------------------------------------------------ */
 
-bool str_ne(const char *a, const char *b)
+bool plan_str_ne(const char *a, const char *b)
 {
 	if (!a || !b)
 		return a != b;
@@ -21,61 +21,61 @@ bool str_ne(const char *a, const char *b)
 
 /* A host whose VRs and interfaces must be rebuilt: another hypervisor,
  * namespace or tunnel endpoint. */
-bool host_moved(const struct vnm_host *o, const struct vnm_host *n)
+bool plan_host_moved(const struct vnm_host *o, const struct vnm_host *n)
 {
 	if (!o || !n)
 		return o != n;
-	return str_ne(o->name, n->name) || str_ne(o->uri, n->uri) ||
-	       str_ne(o->netns, n->netns) || str_ne(o->tunnel_addr, n->tunnel_addr);
+	return plan_str_ne(o->name, n->name) || plan_str_ne(o->uri, n->uri) ||
+	       plan_str_ne(o->netns, n->netns) || plan_str_ne(o->tunnel_addr, n->tunnel_addr);
 }
 
-bool hif_ne(const struct vnm_host_if *o, const struct vnm_host_if *n)
+bool plan_hif_ne(const struct vnm_host_if *o, const struct vnm_host_if *n)
 {
 	if (!o || !n)
 		return o != n;
-	return str_ne(o->ifname, n->ifname) || host_moved(o->host, n->host);
+	return plan_str_ne(o->ifname, n->ifname) || plan_host_moved(o->host, n->host);
 }
 
-bool plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n)
+bool plan_plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n)
 {
 	if (!o || !n)
 		return o != n;
 	/* the root's size table counts the encapsulation's overhead */
-	return hif_ne(o->src, n->src) || hif_ne(o->dst, n->dst) ||
-	       o->overhead != n->overhead || str_ne(o->encap, n->encap);
+	return plan_hif_ne(o->src, n->src) || plan_hif_ne(o->dst, n->dst) ||
+	       o->overhead != n->overhead || plan_str_ne(o->encap, n->encap);
 }
 
-bool vr_rehomed(const struct vnm_vr *o, const struct vnm_vr *n)
+bool plan_vr_rehomed(const struct vnm_vr *o, const struct vnm_vr *n)
 {
 	if (!o || !n)
 		return o != n;
-	return str_ne(o->host_ref, n->host_ref) || host_moved(o->host, n->host);
+	return plan_str_ne(o->host_ref, n->host_ref) || plan_host_moved(o->host, n->host);
 }
 
-bool vr_image_changed(const struct vnm_vr *o, const struct vnm_vr *n)
+bool plan_vr_image_changed(const struct vnm_vr *o, const struct vnm_vr *n)
 {
-	return str_ne(o->kernel, n->kernel) || str_ne(o->initrd, n->initrd) ||
-	       str_ne(o->cmdline, n->cmdline) || str_ne(o->disk, n->disk) ||
-	       str_ne(o->domain_name, n->domain_name) ||
+	return plan_str_ne(o->kernel, n->kernel) || plan_str_ne(o->initrd, n->initrd) ||
+	       plan_str_ne(o->cmdline, n->cmdline) || plan_str_ne(o->disk, n->disk) ||
+	       plan_str_ne(o->domain_name, n->domain_name) ||
 	       (o->host && n->host && o->host->domain_type != n->host->domain_type);
 }
 
-bool vnic_same_place(const struct vnm_vnic *o, const struct vnm_vnic *n)
+bool plan_vnic_same_place(const struct vnm_vnic *o, const struct vnm_vnic *n)
 {
 	if (!o || !n)
 		return o == n;
-	return !str_ne(o->name, n->name) && o->vr && n->vr &&
-	       !str_ne(o->vr->name, n->vr->name) && !vr_rehomed(o->vr, n->vr);
+	return !plan_str_ne(o->name, n->name) && o->vr && n->vr &&
+	       !plan_str_ne(o->vr->name, n->vr->name) && !plan_vr_rehomed(o->vr, n->vr);
 }
 
-bool vl_rebuilt(const struct vnm_vl *o, const struct vnm_vl *n)
+bool plan_vl_rebuilt(const struct vnm_vl *o, const struct vnm_vl *n)
 {
 	size_t i;
 
-	if (!vnic_same_place(o->a, n->a) || !vnic_same_place(o->b, n->b))
+	if (!plan_vnic_same_place(o->a, n->a) || !plan_vnic_same_place(o->b, n->b))
 		return true;
 	if (o->vni != n->vni || strcmp(o->end_a, n->end_a) || strcmp(o->end_b, n->end_b) ||
-	    str_ne(o->encap, n->encap))
+	    plan_str_ne(o->encap, n->encap))
 		return true;
 	if (o->n_plinks != n->n_plinks)
 		return true;
@@ -85,27 +85,27 @@ bool vl_rebuilt(const struct vnm_vl *o, const struct vnm_vl *n)
 				return true;
 			continue;
 		}
-		if (str_ne(o->plinks[i]->name, n->plinks[i]->name) ||
-		    plink_rebuilt(o->plinks[i], n->plinks[i]))
+		if (plan_str_ne(o->plinks[i]->name, n->plinks[i]->name) ||
+		    plan_plink_rebuilt(o->plinks[i], n->plinks[i]))
 			return true;
 	}
 	return false;
 }
 
-bool netem_changed(const struct vnm_vl *o, const struct vnm_vl *n)
+bool plan_netem_changed(const struct vnm_vl *o, const struct vnm_vl *n)
 {
 	return o->delay_us != n->delay_us || o->jitter_us != n->jitter_us ||
 	       o->loss_ppm != n->loss_ppm;
 }
 
-bool shape_ne(const struct vnm_shape *a, const struct vnm_shape *b)
+bool plan_shape_ne(const struct vnm_shape *a, const struct vnm_shape *b)
 {
 	return a->rate != b->rate || a->ceil != b->ceil || a->burst != b->burst ||
 	       a->cburst != b->cburst || a->netem != b->netem || a->delay_us != b->delay_us ||
 	       a->jitter_us != b->jitter_us || a->loss_ppm != b->loss_ppm;
 }
 
-const struct vnm_vnic *vnic_find(const struct vnm_vr *vr, const char *name)
+const struct vnm_vnic *plan_vnic_find(const struct vnm_vr *vr, const char *name)
 {
 	size_t i;
 
@@ -117,21 +117,21 @@ const struct vnm_vnic *vnic_find(const struct vnm_vr *vr, const char *name)
 }
 
 /* The counterpart of a VL in the other model. */
-const struct vnm_vl *vl_other(const struct vnm_model *m, const struct vnm_vl *vl)
+const struct vnm_vl *plan_vl_other(const struct vnm_model *m, const struct vnm_vl *vl)
 {
 	if (!vl || !vl->vn)
 		return NULL;
 	return vnm_model_vl(m, vl->vn->name, vl->name);
 }
 
-const struct vnm_vr *vr_other(const struct vnm_model *m, const struct vnm_vr *vr)
+const struct vnm_vr *plan_vr_other(const struct vnm_model *m, const struct vnm_vr *vr)
 {
 	if (!vr || !vr->vn)
 		return NULL;
 	return vnm_model_vr(m, vr->vn->name, vr->name);
 }
 
-const struct vnm_plink *plink_other(const struct vnm_model *m,
+const struct vnm_plink *plan_plink_other(const struct vnm_model *m,
 					   const struct vnm_plink *pl)
 {
 	return pl ? vnm_model_plink(m, pl->name) : NULL;

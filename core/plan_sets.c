@@ -44,7 +44,7 @@ static int pset_grow(struct pset *s)
 }
 
 /* 1: added, 0: already there, -1: no memory. */
-int pset_add(struct pset *s, const void *p)
+int plan_pset_add(struct pset *s, const void *p)
 {
 	size_t j;
 
@@ -59,7 +59,7 @@ int pset_add(struct pset *s, const void *p)
 	return 1;
 }
 
-bool pset_has(const struct pset *s, const void *p)
+bool plan_pset_has(const struct pset *s, const void *p)
 {
 	size_t j;
 
@@ -72,7 +72,7 @@ bool pset_has(const struct pset *s, const void *p)
 	return false;
 }
 
-void pset_free(struct pset *s)
+void plan_pset_free(struct pset *s)
 {
 	free(s->slot);
 	memset(s, 0, sizeof(*s));
@@ -84,14 +84,14 @@ void pset_free(struct pset *s)
 
 
 
-int wl_add(struct worklist *w, const void *o, const void *n)
+int plan_wl_add(struct worklist *w, const void *o, const void *n)
 {
 	struct pair *nv;
 	int r;
 
 	if (!o && !n)
 		return 0;
-	r = pset_add(&w->seen, n ? n : o);
+	r = plan_pset_add(&w->seen, n ? n : o);
 	if (r <= 0)
 		return r;
 	if (w->n == w->cap) {
@@ -109,9 +109,9 @@ int wl_add(struct worklist *w, const void *o, const void *n)
 	return 0;
 }
 
-void wl_free(struct worklist *w)
+void plan_wl_free(struct worklist *w)
 {
 	free(w->v);
-	pset_free(&w->seen);
+	plan_pset_free(&w->seen);
 }
 

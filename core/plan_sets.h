@@ -25,11 +25,11 @@ struct worklist {
 };
 
 /* 1 when p was added, 0 when it was there, -1 on memory. */
-int pset_add(struct pset *s, const void *p);
-bool pset_has(const struct pset *s, const void *p);
-void pset_free(struct pset *s);
+int plan_pset_add(struct pset *s, const void *p);
+bool plan_pset_has(const struct pset *s, const void *p);
+void plan_pset_free(struct pset *s);
 /* Add the pair (o, n) once (keyed by n, or o when n is NULL): 0 or -1. */
-int wl_add(struct worklist *w, const void *o, const void *n);
-void wl_free(struct worklist *w);
+int plan_wl_add(struct worklist *w, const void *o, const void *n);
+void plan_wl_free(struct worklist *w);
 
 #endif
