@@ -215,6 +215,8 @@ int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd
 	if (!ed.err)
 		ed.err = &scratch;
 	vnm_err_clear(ed.err);
+	ed.errs.first = ed.err;
+	ed.errs.go_on = ed.errs.keep = erropt == VNM_ERROPT_CONTINUE;
 	if (default_op != VNM_OP_MERGE && default_op != VNM_OP_REPLACE && default_op != VNM_OP_NONE)
 		return vnm_err_set(err, VNM_E_INVALID, NULL,
 				   "default-operation must be merge, replace or none");

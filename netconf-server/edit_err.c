@@ -128,52 +128,35 @@ int edit_validation_error(struct edit *ed, const struct ly_err_item *e)
 /* The error collector (continue-on-error)                            */
 /* ------------------------------------------------------------------ */
 
-/* See edit_p.h for the three; the first error also goes to ed->err. */
+/* See edit_p.h for the three; ed->errs sends the first error to ed->err
+ * and, with continue-on-error, keeps them all (vnm_edit_apply_ex). */
 int edit_fail(struct edit *ed, enum vnm_err_code code, const char *path, const char *fmt, ...)
 {
-	struct vnm_err e;
-	char msg[sizeof(e.msg)];
+	char msg[sizeof(((struct vnm_err *)0)->msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vnm_err_set(&e, code, path, "%s", msg);
-	if (!ed->n_errs && ed->err)
-		*ed->err = e;
-	if (ed->erropt != VNM_ERROPT_CONTINUE) {
-		ed->n_errs = 1;
-		return -1;
-	}
-	if (!(ed->n_errs & (ed->n_errs - 1))) { /* grow at powers of two */
-		struct vnm_err *n = realloc(ed->errs, (ed->n_errs ? ed->n_errs * 2 : 1) * sizeof(*n));
-
-		if (!n) {
-			ed->oom = true;
-			return -1;
-		}
-		ed->errs = n;
-	}
-	ed->errs[ed->n_errs++] = e;
-	return 1;
+	if (!vnm_errs_add(&ed->errs, code, path, "%s", msg))
+		return 1;
+	if (ed->errs.oom)
+		ed->oom = true;
+	return -1;
 }
 
 void edit_errs_drop(struct edit *ed)
 {
-	free(ed->errs);
-	ed->errs = NULL;
-	ed->n_errs = 0;
+	vnm_errs_free(&ed->errs);
 }
 
 size_t edit_errs_take(struct edit *ed, bool failed, struct vnm_err **errs, size_t *n_errs)
 {
-	size_t n = ed->n_errs ? ed->n_errs : failed ? 1 : 0;
+	size_t n = ed->errs.n ? ed->errs.n : failed ? 1 : 0;
 
 	if (n_errs)
 		*n_errs = n;
-	if (errs && ed->errs) {
-		*errs = ed->errs;
-		ed->errs = NULL;
-	}
+	if (errs && ed->errs.list)
+		*errs = vnm_errs_take(&ed->errs);
 	return n;
 }

@@ -57,8 +57,7 @@ struct edit {
 	size_t nj, capj;
 	enum vnm_error_option erropt;
 	struct vnm_err *err;       /* the first error */
-	struct vnm_err *errs;      /* continue-on-error: all of them (edit_err.c only) */
-	size_t n_errs;             /* (edit_err.c only) */
+	struct vnm_errs errs;      /* of the operation checks (edit_err.c only) */
 	bool oom;
 	struct lyd_node *bad_net;  /* the network entry whose validation failed */
 };
@@ -84,7 +83,7 @@ int edit_validation_error(struct edit *ed, const struct ly_err_item *e);
 
 /*
  * The error collector: every error of an operation check goes through
- * these three (and only these touch ed->errs / ed->n_errs).
+ * these three (and only these touch ed->errs, core's collector of err.h).
  *
  * edit_fail(): an operation check failed.  The first error goes to
  * ed->err.  With continue-on-error the error is recorded and the edit node
