@@ -35,8 +35,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from ncclient_util import (NS, VNMD, RawClient, config, errors, is_ok, netns_add,  # noqa: E402
-                           netns_del, vlink, vn)
+from ncclient_util import (NS, VNMD, RawClient, config, errors, host, is_ok,  # noqa: E402
+                           netns_add, netns_del, router, underlay, vlink, vn)
 from lxml import etree  # noqa: E402
 
 KILLS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
@@ -70,24 +70,17 @@ def sh(*args, check=False):
 # r2 by one link, so the VN stays connected.
 # ---------------------------------------------------------------------------
 
-def host_xml(name, netns, addr):
-    return ("<node><node-id>%s</node-id><vnm:host><vnm:tunnel-address>%s</vnm:tunnel-address>"
-            "<vnm:netns>%s</vnm:netns></vnm:host></node>" % (name, addr, netns))
+PLINK = ("<nt:link><nt:link-id>pl</nt:link-id><nt:source><nt:source-node>h1</nt:source-node>"
+         "<nt:source-tp>eth-k1</nt:source-tp></nt:source><nt:destination>"
+         "<nt:dest-node>h2</nt:dest-node><nt:dest-tp>eth-k2</nt:dest-tp></nt:destination>"
+         "<vnm:physical-link><vnm:capacity>100000000</vnm:capacity></vnm:physical-link>"
+         "</nt:link>")
 
 
 def to_xml(st):
-    under = ("<network><network-id>underlay</network-id><network-types>"
-             "<vnm:physical-network/></network-types>%s%s"
-             "<nt:link><nt:link-id>pl</nt:link-id><nt:source><nt:source-node>h1</nt:source-node>"
-             "<nt:source-tp>eth-k1</nt:source-tp></nt:source><nt:destination>"
-             "<nt:dest-node>h2</nt:dest-node><nt:dest-tp>eth-k2</nt:dest-tp></nt:destination>"
-             "<vnm:physical-link><vnm:capacity>100000000</vnm:capacity></vnm:physical-link>"
-             "</nt:link></network>"
-             % (host_xml("h1", N1, "10.98.0.1").replace("</vnm:host>", "</vnm:host>"
-                "<nt:termination-point><nt:tp-id>eth-k1</nt:tp-id></nt:termination-point>"),
-                host_xml("h2", N2, "10.98.0.2").replace("</vnm:host>", "</vnm:host>"
-                "<nt:termination-point><nt:tp-id>eth-k2</nt:tp-id></nt:termination-point>")))
-    nodes, links = [], []
+    # hosts without a libvirt-uri: vnmd's -U (the private libvirtd)
+    under = underlay(host("h1", N1, uri=None, tps=("eth-k1",), addr="10.98.0.1"),
+                     host("h2", N2, uri=None, tps=("eth-k2",), addr="10.98.0.2"), links=PLINK)
     # r1 and r2 carry a vNIC for every link they may ever have: the test
     # driver cannot hot-plug a NIC into a running router
     tps = {r: (["p-l12"] + ["p-l" + x for x in EXTRA] if r in BASE else []) for r in st["routers"]}
@@ -95,15 +88,9 @@ def to_xml(st):
         for r in (a, b):
             if "p-" + ln not in tps[r]:
                 tps[r].append("p-" + ln)
-    for r, (h, vc, mem) in sorted(st["routers"].items()):
-        s = ("<node><node-id>%s</node-id><supporting-node><network-ref>underlay</network-ref>"
-             "<node-ref>%s</node-ref></supporting-node>" % (r, h))
-        for tp in tps[r]:
-            s += "<nt:termination-point><nt:tp-id>%s</nt:tp-id></nt:termination-point>" % tp
-        s += ("<vnm:router><vnm:vcpus>%d</vnm:vcpus><vnm:memory>%d</vnm:memory><vnm:image>"
-              "<vnm:kernel>/var/lib/vnmd/images/vmlinuz</vnm:kernel></vnm:image></vnm:router>"
-              "</node>" % (vc, mem))
-        nodes.append(s)
+    nodes = [router(r, h, tps=tps[r], vcpus=vc, memory=mem)
+             for r, (h, vc, mem) in sorted(st["routers"].items())]
+    links = []
     for ln, (a, b, g) in sorted(st["links"].items()):
         cross = st["routers"][a][0] != st["routers"][b][0]
         x = vlink(ln, a, "p-" + ln, b, "p-" + ln, plinks=("pl",) if cross else ())
