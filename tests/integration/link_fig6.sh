@@ -6,7 +6,9 @@
 #   phase 1: both VLs saturated by TCP            -> about 16/16 Mbit/s
 #            (14.8/14.8 of TCP goodput is the whole 32 Mbit/s on the wire:
 #            x 1514/1564 for VXLAN, x 1448/1514 for TCP/IP headers)
-#   phase 2: guarantee 30 Mbit/s on vn-a's VL     -> >= 28 and <= 4
+#   phase 2: guarantee 30 Mbit/s on vn-a's VL     -> >= 26.5 and <= 4
+#            (30 Mbit/s on the wire is 27.75 of goodput by the same
+#            factors; 26.5 leaves 5% for TCP's sawtooth, as 14.8 +- 15% does)
 #   phase 3: guarantee removed                    -> about equal again
 # The shaping is changed while iperf3 runs; its connections survive.
 # Then isolation: traffic of vn-a never appears on vn-b's VL.
@@ -79,7 +81,7 @@ python3 -c "import json; [print(\"# \" + f, \" \".join(\"%.1f\" % (i[\"sum\"][\"
 echo "# goodput Mbit/s  equal: $A1 / $B1   guarantee 30 on vn-a: $A2 / $B2   removed: $A3 / $B3"
 t_ok "equal shares: vn-a about 16 Mbit/s ($A1)" lt_within "$A1" 15 15
 t_ok "equal shares: vn-b about 16 Mbit/s ($B1)" lt_within "$B1" 15 15
-t_ok "guarantee: vn-a gets at least 28 Mbit/s ($A2)" lt_cmp "$A2" '>=' 28
+t_ok "guarantee: vn-a gets its 30 Mbit/s on the wire (goodput $A2 >= 26.5)" lt_cmp "$A2" '>=' 26.5
 t_ok "guarantee: vn-b gets at most 4 Mbit/s ($B2)" lt_cmp "$B2" '<=' 4
 t_ok "removed: vn-a about equal again ($A3)" lt_within "$A3" 15 15
 t_ok "removed: vn-b about equal again ($B3)" lt_within "$B3" 15 15
