@@ -2,10 +2,12 @@
  * server.c - the NETCONF server: libnetconf2 set-up, endpoints, the accept
  * thread, the worker threads, the session table and RPC dispatch.
  *
- * One accept thread takes new connections: on the UNIX socket it accepts
- * them itself and runs each hello exchange on a short-lived thread
- * (nc_accept_inout()), so a silent client blocks nobody; SSH connections go
- * through nc_accept().  Every new session joins one pollsession; N worker threads run nc_ps_poll() on it, so N RPCs of
+ * One accept thread takes new connections on the UNIX socket and the SSH
+ * port and gives each to the gate (gate.c), which terminates the transport
+ * on a thread of the connection's own, checks the client's framing and
+ * hands libnetconf2 a socketpair: a silent or hostile client holds up
+ * nobody but itself.  Every new session joins one pollsession; N worker
+ * threads run nc_ps_poll() on it, so N RPCs of
  * different sessions are served at once (libnetconf2 locks each session
  * while one worker handles it).  A session that ends, for any reason, has
  * its datastore locks released before it is freed.
@@ -37,16 +39,12 @@
 
 struct vnm_server *vnm_srv;
 
-/* libnetconf2's last error message, to say why an endpoint failed. */
-static __thread char nc_last_err[512];
-
 static void nc_print_clb(const struct nc_session *ncs, NC_VERB_LEVEL level, const char *msg)
 {
 	uint32_t sid = ncs ? nc_session_get_id(ncs) : 0;
 
 	switch (level) {
 	case NC_VERB_ERROR:
-		snprintf(nc_last_err, sizeof(nc_last_err), "%s", msg);
 		if (sid)
 			vnm_log_warn("netconf: session %u: %s", sid, msg);
 		else
@@ -65,21 +63,22 @@ static void nc_print_clb(const struct nc_session *ncs, NC_VERB_LEVEL level, cons
 /* Sessions                                                           */
 /* ------------------------------------------------------------------ */
 
-static struct vnm_sess *sess_add(struct nc_session *ncs, const char *peer)
+static struct vnm_sess *sess_add(struct nc_session *ncs, const char *user, const char *host,
+				 bool ssh)
 {
 	struct vnm_server *s = vnm_srv;
 	struct vnm_sess *vs = calloc(1, sizeof(*vs)), **n;
-	const char *user = nc_session_get_username(ncs);
 
 	if (!vs)
 		return NULL;
 	vs->id = nc_session_get_id(ncs);
 	vs->ncs = ncs;
 	vs->fd = -1;
-	snprintf(vs->user, sizeof(vs->user), "%s", user ? user : peer ? peer : "?");
+	snprintf(vs->user, sizeof(vs->user), "%s", user && user[0] ? user : "?");
+	snprintf(vs->host, sizeof(vs->host), "%s", host ? host : "");
+	vs->ssh = ssh;
 	vs->login = time(NULL);
-	vs->read_only = nc_session_get_ti(ncs) == NC_TI_LIBSSH && user &&
-			vnm_ssh_user_read_only(user);
+	vs->read_only = ssh && user && vnm_ssh_user_read_only(user);
 	pthread_mutex_lock(&s->sess_lock);
 	if (s->n_sess == s->cap_sess) {
 		n = realloc(s->sess, (s->cap_sess ? 2 * s->cap_sess : 32) * sizeof(*n));
@@ -182,12 +181,10 @@ size_t vnm_sess_list(struct vnm_sess_info **out)
 	l = calloc(n ? n : 1, sizeof(*l));
 	for (i = 0; l && i < n; i++) {
 		struct vnm_sess *vs = s->sess[i];
-		const char *h = nc_session_get_host(vs->ncs);
-
 		l[i].id = vs->id;
 		snprintf(l[i].user, sizeof(l[i].user), "%s", vs->user);
-		snprintf(l[i].host, sizeof(l[i].host), "%s", h ? h : "");
-		l[i].ti = nc_session_get_ti(vs->ncs);
+		snprintf(l[i].host, sizeof(l[i].host), "%s", vs->host);
+		l[i].ti = vs->ssh ? NC_TI_LIBSSH : NC_TI_FD;
 		l[i].login = vs->login;
 		l[i].in_rpcs = vs->in_rpcs;
 		l[i].in_bad_rpcs = vs->in_bad_rpcs;
@@ -301,11 +298,8 @@ static struct nc_server_reply *dispatch_get_schema(struct lyd_node *rpc, struct 
 /* Threads                                                            */
 /* ------------------------------------------------------------------ */
 
-/* A session past its hello joins the pollsession (or is refused).  fd is
- * the session's socket when vnmd accepted it itself (closed with the
- * session), -1 for libnetconf2's own endpoints. */
-static void sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
-		       const char *peer)
+void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
+		    const char *user, const char *host, bool ssh)
 {
 	struct vnm_sess *vs;
 
@@ -320,7 +314,7 @@ static void sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE
 		return;
 	}
 	if (s->stop || vnm_server_session_count(s) >= VNM_MAX_SESSIONS ||
-	    !(vs = sess_add(ncs, peer))) {
+	    !(vs = sess_add(ncs, user, host, ssh))) {
 		vnm_log_warn("netconf: refusing session %u: %s", nc_session_get_id(ncs),
 			     s->stop ? "shutting down" : "too many sessions");
 		nc_session_free(ncs, NULL);
@@ -329,127 +323,32 @@ static void sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE
 		return;
 	}
 	vs->fd = fd;
-	vnm_log_info("netconf: session %u of %s started (%s)", nc_session_get_id(ncs), vs->user,
-		     nc_session_get_ti(ncs) == NC_TI_LIBSSH ? "ssh" : "unix");
+	vnm_log_info("netconf: session %u of %s%s%s started (%s)", nc_session_get_id(ncs),
+		     vs->user, vs->host[0] ? " from " : "", vs->host, ssh ? "ssh" : "unix");
 	if (nc_ps_add_session(s->ps, ncs))
 		sess_end(ncs, true);
-}
-
-struct handshake {
-	struct vnm_server *s;
-	int fd;
-	unsigned slot;
-	char user[64];
-};
-
-/* The hello exchange of one UNIX-socket client, on a thread of its own, so
- * that a client that never says hello holds up nobody but itself. */
-static void *handshake_main(void *arg)
-{
-	struct handshake *h = arg;
-	struct vnm_server *s = h->s;
-	struct nc_session *ncs = NULL;
-	NC_MSG_TYPE r;
-
-	r = nc_accept_inout(h->fd, h->fd, h->user, &ncs);
-	if (r == NC_MSG_WOULDBLOCK)
-		vnm_log_info("netconf: a UNIX-socket client sent no <hello> in time");
-	pthread_mutex_lock(&s->sess_lock);
-	s->hs_fds[h->slot] = -1;
-	pthread_mutex_unlock(&s->sess_lock);
-	sess_start(s, ncs, r, h->fd, h->user);
-	free(h);
-	pthread_mutex_lock(&s->sess_lock);
-	s->handshakes--;
-	pthread_mutex_unlock(&s->sess_lock);
-	nc_thread_destroy();
-	return NULL;
-}
-
-static void unix_accept(struct vnm_server *s)
-{
-	struct handshake *h;
-	struct ucred cr = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
-	socklen_t crlen = sizeof(cr);
-	struct passwd pw, *pwp = NULL;
-	char pwbuf[1024];
-	pthread_attr_t attr;
-	pthread_t t;
-	unsigned slot = 0;
-	int fd, busy;
-
-	fd = accept4(s->unix_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	pthread_mutex_lock(&s->sess_lock);
-	for (slot = 0; slot < VNM_MAX_HANDSHAKES && s->hs_fds[slot] >= 0; slot++)
-		;
-	busy = slot == VNM_MAX_HANDSHAKES;
-	if (!busy) {
-		s->handshakes++;
-		s->hs_fds[slot] = fd;
-	}
-	pthread_mutex_unlock(&s->sess_lock);
-	h = busy ? NULL : calloc(1, sizeof(*h));
-	if (!h) {
-		vnm_log_warn("netconf: refusing a UNIX-socket client: %s",
-			     busy ? "too many clients in their hello" : "out of memory");
-		goto fail;
-	}
-	h->s = s;
-	h->fd = fd;
-	h->slot = slot;
-	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) &&
-	    !getpwuid_r(cr.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
-		snprintf(h->user, sizeof(h->user), "%s", pw.pw_name);
-	else
-		snprintf(h->user, sizeof(h->user), "uid%u", (unsigned)cr.uid);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, handshake_main, h)) {
-		pthread_attr_destroy(&attr);
-		free(h);
-		goto fail;
-	}
-	pthread_attr_destroy(&attr);
-	return;
-fail:
-	if (!busy) {
-		pthread_mutex_lock(&s->sess_lock);
-		s->handshakes--;
-		s->hs_fds[slot] = -1;
-		pthread_mutex_unlock(&s->sess_lock);
-	}
-	close(fd);
 }
 
 static void *accept_main(void *arg)
 {
 	struct vnm_server *s = arg;
-	struct nc_session *ncs;
-	struct pollfd pfd;
-	NC_MSG_TYPE r;
+	struct pollfd pfd[2];
+	int n;
 
 	while (!s->stop) {
-		if (s->unix_fd >= 0) {
-			pfd.fd = s->unix_fd;
-			pfd.events = POLLIN;
-			pfd.revents = 0;
-			if (poll(&pfd, 1, s->has_ssh ? 50 : 200) > 0 && (pfd.revents & POLLIN))
-				unix_accept(s);
+		n = 0;
+		if (s->unix_fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = s->unix_fd, .events = POLLIN};
+		if (s->ssh_fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = s->ssh_fd, .events = POLLIN};
+		if (poll(pfd, (nfds_t)n, 200) > 0) {
+			while (n--) {
+				if (pfd[n].revents & POLLIN)
+					vnm_gate_accept(s, pfd[n].fd == s->ssh_fd);
+			}
 		}
-		if (!s->has_ssh)
-			continue;
-		/* SSH: libnetconf2 accepts, handshakes and authenticates */
-		ncs = NULL;
-		r = nc_accept(s->unix_fd >= 0 ? 50 : 200, &ncs);
-		if (r == NC_MSG_WOULDBLOCK)
-			continue;
-		if (r == NC_MSG_ERROR && !ncs && !s->stop)
-			usleep(10000); /* a failing client, not a busy loop */
-		sess_start(s, ncs, r, -1, NULL);
+		vnm_gate_sweep(s);
 	}
-	nc_thread_destroy();
 	return NULL;
 }
 
@@ -477,7 +376,7 @@ static void sess_count(struct vnm_server *s, const struct nc_session *ncs, int r
 static void *worker_main(void *arg)
 {
 	struct vnm_server *s = arg;
-	struct nc_session *ncs, *nw;
+	struct nc_session *ncs;
 	int rc;
 
 	while (!s->stop) {
@@ -493,13 +392,6 @@ static void *worker_main(void *arg)
 			continue;
 		if (rc & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC))
 			sess_count(s, ncs, rc);
-		if (rc & NC_PSPOLL_SSH_CHANNEL) {
-			nw = NULL;
-			if (nc_ps_accept_ssh_channel(s->ps, &nw) == NC_MSG_HELLO && nw) {
-				if (!sess_add(nw, NULL) || nc_ps_add_session(s->ps, nw))
-					nc_session_free(nw, NULL);
-			}
-		}
 		if (rc & NC_PSPOLL_SESSION_TERM)
 			sess_end(ncs, (rc & NC_PSPOLL_SESSION_ERROR) &&
 					      nc_session_get_term_reason(ncs) != NC_SESSION_TERM_KILLED);
@@ -511,12 +403,6 @@ static void *worker_main(void *arg)
 /* ------------------------------------------------------------------ */
 /* Start and stop                                                     */
 /* ------------------------------------------------------------------ */
-
-static int endpt_fail(struct vnm_err *err, const char *what)
-{
-	return vnm_err_set(err, VNM_E_INVALID, NULL, "%s: %s", what,
-			   nc_last_err[0] ? nc_last_err : "libnetconf2 refused it");
-}
 
 static int setup_unix(struct vnm_server *s, const char *path, struct vnm_err *err)
 {
@@ -556,30 +442,12 @@ static int setup_unix(struct vnm_server *s, const char *path, struct vnm_err *er
 
 static int setup_ssh(struct vnm_server *s, const struct vnm_server_opts *o, struct vnm_err *err)
 {
-	char what[300];
-	int methods = 0;
-
-	snprintf(what, sizeof(what), "cannot listen for SSH on %s port %u", o->ssh_addr,
-		 o->ssh_port);
 	if (vnm_ssh_setup(s, o, err))
 		return -1;
-	if (s->n_keys)
-		methods |= NC_SSH_AUTH_PUBLICKEY;
-	if (s->n_passes)
-		methods |= NC_SSH_AUTH_PASSWORD;
-	if (!methods)
+	if (!s->n_keys && !s->n_passes)
 		return vnm_err_set(err, VNM_E_INVALID, NULL,
 				   "SSH needs users: give --ssh-authorized-keys or --ssh-password-file");
-	nc_last_err[0] = '\0';
-	if (nc_server_add_endpt("ssh", NC_TI_LIBSSH) ||
-	    nc_server_ssh_endpt_add_hostkey("ssh", "hostkey", -1) ||
-	    nc_server_ssh_endpt_set_auth_methods("ssh", methods) ||
-	    nc_server_ssh_endpt_set_auth_attempts("ssh", 3) ||
-	    nc_server_ssh_endpt_set_auth_timeout("ssh", 10) ||
-	    nc_server_endpt_set_address("ssh", o->ssh_addr) ||
-	    nc_server_endpt_set_port("ssh", o->ssh_port))
-		return endpt_fail(err, what);
-	return 0;
+	return vnm_ssh_listen(s, o, err);
 }
 
 int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
@@ -605,10 +473,13 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	s->n_workers = o->workers ? o->workers : 4;
 	if (s->n_workers > VNM_MAX_WORKERS)
 		s->n_workers = VNM_MAX_WORKERS;
+	/* the gate's limit on a message: room for the rpc around a <config> */
+	s->max_msg = s->max_config + (1u << 20);
 	s->start_time = time(NULL);
 	s->unix_fd = -1;
-	for (i = 0; i < VNM_MAX_HANDSHAKES; i++)
-		s->hs_fds[i] = -1;
+	s->ssh_fd = -1;
+	for (i = 0; i < VNM_MAX_GATES; i++)
+		s->gates[i].fd = -1;
 	pthread_mutex_init(&s->ds_lock, NULL);
 	pthread_mutex_init(&s->st_lock, NULL);
 	pthread_mutex_init(&s->sess_lock, NULL);
@@ -626,17 +497,14 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	gs = (struct lysc_node *)lys_find_path(o->ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
 	if (gs)
 		gs->priv = (void *)dispatch_get_schema;
-	/* nc_accept() serves one connection at a time, handshake included: a
-	 * client that never says hello or never authenticates must not hold up
-	 * the others for long */
-	nc_server_set_hello_timeout(10);
+	/* a client that never says hello ends its own connection */
+	nc_server_set_hello_timeout(VNM_HANDSHAKE_SECS);
 	nc_server_set_idle_timeout(0);
 
 	if (o->unix_path && setup_unix(s, o->unix_path, err))
 		goto cleanup;
 	if (o->ssh_addr && setup_ssh(s, o, err))
 		goto cleanup;
-	s->has_ssh = o->ssh_addr != NULL;
 
 	s->ps = nc_ps_new();
 	if (!s->ps) {
@@ -683,6 +551,7 @@ cleanup:
 			unlink(s->unix_path);
 		}
 		free(s->unix_path);
+		vnm_ssh_unlisten(s);
 		nc_ps_free(s->ps);
 		nc_server_destroy();
 		vnm_ssh_free(s);
@@ -709,19 +578,9 @@ void vnm_server_stop(struct vnm_server *s)
 	for (i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
 	vnm_notif_stop();
-	/* clients still in their hello: cut them off, wait for their threads */
-	for (;;) {
-		pthread_mutex_lock(&s->sess_lock);
-		for (i = 0; i < VNM_MAX_HANDSHAKES; i++) {
-			if (s->hs_fds[i] >= 0)
-				shutdown(s->hs_fds[i], SHUT_RDWR);
-		}
-		i = s->handshakes;
-		pthread_mutex_unlock(&s->sess_lock);
-		if (!i)
-			break;
-		usleep(20000);
-	}
+	/* every client is cut off; the gate's threads end */
+	vnm_gate_stop_all(s);
+	vnm_ssh_unlisten(s);
 	if (s->unix_fd >= 0) {
 		close(s->unix_fd);
 		unlink(s->unix_path);

@@ -33,7 +33,9 @@
 #include "server.h"
 
 #define VNM_MAX_WORKERS 16
-#define VNM_MAX_HANDSHAKES 64 /* UNIX clients in their hello at once */
+#define VNM_MAX_HANDSHAKES 64 /* clients in their SSH login or hello at once */
+#define VNM_MAX_GATES 1100     /* connections relayed by the gate (gate.c) */
+#define VNM_HANDSHAKE_SECS 10  /* for an SSH login; the hello has as long again */
 
 enum vnm_ds {
 	VNM_DS_RUNNING = 0,
@@ -47,6 +49,8 @@ struct vnm_sess {
 	struct nc_session *ncs;
 	int fd;             /* socket vnmd accepted itself, or -1 */
 	char user[64];      /* libnetconf2 2.0.24 keeps none for sessions on fds */
+	char host[64];      /* the SSH client's address, "" on the UNIX socket */
+	bool ssh;
 	bool read_only;
 	time_t login;
 	uint32_t in_rpcs, in_bad_rpcs, out_rpc_errors;
@@ -67,9 +71,17 @@ struct vnm_server {
 	volatile int stop;
 	int unix_fd;                   /* our own UNIX listener, or -1 */
 	char *unix_path;
-	int has_ssh;
-	unsigned handshakes;           /* hello exchanges in progress (sess_lock) */
-	int hs_fds[VNM_MAX_HANDSHAKES]; /* their sockets, -1 when free (sess_lock) */
+	int ssh_fd;                    /* the SSH listener (libssh's), or -1 */
+	ssh_bind ssh_bind;
+	size_t max_msg;                /* largest message the gate lets through */
+	/* the gate's connections (sess_lock): each slot's client socket (-1:
+	 * free), and until its hello is over, a deadline for its SSH login */
+	unsigned n_gates, n_handshakes;
+	struct vnm_gate_slot {
+		int fd;
+		bool handshake;
+		time_t deadline;       /* 0: none */
+	} gates[VNM_MAX_GATES];
 
 	pthread_mutex_t ds_lock;
 	pthread_mutex_t st_lock;
@@ -118,6 +130,12 @@ struct nc_server_reply *vnm_reply_data(struct lyd_node *rpc, const char *outname
 /* --- sessions (server.c) ------------------------------------------ */
 
 struct vnm_sess *vnm_sess_of(struct nc_session *ncs);
+/* A session past its hello (r == NC_MSG_HELLO) joins the pollsession;
+ * otherwise, or when refused, it is freed.  fd (libnetconf2's end of the
+ * gate's socketpair) is closed with the session.  user and host name the
+ * client; ssh says how it came. */
+void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
+		    const char *user, const char *host, bool ssh);
 /* Kill session sid for killer (RFC 6241 kill-session); 0 or -1 with err. */
 int vnm_sess_kill(uint32_t sid, uint32_t killer, struct vnm_err *err);
 /* Copy what the monitoring tree needs about the sessions, under sess_lock. */
@@ -182,9 +200,41 @@ struct nc_server_reply *vnm_rpc_action(struct lyd_node *rpc, struct nc_session *
 
 /* --- SSH (ssh_auth.c) ---------------------------------------------- */
 
+/* Host key (generated when absent), authorized keys, passwords. */
 int vnm_ssh_setup(struct vnm_server *s, const struct vnm_server_opts *o, struct vnm_err *err);
 void vnm_ssh_free(struct vnm_server *s);
 /* Whether user is marked read-only in the password file. */
 bool vnm_ssh_user_read_only(const char *user);
+/* Whether key may log in as user. */
+bool vnm_ssh_key_ok(struct vnm_server *s, const char *user, ssh_key key);
+/* Whether password is user's; takes as long for a user that does not exist
+ * as for one that does, so that user names cannot be found by timing. */
+bool vnm_ssh_password_ok(struct vnm_server *s, const char *user, const char *password);
+
+/* --- the SSH server (ssh_server.c) --------------------------------- */
+
+/* Listen for SSH (libssh's server; vnmd terminates SSH itself). */
+int vnm_ssh_listen(struct vnm_server *s, const struct vnm_server_opts *o, struct vnm_err *err);
+void vnm_ssh_unlisten(struct vnm_server *s);
+struct vnm_ssh_conn;
+/* A connection accepted on s->ssh_fd, before its key exchange (no I/O). */
+struct vnm_ssh_conn *vnm_ssh_conn_new(struct vnm_server *s, int fd);
+/* Key exchange, login and the "netconf" subsystem; 0, or -1 with why.
+ * Blocks: the accept thread shuts the socket down at the deadline. */
+int vnm_ssh_conn_login(struct vnm_ssh_conn *c, char *user, size_t user_len, char *why,
+		       size_t why_len);
+ssh_channel vnm_ssh_conn_channel(struct vnm_ssh_conn *c);
+void vnm_ssh_conn_free(struct vnm_ssh_conn *c);
+
+/* --- the gate (gate.c) --------------------------------------------- */
+
+/* Accept a connection on the UNIX socket or the SSH listener and give it a
+ * thread of its own that relays it to libnetconf2 through a socketpair,
+ * checking the client's framing (frame.h) on the way. */
+void vnm_gate_accept(struct vnm_server *s, bool ssh);
+/* End the logins that took too long (the accept thread, now and then). */
+void vnm_gate_sweep(struct vnm_server *s);
+/* Cut every connection off and wait for the gate's threads. */
+void vnm_gate_stop_all(struct vnm_server *s);
 
 #endif

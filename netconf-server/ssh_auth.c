@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <libssh/libssh.h>
-#include <libnetconf2/session_server.h>
 
 #include "log.h"
 
@@ -31,18 +30,6 @@ struct vnm_auth_pass {
 	char *hash;
 	bool read_only;
 };
-
-static int hostkey_clb(const char *name, void *user_data, char **privkey_path,
-		       char **privkey_data, NC_SSH_KEY_TYPE *privkey_type)
-{
-	struct vnm_server *s = user_data;
-
-	(void)name;
-	(void)privkey_data;
-	(void)privkey_type;
-	*privkey_path = strdup(s->hostkey);
-	return *privkey_path ? 0 : -1;
-}
 
 static int hostkey_ensure(const char *path, struct vnm_err *err)
 {
@@ -69,49 +56,60 @@ static int hostkey_ensure(const char *path, struct vnm_err *err)
 	return 0;
 }
 
-static int pubkey_clb(const struct nc_session *ncs, ssh_key key, void *user_data)
+bool vnm_ssh_key_ok(struct vnm_server *s, const char *user, ssh_key key)
 {
-	struct vnm_server *s = user_data;
-	const char *user = nc_session_get_username(ncs);
 	size_t i;
 
 	for (i = 0; i < s->n_keys; i++) {
 		if (s->keys[i].user && (!user || strcmp(s->keys[i].user, user)))
 			continue;
 		if (!ssh_key_cmp(key, s->keys[i].key, SSH_KEY_CMP_PUBLIC))
-			return 0;
+			return true;
 	}
 	vnm_log_info("netconf: SSH public key of user %s refused", user ? user : "?");
-	return 1;
+	return false;
 }
 
-static int passwd_clb(const struct nc_session *ncs, const char *password, void *user_data)
+/* Whether crypt(3) of password with the setting hash gives hash, compared
+ * in time that does not depend on where they differ. */
+static bool hash_matches(const char *password, const char *hash)
 {
-	struct vnm_server *s = user_data;
-	const char *user = nc_session_get_username(ncs);
-	struct crypt_data cd;
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
 	const char *h;
-	size_t i, n;
+	size_t n;
 	int diff;
+	bool ok = false;
 
-	for (i = 0; user && i < s->n_passes; i++) {
-		if (strcmp(s->passes[i].user, user))
-			continue;
-		memset(&cd, 0, sizeof(cd));
-		h = crypt_r(password, s->passes[i].hash, &cd);
-		if (!h || h[0] == '*')
-			break;
-		n = strlen(s->passes[i].hash);
-		if (strlen(h) != n)
-			break;
+	if (!cd)
+		return false;
+	h = crypt_r(password, hash, cd);
+	if (h && h[0] != '*' && strlen(h) == (n = strlen(hash))) {
 		for (diff = 0; n--;)
-			diff |= h[n] ^ s->passes[i].hash[n];
-		if (!diff)
-			return 0;
-		break;
+			diff |= h[n] ^ hash[n];
+		ok = !diff;
 	}
+	free(cd);
+	return ok;
+}
+
+bool vnm_ssh_password_ok(struct vnm_server *s, const char *user, const char *password)
+{
+	size_t i;
+
+	for (i = 0; user && password && i < s->n_passes; i++) {
+		if (!strcmp(s->passes[i].user, user)) {
+			if (hash_matches(password, s->passes[i].hash))
+				return true;
+			break;
+		}
+	}
+	/* a user that does not exist costs a crypt(3) with the same method and
+	 * rounds as one that does (the first user's hash as the setting): the
+	 * answer's time does not tell which user names exist */
+	if (i == s->n_passes && s->n_passes)
+		(void)hash_matches(password ? password : "", s->passes[0].hash);
 	vnm_log_info("netconf: SSH password of user %s refused", user ? user : "?");
-	return 1;
+	return false;
 }
 
 static char *trim(char *l)
@@ -261,9 +259,6 @@ int vnm_ssh_setup(struct vnm_server *s, const struct vnm_server_opts *o, struct 
 		return -1;
 	if (o->ssh_passwords && load_passwords(s, o->ssh_passwords, err))
 		return -1;
-	nc_server_ssh_set_hostkey_clb(hostkey_clb, s, NULL);
-	nc_server_ssh_set_pubkey_auth_clb(pubkey_clb, s, NULL);
-	nc_server_ssh_set_passwd_auth_clb(passwd_clb, s, NULL);
 	return 0;
 }
 

@@ -1,0 +1,245 @@
+/*
+ * frame.c - the framing check of the NETCONF gate (see frame.h).
+ *
+ * End-of-message framing: the content runs to "]]>]]>", matched across
+ * reads with the pattern's own failure table (it overlaps itself: "]]>]]"
+ * followed by "]" may still be a start).  Chunked framing (RFC 6242 4.2):
+ *
+ *   chunk          = "\n#" size "\n" size*OCTET   size: 1-10 digits, no
+ *   end-of-chunks  = "\n##\n"                     leading zero, 1..4294967295
+ *   message        = 1*chunk end-of-chunks
+ *
+ * A chunk larger than what is left of the size limit is refused at its
+ * header, before a byte of it is passed on.
+ */
+#include "frame.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	ST_LF,     /* a header's "\n" */
+	ST_HASH,   /* its "#" */
+	ST_FIRST,  /* "#" of end-of-chunks, or the first digit */
+	ST_DIGITS, /* more digits, or the "\n" that ends the header */
+	ST_END,    /* the "\n" of "\n##\n" */
+	ST_DATA,   /* inside a chunk */
+};
+
+#define CHUNK_MAX 4294967295ULL
+
+static const char eom_pat[] = "]]>]]>";
+static const unsigned eom_fail[] = {0, 1, 0, 1, 2, 3};
+
+void vnm_frame_init(struct vnm_frame *f, size_t max_msg)
+{
+	memset(f, 0, sizeof(*f));
+	f->max_msg = max_msg;
+	f->in_hello = true;
+	f->st = ST_LF;
+}
+
+void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
+{
+	f->chunked = chunked;
+	f->in_hello = false;
+	f->msg_len = 0;
+	f->eom = 0;
+	f->st = ST_LF;
+	f->hdr_len = 0;
+	f->had_chunk = false;
+}
+
+/* A printable copy of a held header, for the log. */
+static const char *hdr_show(struct vnm_frame *f, char c, char *buf, size_t n)
+{
+	size_t i, o = 0;
+
+	f->hdr[f->hdr_len] = c;
+	for (i = 0; i <= f->hdr_len && o + 5 < n; i++) {
+		unsigned char b = (unsigned char)f->hdr[i];
+
+		if (b == '\n')
+			o += (size_t)snprintf(buf + o, n - o, "\\n");
+		else if (b < 0x20 || b > 0x7e)
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", b);
+		else
+			buf[o++] = (char)b;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* One byte of a chunk header, or of end-of-chunks; 0 or -1. */
+static int hdr_byte(struct vnm_frame *f, char c, char *out, size_t *o)
+{
+	char show[64];
+	bool ok;
+
+	switch (f->st) {
+	case ST_LF:
+		ok = c == '\n';
+		if (ok)
+			f->st = ST_HASH;
+		break;
+	case ST_HASH:
+		ok = c == '#';
+		if (ok)
+			f->st = ST_FIRST;
+		break;
+	case ST_FIRST:
+		ok = (c == '#' && f->had_chunk) || (c >= '1' && c <= '9');
+		if (ok && c == '#') {
+			f->st = ST_END;
+		} else if (ok) {
+			f->val = (uint64_t)(c - '0');
+			f->ndig = 1;
+			f->st = ST_DIGITS;
+		}
+		break;
+	case ST_DIGITS:
+		if (c == '\n') {
+			if (f->val > CHUNK_MAX) {
+				snprintf(f->why, sizeof(f->why),
+					 "chunk header \"%s\": the size is above 4294967295",
+					 hdr_show(f, c, show, sizeof(show)));
+				return -1;
+			}
+			if (f->val > f->max_msg - f->msg_len) {
+				snprintf(f->why, sizeof(f->why),
+					 "a message of more than %zu bytes (chunk of %llu after %zu)",
+					 f->max_msg, (unsigned long long)f->val, f->msg_len);
+				return -1;
+			}
+			f->hdr[f->hdr_len++] = c;
+			memcpy(out + *o, f->hdr, f->hdr_len);
+			*o += f->hdr_len;
+			f->hdr_len = 0;
+			f->left = f->val;
+			f->msg_len += f->val;
+			f->had_chunk = true;
+			f->st = ST_DATA;
+			return 0;
+		}
+		ok = c >= '0' && c <= '9' && f->ndig < 10;
+		if (ok) {
+			f->val = f->val * 10 + (uint64_t)(c - '0');
+			f->ndig++;
+		}
+		break;
+	default: /* ST_END */
+		ok = c == '\n';
+		if (ok) {
+			memcpy(out + *o, "\n##\n", 4);
+			*o += 4;
+			f->hdr_len = 0;
+			f->msg_len = 0;
+			f->had_chunk = false;
+			f->st = ST_LF;
+			return 0;
+		}
+		break;
+	}
+	if (!ok) {
+		if (f->st == ST_FIRST && c == '#')
+			snprintf(f->why, sizeof(f->why),
+				 "end of chunks \"\\n##\\n\" without a chunk before it");
+		else
+			snprintf(f->why, sizeof(f->why), "bad chunk header \"%s\"",
+				 hdr_show(f, c, show, sizeof(show)));
+		return -1;
+	}
+	f->hdr[f->hdr_len++] = c;
+	return 0;
+}
+
+static enum vnm_frame_rc feed_chunked(struct vnm_frame *f, const char *in, size_t len,
+				      char *out, size_t *out_len, size_t *used)
+{
+	size_t i = 0, o = 0, n;
+
+	while (i < len) {
+		if (f->st == ST_DATA) {
+			n = len - i < f->left ? len - i : (size_t)f->left;
+			memcpy(out + o, in + i, n);
+			o += n;
+			i += n;
+			f->left -= n;
+			if (!f->left)
+				f->st = ST_LF;
+			continue;
+		}
+		if (hdr_byte(f, in[i], out, &o)) {
+			*out_len = o;
+			*used = i;
+			return VNM_FRAME_ERROR;
+		}
+		i++;
+	}
+	*out_len = o;
+	*used = i;
+	return VNM_FRAME_MORE;
+}
+
+static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t len, char *out,
+				  size_t *out_len, size_t *used)
+{
+	size_t i = 0, o = 0;
+	const char *p;
+	char c;
+
+	while (i < len) {
+		if (!f->eom) {
+			/* fast path: up to the next ']' nothing can end the message */
+			p = memchr(in + i, ']', len - i);
+			if (p != in + i) {
+				size_t n = p ? (size_t)(p - (in + i)) : len - i;
+
+				if (n > f->max_msg - f->msg_len)
+					goto too_big;
+				memcpy(out + o, in + i, n);
+				o += n;
+				i += n;
+				f->msg_len += n;
+				continue;
+			}
+		}
+		c = in[i];
+		while (f->eom && c != eom_pat[f->eom])
+			f->eom = eom_fail[f->eom - 1];
+		if (c == eom_pat[f->eom])
+			f->eom++;
+		if (f->msg_len == f->max_msg)
+			goto too_big;
+		out[o++] = c;
+		i++;
+		f->msg_len++;
+		if (f->eom == sizeof(eom_pat) - 1) {
+			f->eom = 0;
+			f->msg_len = 0;
+			if (f->in_hello) {
+				f->in_hello = false;
+				*out_len = o;
+				*used = i;
+				return VNM_FRAME_HELLO;
+			}
+		}
+	}
+	*out_len = o;
+	*used = i;
+	return VNM_FRAME_MORE;
+too_big:
+	*out_len = o;
+	*used = i;
+	snprintf(f->why, sizeof(f->why), "a message of more than %zu bytes without \"]]>]]>\"",
+		 f->max_msg);
+	return VNM_FRAME_ERROR;
+}
+
+enum vnm_frame_rc vnm_frame_feed(struct vnm_frame *f, const char *in, size_t len, char *out,
+				 size_t *out_len, size_t *used)
+{
+	if (f->chunked && !f->in_hello)
+		return feed_chunked(f, in, len, out, out_len, used);
+	return feed_eom(f, in, len, out, out_len, used);
+}
