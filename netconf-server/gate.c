@@ -55,8 +55,8 @@ struct gate {
 	struct vnm_frame fr;
 	char in[GATE_BUF];       /* client bytes not parsed yet */
 	size_t in_len;
-	char out[GATE_BUF + VNM_FRAME_HDR_MAX]; /* parsed, not yet passed on */
-	size_t out_off, out_len;
+	char *out;               /* parsed, not yet passed on (grows: below) */
+	size_t out_cap, out_off, out_len;
 	char back[GATE_BUF];     /* libnetconf2 -> client */
 };
 
@@ -175,18 +175,48 @@ static void gate_close_why(struct gate *g, const char *why)
 		     g->host[0] ? " from " : "", g->host, g->is_ssh ? "ssh" : "unix", why);
 }
 
-/* Parse what the client sent as far as the output buffer is free; 1 when
- * the hello just ended, -1 on a fault (logged), else 0. */
+/* Room for need more bytes in out; 0 or -1 (out of memory). */
+static int out_room(struct gate *g, size_t need)
+{
+	size_t cap;
+	char *n;
+
+	if (g->out_off) {
+		memmove(g->out, g->out + g->out_off, g->out_len - g->out_off);
+		g->out_len -= g->out_off;
+		g->out_off = 0;
+	}
+	if (g->out_cap - g->out_len >= need)
+		return 0;
+	cap = g->out_cap ? 2 * g->out_cap : GATE_BUF + VNM_FRAME_HDR_MAX;
+	if (cap < g->out_len + need)
+		cap = g->out_len + need;
+	n = realloc(g->out, cap);
+	if (!n)
+		return -1;
+	g->out = n;
+	g->out_cap = cap;
+	return 0;
+}
+
+/* Parse what the client sent; 1 when the hello just ended, -1 on a fault
+ * (logged), else 0.  The parsed bytes queue in out: the client is read
+ * (and its message counted) as fast as it sends, not at libnetconf2's pace
+ * (a base:1.0 message is read a byte per read() there), so a message over
+ * the limit is refused at once; out holds at most the limit and a read. */
 static int gate_parse(struct gate *g)
 {
 	enum vnm_frame_rc rc;
 	size_t used = 0, n = 0;
 
-	if (!g->in_len || g->out_off < g->out_len)
+	if (!g->in_len)
 		return 0;
-	rc = vnm_frame_feed(&g->fr, g->in, g->in_len, g->out, &n, &used);
-	g->out_off = 0;
-	g->out_len = n;
+	if (out_room(g, g->in_len + VNM_FRAME_HDR_MAX)) {
+		gate_close_why(g, "out of memory");
+		return -1;
+	}
+	rc = vnm_frame_feed(&g->fr, g->in, g->in_len, g->out + g->out_len, &n, &used);
+	g->out_len += n;
 	memmove(g->in, g->in + used, g->in_len - used);
 	g->in_len -= used;
 	if (rc == VNM_FRAME_ERROR) {
@@ -200,11 +230,15 @@ static int gate_parse(struct gate *g)
 static void gate_relay(struct gate *g)
 {
 	struct pollfd p[2];
+	enum { RX_OPEN, RX_EOF, RX_DONE } rx = RX_OPEN;
 	bool held = false, want_in;
 	ssize_t r;
 	int v;
 
 	for (;;) {
+		/* the workers are gone: nobody reads the socketpair any more */
+		if (g->s->stop)
+			return;
 		if (held) {
 			v = __atomic_load_n(&g->version, __ATOMIC_ACQUIRE);
 			if (v == HELLO_FAILED)
@@ -232,7 +266,19 @@ static void gate_relay(struct gate *g)
 				return;
 			g->out_off += (size_t)r;
 		}
-		want_in = !held && g->in_len < sizeof(g->in) && g->out_off == g->out_len;
+		if (g->out_off == g->out_len && g->out_cap > 4 * GATE_BUF) {
+			free(g->out); /* a big message went through */
+			g->out = NULL;
+			g->out_cap = g->out_off = g->out_len = 0;
+		}
+		if (rx == RX_EOF && !held && !g->in_len && g->out_off == g->out_len) {
+			/* the client said all it will say: libnetconf2 answers what
+			 * it got, then sees the end and closes; replies still go back */
+			shutdown(g->gfd, SHUT_WR);
+			rx = RX_DONE;
+		}
+		want_in = rx == RX_OPEN && !held && g->in_len < sizeof(g->in) &&
+			  g->out_len - g->out_off <= g->s->max_msg;
 		/* not asking: -1, or a client that hung up would wake poll at once */
 		p[0].fd = want_in ? g->cfd : -1;
 		p[0].events = POLLIN;
@@ -245,8 +291,9 @@ static void gate_relay(struct gate *g)
 		if (want_in && (p[0].revents || client_pending(g))) {
 			r = client_read(g, g->in + g->in_len, sizeof(g->in) - g->in_len);
 			if (r < 0)
-				return;
-			g->in_len += (size_t)r;
+				rx = RX_EOF;
+			else
+				g->in_len += (size_t)r;
 		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			r = recv(g->gfd, g->back, sizeof(g->back), MSG_DONTWAIT);
@@ -303,6 +350,7 @@ cleanup:
 		pthread_join(hello, NULL);
 	if (g->gfd >= 0)
 		close(g->gfd);
+	free(g->out);
 	slot_release(g);
 	if (g->ssh)
 		vnm_ssh_conn_free(g->ssh);

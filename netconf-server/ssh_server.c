@@ -29,7 +29,7 @@ struct vnm_ssh_conn {
 	struct vnm_server *s;
 	ssh_session ss;
 	ssh_channel ch;
-	bool authed, subsystem;
+	bool authed, subsystem, remote_closed;
 	unsigned fails;
 	char user[64];
 	struct ssh_server_callbacks_struct scb;
@@ -114,6 +114,13 @@ static int subsystem_req(ssh_session ss, ssh_channel ch, const char *name, void 
 	return 0;
 }
 
+static void channel_closed(ssh_session ss, ssh_channel ch, void *ud)
+{
+	struct vnm_ssh_conn *c = ud;
+
+	c->remote_closed = true;
+}
+
 static ssh_channel channel_open(ssh_session ss, void *ud)
 {
 	struct vnm_ssh_conn *c = ud;
@@ -126,6 +133,7 @@ static ssh_channel channel_open(ssh_session ss, void *ud)
 	ssh_callbacks_init(&c->ccb);
 	c->ccb.userdata = c;
 	c->ccb.channel_subsystem_request_function = subsystem_req;
+	c->ccb.channel_close_function = channel_closed;
 	ssh_set_channel_callbacks(c->ch, &c->ccb);
 	return c->ch;
 }
@@ -133,12 +141,16 @@ static ssh_channel channel_open(ssh_session ss, void *ud)
 struct vnm_ssh_conn *vnm_ssh_conn_new(struct vnm_server *s, int fd)
 {
 	struct vnm_ssh_conn *c = calloc(1, sizeof(*c));
+	long secs = VNM_HANDSHAKE_SECS;
 
 	if (!c)
 		return NULL;
 	c->s = s;
 	c->ss = ssh_new();
-	if (!c->ss || ssh_bind_accept_fd(s->ssh_bind, c->ss, fd) != SSH_OK) {
+	/* no blocking call (a write to a client that does not read, a close)
+	 * waits longer than this */
+	if (!c->ss || ssh_options_set(c->ss, SSH_OPTIONS_TIMEOUT, &secs) ||
+	    ssh_bind_accept_fd(s->ssh_bind, c->ss, fd) != SSH_OK) {
 		vnm_log_warn("netconf: cannot start an SSH session: %s",
 			     c->ss ? ssh_get_error(c->ss) : "out of memory");
 		if (c->ss)
@@ -208,11 +220,26 @@ ssh_channel vnm_ssh_conn_channel(struct vnm_ssh_conn *c)
 
 void vnm_ssh_conn_free(struct vnm_ssh_conn *c)
 {
+	ssh_event ev;
+	int i;
+
 	if (!c)
 		return;
 	if (c->ch) {
 		ssh_channel_send_eof(c->ch);
 		ssh_channel_close(c->ch);
+		/* a second for the client to close its end too: clients (paramiko)
+		 * take a connection gone under an open channel as an error */
+		ev = ssh_event_new();
+		if (ev && ssh_event_add_session(ev, c->ss) == SSH_OK) {
+			for (i = 0; i < 10 && !c->remote_closed; i++) {
+				if (ssh_event_dopoll(ev, 100) == SSH_ERROR)
+					break;
+			}
+			ssh_event_remove_session(ev, c->ss);
+		}
+		if (ev)
+			ssh_event_free(ev);
 		ssh_channel_free(c->ch);
 	}
 	ssh_disconnect(c->ss);
