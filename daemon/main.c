@@ -95,7 +95,7 @@ static void usage(FILE *f)
 		"                              at SOCK: a path or tcp:HOST:PORT; off unless given\n"
 		"  -S, --startup               start from the startup datastore, not running\n"
 		"  -L, --log-level LEVEL       err, warning, notice, info (default) or debug\n"
-		"  -w, --workers N             NETCONF worker threads (default 4)\n"
+		"  -w, --workers N             NETCONF worker threads (default 4, at most 5)\n"
 		"  -m, --max-config-size BYTES largest <config> accepted (default 16777216);\n"
 		"                              a larger one gets error-tag too-big\n"
 		"  -P, --pid-file FILE         write the daemon's pid here\n"
@@ -214,10 +214,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'm':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !v || (c == 'w' && v > 16)) {
+			if (errno || *end || !v || (c == 'w' && v > 5)) {
 				fprintf(stderr, "vnmd: --%s %s: expected a number%s\n",
 					c == 'w' ? "workers" : "max-config-size", optarg,
-					c == 'w' ? " from 1 to 16" : " above 0");
+					c == 'w' ? " from 1 to 5" : " above 0");
 				return 2;
 			}
 			if (c == 'w')

@@ -28,6 +28,17 @@ enum {
 
 #define CHUNK_MAX 4294967295ULL
 
+/* Where in a message's XML prolog (end-of-message framing): P_TOP between
+ * its items, P_LT after a "<", P_PI in a processing instruction (the XML
+ * declaration) and P_PI_Q after a "?" there, P_BANG after "<!", P_BANG_DASH
+ * after "<!-", P_DT in "DOCTYPE", P_CMT in a comment and P_CMT_D1/P_CMT_D2
+ * after one/two "-" there, P_DONE once the root element (or anything else)
+ * began: what follows is libnetconf2's to read. */
+enum {
+	P_TOP = 0, P_LT, P_PI, P_PI_Q, P_BANG, P_BANG_DASH, P_DT, P_CMT, P_CMT_D1, P_CMT_D2,
+	P_DONE,
+};
+
 static const char eom_pat[] = "]]>]]>";
 static const unsigned eom_fail[] = {0, 1, 0, 1, 2, 3};
 
@@ -48,6 +59,64 @@ void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
 	f->st = ST_LF;
 	f->hdr_len = 0;
 	f->had_chunk = false;
+	f->pro = P_TOP;
+}
+
+/* One byte of a message's prolog; -1 when it completes "<!DOCTYPE". */
+static int prolog_byte(struct vnm_frame *f, char c)
+{
+	static const char dt[] = "DOCTYPE";
+
+	switch (f->pro) {
+	case P_TOP:
+		if (c == '<')
+			f->pro = P_LT;
+		else if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			f->pro = P_DONE;
+		break;
+	case P_LT:
+		f->pro = c == '?' ? P_PI : c == '!' ? P_BANG : P_DONE;
+		break;
+	case P_PI:
+		if (c == '?')
+			f->pro = P_PI_Q;
+		break;
+	case P_PI_Q:
+		f->pro = c == '>' ? P_TOP : c == '?' ? P_PI_Q : P_PI;
+		break;
+	case P_BANG:
+		f->pro = c == '-' ? P_BANG_DASH : c == 'D' ? P_DT : P_DONE;
+		f->pro_n = 1;
+		break;
+	case P_BANG_DASH:
+		f->pro = c == '-' ? P_CMT : P_DONE;
+		break;
+	case P_DT:
+		if (c != dt[f->pro_n]) {
+			f->pro = P_DONE;
+			break;
+		}
+		if (!dt[++f->pro_n]) {
+			snprintf(f->why, sizeof(f->why),
+				 "a document type declaration (<!DOCTYPE>), which NETCONF "
+				 "messages may not carry (RFC 6241, section 3)");
+			return -1;
+		}
+		break;
+	case P_CMT:
+		if (c == '-')
+			f->pro = P_CMT_D1;
+		break;
+	case P_CMT_D1:
+		f->pro = c == '-' ? P_CMT_D2 : P_CMT;
+		break;
+	case P_CMT_D2:
+		f->pro = c == '>' ? P_TOP : c == '-' ? P_CMT_D2 : P_CMT;
+		break;
+	default:
+		break;
+	}
+	return 0;
 }
 
 /* A printable copy of a held header, for the log. */
@@ -189,7 +258,7 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 	char c;
 
 	while (i < len) {
-		if (!f->eom) {
+		if (!f->eom && f->pro == P_DONE) {
 			/* fast path: up to the next ']' nothing can end the message */
 			p = memchr(in + i, ']', len - i);
 			if (p != in + i) {
@@ -205,6 +274,11 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 			}
 		}
 		c = in[i];
+		if (f->pro != P_DONE && prolog_byte(f, c)) {
+			*out_len = o;
+			*used = i;
+			return VNM_FRAME_ERROR;
+		}
 		while (f->eom && c != eom_pat[f->eom])
 			f->eom = eom_fail[f->eom - 1];
 		if (c == eom_pat[f->eom])
@@ -217,6 +291,7 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 		if (f->eom == sizeof(eom_pat) - 1) {
 			f->eom = 0;
 			f->msg_len = 0;
+			f->pro = P_TOP;
 			if (f->in_hello) {
 				f->in_hello = false;
 				*out_len = o;

@@ -11,6 +11,12 @@
  * parser stops there (VNM_FRAME_HELLO) so that the caller can learn from the
  * hello exchange which framing is in force for the rest of the session:
  * end-of-message (base:1.0) or chunked (base:1.1).
+ *
+ * Under end-of-message framing the parser also refuses a message whose XML
+ * prolog holds a document type declaration (NETCONF forbids them, RFC 6241
+ * section 3): libnetconf2 2.0.24 answers such a message with nothing at all
+ * and the client would wait for ever.  (Under chunked framing libnetconf2
+ * answers malformed-message, which base:1.0 clients may not be sent.)
  */
 #ifndef VNM_FRAME_H
 #define VNM_FRAME_H
@@ -39,6 +45,8 @@ struct vnm_frame {
 	uint64_t val;     /* the chunk size being read */
 	unsigned ndig;
 	bool had_chunk;   /* the current message has a chunk */
+	int pro;          /* end-of-message framing: where in the XML prolog */
+	unsigned pro_n;   /* bytes of "DOCTYPE" matched */
 	char hdr[VNM_FRAME_HDR_MAX + 1]; /* a header held back until it is whole */
 	size_t hdr_len;
 	char why[128];

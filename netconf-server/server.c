@@ -137,7 +137,9 @@ static void sess_end(struct nc_session *ncs, bool dropped)
 	vnm_log_info("netconf: session %u of %s ended (%s)", sid, vs ? vs->user : "?",
 		     dropped ? "dropped" : "closed");
 	vnm_notif_session_end(ncs);
+	pthread_mutex_lock(&s->ps_lock);
 	nc_ps_del_session(s->ps, ncs);
+	pthread_mutex_unlock(&s->ps_lock);
 	nc_session_free(ncs, NULL);
 	if (vs && vs->fd >= 0)
 		close(vs->fd); /* libnetconf2 leaves the fds it was given */
@@ -325,8 +327,14 @@ void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r,
 	vs->fd = fd;
 	vnm_log_info("netconf: session %u of %s%s%s started (%s)", nc_session_get_id(ncs),
 		     vs->user, vs->host[0] ? " from " : "", vs->host, ssh ? "ssh" : "unix");
-	if (nc_ps_add_session(s->ps, ncs))
+	pthread_mutex_lock(&s->ps_lock);
+	r = nc_ps_add_session(s->ps, ncs) ? NC_MSG_ERROR : NC_MSG_HELLO;
+	pthread_mutex_unlock(&s->ps_lock);
+	if (r != NC_MSG_HELLO) {
+		vnm_log_warn("netconf: session %u: libnetconf2 would not poll it: closing it",
+			     vs->id);
 		sess_end(ncs, true);
+	}
 }
 
 static void *accept_main(void *arg)
@@ -483,6 +491,7 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	pthread_mutex_init(&s->ds_lock, NULL);
 	pthread_mutex_init(&s->st_lock, NULL);
 	pthread_mutex_init(&s->sess_lock, NULL);
+	pthread_mutex_init(&s->ps_lock, NULL);
 	vnm_srv = s;
 
 	nc_set_print_clb_session(nc_print_clb);
@@ -558,6 +567,7 @@ cleanup:
 		pthread_mutex_destroy(&s->ds_lock);
 		pthread_mutex_destroy(&s->st_lock);
 		pthread_mutex_destroy(&s->sess_lock);
+		pthread_mutex_destroy(&s->ps_lock);
 		free(s);
 		vnm_srv = NULL;
 	}
@@ -609,6 +619,7 @@ void vnm_server_stop(struct vnm_server *s)
 	pthread_mutex_destroy(&s->ds_lock);
 	pthread_mutex_destroy(&s->st_lock);
 	pthread_mutex_destroy(&s->sess_lock);
+	pthread_mutex_destroy(&s->ps_lock);
 	free(s);
 	vnm_srv = NULL;
 }

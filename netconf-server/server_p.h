@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <libnetconf2/config.h>
 #include <libnetconf2/netconf.h>
 #include <libnetconf2/messages_server.h>
 #include <libnetconf2/session_server.h>
@@ -32,9 +33,13 @@
 #include "err.h"
 #include "server.h"
 
-#define VNM_MAX_WORKERS 16
+/* libnetconf2 refuses a pollsession call when NC_PS_QUEUE_SIZE threads
+ * wait for it already (2.0.24: 6): the workers, and one more thread at a
+ * time adding a session (ps_lock), must stay within it */
+#define VNM_MAX_WORKERS (NC_PS_QUEUE_SIZE - 1)
 #define VNM_MAX_HANDSHAKES 64 /* clients in their SSH login or hello at once */
 #define VNM_MAX_GATES 1100     /* connections relayed by the gate (gate.c) */
+#define VNM_AUTH_FAIL_DELAY_MS 500 /* after each wrong password */
 #define VNM_HANDSHAKE_SECS 10  /* for an SSH login; the hello has as long again */
 
 enum vnm_ds {
@@ -65,6 +70,7 @@ struct vnm_server {
 	size_t max_config;
 
 	struct nc_pollsession *ps;
+	pthread_mutex_t ps_lock;       /* one hello thread at a time in ps */
 	pthread_t accept_thr;
 	pthread_t workers[VNM_MAX_WORKERS];
 	unsigned n_workers;

@@ -78,6 +78,9 @@ static int auth_password(ssh_session ss, const char *user, const char *password,
 		return SSH_AUTH_SUCCESS;
 	}
 	c->fails++;
+	/* a wrong password costs the guesser time (this connection's thread
+	 * only: nobody else waits) */
+	usleep(VNM_AUTH_FAIL_DELAY_MS * 1000u);
 	return SSH_AUTH_DENIED;
 }
 

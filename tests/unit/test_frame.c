@@ -3,7 +3,8 @@
  * not (zero, leading zero, letters, a sign, 11 digits, above 2^32-1, no
  * newline, end of chunks without a chunk); headers and "]]>]]>" split
  * across reads at every byte; the size limit in both framings; and what
- * goes through is byte for byte what came in. */
+ * goes through is byte for byte what came in; under end-of-message framing
+ * a DOCTYPE in a message's prolog is refused, and nowhere else. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,6 +236,54 @@ static void eom_size_limit_while_reading(void **state)
 	free(big);
 }
 
+/* After a base:1.0 hello, feed msg in pieces of step; the result. */
+static struct run eom_msg(const char *msg, size_t step)
+{
+	struct vnm_frame f;
+	struct run r;
+
+	vnm_frame_init(&f, MAX);
+	r = feed(&f, "<hello/>]]>]]>", 14, 0);
+	assert_int_equal(r.rc, VNM_FRAME_HELLO);
+	vnm_frame_set_chunked(&f, false);
+	return feed(&f, msg, strlen(msg), step);
+}
+
+static void eom_doctype_refused_in_the_prolog_only(void **state)
+{
+	static const char *const bad[] = {
+		"<!DOCTYPE rpc [<!ENTITY x \"y\">]><rpc/>]]>]]>",
+		"<?xml version=\"1.0\"?>\n<!DOCTYPE rpc><rpc/>]]>]]>",
+		"  <!-- a -- comment ->--><?pi ?\?><!DOCTYPE rpc><rpc/>]]>]]>",
+		/* the second message of a session as well as the first */
+		"<rpc/>]]>]]><!DOCTYPE rpc><rpc/>]]>]]>",
+	};
+	static const char *const good[] = {
+		"<rpc><x>&lt;!DOCTYPE</x></rpc>]]>]]>",
+		"<rpc><![CDATA[<!DOCTYPE x>]]></rpc>]]>]]>",
+		"<rpc><!-- <!DOCTYPE x> --></rpc>]]>]]>",
+		"<!-- <!DOCTYPE x> --><rpc/>]]>]]>",
+		"<?xml version=\"1.0\"?><!DOCTYP/>]]>]]>",
+	};
+	size_t i, step;
+	struct run r;
+
+	(void)state;
+	for (step = 0; step < 8; step++) {
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			r = eom_msg(bad[i], step);
+			assert_int_equal(r.rc, VNM_FRAME_ERROR);
+			assert_true(r.out_len < strlen(bad[i]));
+		}
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			r = eom_msg(good[i], step);
+			assert_int_equal(r.rc, VNM_FRAME_MORE);
+			assert_int_equal(r.out_len, strlen(good[i]));
+			assert_memory_equal(r.out, good[i], r.out_len);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +294,7 @@ int main(void)
 		cmocka_unit_test(end_of_chunks_after_a_chunk_then_a_bad_one),
 		cmocka_unit_test(chunked_size_limit_at_the_header),
 		cmocka_unit_test(eom_size_limit_while_reading),
+		cmocka_unit_test(eom_doctype_refused_in_the_prolog_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
