@@ -17,6 +17,11 @@ import pytest
 
 from ncclient_util import NS, VNMD, RawClient, Users, Vnmd
 
+# Under ASan freed memory sits in quarantine (256 MiB) and every access is
+# slower: the memory and time bounds hold for the normal build, which runs
+# these tests too; the sanitized run checks the same paths for memory errors.
+SANITIZED = "/asan/" in VNMD
+
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -131,7 +136,7 @@ def test_endless_base10_message_is_cut_with_bounded_memory(users, tmp_path):
         assert closed, "a base:1.0 message of %d MiB without ]]>]]> was not cut" % (sent >> 20)
         assert sent < 64 << 20, "vnmd took all 64 MiB"
         grown = (peak[0] - before) >> 10
-        assert grown < 32, "vnmd grew by %d MiB" % grown
+        assert SANITIZED or grown < 32, "vnmd grew by %d MiB" % grown
         assert time.time() - t0 < 20
         assert d.alive()
         lock_unlock_ok(d)
@@ -164,8 +169,8 @@ def test_50mb_edit_config_refused_quickly(vnmd, v11):
     took = time.time() - t0
     assert answer, "no answer to a 50 MB edit-config within 10 s"
     assert answer[0] is None or "too-big" in answer[0]
-    assert took < 5, "a 50 MB edit-config took %.1f s to refuse" % took
-    assert (rss_kib(vnmd.proc.pid) - before) >> 10 < 32
+    assert SANITIZED or took < 5, "a 50 MB edit-config took %.1f s to refuse" % took
+    assert SANITIZED or (rss_kib(vnmd.proc.pid) - before) >> 10 < 32
     assert vnmd.alive()
     lock_unlock_ok(vnmd)
 
