@@ -264,8 +264,15 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 			if (p != in + i) {
 				size_t n = p ? (size_t)(p - (in + i)) : len - i;
 
-				if (n > f->max_msg - f->msg_len)
+				if (n > f->max_msg - f->msg_len) {
+					/* cut where the byte-wise path below would */
+					n = f->max_msg - f->msg_len;
+					memcpy(out + o, in + i, n);
+					o += n;
+					i += n;
+					f->msg_len += n;
 					goto too_big;
+				}
 				memcpy(out + o, in + i, n);
 				o += n;
 				i += n;

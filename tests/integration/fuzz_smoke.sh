@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A bounded libFuzzer run of every target in fuzz/ (fuzz_TARGET.c): the
 # configuration path (check), the edit-config engine (edit), subtree
-# filters (filter) and the SNMP row builder (rows), FUZZ_SECONDS each
+# filters (filter), the SNMP row builder (rows) and the NETCONF framing
+# reader (frame), FUZZ_SECONDS each
 # (default 30).  The seeds, with every crash input found so far, are
 # replayed first; then the mutations must not crash, leak, trip UBSan or
 # break the target's checks.  Long runs: make fuzz.

@@ -1,0 +1,170 @@
+/*
+ * fuzz_frame.c - libFuzzer target: the NETCONF gate's framing check
+ * (netconf-server/frame.c), the code that stands between any client's
+ * bytes and libnetconf2.
+ *
+ * Input: byte 0 picks the framing after the hello (bit 0: chunked) and
+ * byte 1 the size of the pieces the rest is fed in (1..256; 0: at once);
+ * the rest is what a client sends, hello first.  The size limit is small
+ * (600 bytes) so that the fuzzer reaches it.
+ *
+ * Besides crashes and UB, a run aborts when
+ *   - what passes is not exactly a prefix of what came in (the gate never
+ *     changes a byte, it only withholds),
+ *   - the bytes taken are not what passed plus a held chunk header,
+ *   - feeding in pieces gives another result or other bytes than feeding
+ *     at once,
+ *   - what passed under chunked framing holds a chunk header that is not
+ *     RFC 6242's ("\n#" 1-10 digits without a leading zero "\n", 1 to
+ *     2^32-1) or a chunk beyond the limit, checked by a parser of its own
+ *     below,
+ *   - a message that passed under end-of-message framing is over the limit,
+ *   - an error comes without a reason.
+ *
+ *   build/fuzz/fuzz_frame CORPUS_DIR fuzz/seeds-frame -dict=fuzz/frame.dict
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+
+#define FUZZ_NAME "fuzz_frame"
+#include "fuzz_assert.h"
+
+#define MAX_MSG 600
+
+struct result {
+	enum vnm_frame_rc rc;
+	char *out;
+	size_t out_len, taken;
+	bool chunked;
+	char why[sizeof(((struct vnm_frame *)0)->why)];
+};
+
+/* Feed in (len bytes) in pieces of step (0: at once), switching framing at
+ * the hello as the gate does. */
+static void run(const uint8_t *in, size_t len, size_t step, bool chunked, struct result *r)
+{
+	struct vnm_frame f;
+	size_t off = 0, n, o, used;
+	char *buf = malloc(len + VNM_FRAME_HDR_MAX + 1);
+
+	CHECK(buf && (r->out = malloc(len + 1)));
+	vnm_frame_init(&f, MAX_MSG);
+	r->rc = VNM_FRAME_MORE;
+	r->out_len = 0;
+	r->chunked = false;
+	while (off < len) {
+		n = step && len - off > step ? step : len - off;
+		r->rc = vnm_frame_feed(&f, (const char *)in + off, n, buf, &o, &used);
+		CHECK(used <= n);
+		CHECK(r->out_len + o <= len);
+		memcpy(r->out + r->out_len, buf, o);
+		r->out_len += o;
+		off += used;
+		if (r->rc == VNM_FRAME_HELLO) {
+			vnm_frame_set_chunked(&f, chunked);
+			r->chunked = chunked;
+			r->rc = VNM_FRAME_MORE;
+			continue;
+		}
+		if (r->rc != VNM_FRAME_MORE)
+			break;
+		CHECK(used == n);
+	}
+	r->taken = off;
+	memcpy(r->why, f.why, sizeof(r->why));
+	/* what passed and a header held back make up what was taken */
+	CHECK(r->out_len <= r->taken);
+	CHECK(r->taken - r->out_len <= VNM_FRAME_HDR_MAX);
+	free(buf);
+}
+
+/* An own parser of RFC 6242 chunked framing over what passed after the
+ * hello: every header valid, every message within the limit. */
+static void check_chunks(const char *p, size_t len)
+{
+	size_t i = 0, msg = 0, k;
+	uint64_t v;
+
+	while (i < len) {
+		CHECK(p[i] == '\n');
+		if (i + 1 == len)
+			return; /* the rest of the header is held back */
+		CHECK(p[i + 1] == '#');
+		if (i + 2 < len && p[i + 2] == '#') {
+			CHECK(msg > 0);
+			if (i + 3 < len)
+				CHECK(p[i + 3] == '\n');
+			msg = 0;
+			i += 4;
+			continue;
+		}
+		for (k = i + 2, v = 0; k < len && p[k] >= '0' && p[k] <= '9'; k++) {
+			CHECK(k - (i + 2) < 10);
+			v = v * 10 + (uint64_t)(p[k] - '0');
+		}
+		if (k == len)
+			return;
+		CHECK(k > i + 2 && p[i + 2] != '0' && p[k] == '\n');
+		CHECK(v >= 1 && v <= 4294967295ULL);
+		msg += v;
+		CHECK(msg <= MAX_MSG);
+		i = k + 1 + (size_t)v;
+	}
+}
+
+/* The messages under end-of-message framing are within the limit. */
+static void check_eom(const char *p, size_t len)
+{
+	const char *e;
+
+	while (len && (e = memmem(p, len, "]]>]]>", 6))) {
+		CHECK((size_t)(e - p) <= MAX_MSG);
+		len -= (size_t)(e + 6 - p);
+		p = e + 6;
+	}
+	CHECK(len <= MAX_MSG);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct result whole, pieces;
+	const char *hello_end;
+	size_t step, hlen;
+	bool chunked;
+
+	if (size < 2)
+		return 0;
+	chunked = data[0] & 1;
+	step = data[1];
+	data += 2;
+	size -= 2;
+	run(data, size, 0, chunked, &whole);
+	run(data, size, step, chunked, &pieces);
+
+	CHECK(!memcmp(whole.out, data, whole.out_len));
+	CHECK(whole.rc == pieces.rc);
+	CHECK(whole.out_len == pieces.out_len && whole.taken == pieces.taken);
+	CHECK(!memcmp(whole.out, pieces.out, whole.out_len));
+	if (whole.rc == VNM_FRAME_ERROR)
+		CHECK(whole.why[0] && !strcmp(whole.why, pieces.why));
+
+	/* after the hello: the framing's own rules */
+	hello_end = memmem(whole.out, whole.out_len, "]]>]]>", 6);
+	if (hello_end) {
+		hlen = (size_t)(hello_end + 6 - whole.out);
+		CHECK(hlen <= MAX_MSG + 6);
+		if (whole.chunked)
+			check_chunks(whole.out + hlen, whole.out_len - hlen);
+		else
+			check_eom(whole.out + hlen, whole.out_len - hlen);
+	} else {
+		CHECK(whole.out_len <= MAX_MSG + 5);
+	}
+	free(whole.out);
+	free(pieces.out);
+	return 0;
+}
