@@ -60,7 +60,7 @@ sset() { snmpset -v2c -c "$1" -t 2 -r 0 "${SN_MIBS[@]}" "$SN_AGENT" "$2" "$3" "$
 refused() { # NAME COMMUNITY OID TYPE VALUE
 	local out
 	out=$(sset "$2" "$3" "$4" "$5")
-	echo "# $3 = $5 (-c $2): $(echo "$out" | grep -m1 -i 'reason\|error\|timeout')"
+	echo "# $3 = $5 (-c $2): $(echo "$out" | grep -m1 -i 'reason\|timeout' || echo "$out" | head -1)"
 	t_ok "$1" sh -c "echo '$out' | grep -qiE 'Reason: (notWritable|noAccess|noCreation|authorizationError|readOnly)'"
 }
 refused "SET of a network's name is refused (read-write community)" private VNMD-MIB::vnmNetworkName.1 s evil
