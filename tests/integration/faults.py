@@ -470,7 +470,12 @@ def f_libvirtd_midway(w, c, cfg, rounds=3):
                 cfg.vns = cfg2.vns
             else:
                 ok("%s: the error names the host" % name, "rmq" in err_text(r), err_text(r))
-            lv_up()
+            # libvirtd 9.0 killed while a QEMU it started waits (-S) may
+            # fail to come up at first: retry as an operator would
+            t1 = time.monotonic()
+            while not lv_up() and time.monotonic() - t1 < 90:
+                time.sleep(1)
+            print("#   libvirtd back after %.1f s" % (time.monotonic() - t1), flush=True)
             # reality after reconnection: every router of running has its
             # domain running, no other domain of the test's networks exists;
             # vnmd may need a reconnect period to bring it back
