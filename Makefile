@@ -6,7 +6,8 @@
 #   make image   the tiny router guest (kernel + busybox initramfs)
 #   make demo    the paper's experiment end to end
 #   make bench   benchmarks, rewrites BENCHMARKS.md
-#   make soak    long reliability runs (500 SIGKILLs of vnmd during edits)
+#   make soak    long reliability runs (500 SIGKILLs of vnmd during edits,
+#                5 minutes of 32 NETCONF sessions and SNMP polling)
 #   make install-mib  VNMD-MIB where net-snmp looks for MIBs (MIBDIR)
 #
 # Sources are found by wildcard: a new file in core/, drivers/*/,
@@ -148,10 +149,13 @@ bench: deps
 	bash bench/run.sh
 
 # Longer runs than make check's: 500 SIGKILLs of vnmd in a loop of edits
-# (make check runs 50 of them in tests/integration/crash_kill.sh).
+# (make check runs 50 of them in tests/integration/crash_kill.sh), and
+# 5 minutes of 32 NETCONF sessions plus 100 SNMP GETs/s (make check: 30 s
+# of 8 sessions in tests/integration/load_short.sh).
 soak: deps
 	$(MAKE) all
 	/usr/bin/python3 tests/soak/crash.py $${VNMD_SOAK_KILLS:-500}
+	/usr/bin/python3 tests/soak/load.py $${VNMD_SOAK_LOAD_SECONDS:-300} 32 100
 
 # libFuzzer targets: fuzz/fuzz_NAME.c is a target, with seeds in
 # fuzz/seeds-NAME/ and (optional) dictionary fuzz/NAME.dict; fuzz/run.sh

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libyang/libyang.h>
 
 #include "core_int.h"
 #include "log.h"
 #include "plan.h"
+#include "reconcile.h"
 #include "store.h"
 #include "txn.h"
 
@@ -99,6 +101,48 @@ int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm
 static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_node **take,
 		  const struct lyd_node *diff, struct vnm_err *err);
 
+/* ------------------------------------------------------------------ */
+/* Repair after a failed transaction                                   */
+/* ------------------------------------------------------------------ */
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+void core_repair_locked(struct vnm_core *c)
+{
+	struct vnm_reconcile_stats st;
+	struct vnm_err e;
+
+	if (!c->repair)
+		return;
+	c->repair_tried_ms = now_ms();
+	memset(&st, 0, sizeof(st));
+	vnm_err_clear(&e);
+	if (vnm_reconcile(&c->drv, c->model->m, c->generation, &st, &e)) {
+		vnm_log(VNM_LOG_WARNING, "reality differs from running after a failed transaction "
+			"and cannot be repaired yet (%s); trying again", e.msg);
+		return;
+	}
+	c->repair = false;
+	vnm_log(VNM_LOG_NOTICE, "reality repaired after a failed transaction: %zu object(s) "
+		"adopted, %zu leftover(s) removed, %zu step(s) to create or correct",
+		st.adopted, st.removed, st.repairs);
+}
+
+void core_repair(struct vnm_core *c)
+{
+	if (pthread_mutex_trylock(&c->txn))
+		return;
+	if (c->repair && now_ms() - c->repair_tried_ms >= VNM_REPAIR_PERIOD_MS)
+		core_repair_locked(c);
+	pthread_mutex_unlock(&c->txn);
+}
+
 int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg, const struct lyd_node *diff,
 		    struct vnm_err *err)
 {
@@ -128,6 +172,8 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	/* Validate: no side effects. */
 	if (build_valid(c, cfg, &nm, err))
 		goto cleanup;
+	/* a plan is the difference from running: reality must be running */
+	core_repair_locked(c);
 	if (take) {
 		/* the caller's tree becomes running on success, returns to
 		 * the caller on failure */
@@ -147,15 +193,19 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	if (vnm_plan_build(oref->m, nref->m, diff, c->generation, gen, &plan, err))
 		goto cleanup;
 	vnm_log(VNM_LOG_INFO, "commit %llu: %zu step(s)", (unsigned long long)gen, plan->n);
-	/* Apply, journaling inverses. */
-	if (vnm_txn_apply(&c->drv, plan, &j, err))
+	/* Apply, journaling inverses.  A failure was undone as far as the
+	 * drivers let it; what they did not is repaired by reconciliation. */
+	if (vnm_txn_apply(&c->drv, plan, &j, err)) {
+		c->repair = true;
 		goto cleanup;
+	}
 	/* Persist; a configuration that cannot be saved is not committed. */
 	if (c->state_dir && vnm_store_save(c->state_dir, VNM_STORE_RUNNING, ncfg, err)) {
 		vnm_err_clear(&ue);
 		if (vnm_txn_undo(&c->drv, j, &ue)) {
 			vnm_err_prefix(err, "%s; then", ue.msg);
 			err->code = VNM_E_INCONSISTENT;
+			c->repair = true;
 		} else {
 			vnm_err_prefix(err, "change undone");
 		}

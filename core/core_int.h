@@ -76,6 +76,13 @@ struct vnm_core {
 	pthread_mutex_t sublock;
 	struct sub *subs;
 	size_t n_subs;
+
+	/* under txn: a transaction failed part-way, so reality may differ
+	 * from running (an undo that could not reach libvirtd, objects the
+	 * kernel dropped with a vanished interface); repaired by
+	 * reconciliation, see core_repair */
+	bool repair;
+	uint64_t repair_tried_ms; /* CLOCK_MONOTONIC of the last attempt */
 };
 
 /* core.c: a counted reference to a model (refs start at 1); get takes one
@@ -103,5 +110,14 @@ int core_dup_tree(const struct lyd_node *t, struct lyd_node **out, struct vnm_er
 struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_snapshot *prev);
 /* core_snap.c: the snapshot thread (arg: the core), until c->stop. */
 void *core_snapshot_thread(void *arg);
+
+/* commit.c: after a failed transaction, reconcile reality with running
+ * (adopt, create what is missing, remove own leftovers); clears c->repair
+ * when complete.  core_repair_locked: txn held, always tries;
+ * core_repair: from the snapshot thread, never waits for txn and tries
+ * at most every VNM_REPAIR_PERIOD_MS. */
+#define VNM_REPAIR_PERIOD_MS 2000
+void core_repair_locked(struct vnm_core *c);
+void core_repair(struct vnm_core *c);
 
 #endif

@@ -421,6 +421,10 @@ void *core_snapshot_thread(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&c->slock);
+		/* a failed transaction left reality to repair: retried here
+		 * too, so that it is repaired without waiting for an edit */
+		if (full)
+			core_repair(c);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		snapshot_refresh(c, full);
 		clock_gettime(CLOCK_MONOTONIC, &t1);

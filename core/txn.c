@@ -74,7 +74,7 @@ int vnm_txn_undo(const struct vnm_drivers *drv, struct vnm_journal *j, struct vn
 	pthread_mutex_unlock(&txn_lock);
 	if (rc)
 		vnm_err_prefix(err, "reality no longer matches the running configuration "
-				    "until the next reconciliation (restart vnmd)");
+				    "until vnmd repairs it (it reconciles again until it succeeds)");
 	return rc;
 }
 
@@ -115,7 +115,8 @@ int vnm_txn_apply(const struct vnm_drivers *drv, const struct vnm_plan *p,
 				err->code = VNM_E_INCONSISTENT;
 				snprintf(err->msg, sizeof(err->msg),
 					 "%s; then %s; reality no longer matches the running "
-					 "configuration until the next reconciliation (restart vnmd)",
+					 "configuration until vnmd repairs it (it reconciles again until it "
+					 "succeeds)",
 					 first, ue.msg);
 			}
 			goto cleanup;

@@ -232,17 +232,28 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 {
 	const struct vnm_lnl_tcvl *v;
 	struct vnm_lnl_tcidx *x;
-	struct vnm_lnl_scache *e;
+	struct vnm_lnl_scache *e, *links;
+	struct rtnl_link *l;
 	struct nl_sock *sk;
+	unsigned flags;
 	int idx, nrc;
 
 	if (!hif || !hif->host)
 		return 0;
 	if (vnm_lnl_sock(c, hif->host, &sk, err) < 0)
 		return -1;
-	idx = ifindex_of(c, sk, hif->ifname);
-	if (idx <= 0)
+	links = scache_fetch(c, sk, 0, &nrc);
+	if (!links)
 		return 0;
+	/* the VL's frames cross this interface: gone (unplugged, deleted)
+	 * or down, it carries nothing, whatever the VL's own ends say */
+	l = link_by_name(links, hif->ifname);
+	flags = l ? rtnl_link_get_flags(l) : 0;
+	if (!(flags & IFF_UP) || !(flags & IFF_RUNNING)) {
+		out->up = false;
+		return 0;
+	}
+	idx = rtnl_link_get_ifindex(l);
 	e = scache_fetch(c, sk, idx, &nrc);
 	if (!e)
 		return 0; /* no HTB (yet): no shaping counters */

@@ -37,6 +37,8 @@ SN_NSX=()
 
 # sn_snmpd_start: (re)start the master; SN_SNMPD_PID.  AgentX listens on
 # SN_XSOCK when set (e.g. tcp:127.0.0.1:PORT), else on the UNIX socket.
+# SN_RWCOMMUNITY: a read-write community as well (SETs then reach the
+# subagents).
 sn_snmpd_start() {
 	cat >"$SN_TMP/snmpd.conf" <<EOF
 agentAddress udp:127.0.0.1:$SN_PORT
@@ -44,6 +46,7 @@ master agentx
 agentXSocket ${SN_XSOCK:-$SN_SOCK}
 agentXTimeout 5
 rocommunity public 127.0.0.1
+${SN_RWCOMMUNITY:+rwcommunity $SN_RWCOMMUNITY 127.0.0.1}
 trap2sink 127.0.0.1:$SN_TRAPPORT public
 EOF
 	"${SN_NSX[@]}" snmpd -f -Lf "$SN_TMP/snmpd.log" -C -c "$SN_TMP/snmpd.conf" \

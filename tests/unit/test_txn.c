@@ -261,7 +261,7 @@ static void failed_undo_is_inconsistent(void **state)
 	assert_int_equal(err.code, VNM_E_INCONSISTENT);
 	assert_non_null(strstr(err.msg, "step 10/47 "));
 	assert_non_null(strstr(err.msg, "undo failed"));
-	assert_non_null(strstr(err.msg, "reconciliation"));
+	assert_non_null(strstr(err.msg, "until vnmd repairs it"));
 	/* every inverse was still tried */
 	assert_int_equal(fake_calls(fw), 10 + 9);
 	vnm_plan_free(p);
