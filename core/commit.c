@@ -250,3 +250,40 @@ int vnm_core_startup_delete(struct vnm_core *c, struct vnm_err *err)
 	pthread_mutex_unlock(&c->startup);
 	return rc;
 }
+
+int vnm_core_pending_save(struct vnm_core *c, const char *text, struct vnm_err *err)
+{
+	int rc;
+
+	if (!c->state_dir)
+		return 0;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_save_text(c->state_dir, VNM_STORE_CONFIRM, text, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
+
+int vnm_core_pending_load(struct vnm_core *c, char **text, struct vnm_err *err)
+{
+	int rc;
+
+	*text = NULL;
+	if (!c->state_dir)
+		return 0;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_load_text(c->state_dir, VNM_STORE_CONFIRM, text, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
+
+int vnm_core_pending_delete(struct vnm_core *c, struct vnm_err *err)
+{
+	int rc;
+
+	if (!c->state_dir)
+		return 0;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_delete(c->state_dir, VNM_STORE_CONFIRM, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
