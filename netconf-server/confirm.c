@@ -419,10 +419,11 @@ static struct nc_server_reply *commit_params(struct lyd_node *rpc, struct commit
 	return NULL;
 }
 
-/* Why session sid may not confirm or cancel (verb) the pending commit. */
-static struct nc_server_reply *refuse(enum vnm_cc_verdict v, const char *verb, uint32_t owner,
+/* Why a session may not confirm (or cancel) the pending commit. */
+static struct nc_server_reply *refuse(enum vnm_cc_verdict v, bool cancel, uint32_t owner,
 				      int64_t deadline, const char *pid)
 {
+	const char *verb = cancel ? "cancel" : "confirm", *done = cancel ? "cancelled" : "confirmed";
 	struct nc_server_reply *r;
 	struct lyd_node *e;
 	char when[32];
@@ -434,7 +435,7 @@ static struct nc_server_reply *refuse(enum vnm_cc_verdict v, const char *verb, u
 			return vnm_reply_tag(NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, "persist-id",
 					     NULL, "no confirmed commit is pending (it was confirmed, "
 					     "cancelled or rolled back): persist-id \"%s\" matches "
-					     "nothing; nothing was %s", pid, verb);
+					     "nothing; nothing was %s", pid, done);
 		return vnm_reply_tag(NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT, NULL, NULL,
 				     "no confirmed commit is pending (it was confirmed, cancelled "
 				     "or rolled back): there is nothing to cancel");
@@ -446,7 +447,7 @@ static struct nc_server_reply *refuse(enum vnm_cc_verdict v, const char *verb, u
 	case VNM_CC_WRONG_ID:
 		return vnm_reply_tag(NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, "persist-id", NULL,
 				     "persist-id \"%s\" is not the <persist> token of the pending "
-				     "confirmed commit; nothing was %s", pid, verb);
+				     "confirmed commit; nothing was %s", pid, done);
 	case VNM_CC_NOT_PERSIST:
 		return vnm_reply_tag(NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, "persist-id", NULL,
 				     "the pending confirmed commit was given without <persist>, so "
@@ -487,7 +488,7 @@ static struct nc_server_reply *may(uint32_t sid, const char *pid, bool cancel, b
 	pthread_mutex_unlock(&C.lock);
 	if (v == VNM_CC_MAY || (v == VNM_CC_NONE && !cancel && !pid))
 		return NULL;
-	return refuse(v, cancel ? "cancel" : "confirm", owner, deadline, pid);
+	return refuse(v, cancel, owner, deadline, pid);
 }
 
 /* The record of the confirmed commit q of session sid. */
