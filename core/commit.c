@@ -1,7 +1,8 @@
 /*
  * commit.c - changing the configuration (see core.h): semantic
  * validation (with what the kernel can do), the commit (plan, apply with
- * undo, persist, swap), reads of running, and the startup datastore.
+ * undo, persist, swap), reads of running, the startup datastore and the
+ * record of a pending confirmed commit.
  * Apart from core.c because it is the one path that changes the
  * configuration, and holds the txn lock throughout (core_int.h gives the
  * lock order).
