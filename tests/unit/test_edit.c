@@ -445,7 +445,15 @@ static const struct edit_case cases[] = {
 	{.name = "not_xml_at_all", .edit = "not xml at all",
 	 .rc = PARSE_FAILS, .tag = "malformed-message", .path = "", .msg = {"Line number"}},
 	{.name = "unknown_operation", .edit = NETS("<network nc:operation='frob'><network-id>x</network-id></network>"),
-	 .rc = PARSE_FAILS, .tag = "bad-element", .path = "/ietf-network:networks", .msg = {"\"frob\""}},
+	 .rc = PARSE_FAILS, .tag = "bad-attribute", .path = "/ietf-network:networks",
+	 .msg = {"\"frob\"", "nc:operation"}},
+	{.name = "unknown_operation_in_double_quotes",
+	 .edit = NETS(VN("vn-a", "<node nc:operation=\"frob2\"><node-id>r</node-id></node>")),
+	 .rc = PARSE_FAILS, .tag = "bad-attribute", .msg = {"\"frob2\"", "merge, replace"}},
+	{.name = "bad_insert_attribute",
+	 .edit = NETS(VN("vn-a", "<node yang:insert='middle' xmlns:yang='urn:ietf:params:xml:ns:yang:1'>"
+			 "<node-id>r</node-id></node>")),
+	 .rc = PARSE_FAILS, .tag = "bad-attribute", .msg = {"\"middle\""}},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
