@@ -132,6 +132,9 @@ def running_up(m):
     assert wait_for(lambda: all(routers(m).get(r, (None,))[0] == "running"
                                 for r in ("r1", "r2"))), routers(m)
     assert wait_for(lambda: xp(get_all(m), LINK + "vnm:oper-state/text()") == ["up"])
+    # the VL's two ends, each listed once
+    ifs = xp(get_all(m), LINK + "vnm:host-interface/text()")
+    assert len(ifs) == 2 and len(set(ifs)) == 2, ifs
     return {r: v[1] for r, v in routers(m).items()}
 
 
