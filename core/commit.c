@@ -1,7 +1,8 @@
 /*
  * commit.c - changing the configuration (see core.h): semantic
  * validation (with what the kernel can do), the commit (plan, apply with
- * undo, persist, swap), reads of running, and the startup datastore.
+ * undo, persist, swap), reads of running, the startup datastore and the
+ * record of a pending confirmed commit.
  * Apart from core.c because it is the one path that changes the
  * configuration, and holds the txn lock throughout (core_int.h gives the
  * lock order).
@@ -297,6 +298,43 @@ int vnm_core_startup_delete(struct vnm_core *c, struct vnm_err *err)
 		return -1;
 	pthread_mutex_lock(&c->startup);
 	rc = vnm_store_delete(c->state_dir, VNM_STORE_STARTUP, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
+
+int vnm_core_pending_save(struct vnm_core *c, const char *text, struct vnm_err *err)
+{
+	int rc;
+
+	if (!c->state_dir)
+		return 0;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_save_text(c->state_dir, VNM_STORE_CONFIRM, text, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
+
+int vnm_core_pending_load(struct vnm_core *c, char **text, struct vnm_err *err)
+{
+	int rc;
+
+	*text = NULL;
+	if (!c->state_dir)
+		return 0;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_load_text(c->state_dir, VNM_STORE_CONFIRM, text, err);
+	pthread_mutex_unlock(&c->startup);
+	return rc;
+}
+
+int vnm_core_pending_delete(struct vnm_core *c, struct vnm_err *err)
+{
+	int rc;
+
+	if (!c->state_dir)
+		return 0;
+	pthread_mutex_lock(&c->startup);
+	rc = vnm_store_delete(c->state_dir, VNM_STORE_CONFIRM, err);
 	pthread_mutex_unlock(&c->startup);
 	return rc;
 }

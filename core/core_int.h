@@ -55,7 +55,8 @@ struct vnm_core {
 	unsigned refresh_ms;
 
 	pthread_mutex_t txn;
-	pthread_mutex_t startup; /* the startup file; never held with txn */
+	pthread_mutex_t startup; /* the startup file and the pending-commit record;
+				  * never held with txn */
 
 	pthread_mutex_t mlock;
 	struct lyd_node *running;

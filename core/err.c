@@ -118,6 +118,8 @@ const char *vnm_err_tag(enum vnm_err_code code)
 		return "missing-element";
 	case VNM_E_MALFORMED:
 		return "malformed-message";
+	case VNM_E_BAD_ATTRIBUTE:
+		return "bad-attribute";
 	case VNM_E_DRIVER:
 	case VNM_E_INCONSISTENT:
 	case VNM_E_INTERNAL:

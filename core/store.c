@@ -62,21 +62,17 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,
-		   struct vnm_err *err)
+/* Write the n pieces of text to dir/name atomically (see the top). */
+static int store_write(const char *dir, const char *name, const char *const *parts, size_t n,
+		       struct vnm_err *err)
 {
 	char path[4096], tmp[4096];
-	char *xml = NULL;
+	size_t i;
 	int fd = -1, rc = -1;
 
 	if (path_of(path, sizeof(path), dir, name, "", err) ||
 	    path_of(tmp, sizeof(tmp), dir, name, ".tmp", err))
 		return -1;
-	if (cfg && lyd_print_mem(&xml, cfg, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS) {
-		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot print the configuration for %s",
-			    path);
-		goto cleanup;
-	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL,
@@ -84,11 +80,11 @@ int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg
 			    "writable", tmp);
 		goto cleanup;
 	}
-	if (write_all(fd, CONFIG_OPEN, strlen(CONFIG_OPEN)) ||
-	    (xml && write_all(fd, xml, strlen(xml))) ||
-	    write_all(fd, CONFIG_CLOSE, strlen(CONFIG_CLOSE))) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot write %s: %m", tmp);
-		goto cleanup;
+	for (i = 0; i < n; i++) {
+		if (parts[i] && write_all(fd, parts[i], strlen(parts[i]))) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot write %s: %m", tmp);
+			goto cleanup;
+		}
 	}
 	if (fsync(fd)) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot flush %s to disk: %m", tmp);
@@ -116,7 +112,70 @@ cleanup:
 		close(fd);
 	if (rc)
 		unlink(tmp);
+	return rc;
+}
+
+int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,
+		   struct vnm_err *err)
+{
+	char *xml = NULL;
+	const char *parts[3];
+	int rc;
+
+	if (cfg && lyd_print_mem(&xml, cfg, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				   "cannot print the configuration for %s/%s", dir, name);
+	parts[0] = CONFIG_OPEN;
+	parts[1] = xml;
+	parts[2] = CONFIG_CLOSE;
+	rc = store_write(dir, name, parts, 3, err);
 	free(xml);
+	return rc;
+}
+
+int vnm_store_save_text(const char *dir, const char *name, const char *text,
+			struct vnm_err *err)
+{
+	return store_write(dir, name, &text, 1, err);
+}
+
+int vnm_store_load_text(const char *dir, const char *name, char **out, struct vnm_err *err)
+{
+	char path[4096];
+	FILE *f = NULL;
+	char *buf = NULL;
+	long len;
+	int rc = -1;
+
+	*out = NULL;
+	if (path_of(path, sizeof(path), dir, name, "", err))
+		return -1;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
+	}
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
+		goto cleanup;
+	}
+	buf = malloc((size_t)len + 1);
+	if (!buf) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory reading %s", path);
+		goto cleanup;
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s", path);
+		goto cleanup;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	rc = 0;
+cleanup:
+	free(buf);
+	fclose(f);
 	return rc;
 }
 
@@ -133,7 +192,8 @@ static bool only_defaults(const struct lyd_node *t)
 
 int vnm_store_clean(const char *dir, struct vnm_err *err)
 {
-	static const char *const names[] = {VNM_STORE_RUNNING, VNM_STORE_STARTUP};
+	static const char *const names[] = {VNM_STORE_RUNNING, VNM_STORE_STARTUP,
+					     VNM_STORE_CONFIRM};
 	char tmp[4096];
 	size_t i;
 	int n = 0;

@@ -18,11 +18,20 @@ struct lyd_node;
 
 #define VNM_STORE_RUNNING "running.xml"
 #define VNM_STORE_STARTUP "startup.xml"
+/* the NETCONF server's pending confirmed commit (vnm_core_file_*) */
+#define VNM_STORE_CONFIRM "confirmed-commit"
 
 /* Replace dir/name with cfg (NULL: the empty configuration).  Returns 0, or
  * -1 with err set; on failure dir/name is as before. */
 int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,
 		   struct vnm_err *err);
+
+/* Replace dir/name with text, atomically like vnm_store_save(). */
+int vnm_store_save_text(const char *dir, const char *name, const char *text,
+			struct vnm_err *err);
+/* The whole text of dir/name (*out NULL when the file does not exist),
+ * freed by the caller. */
+int vnm_store_load_text(const char *dir, const char *name, char **out, struct vnm_err *err);
 
 /* Read dir/name.  *out is NULL for a missing file or an empty
  * configuration; the caller frees it with lyd_free_all().  A file that is
@@ -34,8 +43,9 @@ int vnm_store_load(struct ly_ctx *ctx, const char *dir, const char *name,
 /* Remove dir/name (missing is fine), durably. */
 int vnm_store_delete(const char *dir, const char *name, struct vnm_err *err);
 
-/* Remove the temporary files ("NAME.tmp" of running and startup) that a
- * save interrupted by a crash or SIGKILL left in dir; call once at start,
+/* Remove the temporary files ("NAME.tmp" of running, startup and
+ * VNM_STORE_CONFIRM) that a save interrupted by a crash or SIGKILL left in
+ * dir; call once at start,
  * before anything saves.  The datastores themselves are whole either way
  * (see above); this only keeps the directory from collecting debris.
  * Other files are left alone.  Returns the number removed (logged), or -1

@@ -38,8 +38,9 @@ int vnm_err_from_ly(struct vnm_err *err, const struct ly_ctx *ctx, enum vnm_err_
 
 int vnm_yctx_new(bool with_netconf, struct ly_ctx **out, struct vnm_err *err)
 {
-	static const char *nc_features[] = {"writable-running", "candidate", "rollback-on-error",
-					    "validate", "startup", "xpath", NULL};
+	static const char *nc_features[] = {"writable-running", "candidate", "confirmed-commit",
+					    "rollback-on-error", "validate", "startup", "xpath",
+					    NULL};
 	static const char *all[] = {"*", NULL};
 	struct ly_ctx *ctx = NULL;
 	int rc = -1;

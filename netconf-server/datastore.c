@@ -6,6 +6,7 @@
  * reply is <ok/> only after the core committed (reality matches).
  * candidate lives here, shared by every session; while nobody modified it,
  * it is running itself (no copy).  startup is a file the core keeps.
+ * <commit> (candidate to running) and <cancel-commit> are in confirm.c.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -123,7 +124,7 @@ static struct lyd_node *candidate_take(void)
 	return old;
 }
 
-static void candidate_discard(void)
+void vnm_ds_candidate_discard(void)
 {
 	struct vnm_server *s = vnm_srv;
 	struct lyd_node *old;
@@ -132,6 +133,17 @@ static void candidate_discard(void)
 	old = candidate_take();
 	pthread_mutex_unlock(&s->st_lock);
 	lyd_free_all(old);
+}
+
+bool vnm_ds_candidate_modified(void)
+{
+	struct vnm_server *s = vnm_srv;
+	bool m;
+
+	pthread_mutex_lock(&s->st_lock);
+	m = s->cand_modified;
+	pthread_mutex_unlock(&s->st_lock);
+	return m;
 }
 
 struct nc_server_reply *vnm_ds_check_writable(enum vnm_ds ds, struct vnm_sess *vs)
@@ -554,40 +566,6 @@ struct nc_server_reply *vnm_rpc_validate(struct lyd_node *rpc, struct nc_session
 	return r ? r : nc_server_reply_ok();
 }
 
-struct nc_server_reply *vnm_rpc_commit(struct lyd_node *rpc, struct nc_session *ncs)
-{
-	struct vnm_server *s = vnm_srv;
-	struct vnm_sess *vs = vnm_sess_of(ncs);
-	struct nc_server_reply *r = NULL;
-	struct lyd_node *cand = NULL;
-	struct vnm_err err = {0};
-	bool modified;
-
-	(void)rpc;
-	pthread_mutex_lock(&s->ds_lock);
-	if ((r = vnm_ds_check_writable(VNM_DS_RUNNING, vs)) ||
-	    (r = vnm_ds_check_writable(VNM_DS_CANDIDATE, vs)))
-		goto cleanup;
-	pthread_mutex_lock(&s->st_lock);
-	modified = s->cand_modified;
-	pthread_mutex_unlock(&s->st_lock);
-	if (!modified)
-		goto cleanup; /* candidate is running: nothing to do */
-	if (vnm_ds_read(VNM_DS_CANDIDATE, &cand, &err)) {
-		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
-		goto cleanup;
-	}
-	if (vnm_ds_commit_running(cand, NULL, &err)) {
-		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
-		goto cleanup;
-	}
-	candidate_discard();
-cleanup:
-	pthread_mutex_unlock(&s->ds_lock);
-	lyd_free_all(cand);
-	return r ? r : nc_server_reply_ok();
-}
-
 struct nc_server_reply *vnm_rpc_discard(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	struct vnm_server *s = vnm_srv;
@@ -597,7 +575,7 @@ struct nc_server_reply *vnm_rpc_discard(struct lyd_node *rpc, struct nc_session 
 	pthread_mutex_lock(&s->ds_lock);
 	r = vnm_ds_check_writable(VNM_DS_CANDIDATE, vnm_sess_of(ncs));
 	if (!r)
-		candidate_discard();
+		vnm_ds_candidate_discard();
 	pthread_mutex_unlock(&s->ds_lock);
 	return r ? r : nc_server_reply_ok();
 }

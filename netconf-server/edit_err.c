@@ -100,18 +100,54 @@ void edit_ly_path(const char *lypath, char *buf, size_t len)
 /* Validation errors                                                  */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A router whose image names neither a kernel nor a disk: the mandatory
+ * choice "source" is empty, which RFC 7950 15.6 answers with data-missing.
+ * libyang says so with a schema path only, so the router is looked up in
+ * the tree being validated.  0 when there is none.
+ */
+static int router_without_image(struct edit *ed)
+{
+	static const char *const xp = "/ietf-network:networks/network/node/vnmd:router"
+				      "[not(image/kernel) and not(image/disk)]";
+	struct ly_set *set = NULL;
+	struct lyd_node *node;
+	char path[512], obj[512];
+	int rc = 0;
+
+	if (!*ed->ds || lyd_find_xpath(*ed->ds, xp, &set) || !set->count)
+		goto cleanup;
+	node = lyd_parent(set->dnodes[0]);
+	edit_describe(node, obj, sizeof(obj));
+	edit_node_path(set->dnodes[0], path, sizeof(path));
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/image");
+	rc = vnm_err_set(ed->err, VNM_E_MISSING, path,
+			 "the router of %s has no image: give it a kernel or disk "
+			 "(<image><kernel>PATH</kernel></image> or <image><disk>PATH</disk></image>)",
+			 obj);
+cleanup:
+	ly_set_free(set, NULL);
+	return rc;
+}
+
 /* Turn libyang's validation errors into err, naming the object.  libyang
  * gives a data path for most errors, a schema path for some (a missing
- * mandatory node): then the network entry being validated is named. */
+ * mandatory node): then the network entry being validated is named.
+ * libyang's message is copied first: the lookups below may replace it. */
 int edit_validation_error(struct edit *ed, const struct ly_err_item *e)
 {
-	char path[512], obj[512] = "", where[600] = "";
+	char path[512], obj[512] = "", where[600] = "", msg[512], lypath[512];
 	struct lyd_node *n = NULL;
 
 	for (; e && e->next && !e->msg; e = e->next)
 		;
-	edit_ly_path(e ? e->path : NULL, path, sizeof(path));
-	if (path[0] && *ed->ds && !lyd_find_path(*ed->ds, path, 0, &n) && n) {
+	snprintf(msg, sizeof(msg), "%s", e && e->msg ? e->msg : "libyang validation failed");
+	snprintf(lypath, sizeof(lypath), "%s", e && e->path ? e->path : "");
+	if (!strncmp(msg, "Mandatory ", 10) && strstr(lypath, "/vnmd:router/image") &&
+	    router_without_image(ed))
+		return -1;
+	edit_ly_path(lypath[0] ? lypath : NULL, path, sizeof(path));
+	if (path[0] == '/' && *ed->ds && !lyd_find_path(*ed->ds, path, 0, &n) && n) {
 		edit_describe(n, obj, sizeof(obj));
 	} else if (ed->bad_net) {
 		if (path[0])
@@ -120,8 +156,7 @@ int edit_validation_error(struct edit *ed, const struct ly_err_item *e)
 		edit_node_path(ed->bad_net, path, sizeof(path));
 	}
 	return vnm_err_set(ed->err, VNM_E_INVALID, path, "%s%sthe configuration would not be valid: %s%s",
-			   obj, obj[0] ? ": " : "", e && e->msg ? e->msg : "libyang validation failed",
-			   where);
+			   obj, obj[0] ? ": " : "", msg, where);
 }
 
 /* ------------------------------------------------------------------ */

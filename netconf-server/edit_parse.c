@@ -208,6 +208,34 @@ static int check_edit_r(struct ly_ctx *ctx, const struct lyd_node *first, struct
 	return 0;
 }
 
+/*
+ * A value libyang refuses while parsing with LYD_PARSE_OPAQ is an
+ * attribute's: a leaf's bad value only makes the leaf opaque (and
+ * check_opaque() names it).  RFC 6241 Appendix A calls that bad-attribute;
+ * the message says which attribute and what it takes.  0 when the error
+ * is something else.
+ */
+static int bad_attribute(const char *xml, const struct ly_err_item *e, const char *path,
+			 struct vnm_err *err)
+{
+	char val[128], pat[160];
+	const char *q, *qe;
+
+	if (!e || !e->msg || e->vecode != LYVE_DATA || strncmp(e->msg, "Invalid ", 8) ||
+	    !(q = strchr(e->msg, '"')) || !(qe = strchr(q + 1, '"')) ||
+	    (size_t)(qe - q - 1) >= sizeof(val))
+		return 0;
+	snprintf(val, sizeof(val), "%.*s", (int)(qe - q - 1), q + 1);
+	snprintf(pat, sizeof(pat), "operation=\"%s\"", val);
+	if (strstr(xml, pat) || (snprintf(pat, sizeof(pat), "operation='%s'", val), strstr(xml, pat)))
+		return vnm_err_set(err, VNM_E_BAD_ATTRIBUTE, path,
+				   "unknown operation \"%s\" in an nc:operation attribute: use "
+				   "merge, replace, create, delete or remove", val);
+	return vnm_err_set(err, VNM_E_BAD_ATTRIBUTE, path,
+			   "the value \"%s\" of an attribute is not valid: %s (yang:insert "
+			   "takes first, last, before or after)", val, e->msg);
+}
+
 int vnm_edit_parse(struct ly_ctx *ctx, const char *xml, struct lyd_node **edit,
 		   struct vnm_err *err)
 {
@@ -231,6 +259,8 @@ int vnm_edit_parse(struct ly_ctx *ctx, const char *xml, struct lyd_node **edit,
 		else if (e && e->vecode == LYVE_DATA)
 			code = VNM_E_BAD_ELEMENT;
 		edit_ly_path(e ? e->path : NULL, path, sizeof(path));
+		if (bad_attribute(xml, e, path[0] == '/' ? path : NULL, err))
+			return -1;
 		if (path[0] && path[0] != '/') {
 			/* "Line number 3.": where, but no data path */
 			char where[sizeof(path) + 4];

@@ -102,9 +102,36 @@ fail:
 	return NULL;
 }
 
-static void on_core_event(void *arg, const struct vnm_event *ev)
+void vnm_notif_send(struct lyd_node *tree)
 {
 	struct nev *e;
+	size_t n;
+
+	pthread_mutex_lock(&N.lock);
+	n = N.n_subs;
+	pthread_mutex_unlock(&N.lock);
+	if (!n || !tree) {
+		lyd_free_all(tree);
+		return;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || ly_time_time2str(time(NULL), NULL, &e->time) != LY_SUCCESS) {
+		vnm_log_warn("netconf: a notification could not be built (out of memory)");
+		lyd_free_all(tree);
+		nev_free(e);
+		return;
+	}
+	e->tree = tree;
+	pthread_mutex_lock(&N.lock);
+	*N.tail = e;
+	N.tail = &e->next;
+	pthread_cond_signal(&N.cond);
+	pthread_mutex_unlock(&N.lock);
+}
+
+static void on_core_event(void *arg, const struct vnm_event *ev)
+{
+	struct lyd_node *tree;
 	size_t n;
 
 	(void)arg;
@@ -113,18 +140,12 @@ static void on_core_event(void *arg, const struct vnm_event *ev)
 	pthread_mutex_unlock(&N.lock);
 	if (!n)
 		return; /* nobody listens: build nothing */
-	e = calloc(1, sizeof(*e));
-	if (!e || !(e->tree = build(N.ctx, ev)) ||
-	    ly_time_time2str(time(NULL), NULL, &e->time) != LY_SUCCESS) {
+	tree = build(N.ctx, ev);
+	if (!tree) {
 		vnm_log_warn("netconf: a notification could not be built (out of memory)");
-		nev_free(e);
 		return;
 	}
-	pthread_mutex_lock(&N.lock);
-	*N.tail = e;
-	N.tail = &e->next;
-	pthread_cond_signal(&N.cond);
-	pthread_mutex_unlock(&N.lock);
+	vnm_notif_send(tree);
 }
 
 /* ------------------------------------------------------------------ */

@@ -38,6 +38,21 @@ static int put(struct lyd_node *base, const char *rel, const char *value)
 	return lyd_new_path(base, NULL, rel, value, LYD_NEW_PATH_UPDATE, NULL) ? -1 : 0;
 }
 
+/* Add value to leaf-list name under base unless it is there: state
+ * leaf-lists may repeat a value, and two sources naming the same
+ * interface must not list it twice. */
+static int put_once(struct lyd_node *base, const char *name, const char *value)
+{
+	struct lyd_node *c;
+
+	/* libyang takes no [.=] predicate for a state leaf-list: look */
+	LY_LIST_FOR(lyd_child(base), c) {
+		if (c->schema && !strcmp(c->schema->name, name) && !strcmp(lyd_get_value(c), value))
+			return 0;
+	}
+	return put(base, name, value);
+}
+
 static int put_u64(struct lyd_node *base, const char *rel, uint64_t v)
 {
 	char b[24];
@@ -83,7 +98,10 @@ static int put_ifname(void *arg, const char *vn, const char *vr, const char *obj
 		n = find(*tree, NW "[network-id=%s]/ietf-network-topology:link[link-id=%s]/"
 				   "vnmd:virtual-link",
 			 q(vn, q1, sizeof(q1)), q(obj, q2, sizeof(q2)));
-	return n && put(n, vr ? "vnmd:vnic/host-interface" : "host-interface", ifname) ? -1 : 0;
+	if (!n)
+		return 0;
+	return (vr ? put(n, "vnmd:vnic/host-interface", ifname)
+		   : put_once(n, "host-interface", ifname)) ? -1 : 0;
 }
 
 int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err)
@@ -131,7 +149,7 @@ int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err)
 			if (!n)
 				continue;
 			if (put(n, "oper-state", vl_oper(l)) ||
-			    (l->ifname[0] && put(n, "host-interface", l->ifname)) ||
+			    (l->ifname[0] && put_once(n, "host-interface", l->ifname)) ||
 			    put_u64(n, "statistics/in-octets", l->ctr.in_octets) ||
 			    put_u64(n, "statistics/in-packets", l->ctr.in_packets) ||
 			    put_u64(n, "statistics/out-octets", l->ctr.out_octets) ||

@@ -134,6 +134,7 @@ static void sess_end(struct nc_session *ncs, bool dropped)
 		s->dropped_sessions++;
 	pthread_mutex_unlock(&s->sess_lock);
 	vnm_ds_session_gone(sid);
+	vnm_confirm_session_gone(sid);
 	vnm_log_info("netconf: session %u of %s ended (%s)", sid, vs ? vs->user : "?",
 		     dropped ? "dropped" : "closed");
 	vnm_notif_session_end(ncs);
@@ -223,7 +224,7 @@ static struct nc_server_reply *rpc_kill_session(struct lyd_node *rpc, struct nc_
 
 static const char *const write_ops[] = {
 	"edit-config", "copy-config", "delete-config", "lock", "unlock", "commit",
-	"discard-changes", "kill-session", NULL,
+	"cancel-commit", "discard-changes", "kill-session", NULL,
 };
 
 static struct nc_server_reply *dispatch(struct lyd_node *rpc, struct nc_session *ncs)
@@ -277,6 +278,8 @@ static struct nc_server_reply *dispatch(struct lyd_node *rpc, struct nc_session 
 			return vnm_rpc_validate(rpc, ncs);
 		if (!strcmp(name, "commit"))
 			return vnm_rpc_commit(rpc, ncs);
+		if (!strcmp(name, "cancel-commit"))
+			return vnm_rpc_cancel_commit(rpc, ncs);
 		if (!strcmp(name, "discard-changes"))
 			return vnm_rpc_discard(rpc, ncs);
 		if (!strcmp(name, "kill-session"))
@@ -531,10 +534,11 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 			goto cleanup;
 		}
 	}
-	if (vnm_notif_start(s, err)) {
+	if (vnm_notif_start(s, err) || vnm_confirm_start(s, err)) {
 		s->stop = 1;
 		for (i = 0; i < s->n_workers; i++)
 			pthread_join(s->workers[i], NULL);
+		vnm_notif_stop();
 		goto cleanup;
 	}
 	r = pthread_create(&s->accept_thr, NULL, accept_main, s);
@@ -542,6 +546,7 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 		s->stop = 1;
 		for (i = 0; i < s->n_workers; i++)
 			pthread_join(s->workers[i], NULL);
+		vnm_confirm_stop();
 		vnm_notif_stop();
 		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot start the accept thread: %s",
 			    strerror(r));
@@ -587,6 +592,7 @@ void vnm_server_stop(struct vnm_server *s)
 	pthread_join(s->accept_thr, NULL);
 	for (i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
+	vnm_confirm_stop();
 	vnm_notif_stop();
 	/* every client is cut off; the gate's threads end */
 	vnm_gate_stop_all(s);

@@ -177,8 +177,25 @@ struct nc_server_reply *vnm_rpc_delete_config(struct lyd_node *rpc, struct nc_se
 struct nc_server_reply *vnm_rpc_lock(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_unlock(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_validate(struct lyd_node *rpc, struct nc_session *ncs);
-struct nc_server_reply *vnm_rpc_commit(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_discard(struct lyd_node *rpc, struct nc_session *ncs);
+/* Forget the candidate's changes: it is running again.  Caller holds ds_lock. */
+void vnm_ds_candidate_discard(void);
+/* Whether the candidate holds changes of its own (st_lock inside). */
+bool vnm_ds_candidate_modified(void);
+
+/* --- commit and confirmed commit (confirm.c) ----------------------- */
+
+/* Load a confirmed commit left pending by the previous vnmd (rolling it
+ * back at once when its deadline passed, its session is gone or the
+ * machine rebooted), start the thread that rolls back at the deadline. */
+int vnm_confirm_start(struct vnm_server *s, struct vnm_err *err);
+/* Stop the thread; a pending confirmed commit stays on disk for the next start. */
+void vnm_confirm_stop(void);
+/* Session sid ended: the confirmed commit it gave without <persist> is
+ * rolled back (soon, on the confirm thread).  Takes no lock but its own. */
+void vnm_confirm_session_gone(uint32_t sid);
+struct nc_server_reply *vnm_rpc_commit(struct lyd_node *rpc, struct nc_session *ncs);
+struct nc_server_reply *vnm_rpc_cancel_commit(struct lyd_node *rpc, struct nc_session *ncs);
 
 /* --- reads (oper.c) ------------------------------------------------ */
 
@@ -194,6 +211,9 @@ int vnm_any_xml(const struct lyd_node *any, char **xml);
 int vnm_notif_start(struct vnm_server *s, struct vnm_err *err);
 void vnm_notif_stop(void);
 void vnm_notif_session_end(struct nc_session *ncs);
+/* Queue notification tree (taken over) for every subscriber; dropped when
+ * nobody subscribed.  Any thread, any lock held. */
+void vnm_notif_send(struct lyd_node *tree);
 struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct nc_session *ncs);
 /* Filter and with-defaults as the rpc asks (get, get-config) and build the reply. */
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree);

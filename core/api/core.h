@@ -73,6 +73,16 @@ int vnm_core_startup_load(struct vnm_core *c, struct lyd_node **out, struct vnm_
 int vnm_core_startup_save(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err);
 int vnm_core_startup_delete(struct vnm_core *c, struct vnm_err *err);
 
+/* The record of a pending confirmed commit (RFC 6241 8.4), which the
+ * NETCONF server writes and reads as text: a file in state_dir beside the
+ * datastores, replaced atomically like them, so that the commit's rollback
+ * survives a restart or a SIGKILL of vnmd.  Without a state_dir, _save and
+ * _delete do nothing and _load gives NULL.  _load's *text (NULL when there
+ * is no record) is freed by the caller. */
+int vnm_core_pending_save(struct vnm_core *c, const char *text, struct vnm_err *err);
+int vnm_core_pending_load(struct vnm_core *c, char **text, struct vnm_err *err);
+int vnm_core_pending_delete(struct vnm_core *c, struct vnm_err *err);
+
 /* ------------------------------------------------------------------ */
 /* Operational snapshot                                               */
 /* ------------------------------------------------------------------ */

@@ -27,6 +27,7 @@ enum vnm_err_code {
 	VNM_E_BAD_ELEMENT,     /* bad-element: a node in the wrong place or role */
 	VNM_E_MISSING_ELEMENT, /* missing-element: e.g. a list entry without its key */
 	VNM_E_MALFORMED,       /* malformed-message: XML that does not parse */
+	VNM_E_BAD_ATTRIBUTE,   /* bad-attribute: e.g. nc:operation="frob" */
 };
 
 struct vnm_err {

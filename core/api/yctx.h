@@ -3,10 +3,11 @@
  *
  * One context holds ietf-network, ietf-network-topology, vnmd and, when
  * with_netconf is set, the modules the NETCONF server needs (ietf-netconf
- * with its features, ietf-netconf-with-defaults, ietf-netconf-monitoring,
- * ietf-yang-library is built into libyang).  The IETF modules come from
- * Debian's libyuma-base (VNM_IETF_DIR), vnmd's own from VNM_YANG_DIR or the
- * environment variable VNMD_YANG_DIR.
+ * with its features, confirmed-commit included: libnetconf2 advertises the
+ * capabilities of the features enabled here; ietf-netconf-with-defaults,
+ * ietf-netconf-monitoring, ietf-yang-library is built into libyang).  The
+ * IETF modules come from Debian's libyuma-base (VNM_IETF_DIR), vnmd's own
+ * from VNM_YANG_DIR or the environment variable VNMD_YANG_DIR.
  */
 #ifndef VNM_YCTX_H
 #define VNM_YCTX_H

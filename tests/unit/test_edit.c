@@ -399,7 +399,11 @@ static const struct edit_case cases[] = {
 	 .leaves = {{UNDERLAY "/ietf-network-topology:link[link-id='pl1']/source/source-tp", "eth5"}}},
 	{.name = "second_network_broken_nothing_applied", .before = {FIG5, NETS(VN("underlay", RM1_ETH5 PL1_ON_ETH5))},
 	 .edit = NETS(VR1_A_ETH2 VN("vn-b", "<node><node-id>vr2</node-id><vnm:router><vnm:image><vnm:kernel nc:operation='delete'/></vnm:image></vnm:router></node>")),
-	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "vn-b", .extra = printed_as_before},
+	 .rc = APPLY_FAILS, .tag = "data-missing", .path_has = "vn-b", .extra = printed_as_before},
+	{.name = "router_without_image_names_router_and_what_to_give", .before = {FIG5},
+	 .edit = NETS(VN("vn-b", "<node><node-id>vr2</node-id><vnm:router><vnm:image><vnm:kernel nc:operation='delete'/></vnm:image></vnm:router></node>")),
+	 .rc = APPLY_FAILS, .tag = "data-missing", .path_has = "node[node-id='vr2']",
+	 .msg = {"node 'vr2' of network 'vn-b'", "kernel or disk"}},
 	{.name = "first_network_alone_keeps_the_order_of_networks", .before = {FIG5},
 	 .edit = NETS(VR1_A_ETH2), .extra = networks_keep_their_order,
 	 .leaves = {{VR1_A "/ietf-network-topology:termination-point[tp-id='eth2']/tp-id", "eth2"}}},
@@ -445,7 +449,15 @@ static const struct edit_case cases[] = {
 	{.name = "not_xml_at_all", .edit = "not xml at all",
 	 .rc = PARSE_FAILS, .tag = "malformed-message", .path = "", .msg = {"Line number"}},
 	{.name = "unknown_operation", .edit = NETS("<network nc:operation='frob'><network-id>x</network-id></network>"),
-	 .rc = PARSE_FAILS, .tag = "bad-element", .path = "/ietf-network:networks", .msg = {"\"frob\""}},
+	 .rc = PARSE_FAILS, .tag = "bad-attribute", .path = "/ietf-network:networks",
+	 .msg = {"\"frob\"", "nc:operation"}},
+	{.name = "unknown_operation_in_double_quotes",
+	 .edit = NETS(VN("vn-a", "<node nc:operation=\"frob2\"><node-id>r</node-id></node>")),
+	 .rc = PARSE_FAILS, .tag = "bad-attribute", .msg = {"\"frob2\"", "merge, replace"}},
+	{.name = "bad_insert_attribute",
+	 .edit = NETS(VN("vn-a", "<node yang:insert='middle' xmlns:yang='urn:ietf:params:xml:ns:yang:1'>"
+			 "<node-id>r</node-id></node>")),
+	 .rc = PARSE_FAILS, .tag = "bad-attribute", .msg = {"\"middle\""}},
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
