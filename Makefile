@@ -129,8 +129,10 @@ unit: $(UT_BIN)
 asan: $(UT_ASAN) $(BUILD)/asan/vnmd
 
 # Everything make check runs is listed and counted by tests/run.sh.
+# The router image (2 s) is built too: the QEMU suites need it.
 check: deps
 	$(MAKE) all unit asan
+	bash image/build.sh
 	bash tests/run.sh
 
 integration: deps all

@@ -63,7 +63,7 @@ if command -v systemd-analyze >/dev/null; then
 	out=$(MANPATH="$root/usr/local/share/man" systemd-analyze verify "$UNIT" 2>&1)
 	t_check "systemd-analyze verify vnmd.service" "$out" ""
 else
-	echo "skip: systemd-analyze is not installed: the unit is not verified"
+	t_skip "systemd-analyze verify vnmd.service" "systemd-analyze is not installed"
 fi
 
 # --- 2. configuration -----------------------------------------------------
@@ -110,7 +110,7 @@ if [ -d /run/systemd/system ]; then
 	pid=$(systemctl show -p MainPID --value "$svc")
 	echo "READY=1" >"$tmp/notify.out"
 else
-	echo "skip: systemd is not PID 1 here: vnmd runs with the unit's command line"
+	t_skip "systemctl start vnmd (Type=notify)" "systemd is not PID 1 here: vnmd runs with the unit's command line, READY=1 read from NOTIFY_SOCKET"
 	NOTIFY_SOCKET=$tmp/notify.sock ip netns exec "$ns" "$VNMD" --foreground \
 		--config-file "$tmp/vnmd.conf" 2>"$tmp/vnmd.log" &
 	pid=$!
