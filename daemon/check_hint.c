@@ -19,12 +19,14 @@ int vnm_hint_truncated(const char *path, FILE *errout)
 {
 	xmlTextReaderPtr r;
 	char open[MAX_OPEN][64];
-	int line[MAX_OPEN], depth = 0, ret, last = 0, i;
+	int line[MAX_OPEN], depth = 0, ret, last = 0, i, found = 0;
 
 	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)quiet);
 	r = xmlReaderForFile(path, NULL, PARSE_OPTS);
-	if (!r)
+	if (!r) {
+		xmlSetStructuredErrorFunc(NULL, NULL);
 		return 0;
+	}
 	while ((ret = xmlTextReaderRead(r)) == 1) {
 		int type = xmlTextReaderNodeType(r), d = xmlTextReaderDepth(r);
 
@@ -54,14 +56,12 @@ int vnm_hint_truncated(const char *path, FILE *errout)
 			for (; i < depth; i++)
 				fprintf(errout, " <%s> (line %d)", open[i], line[i]);
 			fprintf(errout, ": the file is cut short, complete it\n");
-			xmlFreeTextReader(r);
-			xmlSetStructuredErrorFunc(NULL, NULL);
-			return 1;
+			found = 1;
 		}
 	}
 	xmlFreeTextReader(r);
 	xmlSetStructuredErrorFunc(NULL, NULL);
-	return 0;
+	return found;
 }
 
 static xmlNodePtr child(xmlNodePtr n, const char *name)
