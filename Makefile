@@ -224,11 +224,15 @@ $(BUILD)/inst/obj/%.o: %.c FORCE
 	$(CC) $(CFLAGS) $(INST_DEFS) $(call incs,$<) -c -o $@ $<
 $(BUILD)/inst/vnmd: $(INST_OBJ) $(filter-out $(BUILD)/obj/daemon/opts.o,$(DMN_OBJ)) $(BUILD)/libvnm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-export PREFIX SBINDIR DATADIR MANDIR SYSCONFDIR YANGDIR YUMADIR VMIBDIR SNMPCONFDIR UNITDIR STATEDIR DESTDIR
+# the directories reach tools/install.sh by its environment, for it alone
+# (exported to every recipe they would also reach the tests make check runs)
+INST_ENV := PREFIX='$(PREFIX)' SBINDIR='$(SBINDIR)' DATADIR='$(DATADIR)' MANDIR='$(MANDIR)' \
+	SYSCONFDIR='$(SYSCONFDIR)' YANGDIR='$(YANGDIR)' YUMADIR='$(YUMADIR)' VMIBDIR='$(VMIBDIR)' \
+	SNMPCONFDIR='$(SNMPCONFDIR)' UNITDIR='$(UNITDIR)' DESTDIR='$(DESTDIR)' BUILD='$(BUILD)'
 install: $(BUILD)/inst/vnmd
-	BUILD=$(BUILD) bash tools/install.sh install
+	$(INST_ENV) bash tools/install.sh install
 uninstall:
-	bash tools/install.sh uninstall
+	$(INST_ENV) bash tools/install.sh uninstall
 
 clean:
 	rm -rf $(BUILD)
