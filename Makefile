@@ -8,6 +8,9 @@
 #   make bench   benchmarks, rewrites BENCHMARKS.md
 #   make soak    long reliability runs (500 SIGKILLs of vnmd during edits,
 #                5 minutes of 32 NETCONF sessions and SNMP polling)
+#   make install      vnmd, its YANG module, VNMD-MIB, unit, man page, default
+#                     configuration (PREFIX=/usr/local, DESTDIR; tools/install.sh)
+#   make uninstall    removes exactly what make install put (its manifest)
 #   make install-mib  VNMD-MIB where net-snmp looks for MIBs (MIBDIR)
 #
 # Sources are found by wildcard: a new file in core/, drivers/*/,
@@ -56,13 +59,19 @@ TOOL_SRC := $(wildcard tests/tools/*.c) tools/dot/vnm_dot.c
 TOOL_BIN := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRC)))
 DOT_OBJ  := $(BUILD)/obj/tools/dot/dot.o
 UT_ASAN  := $(UT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
+# daemon/: main.c plus the parts unit suites may link (options, file, notify)
+DMN_SRC  := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DMN_OBJ      := $(DMN_SRC:%.c=$(BUILD)/obj/%.o)
+DMN_OBJ_ASAN := $(DMN_SRC:%.c=$(BUILD)/asan/obj/%.o)
 
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz fuzz-build soak
+.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz fuzz-build soak install uninstall
+# make demo after make check: the tool programs' objects are kept, not rebuilt
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/vnmd $(TOOL_BIN)
@@ -86,11 +95,11 @@ $(BUILD)/asan/libvnm.a: $(LIB_OBJ_ASAN)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/vnmd: $(BUILD)/obj/daemon/main.o $(BUILD)/obj/daemon/check.o $(BUILD)/libvnm.a
+$(BUILD)/vnmd: $(BUILD)/obj/daemon/main.o $(DMN_OBJ) $(BUILD)/libvnm.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # vnmd under ASan+UBSan: make check runs the NETCONF and SNMP suites with it too
-$(BUILD)/asan/vnmd: $(BUILD)/asan/obj/daemon/main.o $(BUILD)/asan/obj/daemon/check.o $(BUILD)/asan/libvnm.a
+$(BUILD)/asan/vnmd: $(BUILD)/asan/obj/daemon/main.o $(DMN_OBJ_ASAN) $(BUILD)/asan/libvnm.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UT_SUP_OBJ) $(BUILD)/libvnm.a
@@ -112,14 +121,19 @@ $(BUILD)/tools/vnm_dot: $(BUILD)/obj/tools/dot/vnm_dot.o $(DOT_OBJ) $(BUILD)/lib
 # the DOT renderer's unit suite links the renderer
 $(BUILD)/tests/test_dot: $(DOT_OBJ)
 $(BUILD)/asan/tests/test_dot: $(BUILD)/asan/obj/tools/dot/dot.o
+# the option and configuration-file suite links daemon/'s parts
+$(BUILD)/tests/test_conf: $(DMN_OBJ)
+$(BUILD)/asan/tests/test_conf: $(DMN_OBJ_ASAN)
 tools: $(TOOL_BIN)
 
 unit: $(UT_BIN)
 asan: $(UT_ASAN) $(BUILD)/asan/vnmd
 
 # Everything make check runs is listed and counted by tests/run.sh.
+# The router image (2 s) is built too: the QEMU suites need it.
 check: deps
 	$(MAKE) all unit asan
+	bash image/build.sh
 	bash tests/run.sh
 
 integration: deps all
@@ -190,6 +204,40 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard core/*.h core/*/
 MIBDIR ?= /usr/share/snmp/mibs
 install-mib:
 	install -D -m 0644 snmp-agent/VNMD-MIB.txt $(DESTDIR)$(MIBDIR)/VNMD-MIB.txt
+
+# make install: the installed vnmd reads its YANG module and configuration
+# file where they are installed (the build's vnmd: from yang/ and /etc), so
+# the three files that name them are compiled again for it, every time
+# (PREFIX may differ from the last install).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+YANGDIR    ?= $(DATADIR)/yang/modules/vnmd
+YUMADIR    ?= /usr/share/yuma/modules/vnmd
+VMIBDIR    ?= $(DATADIR)/vnmd/mibs
+SNMPCONFDIR ?= /usr/share/snmp
+UNITDIR    ?= /lib/systemd/system
+STATEDIR   ?= /var/lib/vnmd
+INST_DEFS  := -UVNM_YANG_DIR -DVNM_YANG_DIR=\"$(YANGDIR)\" -DVNM_CONF_FILE=\"$(SYSCONFDIR)/vnmd/vnmd.conf\"
+INST_SRC   := daemon/main.c daemon/opts.c core/yctx.c
+INST_OBJ   := $(INST_SRC:%.c=$(BUILD)/inst/obj/%.o)
+.PHONY: FORCE
+$(BUILD)/inst/obj/%.o: %.c FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INST_DEFS) $(call incs,$<) -c -o $@ $<
+$(BUILD)/inst/vnmd: $(INST_OBJ) $(filter-out $(BUILD)/obj/daemon/opts.o,$(DMN_OBJ)) $(BUILD)/libvnm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# the directories reach tools/install.sh by its environment, for it alone
+# (exported to every recipe they would also reach the tests make check runs)
+INST_ENV := PREFIX='$(PREFIX)' SBINDIR='$(SBINDIR)' DATADIR='$(DATADIR)' MANDIR='$(MANDIR)' \
+	SYSCONFDIR='$(SYSCONFDIR)' YANGDIR='$(YANGDIR)' YUMADIR='$(YUMADIR)' VMIBDIR='$(VMIBDIR)' \
+	SNMPCONFDIR='$(SNMPCONFDIR)' UNITDIR='$(UNITDIR)' DESTDIR='$(DESTDIR)' BUILD='$(BUILD)'
+install: $(BUILD)/inst/vnmd
+	$(INST_ENV) bash tools/install.sh install
+uninstall:
+	$(INST_ENV) bash tools/install.sh uninstall
 
 clean:
 	rm -rf $(BUILD)

@@ -8,10 +8,12 @@
 #include "check.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <libyang/libyang.h>
 
+#include "check_hint.h"
 #include "link_nl.h"
 #include "model.h"
 #include "model_int.h"
@@ -27,12 +29,24 @@ static void print_err(void *arg, const struct vnm_err *e)
 		fprintf(f, "error: %s\n", e->msg);
 }
 
-/* libyang keeps every message of a failed parse; print each on its own. */
+/* libyang keeps every message of a failed parse; print each on its own.
+ * Two get plainer words (check_hint.h): a file cut short, a router
+ * without an image. */
 static void print_ly_errs(const struct ly_ctx *ctx, const char *file, FILE *f)
 {
 	const struct ly_err_item *e;
+	int imageless = 0;
 
+	if (vnm_hint_truncated(file, f))
+		return;
 	for (e = ly_err_first(ctx); e; e = e->next) {
+		if (e->msg && strstr(e->msg, "Mandatory choice \"source\"") && e->path &&
+		    strstr(e->path, "router/image")) {
+			if (!imageless++ && vnm_hint_imageless(file, f))
+				continue;
+			if (imageless > 1)
+				continue;
+		}
 		if (!e->msg)
 			continue;
 		if (e->path)

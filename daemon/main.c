@@ -7,11 +7,12 @@
  * Shutdown runs it backwards, so the core saves running after the last
  * session is gone.  Without --foreground the daemon forks, and the parent
  * waits until the child is serving (exit 0) or has said why it could not
- * (its messages on the terminal, exit 1).
+ * (its messages on the terminal, exit 1).  Under systemd (NOTIFY_SOCKET
+ * set) it tells the manager READY=1 once serving and STOPPING=1 at the
+ * end, with a datagram of its own (no libsystemd).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,226 +29,16 @@
 #include "core.h"
 #include "link_nl.h"
 #include "log.h"
+#include "notify.h"
+#include "opts.h"
 #include "server.h"
+#include "store.h"
 #include "uri_policy.h"
 #include "yctx.h"
 #if __has_include("hv_libvirt.h")
 #include "hv_libvirt.h"
 #define VNM_HAVE_HV 1
 #endif
-
-#define DEF_STATE_DIR "/var/lib/vnmd"
-#define DEF_SOCKET "/run/vnmd/vnmd.sock"
-#define DEF_URI "qemu:///system"
-#define MAX_ALLOW_URI 64
-
-struct opts {
-	int foreground, check, from_startup;
-	const char *config, *state_dir, *unix_path, *ssh_listen, *ssh_hostkey;
-	const char *authkeys, *passwords, *uri, *agentx, *pid_file;
-	unsigned workers;
-	size_t max_config;
-	int no_unix;
-	const char *allow[MAX_ALLOW_URI]; /* --allow-uri, in uris */
-	struct vnm_uri_policy uris;
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: vnmd [options]\n"
-		"       vnmd -n -c FILE\n"
-		"\n"
-		"vnmd realises virtual networks (virtual routers as libvirt domains, virtual\n"
-		"links as kernel interfaces shaped with tc) from a YANG model edited over\n"
-		"NETCONF, and serves their state over NETCONF and SNMP (AgentX).\n"
-		"\n"
-		"  -f, --foreground            stay in the foreground; log to stderr (otherwise\n"
-		"                              fork, and log to syslog once serving)\n"
-		"  -s, --state-dir DIR         running.xml, startup.xml and the generated SSH host\n"
-		"                              key live here (default " DEF_STATE_DIR ")\n"
-		"  -u, --unix-socket PATH      NETCONF on a UNIX socket, mode 0600 (default\n"
-		"                              " DEF_SOCKET "); \"none\" disables it\n"
-		"  -l, --ssh-listen ADDR:PORT  NETCONF over SSH (RFC 6242), e.g. 0.0.0.0:830 or\n"
-		"                              [::1]:830; off unless given\n"
-		"  -k, --ssh-hostkey FILE      SSH host key (OpenSSH private key); generated as\n"
-		"                              ed25519 when absent (default DIR/ssh_host_ed25519_key)\n"
-		"  -a, --ssh-authorized-keys FILE\n"
-		"                              public keys that may log in, one per line:\n"
-		"                              \"[USER ]TYPE BASE64 [COMMENT]\"; with USER the key is\n"
-		"                              good for that user name only\n"
-		"  -p, --ssh-password-file FILE\n"
-		"                              password users, one per line: \"USER:HASH[:ro]\",\n"
-		"                              HASH from crypt(3) (e.g. openssl passwd -6); \":ro\"\n"
-		"                              makes the user read-only (writes: access-denied)\n"
-		"  -U, --libvirt-uri URI       hypervisor of hosts without their own libvirt-uri\n"
-		"                              (default " DEF_URI "; test:///default needs none)\n"
-		"  -A, --allow-uri URI|PATTERN a hypervisor URI hosts of the model may name in\n"
-		"                              libvirt-uri; repeatable.  A URI with a query is\n"
-		"                              allowed only as written here; a PATTERN (no '?')\n"
-		"                              is an fnmatch glob whose '*' stays within one '/'\n"
-		"                              part, e.g. 'qemu+tls://rm-*.example.org/system'.\n"
-		"                              Without -A:\n"
-		"                              " VNM_URI_BUILTIN ".\n"
-		"                              The ext transport and command= are never allowed;\n"
-		"                              --libvirt-uri is always allowed.  -n obeys it too\n"
-		"  -x, --agentx-socket SOCK    serve VNMD-MIB as an AgentX subagent of the master\n"
-		"                              at SOCK: a path or tcp:HOST:PORT; off unless given\n"
-		"  -S, --startup               start from the startup datastore, not running\n"
-		"  -L, --log-level LEVEL       err, warning, notice, info (default) or debug\n"
-		"  -w, --workers N             NETCONF worker threads (default 4, at most 5)\n"
-		"  -m, --max-config-size BYTES largest <config> accepted (default 16777216);\n"
-		"                              a larger one gets error-tag too-big\n"
-		"  -P, --pid-file FILE         write the daemon's pid here\n"
-		"  -n, --check                 check the configuration given with -c and print it\n"
-		"                              normalised; exit 0 when valid, 1 when not\n"
-		"  -c, --config FILE           configuration file (NETCONF <config> XML)\n"
-		"  -h, --help                  this text\n"
-		"\n"
-		"Signals: SIGTERM/SIGINT close every session, save running and exit;\n"
-		"SIGHUP reopens the log.\n");
-}
-
-/* The operator's URIs obey the hard rule of uri_policy.h too. */
-static int check_uris(struct opts *o)
-{
-	const char *why;
-	size_t i;
-
-	o->uris.allow = o->allow;
-	o->uris.default_uri = o->uri;
-	if ((why = vnm_uri_entry_refusal(o->uri))) {
-		fprintf(stderr, "vnmd: --libvirt-uri %s: %s\n", o->uri, why);
-		return 2;
-	}
-	for (i = 0; i < o->uris.n_allow; i++) {
-		if ((why = vnm_uri_entry_refusal(o->allow[i]))) {
-			fprintf(stderr, "vnmd: --allow-uri %s: %s\n", o->allow[i], why);
-			return 2;
-		}
-	}
-	return 0;
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option lopts[] = {
-		{"foreground", no_argument, NULL, 'f'},
-		{"state-dir", required_argument, NULL, 's'},
-		{"unix-socket", required_argument, NULL, 'u'},
-		{"ssh-listen", required_argument, NULL, 'l'},
-		{"ssh-hostkey", required_argument, NULL, 'k'},
-		{"ssh-authorized-keys", required_argument, NULL, 'a'},
-		{"ssh-password-file", required_argument, NULL, 'p'},
-		{"libvirt-uri", required_argument, NULL, 'U'},
-		{"allow-uri", required_argument, NULL, 'A'},
-		{"agentx-socket", required_argument, NULL, 'x'},
-		{"startup", no_argument, NULL, 'S'},
-		{"log-level", required_argument, NULL, 'L'},
-		{"workers", required_argument, NULL, 'w'},
-		{"max-config-size", required_argument, NULL, 'm'},
-		{"pid-file", required_argument, NULL, 'P'},
-		{"check", no_argument, NULL, 'n'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	enum vnm_log_level lvl;
-	unsigned long v;
-	char *end;
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->state_dir = DEF_STATE_DIR;
-	o->unix_path = DEF_SOCKET;
-	o->uri = DEF_URI;
-	while ((c = getopt_long(argc, argv, "fs:u:l:k:a:p:U:A:x:SL:w:m:P:nc:h", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			o->foreground = 1;
-			break;
-		case 's':
-			o->state_dir = optarg;
-			break;
-		case 'u':
-			o->unix_path = optarg;
-			o->no_unix = !strcmp(optarg, "none");
-			break;
-		case 'l':
-			o->ssh_listen = optarg;
-			break;
-		case 'k':
-			o->ssh_hostkey = optarg;
-			break;
-		case 'a':
-			o->authkeys = optarg;
-			break;
-		case 'p':
-			o->passwords = optarg;
-			break;
-		case 'U':
-			o->uri = optarg;
-			break;
-		case 'A':
-			if (o->uris.n_allow == MAX_ALLOW_URI) {
-				fprintf(stderr, "vnmd: more than %d --allow-uri; use patterns\n",
-					MAX_ALLOW_URI);
-				return 2;
-			}
-			o->allow[o->uris.n_allow++] = optarg;
-			break;
-		case 'x':
-			o->agentx = optarg;
-			break;
-		case 'S':
-			o->from_startup = 1;
-			break;
-		case 'L':
-			if (vnm_log_level_parse(optarg, &lvl)) {
-				fprintf(stderr, "vnmd: --log-level %s: use err, warning, notice, info "
-						"or debug\n", optarg);
-				return 2;
-			}
-			vnm_log_set_level(lvl);
-			break;
-		case 'w':
-		case 'm':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !v || (c == 'w' && v > 5)) {
-				fprintf(stderr, "vnmd: --%s %s: expected a number%s\n",
-					c == 'w' ? "workers" : "max-config-size", optarg,
-					c == 'w' ? " from 1 to 5" : " above 0");
-				return 2;
-			}
-			if (c == 'w')
-				o->workers = (unsigned)v;
-			else
-				o->max_config = (size_t)v;
-			break;
-		case 'P':
-			o->pid_file = optarg;
-			break;
-		case 'n':
-			o->check = 1;
-			break;
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "vnmd: unexpected argument %s\n", argv[optind]);
-		return 2;
-	}
-	return check_uris(o);
-}
 
 /* "ADDR:PORT" or "[ADDR]:PORT" → addr (in buf), port. */
 static int parse_listen(const char *s, char *buf, size_t len, uint16_t *port)
@@ -489,8 +280,11 @@ static int run(const struct opts *o)
 		tell_parent_ready(ready_fd);
 		ready_fd = -1;
 	}
+	if (vnm_notify("READY=1"))
+		vnm_log_warn("cannot tell systemd that vnmd is ready (NOTIFY_SOCKET): %m");
 
 	wait_for_stop(&sigs);
+	vnm_notify("STOPPING=1");
 	rc = 0;
 cleanup:
 	vnm_agent_stop(agent);
@@ -518,24 +312,50 @@ cleanup:
 	return rc;
 }
 
+/* -n: the options and the file are good by now; check the datastore named
+ * with -c, or the one the daemon would start from. */
+static int check_mode(const struct opts *o)
+{
+	char path[PATH_MAX];
+	const char *file = o->config;
+
+	if (o->config_file)
+		fprintf(stderr, "vnmd: %s: ok\n", o->config_file);
+	if (!file) {
+		snprintf(path, sizeof(path), "%s/%s", o->state_dir,
+			 o->from_startup ? VNM_STORE_STARTUP : VNM_STORE_RUNNING);
+		if (access(path, F_OK) && errno == ENOENT) {
+			fprintf(stderr, "vnmd: no datastore %s yet: vnmd would start with an "
+					"empty configuration\n", path);
+			return VNM_EXIT_OK;
+		}
+		file = path;
+	}
+	return vnm_check_file(file, &o->uris, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
-	int rc = parse_opts(argc, argv, &o);
+	int rc = vnm_opts_parse(argc, argv, VNM_CONF_FILE, &o, stderr);
 
-	if (rc)
-		return rc;
+	if (rc || o.help) {
+		if (o.help)
+			vnm_opts_usage(stdout);
+		goto out;
+	}
 	if (o.check) {
-		if (!o.config) {
-			fprintf(stderr, "vnmd: -n needs a configuration file (-c FILE)\n");
-			return 2;
-		}
-		return vnm_check_file(o.config, &o.uris, stdout, stderr);
+		rc = check_mode(&o);
+		goto out;
 	}
 	if (o.config) {
-		fprintf(stderr, "vnmd: -c is for -n; the daemon keeps its configuration in "
-				"--state-dir\n");
-		return 2;
+		fprintf(stderr, "vnmd: -c names the datastore file -n checks; the daemon keeps "
+				"its datastores in --state-dir\n");
+		rc = VNM_EXIT_USAGE;
+		goto out;
 	}
-	return run(&o);
+	rc = run(&o);
+out:
+	vnm_opts_free(&o);
+	return rc;
 }

@@ -18,10 +18,11 @@ filter=${VNMD_TEST_FILTER:-}
 
 total_pass=0
 total_fail=0
+total_skip=0
 summaries=()
 
 count_suite() { # name logfile rc seconds
-	local name=$1 log=$2 rc=$3 secs=${4:-0} p=0 f=0 line
+	local name=$1 log=$2 rc=$3 secs=${4:-0} p=0 f=0 s=0 line
 	if grep -q '^\[==========\]' "$log"; then # cmocka
 		line=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | tail -1)
 		[ -n "$line" ] && p=$(echo "$line" | grep -oE '[0-9]+' | head -1)
@@ -30,18 +31,21 @@ count_suite() { # name logfile rc seconds
 	elif line=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error).* in [0-9.]+s' "$log" | tail -1) && [ -n "$line" ]; then # pytest
 		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
 		f=$(echo "$line" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+		s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)
 	elif line=$(grep -E '^[A-Za-z0-9_.-]*:? ?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1) && [ -n "$line" ]; then
 		p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 		f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
+		s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)
 	fi
-	p=${p:-0}; f=${f:-0}
+	p=${p:-0}; f=${f:-0}; s=${s:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1 # crashed or failed without saying how many
 		echo "!! $name exited with status $rc"
 	fi
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
-	summaries+=("$(printf '%-44s %4d passed, %d failed  (%ds)' "$name" "$p" "$f" "$secs")")
+	total_skip=$((total_skip + s))
+	summaries+=("$(printf '%-44s %4d passed, %d failed, %d skipped  (%ds)' "$name" "$p" "$f" "$s" "$secs")")
 }
 
 run_suite() { # name cmd...
@@ -105,5 +109,5 @@ fi
 echo
 echo "=== summary"
 for s in "${summaries[@]}"; do echo "$s"; done
-echo "$total_pass passed, $total_fail failed"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -30,6 +30,8 @@ cd "$ROOT" || exit 1
 
 # VNMD_DEMO_OUT: output directory; VNMD_DEMO_PREFIX: names of the
 # namespaces and interfaces the demo makes (tests use vnmt-...)
+# OUT: demo-out/ (real routers) or demo-out-fast/ (the fast variant), set
+# once the variant is known, so that one run never overwrites the other's
 OUT=${VNMD_DEMO_OUT:-$ROOT/demo-out}
 P=${VNMD_DEMO_PREFIX:-vnmdemo}
 RM1=$P-rm1
@@ -145,7 +147,12 @@ fi
 if [ -n "$why_fast" ]; then
 	VARIANT=fast
 	URI=test:///default
+	OUT=${VNMD_DEMO_OUT:-$ROOT/demo-out-fast}
+	say "################################################################"
 	say "variant: FAST (routers are network namespaces, libvirt test:///default) because $why_fast"
+	say "# the FAST VARIANT, not the real demo with QEMU routers"
+	say "# (output in $OUT; the real demo writes demo-out/)"
+	say "################################################################"
 else
 	VARIANT=qemu
 	say "variant: REAL (4 QEMU/TCG router guests on $URI)"
@@ -363,7 +370,7 @@ echo "Throughput per VL and phase (Mbit/s), variant: $VARIANT"
 "$PY" "$NMS_PY" report --csv "$OUT/samples.csv" --phases "$OUT/phases.txt" \
 	--iperf vl-a="$OUT/iperf3-vl-a.json@$(cat "$TMP/iperf3-a.launched")" \
 	vl-b="$OUT/iperf3-vl-b.json@$(cat "$TMP/iperf3-b.launched")" --out "$OUT" \
-	--variant "$([ $VARIANT = qemu ] && echo "4 QEMU router guests" || echo "fast variant: routers are network namespaces") - $(date -u +%Y-%m-%d)" --check
+	--variant "$([ $VARIANT = qemu ] && echo "4 QEMU router guests" || echo "FAST VARIANT (because $why_fast): routers are network namespaces") - $(date -u +%Y-%m-%d)" --check
 check=$?
 echo
 if cmp -s <(awk '{print $1, $2, $3}' "$OUT/routers-before.txt") <(awk '{print $1, $2, $3}' "$OUT/routers-after.txt"); then

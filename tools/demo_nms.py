@@ -306,6 +306,8 @@ def report(a):
                  "are stale ones and left out).  iperf3: TCP goodput, at most 1448/1514 of\n"
                  "the frames."
                  % (a.settle, a.counter.capitalize()))
+    if "FAST" in a.variant:
+        lines.insert(0, "*** %s ***\n" % a.variant)
     text = "\n".join(lines)
     open(os.path.join(a.out, "table.txt"), "w").write(text + "\n")
     json.dump(result, open(os.path.join(a.out, "phases.json"), "w"), indent=1)

@@ -21,6 +21,8 @@ PKGS=(
 	bc openssh-client # tools/demo.sh (timings, the NMS's SSH key)
 )
 
+echo "deps: from outside this checkout vnmd needs ${#PKGS[@]} Debian packages (apt-get, listed in tools/deps.sh)"
+echo "deps: and the npm package net-snmp, for the base MIBs (SNMPv2-SMI, IF-MIB, ...) in /usr/local/share/vnmd/base-mibs"
 missing=()
 for p in "${PKGS[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

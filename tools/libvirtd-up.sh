@@ -9,9 +9,21 @@
 # Exit 0 when qemu:///system answers, 1 otherwise.
 URI=qemu:///system
 
-pgrep -u 0 -x virtlogd >/dev/null || virtlogd -d || exit 1
+# nofds CMD...: run CMD with no file descriptor but 0-2 open.  Tests run
+# under `flock /tmp/vnmd-it.lock`, whose descriptor a daemon would inherit
+# and keep: the machine-wide lock would stay held as long as it runs.
+nofds() {
+	local fd
+	for fd in /proc/$BASHPID/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+	done
+	exec "$@"
+}
+
+pgrep -u 0 -x virtlogd >/dev/null || (nofds virtlogd -d) || exit 1
 if ! virsh -c $URI uri >/dev/null 2>&1; then
-	pgrep -u 0 -x libvirtd >/dev/null || libvirtd -d || exit 1
+	pgrep -u 0 -x libvirtd >/dev/null || (nofds libvirtd -d) || exit 1
 	for _ in $(seq 100); do
 		virsh -c $URI uri >/dev/null 2>&1 && exit 0
 		sleep 0.2

@@ -22,7 +22,10 @@ do for [i=1:nph] {
 	set arrow from t, graph 0 to t, graph 1 nohead dt 2 lc rgb "#888888"
 	set label value(sprintf("pn%d", i)) at t + 1, graph 0.97 left font ",9" tc rgb "#444444"
 }
-plot csv using 1:3 with lines lw 2 lc rgb "#1f77b4" title "vl-a (vn-a), SNMP", \
-     csv using 1:4 with lines lw 2 lc rgb "#d62728" title "vl-b (vn-b), SNMP", \
-     ipf using 1:2 with points pt 7 ps 0.4 lc rgb "#1f77b4" title "vl-a, iperf3 goodput", \
-     ipf using 1:3 with points pt 7 ps 0.4 lc rgb "#d62728" title "vl-b, iperf3 goodput"
+# In equal-share phases the two VLs carry the same rate: vl-a is drawn
+# solid and wide, vl-b dashed and narrower on top, and the iperf3 points
+# differ in shape (circles, triangles), so that both stay visible.
+plot csv using 1:3 with lines lw 4 lc rgb "#1f77b4" title "vl-a (vn-a), SNMP", \
+     csv using 1:4 with lines lw 2 dt (6,4) lc rgb "#d62728" title "vl-b (vn-b), SNMP (dashed)", \
+     ipf using 1:2 with points pt 7 ps 0.9 lc rgb "#1f77b4" title "vl-a, iperf3 goodput", \
+     ipf using 1:3 with points pt 9 ps 0.9 lc rgb "#d62728" title "vl-b, iperf3 goodput"

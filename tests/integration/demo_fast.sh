@@ -27,6 +27,7 @@ rc=$?
 sed 's/^/# /' "$LOG" | grep -E "variant|phase:|ok |FAIL|/|----|Mbit" | head -30
 t_check "the demo's own checks pass (exit status)" "$rc" "0"
 t_ok "it says which variant it ran" grep -q "variant: FAST" "$LOG"
+t_ok "its table says so too, with the reason" grep -q "FAST VARIANT (because VNMD_DEMO_FAST=1)" "$OUT/table.txt"
 t_ok "a progress line per phase" test "$(grep -c '\] phase: ' "$LOG")" = 4
 t_ok "the table has the four phases" \
 	sh -c "grep -q '^equal share' '$OUT/table.txt' && grep -q '^vl-a guaranteed 30' '$OUT/table.txt' &&

@@ -1,0 +1,64 @@
+/*
+ * opts.h - vnmd's options: the command line, then the configuration file
+ * (conf.h; /etc/vnmd/vnmd.conf unless --config-file says otherwise).
+ *
+ * Every long option except help, check, config and config-file is also a
+ * key of the file, spelt the same ("workers = 8", "foreground = yes";
+ * allow-uri may be repeated).  The command line wins: a key whose option
+ * was given on the command line is ignored (for allow-uri: any -A on the
+ * command line replaces every allow-uri of the file).
+ *
+ * Exit statuses (the same in --help and vnmd(8)):
+ *   0  served until SIGTERM/SIGINT, or (-n) everything checked is valid;
+ *   1  vnmd could not start or stopped on an error, or (-n) the datastore
+ *      or configuration checked is not valid;
+ *   2  the command line or the configuration file is wrong (unknown
+ *      option or key, bad value), or a file to check cannot be read.
+ */
+#ifndef VNM_OPTS_H
+#define VNM_OPTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "uri_policy.h"
+
+#define VNM_DEF_STATE_DIR "/var/lib/vnmd"
+#define VNM_DEF_SOCKET "/run/vnmd/vnmd.sock"
+#define VNM_DEF_URI "qemu:///system"
+#ifndef VNM_CONF_FILE
+#define VNM_CONF_FILE "/etc/vnmd/vnmd.conf"
+#endif
+#define VNM_MAX_ALLOW_URI 64
+
+enum { VNM_EXIT_OK = 0, VNM_EXIT_FAIL = 1, VNM_EXIT_USAGE = 2 };
+
+struct opts {
+	int foreground, check, from_startup, help;
+	const char *config, *state_dir, *unix_path, *ssh_listen, *ssh_hostkey;
+	const char *authkeys, *passwords, *uri, *agentx, *pid_file;
+	const char *config_file;      /* the file read, NULL when none was */
+	unsigned workers;
+	size_t max_config;
+	int no_unix;
+	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */
+	struct vnm_uri_policy uris;
+	/* private: options the command line gave (by short letter), values
+	 * read from the file (owned) */
+	unsigned char cmdline[128];
+	char **owned;
+	size_t n_owned;
+};
+
+/* Parses argv, then reads the configuration file (conf_file: the default
+ * path, used when the command line names none; a missing default file is
+ * no error).  Returns 0, or VNM_EXIT_USAGE with the reason printed on
+ * errout.  With --help, sets o->help and reads no file. */
+int vnm_opts_parse(int argc, char **argv, const char *conf_file, struct opts *o, FILE *errout);
+
+void vnm_opts_usage(FILE *f);
+
+/* Frees what vnm_opts_parse() read from the file. */
+void vnm_opts_free(struct opts *o);
+
+#endif

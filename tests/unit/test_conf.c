@@ -1,0 +1,265 @@
+/* test_conf.c - vnmd's configuration file and options (daemon/conf.c,
+ * daemon/opts.c) and the systemd notification (daemon/notify.c): every key
+ * reaches the option it names, the command line wins, and an unknown key
+ * or a bad value is refused with the file and line, all of them in one
+ * round. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "notify.h"
+#include "opts.h"
+
+static char tmpdir[] = "/tmp/vnmt-conf.XXXXXX";
+static char path[256];
+
+static const char *write_conf(const char *text)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vnmd.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* vnm_opts_parse on a NULL-terminated argv; errors into *errs (caller frees). */
+static int parse(struct opts *o, const char *conf, char **errs, ...)
+{
+	char *argv[32] = {"vnmd"};
+	int argc = 1, rc;
+	size_t len;
+	va_list ap;
+	FILE *e = open_memstream(errs, &len);
+
+	va_start(ap, errs);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	rc = vnm_opts_parse(argc, argv, conf, o, e);
+	fclose(e);
+	return rc;
+}
+
+static void every_key_reaches_its_option(void **state)
+{
+	struct opts o;
+	char *errs = NULL;
+	const char *p = write_conf(
+		"# vnmd.conf\n"
+		"\n"
+		"  state-dir = /srv/vnmd  \n"
+		"unix-socket=none\n"
+		"ssh-listen = [::1]:830\n"
+		"ssh-hostkey = /etc/vnmd/key\n"
+		"ssh-authorized-keys = /etc/vnmd/keys\n"
+		"ssh-password-file = /etc/vnmd/passwd\n"
+		"libvirt-uri = test:///default\n"
+		"allow-uri = qemu:///system\n"
+		"allow-uri = qemu+tls://rm-*.lab.example/system\n"
+		"agentx-socket = /var/agentx/master\n"
+		"startup = yes\n"
+		"foreground = on\n"
+		"log-level = debug\n"
+		"workers = 5\n"
+		"max-config-size = 1000\n"
+		"pid-file = /run/vnmd.pid\n");
+
+	assert_int_equal(parse(&o, p, &errs, NULL), 0);
+	assert_string_equal(errs, "");
+	assert_string_equal(o.config_file, p);
+	assert_string_equal(o.state_dir, "/srv/vnmd");
+	assert_true(o.no_unix);
+	assert_string_equal(o.ssh_listen, "[::1]:830");
+	assert_string_equal(o.ssh_hostkey, "/etc/vnmd/key");
+	assert_string_equal(o.authkeys, "/etc/vnmd/keys");
+	assert_string_equal(o.passwords, "/etc/vnmd/passwd");
+	assert_string_equal(o.uri, "test:///default");
+	assert_int_equal(o.uris.n_allow, 2);
+	assert_string_equal(o.allow[1], "qemu+tls://rm-*.lab.example/system");
+	assert_string_equal(o.agentx, "/var/agentx/master");
+	assert_true(o.from_startup);
+	assert_true(o.foreground);
+	assert_int_equal(o.workers, 5);
+	assert_int_equal(o.max_config, 1000);
+	assert_string_equal(o.pid_file, "/run/vnmd.pid");
+	vnm_opts_free(&o);
+	free(errs);
+}
+
+static void the_command_line_wins(void **state)
+{
+	struct opts o;
+	char *errs = NULL;
+	const char *p = write_conf("workers = 5\nstate-dir = /srv/vnmd\nforeground = yes\n"
+				   "allow-uri = qemu:///system\nallow-uri = qemu:///session\n");
+
+	assert_int_equal(parse(&o, p, &errs, "-w", "2", "--state-dir", "/tmp/x",
+			       "-A", "test:///default", NULL), 0);
+	assert_int_equal(o.workers, 2);
+	assert_string_equal(o.state_dir, "/tmp/x");
+	assert_true(o.foreground); /* from the file: not on the command line */
+	assert_int_equal(o.uris.n_allow, 1);
+	assert_string_equal(o.allow[0], "test:///default");
+	vnm_opts_free(&o);
+	free(errs);
+}
+
+static void refusals_name_file_and_line_all_at_once(void **state)
+{
+	struct opts o;
+	char *errs = NULL, want[1024];
+	const char *p = write_conf("workers = 4\n"
+				   "bogus = 1\n"
+				   "# fine\n"
+				   "workers = 99\n"
+				   "foreground = maybe\n"
+				   "log-level\n"
+				   "check = yes\n"
+				   "state-dir =\n");
+
+	assert_int_equal(parse(&o, p, &errs, NULL), VNM_EXIT_USAGE);
+	snprintf(want, sizeof(want),
+		 "%1$s:2: bogus = 1: unknown key; the keys are the long options of vnmd --help\n"
+		 "%1$s:4: workers = 99: expected a number from 1 to 5\n"
+		 "%1$s:5: foreground = maybe: expected yes or no\n"
+		 "%1$s:6: expected KEY = VALUE, got \"log-level\"\n"
+		 "%1$s:7: check = yes: only on the command line (--check)\n"
+		 "%1$s:8: state-dir: no value after '='; remove the line for the default\n",
+		 p);
+	assert_string_equal(errs, want);
+	vnm_opts_free(&o);
+	free(errs);
+}
+
+static void a_bad_uri_in_the_file_is_refused(void **state)
+{
+	struct opts o;
+	char *errs = NULL;
+	const char *p = write_conf("allow-uri = qemu+ext:///system\n");
+
+	assert_int_equal(parse(&o, p, &errs, NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "allow-uri qemu+ext:///system"));
+	vnm_opts_free(&o);
+	free(errs);
+}
+
+static void which_file_is_read(void **state)
+{
+	struct opts o;
+	char *errs = NULL, missing[300];
+
+	snprintf(missing, sizeof(missing), "%s/nothere.conf", tmpdir);
+	/* the default file may be missing */
+	assert_int_equal(parse(&o, missing, &errs, NULL), 0);
+	assert_null(o.config_file);
+	assert_string_equal(o.state_dir, VNM_DEF_STATE_DIR);
+	vnm_opts_free(&o);
+	free(errs);
+	/* a file named with --config-file may not */
+	assert_int_equal(parse(&o, NULL, &errs, "--config-file", missing, NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "nothere.conf: cannot read the configuration file"));
+	vnm_opts_free(&o);
+	free(errs);
+	/* --config-file replaces the default; "none" reads nothing */
+	write_conf("workers = 3\n");
+	assert_int_equal(parse(&o, missing, &errs, "-C", path, NULL), 0);
+	assert_int_equal(o.workers, 3);
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, path, &errs, "--config-file", "none", NULL), 0);
+	assert_int_equal(o.workers, 0);
+	assert_null(o.config_file);
+	vnm_opts_free(&o);
+	free(errs);
+}
+
+static void command_line_errors_exit_2(void **state)
+{
+	struct opts o;
+	char *errs = NULL;
+
+	assert_int_equal(parse(&o, NULL, &errs, "--workers", "0", NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "vnmd: --workers 0: expected a number from 1 to 5"));
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, NULL, &errs, "--no-such", NULL), VNM_EXIT_USAGE);
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, NULL, &errs, "stray", NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "unexpected argument stray"));
+	vnm_opts_free(&o);
+	free(errs);
+}
+
+static void booleans(void **state)
+{
+	assert_int_equal(vnm_conf_bool("YES"), 1);
+	assert_int_equal(vnm_conf_bool("off"), 0);
+	assert_int_equal(vnm_conf_bool("0"), 0);
+	assert_int_equal(vnm_conf_bool("2"), -1);
+	assert_int_equal(vnm_conf_bool(""), -1);
+}
+
+static void notify_reaches_the_manager(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[64], sock[300];
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	snprintf(sock, sizeof(sock), "%s/notify", tmpdir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(vnm_notify("READY=1"), 0); /* no manager: nothing sent */
+	setenv("NOTIFY_SOCKET", sock, 1);
+	assert_int_equal(vnm_notify("READY=1"), 0);
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_int_equal(n, 7);
+	buf[n] = '\0';
+	assert_string_equal(buf, "READY=1");
+	setenv("NOTIFY_SOCKET", "relative", 1);
+	assert_int_equal(vnm_notify("READY=1"), -1);
+	unsetenv("NOTIFY_SOCKET");
+	close(fd);
+	unlink(sock);
+}
+
+static int setup(void **state)
+{
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	unlink(path);
+	return rmdir(tmpdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_key_reaches_its_option),
+		cmocka_unit_test(the_command_line_wins),
+		cmocka_unit_test(refusals_name_file_and_line_all_at_once),
+		cmocka_unit_test(a_bad_uri_in_the_file_is_refused),
+		cmocka_unit_test(which_file_is_read),
+		cmocka_unit_test(command_line_errors_exit_2),
+		cmocka_unit_test(booleans),
+		cmocka_unit_test(notify_reaches_the_manager),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
