@@ -11,6 +11,7 @@
  * inherited one) is read here too, for the walk in edit.c.
  */
 #include "edit_p.h"
+#include "nsguard.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -248,6 +249,11 @@ int vnm_edit_parse(struct ly_ctx *ctx, const char *xml, struct lyd_node **edit,
 	*edit = NULL;
 	if (!xml || !*xml)
 		return 0;
+	if (vnm_nsguard_has_empty(xml)) /* libyang would crash on it (nsguard.h) */
+		return vnm_err_set(err, VNM_E_MALFORMED, NULL,
+				   "the <config> of edit-config declares an empty namespace "
+				   "(xmlns=\"\"): each of its elements belongs to a YANG "
+				   "module's namespace");
 	ly_err_clean(ctx, NULL);
 	lrc = lyd_parse_data_mem(ctx, xml, LYD_XML,
 				 LYD_PARSE_ONLY | LYD_PARSE_OPAQ | LYD_PARSE_NO_STATE, 0, &tree);

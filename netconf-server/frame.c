@@ -48,6 +48,13 @@ void vnm_frame_init(struct vnm_frame *f, size_t max_msg)
 	f->max_msg = max_msg;
 	f->in_hello = true;
 	f->st = ST_LF;
+	vnm_nsguard_init(&f->ns);
+}
+
+/* n content bytes just written to out: spoil empty namespace declarations */
+static void content(struct vnm_frame *f, char *out, size_t n)
+{
+	f->ns_spoiled += vnm_nsguard_feed(&f->ns, out, n, true);
 }
 
 void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
@@ -60,6 +67,7 @@ void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
 	f->hdr_len = 0;
 	f->had_chunk = false;
 	f->pro = P_TOP;
+	vnm_nsguard_init(&f->ns);
 }
 
 /* One byte of a message's prolog; -1 when it completes "<!DOCTYPE". */
@@ -201,6 +209,7 @@ static int hdr_byte(struct vnm_frame *f, char c, char *out, size_t *o)
 		if (ok) {
 			memcpy(out + *o, "\n##\n", 4);
 			*o += 4;
+			vnm_nsguard_init(&f->ns);
 			f->hdr_len = 0;
 			f->msg_len = 0;
 			f->had_chunk = false;
@@ -231,6 +240,7 @@ static enum vnm_frame_rc feed_chunked(struct vnm_frame *f, const char *in, size_
 		if (f->st == ST_DATA) {
 			n = len - i < f->left ? len - i : (size_t)f->left;
 			memcpy(out + o, in + i, n);
+			content(f, out + o, n);
 			o += n;
 			i += n;
 			f->left -= n;
@@ -268,12 +278,14 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 					/* cut where the byte-wise path below would */
 					n = f->max_msg - f->msg_len;
 					memcpy(out + o, in + i, n);
+					content(f, out + o, n);
 					o += n;
 					i += n;
 					f->msg_len += n;
 					goto too_big;
 				}
 				memcpy(out + o, in + i, n);
+				content(f, out + o, n);
 				o += n;
 				i += n;
 				f->msg_len += n;
@@ -292,13 +304,15 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 			f->eom++;
 		if (f->msg_len == f->max_msg)
 			goto too_big;
-		out[o++] = c;
+		out[o] = c;
+		content(f, out + o++, 1);
 		i++;
 		f->msg_len++;
 		if (f->eom == sizeof(eom_pat) - 1) {
 			f->eom = 0;
 			f->msg_len = 0;
 			f->pro = P_TOP;
+			vnm_nsguard_init(&f->ns);
 			if (f->in_hello) {
 				f->in_hello = false;
 				*out_len = o;

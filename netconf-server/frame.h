@@ -17,6 +17,9 @@
  * section 3): libnetconf2 2.0.24 answers such a message with nothing at all
  * and the client would wait for ever.  (Under chunked framing libnetconf2
  * answers malformed-message, which base:1.0 clients may not be sent.)
+ *
+ * Under both framings an empty namespace declaration in a message is
+ * spoiled on its way through (nsguard.h): libyang crashes on it.
  */
 #ifndef VNM_FRAME_H
 #define VNM_FRAME_H
@@ -24,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "nsguard.h"
 
 /* Largest chunk header: "\n#" + 10 digits + "\n". */
 #define VNM_FRAME_HDR_MAX 13
@@ -49,6 +54,8 @@ struct vnm_frame {
 	unsigned pro_n;   /* bytes of "DOCTYPE" matched */
 	char hdr[VNM_FRAME_HDR_MAX + 1]; /* a header held back until it is whole */
 	size_t hdr_len;
+	struct vnm_nsguard ns; /* empty namespace declarations (nsguard.h) */
+	size_t ns_spoiled; /* how many were spoiled since init */
 	char why[128];
 };
 

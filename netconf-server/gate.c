@@ -207,7 +207,7 @@ static int out_room(struct gate *g, size_t need)
 static int gate_parse(struct gate *g)
 {
 	enum vnm_frame_rc rc;
-	size_t used = 0, n = 0;
+	size_t used = 0, n = 0, spoiled = g->fr.ns_spoiled;
 
 	if (!g->in_len)
 		return 0;
@@ -219,6 +219,12 @@ static int gate_parse(struct gate *g)
 	g->out_len += n;
 	memmove(g->in, g->in + used, g->in_len - used);
 	g->in_len -= used;
+	if (g->fr.ns_spoiled != spoiled)
+		vnm_log_warn("netconf: session %u of %s: %zu empty namespace declaration%s "
+			     "(xmlns=\"\"), which libyang cannot parse: the message gets "
+			     "malformed-message", __atomic_load_n(&g->sid, __ATOMIC_ACQUIRE),
+			     g->user, g->fr.ns_spoiled - spoiled,
+			     g->fr.ns_spoiled - spoiled == 1 ? "" : "s");
 	if (rc == VNM_FRAME_ERROR) {
 		gate_close_why(g, g->fr.why);
 		return -1;

@@ -256,6 +256,30 @@ def test_malformed_garbage_and_bad_attributes(d):
     hostile(d, "undeclared prefix", "<x:get-config><source><running/></source></x:get-config>")
 
 
+EMPTY_NS = [
+    ("filter xmlns=''", "<get><filter type='subtree'><n xmlns=''><a/><a/></n></filter></get>"),
+    ('config xmlns=""', edit('<config><n xmlns=""><a/><a/></n></config>')),
+    ("xmlns:p=''", "<get-config><source><running/></source><filter type='subtree'>"
+     "<p:n xmlns:p=''><p:a/><p:a/></p:n></filter></get-config>"),
+    ("nested xmlns = ''", edit(config(vn("nct1", "<x xmlns = ''/><x xmlns = ''/>")))),
+]
+
+
+@pytest.mark.parametrize("v11", [True, False], ids=["base1.1", "base1.0"])
+@pytest.mark.parametrize("name,body", EMPTY_NS, ids=[n for n, _ in EMPTY_NS])
+def test_empty_namespace_declaration(d, name, body, v11):
+    """libyang 2.1.30 dies on two sibling elements in an empty namespace
+    (NULL strcmp while libnetconf2 parses the RPC): vnmd answers
+    malformed-message and logs why."""
+    before = d.logtext().count("empty namespace declaration")
+    hostile(d, name, body, MALFORMED, v11=v11)
+    assert d.logtext().count("empty namespace declaration") > before
+
+
+def test_empty_namespace_over_ssh(d):
+    hostile(d, "ssh filter xmlns=''", EMPTY_NS[0][1], MALFORMED, ssh=True)
+
+
 def test_truncated_message(d):
     hostile(d, "truncated rpc", b'<rpc xmlns="%s" message-id="1"><get-config><sou'
             % NC.encode(), MALFORMED, wrap=False)
