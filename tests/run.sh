@@ -106,6 +106,17 @@ if [ -x build/asan/vnmd ] && { [ -z "$filter" ] || [[ asan-daemon == *$filter* ]
 	rm -rf "$asan_dir"
 fi
 
+# The libvirtd and virtlogd the suites started (tools/libvirtd-up.sh noted
+# them) are stopped; those that ran before the tests are left alone.
+libvirtd_down() {
+	bash tools/libvirtd-down.sh
+	local left
+	left=$(ls /run/vnmd-started 2>/dev/null)
+	if [ -z "$left" ]; then echo "libvirtd_down: 1 passed, 0 failed"
+	else echo "still running: $left"; echo "libvirtd_down: 0 passed, 1 failed"; fi
+}
+[ -z "$filter" ] && run_suite "cleanup/libvirtd-down" libvirtd_down
+
 echo
 echo "=== summary"
 for s in "${summaries[@]}"; do echo "$s"; done

@@ -111,6 +111,8 @@ cleanup() {
 		ip link show "$l" >/dev/null 2>&1 && ip link del "$l" 2>/dev/null
 	done
 	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	# the libvirtd and virtlogd the demo started (none that ran before)
+	bash tools/libvirtd-down.sh | sed 's/^/    /'
 	rm -rf "$TMP"
 	exit $rc
 }

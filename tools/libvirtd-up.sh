@@ -7,7 +7,13 @@
 # which must not be taken for the system one (QEMU guests of
 # qemu:///system log through /run/libvirt/virtlogd-sock).
 # Exit 0 when qemu:///system answers, 1 otherwise.
+#
+# A daemon started here is noted in /run/vnmd-started/ (one file per
+# daemon, holding its pid): tools/libvirtd-down.sh, which tests/run.sh and
+# the demo call when they end, stops exactly those and leaves alone what
+# systemd or the operator started.
 URI=qemu:///system
+MARK=/run/vnmd-started
 
 # nofds CMD...: run CMD with no file descriptor but 0-2 open.  Tests run
 # under `flock /tmp/vnmd-it.lock`, whose descriptor a daemon would inherit
@@ -21,9 +27,15 @@ nofds() {
 	exec "$@"
 }
 
-pgrep -u 0 -x virtlogd >/dev/null || (nofds virtlogd -d) || exit 1
+# start NAME: run NAME -d and note it as ours
+start() {
+	(nofds "$1" -d) || return 1
+	mkdir -p $MARK && pgrep -u 0 -x -n "$1" >"$MARK/$1"
+}
+
+pgrep -u 0 -x virtlogd >/dev/null || start virtlogd || exit 1
 if ! virsh -c $URI uri >/dev/null 2>&1; then
-	pgrep -u 0 -x libvirtd >/dev/null || (nofds libvirtd -d) || exit 1
+	pgrep -u 0 -x libvirtd >/dev/null || start libvirtd || exit 1
 	for _ in $(seq 100); do
 		virsh -c $URI uri >/dev/null 2>&1 && exit 0
 		sleep 0.2

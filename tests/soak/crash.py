@@ -20,6 +20,14 @@ or right after the commit.  After each restart:
   - a router the configuration kept was not restarted (same domain id);
   - no stale temporary state file is left behind.
 
+One round in four is a confirmed commit instead (RFC 6241 8.4, with
+<persist>): the edit goes to candidate and <commit><confirmed/> makes it
+running, and vnmd is killed somewhere in that.  After the restart the pending
+commit is either confirmed with its persist-id (running stays the edit) or
+cancelled with it (running and reality go back to the configuration before
+it, in one transaction): both must work whenever running shows the edit, and
+reality is compared with running after that.
+
 Usage: crash.py KILLS [SEED]      (make check: 50, make soak: 500)
 Prints the figures and "crash: N passed, N failed".
 """
@@ -322,6 +330,41 @@ def reality_matches(world, c, st, ids_before, round_no, kept_cfg=None):
     return ids
 
 
+def settle_pending(c, rnd, pending, got, round_no, figures):
+    """After a kill in a confirmed commit: confirm or cancel it by its
+    persist-id.  Returns running's configuration after that, and the
+    routers whose domains must have survived it."""
+    tok, before, after = pending["token"], pending["before"], pending["after"]
+    if got != after:
+        # killed before the commit made running the edit: nothing to settle
+        # (a cancel finds no pending commit, or one that changes nothing)
+        r = c.rpc("<cancel-commit><persist-id>%s</persist-id></cancel-commit>" % tok)
+        now = from_tree(c.rpc("<get-config><source><running/></source></get-config>")
+                        .find("nc:data", NS))
+        ok("round %d: a confirmed commit killed before it took effect leaves running be"
+           % round_no, now == got, "running became %s" % now)
+        return now, None
+    if rnd.random() < 0.5:
+        r = c.rpc("<commit><persist-id>%s</persist-id></commit>" % tok)
+        ok("round %d: the pending confirmed commit is confirmed after the restart" % round_no,
+           is_ok(r), "%s" % errors(r))
+        figures["confirms"] += 1
+        want, kept = after, None
+    else:
+        r = c.rpc("<cancel-commit><persist-id>%s</persist-id></cancel-commit>" % tok)
+        ok("round %d: the pending confirmed commit is cancelled after the restart" % round_no,
+           is_ok(r), "%s" % errors(r))
+        figures["cancels"] += 1
+        # routers in both keep their domains through the rollback
+        want, kept = before, {k: v for k, v in after["routers"].items()
+                              if before["routers"].get(k) == v}
+    now = from_tree(c.rpc("<get-config><source><running/></source></get-config>")
+                    .find("nc:data", NS))
+    ok("round %d: running after the pending commit is settled" % round_no, now == want,
+       "got %s, want %s" % (now, want))
+    return now, kept
+
+
 def one_round(world, rnd, acked, ids, round_no, figures):
     c = world.start_vnmd()
     ok("round %d: vnmd starts after the kill (state files load)" % round_no, bool(c),
@@ -343,18 +386,34 @@ def one_round(world, rnd, acked, ids, round_no, figures):
     acked = got
     stray = [f for f in os.listdir(world.state) if f.endswith(".tmp")]
     ok("round %d: no temporary state file left" % round_no, not stray, "%s" % stray)
-    ids = reality_matches(world, c, acked, ids, round_no,
-                          in_flight["routers"] if in_flight is not None else None)
+    kept_cfg = in_flight["routers"] if in_flight is not None else None
+    pending = figures.pop("pending", None)
+    if pending is not None:
+        acked, kept_cfg = settle_pending(c, rnd, pending, got, round_no, figures)
+    ids = reality_matches(world, c, acked, ids, round_no, kept_cfg)
     # the next edit, killed at a random moment
     nxt = mutate(acked, rnd)
     figures["in_flight"] = nxt
     reply = {}
+    confirmed = rnd.random() < 0.25
+    if confirmed:
+        figures["pending"] = {"token": "crash-%d" % round_no, "before": acked, "after": nxt}
+        figures["confirmed"] += 1
 
     def send():
         try:
-            reply["r"] = c.rpc('<edit-config><target><running/></target>'
-                               '<default-operation>replace</default-operation>%s</edit-config>'
-                               % to_xml(nxt))
+            if not confirmed:
+                reply["r"] = c.rpc('<edit-config><target><running/></target>'
+                                   '<default-operation>replace</default-operation>%s'
+                                   '</edit-config>' % to_xml(nxt))
+                return
+            r = c.rpc('<edit-config><target><candidate/></target><default-operation>'
+                      'replace</default-operation>%s</edit-config>' % to_xml(nxt))
+            if not is_ok(r):
+                reply["r"] = r
+                return
+            reply["r"] = c.rpc("<commit><confirmed/><confirm-timeout>600</confirm-timeout>"
+                               "<persist>%s</persist></commit>" % figures["pending"]["token"])
         except (OSError, EOFError) as e:
             reply["e"] = e
     th = threading.Thread(target=send)
@@ -390,7 +449,8 @@ def main():
     world = World()
     t0 = time.monotonic()
     figures = {"kills": 0, "acked": 0, "lost": 0, "as_acked": 0, "as_in_flight": 0,
-               "commit_s": 0.05, "in_flight": None}
+               "commit_s": 0.05, "in_flight": None, "confirmed": 0, "confirms": 0,
+               "cancels": 0}
     try:
         world.up()
         c = world.start_vnmd()
@@ -415,9 +475,11 @@ def main():
         world.down()
     print("# kills %d, acknowledged commits %d, lost %d (running as acknowledged after %d, "
           "as the edit in flight after %d), restarts where reality differed from running "
-          "(leaks, missing or doubled objects) %d, %.0f s"
+          "(leaks, missing or doubled objects) %d, %.0f s; confirmed commits killed %d "
+          "(settled after the restart: %d confirmed, %d cancelled)"
           % (figures["kills"], figures["acked"], figures["lost"], figures["as_acked"],
-             figures["as_in_flight"], LEAKS[0], time.monotonic() - t0), flush=True)
+             figures["as_in_flight"], LEAKS[0], time.monotonic() - t0, figures["confirmed"],
+             figures["confirms"], figures["cancels"]), flush=True)
     print("crash: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
