@@ -9,8 +9,9 @@
  * (600 bytes) so that the fuzzer reaches it.
  *
  * Besides crashes and UB, a run aborts when
- *   - what passes is not exactly a prefix of what came in (the gate never
- *     changes a byte, it only withholds),
+ *   - what passes is not a prefix of what came in (the gate withholds, and
+ *     changes no byte but the closing quote of an empty namespace
+ *     declaration, which becomes 0x01: nsguard.h),
  *   - the bytes taken are not what passed plus a held chunk header,
  *   - feeding in pieces gives another result or other bytes than feeding
  *     at once,
@@ -129,6 +130,15 @@ static void check_eom(const char *p, size_t len)
 	CHECK(len <= MAX_MSG);
 }
 
+static void check_prefix(const char *out, const uint8_t *in, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		CHECK((uint8_t)out[i] == in[i] ||
+		      (out[i] == '\x01' && (in[i] == '"' || in[i] == '\'')));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct result whole, pieces;
@@ -145,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(data, size, 0, chunked, &whole);
 	run(data, size, step, chunked, &pieces);
 
-	CHECK(!memcmp(whole.out, data, whole.out_len));
+	check_prefix(whole.out, data, whole.out_len);
 	CHECK(whole.rc == pieces.rc);
 	CHECK(whole.out_len == pieces.out_len && whole.taken == pieces.taken);
 	CHECK(!memcmp(whole.out, pieces.out, whole.out_len));
