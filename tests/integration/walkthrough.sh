@@ -86,7 +86,7 @@ t_ok "vnmd -n names the file it read" grep -q "vnmd.conf: ok" <<<"$out"
 echo "workers = many" >>"$tmp/bad.conf"
 out=$("$VNMD" -n --config-file "$tmp/bad.conf" 2>&1)
 t_check "a bad value: exit 2" "$?" 2
-t_check "a bad value: FILE:LINE and why" "$out" "$tmp/bad.conf:1: workers = many: expected a number from 1 to 16"
+t_check "a bad value: FILE:LINE and why" "$out" "$tmp/bad.conf:1: workers = many: expected a number from 1 to 5"
 
 # --- 3. start -------------------------------------------------------------
 sn_snmpd_start || exit 1
