@@ -62,7 +62,7 @@ static void run(const uint8_t *in, size_t len, size_t step, bool chunked, struct
 		n = step && len - off > step ? step : len - off;
 		r->rc = vnm_frame_feed(&f, (const char *)in + off, n, buf, n + VNM_FRAME_ROOM, &o,
 				       &used);
-		CHECK(used <= n && (used || !n));
+		CHECK(used <= n && (used || r->rc != VNM_FRAME_MORE));
 		CHECK(r->out_len + o <= cap);
 		memcpy(r->out + r->out_len, buf, o);
 		r->out_len += o;
