@@ -145,14 +145,42 @@ static void fix(struct lyd_node *err, const char *msg)
 	}
 }
 
+/* libyang's "Missing XML namespace." names nothing: name the element that
+ * holds the one without a namespace (the gate gave <config> and <filter>
+ * theirs already, nsfix.h).  The error is libnetconf2's own for an <rpc>
+ * without one: missing-attribute xmlns. */
+static const char *no_namespace(struct lyd_node *err, char *buf, size_t len)
+{
+	char parent[128];
+
+	last_path_elem(parent, sizeof(parent));
+	if (strchr(parent, ' '))
+		parent[0] = '\0'; /* "Line number 1.": libyang knew no path */
+	set_child(err, "error-type", "rpc");
+	set_child(err, "error-tag", "missing-attribute");
+	nc_err_add_bad_attr(err, "xmlns");
+	if (parent[0])
+		nc_err_add_bad_elem(err, parent);
+	snprintf(buf, len, "an element %s%s%shas no XML namespace (xmlns): every element of a "
+		 "NETCONF request belongs to one (a <config> or <filter> without one is "
+		 "taken as NETCONF's own only where the operation has it)",
+		 parent[0] ? "inside <" : "", parent, parent[0] ? "> " : "");
+	return buf;
+}
+
 int nc_err_set_msg(struct lyd_node *err, const char *error_message, const char *lang)
 {
 	set_msg_fn real = real_set_msg();
+	char buf[300];
 
 	if (!real)
 		return -1;
 	if (err && error_message && nc_err_get_tag(err) == NC_ERR_OP_FAILED &&
-	    nc_err_get_type(err) == NC_ERR_TYPE_APP)
-		fix(err, error_message);
+	    nc_err_get_type(err) == NC_ERR_TYPE_APP) {
+		if (!strcmp(error_message, "Missing XML namespace."))
+			error_message = no_namespace(err, buf, sizeof(buf));
+		else
+			fix(err, error_message);
+	}
 	return real(err, error_message, lang);
 }
