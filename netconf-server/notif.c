@@ -17,6 +17,7 @@
 #include "server_p.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -67,10 +68,44 @@ static int leaf(struct lyd_node *parent, const char *name, const char *value)
 	return lyd_new_term(parent, NULL, name, value, 0, NULL) ? -1 : 0;
 }
 
+/* RFC 6470's common-session-parms of vs under n.  The source host is left
+ * out when there is none (the UNIX socket) or libyang takes it for no
+ * address. */
+static int session_parms(struct lyd_node *n, const struct vnm_sess *vs)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", vs->id);
+	if (leaf(n, "username", vs->user) || leaf(n, "session-id", id))
+		return -1;
+	if (vs->host[0])
+		(void)leaf(n, "source-host", vs->host);
+	return 0;
+}
+
+static struct lyd_node *build_config_change(const struct ly_ctx *ctx)
+{
+	const struct lys_module *m = ly_ctx_get_module_implemented(ctx, "ietf-netconf-notifications");
+	const struct vnm_sess *vs = vnm_rpc_sess;
+	struct lyd_node *n = NULL, *c = NULL;
+
+	/* a commit by a session's RPC runs on that RPC's thread (core_emit is
+	 * synchronous); anything else (a confirmed commit's timeout, the
+	 * server's own reconciliation) is the server's */
+	if (!m || lyd_new_inner(NULL, m, "netconf-config-change", 0, &n) ||
+	    lyd_new_inner(n, NULL, "changed-by", 0, &c) ||
+	    (vs ? session_parms(c, vs) : leaf(c, "server", NULL)) ||
+	    leaf(n, "datastore", "running")) {
+		lyd_free_all(n);
+		return NULL;
+	}
+	return n;
+}
+
 static struct lyd_node *build(const struct ly_ctx *ctx, const struct vnm_event *ev)
 {
 	const struct lys_module *m;
-	struct lyd_node *n = NULL, *c = NULL;
+	struct lyd_node *n = NULL;
 
 	switch (ev->kind) {
 	case VNM_EV_VR_OPER:
@@ -89,14 +124,7 @@ static struct lyd_node *build(const struct ly_ctx *ctx, const struct vnm_event *
 			goto fail;
 		return n;
 	case VNM_EV_CONFIG:
-		/* the core's commits: by a session or by the server itself
-		 * (reconciliation, actions); the event does not say which */
-		m = ly_ctx_get_module_implemented(ctx, "ietf-netconf-notifications");
-		if (!m || lyd_new_inner(NULL, m, "netconf-config-change", 0, &n) ||
-		    lyd_new_inner(n, NULL, "changed-by", 0, &c) || leaf(c, "server", NULL) ||
-		    leaf(n, "datastore", "running"))
-			goto fail;
-		return n;
+		return build_config_change(ctx);
 	}
 fail:
 	lyd_free_all(n);
@@ -128,6 +156,46 @@ void vnm_notif_send(struct lyd_node *tree)
 	N.tail = &e->next;
 	pthread_cond_signal(&N.cond);
 	pthread_mutex_unlock(&N.lock);
+}
+
+static void session_notif(const struct vnm_sess *vs, bool start, const char *reason,
+			  uint32_t killed_by)
+{
+	const struct lys_module *m;
+	struct lyd_node *n = NULL;
+	char id[16];
+	size_t subs;
+
+	pthread_mutex_lock(&N.lock);
+	subs = N.n_subs;
+	pthread_mutex_unlock(&N.lock);
+	if (!subs || !N.ctx)
+		return; /* nobody listens: build nothing */
+	m = ly_ctx_get_module_implemented(N.ctx, "ietf-netconf-notifications");
+	if (!m || lyd_new_inner(NULL, m, start ? "netconf-session-start" : "netconf-session-end",
+				0, &n) || session_parms(n, vs))
+		goto fail;
+	if (!start) {
+		snprintf(id, sizeof(id), "%u", killed_by);
+		if ((killed_by && leaf(n, "killed-by", id)) || leaf(n, "termination-reason", reason))
+			goto fail;
+	}
+	vnm_notif_send(n);
+	return;
+fail:
+	vnm_log_warn("netconf: the notification of session %u's %s could not be built", vs->id,
+		     start ? "start" : "end");
+	lyd_free_all(n);
+}
+
+void vnm_notif_session_start(const struct vnm_sess *vs)
+{
+	session_notif(vs, true, NULL, 0);
+}
+
+void vnm_notif_session_gone(const struct vnm_sess *vs, const char *reason, uint32_t killed_by)
+{
+	session_notif(vs, false, reason, killed_by);
 }
 
 static void on_core_event(void *arg, const struct vnm_event *ev)
