@@ -23,9 +23,9 @@
  * <config> or <filter> in no namespace gets the one it stands for
  * (nsfix.h).  That insertion changes the content's length, so under chunked
  * framing the parser frames the content itself: the client's chunk headers
- * are checked and dropped, and each run of content passed on gets a header
- * of its true size (a client chunk passed whole and unchanged keeps its
- * size); the end of chunks passes as it came.
+ * are checked and dropped, and the content passed on from one read is one
+ * chunk with a header of its true size; the end of chunks passes as it
+ * came, so message boundaries stay where the client put them.
  */
 #ifndef VNM_FRAME_H
 #define VNM_FRAME_H
