@@ -95,7 +95,8 @@ static bool tp_linked(struct lyd_node *net, const char *vr, const char *tp)
  * a connected graph, so the copy is joined to its original by a new VL
  * "<new_id>-link" between the original's first vNIC without a VL and the
  * copy's vNIC of the same name.  Without such a vNIC the copy would be cut
- * off, and the core refuses the transaction saying so.
+ * off: the action is refused here, naming the vNIC that is missing, rather
+ * than left to the core, which could only say that the VN is not connected.
  */
 static int vr_copy(struct lyd_node *node, const char *new_id, struct vnm_err *err)
 {
@@ -123,7 +124,11 @@ static int vr_copy(struct lyd_node *node, const char *new_id, struct vnm_err *er
 	}
 	ly_set_free(macs, NULL);
 	if (!free_tp)
-		return 0;
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "copy of router %s: it has no free vNIC (every termination-point "
+				   "of %s already has a virtual link), so the copy %s could not be "
+				   "linked to it; add a termination-point to %s for the link to %s",
+				   orig, orig, new_id, orig, new_id);
 	snprintf(p, sizeof(p), "%s-link", new_id);
 	snprintf(p, sizeof(p), "ietf-network-topology:link[link-id=%s]", q(p, q1, sizeof(q1)));
 	if (lyd_new_path(net, NULL, p, NULL, 0, &c) || lyd_find_path(net, p, 0, &c) ||

@@ -10,12 +10,17 @@
  *   message        = 1*chunk end-of-chunks
  *
  * A chunk larger than what is left of the size limit is refused at its
- * header, before a byte of it is passed on.
+ * header, before a byte of it is passed on.  The client's chunk headers are
+ * not passed on: the content that goes on in one call is one chunk of the
+ * parser's own (its header written once its size is known, see flush()).
  */
 #include "frame.h"
 
 #include <stdio.h>
 #include <string.h>
+
+/* Room kept free for one step: an insertion, a byte, an end of chunks. */
+#define STEP_ROOM (VNM_NSFIX_INS_MAX + VNM_FRAME_HDR_MAX + 8)
 
 enum {
 	ST_LF,     /* a header's "\n" */
@@ -49,6 +54,7 @@ void vnm_frame_init(struct vnm_frame *f, size_t max_msg)
 	f->in_hello = true;
 	f->st = ST_LF;
 	vnm_nsguard_init(&f->ns);
+	vnm_nsfix_init(&f->fx);
 }
 
 /* n content bytes just written to out: spoil empty namespace declarations */
@@ -68,6 +74,7 @@ void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
 	f->had_chunk = false;
 	f->pro = P_TOP;
 	vnm_nsguard_init(&f->ns);
+	vnm_nsfix_init(&f->fx);
 }
 
 /* One byte of a message's prolog; -1 when it completes "<!DOCTYPE". */
@@ -188,9 +195,7 @@ static int hdr_byte(struct vnm_frame *f, char c, char *out, size_t *o)
 					 f->max_msg, (unsigned long long)f->val, f->msg_len);
 				return -1;
 			}
-			f->hdr[f->hdr_len++] = c;
-			memcpy(out + *o, f->hdr, f->hdr_len);
-			*o += f->hdr_len;
+			/* checked, and dropped: the content gets its own (flush()) */
 			f->hdr_len = 0;
 			f->left = f->val;
 			f->msg_len += f->val;
@@ -210,6 +215,7 @@ static int hdr_byte(struct vnm_frame *f, char c, char *out, size_t *o)
 			memcpy(out + *o, "\n##\n", 4);
 			*o += 4;
 			vnm_nsguard_init(&f->ns);
+			vnm_nsfix_init(&f->fx);
 			f->hdr_len = 0;
 			f->msg_len = 0;
 			f->had_chunk = false;
@@ -231,64 +237,89 @@ static int hdr_byte(struct vnm_frame *f, char c, char *out, size_t *o)
 	return 0;
 }
 
-static enum vnm_frame_rc feed_chunked(struct vnm_frame *f, const char *in, size_t len,
-				      char *out, size_t *out_len, size_t *used)
+/* Content was written after a header's room at out + at: write the header
+ * of its true size and close the gap; where out ends now. */
+static size_t flush(char *out, size_t at, size_t o)
 {
-	size_t i = 0, o = 0, n;
+	size_t len = o - at - VNM_FRAME_HDR_MAX;
+	char hdr[VNM_FRAME_HDR_MAX + 1];
+	int h;
 
-	while (i < len) {
+	if (!len)
+		return at;
+	h = snprintf(hdr, sizeof(hdr), "\n#%zu\n", len);
+	memmove(out + at + h, out + at + VNM_FRAME_HDR_MAX, len);
+	memcpy(out + at, hdr, (size_t)h);
+	return at + (size_t)h + len;
+}
+
+static enum vnm_frame_rc feed_chunked(struct vnm_frame *f, const char *in, size_t len,
+				      char *out, size_t cap, size_t *out_len, size_t *used)
+{
+	size_t i = 0, o = 0, n, w, u, at = 0;
+	bool pend = false; /* content since out + at + VNM_FRAME_HDR_MAX */
+	enum vnm_frame_rc rc = VNM_FRAME_MORE;
+
+	while (i < len && cap - o >= STEP_ROOM) {
 		if (f->st == ST_DATA) {
+			if (!pend) {
+				at = o;
+				o += VNM_FRAME_HDR_MAX;
+				pend = true;
+			}
 			n = len - i < f->left ? len - i : (size_t)f->left;
-			memcpy(out + o, in + i, n);
-			content(f, out + o, n);
-			o += n;
-			i += n;
-			f->left -= n;
+			w = vnm_nsfix_copy(&f->fx, in + i, n, out + o, cap - o - 8, &u);
+			content(f, out + o, w);
+			o += w;
+			i += u;
+			f->left -= u;
 			if (!f->left)
 				f->st = ST_LF;
+			if (!u)
+				break; /* out is full */
 			continue;
 		}
+		if (pend && f->st == ST_END && in[i] == '\n') {
+			o = flush(out, at, o); /* the content before its end of chunks */
+			pend = false;
+		}
 		if (hdr_byte(f, in[i], out, &o)) {
-			*out_len = o;
-			*used = i;
-			return VNM_FRAME_ERROR;
+			rc = VNM_FRAME_ERROR;
+			break;
 		}
 		i++;
 	}
-	*out_len = o;
+	*out_len = pend ? flush(out, at, o) : o;
 	*used = i;
-	return VNM_FRAME_MORE;
+	return rc;
 }
 
 static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t len, char *out,
-				  size_t *out_len, size_t *used)
+				  size_t cap, size_t *out_len, size_t *used)
 {
-	size_t i = 0, o = 0;
-	const char *p;
+	size_t i = 0, o = 0, w, u;
+	const char *p, *ins;
 	char c;
 
-	while (i < len) {
+	while (i < len && cap - o >= STEP_ROOM) {
 		if (!f->eom && f->pro == P_DONE) {
 			/* fast path: up to the next ']' nothing can end the message */
 			p = memchr(in + i, ']', len - i);
 			if (p != in + i) {
 				size_t n = p ? (size_t)(p - (in + i)) : len - i;
+				bool over = n > f->max_msg - f->msg_len;
 
-				if (n > f->max_msg - f->msg_len) {
-					/* cut where the byte-wise path below would */
+				if (over) /* cut where the byte-wise path below would */
 					n = f->max_msg - f->msg_len;
-					memcpy(out + o, in + i, n);
-					content(f, out + o, n);
-					o += n;
-					i += n;
-					f->msg_len += n;
+				w = vnm_nsfix_copy(&f->fx, in + i, n, out + o, cap - o, &u);
+				content(f, out + o, w);
+				o += w;
+				i += u;
+				f->msg_len += u;
+				if (over && u == n)
 					goto too_big;
-				}
-				memcpy(out + o, in + i, n);
-				content(f, out + o, n);
-				o += n;
-				i += n;
-				f->msg_len += n;
+				if (!u)
+					break; /* out is full */
 				continue;
 			}
 		}
@@ -304,8 +335,12 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 			f->eom++;
 		if (f->msg_len == f->max_msg)
 			goto too_big;
-		out[o] = c;
-		content(f, out + o++, 1);
+		ins = vnm_nsfix_step(&f->fx, c);
+		w = strlen(ins);
+		memcpy(out + o, ins, w);
+		out[o + w] = c;
+		content(f, out + o, w + 1);
+		o += w + 1;
 		i++;
 		f->msg_len++;
 		if (f->eom == sizeof(eom_pat) - 1) {
@@ -313,6 +348,7 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 			f->msg_len = 0;
 			f->pro = P_TOP;
 			vnm_nsguard_init(&f->ns);
+			vnm_nsfix_init(&f->fx);
 			if (f->in_hello) {
 				f->in_hello = false;
 				*out_len = o;
@@ -333,9 +369,9 @@ too_big:
 }
 
 enum vnm_frame_rc vnm_frame_feed(struct vnm_frame *f, const char *in, size_t len, char *out,
-				 size_t *out_len, size_t *used)
+				 size_t out_cap, size_t *out_len, size_t *used)
 {
 	if (f->chunked && !f->in_hello)
-		return feed_chunked(f, in, len, out, out_len, used);
-	return feed_eom(f, in, len, out, out_len, used);
+		return feed_chunked(f, in, len, out, out_cap, out_len, used);
+	return feed_eom(f, in, len, out, out_cap, out_len, used);
 }

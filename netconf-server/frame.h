@@ -19,7 +19,13 @@
  * answers malformed-message, which base:1.0 clients may not be sent.)
  *
  * Under both framings an empty namespace declaration in a message is
- * spoiled on its way through (nsguard.h): libyang crashes on it.
+ * spoiled on its way through (nsguard.h): libyang crashes on it; and a
+ * <config> or <filter> in no namespace gets the one it stands for
+ * (nsfix.h).  That insertion changes the content's length, so under chunked
+ * framing the parser frames the content itself: the client's chunk headers
+ * are checked and dropped, and the content passed on from one read is one
+ * chunk with a header of its true size; the end of chunks passes as it
+ * came, so message boundaries stay where the client put them.
  */
 #ifndef VNM_FRAME_H
 #define VNM_FRAME_H
@@ -28,10 +34,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nsfix.h"
 #include "nsguard.h"
 
 /* Largest chunk header: "\n#" + 10 digits + "\n". */
 #define VNM_FRAME_HDR_MAX 13
+
+/* Room the caller gives beyond the input's length (vnm_frame_feed). */
+#define VNM_FRAME_ROOM (2 * VNM_FRAME_HDR_MAX + VNM_NSFIX_INS_MAX + 8)
 
 enum vnm_frame_rc {
 	VNM_FRAME_MORE = 0,  /* every byte taken; give more */
@@ -55,6 +65,7 @@ struct vnm_frame {
 	char hdr[VNM_FRAME_HDR_MAX + 1]; /* a header held back until it is whole */
 	size_t hdr_len;
 	struct vnm_nsguard ns; /* empty namespace declarations (nsguard.h) */
+	struct vnm_nsfix fx;   /* <config>/<filter> without a namespace (nsfix.h) */
 	size_t ns_spoiled; /* how many were spoiled since init */
 	char why[128];
 };
@@ -66,12 +77,13 @@ void vnm_frame_init(struct vnm_frame *f, size_t max_msg);
 void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked);
 
 /* Parse len bytes of in.  The bytes that may go on to libnetconf2 are
- * written to out (room for len + VNM_FRAME_HDR_MAX bytes), their number to
- * *out_len; *used tells how many bytes of in were taken.  A chunk header is
- * held back until it is whole and valid, so libnetconf2 never sees part of
- * one.  On VNM_FRAME_ERROR out holds the bytes up to the fault, which the
- * caller should drop: the session is over. */
+ * written to out (room for out_cap bytes), their number to *out_len; *used
+ * tells how many bytes of in were taken: fewer than len (with
+ * VNM_FRAME_MORE) when out ran short of room, never none when out_cap is
+ * at least VNM_FRAME_ROOM.  libnetconf2 never sees part of a chunk header.
+ * On VNM_FRAME_ERROR out holds the bytes up to the fault, which the caller
+ * should drop: the session is over. */
 enum vnm_frame_rc vnm_frame_feed(struct vnm_frame *f, const char *in, size_t len, char *out,
-				 size_t *out_len, size_t *used);
+				 size_t out_cap, size_t *out_len, size_t *used);
 
 #endif

@@ -211,14 +211,19 @@ static int gate_parse(struct gate *g)
 
 	if (!g->in_len)
 		return 0;
-	if (out_room(g, g->in_len + VNM_FRAME_HDR_MAX)) {
-		gate_close_why(g, "out of memory");
-		return -1;
-	}
-	rc = vnm_frame_feed(&g->fr, g->in, g->in_len, g->out + g->out_len, &n, &used);
-	g->out_len += n;
-	memmove(g->in, g->in + used, g->in_len - used);
-	g->in_len -= used;
+	do {
+		/* the parser may add bytes (nsfix.h): it stops when out is
+		 * short of room, and goes on once there is more */
+		if (out_room(g, g->in_len + VNM_FRAME_ROOM)) {
+			gate_close_why(g, "out of memory");
+			return -1;
+		}
+		rc = vnm_frame_feed(&g->fr, g->in, g->in_len, g->out + g->out_len,
+				    g->out_cap - g->out_len, &n, &used);
+		g->out_len += n;
+		memmove(g->in, g->in + used, g->in_len - used);
+		g->in_len -= used;
+	} while (rc == VNM_FRAME_MORE && used && g->in_len);
 	if (g->fr.ns_spoiled != spoiled)
 		vnm_log_warn("netconf: session %u of %s: %zu empty namespace declaration%s "
 			     "(xmlns=\"\"), which libyang cannot parse: the message gets "

@@ -17,6 +17,7 @@
 #include "server_p.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +30,7 @@
 struct nsub {
 	struct nc_session *ncs;
 	char *filter;       /* subtree filter (XML), NULL: everything */
+	char *xpath;        /* XPath filter (module-name prefixes), or NULL */
 };
 
 struct nev {
@@ -66,10 +68,44 @@ static int leaf(struct lyd_node *parent, const char *name, const char *value)
 	return lyd_new_term(parent, NULL, name, value, 0, NULL) ? -1 : 0;
 }
 
+/* RFC 6470's common-session-parms of vs under n.  The source host is left
+ * out when there is none (the UNIX socket) or libyang takes it for no
+ * address. */
+static int session_parms(struct lyd_node *n, const struct vnm_sess *vs)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", vs->id);
+	if (leaf(n, "username", vs->user) || leaf(n, "session-id", id))
+		return -1;
+	if (vs->host[0])
+		(void)leaf(n, "source-host", vs->host);
+	return 0;
+}
+
+static struct lyd_node *build_config_change(const struct ly_ctx *ctx)
+{
+	const struct lys_module *m = ly_ctx_get_module_implemented(ctx, "ietf-netconf-notifications");
+	const struct vnm_sess *vs = vnm_rpc_sess;
+	struct lyd_node *n = NULL, *c = NULL;
+
+	/* a commit by a session's RPC runs on that RPC's thread (core_emit is
+	 * synchronous); anything else (a confirmed commit's timeout, the
+	 * server's own reconciliation) is the server's */
+	if (!m || lyd_new_inner(NULL, m, "netconf-config-change", 0, &n) ||
+	    lyd_new_inner(n, NULL, "changed-by", 0, &c) ||
+	    (vs ? session_parms(c, vs) : leaf(c, "server", NULL)) ||
+	    leaf(n, "datastore", "running")) {
+		lyd_free_all(n);
+		return NULL;
+	}
+	return n;
+}
+
 static struct lyd_node *build(const struct ly_ctx *ctx, const struct vnm_event *ev)
 {
 	const struct lys_module *m;
-	struct lyd_node *n = NULL, *c = NULL;
+	struct lyd_node *n = NULL;
 
 	switch (ev->kind) {
 	case VNM_EV_VR_OPER:
@@ -88,14 +124,7 @@ static struct lyd_node *build(const struct ly_ctx *ctx, const struct vnm_event *
 			goto fail;
 		return n;
 	case VNM_EV_CONFIG:
-		/* the core's commits: by a session or by the server itself
-		 * (reconciliation, actions); the event does not say which */
-		m = ly_ctx_get_module_implemented(ctx, "ietf-netconf-notifications");
-		if (!m || lyd_new_inner(NULL, m, "netconf-config-change", 0, &n) ||
-		    lyd_new_inner(n, NULL, "changed-by", 0, &c) || leaf(c, "server", NULL) ||
-		    leaf(n, "datastore", "running"))
-			goto fail;
-		return n;
+		return build_config_change(ctx);
 	}
 fail:
 	lyd_free_all(n);
@@ -129,6 +158,46 @@ void vnm_notif_send(struct lyd_node *tree)
 	pthread_mutex_unlock(&N.lock);
 }
 
+static void session_notif(const struct vnm_sess *vs, bool start, const char *reason,
+			  uint32_t killed_by)
+{
+	const struct lys_module *m;
+	struct lyd_node *n = NULL;
+	char id[16];
+	size_t subs;
+
+	pthread_mutex_lock(&N.lock);
+	subs = N.n_subs;
+	pthread_mutex_unlock(&N.lock);
+	if (!subs || !N.ctx)
+		return; /* nobody listens: build nothing */
+	m = ly_ctx_get_module_implemented(N.ctx, "ietf-netconf-notifications");
+	if (!m || lyd_new_inner(NULL, m, start ? "netconf-session-start" : "netconf-session-end",
+				0, &n) || session_parms(n, vs))
+		goto fail;
+	if (!start) {
+		snprintf(id, sizeof(id), "%u", killed_by);
+		if ((killed_by && leaf(n, "killed-by", id)) || leaf(n, "termination-reason", reason))
+			goto fail;
+	}
+	vnm_notif_send(n);
+	return;
+fail:
+	vnm_log_warn("netconf: the notification of session %u's %s could not be built", vs->id,
+		     start ? "start" : "end");
+	lyd_free_all(n);
+}
+
+void vnm_notif_session_start(const struct vnm_sess *vs)
+{
+	session_notif(vs, true, NULL, 0);
+}
+
+void vnm_notif_session_gone(const struct vnm_sess *vs, const char *reason, uint32_t killed_by)
+{
+	session_notif(vs, false, reason, killed_by);
+}
+
 static void on_core_event(void *arg, const struct vnm_event *ev)
 {
 	struct lyd_node *tree;
@@ -152,8 +221,8 @@ static void on_core_event(void *arg, const struct vnm_event *ev)
 /* Delivery                                                            */
 /* ------------------------------------------------------------------ */
 
-/* The notification for a subscriber with a filter (a filtered copy), or
- * NULL when its filter keeps nothing.  Caller holds N.lock. */
+/* The notification for a subscriber with a subtree filter (a filtered
+ * copy), or NULL when its filter keeps nothing.  Caller holds N.lock. */
 static struct lyd_node *for_sub(const struct nsub *sub, const struct lyd_node *tree)
 {
 	struct lyd_node *out = NULL;
@@ -162,6 +231,20 @@ static struct lyd_node *for_sub(const struct nsub *sub, const struct lyd_node *t
 	if (vnm_filter_subtree(tree, sub->filter, &out, &err))
 		return NULL;
 	return out;
+}
+
+/* Whether a subscriber's XPath filter selects anything of the notification
+ * (then it gets all of it, as netopeer2 does). */
+static bool xpath_selects(const struct nsub *sub, const struct lyd_node *tree)
+{
+	struct ly_set *set = NULL;
+	bool hit;
+
+	if (lyd_find_xpath(tree, sub->xpath, &set))
+		return false;
+	hit = set->count > 0;
+	ly_set_free(set, NULL);
+	return hit;
 }
 
 static void send_to(struct nsub *sub, struct lyd_node *tree, const char *time_str)
@@ -199,6 +282,11 @@ static void *sender_main(void *arg)
 			/* sessions cannot go away meanwhile: their end waits
 			 * for N.lock (vnm_notif_session_end) */
 			for (i = 0; i < N.n_subs; i++) {
+				if (N.subs[i].xpath) {
+					if (xpath_selects(&N.subs[i], e->tree))
+						send_to(&N.subs[i], e->tree, e->time);
+					continue;
+				}
 				if (!N.subs[i].filter) {
 					send_to(&N.subs[i], e->tree, e->time);
 					continue;
@@ -253,8 +341,11 @@ void vnm_notif_stop(void)
 	}
 	N.tail = &N.head;
 	pthread_mutex_lock(&N.lock);
-	while (N.n_subs)
-		free(N.subs[--N.n_subs].filter);
+	while (N.n_subs) {
+		N.n_subs--;
+		free(N.subs[N.n_subs].filter);
+		free(N.subs[N.n_subs].xpath);
+	}
 	free(N.subs);
 	N.subs = NULL;
 	pthread_mutex_unlock(&N.lock);
@@ -268,6 +359,7 @@ void vnm_notif_session_end(struct nc_session *ncs)
 	for (i = 0; i < N.n_subs; i++) {
 		if (N.subs[i].ncs == ncs) {
 			free(N.subs[i].filter);
+			free(N.subs[i].xpath);
 			N.subs[i] = N.subs[--N.n_subs];
 			break;
 		}
@@ -279,12 +371,67 @@ void vnm_notif_session_end(struct nc_session *ncs)
 /* <create-subscription>                                               */
 /* ------------------------------------------------------------------ */
 
+/* The filter of a subscription, into sub; NULL, or the error reply.  A bad
+ * filter is refused now, never accepted and then left to match nothing.
+ * libyang parses the unprefixed type and select attributes of a NETCONF
+ * <filter> as ietf-netconf's annotations, the select expression with module
+ * names for prefixes (from the declarations in scope on the element). */
+static struct nc_server_reply *sub_filter(struct lyd_node *filter, struct nsub *sub)
+{
+	struct lyd_meta *type = lyd_find_meta(filter->meta, NULL, "ietf-netconf:type");
+	struct lyd_meta *sel = lyd_find_meta(filter->meta, NULL, "ietf-netconf:select");
+	struct lyd_node *probe = NULL;
+	struct ly_set *set = NULL;
+	struct vnm_err err;
+	const char *xp;
+	char *xml = NULL;
+
+	if (type && !strcmp(lyd_get_meta_value(type), "xpath")) {
+		xp = sel ? lyd_get_meta_value(sel) : NULL;
+		if (!xp || !*xp)
+			return vnm_reply_tag(NC_ERR_MISSING_ATTR, NC_ERR_TYPE_PROT, "filter", NULL,
+					     "an XPath filter needs a select attribute");
+		ly_err_clean((struct ly_ctx *)N.ctx, NULL);
+		if (lys_find_xpath(N.ctx, NULL, xp, 0, &set)) {
+			struct nc_server_reply *r = vnm_reply_tag(
+				NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, "filter", NULL,
+				"the XPath filter select=\"%s\" is not valid: %s", xp,
+				ly_errmsg(N.ctx) ? ly_errmsg(N.ctx) : "libyang refused it");
+			return r;
+		}
+		if (!set->count) {
+			ly_set_free(set, NULL);
+			return vnm_reply_tag(NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, "filter", NULL,
+					     "the XPath filter select=\"%s\" names nothing of the "
+					     "modules vnmd has: it would select no notification", xp);
+		}
+		ly_set_free(set, NULL);
+		sub->xpath = strdup(xp);
+		return sub->xpath ? NULL : vnm_reply_tag(NC_ERR_RES_DENIED, NC_ERR_TYPE_APP, NULL,
+							  NULL, "out of memory");
+	}
+	if (type && strcmp(lyd_get_meta_value(type), "subtree"))
+		return vnm_reply_tag(NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, "filter", NULL,
+				     "a filter of type \"%s\": vnmd has subtree and xpath filters",
+				     lyd_get_meta_value(type));
+	if (vnm_any_xml(filter, &xml))
+		return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "filter", NULL,
+				     "the subtree filter cannot be read");
+	if (vnm_filter_subtree(NULL, xml ? xml : "", &probe, &err)) {
+		free(xml);
+		return vnm_reply_err(&err, NC_ERR_TYPE_APP);
+	}
+	lyd_free_all(probe);
+	sub->filter = xml ? xml : strdup("");
+	return NULL;
+}
+
 struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	struct lyd_node *n = NULL, *filter = NULL;
 	struct nsub sub = {.ncs = ncs};
+	struct nc_server_reply *r;
 	struct nsub *t;
-	char *xml = NULL;
 	size_t i;
 
 	if (!N.started)
@@ -301,26 +448,15 @@ struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct
 		return vnm_reply_tag(NC_ERR_BAD_ELEM, NC_ERR_TYPE_APP, "stopTime", NULL,
 				     "stopTime needs startTime (RFC 5277), and replay is not "
 				     "supported: subscribe without either");
-	if (!lyd_find_path(rpc, "filter", 0, &filter) && filter) {
-		struct vnm_err err;
-		struct lyd_node *probe = NULL;
-
-		if (vnm_any_xml(filter, &xml))
-			return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "filter", NULL,
-					     "the subtree filter cannot be read");
-		/* a malformed filter is refused now, not at the first event */
-		if (vnm_filter_subtree(NULL, xml ? xml : "", &probe, &err)) {
-			free(xml);
-			return vnm_reply_err(&err, NC_ERR_TYPE_APP);
-		}
-		lyd_free_all(probe);
-		sub.filter = xml ? xml : strdup("");
-	}
+	if (!lyd_find_path(rpc, "filter", 0, &filter) && filter &&
+	    (r = sub_filter(filter, &sub)))
+		return r;
 	pthread_mutex_lock(&N.lock);
 	for (i = 0; i < N.n_subs; i++) {
 		if (N.subs[i].ncs == ncs) {
 			pthread_mutex_unlock(&N.lock);
 			free(sub.filter);
+			free(sub.xpath);
 			return vnm_reply_tag(NC_ERR_IN_USE, NC_ERR_TYPE_PROT, "create-subscription",
 					     NULL, "this session is subscribed already (RFC 5277 "
 					     "allows one subscription per session)");
@@ -330,6 +466,7 @@ struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct
 	if (!t) {
 		pthread_mutex_unlock(&N.lock);
 		free(sub.filter);
+		free(sub.xpath);
 		return vnm_reply_tag(NC_ERR_RES_DENIED, NC_ERR_TYPE_APP, NULL, NULL,
 				     "out of memory");
 	}
@@ -338,6 +475,7 @@ struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct
 	nc_session_inc_notif_status(ncs);
 	pthread_mutex_unlock(&N.lock);
 	vnm_log_info("netconf: session %u subscribed to notifications%s",
-		     nc_session_get_id(ncs), sub.filter ? " (filtered)" : "");
+		     nc_session_get_id(ncs), sub.xpath ? " (XPath filter)" :
+		     sub.filter ? " (subtree filter)" : "");
 	return nc_server_reply_ok();
 }

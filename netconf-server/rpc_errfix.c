@@ -96,7 +96,9 @@ static void last_path_elem(char *out, size_t len)
 	out[n] = '\0';
 }
 
-static void fix(struct lyd_node *err, const char *msg)
+/* Correct err for libyang's msg; the message to set (msg, or buf when it
+ * says more). */
+static const char *fix(struct lyd_node *err, const char *msg, char *buf, size_t len)
 {
 	char name[128], ns[256];
 
@@ -110,6 +112,11 @@ static void fix(struct lyd_node *err, const char *msg)
 	    !strncmp(msg, "Unknown XML prefix", 18)) {
 		set_child(err, "error-type", "rpc");
 		set_child(err, "error-tag", "malformed-message");
+	} else if (!strncmp(msg, "Failed to resolve prefix", 24)) {
+		/* a prefix in a value (an XPath select, an identityref) that no
+		 * declaration in scope binds */
+		set_child(err, "error-type", "protocol");
+		set_child(err, "error-tag", "invalid-value");
 	} else if (strstr(msg, "prefix for XML metadata") || !strncmp(msg, "Unknown (or not implemented) YANG module", 40)) {
 		/* an attribute vnmd has no module for */
 		set_child(err, "error-type", "protocol");
@@ -128,6 +135,13 @@ static void fix(struct lyd_node *err, const char *msg)
 		set_child(err, "error-tag", "unknown-namespace");
 		if (!quoted(msg, "namespace", ns, sizeof(ns)))
 			nc_err_add_bad_ns(err, ns);
+		/* name the element: libyang names its parent only */
+		last_path_elem(name, sizeof(name));
+		if (name[0] && !strchr(name, ' ')) {
+			nc_err_add_bad_elem(err, name);
+			snprintf(buf, len, "%s (an element inside <%s>)", msg, name);
+			return buf;
+		}
 	} else if (strstr(msg, "Mandatory node") || strstr(msg, "missing its key") ||
 		   strstr(msg, "Missing mandatory")) {
 		set_child(err, "error-type", "protocol");
@@ -143,16 +157,45 @@ static void fix(struct lyd_node *err, const char *msg)
 		if (name[0])
 			nc_err_add_bad_elem(err, name);
 	}
+	return msg;
+}
+
+/* libyang's "Missing XML namespace." names nothing: name the element that
+ * holds the one without a namespace (the gate gave <config> and <filter>
+ * theirs already, nsfix.h).  The error is libnetconf2's own for an <rpc>
+ * without one: missing-attribute xmlns. */
+static const char *no_namespace(struct lyd_node *err, char *buf, size_t len)
+{
+	char parent[128];
+
+	last_path_elem(parent, sizeof(parent));
+	if (strchr(parent, ' '))
+		parent[0] = '\0'; /* "Line number 1.": libyang knew no path */
+	set_child(err, "error-type", "rpc");
+	set_child(err, "error-tag", "missing-attribute");
+	nc_err_add_bad_attr(err, "xmlns");
+	if (parent[0])
+		nc_err_add_bad_elem(err, parent);
+	snprintf(buf, len, "an element %s%s%shas no XML namespace (xmlns): every element of a "
+		 "NETCONF request belongs to one (a <config> or <filter> without one is "
+		 "taken as NETCONF's own only where the operation has it)",
+		 parent[0] ? "inside <" : "", parent, parent[0] ? "> " : "");
+	return buf;
 }
 
 int nc_err_set_msg(struct lyd_node *err, const char *error_message, const char *lang)
 {
 	set_msg_fn real = real_set_msg();
+	char buf[300];
 
 	if (!real)
 		return -1;
 	if (err && error_message && nc_err_get_tag(err) == NC_ERR_OP_FAILED &&
-	    nc_err_get_type(err) == NC_ERR_TYPE_APP)
-		fix(err, error_message);
+	    nc_err_get_type(err) == NC_ERR_TYPE_APP) {
+		if (!strcmp(error_message, "Missing XML namespace."))
+			error_message = no_namespace(err, buf, sizeof(buf));
+		else
+			error_message = fix(err, error_message, buf, sizeof(buf));
+	}
 	return real(err, error_message, lang);
 }

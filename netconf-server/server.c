@@ -138,6 +138,12 @@ static void sess_end(struct nc_session *ncs, bool dropped)
 	vnm_log_info("netconf: session %u of %s ended (%s)", sid, vs ? vs->user : "?",
 		     dropped ? "dropped" : "closed");
 	vnm_notif_session_end(ncs);
+	if (vs) {
+		bool killed = nc_session_get_term_reason(ncs) == NC_SESSION_TERM_KILLED;
+
+		vnm_notif_session_gone(vs, killed ? "killed" : dropped ? "dropped" : "closed",
+				       killed ? nc_session_get_killed_by(ncs) : 0);
+	}
 	pthread_mutex_lock(&s->ps_lock);
 	nc_ps_del_session(s->ps, ncs);
 	pthread_mutex_unlock(&s->ps_lock);
@@ -227,7 +233,23 @@ static const char *const write_ops[] = {
 	"cancel-commit", "discard-changes", "kill-session", NULL,
 };
 
+__thread const struct vnm_sess *vnm_rpc_sess;
+
+static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_session *ncs);
+
+/* Every RPC: who sends it is known to this thread while it runs, so that
+ * the notifications it causes can say so (changed-by). */
 static struct nc_server_reply *dispatch(struct lyd_node *rpc, struct nc_session *ncs)
+{
+	struct nc_server_reply *r;
+
+	vnm_rpc_sess = vnm_sess_of(ncs);
+	r = dispatch_op(rpc, ncs);
+	vnm_rpc_sess = NULL;
+	return r;
+}
+
+static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	const struct lysc_node *op = NULL;
 	struct lyd_node *elem;
@@ -330,6 +352,7 @@ void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r,
 	vs->fd = fd;
 	vnm_log_info("netconf: session %u of %s%s%s started (%s)", nc_session_get_id(ncs),
 		     vs->user, vs->host[0] ? " from " : "", vs->host, ssh ? "ssh" : "unix");
+	vnm_notif_session_start(vs);
 	pthread_mutex_lock(&s->ps_lock);
 	r = nc_ps_add_session(s->ps, ncs) ? NC_MSG_ERROR : NC_MSG_HELLO;
 	pthread_mutex_unlock(&s->ps_lock);

@@ -211,6 +211,14 @@ int vnm_any_xml(const struct lyd_node *any, char **xml);
 int vnm_notif_start(struct vnm_server *s, struct vnm_err *err);
 void vnm_notif_stop(void);
 void vnm_notif_session_end(struct nc_session *ncs);
+/* RFC 6470 netconf-session-start / netconf-session-end for session vs, to
+ * the other subscribers.  reason: "closed", "killed", "dropped" (end only);
+ * killed_by: the killer's session id when killed. */
+void vnm_notif_session_start(const struct vnm_sess *vs);
+void vnm_notif_session_gone(const struct vnm_sess *vs, const char *reason, uint32_t killed_by);
+/* The session whose RPC this thread handles now (server.c dispatch), or
+ * NULL: a commit by it names it in netconf-config-change's changed-by. */
+extern __thread const struct vnm_sess *vnm_rpc_sess;
 /* Queue notification tree (taken over) for every subscriber; dropped when
  * nobody subscribed.  Any thread, any lock held. */
 void vnm_notif_send(struct lyd_node *tree);
