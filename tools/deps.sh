@@ -19,6 +19,7 @@ PKGS=(
 	gnuplot-nox graphviz smitools tcpdump procps psmisc hyperfine
 	clang libclang-rt-14-dev # fuzz/: libFuzzer
 	bc openssh-client # tools/demo.sh (timings, the NMS's SSH key)
+	man-db openssl systemd # walkthrough.sh (man -l, systemd-analyze), test users (openssl passwd)
 )
 
 echo "deps: from outside this checkout vnmd needs ${#PKGS[@]} Debian packages (apt-get, listed in tools/deps.sh)"
