@@ -33,7 +33,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ncclient_util import (NS, ROOT, VNMD, RawClient, config, errors, host, is_ok,  # noqa: E402
-                           netns_add, netns_del, router, underlay, vlink, vn)
+                           netns_add, netns_del, router, stop_process, underlay, vlink,
+                           vn)
 from snmp_util import Snmpd  # noqa: E402
 
 N1, N2 = "vnmt-f-rm1", "vnmt-f-rm2"
@@ -195,13 +196,7 @@ class World:
         raise RuntimeError("vnmd did not come up: " + self.logtail())
 
     def stop_vnmd(self):
-        if self.vnmd and self.vnmd.poll() is None:
-            self.vnmd.send_signal(signal.SIGTERM)
-            try:
-                self.vnmd.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.vnmd.kill()
-                self.vnmd.wait()
+        stop_process(self.vnmd)
 
     def logtail(self, n=3000):
         try:

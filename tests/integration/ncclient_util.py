@@ -11,7 +11,6 @@ import re
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 
 from lxml import etree
@@ -333,3 +332,34 @@ def netns_del(name):
 def netns_links(name):
     r = subprocess.run(["ip", "-n", name, "-o", "link", "show"], capture_output=True, text=True)
     return sorted(re.findall(r"^\d+: ([^:@]+)", r.stdout, re.M))
+
+
+def wait_for(fn, timeout=15):
+    """fn() until it returns something true, at most timeout seconds;
+    its last value."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > deadline:
+            return v
+        time.sleep(0.1)
+
+
+def rpc_error(fn, *a, **kw):
+    """The RPCError that fn(*a, **kw) must raise (a test fails otherwise)."""
+    import pytest
+    from ncclient.operations import RPCError
+    with pytest.raises(RPCError) as ei:
+        fn(*a, **kw)
+    return ei.value
+
+
+def stop_process(p, timeout=60):
+    """SIGTERM, then SIGKILL if p has not ended within timeout seconds."""
+    if p and p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

@@ -17,11 +17,12 @@ import time
 
 import pytest
 from lxml import etree
-from ncclient.operations import RPCError
 from ncclient.xml_ import to_ele
 
-from ncclient_util import (NS, VNMD, Users, Vnmd, config, host, netns_add, netns_del,
-                           netns_links, router, underlay, vn)
+from ncclient_util import (NS, VNMD, config, host, netns_links, router, rpc_error, underlay,
+                           vn, Vnmd, wait_for)
+
+NETNS_TAG = "cc"  # in the names of its namespaces (conftest.py)
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -30,30 +31,6 @@ CC_CAP = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
 NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
 LINK = "//nw:network[nw:network-id='ncc1']/nt:link[nt:link-id='l12']/vnm:virtual-link/"
 M10, M20, M30 = 10000000, 20000000, 30000000
-
-
-@pytest.fixture(scope="module")
-def users(tmp_path_factory):
-    return Users(str(tmp_path_factory.mktemp("users")))
-
-
-_ns_counter = [0]
-
-
-@pytest.fixture
-def nsname():
-    _ns_counter[0] += 1
-    name = "vnmt-cc%d-%d" % (os.getpid() % 100000, _ns_counter[0])
-    netns_add(name)
-    yield name
-    netns_del(name)
-
-
-@pytest.fixture
-def vnmd(users, tmp_path):
-    d = Vnmd(users, tmp_path).start()
-    yield d
-    d.stop()
 
 
 def link(rate):
@@ -106,21 +83,6 @@ def tc_rates(ns):
                              capture_output=True, text=True).stdout
         rates.update(re.findall(r"class htb \S+ .*?rate (\S+)", out))
     return rates
-
-
-def wait_for(fn, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v or time.time() > deadline:
-            return v
-        time.sleep(0.1)
-
-
-def rpc_error(fn, *a, **kw):
-    with pytest.raises(RPCError) as ei:
-        fn(*a, **kw)
-    return ei.value
 
 
 def record(d):

@@ -27,13 +27,12 @@ import os
 import re
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 from lxml import etree
 
-from ncclient_util import (NS, NW_NS, VNMD, RawClient, Users, Vnmd, config, errors, host,
+from ncclient_util import (NS, NW_NS, VNMD, Users, Vnmd, config, errors, host,
                            netns_add, netns_del, router, underlay, vlink, vn)
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),

@@ -15,48 +15,17 @@ import time
 
 import pytest
 from lxml import etree
-from ncclient.operations import RPCError
 from ncclient.xml_ import to_ele
 
-from ncclient_util import (NS, ROOT, VNMD, RawClient, Users, Vnmd, config, errors, host,
-                           is_ok, netns_add, netns_del, netns_links, router, underlay,
-                           vlink, vn)
+from ncclient_util import (NS, ROOT, VNMD, config, errors, host, is_ok, netns_links, RawClient,
+                           router, rpc_error, underlay, vlink, vn, Vnmd, wait_for)
+
+NETNS_TAG = "nc"  # in the names of its namespaces (conftest.py)
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 NC = NS["nc"]
-
-
-@pytest.fixture(scope="module")
-def users(tmp_path_factory):
-    return Users(str(tmp_path_factory.mktemp("users")))
-
-
-_ns_counter = [0]
-
-
-@pytest.fixture
-def ns():
-    """A fresh network namespace for the test's host(s)."""
-    made = []
-
-    def make():
-        _ns_counter[0] += 1
-        name = "vnmt-nc%d-%d" % (os.getpid() % 100000, _ns_counter[0])
-        netns_add(name)
-        made.append(name)
-        return name
-    yield make
-    for n in made:
-        netns_del(n)
-
-
-@pytest.fixture
-def vnmd(users, tmp_path):
-    d = Vnmd(users, tmp_path).start()
-    yield d
-    d.stop()
 
 
 def base(nsname, *vrs, admin=None):
@@ -80,21 +49,6 @@ def get_all(m, **kw):
 def router_xp(vnname, name, leaf):
     return ("//nw:network[nw:network-id='%s']/nw:node[nw:node-id='%s']/vnm:router/vnm:%s"
             % (vnname, name, leaf))
-
-
-def wait_for(fn, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v or time.time() > deadline:
-            return v
-        time.sleep(0.1)
-
-
-def rpc_error(fn, *a, **kw):
-    with pytest.raises(RPCError) as ei:
-        fn(*a, **kw)
-    return ei.value
 
 
 # ---------------------------------------------------------------------------

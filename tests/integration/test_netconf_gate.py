@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ncclient_util import NS, VNMD, RawClient, Users, Vnmd
+from ncclient_util import NS, VNMD, RawClient, Vnmd
 
 # Under ASan freed memory sits in quarantine (256 MiB) and every access is
 # slower: the memory and time bounds hold for the normal build, which runs
@@ -28,18 +28,6 @@ pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is
 NC = NS["nc"]
 BAD_HEADERS = [b"\n#0\n", b"\n#abc\n", b"\n#-5\n", b"\n#99999999999\n",
                b"\n#12<rpc/>\n##\n"]  # the last: no newline after the size
-
-
-@pytest.fixture(scope="module")
-def users(tmp_path_factory):
-    return Users(str(tmp_path_factory.mktemp("users")))
-
-
-@pytest.fixture
-def vnmd(users, tmp_path):
-    d = Vnmd(users, tmp_path).start()
-    yield d
-    d.stop()
 
 
 def rss_kib(pid):

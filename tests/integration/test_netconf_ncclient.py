@@ -12,10 +12,11 @@ import time
 
 import pytest
 from lxml import etree
-from ncclient.operations import RPCError
 from ncclient.xml_ import to_ele
-from ncclient_util import (NS, VNMD, Users, Vnmd, config, errors, host, netns_add,
-                           netns_del, router, underlay, vlink, vn)
+from ncclient_util import (NS, VNMD, config, errors, host, router, rpc_error, underlay, vlink,
+                           vn, wait_for)
+
+NETNS_TAG = "nn"  # in the names of its namespaces (conftest.py)
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -26,53 +27,8 @@ NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
 NOTIF = "urn:ietf:params:xml:ns:netconf:notification:1.0"
 
 
-@pytest.fixture(scope="module")
-def users(tmp_path_factory):
-    return Users(str(tmp_path_factory.mktemp("users")))
-
-
-_ns_counter = [0]
-
-
-@pytest.fixture
-def ns():
-    made = []
-
-    def make():
-        _ns_counter[0] += 1
-        name = "vnmt-nn%d-%d" % (os.getpid() % 100000, _ns_counter[0])
-        netns_add(name)
-        made.append(name)
-        return name
-    yield make
-    for n in made:
-        netns_del(n)
-
-
-@pytest.fixture
-def vnmd(users, tmp_path):
-    d = Vnmd(users, tmp_path).start()
-    yield d
-    d.stop()
-
-
-def rpc_error(fn, *a, **kw):
-    with pytest.raises(RPCError) as ei:
-        fn(*a, **kw)
-    return ei.value
-
-
 def xp(tree, path):
     return tree.xpath(path, namespaces=NS)
-
-
-def wait_for(fn, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v or time.time() > deadline:
-            return v
-        time.sleep(0.1)
 
 
 def plain(name, *nodes):

@@ -44,8 +44,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from ncclient_util import (NS, VNMD, RawClient, config, errors, host, is_ok,  # noqa: E402
-                           netns_add, netns_del, router, underlay, vlink, vn)
-from lxml import etree  # noqa: E402
+                           netns_add, netns_del, router, stop_process, underlay, vlink,
+                           vn)
 
 KILLS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else int(time.time())
@@ -231,12 +231,7 @@ class World:
             self.vnmd.wait()
 
     def down(self):
-        if self.vnmd and self.vnmd.poll() is None:
-            self.vnmd.send_signal(signal.SIGTERM)
-            try:
-                self.vnmd.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.kill_vnmd()
+        stop_process(self.vnmd)
         for d in set(sh("virsh", "-c", self.uri, "list", "--all", "--name").split()) - {"test"}:
             sh("virsh", "-c", self.uri, "destroy", d)
             sh("virsh", "-c", self.uri, "undefine", d)

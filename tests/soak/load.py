@@ -31,7 +31,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -41,7 +40,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from ncclient_util import (NS, VNMD, RawClient, Users, config, errors, free_port,  # noqa: E402
-                           host, is_ok, netns_add, netns_del, router, underlay, vlink, vn)
+                           host, is_ok, netns_add, netns_del, router, stop_process, underlay, vlink,
+                           vn)
 from snmp_util import VNMD_OID, Snmpd, SnmpGet  # noqa: E402
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 30
@@ -241,13 +241,7 @@ class World:
             return ""
 
     def down(self):
-        if self.vnmd and self.vnmd.poll() is None:
-            self.vnmd.send_signal(signal.SIGTERM)
-            try:
-                self.vnmd.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.vnmd.kill()
-                self.vnmd.wait()
+        stop_process(self.vnmd)
         self.snmpd.stop()
         for n in (N1, N2):
             netns_del(n)
