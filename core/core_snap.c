@@ -349,10 +349,10 @@ static void announce_changes(struct vnm_core *c, const struct vnm_snapshot *old,
 			ev.vn = new->vls[j].vn;
 			ev.obj = new->vls[j].name;
 			ev.vl_up = new->vls[j].up;
+			/* an enabled VL comes up when its carrier does, maybe
+			 * a refresh later: only the way down has a known cause */
 			if (!new->vls[j].enabled && !ev.vl_up)
 				ev.reason = "admin-down";
-			else if (!old->vls[i].enabled && new->vls[j].enabled)
-				ev.reason = "admin-up";
 			ev.generation = new->generation;
 			core_emit(c, &ev);
 		}

@@ -154,8 +154,8 @@ int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg);
 
 enum vnm_event_kind {
 	VNM_EV_VR_OPER,      /* vn, obj = router, state */
-	VNM_EV_VL_OPER,      /* vn, obj = link, up, reason ("admin-down",
-			      * "admin-up" when enabled changed, else NULL) */
+	VNM_EV_VL_OPER,      /* vn, obj = link, up, reason ("admin-down"
+			      * when down because disabled, else NULL) */
 	VNM_EV_CONFIG,       /* generation */
 };
 

@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 			ev.obj = a3;
 			ev.vl_up = !f->vl_up_mask_down;
 			ev.reason = !admin ? "changed by the test" :
-				    f->vl_disabled ? "admin-down" : "admin-up";
+				    f->vl_disabled ? "admin-down" : NULL;
 		} else if (n == 2 && !strcmp(a1, "add") && !find_vn(a2)) {
 			add_vn(a2, 1);
 			generation++;
