@@ -155,7 +155,7 @@ static const struct vnm_snap_vl *same_vl(const struct vnm_snapshot *prev,
 	o = bsearch(sl, prev->vls, prev->n_vls, sizeof(*sl), cmp_vl);
 	if (!o || strcmp(o->a_node, sl->a_node) || strcmp(o->a_tp, sl->a_tp) ||
 	    strcmp(o->b_node, sl->b_node) || strcmp(o->b_tp, sl->b_tp) ||
-	    strcmp(o->ifname, sl->ifname))
+	    strcmp(o->ifname, sl->ifname) || o->enabled != sl->enabled)
 		return NULL;
 	return o;
 }
@@ -234,6 +234,7 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		sl->b_tp = sdup(vl->b ? vl->b->name : "", &oom);
 		sl->guaranteed = vl->guaranteed;
 		sl->limit = vl->limit;
+		sl->enabled = vl->enabled;
 		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
 		if (!oom && (ol = same_vl(prev, sl))) {
 			sl->ctr = ol->ctr;
@@ -348,6 +349,10 @@ static void announce_changes(struct vnm_core *c, const struct vnm_snapshot *old,
 			ev.vn = new->vls[j].vn;
 			ev.obj = new->vls[j].name;
 			ev.vl_up = new->vls[j].up;
+			/* an enabled VL comes up when its carrier does, maybe
+			 * a refresh later: only the way down has a known cause */
+			if (!new->vls[j].enabled && !ev.vl_up)
+				ev.reason = "admin-down";
 			ev.generation = new->generation;
 			core_emit(c, &ev);
 		}

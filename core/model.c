@@ -707,6 +707,8 @@ static int build_vl(struct builder *b, struct vnm_vn *vn, struct vnm_vl *vl,
 	vl->delay_us = (uint32_t)leaf_u64(v, "delay", 0);
 	vl->jitter_us = (uint32_t)leaf_u64(v, "jitter", 0);
 	vl->loss_ppm = percent_to_ppm(leaf(v, "loss"));
+	/* the default (true) is in the tree only when defaults were added */
+	vl->enabled = !leaf(v, "enabled") || strcmp(leaf(v, "enabled"), "false") != 0;
 	vl->encap = dup_or_null(leaf(v, "encapsulation"), &b->oom);
 	if (b->oom)
 		return oom(b);

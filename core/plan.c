@@ -41,6 +41,7 @@ enum phase {
 	P_STATE,
 	P_VL_CREATE,
 	P_SHAPE,
+	P_VL_ADMIN,
 	P_N
 };
 
@@ -55,6 +56,7 @@ struct planner {
 	struct step_vec ph[P_N];
 	struct worklist hosts, plinks, vrs, vls, dirty;
 	struct pset vl_done; /* new VLs whose shaping is decided */
+	struct pset nic_done; /* new vNICs whose carrier is decided */
 	size_t compared;
 	int nomem;
 };
@@ -173,6 +175,13 @@ static struct vnm_step st_shape(const struct vnm_vl *vl, const struct vnm_plink 
 static struct vnm_step st_unshape(const struct vnm_vl *vl, const struct vnm_plink *p)
 {
 	struct vnm_step s = {.kind = VNM_STEP_VL_UNSHAPE, .vl = vl, .pl = p};
+	return s;
+}
+
+static struct vnm_step st_up(enum vnm_step_kind k, const struct vnm_vl *vl,
+			     const struct vnm_vnic *nic, bool up)
+{
+	struct vnm_step s = {.kind = k, .vl = vl, .nic = nic, .up = up};
 	return s;
 }
 
@@ -524,9 +533,56 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 	}
 }
 
+/* The carrier of a vNIC at an end of a VL (old: nic is of the old model)
+ * follows the VL it is on (vnm_vnic_link_up).  A vNIC kept with the same
+ * MAC whose carrier changes gets its link state set in place; a new or
+ * replaced one is defined or attached in its state already. */
+static void vnic_carrier(struct planner *pl, const struct vnm_vnic *nic, bool old)
+{
+	const struct vnm_vr *vr;
+	const struct vnm_vnic *on, *nn;
+	struct vnm_step f, i;
+
+	if (!nic || !nic->vr)
+		return;
+	vr = plan_vr_other(old ? pl->n : pl->o, nic->vr);
+	on = old ? nic : (vr ? plan_vnic_find(vr, nic->name) : NULL);
+	nn = old ? (vr ? plan_vnic_find(vr, nic->name) : NULL) : nic;
+	if (!on || !nn || strcmp(on->mac, nn->mac) || plan_pset_has(&pl->nic_done, nn) ||
+	    vnm_vnic_link_up(on) == vnm_vnic_link_up(nn))
+		return;
+	if (plan_pset_add(&pl->nic_done, nn) < 0)
+		pl->nomem = 1;
+	f = st_up(VNM_STEP_VNIC_LINK, NULL, nn, vnm_vnic_link_up(nn));
+	i = st_up(VNM_STEP_VNIC_LINK, NULL, on, vnm_vnic_link_up(on));
+	emit(pl, P_VL_ADMIN, &f, &i);
+}
+
+/* A VL's admin state is changed in place: its ends (kept: made in their
+ * state when created) and the carrier of the vNICs it joins. */
+static void vl_admin(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
+{
+	struct vnm_step f, i;
+
+	if (o && n && o->enabled != n->enabled && !plan_vl_rebuilt(o, n)) {
+		f = st_up(VNM_STEP_VL_LINK, n, NULL, n->enabled);
+		i = st_up(VNM_STEP_VL_LINK, o, NULL, o->enabled);
+		emit(pl, P_VL_ADMIN, &f, &i);
+	}
+	if (o) {
+		vnic_carrier(pl, o->a, true);
+		vnic_carrier(pl, o->b, true);
+	}
+	if (n) {
+		vnic_carrier(pl, n->a, false);
+		vnic_carrier(pl, n->b, false);
+	}
+}
+
 static void plan_vl(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
 {
 	pl->compared++;
+	vl_admin(pl, o, n);
 	if (o && n && !plan_vl_rebuilt(o, n)) {
 		if (o->guaranteed == n->guaranteed && o->limit == n->limit &&
 		    o->burst == n->burst && !plan_netem_changed(o, n))
@@ -822,5 +878,6 @@ cleanup:
 	plan_wl_free(&pl.vls);
 	plan_wl_free(&pl.dirty);
 	plan_pset_free(&pl.vl_done);
+	plan_pset_free(&pl.nic_done);
 	return rc;
 }

@@ -9,12 +9,13 @@
  *
  * Order: destroys before creates; creates parent before child
  *   plink_setup, vnic_port_create, vr_define, vnic_attach, vr_set_resources,
- *   vr_set_state, vl_create, vl_shape
+ *   vr_set_state, vl_create, vl_shape, vl_set_up / vnic_set_link
  * and destroys in the reverse order
  *   vl_unshape, vl_destroy, vnic_detach, vr_set_state(stopped), vr_undefine,
  *   vnic_port_destroy, plink_teardown.
  * Property changes happen in place (a rate change is a vl_shape, a vCPU
- * change a vr_set_resources); an image change redefines the VR; a change of
+ * change a vr_set_resources, a VL's enabled a vl_set_up of its ends and a
+ * vnic_set_link of each vNIC whose carrier changes); an image change redefines the VR; a change of
  * host moves everything on it (destroy and create).
  *
  * Cost: with a libyang diff (yang:operation metadata, as lyd_diff_siblings
@@ -55,6 +56,8 @@ enum vnm_step_kind {
 	VNM_STEP_VL_DESTROY,      /* vl */
 	VNM_STEP_VL_SHAPE,        /* vl, pl (NULL: same-host VL), shape */
 	VNM_STEP_VL_UNSHAPE,      /* vl, pl */
+	VNM_STEP_VL_LINK,         /* vl, up: the VL's host-side ends */
+	VNM_STEP_VNIC_LINK,       /* nic, up: carrier as the VR sees it */
 };
 
 /* One driver call and its arguments. */
@@ -65,6 +68,7 @@ struct vnm_step {
 	const struct vnm_vnic *nic;
 	const struct vnm_vl *vl;
 	enum vnm_admin to;
+	bool up;
 	uint64_t generation;
 	struct vnm_shape shape;
 };

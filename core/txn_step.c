@@ -49,6 +49,10 @@ const char *vnm_step_kind_str(enum vnm_step_kind k)
 		return "vl_shape";
 	case VNM_STEP_VL_UNSHAPE:
 		return "vl_unshape";
+	case VNM_STEP_VL_LINK:
+		return "vl_set_up";
+	case VNM_STEP_VNIC_LINK:
+		return "vnic_set_link";
 	}
 	return "?";
 }
@@ -123,6 +127,14 @@ void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
 		else
 			snprintf(buf, len, "%s link %s/%s", verb, vn_of_vl(s->vl),
 				 s_or_q(s->vl->name));
+		return;
+	case VNM_STEP_VL_LINK:
+		snprintf(buf, len, "%s link %s/%s", s->up ? "enable" : "disable",
+			 vn_of_vl(s->vl), s_or_q(s->vl->name));
+		return;
+	case VNM_STEP_VNIC_LINK:
+		snprintf(buf, len, "set carrier %s on vNIC %s/%s/%s", s->up ? "up" : "down",
+			 vn_of_vr(nvr), nvr ? s_or_q(nvr->name) : "?", s_or_q(s->nic->name));
 		return;
 	case VNM_STEP_NONE:
 		break;
@@ -227,6 +239,12 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 	case VNM_STEP_VL_UNSHAPE:
 		NEED_OP(ln, vl_unshape, "link");
 		return ln->vl_unshape(drv->link_ctx, s->vl, s->pl, err);
+	case VNM_STEP_VL_LINK:
+		NEED_OP(ln, vl_set_up, "link");
+		return ln->vl_set_up(drv->link_ctx, s->vl, s->up, err);
+	case VNM_STEP_VNIC_LINK:
+		NEED_OP(hv, vnic_set_link, "hypervisor");
+		return hv->vnic_set_link(drv->hv_ctx, s->nic, s->up, err);
 	}
 	return vnm_err_set(err, VNM_E_INTERNAL, NULL, "unknown step kind %d", (int)s->kind);
 }

@@ -120,7 +120,8 @@ static struct lyd_node *build(const struct ly_ctx *ctx, const struct vnm_event *
 		m = ly_ctx_get_module_implemented(ctx, "vnmd");
 		if (!m || lyd_new_inner(NULL, m, "link-oper-state-change", 0, &n) ||
 		    leaf(n, "network-ref", ev->vn) || leaf(n, "link-ref", ev->obj) ||
-		    leaf(n, "oper-state", ev->vl_up ? "up" : "down"))
+		    leaf(n, "oper-state", ev->vl_up ? "up" : "down") ||
+		    (ev->reason && leaf(n, "reason", ev->reason)))
 			goto fail;
 		return n;
 	case VNM_EV_CONFIG:

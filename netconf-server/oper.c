@@ -149,6 +149,7 @@ int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err)
 			if (!n)
 				continue;
 			if (put(n, "oper-state", vl_oper(l)) ||
+			    (!l->enabled && !l->up && put(n, "oper-reason", "admin-down")) ||
 			    (l->ifname[0] && put_once(n, "host-interface", l->ifname)) ||
 			    put_u64(n, "statistics/in-octets", l->ctr.in_octets) ||
 			    put_u64(n, "statistics/in-packets", l->ctr.in_packets) ||

@@ -469,6 +469,7 @@ static void rows_digest(const struct vnm_rowset *rs, uint64_t *vn_out, uint64_t 
 		sig_vl = sig_u64(sig_vl, vl->guaranteed);
 		sig_vl = sig_u64(sig_vl, vl->limit);
 		sig_vl = sig_u64(sig_vl, vl->up);
+		sig_vl = sig_u64(sig_vl, vl->enabled);
 		sig_vl = sig_u64(sig_vl, (uint64_t)(int64_t)vl->ctr.ifindex);
 		sig_vl = sig_str(sig_vl, vl->ifname);
 	}

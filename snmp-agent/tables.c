@@ -252,6 +252,9 @@ static int col_vl(netsnmp_variable_list *v, const struct vnm_row_vl *row, unsign
 	case 18:
 		snmp_set_var_typed_integer(v, ASN_TIMETICKS, row->discontinuity);
 		break;
+	case 19:
+		snmp_set_var_typed_integer(v, ASN_INTEGER, vl->enabled ? 1 : 2);
+		break;
 	default:
 		return -1;
 	}
@@ -357,7 +360,7 @@ static void tbl_free_all(struct vnm_table *t)
 static int tbl_register(struct vnm_agent *a, enum vnm_table_kind kind, struct vnm_err *err)
 {
 	static const char *names[] = {"vnmNetworkTable", "vnmRouterTable", "vnmLinkTable"};
-	static const unsigned max_col[] = {6, 8, 18};
+	static const unsigned max_col[] = {6, 8, 19};
 	/* vnmdObjects.{2,3,4}.2: vnmNetworkTable, vnmRouterTable, vnmLinkTable */
 	oid toid[] = {VNM_MIB_ROOT, 1, 2 + kind, 2};
 	struct vnm_table *t;

@@ -111,7 +111,8 @@ struct vnm_snap_vl {
 	char *vn, *name;
 	char *a_node, *a_tp, *b_node, *b_tp;
 	uint64_t guaranteed, limit; /* configured; 0: not set */
-	bool up;
+	bool enabled;             /* configured admin state */
+	bool up;                  /* oper state; down with !enabled: admin-down */
 	char ifname[VNM_IFNAMSIZ]; /* host-side interface (end_a) */
 	struct vnm_vl_counters ctr;
 };
@@ -153,7 +154,8 @@ int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg);
 
 enum vnm_event_kind {
 	VNM_EV_VR_OPER,      /* vn, obj = router, state */
-	VNM_EV_VL_OPER,      /* vn, obj = link, up */
+	VNM_EV_VL_OPER,      /* vn, obj = link, up, reason ("admin-down"
+			      * when down because disabled, else NULL) */
 	VNM_EV_CONFIG,       /* generation */
 };
 

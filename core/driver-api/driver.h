@@ -73,8 +73,9 @@ typedef void (*vnm_vr_event_cb)(void *arg, const char *vn, const char *vr,
 struct vnm_hv_ops {
 	const char *name;
 	/* Define the domain of vr (shut off), with one NIC per vNIC (type
-	 * bridge, source vnic->bridge, target vnic->tap, MAC vnic->mac) and
-	 * vnmd's metadata tag.  generation goes into the tag. */
+	 * bridge, source vnic->bridge, target vnic->tap, MAC vnic->mac, link
+	 * state down when !vnm_vnic_link_up(vnic)) and vnmd's metadata tag.
+	 * generation goes into the tag. */
 	int (*vr_define)(void *ctx, const struct vnm_vr *vr, uint64_t generation,
 			 struct vnm_err *err);
 	/* Undefine the domain (it must be shut off; absent is success). */
@@ -89,9 +90,16 @@ struct vnm_hv_ops {
 	int (*vr_set_resources)(void *ctx, const struct vnm_vr *old,
 				const struct vnm_vr *new, bool *applied_live,
 				struct vnm_err *err);
-	/* Hot-plug / unplug one NIC (live and persistent). */
+	/* Hot-plug / unplug one NIC (live and persistent), with its link
+	 * state as in vr_define. */
 	int (*vnic_attach)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
 	int (*vnic_detach)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
+	/* Set the link state of nic (the carrier its guest sees) without
+	 * unplugging it: live on a running domain, and in the persistent
+	 * definition.  Idempotent.  A hypervisor that cannot change it on a
+	 * running domain fails with VNM_E_UNSUPPORTED naming itself. */
+	int (*vnic_set_link)(void *ctx, const struct vnm_vnic *nic, bool up,
+			     struct vnm_err *err);
 	int (*vr_status)(void *ctx, const struct vnm_vr *vr, struct vnm_vr_status *st,
 			 struct vnm_err *err);
 	/* Clone vr as the domain of copy (new name, UUID, MACs; same image). */
@@ -142,9 +150,12 @@ struct vnm_link_ops {
 	int (*vnic_port_create)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
 	int (*vnic_port_destroy)(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err);
 	/* The VL's ends (veth pair, or the tunnel devices of vl->encap) in
-	 * the two port bridges. */
+	 * the two port bridges; up when vl->enabled, else down. */
 	int (*vl_create)(void *ctx, const struct vnm_vl *vl, struct vnm_err *err);
 	int (*vl_destroy)(void *ctx, const struct vnm_vl *vl, struct vnm_err *err);
+	/* Bring the VL's ends up or down in place (its admin state): they
+	 * stay in their bridges, with their shaping and counters. */
+	int (*vl_set_up)(void *ctx, const struct vnm_vl *vl, bool up, struct vnm_err *err);
 	/* Create or change in place the shaping of vl on one physical link pl
 	 * it rides (the HTB class at both ends of pl and its classifier), or,
 	 * with pl NULL, of a same-host VL (both veth ends).  shape is computed

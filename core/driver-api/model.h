@@ -129,6 +129,9 @@ struct vnm_vl {
 	uint32_t burst;          /* bytes; 0: not set */
 	uint32_t delay_us, jitter_us;
 	uint32_t loss_ppm;       /* loss percent * 10000 */
+	bool enabled;            /* admin state: false takes the link down as
+				  * its routers see it (carrier off on both
+				  * vNICs, host-side ends down), in place */
 	uint32_t vni;            /* configured or derived */
 	char *encap;             /* the `encapsulation` leaf, e.g. "vxlan";
 				  * NULL: the link driver's default */
@@ -176,6 +179,13 @@ struct vnm_plink *vnm_model_plink(const struct vnm_model *m, const char *name);
 struct vnm_vn *vnm_model_vn(const struct vnm_model *m, const char *name);
 struct vnm_vr *vnm_model_vr(const struct vnm_model *m, const char *vn, const char *vr);
 struct vnm_vl *vnm_model_vl(const struct vnm_model *m, const char *vn, const char *vl);
+
+/* Whether nic's link (carrier, as its VR sees it) is up: a vNIC without a
+ * VL is, one on a VL follows the VL's enabled leaf. */
+static inline bool vnm_vnic_link_up(const struct vnm_vnic *nic)
+{
+	return !nic->vl || nic->vl->enabled;
+}
 
 /* The admin state a VR must have: its own, overridden by its VN's. */
 enum vnm_admin vnm_vr_effective_admin(const struct vnm_vr *vr);

@@ -229,6 +229,10 @@ hv_lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, voi
 		virResetLastError();
 		return 0;
 	}
+	/* A running domain whose persistent definition was rewritten (a NIC's
+	 * link state, a hot-plug kept in step) is still running: not news. */
+	if (event == VIR_DOMAIN_EVENT_DEFINED && virDomainIsActive(dom) == 1)
+		return 0;
 	st = hv_event_state(event, detail, &reason);
 	/* Called with cb_lock held, so that set_event_cb(NULL) returns only
 	 * once no call of the old callback is in progress. */

@@ -8,6 +8,7 @@
  *   hv_xml.c     domain XML: building the definition, the metadata tag,
  *                reading back a domain's definition and capabilities
  *   hv_ops.c     the vnm_hv_ops entries, over struct hv_dom
+ *   hv_link.c    a vNIC's link state (carrier), live and persistent
  */
 #ifndef VNM_HV_INT_H
 #define VNM_HV_INT_H
@@ -154,6 +155,14 @@ char *hv_nic_xml_str(const struct vnm_vnic *nic);
 /* Add (attach) or remove nic's <interface> in doc and dump the result to
  * *xml: 1 done, 0 nothing to change, -1 out of memory. */
 int hv_nic_edit(xmlDocPtr doc, const struct vnm_vnic *nic, bool attach, char **xml);
+/* Set the link state of one <interface>: 1 changed, 0 already so, -1 memory. */
+int hv_nic_link_edit(xmlNodePtr iface, bool up);
+/* A node (and its children) as XML text; NULL on memory. */
+char *hv_xml_dump(xmlNodePtr n);
+
+/* --- vNIC link state (hv_link.c) --- */
+
+int hv_vnic_set_link(void *ctx, const struct vnm_vnic *nic, bool up, struct vnm_err *err);
 /* A source domain's definition rewritten as copy's (see hv_xml.c), in *xml. */
 int hv_copy_xml(struct hv_libvirt *hv, xmlDocPtr doc, const struct vnm_vr *copy, uint64_t gen,
 		char **xml, struct vnm_err *err);

@@ -732,6 +732,7 @@ const struct vnm_hv_ops vnm_hv_libvirt_ops = {
 	.vr_set_resources = hv_vr_set_resources,
 	.vnic_attach = hv_vnic_attach,
 	.vnic_detach = hv_vnic_detach,
+	.vnic_set_link = hv_vnic_set_link,
 	.vr_status = hv_vr_status,
 	.vr_copy = hv_vr_copy,
 	.vr_move = hv_vr_move,

@@ -142,7 +142,7 @@ xb_attr(struct hv_xb *b, xmlNodePtr n, const char *name, const char *val)
 		b->oom = true;
 }
 
-static char *
+char *
 hv_xml_dump(xmlNodePtr n)
 {
 	xmlBufferPtr buf;
@@ -182,6 +182,32 @@ hv_nic_xml(struct hv_xb *b, xmlNodePtr devices, const struct vnm_vnic *nic)
 	}
 	xb_attr(b, xb_el(b, i, NULL, "target", NULL), "dev", nic->tap);
 	xb_attr(b, xb_el(b, i, NULL, "model", NULL), "type", "virtio");
+	/* a router created while its VL is disabled starts without carrier */
+	if (!vnm_vnic_link_up(nic))
+		xb_attr(b, xb_el(b, i, NULL, "link", NULL), "state", "down");
+}
+
+/* Make <interface> iface say link state up (no <link>, libvirt's default)
+ * or down.  Returns 1 when it changed, 0 when it already said so, -1 on
+ * memory. */
+int
+hv_nic_link_edit(xmlNodePtr iface, bool up)
+{
+	xmlNodePtr l = hv_child(iface, "link");
+	xmlChar *st = l ? xmlGetProp(l, BAD_CAST "state") : NULL;
+	bool is_up = !st || xmlStrcmp(st, BAD_CAST "down");
+
+	xmlFree(st);
+	if (is_up == up)
+		return 0;
+	if (up) {
+		xmlUnlinkNode(l);
+		xmlFreeNode(l);
+		return 1;
+	}
+	if (!l)
+		l = xmlNewChild(iface, NULL, BAD_CAST "link", NULL);
+	return l && xmlSetProp(l, BAD_CAST "state", BAD_CAST "down") ? 1 : -1;
 }
 
 static void

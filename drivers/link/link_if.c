@@ -357,8 +357,8 @@ static int msg_no_ipv6_ll(int ifindex, struct nl_msg **out)
 
 /* Look name up; when it exists it must carry vnmd's tag. *found is the
  * link (caller puts) or NULL. */
-static int own_get(struct nl_sock *sk, const char *name, const struct vnm_host *h,
-		   struct rtnl_link **found, struct vnm_err *err)
+int vnm_lnl_own_get(struct nl_sock *sk, const char *name, const struct vnm_host *h,
+		    struct rtnl_link **found, struct vnm_err *err)
 {
 	char where[200];
 	int rc;
@@ -385,7 +385,7 @@ static int link_del(struct nl_sock *sk, const char *name, const struct vnm_host 
 	char where[200];
 	int rc;
 
-	if (own_get(sk, name, h, &l, err) < 0)
+	if (vnm_lnl_own_get(sk, name, h, &l, err) < 0)
 		return -1;
 	if (!l)
 		return 0;
@@ -423,7 +423,7 @@ static int link_retire(struct vnm_lnl *c, struct nl_sock *sk, const char *name,
 	char newname[16];
 	int idx, rc;
 
-	if (own_get(sk, name, h, &l, err) < 0)
+	if (vnm_lnl_own_get(sk, name, h, &l, err) < 0)
 		return -1;
 	if (!l)
 		return 0;
@@ -470,9 +470,10 @@ void vnm_lnl_flush(struct vnm_lnl *c)
 	}
 }
 
-/* Tag name, plug it into master (NULL: none) and bring it up. */
+/* Tag name, plug it into master (NULL: none) and bring it up (or, for
+ * the end of a disabled VL, leave it down). */
 static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
-		      const char *master, const struct vnm_host *h, struct vnm_err *err)
+		      const char *master, bool up, const struct vnm_host *h, struct vnm_err *err)
 {
 	struct rtnl_link *m = NULL;
 	struct nl_msg *msg = NULL;
@@ -486,7 +487,7 @@ static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 				   idx < 0 ? nl_geterror(idx) : "not found");
 	if (master) {
 		/* plug only into vnmd's own bridges */
-		if (own_get(sk, master, h, &m, err) < 0)
+		if (vnm_lnl_own_get(sk, master, h, &m, err) < 0)
 			return -1;
 		if (!m)
 			return vnm_err_set(err, VNM_E_MISSING, NULL,
@@ -499,14 +500,14 @@ static int link_setup(struct nl_sock *sk, const char *name, const char *alias,
 	/* best effort: a kernel without IPv6 has no link-local to avoid */
 	if (!msg_no_ipv6_ll(idx, &msg))
 		vnm_lnl_send(sk, msg);
-	rc = vnm_lnl_msg_link_set(idx, alias, midx, true, 0, &msg);
+	rc = vnm_lnl_msg_link_set(idx, alias, midx, up, 0, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
 	if (rc < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
-				   "cannot set up interface %s%s (tag, bridge %s, up): %s", name,
+				   "cannot set up interface %s%s (tag, bridge %s, %s): %s", name,
 				   vnm_lnl_where(h, where, sizeof(where)), master ? master : "none",
-				   vnm_lnl_strerror(rc));
+				   up ? "up" : "down", vnm_lnl_strerror(rc));
 	return 0;
 }
 
@@ -558,7 +559,7 @@ int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
 		 nic->vr->name, nic->name);
 	if (vnm_lnl_sock(c, h, &sk, err) < 0)
 		goto fail;
-	if (own_get(sk, nic->bridge, h, &l, err) < 0)
+	if (vnm_lnl_own_get(sk, nic->bridge, h, &l, err) < 0)
 		goto fail;
 	if (!l) {
 		rc = vnm_lnl_msg_bridge(nic->bridge, &msg);
@@ -566,7 +567,7 @@ int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
 			goto fail;
 	}
 	rtnl_link_put(l);
-	if (link_setup(sk, nic->bridge, alias, NULL, h, err) < 0)
+	if (link_setup(sk, nic->bridge, alias, NULL, true, h, err) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -608,7 +609,7 @@ static int tunnel_end(struct nl_sock *sk, const struct vnm_vl *vl,
 	int rc;
 
 	*created = false;
-	if (own_get(sk, name, h, &l, err) < 0)
+	if (vnm_lnl_own_get(sk, name, h, &l, err) < 0)
 		return -1;
 	if (l && !e->is_end(l, vl->vni)) {
 		rtnl_link_put(l);
@@ -623,7 +624,7 @@ static int tunnel_end(struct nl_sock *sk, const struct vnm_vl *vl,
 		*created = true;
 	}
 	rtnl_link_put(l);
-	return link_setup(sk, name, alias, bridge, h, err);
+	return link_setup(sk, name, alias, bridge, vl->enabled, h, err);
 }
 
 int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err)
@@ -649,7 +650,7 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 	if (vnm_lnl_sock(c, ha, &ska, err) < 0 || vnm_lnl_sock(c, hb, &skb, err) < 0)
 		goto fail;
 	if (ha == hb) {
-		if (own_get(ska, vl->end_a, ha, &l, err) < 0)
+		if (vnm_lnl_own_get(ska, vl->end_a, ha, &l, err) < 0)
 			goto fail;
 		if (!l) {
 			rc = vnm_lnl_msg_veth(vl->end_a, vl->end_b, &msg);
@@ -658,8 +659,8 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 			created_a = true;
 		}
 		rtnl_link_put(l);
-		if (link_setup(ska, vl->end_a, alias, vl->a->bridge, ha, err) < 0 ||
-		    link_setup(ska, vl->end_b, alias, vl->b->bridge, hb, err) < 0)
+		if (link_setup(ska, vl->end_a, alias, vl->a->bridge, vl->enabled, ha, err) < 0 ||
+		    link_setup(ska, vl->end_b, alias, vl->b->bridge, vl->enabled, hb, err) < 0)
 			goto undo;
 		return 0;
 	}

@@ -350,6 +350,12 @@ int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
 int vnm_lnl_vnic_port_destroy(struct vnm_lnl *c, const struct vnm_vnic *nic,
 			      struct vnm_err *err);
 int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err);
+/* Look name up; when it exists it must carry vnmd's tag (else err, naming
+ * it).  *found is the link (caller puts) or NULL.  0 or -1. */
+int vnm_lnl_own_get(struct nl_sock *sk, const char *name, const struct vnm_host *h,
+		    struct rtnl_link **found, struct vnm_err *err);
+/* link_admin.c: bring both ends of vl up or down (its admin state). */
+int vnm_lnl_vl_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool up, struct vnm_err *err);
 int vnm_lnl_vl_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err);
 int vnm_lnl_remove_own(struct vnm_lnl *c, const struct vnm_host *h,
 		       const struct vnm_own_obj *o, struct vnm_err *err);

@@ -492,6 +492,11 @@ static int op_vl_destroy(void *ctx, const struct vnm_vl *vl, struct vnm_err *err
 	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_destroy(ctx, vl, err));
 }
 
+static int op_vl_set_up(void *ctx, const struct vnm_vl *vl, bool up, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_set_up(ctx, vl, up, err));
+}
+
 static int op_vl_shape(void *ctx, const struct vnm_vl *vl, const struct vnm_plink *pl,
 		       const struct vnm_shape *shape, struct vnm_err *err)
 {
@@ -542,6 +547,7 @@ const struct vnm_link_ops vnm_link_nl_ops = {
 	.vnic_port_destroy = op_vnic_port_destroy,
 	.vl_create = op_vl_create,
 	.vl_destroy = op_vl_destroy,
+	.vl_set_up = op_vl_set_up,
 	.vl_shape = op_vl_shape,
 	.vl_unshape = op_vl_unshape,
 	.vl_counters = op_vl_counters,

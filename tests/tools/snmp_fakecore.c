@@ -14,6 +14,7 @@
  *
  *   oper VN VR running|paused|stopped   a router changes state
  *   link VN VL up|down                  a link goes up or down
+ *   link VN VL disable|enable           its admin state (down: admin-down)
  *   add VN                              a new network with two routers, a link
  *   del VN                              a network goes
  *
@@ -34,6 +35,7 @@ struct fvn {
 	int nvl;
 	enum vnm_vr_oper vr_oper[2];
 	int vl_up_mask_down; /* link 0 down when 1 */
+	int vl_disabled;     /* link 0 disabled (admin-down) when 1 */
 	uint64_t base;       /* counter start */
 };
 
@@ -134,6 +136,7 @@ static void publish(void)
 			k->guaranteed = 16000000;
 			k->limit = 0;
 			k->up = !(l == 0 && f->vl_up_mask_down);
+			k->enabled = !(l == 0 && f->vl_disabled);
 			snprintf(k->ifname, sizeof(k->ifname), "vnv%04x%04xa", v, l);
 			k->ctr.ifindex = 1000 + (int)s->n_vls;
 			k->ctr.up = k->up;
@@ -264,13 +267,18 @@ int main(int argc, char **argv)
 			ev.vr_state = f->vr_oper[i];
 			ev.reason = "changed by the test";
 		} else if (n == 4 && !strcmp(a1, "link") && (f = find_vn(a2))) {
-			f->vl_up_mask_down = !strcmp(a4, "down");
+			bool admin = !strcmp(a4, "disable") || !strcmp(a4, "enable");
+
+			f->vl_up_mask_down = !strcmp(a4, "down") || !strcmp(a4, "disable");
+			if (admin)
+				f->vl_disabled = !strcmp(a4, "disable");
 			publish();
 			ev.kind = VNM_EV_VL_OPER;
 			ev.vn = f->name;
 			ev.obj = a3;
 			ev.vl_up = !f->vl_up_mask_down;
-			ev.reason = "changed by the test";
+			ev.reason = !admin ? "changed by the test" :
+				    f->vl_disabled ? "admin-down" : NULL;
 		} else if (n == 2 && !strcmp(a1, "add") && !find_vn(a2)) {
 			add_vn(a2, 1);
 			generation++;

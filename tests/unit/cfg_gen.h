@@ -129,6 +129,7 @@ struct cg_vl {
 	const char *plinks[3];    /* NULL-terminated (at most 2) */
 	uint64_t guaranteed, limit; /* 0: not set */
 	uint32_t delay;
+	bool disabled;            /* <enabled>false</enabled> */
 };
 
 static inline void cg_vlink(struct cg *g, const struct cg_vl *l)
@@ -151,6 +152,8 @@ static inline void cg_vlink(struct cg *g, const struct cg_vl *l)
 		fprintf(g->f, "<vnm:rate-limit>%llu</vnm:rate-limit>", (unsigned long long)l->limit);
 	if (l->delay)
 		fprintf(g->f, "<vnm:delay>%u</vnm:delay>", l->delay);
+	if (l->disabled)
+		fprintf(g->f, "<vnm:enabled>false</vnm:enabled>");
 	fputs("</vnm:virtual-link></nt:link>\n", g->f);
 }
 
@@ -168,6 +171,7 @@ struct fig4_knobs {
 	bool drop_lb24;            /* remove VL lb24 */
 	uint32_t lb14_delay;       /* needs netem */
 	bool b2_on_rm3;            /* move b2 to another host */
+	bool la23_disabled;        /* VL la23's enabled is false */
 };
 
 static inline char *cg_figure4(const struct fig4_knobs *k)
@@ -206,7 +210,8 @@ static inline char *cg_figure4(const struct fig4_knobs *k)
 			    .guaranteed = k->la12_guaranteed ? k->la12_guaranteed : 10000000};
 	cg_vlink(&g, &vl);
 	vl = (struct cg_vl){.name = "la23", .src = "a2", .stp = "eth1", .dst = "a3", .dtp = "eth0",
-			    .plinks = {"pl23"}, .limit = k->la23_limit ? k->la23_limit : 50000000};
+			    .plinks = {"pl23"}, .limit = k->la23_limit ? k->la23_limit : 50000000,
+			    .disabled = k->la23_disabled};
 	cg_vlink(&g, &vl);
 	vl = (struct cg_vl){.name = "la34", .src = "a3", .stp = "eth1", .dst = "a4", .dtp = "eth0",
 			    .plinks = {"pl34"}};

@@ -41,6 +41,7 @@ enum fw_op {
 	OP_LINK_LIST, OP_LINK_REMOVE,
 	OP_VR_DEFINE, OP_VR_UNDEFINE, OP_VR_STATE, OP_VR_RES, OP_ATTACH, OP_DETACH,
 	OP_VR_STATUS, OP_VR_COPY, OP_VR_MOVE, OP_HV_LIST, OP_HV_REMOVE,
+	OP_VL_SET_UP, OP_NIC_LINK,
 	OP_N
 };
 
@@ -50,6 +51,7 @@ static const char *const op_names[OP_N] = {
 	"vl_counters", "link_list_own", "link_remove_own",
 	"vr_define", "vr_undefine", "vr_set_state", "vr_set_resources", "vnic_attach",
 	"vnic_detach", "vr_status", "vr_copy", "vr_move", "hv_list_own", "hv_remove_own",
+	"vl_set_up", "vnic_set_link",
 };
 
 static bool op_reads(enum fw_op op)
@@ -571,13 +573,31 @@ static int fl_vl_create(void *ctx, const struct vnm_vl *vl, struct vnm_err *err)
 	set_realm(o, vl->a->vr->host ? vl->a->vr->host->netns : NULL);
 	snprintf(o->vn, sizeof(o->vn), "%s", vl_vn(vl));
 	snprintf(o->obj, sizeof(o->obj), "%s", vl->name);
-	snprintf(o->detail, sizeof(o->detail), "end vni=%u", vl->vni);
+	snprintf(o->detail, sizeof(o->detail), "end vni=%u%s", vl->vni, vl->enabled ? "" : " down");
 	o = fw_get(fw, "if", nic_host(vl->b), vl->end_b);
 	o->own = true;
 	set_realm(o, vl->b->vr->host ? vl->b->vr->host->netns : NULL);
 	snprintf(o->vn, sizeof(o->vn), "%s", vl_vn(vl));
 	snprintf(o->obj, sizeof(o->obj), "%s", vl->name);
-	snprintf(o->detail, sizeof(o->detail), "end vni=%u", vl->vni);
+	snprintf(o->detail, sizeof(o->detail), "end vni=%u%s", vl->vni, vl->enabled ? "" : " down");
+	LEAVE();
+}
+
+/* Like the real driver: both ends must exist; their "up" is in detail. */
+static int fl_vl_set_up(void *ctx, const struct vnm_vl *vl, bool up, struct vnm_err *err)
+{
+	struct fw_obj *ea, *eb;
+
+	ENTER(OP_VL_SET_UP);
+	ea = fw_find(fw, "if", nic_host(vl->a), vl->end_a);
+	eb = fw_find(fw, "if", nic_host(vl->b), vl->end_b);
+	if (!ea || !eb) {
+		vnm_err_set(err, VNM_E_MISSING, NULL, "fake: link %s/%s: an end is missing",
+			    vl_vn(vl), vl->name);
+		goto cleanup;
+	}
+	snprintf(ea->detail, sizeof(ea->detail), "end vni=%u%s", vl->vni, up ? "" : " down");
+	snprintf(eb->detail, sizeof(eb->detail), "end vni=%u%s", vl->vni, up ? "" : " down");
 	LEAVE();
 }
 
@@ -645,8 +665,12 @@ static int fl_vl_counters(void *ctx, const struct vnm_vl *vl, struct vnm_vl_coun
 {
 	ENTER(OP_VL_COUNTERS);
 	memset(out, 0, sizeof(*out));
-	out->up = fw_find(fw, "if", nic_host(vl->a), vl->end_a) &&
-		  fw_find(fw, "if", nic_host(vl->b), vl->end_b);
+	{
+		const struct fw_obj *ea = fw_find(fw, "if", nic_host(vl->a), vl->end_a);
+		const struct fw_obj *eb = fw_find(fw, "if", nic_host(vl->b), vl->end_b);
+
+		out->up = ea && eb && !strstr(ea->detail, " down") && !strstr(eb->detail, " down");
+	}
 	out->ifindex = out->up ? 1000 : 0;
 	out->out_octets = out->up ? 1514 : 0;
 	out->out_packets = out->up ? 1 : 0;
@@ -754,6 +778,7 @@ const struct vnm_link_ops fake_link_ops = {
 	.vnic_port_create = fl_port_create,
 	.vnic_port_destroy = fl_port_destroy,
 	.vl_create = fl_vl_create,
+	.vl_set_up = fl_vl_set_up,
 	.vl_destroy = fl_vl_destroy,
 	.vl_shape = fl_vl_shape,
 	.vl_unshape = fl_vl_unshape,
@@ -768,7 +793,8 @@ const struct vnm_link_ops fake_link_ops = {
 
 static void nic_str(const struct vnm_vnic *nic, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s=%s@%s", nic->name, nic->mac, nic->bridge);
+	snprintf(buf, len, "%s=%s@%s%s", nic->name, nic->mac, nic->bridge,
+		 vnm_vnic_link_up(nic) ? "" : " down");
 }
 
 static void dom_fill(struct fw_obj *o, const struct vnm_vr *vr, uint64_t generation)
@@ -887,6 +913,31 @@ static int fh_attach(void *ctx, const struct vnm_vnic *nic, struct vnm_err *err)
 	}
 	if (i == o->n_nics && o->n_nics < FW_MAX_NICS)
 		snprintf(o->nics[o->n_nics++], sizeof(o->nics[0]), "%s", s);
+	LEAVE();
+}
+
+/* The NIC stays (same entry, same MAC); only its " down" mark changes. */
+static int fh_set_link(void *ctx, const struct vnm_vnic *nic, bool up, struct vnm_err *err)
+{
+	char key[160];
+	struct fw_obj *o;
+	size_t i, kl;
+
+	ENTER(OP_NIC_LINK);
+	o = fw_find(fw, "dom", nic_host(nic), nic->vr->domain_name);
+	snprintf(key, sizeof(key), "%s=%s@%s", nic->name, nic->mac, nic->bridge);
+	kl = strlen(key);
+	for (i = 0; o && i < o->n_nics; i++) {
+		if (!strncmp(o->nics[i], key, kl) &&
+		    (o->nics[i][kl] == 0 || o->nics[i][kl] == ' '))
+			break;
+	}
+	if (!o || i == o->n_nics) {
+		vnm_err_set(err, VNM_E_MISSING, NULL, "fake: %s has no NIC %s",
+			    nic->vr->domain_name, nic->name);
+		goto cleanup;
+	}
+	snprintf(o->nics[i], sizeof(o->nics[0]), "%s%s", key, up ? "" : " down");
 	LEAVE();
 }
 
@@ -1010,6 +1061,7 @@ const struct vnm_hv_ops fake_hv_ops = {
 	.vr_set_resources = fh_set_resources,
 	.vnic_attach = fh_attach,
 	.vnic_detach = fh_detach,
+	.vnic_set_link = fh_set_link,
 	.vr_status = fh_status,
 	.vr_copy = fh_copy,
 	.vr_move = fh_move,

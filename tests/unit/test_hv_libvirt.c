@@ -521,6 +521,56 @@ test_copy(void **state)
 	fx_cleanup(*state, &f);
 }
 
+/* A vNIC's link state (a VL's admin state): a NIC on a disabled VL is
+ * defined without carrier; on a shut-off domain the definition changes in
+ * place (same UUID, same NICs); on a running one the test driver cannot
+ * change it live, and says so, and the definition is left as it was. */
+static void
+test_vnic_link(void **state)
+{
+	struct vnm_vn vn = {.name = "vnt-net"};
+	struct vnm_vl vl = {.name = "vl-x", .vn = &vn, .enabled = false};
+	struct vnm_vr_status s1, s2;
+	struct vnm_err err = {0};
+	struct fx f;
+	char *x;
+
+	fx_init(&f, "carrier", 2);
+	f.nics[1].vl = &vl;
+	assert_int_equal(ops->vnic_set_link(*state, &f.nics[1], false, &err), -1);
+	assert_int_equal(err.code, VNM_E_MISSING);
+	assert_int_equal(ops->vr_define(*state, &f.vr, 1, &err), 0);
+	x = dom_xml(f.dname, VIR_DOMAIN_XML_INACTIVE);
+	assert_non_null(strstr(x, "<link state='down'/>"));
+	free(x);
+	assert_int_equal(ops->vr_status(*state, &f.vr, &s1, &err), 0);
+	assert_int_equal(ops->vnic_set_link(*state, &f.nics[1], true, &err), 0);
+	x = dom_xml(f.dname, VIR_DOMAIN_XML_INACTIVE);
+	assert_null(strstr(x, "<link state="));
+	assert_non_null(strstr(x, f.nics[1].mac));
+	free(x);
+	assert_int_equal(ops->vnic_set_link(*state, &f.nics[1], true, &err), 0); /* idempotent */
+	assert_int_equal(ops->vnic_set_link(*state, &f.nics[0], false, &err), 0);
+	x = dom_xml(f.dname, VIR_DOMAIN_XML_INACTIVE);
+	assert_non_null(strstr(x, "<link state='down'/>"));
+	free(x);
+	assert_int_equal(ops->vr_status(*state, &f.vr, &s2, &err), 0);
+	assert_string_equal(s1.uuid, s2.uuid);
+
+	assert_int_equal(ops->vr_set_state(*state, &f.vr, VNM_ADMIN_RUNNING, &err), 0);
+	assert_int_equal(ops->vnic_set_link(*state, &f.nics[0], true, &err), -1);
+	assert_int_equal(err.code, VNM_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, URI));
+	assert_non_null(strstr(err.msg, "eth0"));
+	assert_non_null(strstr(err.msg, "while the router runs"));
+	x = dom_xml(f.dname, VIR_DOMAIN_XML_INACTIVE);
+	assert_non_null(strstr(x, "<link state='down'/>"));
+	free(x);
+	/* nothing to change live: success */
+	assert_int_equal(ops->vnic_set_link(*state, &f.nics[1], true, &err), 0);
+	fx_cleanup(*state, &f);
+}
+
 static void
 test_move(void **state)
 {
@@ -832,6 +882,7 @@ main(void)
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_vnic_plug),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_vnic_link),
 		cmocka_unit_test(test_move),
 		cmocka_unit_test(test_list_remove_own),
 		cmocka_unit_test(test_connect_error),

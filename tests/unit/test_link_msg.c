@@ -445,6 +445,18 @@ static void link_set_tags_and_plugs(void **state)
 	parse(msg, sizeof(struct ifinfomsg), tb, IFLA_MAX);
 	assert_null(tb[IFLA_GROUP]);
 	nlmsg_free(msg);
+	/* a disabled VL's end (vl_set_up): only IFF_UP changes, to off; it
+	 * keeps its tag, bridge and group */
+	assert_int_equal(vnm_lnl_msg_link_set(9, NULL, -1, false, 0, &msg), 0);
+	h = parse(msg, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	ifi = nlmsg_data(h);
+	assert_int_equal(ifi->ifi_index, 9);
+	assert_false(ifi->ifi_flags & IFF_UP);
+	assert_true(ifi->ifi_change & IFF_UP);
+	assert_null(tb[IFLA_MASTER]);
+	assert_null(tb[IFLA_IFALIAS]);
+	assert_null(tb[IFLA_GROUP]);
+	nlmsg_free(msg);
 }
 
 /* Removing interfaces: retire (down, out of the bridge, into the

@@ -146,6 +146,9 @@ static int phase_of(const struct vnm_step *s)
 		return 14;
 	case VNM_STEP_VL_SHAPE:
 		return 15;
+	case VNM_STEP_VL_LINK:
+	case VNM_STEP_VNIC_LINK:
+		return 16;
 	case VNM_STEP_NONE:
 		break;
 	}
@@ -262,6 +265,60 @@ static void rate_limit_change_is_one_shape(void **state)
 	assert_int_equal(p.by_diff->steps[0].fwd.shape.ceil, 40000000);
 	assert_int_equal(p.by_diff->steps[0].inv.kind, VNM_STEP_VL_SHAPE);
 	assert_int_equal(p.by_diff->steps[0].inv.shape.ceil, 50000000);
+	pair_free(&p);
+}
+
+/* Disabling a VL is done in place: its ends go down and both vNICs lose
+ * carrier; no router is redefined or restarted, no vNIC unplugged, the VL
+ * and its shaping stay.  Enabling is the mirror image. */
+static void vl_disable_is_in_place(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.la23_disabled = true};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k2));
+	assert_int_equal(p.full->n, 3);
+	assert_true(has_step(p.full, "disable link vn-a/la23"));
+	assert_true(has_step(p.full, "set carrier down on vNIC vn-a/a2/eth1"));
+	assert_true(has_step(p.full, "set carrier down on vNIC vn-a/a3/eth0"));
+	for (size_t i = 0; i < p.full->n; i++) {
+		assert_false(p.full->steps[i].fwd.up);
+		assert_true(p.full->steps[i].inv.up);
+		assert_int_equal(p.full->steps[i].inv.kind, p.full->steps[i].fwd.kind);
+	}
+	assert_same_plans(&p);
+	pair_free(&p);
+
+	plan_pair(&p, cg_figure4(&k2), cg_figure4(&k));
+	assert_int_equal(p.full->n, 3);
+	assert_true(has_step(p.by_diff, "enable link vn-a/la23"));
+	assert_true(has_step(p.by_diff, "set carrier up on vNIC vn-a/a2/eth1"));
+	assert_true(has_step(p.by_diff, "set carrier up on vNIC vn-a/a3/eth0"));
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+/* Created disabled: the routers are defined and the VL made in that state,
+ * no extra step.  With a rate change at the same time: one shape more. */
+static void vl_created_disabled_needs_no_extra_step(void **state)
+{
+	struct fig4_knobs k = {0}, k2 = {.la23_disabled = true},
+			  k3 = {.la23_disabled = true, .la23_limit = 40000000};
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, NULL, cg_figure4(&k2));
+	assert_int_equal(p.full->n, 47);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VL_LINK), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VNIC_LINK), 0);
+	pair_free(&p);
+
+	plan_pair(&p, cg_figure4(&k), cg_figure4(&k3));
+	assert_int_equal(p.full->n, 4);
+	assert_true(has_step(p.full, "shape link vn-a/la23 on physical link pl23"));
+	assert_ordered(p.full);
+	assert_same_plans(&p);
 	pair_free(&p);
 }
 
@@ -427,6 +484,8 @@ int main(void)
 		cmocka_unit_test(same_config_plans_nothing),
 		cmocka_unit_test(rate_limit_change_is_one_shape),
 		cmocka_unit_test(guarantee_change_reshapes_default_shares),
+		cmocka_unit_test(vl_disable_is_in_place),
+		cmocka_unit_test(vl_created_disabled_needs_no_extra_step),
 		cmocka_unit_test(capacity_change_updates_in_place),
 		cmocka_unit_test(vcpus_change_is_set_resources),
 		cmocka_unit_test(vn_pause_pauses_its_routers),

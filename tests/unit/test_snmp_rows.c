@@ -66,6 +66,7 @@ static struct vnm_snap_vl *sb_vl(struct snapb *b, const char *vn, const char *na
 	vl->b_node = (char *)"vr2";
 	vl->b_tp = (char *)"eth0";
 	vl->up = true;
+	vl->enabled = true;
 	return vl;
 }
 
@@ -369,6 +370,11 @@ static void test_last_change(void **state)
 	rs = build(&r, &b, 400);
 	assert_int_equal(rs->vl_last_change, 400);
 	assert_int_equal(rs->vr_last_change, 300);
+	vnm_rowset_free(rs);
+	/* A link is disabled (vnmLinkAdminStatus is a column like the others) */
+	b.vls[0].enabled = false;
+	rs = build(&r, &b, 450);
+	assert_int_equal(rs->vl_last_change, 450);
 	vnm_rowset_free(rs);
 	b.s.n_vls = 1;
 	rs = build(&r, &b, 500);

@@ -219,6 +219,65 @@ static void figure4_modify_back_each_step_fails(void **state)
 	each_step_fails(cg_figure4(&k0), cg_figure4(&k2), true);
 }
 
+/* A VL disabled and enabled in place, every step failing in turn: the
+ * world after it equals the world built disabled from nothing (routers
+ * defined with the vNIC's link down, VL ends made down). */
+static void vl_disable_each_step_fails(void **state)
+{
+	struct fig4_knobs k = {.la23_disabled = true};
+	struct fig4_knobs k2 = {.la23_disabled = true, .a2_cmdline = "console=ttyS0 quiet"};
+
+	(void)state;
+	each_step_fails(cg_figure4(&k0), cg_figure4(&k), true);
+	each_step_fails(cg_figure4(&k), cg_figure4(&k0), false);
+	each_step_fails(NULL, cg_figure4(&k), false);
+	/* a2 is redefined in the same transaction: its carrier is still right */
+	each_step_fails(cg_figure4(&k0), cg_figure4(&k2), true);
+}
+
+/* Disabling touches no domain but the link state of two NICs. */
+static void vl_disable_keeps_routers(void **state)
+{
+	struct fig4_knobs k = {.la23_disabled = true};
+	struct cfg a = cfg_of(cg_figure4(&k0)), b = cfg_of(cg_figure4(&k));
+	struct fake_world *fw = fake_world_new();
+	struct vnm_plan *p;
+	struct vnm_drivers d;
+	struct vnm_err err;
+	char *dump;
+
+	(void)state;
+	fake_drivers(fw, &d);
+	build(fw, &a);
+	fake_reset_counts(fw);
+	p = plan_of(&a, &b, true);
+	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), 0);
+	assert_int_equal(fake_calls(fw), 3);
+	assert_int_equal(fake_count(fw, "vnic_set_link"), 2);
+	assert_int_equal(fake_count(fw, "vl_set_up"), 1);
+	dump = fake_dump(fw);
+	assert_non_null(strstr(dump, " down"));
+	free(dump);
+	vnm_plan_free(p);
+	/* the hypervisor refuses: nothing changed, the error names the vNIC */
+	p = plan_of(&b, &a, true);
+	fake_fail_op(fw, "vnic_set_link");
+	dump = fake_dump(fw);
+	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "set carrier up on vNIC vn-a/"));
+	{
+		char *after = fake_dump(fw);
+
+		assert_string_equal(dump, after);
+		free(after);
+	}
+	free(dump);
+	vnm_plan_free(p);
+	fake_world_free(fw);
+	cfg_free(&a);
+	cfg_free(&b);
+}
+
 static void same_config_twice_calls_nothing(void **state)
 {
 	struct cfg a = cfg_of(cg_figure4(&k0)), b = cfg_of(cg_figure4(&k0));
@@ -363,6 +422,8 @@ int main(void)
 		cmocka_unit_test(figure4_modify_each_step_fails),
 		cmocka_unit_test(shipped_figure4_each_step_fails),
 		cmocka_unit_test(figure4_modify_back_each_step_fails),
+		cmocka_unit_test(vl_disable_each_step_fails),
+		cmocka_unit_test(vl_disable_keeps_routers),
 		cmocka_unit_test(same_config_twice_calls_nothing),
 		cmocka_unit_test(every_variant_to_every_other),
 		cmocka_unit_test(failed_undo_is_inconsistent),
