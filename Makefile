@@ -176,9 +176,9 @@ soak: deps
 # says how each is run.  A target links only the sources of its line below
 # (libyang, libxml2: no libvirt, libnl or net-snmp in a fuzzer), so adding
 # a target is its .c file and one FUZZ_SRC_NAME line.
-FUZZ_SRC_check  := core/model.c core/model_str.c core/uri_policy.c core/validate.c core/shape.c core/yctx.c core/err.c core/driver.c
-FUZZ_SRC_edit   := $(wildcard netconf-server/edit*.c) netconf-server/nsguard.c core/yctx.c core/err.c
-FUZZ_SRC_filter := netconf-server/filter.c core/yctx.c core/err.c
+FUZZ_SRC_check  := core/model.c core/model_str.c core/uri_policy.c core/validate.c core/shape.c core/yctx.c core/file.c core/err.c core/driver.c
+FUZZ_SRC_edit   := $(wildcard netconf-server/edit*.c) netconf-server/nsguard.c core/yctx.c core/file.c core/err.c
+FUZZ_SRC_filter := netconf-server/filter.c core/yctx.c core/file.c core/err.c
 FUZZ_SRC_rows   := snmp-agent/rows.c core/snapshot.c core/err.c
 FUZZ_SRC_frame  := netconf-server/frame.c netconf-server/nsguard.c netconf-server/nsfix.c
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))

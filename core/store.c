@@ -18,6 +18,7 @@
 
 #include <libyang/libyang.h>
 
+#include "file.h"
 #include "log.h"
 #include "store.h"
 #include "yctx.h"
@@ -142,41 +143,17 @@ int vnm_store_save_text(const char *dir, const char *name, const char *text,
 int vnm_store_load_text(const char *dir, const char *name, char **out, struct vnm_err *err)
 {
 	char path[4096];
-	FILE *f = NULL;
-	char *buf = NULL;
-	long len;
-	int rc = -1;
+	int rc;
 
 	*out = NULL;
 	if (path_of(path, sizeof(path), dir, name, "", err))
 		return -1;
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
-	}
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
-		goto cleanup;
-	}
-	buf = malloc((size_t)len + 1);
-	if (!buf) {
-		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory reading %s", path);
-		goto cleanup;
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s", path);
-		goto cleanup;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-	rc = 0;
-cleanup:
-	free(buf);
-	fclose(f);
-	return rc;
+	rc = vnm_file_read(path, out);
+	if (!rc || (rc == -1 && errno == ENOENT))
+		return 0;
+	if (errno == ENOMEM)
+		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory reading %s", path);
+	return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
 }
 
 static bool only_defaults(const struct lyd_node *t)

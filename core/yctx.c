@@ -1,11 +1,14 @@
 /* yctx.c - see yctx.h. */
 #include "yctx.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libyang/libyang.h>
+
+#include "file.h"
 
 static const char *yang_dir(void)
 {
@@ -135,33 +138,22 @@ int vnm_config_parse_mem(struct ly_ctx *ctx, const char *xml, struct lyd_node **
 int vnm_config_parse_file(struct ly_ctx *ctx, const char *path, struct lyd_node **out,
 			  struct vnm_err *err)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	long len;
-	int rc = -1;
+	char *buf;
+	int rc;
 
 	*out = NULL;
-	if (!f)
-		return vnm_err_set(err, VNM_E_MISSING, NULL, "cannot open %s: %m", path);
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		vnm_err_set(err, VNM_E_INVALID, NULL, "cannot read %s: %m", path);
-		goto cleanup;
+	rc = vnm_file_read(path, &buf);
+	if (rc) {
+		if (rc == -1)
+			return vnm_err_set(err, VNM_E_MISSING, NULL, "cannot open %s: %m", path);
+		if (errno == ENOMEM)
+			return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory reading %s",
+					   path);
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "cannot read %s: %m", path);
 	}
-	buf = malloc((size_t)len + 1);
-	if (!buf) {
-		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory reading %s", path);
-		goto cleanup;
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		vnm_err_set(err, VNM_E_INVALID, NULL, "cannot read %s", path);
-		goto cleanup;
-	}
-	buf[len] = '\0';
 	rc = vnm_config_parse_mem(ctx, buf, out, err);
 	if (rc)
 		vnm_err_prefix(err, "%s", path);
-cleanup:
 	free(buf);
-	fclose(f);
 	return rc;
 }

@@ -20,9 +20,9 @@ enum {
 	S_PI_Q,       /* after a "?" there */
 	S_BANG,       /* after "<!" */
 	S_BANG_DASH,  /* after "<!-" */
-	S_CMT,        /* in a comment; n: "-" seen before the current byte */
 	S_CDATA_OPEN, /* "<![CDATA[" until its second "[" */
-	S_CDATA,      /* in a CDATA section; n: "]" seen */
+	S_CLOSE,      /* in a comment or CDATA section: until quote quote ">"
+		       * (quote: "-" or "]"; n: how many of it just before) */
 	S_DECL,       /* another "<!" declaration; n: depth of "[" */
 };
 
@@ -129,25 +129,19 @@ static int step(struct vnm_nsguard *g, char c)
 			g->st = S_TEXT;
 		break;
 	case S_BANG_DASH:
-		g->st = c == '-' ? S_CMT : S_DECL;
+		g->st = c == '-' ? S_CLOSE : S_DECL;
+		g->quote = '-';
 		g->n = 0;
-		break;
-	case S_CMT:
-		if (c == '-')
-			g->n = g->n < 2 ? g->n + 1 : 2;
-		else if (c == '>' && g->n == 2)
-			g->st = S_TEXT;
-		else
-			g->n = 0;
 		break;
 	case S_CDATA_OPEN:
 		if (c == '[') {
-			g->st = S_CDATA;
+			g->st = S_CLOSE;
+			g->quote = ']';
 			g->n = 0;
 		}
 		break;
-	case S_CDATA:
-		if (c == ']')
+	case S_CLOSE: /* "-->" or "]]>": g->quote twice, then ">" */
+		if (c == g->quote)
 			g->n = g->n < 2 ? g->n + 1 : 2;
 		else if (c == '>' && g->n == 2)
 			g->st = S_TEXT;

@@ -27,7 +27,8 @@ struct vnm_nsguard {
 	int st;          /* where in the markup (nsguard.c) */
 	unsigned n;      /* bytes of a keyword ("xmlns", "--", "]]") matched */
 	bool ns_attr;    /* the attribute being read declares a namespace */
-	char quote;      /* the quote of the attribute value being read */
+	char quote;      /* the quote of the attribute value being read, or the
+			  * character that closes a comment ("-") or CDATA ("]") */
 	size_t found;    /* empty declarations seen since init */
 };
 

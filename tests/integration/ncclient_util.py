@@ -363,3 +363,18 @@ def stop_process(p, timeout=60):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+
+
+def notifications(m, timeout=10, want=1):
+    """Notifications an ncclient session m received within timeout (at
+    least want of them, then whatever arrives within another half second),
+    as lxml trees."""
+    got, end = [], time.time() + timeout
+    while time.time() < end:
+        n = m.take_notification(block=True, timeout=max(0.1, min(0.5, end - time.time())))
+        if n is not None:
+            got.append(etree.fromstring(n.notification_xml.encode()))
+            continue
+        if len(got) >= want:
+            break
+    return got

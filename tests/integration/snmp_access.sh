@@ -40,13 +40,8 @@ CFG='<edit-config><target><running/></target><config xmlns="urn:ietf:params:xml:
 </networks></config></edit-config>'
 GETCFG='<get-config><source><running/></source></get-config>'
 
-mkdir -p "$SN_TMP/state"
 sn_snmpd_start || exit 1
-"$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -U test:///default -x "$SN_SOCK" \
-	-L info >"$SN_TMP/vnmd.log" 2>&1 &
-VNMD_PID=$!
-t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
-sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" || { echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
+sn_vnmd_start -U test:///default -x "$SN_SOCK" -L info
 nc_ok() { nc "$1" | grep -q "<ok/>"; }
 t_ok "NETCONF: a network with one router" nc_ok "$CFG"
 t_ok "its row is served" sn_wait_for 5 sn_has VNMD-MIB::vnmNetworkName.1

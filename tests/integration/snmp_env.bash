@@ -102,3 +102,37 @@ sn_traps_match() { grep -c -- "$1" "$SN_TMP/traps.log" 2>/dev/null || true; }
 
 # sn_has OID: the agent answers OID with a value (not noSuch*).
 sn_has() { sn_get "$1" | grep -q ' = [A-Za-z0-9]*:'; }
+
+# sn_vnmd_start [-n NETNS] ARGS...: vnmd ($VNMD) in the foreground on
+# $SN_TMP/vnmd.sock with state in $SN_TMP/state, logging to $SN_TMP/vnmd.log,
+# in NETNS when given; sets VNMD_PID, stops it at cleanup, waits for the
+# socket (the suite ends when it does not come).
+sn_vnmd_start() {
+	local wrap=()
+	if [ "$1" = -n ]; then wrap=(ip netns exec "$2"); shift 2; fi
+	mkdir -p "$SN_TMP/state"
+	"${wrap[@]}" "$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" "$@" \
+		>"$SN_TMP/vnmd.log" 2>&1 &
+	VNMD_PID=$!
+	t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
+	sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" ||
+		{ echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
+}
+
+# sn_nc FILE-OR-XML: one edit-config of running over vnmd's UNIX socket; the
+# argument is a <config> element (file or string).  Prints the errors.
+sn_nc() {
+	SN_ROOT=$SN_ROOT /usr/bin/python3 - "$SN_TMP/vnmd.sock" "$1" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["SN_ROOT"], "tests", "integration"))
+from ncclient_util import RawClient, errors, is_ok
+arg = sys.argv[2]
+cfg = open(arg).read() if os.path.exists(arg) else arg
+c = RawClient(sys.argv[1])
+r = c.rpc("<edit-config><target><running/></target>%s</edit-config>" % cfg)
+c.close()
+if not is_ok(r):
+    print(errors(r))
+    sys.exit(1)
+PY
+}

@@ -53,29 +53,9 @@ EOF
 
 sn_trapd_start
 sn_snmpd_start || exit 1
-mkdir -p "$SN_TMP/state"
-"$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -x "$SN_SOCK" -L debug \
-	>"$SN_TMP/vnmd.log" 2>&1 &
-VNMD_PID=$!
-t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
-sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" || { echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
+sn_vnmd_start -x "$SN_SOCK" -L debug
 
-nc() { # nc XML: edit-config of running; prints errors
-	SN_ROOT=$SN_ROOT /usr/bin/python3 - "$SN_TMP/vnmd.sock" "$1" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["SN_ROOT"], "tests", "integration"))
-from ncclient_util import RawClient, errors, is_ok
-arg = sys.argv[2]
-cfg = open(arg).read() if os.path.exists(arg) else arg
-c = RawClient(sys.argv[1])
-r = c.rpc("<edit-config><target><running/></target>%s</edit-config>" % cfg)
-c.close()
-if not is_ok(r):
-    print(errors(r))
-    sys.exit(1)
-PY
-}
-t_ok "NETCONF: a QEMU router into running" nc "$SN_TMP/q.xml"
+t_ok "NETCONF: a QEMU router into running" sn_nc "$SN_TMP/q.xml"
 # The row of vrq: (network index, router index), found by name.
 row_of_vrq() {
 	snmpwalk -v2c -c public -On $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.3.2.1.2 2>/dev/null |
@@ -123,7 +103,7 @@ virsh -c $URI resume "$uuid" >/dev/null
 ms=$(trap_within "$t0" 2000 "$RUNNING")
 t_ok "virsh resume: running trap within 2 s (${ms:-none} ms)" test -n "$ms"
 
-t_ok "NETCONF: remove the network" nc "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><network nc:operation=\"delete\"><network-id>$VN</network-id></network></networks></config>"
+t_ok "NETCONF: remove the network" sn_nc "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><network nc:operation=\"delete\"><network-id>$VN</network-id></network></networks></config>"
 t_ok "its rows are gone" sn_wait_for 2 sh -c \
 	"! snmpget -v2c -c public -Oqv $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.3.2.1.2.$ROW 2>/dev/null | grep -q vrq"
 t_ok "vnmd never exited" kill -0 $VNMD_PID

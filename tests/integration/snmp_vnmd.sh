@@ -22,23 +22,6 @@ cd "$SN_ROOT"
 VNMD=${VNMD_BIN:-$SN_ROOT/build/vnmd}
 [ -x "$VNMD" ] || make -s build/vnmd >/dev/null 2>&1 || { echo "FAIL - cannot build vnmd"; exit 1; }
 
-# nc FILE-OR-XML: one edit-config of running over vnmd's UNIX socket; the
-# argument is a <config> element (file or string).  Prints the errors.
-nc() {
-	/usr/bin/python3 - "$SN_TMP/vnmd.sock" "$1" <<'EOF'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["SN_ROOT"], "tests", "integration"))
-from ncclient_util import RawClient, errors, is_ok
-arg = sys.argv[2]
-cfg = open(arg).read() if os.path.exists(arg) else arg
-c = RawClient(sys.argv[1])
-r = c.rpc("<edit-config><target><running/></target>%s</edit-config>" % cfg)
-c.close()
-if not is_ok(r):
-    print(errors(r))
-    sys.exit(1)
-EOF
-}
 export SN_ROOT
 
 cfg() { # cfg [EXTRA-VN-XML] [VL-A-EXTRA]
@@ -60,14 +43,10 @@ mkdir -p "$SN_TMP/state"
 # are those of any other Figure 5 on this machine, and nothing of this test
 # may meet them in the root namespace.
 lt_ns $LT_P-d
-ip netns exec $LT_P-d "$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -U test:///default \
-	-x "$SN_SOCK" -L info >"$SN_TMP/vnmd.log" 2>&1 &
-VNMD_PID=$!
-t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
+sn_vnmd_start -n $LT_P-d -U test:///default -x "$SN_SOCK" -L info
 t_cleanup "'$LINKTOOL' '$SN_TMP/fig5.xml' teardown"
-sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" || { echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
 
-t_ok "NETCONF: Figure 5 into running (no snmpd yet)" nc "$SN_TMP/fig5.xml"
+t_ok "NETCONF: Figure 5 into running (no snmpd yet)" sn_nc "$SN_TMP/fig5.xml"
 sleep 1
 sn_snmpd_start || exit 1
 t_ok "snmpd started after vnmd: rows within two ping intervals" \
@@ -101,12 +80,12 @@ t_check "vnmLinkIfIndex joins with the kernel's ifindex" \
 
 # --- rows follow NETCONF edits --------------------------------------------
 VNC=$(lt_cfg_vn vn-c vl-c pl1 "" rm1 rm2)
-t_ok "NETCONF: add vn-c" nc "$(lt_cfg_open; echo "$VNC"; lt_cfg_close)"
+t_ok "NETCONF: add vn-c" sn_nc "$(lt_cfg_open; echo "$VNC"; lt_cfg_close)"
 t_ok "vn-c's row within a second" sn_wait_for 1 sh -c \
 	"snmpget -v2c -c public -Oqv $SN_AGENT .1.3.6.1.4.1.8072.9999.9999.7.1.2.2.1.2.3 2>/dev/null | grep -q vn-c"
 t_check "vn-c: 2 routers, 1 link" \
 	"$(sn_get -Oqv VNMD-MIB::vnmNetworkRouters.3 VNMD-MIB::vnmNetworkLinks.3 | paste -sd' ')" "2 1"
-t_ok "NETCONF: delete vn-b" nc "$(lt_cfg_open | sed 's|<networks |<networks xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" |'
+t_ok "NETCONF: delete vn-b" sn_nc "$(lt_cfg_open | sed 's|<networks |<networks xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" |'
 	echo '<network nc:operation="delete"><network-id>vn-b</network-id></network>'; lt_cfg_close)"
 for ns in $LT_P-rm1 $LT_P-rm2; do
 	t_check "$ns: none of vn-b's interfaces is left" \
@@ -146,7 +125,7 @@ for i in $(seq 24); do
 	[ -n "$v" ] && { [ "$v" -ge "$prev" ] || mono=0; prev=$v; polls=$((polls + 1)); }
 	if [ "$i" = 10 ]; then
 		cfg "" "<vnm:rate-limit>8000000</vnm:rate-limit>" >"$SN_TMP/limit.xml"
-		nc "$SN_TMP/limit.xml" >/dev/null || echo "# rate change refused"
+		sn_nc "$SN_TMP/limit.xml" >/dev/null || echo "# rate change refused"
 	fi
 	sleep 0.25
 done

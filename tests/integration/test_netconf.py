@@ -17,8 +17,9 @@ import pytest
 from lxml import etree
 from ncclient.xml_ import to_ele
 
-from ncclient_util import (NS, ROOT, VNMD, config, errors, host, is_ok, netns_links, RawClient,
-                           router, rpc_error, underlay, vlink, vn, Vnmd, wait_for)
+from ncclient_util import (NS, ROOT, VNMD, config, errors, host, is_ok, netns_links,
+                           notifications, RawClient, router, rpc_error, underlay, vlink, vn,
+                           Vnmd, wait_for)
 
 NETNS_TAG = "nc"  # in the names of its namespaces (conftest.py)
 
@@ -980,20 +981,6 @@ def test_figure5_through_netconf(vnmd, ns):
 
 NOTIF_CAP = "urn:ietf:params:netconf:capability:notification:1.0"
 VNM_NS = "urn:vnmd:yang:vnmd"
-
-
-def notifications(m, timeout=10, want=1):
-    """Notifications received within timeout (at least want of them, then
-    whatever arrives within another half second), as lxml trees."""
-    got, end = [], time.time() + timeout
-    while time.time() < end:
-        n = m.take_notification(block=True, timeout=max(0.1, min(0.5, end - time.time())))
-        if n is not None:
-            got.append(etree.fromstring(n.notification_xml.encode()))
-            continue
-        if len(got) >= want:
-            break
-    return got
 
 
 def kinds(ns_list):

@@ -13,8 +13,8 @@ import time
 import pytest
 from lxml import etree
 from ncclient.xml_ import to_ele
-from ncclient_util import (NS, VNMD, config, errors, host, router, rpc_error, underlay, vlink,
-                           vn, wait_for)
+from ncclient_util import (NS, VNMD, config, errors, host, notifications, router, rpc_error,
+                           underlay, vlink, vn, wait_for)
 
 NETNS_TAG = "nn"  # in the names of its namespaces (conftest.py)
 
@@ -52,18 +52,6 @@ def oper_state(m, vnname, node):
     v = xp(t, "//nw:network[nw:network-id='%s']/nw:node[nw:node-id='%s']/vnm:router/"
               "vnm:oper-state/text()" % (vnname, node))
     return v[0] if v else None
-
-
-def notifications(s, timeout=10, want=1, quiet=0.5):
-    got, end = [], time.time() + timeout
-    while time.time() < end:
-        n = s.take_notification(block=True, timeout=quiet)
-        if n is not None:
-            got.append(etree.fromstring(n.notification_xml.encode()))
-            continue
-        if len(got) >= want:
-            break
-    return got
 
 
 def events(got):

@@ -20,8 +20,7 @@ import pytest
 from lxml import etree
 from ncclient.operations import RPCError
 
-from ncclient_util import (NS, VNMD, Users, Vnmd, config, host, netns_add, netns_del,
-                           router, underlay, vlink, vn)
+from ncclient_util import NS, VNMD, config, host, router, underlay, vlink, vn, wait_for
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -30,24 +29,7 @@ VNM_NS = NS["vnm"]
 VN = "nva1"
 
 
-@pytest.fixture(scope="module")
-def users(tmp_path_factory):
-    return Users(str(tmp_path_factory.mktemp("users")))
-
-
-@pytest.fixture
-def nsname():
-    name = "vnmt-va%d" % (os.getpid() % 100000)
-    netns_add(name)
-    yield name
-    netns_del(name)
-
-
-@pytest.fixture
-def vnmd(users, tmp_path):
-    d = Vnmd(users, tmp_path).start()
-    yield d
-    d.stop()
+NETNS_TAG = "va"  # in the names of its namespaces (conftest.py)
 
 
 def xp(tree, path):
@@ -57,15 +39,6 @@ def xp(tree, path):
 def get_all(m):
     return etree.fromstring(m.get(filter=("subtree", '<networks xmlns="%s"/>' % NS["nw"]))
                             .data_xml.encode())
-
-
-def wait_for(fn, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v or time.time() > deadline:
-            return v
-        time.sleep(0.1)
 
 
 def topo(ns, admin=None, enabled=None):

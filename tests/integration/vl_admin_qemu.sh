@@ -86,34 +86,14 @@ enabled_xml() {
 
 sn_trapd_start
 sn_snmpd_start || exit 1
-mkdir -p "$SN_TMP/state"
-"$VNMD" -f -s "$SN_TMP/state" -u "$SN_TMP/vnmd.sock" -x "$SN_SOCK" -L debug \
-	>"$SN_TMP/vnmd.log" 2>&1 &
-VNMD_PID=$!
-t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
-sn_wait_for 20 test -S "$SN_TMP/vnmd.sock" || { echo "vnmd did not start"; tail "$SN_TMP/vnmd.log"; exit 1; }
+sn_vnmd_start -x "$SN_SOCK" -L debug
 
-nc() { # nc XML: edit-config of running; prints errors
-	SN_ROOT=$SN_ROOT /usr/bin/python3 - "$SN_TMP/vnmd.sock" "$1" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["SN_ROOT"], "tests", "integration"))
-from ncclient_util import RawClient, errors, is_ok
-arg = sys.argv[2]
-cfg = open(arg).read() if os.path.exists(arg) else arg
-c = RawClient(sys.argv[1])
-r = c.rpc("<edit-config><target><running/></target>%s</edit-config>" % cfg)
-c.close()
-if not is_ok(r):
-    print(errors(r))
-    sys.exit(1)
-PY
-}
 carrier_lines() { grep -c "interface eth0 carrier $2" "$LOGDIR/$1.log" 2>/dev/null || true; }
 # carrier_is DOM VALUE N: the guest reported carrier VALUE at least N times
 carrier_is() { [ "$(carrier_lines "$1" "$2")" -ge "$3" ]; }
 link_down_in() { virsh -c $URI dumpxml $2 "$1" 2>/dev/null | grep -q "<link state='down'/>"; }
 
-t_ok "NETCONF: two QEMU routers and a VL into running" nc "$SN_TMP/q.xml"
+t_ok "NETCONF: two QEMU routers and a VL into running" sn_nc "$SN_TMP/q.xml"
 for d in $D1 $D2; do
 	t_ok "$d: the guest reaches its ready line" sn_wait_for 120 grep -q "vnmd-router ready" "$LOGDIR/$d.log"
 	t_ok "$d: the guest sees carrier on eth0" sn_wait_for 20 carrier_is $d 1 1
@@ -136,7 +116,7 @@ t_ok "vnmLinkOperState reads up" sn_wait_for 10 sh -c \
 t_ok "both host ends are up ($END_A, $END_B)" sh -c "ip -o link show dev $END_A | grep -q ',UP' && ip -o link show dev $END_B | grep -q ',UP'"
 
 : >"$SN_TMP/traps.log"
-t_ok "NETCONF: disable the link" nc "$(enabled_xml false)"
+t_ok "NETCONF: disable the link" sn_nc "$(enabled_xml false)"
 for d in $D1 $D2; do
 	t_ok "$d: the guest reports carrier 0 on eth0" sn_wait_for 20 carrier_is $d 0 1
 	t_ok "$d: live definition says link down" link_down_in $d ""
@@ -158,7 +138,7 @@ t_check "no router trap: the routers never changed state" \
 t_check "$D1: same domain id" "$(virsh -c $URI domid $D1 | head -1)" "$id1"
 t_check "$D2: same domain id" "$(virsh -c $URI domid $D2 | head -1)" "$id2"
 
-t_ok "NETCONF: enable the link" nc "$(enabled_xml true)"
+t_ok "NETCONF: enable the link" sn_nc "$(enabled_xml true)"
 for d in $D1 $D2; do
 	t_ok "$d: the guest reports carrier 1 again" sn_wait_for 20 carrier_is $d 1 2
 	t_ok "$d: live definition has no link down" sh -c "! virsh -c $URI dumpxml $d | grep -q \"<link state='down'/>\""
@@ -170,6 +150,6 @@ t_check "vnmLinkAdminStatus reads up again" "$(sn_get -Oqv VNMD-MIB::vnmLinkAdmi
 t_check "$D1: same domain id at the end" "$(virsh -c $URI domid $D1 | head -1)" "$id1"
 t_check "$D2: same domain id at the end" "$(virsh -c $URI domid $D2 | head -1)" "$id2"
 
-t_ok "NETCONF: remove the network" nc "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><network nc:operation=\"delete\"><network-id>$VN</network-id></network></networks></config>"
+t_ok "NETCONF: remove the network" sn_nc "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><network nc:operation=\"delete\"><network-id>$VN</network-id></network></networks></config>"
 t_ok "vnmd never exited" kill -0 $VNMD_PID
 t_done
