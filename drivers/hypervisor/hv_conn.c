@@ -57,6 +57,21 @@ hv_msg(void)
 	return e && e->message ? e->message : "unknown libvirt error";
 }
 
+const char *
+hv_msg_vr(const struct vnm_vr *vr)
+{
+	static __thread char buf[768];
+	virErrorPtr e = virGetLastError();
+
+	if (!e || !vr->host || (e->domain != VIR_FROM_RPC && e->domain != VIR_FROM_REMOTE))
+		return hv_msg();
+	/* the RPC layer's words ("End of file while reading data") say
+	 * nothing of where: name the host whose libvirtd went away */
+	snprintf(buf, sizeof(buf), "%s (the connection to host %s's hypervisor broke)",
+		 hv_msg(), vr->host->name);
+	return buf;
+}
+
 static void
 hv_vr_path(const struct vnm_vr *vr, char *buf, size_t len)
 {

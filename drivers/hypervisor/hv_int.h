@@ -75,6 +75,8 @@ hv_copy(char *dst, size_t len, const char *src)
 /* libvirt's last error as a vnm error code, and its message. */
 enum vnm_err_code hv_code(void);
 const char *hv_msg(void);
+/* The same about router vr: naming its host when the connection broke. */
+const char *hv_msg_vr(const struct vnm_vr *vr);
 /* Fail about router vr; returns -1. */
 int hv_fail_vr(struct vnm_err *err, enum vnm_err_code code, const struct vnm_vr *vr,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -83,7 +85,7 @@ const char *hv_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Fail about router vr with libvirt's last error appended; returns -1. */
 #define HV_LV_FAIL(err, vr, ...) \
-	hv_fail_vr(err, hv_code(), vr, "%s: %s", hv_fmt(__VA_ARGS__), hv_msg())
+	hv_fail_vr(err, hv_code(), vr, "%s: %s", hv_fmt(__VA_ARGS__), hv_msg_vr(vr))
 
 /* --- connections (hv_conn.c) --- */
 
