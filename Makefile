@@ -180,7 +180,7 @@ FUZZ_SRC_check  := core/model.c core/model_str.c core/uri_policy.c core/validate
 FUZZ_SRC_edit   := $(wildcard netconf-server/edit*.c) netconf-server/nsguard.c core/yctx.c core/file.c core/err.c
 FUZZ_SRC_filter := netconf-server/filter.c core/yctx.c core/file.c core/err.c
 FUZZ_SRC_rows   := snmp-agent/rows.c core/snapshot.c core/err.c
-FUZZ_SRC_frame  := netconf-server/frame.c netconf-server/nsguard.c netconf-server/nsfix.c
+FUZZ_SRC_frame  := netconf-server/frame.c netconf-server/nsguard.c netconf-server/nsfix.c netconf-server/dupguard.c
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -190,7 +190,7 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_LIBS    := $(shell pkg-config --libs libyang libxml-2.0 2>/dev/null)
 .PHONY: fuzz-build
 fuzz-build: $(FUZZ_BIN)
-# Each target for FUZZ_SECONDS (300 here; make check's fuzz_smoke.sh: 30).
+# Each target for FUZZ_SECONDS (300 here; make check's fuzz_smoke.sh: 10).
 fuzz: fuzz-build
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash fuzz/run.sh $(FUZZ_TARGETS)
 .SECONDEXPANSION:

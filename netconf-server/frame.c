@@ -54,13 +54,21 @@ void vnm_frame_init(struct vnm_frame *f, size_t max_msg)
 	f->in_hello = true;
 	f->st = ST_LF;
 	vnm_nsguard_init(&f->ns);
+	vnm_dupguard_init(&f->dg);
 	vnm_nsfix_init(&f->fx);
 }
 
-/* n content bytes just written to out: spoil empty namespace declarations */
+/* n content bytes just written to out: spoil empty namespace declarations
+ * and list entries with equal keys past the limit */
 static void content(struct vnm_frame *f, char *out, size_t n)
 {
 	f->ns_spoiled += vnm_nsguard_feed(&f->ns, out, n, true);
+	vnm_dupguard_feed(&f->dg, out, n);
+}
+
+void vnm_frame_free(struct vnm_frame *f)
+{
+	vnm_dupguard_free(&f->dg);
 }
 
 void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
@@ -74,6 +82,7 @@ void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
 	f->had_chunk = false;
 	f->pro = P_TOP;
 	vnm_nsguard_init(&f->ns);
+	vnm_dupguard_init(&f->dg);
 	vnm_nsfix_init(&f->fx);
 }
 
@@ -215,6 +224,7 @@ static int hdr_byte(struct vnm_frame *f, char c, char *out, size_t *o)
 			memcpy(out + *o, "\n##\n", 4);
 			*o += 4;
 			vnm_nsguard_init(&f->ns);
+			vnm_dupguard_init(&f->dg);
 			vnm_nsfix_init(&f->fx);
 			f->hdr_len = 0;
 			f->msg_len = 0;
@@ -348,6 +358,7 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 			f->msg_len = 0;
 			f->pro = P_TOP;
 			vnm_nsguard_init(&f->ns);
+			vnm_dupguard_init(&f->dg);
 			vnm_nsfix_init(&f->fx);
 			if (f->in_hello) {
 				f->in_hello = false;

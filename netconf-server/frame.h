@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "nsfix.h"
+#include "dupguard.h"
 #include "nsguard.h"
 
 /* Largest chunk header: "\n#" + 10 digits + "\n". */
@@ -66,12 +67,16 @@ struct vnm_frame {
 	size_t hdr_len;
 	struct vnm_nsguard ns; /* empty namespace declarations (nsguard.h) */
 	struct vnm_nsfix fx;   /* <config>/<filter> without a namespace (nsfix.h) */
+	struct vnm_dupguard dg; /* list entries with equal keys (dupguard.h) */
 	size_t ns_spoiled; /* how many were spoiled since init */
 	char why[128];
 };
 
 /* A parser for a new session: end-of-message framing, in the hello. */
 void vnm_frame_init(struct vnm_frame *f, size_t max_msg);
+
+/* What the parser holds (vnm_frame_init again after it makes a new one). */
+void vnm_frame_free(struct vnm_frame *f);
 
 /* After VNM_FRAME_HELLO: the framing of the rest of the session. */
 void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked);

@@ -207,7 +207,7 @@ static int out_room(struct gate *g, size_t need)
 static int gate_parse(struct gate *g)
 {
 	enum vnm_frame_rc rc;
-	size_t used = 0, n = 0, spoiled = g->fr.ns_spoiled;
+	size_t used = 0, n = 0, spoiled = g->fr.ns_spoiled, dups = g->fr.dg.spoiled;
 
 	if (!g->in_len)
 		return 0;
@@ -230,6 +230,12 @@ static int gate_parse(struct gate *g)
 			     "malformed-message", __atomic_load_n(&g->sid, __ATOMIC_ACQUIRE),
 			     g->user, g->fr.ns_spoiled - spoiled,
 			     g->fr.ns_spoiled - spoiled == 1 ? "" : "s");
+	if (g->fr.dg.spoiled != dups)
+		vnm_log_warn("netconf: session %u of %s: more than %d list entries with equal keys "
+			     "in one message (the last: <%s>), which libyang's hash table would "
+			     "take quadratic time over: the message gets malformed-message",
+			     __atomic_load_n(&g->sid, __ATOMIC_ACQUIRE), g->user, VNM_DUPGUARD_MAX,
+			     g->fr.dg.last[0] ? g->fr.dg.last : "an empty element");
 	if (rc == VNM_FRAME_ERROR) {
 		gate_close_why(g, g->fr.why);
 		return -1;
@@ -362,6 +368,7 @@ cleanup:
 	if (g->gfd >= 0)
 		close(g->gfd);
 	free(g->out);
+	vnm_frame_free(&g->fr);
 	slot_release(g);
 	if (g->ssh)
 		vnm_ssh_conn_free(g->ssh);

@@ -12,6 +12,7 @@
  * while one worker handles it).  A session that ends, for any reason, has
  * its datastore locks released before it is freed.
  */
+#include "dupguard.h"
 #include "server_p.h"
 
 #include <errno.h>
@@ -522,6 +523,7 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 
 	nc_set_print_clb_session(nc_print_clb);
 	nc_verbosity(vnm_log_get_level() >= VNM_LOG_DEBUG ? NC_VERB_VERBOSE : NC_VERB_WARNING);
+	vnm_dupguard_learn(o->ctx);
 	if (nc_server_init(o->ctx)) {
 		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot initialise libnetconf2");
 		goto cleanup;
