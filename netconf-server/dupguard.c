@@ -472,6 +472,66 @@ static void spoil(struct vnm_dupguard *g, char *p, bool etag)
 	g->spoiled++;
 }
 
+/* A byte of a processing instruction, comment, CDATA section or
+ * declaration. */
+static void other_byte(struct vnm_dupguard *g, char c)
+{
+	switch (g->st) {
+	case S_PI:
+		if (c == '?')
+			g->st = S_PI_Q;
+		break;
+	case S_PI_Q:
+		g->st = c == '>' ? S_TEXT : c == '?' ? S_PI_Q : S_PI;
+		break;
+	case S_BANG:
+		if (c == '-') {
+			g->st = S_CMT;
+			g->n = 0;
+		} else if (c == '[') {
+			g->st = S_CDATA_OPEN;
+			g->n = 1;
+		} else {
+			g->st = S_DECL;
+		}
+		break;
+	case S_CMT: /* after "<!-": until "-->" */
+		if (c == '-')
+			g->n++;
+		else if (c == '>' && g->n >= 3)
+			g->st = S_TEXT;
+		else
+			g->n = 1; /* the opening's second '-' counted once */
+		break;
+	case S_CDATA_OPEN: /* "[CDATA[" */
+		if (c != "[CDATA["[g->n]) {
+			g->st = S_DECL;
+		} else if (++g->n == 7) {
+			g->st = S_CDATA;
+			g->n = 0;
+		}
+		break;
+	case S_CDATA: /* until "]]>" */
+		if (c == ']') {
+			g->n++;
+		} else if (c == '>' && g->n >= 2) {
+			while (g->n-- > 2)
+				text_byte(g, ']');
+			g->n = 0;
+			g->st = S_TEXT;
+		} else {
+			for (; g->n; g->n--)
+				text_byte(g, ']');
+			text_byte(g, c);
+		}
+		break;
+	default: /* S_DECL */
+		if (c == '>')
+			g->st = S_TEXT;
+		break;
+	}
+}
+
 size_t vnm_dupguard_feed(struct vnm_dupguard *g, char *buf, size_t n)
 {
 	size_t i, spoiled = g->spoiled;
@@ -546,57 +606,8 @@ size_t vnm_dupguard_feed(struct vnm_dupguard *g, char *buf, size_t n)
 				g->last[g->name_len] = '\0';
 			}
 			break;
-		case S_PI:
-			if (c == '?')
-				g->st = S_PI_Q;
-			break;
-		case S_PI_Q:
-			g->st = c == '>' ? S_TEXT : c == '?' ? S_PI_Q : S_PI;
-			break;
-		case S_BANG:
-			if (c == '-') {
-				g->st = S_CMT;
-				g->n = 0;
-			} else if (c == '[') {
-				g->st = S_CDATA_OPEN;
-				g->n = 1;
-			} else {
-				g->st = S_DECL;
-			}
-			break;
-		case S_CMT: /* after "<!-": until "-->" */
-			if (c == '-')
-				g->n++;
-			else if (c == '>' && g->n >= 3)
-				g->st = S_TEXT;
-			else
-				g->n = 1; /* the opening's second '-' counted once */
-			break;
-		case S_CDATA_OPEN: /* "[CDATA[" */
-			if (c != "[CDATA["[g->n]) {
-				g->st = S_DECL;
-			} else if (++g->n == 7) {
-				g->st = S_CDATA;
-				g->n = 0;
-			}
-			break;
-		case S_CDATA: /* until "]]>" */
-			if (c == ']') {
-				g->n++;
-			} else if (c == '>' && g->n >= 2) {
-				while (g->n-- > 2)
-					text_byte(g, ']');
-				g->n = 0;
-				g->st = S_TEXT;
-			} else {
-				for (; g->n; g->n--)
-					text_byte(g, ']');
-				text_byte(g, c);
-			}
-			break;
-		default: /* S_DECL */
-			if (c == '>')
-				g->st = S_TEXT;
+		default:
+			other_byte(g, c);
 			break;
 		}
 	}

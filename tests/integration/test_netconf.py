@@ -305,7 +305,8 @@ def test_oversized_message(users, tmp_path, ns):
         assert e[1] == "too-big", e
         assert "200000" in e[3]
         r = c.rpc('<get><filter type="subtree"><networks xmlns="%s">%s</networks></filter></get>'
-                  % (NS["nw"], "<network><network-id>x</network-id></network>" * 20000))
+                  % (NS["nw"], "".join("<network><network-id>x%d</network-id></network>" % i
+                                       for i in range(20000))))
         assert errors(r)[0][1] == "too-big"
         r = c.rpc("<get-config><source><running/></source></get-config>")
         assert r.find("nc:data", NS) is not None
