@@ -202,6 +202,14 @@ def test_denied_write_names_the_node_and_changes_nothing(nacm):
         e = rpc_error(alice.edit_config, target="candidate",
                       config=config(vn("nac1", router("r3", "rm1"))))
         assert e.tag == "access-denied"
+        # copy-config: every node the copy would create is a write
+        e = rpc_error(alice.copy_config, source="running", target="startup")
+        assert e.tag == "access-denied" and e.path in (
+            "/ietf-network:networks", "/ietf-netconf-acm:nacm"), (e.tag, e.path)
+        # delete-config needs a rule once NACM is configured (default-deny-all)
+        e = rpc_error(alice.delete_config, target="startup")
+        assert e.tag == "access-denied"
+        assert nacm.counters()["denied-data-writes"] == before["denied-data-writes"] + 3
     finally:
         alice.close_session()
 
