@@ -252,9 +252,12 @@ int vnm_nacm_state_add(struct lyd_node **tree, struct vnm_err *err)
 		if (t->schema && t->schema->module == m && !strcmp(t->schema->name, "nacm"))
 			top = t;
 	}
-	if ((!top && (lyd_new_inner(NULL, m, "nacm", 0, &top) ||
-		      lyd_insert_sibling(*tree, top, tree))) ||
-	    lyd_new_term(top, NULL, "denied-operations", v[0], 0, NULL) ||
+	if (!top) {
+		if (lyd_new_inner(NULL, m, "nacm", 0, &top))
+			return vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "NACM counters");
+		lyd_insert_sibling(*tree, top, tree); /* cannot fail: a new top node */
+	}
+	if (lyd_new_term(top, NULL, "denied-operations", v[0], 0, NULL) ||
 	    lyd_new_term(top, NULL, "denied-data-writes", v[1], 0, NULL) ||
 	    lyd_new_term(top, NULL, "denied-notifications", v[2], 0, NULL))
 		return vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "NACM counters");
