@@ -89,6 +89,45 @@ int vnm_core_running(struct vnm_core *c, struct lyd_node **out, struct vnm_err *
 	return rc;
 }
 
+uint64_t vnm_core_generation(struct vnm_core *c)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&c->mlock);
+	g = c->generation;
+	pthread_mutex_unlock(&c->mlock);
+	return g;
+}
+
+int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node **out,
+			    uint64_t *generation, struct vnm_err *err)
+{
+	const struct lyd_node *top;
+	struct lyd_node *dup;
+	int rc = 0;
+
+	*out = NULL;
+	pthread_mutex_lock(&c->mlock);
+	*generation = c->generation;
+	LY_LIST_FOR(c->running, top) {
+		if (!top->schema || strcmp(top->schema->module->name, mod))
+			continue;
+		dup = NULL;
+		if (lyd_dup_single(top, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &dup) ||
+		    lyd_insert_sibling(*out, dup, out)) {
+			lyd_free_tree(dup);
+			rc = vnm_err_set(err, VNM_E_NOMEM, NULL, "cannot copy the configuration");
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->mlock);
+	if (rc) {
+		lyd_free_all(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err)
 {
 	struct vnm_model *m = NULL;

@@ -63,6 +63,13 @@ int vnm_yctx_new(bool with_netconf, struct ly_ctx **out, struct vnm_err *err)
 		vnm_err_from_ly(err, ctx, VNM_E_INTERNAL, "loading the vnmd YANG modules");
 		goto cleanup;
 	}
+	/* RFC 8341 access control: its rules live in running (/nacm), so a
+	 * configuration file (vnmd -n included) may hold them even where no
+	 * NETCONF server reads them */
+	if (!ly_ctx_load_module(ctx, "ietf-netconf-acm", NULL, NULL)) {
+		vnm_err_from_ly(err, ctx, VNM_E_INTERNAL, "loading ietf-netconf-acm");
+		goto cleanup;
+	}
 	if (with_netconf &&
 	    (!ly_ctx_load_module(ctx, "ietf-netconf", NULL, nc_features) ||
 	     !ly_ctx_load_module(ctx, "ietf-netconf-with-defaults", NULL, all) ||

@@ -60,7 +60,7 @@ void vnm_opts_usage(FILE *f)
 		"  -p, --ssh-password-file FILE\n"
 		"                              password users, one per line: \"USER:HASH[:ro]\",\n"
 		"                              HASH from crypt(3) (e.g. openssl passwd -6); \":ro\"\n"
-		"                              makes the user read-only (writes: access-denied)\n"
+		"                              makes the user read-only: NACM group vnmd-read-only\n"
 		"  -U, --libvirt-uri URI       hypervisor of hosts without their own libvirt-uri\n"
 		"                              (default " VNM_DEF_URI "; test:///default needs none)\n"
 		"  -A, --allow-uri URI|PATTERN a hypervisor URI hosts of the model may name in\n"

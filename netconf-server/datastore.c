@@ -359,6 +359,8 @@ struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_sess
 		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		goto cleanup;
 	}
+	if (diff && (r = vnm_nacm_write(vs, diff)))
+		goto cleanup;
 	if (test_only) {
 		if (vnm_core_validate(s->core, tree, &err))
 			r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
@@ -419,6 +421,8 @@ struct nc_server_reply *vnm_rpc_copy_config(struct lyd_node *rpc, struct nc_sess
 		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		goto cleanup;
 	}
+	if ((r = vnm_nacm_write_ds(vs, dst, tree)))
+		goto cleanup;
 	switch (dst) {
 	case VNM_DS_RUNNING:
 		if (vnm_ds_commit_running(tree, NULL, &err))
@@ -458,7 +462,8 @@ struct nc_server_reply *vnm_rpc_delete_config(struct lyd_node *rpc, struct nc_se
 				     "delete-config cannot delete running (RFC 6241 7.4); "
 				     "use copy-config or edit-config to empty it");
 	pthread_mutex_lock(&s->ds_lock);
-	if ((r = vnm_ds_check_writable(ds, vnm_sess_of(ncs))))
+	if ((r = vnm_ds_check_writable(ds, vnm_sess_of(ncs))) ||
+	    (r = vnm_nacm_write_ds(vnm_sess_of(ncs), ds, NULL)))
 		goto cleanup;
 	if (ds == VNM_DS_CANDIDATE)
 		candidate_set(NULL);

@@ -48,6 +48,7 @@ struct gate {
 	struct vnm_ssh_conn *ssh;
 	ssh_channel ch;          /* SSH: the netconf subsystem's channel */
 	bool is_ssh;
+	bool recovery;           /* root on the UNIX socket (RFC 8341 recovery session) */
 	int version;             /* HELLO_*, 0 (base:1.0) or 1 (1.1) (atomic) */
 	uint32_t sid;            /* the session's id once known (atomic) */
 	char user[64];
@@ -132,7 +133,7 @@ static void *hello_main(void *arg)
 	}
 	/* the framing is known before the session can be freed by a worker */
 	__atomic_store_n(&g->version, v, __ATOMIC_RELEASE);
-	vnm_sess_start(g->s, ncs, r, g->nfd, g->user, g->host, g->is_ssh);
+	vnm_sess_start(g->s, ncs, r, g->nfd, g->user, g->host, g->is_ssh, g->recovery);
 	nc_thread_destroy();
 	return NULL;
 }
@@ -378,8 +379,9 @@ cleanup:
 	return NULL;
 }
 
-/* The user a UNIX-socket client runs as (SO_PEERCRED). */
-static void unix_user(int fd, char *user, size_t n)
+/* The user a UNIX-socket client runs as (SO_PEERCRED); uid 0 is NACM's
+ * recovery session, decided by the uid, never by a name. */
+static void unix_user(int fd, char *user, size_t n, bool *recovery)
 {
 	struct ucred cr = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
 	socklen_t crlen = sizeof(cr);
@@ -391,6 +393,7 @@ static void unix_user(int fd, char *user, size_t n)
 		snprintf(user, n, "%s", pw.pw_name);
 	else
 		snprintf(user, n, "uid%u", (unsigned)cr.uid);
+	*recovery = cr.uid == 0;
 }
 
 static void peer_host(int fd, char *host, size_t n)
@@ -467,7 +470,7 @@ void vnm_gate_accept(struct vnm_server *s, bool ssh)
 		if (!g->ssh)
 			goto fail;
 	} else {
-		unix_user(fd, g->user, sizeof(g->user));
+		unix_user(fd, g->user, sizeof(g->user), &g->recovery);
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

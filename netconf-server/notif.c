@@ -253,6 +253,9 @@ static void send_to(struct nsub *sub, struct lyd_node *tree, const char *time_st
 	struct nc_server_notif *nf;
 	NC_MSG_TYPE r;
 
+	/* RFC 8341 3.4.6: a notification the user may not read is not sent */
+	if (!vnm_nacm_notif(vnm_sess_of(sub->ncs), tree))
+		return;
 	nf = nc_server_notif_new(tree, (char *)time_str, NC_PARAMTYPE_CONST);
 	if (!nf)
 		return;

@@ -321,7 +321,8 @@ struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs
 	(void)ncs;
 	(void)s;
 	rc = vnm_ds_read(VNM_DS_RUNNING, &tree, &err);
-	if (rc || vnm_oper_add(&tree, &err) || vnm_monitoring_add(&tree, &err)) {
+	if (rc || vnm_oper_add(&tree, &err) || vnm_monitoring_add(&tree, &err) ||
+	    vnm_nacm_state_add(&tree, &err)) {
 		lyd_free_all(tree);
 		return vnm_reply_err(&err, NC_ERR_TYPE_APP);
 	}

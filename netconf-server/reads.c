@@ -5,7 +5,8 @@
  * The tree given holds the datastore (and state for <get>); defaults are
  * added here so that report-all and trim have something to work on, and the
  * with-defaults mode becomes libnetconf2's printing mode (the printer
- * carries it into the <data> anydata).  Filtering is filter.c's.
+ * carries it into the <data> anydata).  Filtering is filter.c's; what the
+ * session may not read (RFC 8341) goes first, nacm_srv.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,10 @@ struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node
 		vnm_err_from_ly(&err, vnm_srv->ctx, VNM_E_INTERNAL, "adding defaults");
 		return vnm_reply_err(&err, NC_ERR_TYPE_APP);
 	}
+	/* access control before the client's filter, so that a filter cannot
+	 * tell what it may not read; after the defaults, which must not bring
+	 * a denied node back */
+	vnm_nacm_filter(vnm_rpc_sess, &tree);
 	if (!lyd_find_path(rpc, "filter", 0, &filter) && filter) {
 		type = lyd_find_meta(filter->meta, NULL, "ietf-netconf:type");
 		sel = lyd_find_meta(filter->meta, NULL, "ietf-netconf:select");

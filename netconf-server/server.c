@@ -65,7 +65,7 @@ static void nc_print_clb(const struct nc_session *ncs, NC_VERB_LEVEL level, cons
 /* ------------------------------------------------------------------ */
 
 static struct vnm_sess *sess_add(struct nc_session *ncs, const char *user, const char *host,
-				 bool ssh)
+				 bool ssh, bool recovery)
 {
 	struct vnm_server *s = vnm_srv;
 	struct vnm_sess *vs = calloc(1, sizeof(*vs)), **n;
@@ -80,6 +80,7 @@ static struct vnm_sess *sess_add(struct nc_session *ncs, const char *user, const
 	vs->ssh = ssh;
 	vs->login = time(NULL);
 	vs->read_only = ssh && user && vnm_ssh_user_read_only(user);
+	vs->recovery = recovery;
 	pthread_mutex_lock(&s->sess_lock);
 	if (s->n_sess == s->cap_sess) {
 		n = realloc(s->sess, (s->cap_sess ? 2 * s->cap_sess : 32) * sizeof(*n));
@@ -229,11 +230,6 @@ static struct nc_server_reply *rpc_kill_session(struct lyd_node *rpc, struct nc_
 	return nc_server_reply_ok();
 }
 
-static const char *const write_ops[] = {
-	"edit-config", "copy-config", "delete-config", "lock", "unlock", "commit",
-	"cancel-commit", "discard-changes", "kill-session", NULL,
-};
-
 __thread const struct vnm_sess *vnm_rpc_sess;
 
 static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_session *ncs);
@@ -253,10 +249,9 @@ static struct nc_server_reply *dispatch(struct lyd_node *rpc, struct nc_session 
 static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	const struct lysc_node *op = NULL;
+	struct nc_server_reply *r;
 	struct lyd_node *elem;
-	struct vnm_sess *vs = vnm_sess_of(ncs);
 	const char *mod, *name;
-	size_t i;
 
 	LYD_TREE_DFS_BEGIN(rpc, elem) {
 		if (elem->schema && (elem->schema->nodetype & (LYS_RPC | LYS_ACTION))) {
@@ -270,16 +265,9 @@ static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_sessi
 				     "no operation found in the request");
 	mod = op->module->name;
 	name = op->name;
-	if (vs && vs->read_only) {
-		bool write = op->nodetype == LYS_ACTION;
-
-		for (i = 0; !write && write_ops[i]; i++)
-			write = !strcmp(name, write_ops[i]);
-		if (write)
-			return vnm_reply_tag(NC_ERR_ACCESS_DENIED, NC_ERR_TYPE_PROT, name, NULL,
-					     "user %s may only read: %s is refused",
-					     nc_session_get_username(ncs), name);
-	}
+	/* RFC 8341 access control, the read-only users' limits included */
+	if ((r = vnm_nacm_rpc(vnm_sess_of(ncs), elem)))
+		return r;
 	if (op->nodetype == LYS_ACTION)
 		return vnm_rpc_action(rpc, ncs);
 	if (!strcmp(mod, "ietf-netconf")) {
@@ -319,7 +307,9 @@ static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_sessi
 /* get-schema is served by us (the modules' own text), not libnetconf2. */
 static struct nc_server_reply *dispatch_get_schema(struct lyd_node *rpc, struct nc_session *ncs)
 {
-	return vnm_rpc_get_schema(rpc, ncs);
+	struct nc_server_reply *r = vnm_nacm_rpc(vnm_sess_of(ncs), rpc);
+
+	return r ? r : vnm_rpc_get_schema(rpc, ncs);
 }
 
 /* ------------------------------------------------------------------ */
@@ -327,7 +317,7 @@ static struct nc_server_reply *dispatch_get_schema(struct lyd_node *rpc, struct 
 /* ------------------------------------------------------------------ */
 
 void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
-		    const char *user, const char *host, bool ssh)
+		    const char *user, const char *host, bool ssh, bool recovery)
 {
 	struct vnm_sess *vs;
 
@@ -342,7 +332,7 @@ void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r,
 		return;
 	}
 	if (s->stop || vnm_server_session_count(s) >= VNM_MAX_SESSIONS ||
-	    !(vs = sess_add(ncs, user, host, ssh))) {
+	    !(vs = sess_add(ncs, user, host, ssh, recovery))) {
 		vnm_log_warn("netconf: refusing session %u: %s", nc_session_get_id(ncs),
 			     s->stop ? "shutting down" : "too many sessions");
 		nc_session_free(ncs, NULL);
@@ -520,6 +510,7 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	pthread_mutex_init(&s->sess_lock, NULL);
 	pthread_mutex_init(&s->ps_lock, NULL);
 	vnm_srv = s;
+	vnm_nacm_srv_reset(); /* a previous server's rules are not this core's */
 
 	nc_set_print_clb_session(nc_print_clb);
 	nc_verbosity(vnm_log_get_level() >= VNM_LOG_DEBUG ? NC_VERB_VERBOSE : NC_VERB_WARNING);
@@ -653,4 +644,5 @@ void vnm_server_stop(struct vnm_server *s)
 	pthread_mutex_destroy(&s->ps_lock);
 	free(s);
 	vnm_srv = NULL;
+	vnm_nacm_srv_reset();
 }

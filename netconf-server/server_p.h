@@ -56,7 +56,8 @@ struct vnm_sess {
 	char user[64];      /* libnetconf2 2.0.24 keeps none for sessions on fds */
 	char host[64];      /* the SSH client's address, "" on the UNIX socket */
 	bool ssh;
-	bool read_only;
+	bool read_only;     /* member of NACM's VNM_NACM_RO_GROUP (password file :ro) */
+	bool recovery;      /* NACM's recovery session: root on the UNIX socket */
 	time_t login;
 	uint32_t in_rpcs, in_bad_rpcs, out_rpc_errors;
 };
@@ -139,9 +140,10 @@ struct vnm_sess *vnm_sess_of(struct nc_session *ncs);
 /* A session past its hello (r == NC_MSG_HELLO) joins the pollsession;
  * otherwise, or when refused, it is freed.  fd (libnetconf2's end of the
  * gate's socketpair) is closed with the session.  user and host name the
- * client; ssh says how it came. */
+ * client; ssh says how it came; recovery makes it NACM's recovery session
+ * (the gate decides: root on the UNIX socket). */
 void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
-		    const char *user, const char *host, bool ssh);
+		    const char *user, const char *host, bool ssh, bool recovery);
 /* Kill session sid for killer (RFC 6241 kill-session); 0 or -1 with err. */
 int vnm_sess_kill(uint32_t sid, uint32_t killer, struct vnm_err *err);
 /* Copy what the monitoring tree needs about the sessions, under sess_lock. */
@@ -227,6 +229,30 @@ struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree);
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_get_schema(struct lyd_node *rpc, struct nc_session *ncs);
+
+/* --- access control, RFC 8341 (nacm_srv.c, rules in nacm.c) ---------- */
+
+/* Each takes the session (NULL: the server's own request, permitted). */
+/* NULL when vs may execute op (the RPC's or action's data node); else the
+ * access-denied reply (an action's error-path names its node). */
+struct nc_server_reply *vnm_nacm_rpc(const struct vnm_sess *vs, const struct lyd_node *op);
+/* Leave out of *tree every node vs may not read (silently, RFC 8341
+ * 3.4.5); every reply with data goes through it.  Returns how many
+ * subtrees went. */
+size_t vnm_nacm_filter(const struct vnm_sess *vs, struct lyd_node **tree);
+/* NULL when vs may make every change of diff (libyang diff, yang:operation
+ * metadata); else access-denied naming the first denied node. */
+struct nc_server_reply *vnm_nacm_write(const struct vnm_sess *vs, const struct lyd_node *diff);
+/* The same for replacing datastore ds with tree (copy-config; NULL tree:
+ * delete-config); reads ds only when vs is restricted at all. */
+struct nc_server_reply *vnm_nacm_write_ds(const struct vnm_sess *vs, enum vnm_ds ds,
+					  const struct lyd_node *tree);
+/* Whether vs may receive notification tree (counts the denials). */
+bool vnm_nacm_notif(const struct vnm_sess *vs, const struct lyd_node *tree);
+/* /nacm's counters (denied-operations...) into a <get> tree. */
+int vnm_nacm_state_add(struct lyd_node **tree, struct vnm_err *err);
+/* Forget the compiled rules and the counters (server start and stop). */
+void vnm_nacm_srv_reset(void);
 
 /* --- actions (actions.c) ------------------------------------------- */
 

@@ -46,6 +46,16 @@ void vnm_core_free(struct vnm_core *c);
  * with lyd_free_all().  Returns 0 or -1. */
 int vnm_core_running(struct vnm_core *c, struct lyd_node **out, struct vnm_err *err);
 
+/* The running configuration's generation (commits so far): a front that
+ * derives something from running (NACM's compiled rules) recomputes it only
+ * when this changes.  Never waits for a transaction. */
+uint64_t vnm_core_generation(struct vnm_core *c);
+/* A duplicate of running's top-level nodes of YANG module mod only (NULL
+ * when none), and the generation they belong to; cheaper than
+ * vnm_core_running() when a front needs one small part.  0 or -1. */
+int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node **out,
+			    uint64_t *generation, struct vnm_err *err);
+
 /* YANG-valid tree → semantic validation only, no side effects. */
 int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err);
 

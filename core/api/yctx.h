@@ -5,7 +5,8 @@
  * with_netconf is set, the modules the NETCONF server needs (ietf-netconf
  * with its features, confirmed-commit included: libnetconf2 advertises the
  * capabilities of the features enabled here; ietf-netconf-with-defaults,
- * ietf-netconf-monitoring, ietf-yang-library is built into libyang).  The
+ * ietf-netconf-monitoring, ietf-yang-library is built into libyang), and
+ * always ietf-netconf-acm (RFC 8341: NACM's rules are configuration).  The
  * IETF modules come from Debian's libyuma-base (VNM_IETF_DIR), vnmd's own
  * from VNM_YANG_DIR or the environment variable VNMD_YANG_DIR.
  */
