@@ -324,7 +324,11 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 		}
 		lyd_insert_child(tmp, copies[i]);
 		vd = NULL;
-		rc = lyd_validate_all(&root, ed->ctx, LYD_VALIDATE_NO_STATE, &vd) ? -1 : 0;
+		/* this module's data only: lyd_validate_all would add the
+		 * default top containers of every other module (nacm) beside
+		 * tmp, to the diff and out of reach of the free below */
+		rc = lyd_validate_module(&root, tmp->schema->module, LYD_VALIDATE_NO_STATE, &vd) ?
+			     -1 : 0;
 		if (rc)
 			ed->bad_net = set->dnodes[i];
 		lyd_unlink_tree(copies[i]);
