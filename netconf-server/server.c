@@ -34,6 +34,7 @@
 #include <libnetconf2/session_server.h>
 
 #include "log.h"
+#include "nmda.h"
 
 #define VNM_MAX_SESSIONS 1024
 
@@ -230,7 +231,7 @@ static struct nc_server_reply *rpc_kill_session(struct lyd_node *rpc, struct nc_
 
 static const char *const write_ops[] = {
 	"edit-config", "copy-config", "delete-config", "lock", "unlock", "commit",
-	"cancel-commit", "discard-changes", "kill-session", NULL,
+	"cancel-commit", "discard-changes", "kill-session", "edit-data", NULL,
 };
 
 __thread const struct vnm_sess *vnm_rpc_sess;
@@ -306,6 +307,12 @@ static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_sessi
 			return vnm_rpc_discard(rpc, ncs);
 		if (!strcmp(name, "kill-session"))
 			return rpc_kill_session(rpc, ncs);
+	}
+	if (!strcmp(mod, "ietf-netconf-nmda")) {
+		if (!strcmp(name, "get-data"))
+			return vnm_rpc_get_data(rpc, ncs);
+		if (!strcmp(name, "edit-data"))
+			return vnm_rpc_edit_data(rpc, ncs);
 	}
 	if (!strcmp(mod, "ietf-netconf-monitoring") && !strcmp(name, "get-schema"))
 		return vnm_rpc_get_schema(rpc, ncs);
@@ -528,6 +535,12 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	}
 	/* basic mode explicit; also report-all, report-all-tagged, trim */
 	nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM);
+	/* the same modes on <operational> (get-data, RFC 8526 3.1.1.2) */
+	if (ly_ctx_get_module_implemented(o->ctx, "ietf-netconf-nmda") &&
+	    nc_server_set_capability(VNM_WD_OPER_CAPABILITY)) {
+		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot set the NETCONF capabilities");
+		goto cleanup;
+	}
 	nc_set_global_rpc_clb(dispatch);
 	gs = (struct lysc_node *)lys_find_path(o->ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
 	if (gs)
