@@ -45,6 +45,7 @@ int vnm_yctx_new(bool with_netconf, struct ly_ctx **out, struct vnm_err *err)
 					    "rollback-on-error", "validate", "startup", "xpath",
 					    NULL};
 	static const char *all[] = {"*", NULL};
+	static const char *nmda_features[] = {"origin", "with-defaults", NULL};
 	struct ly_ctx *ctx = NULL;
 	int rc = -1;
 
@@ -76,6 +77,16 @@ int vnm_yctx_new(bool with_netconf, struct ly_ctx **out, struct vnm_err *err)
 	     !ly_ctx_load_module(ctx, "ietf-netconf-monitoring", NULL, NULL) ||
 	     !ly_ctx_load_module(ctx, "ietf-netconf-notifications", NULL, NULL))) {
 		vnm_err_from_ly(err, ctx, VNM_E_INTERNAL, "loading the NETCONF YANG modules");
+		goto cleanup;
+	}
+	/* NMDA (RFC 8526): <get-data>, <edit-data>, the origin annotation
+	 * (RFC 8342), which must be implemented for its metadata to exist;
+	 * both modules are libyuma-base's, like ietf-netconf */
+	if (with_netconf &&
+	    (!ly_ctx_load_module(ctx, "ietf-origin", NULL, NULL) ||
+	     !ly_ctx_load_module(ctx, "ietf-netconf-nmda", NULL, nmda_features))) {
+		vnm_err_from_ly(err, ctx, VNM_E_INTERNAL, "loading the NMDA YANG modules "
+				"(ietf-netconf-nmda, ietf-origin of libyuma-base)");
 		goto cleanup;
 	}
 	/* RFC 5277 notifications: Debian has the modules (with yuma's

@@ -17,6 +17,7 @@
 
 #include "edit.h"
 #include "log.h"
+#include "nmda.h"
 #include "server_p.h"
 #include "yctx.h"
 
@@ -41,6 +42,19 @@ static struct nc_server_reply *param_ds(struct lyd_node *rpc, const char *contai
 		return vnm_reply_tag(NC_ERR_MISSING_ELEM, NC_ERR_TYPE_PROT, container, NULL,
 				     "<%s> must name a datastore", container);
 	ch = lyd_child(c);
+	/* ietf-netconf-nmda's <datastore> in lock, unlock and validate */
+	if (ch->schema && !strcmp(LYD_NAME(ch), "datastore")) {
+		struct nc_server_reply *r;
+		bool oper;
+
+		if ((r = vnm_nmda_ds(ch, LYD_NAME(rpc), ds, &oper)))
+			return r;
+		if (oper)
+			return vnm_reply_tag(NC_ERR_INVALID_VALUE, NC_ERR_TYPE_PROT, "datastore",
+					     NULL, "%s: ietf-datastores:operational is not a "
+					     "configuration datastore", LYD_NAME(rpc));
+		return NULL;
+	}
 	for (i = 0; i < VNM_DS_COUNT; i++) {
 		if (!strcmp(LYD_NAME(ch), ds_names[i])) {
 			*ds = (enum vnm_ds)i;
@@ -304,43 +318,16 @@ cleanup:
 	return rc;
 }
 
-struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_session *ncs)
+struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum vnm_edit_op dflt,
+				   enum vnm_error_option erropt, bool test_only, struct vnm_sess *vs)
 {
 	struct vnm_server *s = vnm_srv;
-	struct vnm_sess *vs = vnm_sess_of(ncs);
 	struct nc_server_reply *r;
-	struct lyd_node *cfg = NULL, *edit = NULL, *tree = NULL, *diff = NULL;
+	struct lyd_node *edit = NULL, *tree = NULL, *diff = NULL;
 	struct vnm_err err = {0};
-	enum vnm_edit_op dflt = VNM_OP_MERGE;
-	enum vnm_error_option erropt = VNM_ERROPT_STOP;
-	const char *v;
 	char *xml = NULL;
-	bool test_only = false, locked = false;
-	enum vnm_ds ds;
+	bool locked = false;
 
-	r = param_ds(rpc, "target", &ds, NULL);
-	if (r)
-		return r;
-	if (ds == VNM_DS_STARTUP)
-		return vnm_reply_tag(NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, "startup", NULL,
-				     "edit-config cannot target startup; use copy-config");
-	if ((v = leaf_str(rpc, "default-operation"))) {
-		if (!strcmp(v, "replace"))
-			dflt = VNM_OP_REPLACE;
-		else if (!strcmp(v, "none"))
-			dflt = VNM_OP_NONE;
-	}
-	if ((v = leaf_str(rpc, "test-option")) && !strcmp(v, "test-only"))
-		test_only = true;
-	if ((v = leaf_str(rpc, "error-option"))) {
-		if (!strcmp(v, "rollback-on-error"))
-			erropt = VNM_ERROPT_ROLLBACK;
-		else if (!strcmp(v, "continue-on-error"))
-			erropt = VNM_ERROPT_CONTINUE;
-	}
-	if (lyd_find_path(rpc, "config", 0, &cfg) || !cfg)
-		return vnm_reply_tag(NC_ERR_MISSING_ELEM, NC_ERR_TYPE_PROT, "config", NULL,
-				     "edit-config needs a <config> element");
 	r = config_text(cfg, &xml);
 	if (r)
 		return r;
@@ -375,6 +362,13 @@ struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_sess
 	}
 	if (!diff)
 		goto cleanup; /* nothing changes */
+	if (ds == VNM_DS_STARTUP) {
+		/* as copy-config to startup: checked as running would be, then kept */
+		if ((tree && vnm_core_validate(s->core, tree, &err)) ||
+		    vnm_core_startup_save(s->core, tree, &err))
+			r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
+		goto cleanup;
+	}
 	/* tree was built for this commit: running takes it over */
 	if (vnm_core_commit_take(s->core, &tree, diff, &err)) {
 		vnm_log_warn("netconf: running not changed: %s", err.msg);
@@ -392,6 +386,43 @@ cleanup:
 	lyd_free_all(tree);
 	lyd_free_all(diff);
 	return r ? r : nc_server_reply_ok();
+}
+
+struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_session *ncs)
+{
+	struct nc_server_reply *r;
+	struct lyd_node *cfg = NULL;
+	enum vnm_edit_op dflt = VNM_OP_MERGE;
+	enum vnm_error_option erropt = VNM_ERROPT_STOP;
+	const char *v;
+	bool test_only = false;
+	enum vnm_ds ds;
+
+	r = param_ds(rpc, "target", &ds, NULL);
+	if (r)
+		return r;
+	if (ds == VNM_DS_STARTUP)
+		return vnm_reply_tag(NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT, "startup", NULL,
+				     "edit-config cannot target startup; use copy-config, or "
+				     "edit-data on ietf-datastores:startup");
+	if ((v = leaf_str(rpc, "default-operation"))) {
+		if (!strcmp(v, "replace"))
+			dflt = VNM_OP_REPLACE;
+		else if (!strcmp(v, "none"))
+			dflt = VNM_OP_NONE;
+	}
+	if ((v = leaf_str(rpc, "test-option")) && !strcmp(v, "test-only"))
+		test_only = true;
+	if ((v = leaf_str(rpc, "error-option"))) {
+		if (!strcmp(v, "rollback-on-error"))
+			erropt = VNM_ERROPT_ROLLBACK;
+		else if (!strcmp(v, "continue-on-error"))
+			erropt = VNM_ERROPT_CONTINUE;
+	}
+	if (lyd_find_path(rpc, "config", 0, &cfg) || !cfg)
+		return vnm_reply_tag(NC_ERR_MISSING_ELEM, NC_ERR_TYPE_PROT, "config", NULL,
+				     "edit-config needs a <config> element");
+	return vnm_ds_edit(ds, cfg, dflt, erropt, test_only, vnm_sess_of(ncs));
 }
 
 struct nc_server_reply *vnm_rpc_copy_config(struct lyd_node *rpc, struct nc_session *ncs)

@@ -20,7 +20,8 @@
 #include <libxml/tree.h>
 #include <libyang/libyang.h>
 
-#define DUP_OPTS (LYD_DUP_WITH_FLAGS | LYD_DUP_NO_META)
+/* metadata goes along: the origin annotations of <operational> (nmda.c) */
+#define DUP_OPTS LYD_DUP_WITH_FLAGS
 
 /* ------------------------------------------------------------------ */
 /* Building the result                                                */

@@ -7,7 +7,8 @@
  * :xpath capability) select nodes with lyd_find_xpath() and keep their
  * ancestors, with the keys of every list entry on the way.
  *
- * Both return a new tree (duplicated nodes keep their LYD_DEFAULT flag, so
+ * Both return a new tree (duplicated nodes keep their LYD_DEFAULT flag and their
+ * metadata, such as origin annotations, so
  * with-defaults printing still works on the result) and never modify the
  * input.  An empty result is *out == NULL.
  */

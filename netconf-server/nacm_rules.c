@@ -342,7 +342,7 @@ static int add_ro_list(struct vnm_nacm *n)
 {
 	static const char *const ops[] = {
 		"edit-config", "copy-config", "delete-config", "lock", "unlock", "commit",
-		"cancel-commit", "discard-changes", "kill-session",
+		"cancel-commit", "discard-changes", "kill-session", "edit-data",
 	};
 	struct rlist *l = grow(n->lists, &n->n_lists, sizeof(*l));
 	struct rule *r;
@@ -362,7 +362,9 @@ static int add_ro_list(struct vnm_nacm *n)
 			     .ops = VNM_NACM_CREATE | VNM_NACM_UPDATE | VNM_NACM_DELETE};
 	r[1] = (struct rule){.name = strdup("deny-actions"), .type = RT_PATH, .ops = VNM_NACM_EXEC};
 	for (i = 0; i < nr - 2; i++)
-		r[i + 2] = (struct rule){.name = strdup(ops[i]), .mod = strdup("ietf-netconf"),
+		r[i + 2] = (struct rule){.name = strdup(ops[i]),
+					 .mod = strdup(strcmp(ops[i], "edit-data") ? "ietf-netconf" :
+						       "ietf-netconf-nmda"),
 					 .type = RT_RPC, .what = strdup(ops[i]),
 					 .ops = VNM_NACM_EXEC};
 	for (i = 0; i < nr; i++) {

@@ -12,6 +12,7 @@
 #include <libyang/libyang.h>
 
 #include "core.h"
+#include "nmda.h"
 #include "server_p.h"
 #include "yctx.h"
 
@@ -77,6 +78,57 @@ static struct lyd_node *find(struct lyd_node *tree, const char *fmt, ...)
 	return n;
 }
 
+/* Set leaf name under base to a value vnmd found rather than was given. */
+static int put_learned(struct lyd_node *base, const char *name, const char *value)
+{
+	struct lyd_node *n = NULL;
+
+	if (put(base, name, value) || lyd_find_path(base, name, 0, &n) || !n)
+		return -1;
+	return vnm_nmda_origin_learned(n);
+}
+
+/* The admin-state a VR's domain shows, when it shows one. */
+static const char *vr_admin_found(const struct vnm_snap_vr *r)
+{
+	switch (r->oper) {
+	case VNM_VR_RUNNING:
+		return "running";
+	case VNM_VR_PAUSED:
+		return "paused";
+	case VNM_VR_STOPPED:
+		return "stopped";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * <operational> holds the configuration as realised (RFC 8342 5.3): where
+ * the hypervisor reports vCPUs, memory or a run state other than the
+ * configuration asked for (changed or started out of band, or not yet
+ * brought in line), the value in use is reported, or:learned.
+ */
+static int vr_realised(struct lyd_node *n, const struct vnm_snap_vr *r)
+{
+	const char *adm = vr_admin_found(r);
+	char b[16];
+
+	if (r->vcpus && r->vcpus != r->cfg_vcpus) {
+		snprintf(b, sizeof(b), "%u", (unsigned)r->vcpus);
+		if (put_learned(n, "vcpus", b))
+			return -1;
+	}
+	if (r->memory_mib && r->memory_mib != r->cfg_memory_mib) {
+		snprintf(b, sizeof(b), "%u", (unsigned)r->memory_mib);
+		if (put_learned(n, "memory", b))
+			return -1;
+	}
+	if (adm && strcmp(adm, vnm_admin_str(r->admin)))
+		return put_learned(n, "admin-state", adm);
+	return 0;
+}
+
 static const char *vl_oper(const struct vnm_snap_vl *l)
 {
 	return l->up ? "up" : "down";
@@ -104,7 +156,7 @@ static int put_ifname(void *arg, const char *vn, const char *vr, const char *obj
 		   : put_once(n, "host-interface", ifname)) ? -1 : 0;
 }
 
-int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err)
+int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 {
 	struct vnm_snapshot *snap;
 	struct lyd_node *n;
@@ -136,7 +188,7 @@ int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err)
 			if (put(n, "oper-state", vnm_vr_oper_str(r->oper)) ||
 			    (r->uuid[0] && put(n, "uuid", r->uuid)) ||
 			    (r->domain_name && put(n, "domain-name", r->domain_name)) ||
-			    put(n, "domain-id", id))
+			    put(n, "domain-id", id) || (realised && vr_realised(n, r)))
 				goto ly_fail;
 		}
 		for (i = 0; i < snap->n_vls; i++) {
@@ -292,7 +344,8 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err)
 	    put_u64(ns, "statistics/out-notifications", 0))
 		goto ly_fail;
 
-	if (ly_ctx_get_yanglib_data(ctx, &yl, "%u", ly_ctx_get_change_count(ctx)))
+	if (ly_ctx_get_yanglib_data(ctx, &yl, "%u", ly_ctx_get_change_count(ctx)) ||
+	    vnm_nmda_yanglib(yl))
 		goto ly_fail;
 	if (lyd_insert_sibling(*tree, ns, tree))
 		goto ly_fail;
@@ -321,7 +374,7 @@ struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs
 	(void)ncs;
 	(void)s;
 	rc = vnm_ds_read(VNM_DS_RUNNING, &tree, &err);
-	if (rc || vnm_oper_add(&tree, &err) || vnm_monitoring_add(&tree, &err) ||
+	if (rc || vnm_oper_add(&tree, false, &err) || vnm_monitoring_add(&tree, &err) ||
 	    vnm_nacm_state_add(&tree, &err)) {
 		lyd_free_all(tree);
 		return vnm_reply_err(&err, NC_ERR_TYPE_APP);

@@ -166,6 +166,21 @@ static const char *fix(struct lyd_node *err, const char *msg, char *buf, size_t 
 		if (!quoted(msg, "node", name, sizeof(name)) ||
 		    !quoted(msg, "key", name, sizeof(name)))
 			nc_err_add_bad_elem(err, name);
+	} else if (!strncmp(msg, "Invalid identityref", 19)) {
+		/* an identity the module does not know: RFC 8526 wants
+		 * invalid-value for a datastore vnmd lacks, and a datastore
+		 * without its prefix is the usual mistake */
+		set_child(err, "error-type", "protocol");
+		set_child(err, "error-tag", "invalid-value");
+		last_path_elem(name, sizeof(name));
+		if (name[0])
+			nc_err_add_bad_elem(err, name);
+		if (!strcmp(name, "datastore")) {
+			snprintf(buf, len, "%s <datastore> names an identity of ietf-datastores "
+				 "with its prefix, e.g. ds:running with xmlns:ds=\""
+				 "urn:ietf:params:xml:ns:yang:ietf-datastores\"", msg);
+			return buf;
+		}
 	} else if (!strncmp(msg, "Invalid ", 8) || strstr(msg, "Unsatisfied") ||
 		   strstr(msg, "value")) {
 		set_child(err, "error-type", "protocol");

@@ -35,6 +35,7 @@
 #include <libnetconf2/session_server.h>
 
 #include "log.h"
+#include "nmda.h"
 
 #define VNM_MAX_SESSIONS 1024
 
@@ -296,6 +297,12 @@ static struct nc_server_reply *dispatch_op(struct lyd_node *rpc, struct nc_sessi
 		if (!strcmp(name, "kill-session"))
 			return rpc_kill_session(rpc, ncs);
 	}
+	if (!strcmp(mod, "ietf-netconf-nmda")) {
+		if (!strcmp(name, "get-data"))
+			return vnm_rpc_get_data(rpc, ncs);
+		if (!strcmp(name, "edit-data"))
+			return vnm_rpc_edit_data(rpc, ncs);
+	}
 	if (!strcmp(mod, "ietf-netconf-monitoring") && !strcmp(name, "get-schema"))
 		return vnm_rpc_get_schema(rpc, ncs);
 	if (!strcmp(mod, "notifications") && !strcmp(name, "create-subscription"))
@@ -475,11 +482,37 @@ static int setup_ssh(struct vnm_server *s, const struct vnm_server_opts *o, stru
 	return vnm_ssh_listen(s, o, err);
 }
 
+/* libnetconf2's side: capabilities, callbacks, timeouts. */
+static int nc_setup(struct ly_ctx *ctx, struct vnm_err *err)
+{
+	struct lysc_node *gs;
+
+	nc_set_print_clb_session(nc_print_clb);
+	nc_verbosity(vnm_log_get_level() >= VNM_LOG_DEBUG ? NC_VERB_VERBOSE : NC_VERB_WARNING);
+	vnm_dupguard_learn(ctx);
+	if (nc_server_init(ctx))
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot initialise libnetconf2");
+	/* basic mode explicit; also report-all, report-all-tagged, trim */
+	nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM);
+	/* the same modes on <operational> (get-data, RFC 8526 3.1.1.2) */
+	if (ly_ctx_get_module_implemented(ctx, "ietf-netconf-nmda") &&
+	    nc_server_set_capability(VNM_WD_OPER_CAPABILITY)) {
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot set the NETCONF capabilities");
+	}
+	nc_set_global_rpc_clb(dispatch);
+	gs = (struct lysc_node *)lys_find_path(ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
+	if (gs)
+		gs->priv = (void *)dispatch_get_schema;
+	/* a client that never says hello ends its own connection */
+	nc_server_set_hello_timeout(VNM_HANDSHAKE_SECS);
+	nc_server_set_idle_timeout(0);
+	return 0;
+}
+
 int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 		     struct vnm_err *err)
 {
 	struct vnm_server *s;
-	struct lysc_node *gs;
 	unsigned i;
 	int rc = -1, r;
 
@@ -512,22 +545,8 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	vnm_srv = s;
 	vnm_nacm_srv_reset(); /* a previous server's rules are not this core's */
 
-	nc_set_print_clb_session(nc_print_clb);
-	nc_verbosity(vnm_log_get_level() >= VNM_LOG_DEBUG ? NC_VERB_VERBOSE : NC_VERB_WARNING);
-	vnm_dupguard_learn(o->ctx);
-	if (nc_server_init(o->ctx)) {
-		vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot initialise libnetconf2");
+	if (nc_setup(o->ctx, err))
 		goto cleanup;
-	}
-	/* basic mode explicit; also report-all, report-all-tagged, trim */
-	nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM);
-	nc_set_global_rpc_clb(dispatch);
-	gs = (struct lysc_node *)lys_find_path(o->ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
-	if (gs)
-		gs->priv = (void *)dispatch_get_schema;
-	/* a client that never says hello ends its own connection */
-	nc_server_set_hello_timeout(VNM_HANDSHAKE_SECS);
-	nc_server_set_idle_timeout(0);
 
 	if (o->unix_path && setup_unix(s, o->unix_path, err))
 		goto cleanup;

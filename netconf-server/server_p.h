@@ -30,6 +30,7 @@
 #include <libnetconf2/session_server.h>
 
 #include "core.h"
+#include "edit.h"
 #include "err.h"
 #include "server.h"
 
@@ -171,6 +172,12 @@ int vnm_ds_commit_running(const struct lyd_node *cfg, const struct lyd_node *dif
 			  struct vnm_err *err);
 /* NULL when sid may write ds; otherwise the in-use error reply. */
 struct nc_server_reply *vnm_ds_check_writable(enum vnm_ds ds, struct vnm_sess *s);
+/* Apply the edit in cfg (<config> of edit-config or edit-data) to ds for
+ * session vs: running through one core transaction, candidate kept here,
+ * startup validated and saved.  The one write path of both operations. */
+struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum vnm_edit_op dflt,
+				   enum vnm_error_option erropt, bool test_only,
+				   struct vnm_sess *vs);
 
 struct nc_server_reply *vnm_rpc_get_config(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_edit_config(struct lyd_node *rpc, struct nc_session *ncs);
@@ -201,8 +208,10 @@ struct nc_server_reply *vnm_rpc_cancel_commit(struct lyd_node *rpc, struct nc_se
 
 /* --- reads (oper.c) ------------------------------------------------ */
 
-/* Add operational state of the core snapshot to tree (a copy of running). */
-int vnm_oper_add(struct lyd_node **tree, struct vnm_err *err);
+/* Add operational state of the core snapshot to tree (a copy of running).
+ * realised (<operational>): configured values the hypervisor reports
+ * otherwise are replaced by what it reports, marked or:learned. */
+int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err);
 /* ietf-netconf-monitoring /netconf-state, and ietf-yang-library data. */
 int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err);
 /* The XML text of an anydata/anyxml node's content (*xml NULL when empty),
@@ -225,7 +234,8 @@ extern __thread const struct vnm_sess *vnm_rpc_sess;
  * nobody subscribed.  Any thread, any lock held. */
 void vnm_notif_send(struct lyd_node *tree);
 struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct nc_session *ncs);
-/* Filter and with-defaults as the rpc asks (get, get-config) and build the reply. */
+/* Filter and with-defaults as the rpc asks (get, get-config, get-data) and
+ * build the reply: the one exit of every read (nmda.h). */
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree);
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_get_schema(struct lyd_node *rpc, struct nc_session *ncs);

@@ -394,6 +394,58 @@ static void test_edit_without_engine_diff_still_applies(void **state)
 	assert_int_equal(fake_n(F.fw, "dom"), 0);
 }
 
+/* <operational> (RFC 8342) reports the run state in use: a router the
+ * configuration keeps stopped whose domain was started behind vnmd's back
+ * shows admin-state running, or:learned; a configured value the domain
+ * matches is or:intended (inherited), and nothing of that without
+ * <with-origin>. */
+#define GET_OPER(extra) "<get-data xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-nmda\" " \
+	"xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\"><datastore>ds:operational" \
+	"</datastore><xpath-filter xmlns:nw=\"urn:ietf:params:xml:ns:yang:ietf-network\" " \
+	"xmlns:vnm=\"urn:vnmd:yang:vnmd\">/nw:networks/nw:network/nw:node/vnm:router" \
+	"</xpath-filter>" extra "</get-data>"
+#define VR_STOPPED(name) "<node><node-id>" name "</node-id><supporting-node><network-ref>" \
+	"underlay</network-ref><node-ref>h1</node-ref></supporting-node><vnm:router><vnm:image>" \
+	"<vnm:kernel>/k</vnm:kernel></vnm:image><vnm:admin-state>stopped</vnm:admin-state>" \
+	"</vnm:router></node>"
+
+static void test_operational_learns_out_of_band_start(void **state)
+{
+	struct cli c;
+	char *r = NULL;
+	int i;
+
+	(void)state;
+	cli_open(&c);
+	free(cli_rpc(&c, EDIT("merge", UNDERLAY VN("vn1", VR_STOPPED("r1")))));
+	assert_int_equal(fake_domain_state(F.fw, "h1", "vnmd-vn1-r1"), VNM_VR_STOPPED);
+	r = cli_rpc(&c, GET_OPER("<with-origin/>"));
+	assert_non_null(strstr(r, "<admin-state>stopped</admin-state>"));
+	assert_null(strstr(r, "or:learned"));
+	assert_non_null(strstr(r, "or:origin=\"or:intended\""));
+	free(r);
+	fake_vr_event(F.fw, "h1", "vnmd-vn1-r1", VNM_VR_RUNNING, "started out of band");
+	/* the snapshot follows the event within its refresh (50 ms) */
+	for (i = 0, r = NULL; i < 100; i++) {
+		free(r);
+		r = cli_rpc(&c, GET_OPER("<with-origin/>"));
+		if (strstr(r, "<oper-state>running</oper-state>"))
+			break;
+		usleep(20000);
+	}
+	assert_non_null(strstr(r, "<admin-state or:origin=\"or:learned\">running</admin-state>"));
+	free(r);
+	/* running still says what the operator configured */
+	r = cli_rpc(&c, GET_RUNNING);
+	assert_non_null(strstr(r, "<admin-state>stopped</admin-state>"));
+	free(r);
+	r = cli_rpc(&c, GET_OPER(""));
+	assert_non_null(strstr(r, "<admin-state>running</admin-state>"));
+	assert_null(strstr(r, "origin"));
+	free(r);
+	cli_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +454,7 @@ int main(void)
 		cmocka_unit_test_setup(test_transaction_in_progress_holds_up_no_reader, setup),
 		cmocka_unit_test_setup(test_edits_are_serialised, setup),
 		cmocka_unit_test_setup(test_edit_without_engine_diff_still_applies, setup),
+		cmocka_unit_test_setup(test_operational_learns_out_of_band_start, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
