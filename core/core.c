@@ -182,6 +182,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	pthread_cond_init(&c->scond, NULL);
 	pthread_cond_init(&c->pubcond, NULL);
 	pthread_mutex_init(&c->sublock, NULL);
+	pthread_mutex_init(&c->wlock, NULL);
 	c->ctx = o->ctx;
 	c->drv = o->drv;
 	c->uris = o->uris;
@@ -278,6 +279,7 @@ void vnm_core_free(struct vnm_core *c)
 	lyd_free_all(c->running);
 	free(c->ann);
 	free(c->subs);
+	core_watch_free(c);
 	free(c->state_dir);
 	pthread_mutex_destroy(&c->txn);
 	pthread_mutex_destroy(&c->startup);
@@ -286,5 +288,6 @@ void vnm_core_free(struct vnm_core *c)
 	pthread_cond_destroy(&c->scond);
 	pthread_cond_destroy(&c->pubcond);
 	pthread_mutex_destroy(&c->sublock);
+	pthread_mutex_destroy(&c->wlock);
 	free(c);
 }

@@ -15,6 +15,7 @@
  *          readers never wait for a transaction.
  *   slock  the published snapshot and the snapshot thread's wake-up.
  *   sublock the event subscribers.
+ *   wlock  the guarantee watch's table (taken alone).
  * The model is reference-counted: the snapshot thread reads one while a
  * commit may replace it.
  */
@@ -78,6 +79,12 @@ struct vnm_core {
 	struct sub *subs;
 	size_t n_subs;
 
+	/* the guarantee watch (core_watch.c): one entry per VL, sorted as
+	 * snapshots sort VLs; held only to read or replace the table */
+	pthread_mutex_t wlock;
+	struct core_watch *watch;
+	size_t n_watch;
+
 	/* under txn: a transaction failed part-way, so reality may differ
 	 * from running (an undo that could not reach libvirtd, objects the
 	 * kernel dropped with a vanished interface); repaired by
@@ -109,6 +116,11 @@ int core_dup_tree(const struct lyd_node *t, struct lyd_node **out, struct vnm_er
 /* core_snap.c: a snapshot of the running model (NULL: out of memory); with
  * prev, objects configured as in prev keep prev's driver state. */
 struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_snapshot *prev);
+/* core_watch.c: copy the watch's state of each VL into s (sorted);
+ * free the table. */
+void core_watch_fill(struct vnm_core *c, struct vnm_snapshot *s);
+void core_watch_free(struct vnm_core *c);
+
 /* core_snap.c: the snapshot thread (arg: the core), until c->stop. */
 void *core_snapshot_thread(void *arg);
 

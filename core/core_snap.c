@@ -160,6 +160,42 @@ static const struct vnm_snap_vl *same_vl(const struct vnm_snapshot *prev,
 	return o;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Where a VL's host-side interface is (the source VR's host and its
+ * namespace: an SNMP poller joins vnmLinkIfIndex with that host's IF-MIB)
+ * and the rate it is shaped to, as the planner computes it: the lowest
+ * ceiling over the physical links it rides, or its same-host one. */
+static void vl_where(const struct vnm_vl *vl, struct vnm_snap_vl *sl, bool *oom)
+{
+	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
+	const struct vnm_host *hb = vl->b && vl->b->vr ? vl->b->vr->host : NULL;
+	struct vnm_shape sh;
+	size_t i;
+
+	sl->if_host = sdup(ha ? ha->name : "", oom);
+	sl->if_netns = sdup(ha && ha->netns ? ha->netns : "", oom);
+	sl->ceil = 0;
+	if (!ha || !hb)
+		return;
+	if (ha == hb) {
+		vnm_vl_shape_local(vl, &sh);
+		sl->ceil = sh.ceil;
+		return;
+	}
+	for (i = 0; i < vl->n_plinks; i++) {
+		vnm_vl_shape_on(vl, vl->plinks[i], &sh);
+		if (!sl->ceil || sh.ceil < sl->ceil)
+			sl->ceil = sh.ceil;
+	}
+}
+
 /* A snapshot of the running model; with prev (after a commit), VRs and VLs
  * configured as in prev keep prev's driver state instead of being read
  * again: a commit of one change then costs no driver call per object. */
@@ -236,6 +272,7 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		sl->limit = vl->limit;
 		sl->enabled = vl->enabled;
 		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
+		vl_where(vl, sl, &oom);
 		if (!oom && (ol = same_vl(prev, sl))) {
 			sl->ctr = ol->ctr;
 			sl->up = ol->up;
@@ -245,9 +282,12 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		if (d->link && d->link->vl_counters && vl->a && vl->b &&
 		    !d->link->vl_counters(d->link_ctx, vl, &sl->ctr, &e))
 			sl->up = sl->ctr.up;
+		sl->ctr.read_ns = mono_ns();
 	}
 	qsort(s->vrs, s->n_vrs, sizeof(*s->vrs), cmp_vr);
 	qsort(s->vls, s->n_vls, sizeof(*s->vls), cmp_vl);
+	if (!oom)
+		core_watch_fill(c, s);
 	for (i = 0; i < m->n_vns; i++) {
 		struct vnm_snap_vn *sn = &s->vns[s->n_vns++];
 

@@ -27,6 +27,8 @@ void vnm_snapshot_free(struct vnm_snapshot *s)
 		free(s->vls[i].a_tp);
 		free(s->vls[i].b_node);
 		free(s->vls[i].b_tp);
+		free(s->vls[i].if_host);
+		free(s->vls[i].if_netns);
 	}
 	free(s->vns);
 	free(s->vrs);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libyang/libyang.h>
@@ -172,14 +173,37 @@ static void tell_parent_ready(int ready_fd)
 	close(ready_fd);
 }
 
-/* Serve until SIGTERM or SIGINT; SIGHUP reopens the log. */
-static void wait_for_stop(const sigset_t *sigs)
+static int64_t mono_ms(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Serve until SIGTERM or SIGINT; SIGHUP reopens the log.  The wait is the
+ * guarantee watch's timer too: every watch_ms the core measures each VL
+ * (on a fixed beat, however long a tick or a signal took). */
+static void wait_for_stop(const sigset_t *sigs, struct vnm_core *core, unsigned watch_ms)
+{
+	int64_t next = mono_ms() + watch_ms, left;
+	struct timespec ts;
 	int sig;
 
 	for (;;) {
-		if (sigwait(sigs, &sig))
+		left = next - mono_ms();
+		if (left <= 0) {
+			vnm_core_watch_tick(core);
+			next += watch_ms;
+			if (next <= mono_ms()) /* a tick outlasted the beat: skip */
+				next = mono_ms() + watch_ms;
 			continue;
+		}
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000L;
+		sig = sigtimedwait(sigs, NULL, &ts);
+		if (sig < 0)
+			continue; /* the beat (EAGAIN) or EINTR */
 		if (sig == SIGHUP) {
 			vnm_log_reopen();
 			vnm_log_info("log reopened (SIGHUP)");
@@ -283,7 +307,7 @@ static int run(const struct opts *o)
 	if (vnm_notify("READY=1"))
 		vnm_log_warn("cannot tell systemd that vnmd is ready (NOTIFY_SOCKET): %m");
 
-	wait_for_stop(&sigs);
+	wait_for_stop(&sigs, core, o->watch_ms);
 	vnm_notify("STOPPING=1");
 	rc = 0;
 cleanup:

@@ -25,13 +25,14 @@ static const struct option lopts[] = {
 	{"workers", required_argument, NULL, 'w'},
 	{"max-config-size", required_argument, NULL, 'm'},
 	{"pid-file", required_argument, NULL, 'P'},
+	{"watch-interval", required_argument, NULL, 'W'},
 	{"check", no_argument, NULL, 'n'},
 	{"config", required_argument, NULL, 'c'},
 	{"config-file", required_argument, NULL, 'C'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:SL:w:m:P:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:SL:w:m:P:W:nc:C:h"
 
 void vnm_opts_usage(FILE *f)
 {
@@ -80,6 +81,10 @@ void vnm_opts_usage(FILE *f)
 		"  -m, --max-config-size BYTES largest <config> accepted (default 16777216);\n"
 		"                              a larger one gets error-tag too-big\n"
 		"  -P, --pid-file FILE         write the daemon's pid here\n"
+		"  -W, --watch-interval MS     how often each virtual link's guarantee is checked\n"
+		"                              (default 1000, 100 to 3600000): guarantee-violated\n"
+		"                              is raised after 3 short intervals in a row, cleared\n"
+		"                              after 5 good ones\n"
 		"  -C, --config-file FILE      read options from FILE (default " VNM_CONF_FILE ",\n"
 		"                              read only when it exists); \"none\" reads no file.\n"
 		"                              One \"KEY = VALUE\" a line, KEY a long option above\n"
@@ -130,13 +135,16 @@ static int number(int c, const char *val, struct opts *o, char *why, size_t len)
 
 	errno = 0;
 	v = strtoul(val, &end, 10);
-	if (errno || *end || !v || *val == '-' || (c == 'w' && v > 5)) {
+	if (errno || *end || !v || *val == '-' || (c == 'w' && v > 5) ||
+	    (c == 'W' && (v < 100 || v > 3600000))) {
 		snprintf(why, len, "expected a number%s",
-			 c == 'w' ? " from 1 to 5" : " above 0");
+			 c == 'w' ? " from 1 to 5" : c == 'W' ? " from 100 to 3600000" : " above 0");
 		return -1;
 	}
 	if (c == 'w')
 		o->workers = (unsigned)v;
+	else if (c == 'W')
+		o->watch_ms = (unsigned)v;
 	else
 		o->max_config = (size_t)v;
 	return 0;
@@ -178,6 +186,7 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 		return 0;
 	case 'w':
 	case 'm':
+	case 'W':
 		return number(c, val, o, why, len);
 	}
 	snprintf(why, len, "not an option");
@@ -276,6 +285,7 @@ int vnm_opts_parse(int argc, char **argv, const char *conf_file, struct opts *o,
 	o->state_dir = VNM_DEF_STATE_DIR;
 	o->unix_path = VNM_DEF_SOCKET;
 	o->uri = VNM_DEF_URI;
+	o->watch_ms = VNM_DEF_WATCH_MS;
 	if ((rc = parse_argv(argc, argv, o, &conf, errout)) || o->help)
 		return rc;
 	if (conf && !strcmp(conf, "none"))

@@ -26,6 +26,7 @@
 #define VNM_DEF_STATE_DIR "/var/lib/vnmd"
 #define VNM_DEF_SOCKET "/run/vnmd/vnmd.sock"
 #define VNM_DEF_URI "qemu:///system"
+#define VNM_DEF_WATCH_MS 1000
 #ifndef VNM_CONF_FILE
 #define VNM_CONF_FILE "/etc/vnmd/vnmd.conf"
 #endif
@@ -39,6 +40,7 @@ struct opts {
 	const char *authkeys, *passwords, *uri, *agentx, *pid_file;
 	const char *config_file;      /* the file read, NULL when none was */
 	unsigned workers;
+	unsigned watch_ms;            /* --watch-interval */
 	size_t max_config;
 	int no_unix;
 	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */

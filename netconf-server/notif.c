@@ -102,6 +102,32 @@ static struct lyd_node *build_config_change(const struct ly_ctx *ctx)
 	return n;
 }
 
+static int leaf_u64(struct lyd_node *parent, const char *name, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	return leaf(parent, name, b);
+}
+
+static struct lyd_node *build_guarantee(const struct ly_ctx *ctx, const struct vnm_event *ev)
+{
+	const struct lys_module *m = ly_ctx_get_module_implemented(ctx, "vnmd");
+	struct lyd_node *n = NULL;
+
+	if (!m || lyd_new_inner(NULL, m, "guarantee-violated", 0, &n) ||
+	    leaf(n, "network-ref", ev->vn) || leaf(n, "link-ref", ev->obj) ||
+	    leaf(n, "state", ev->violated ? "raised" : "cleared") ||
+	    leaf_u64(n, "guaranteed-rate", ev->guaranteed) ||
+	    leaf_u64(n, "carried-rate-out", ev->rate_out) ||
+	    leaf_u64(n, "carried-rate-in", ev->rate_in) ||
+	    (ev->reason && leaf(n, "reason", ev->reason))) {
+		lyd_free_all(n);
+		return NULL;
+	}
+	return n;
+}
+
 static struct lyd_node *build(const struct ly_ctx *ctx, const struct vnm_event *ev)
 {
 	const struct lys_module *m;
@@ -126,6 +152,8 @@ static struct lyd_node *build(const struct ly_ctx *ctx, const struct vnm_event *
 		return n;
 	case VNM_EV_CONFIG:
 		return build_config_change(ctx);
+	case VNM_EV_VL_GUARANTEE:
+		return build_guarantee(ctx, ev);
 	}
 fail:
 	lyd_free_all(n);

@@ -156,6 +156,18 @@ static int put_ifname(void *arg, const char *vn, const char *vr, const char *obj
 		   : put_once(n, "host-interface", ifname)) ? -1 : 0;
 }
 
+/* A VL's guarantee watch, once it has measured. */
+static int put_watch(struct lyd_node *n, const struct vnm_vl_watch *w)
+{
+	if (!w->measured)
+		return 0;
+	return put_u64(n, "guarantee-watch/interval", w->interval_ms) ||
+	       put_u64(n, "guarantee-watch/carried-rate-out", w->rate_out) ||
+	       put_u64(n, "guarantee-watch/carried-rate-in", w->rate_in) ||
+	       put(n, "guarantee-watch/guarantee-met", w->met ? "true" : "false") ||
+	       put(n, "guarantee-watch/guarantee-violated", w->violated ? "true" : "false");
+}
+
 int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 {
 	struct vnm_snapshot *snap;
@@ -208,7 +220,8 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 			    put_u64(n, "statistics/out-octets", l->ctr.out_octets) ||
 			    put_u64(n, "statistics/out-packets", l->ctr.out_packets) ||
 			    put_u64(n, "statistics/drops", l->ctr.drops) ||
-			    put_u64(n, "statistics/overlimits", l->ctr.overlimits))
+			    put_u64(n, "statistics/overlimits", l->ctr.overlimits) ||
+			    put_watch(n, &l->watch))
 				goto ly_fail;
 			if (l->ctr.discontinuity > 0) {
 				time_str((time_t)l->ctr.discontinuity, ts, sizeof(ts));

@@ -277,6 +277,8 @@ static bool picture_agrees(struct vnm_agent *a, const struct vnm_event *ev, uint
 		return vr && vr->vr->oper == ev->vr_state;
 	}
 	vl = rs->n_vls ? bsearch(key, rs->vls, rs->n_vls, sizeof(*rs->vls), cmp_key_vl) : NULL;
+	if (ev->kind == VNM_EV_VL_GUARANTEE)
+		return vl && vl->vl->watch.violated == ev->violated;
 	return vl && vl->vl->up == ev->vl_up;
 }
 
@@ -301,8 +303,16 @@ static long trap_state_vl(const struct vnm_event *ev)
 	return ev->vl_up ? 1 : 2;
 }
 
+/* vnmLinkGuaranteeState as the event leaves it: violated(3) or met(2) */
+static long trap_state_guarantee(const struct vnm_event *ev)
+{
+	return ev->violated ? 3 : 2;
+}
+
 static const struct trap_kind trap_vr = {1, 3, 6, offsetof(struct vnm_rows, vr), trap_state_vr};
 static const struct trap_kind trap_vl = {2, 4, 9, offsetof(struct vnm_rows, vl), trap_state_vl};
+static const struct trap_kind trap_guarantee = {4, 4, 25, offsetof(struct vnm_rows, vl),
+						trap_state_guarantee};
 
 /* Send the trap of kind k about ev's router or link: 0 sent, 1 wait,
  * -1 dropped. */
@@ -410,6 +420,9 @@ static void events_process(struct vnm_agent *a, struct vnm_agent_ev *list)
 			break;
 		case VNM_EV_VL_OPER:
 			rc = trap_obj(a, &trap_vl, &e->ev, mode);
+			break;
+		case VNM_EV_VL_GUARANTEE:
+			rc = trap_obj(a, &trap_guarantee, &e->ev, mode);
 			break;
 		default:
 			trap_config(&e->ev);

@@ -323,6 +323,20 @@ uint32_t vnm_mib_kbps(uint64_t bps)
 	return k > UINT32_MAX ? UINT32_MAX : (uint32_t)k;
 }
 
+uint32_t vnm_mib_mbps(uint64_t bps)
+{
+	uint64_t m = bps / 1000000 + (bps % 1000000 >= 500000);
+
+	return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
+long vnm_mib_guarantee(const struct vnm_snap_vl *vl)
+{
+	if (vl->watch.violated)
+		return 3;
+	return vl->guaranteed && vl->watch.measured ? 2 : 1;
+}
+
 uint32_t vnm_mib_timestamp(int64_t unix_time, int64_t start_unix)
 {
 	int64_t cs;
@@ -472,6 +486,10 @@ static void rows_digest(const struct vnm_rowset *rs, uint64_t *vn_out, uint64_t 
 		sig_vl = sig_u64(sig_vl, vl->enabled);
 		sig_vl = sig_u64(sig_vl, (uint64_t)(int64_t)vl->ctr.ifindex);
 		sig_vl = sig_str(sig_vl, vl->ifname);
+		sig_vl = sig_str(sig_vl, vl->if_host);
+		sig_vl = sig_str(sig_vl, vl->if_netns);
+		sig_vl = sig_u64(sig_vl, vl->ceil);
+		sig_vl = sig_u64(sig_vl, (uint64_t)vnm_mib_guarantee(vl));
 	}
 	*vn_out = sig_vn;
 	*vr_out = sig_vr;

@@ -57,6 +57,11 @@ int vnm_mib_oper(enum vnm_vr_oper s);
 /* bit/s → kbit/s for Unsigned32 columns: rounded up (a set rate never reads
  * as 0), saturated at 4294967295. */
 uint32_t vnm_mib_kbps(uint64_t bps);
+/* bit/s → Mbit/s rounded to the nearest, as ifHighSpeed (saturating). */
+uint32_t vnm_mib_mbps(uint64_t bps);
+/* vnmLinkGuaranteeState: none(1) without a guarantee or a measurement,
+ * met(2), violated(3). */
+long vnm_mib_guarantee(const struct vnm_snap_vl *vl);
 /* Unix time → TimeStamp (centiseconds since the agent started at
  * start_unix); 0 for moments before the start or unknown (<= 0). */
 uint32_t vnm_mib_timestamp(int64_t unix_time, int64_t start_unix);

@@ -255,6 +255,24 @@ static int col_vl(netsnmp_variable_list *v, const struct vnm_row_vl *row, unsign
 	case 19:
 		snmp_set_var_typed_integer(v, ASN_INTEGER, vl->enabled ? 1 : 2);
 		break;
+	case 20:
+		set_str(v, vl->if_host);
+		break;
+	case 21:
+		set_str(v, vl->if_netns);
+		break;
+	case 22:
+		snmp_set_var_typed_integer(v, ASN_GAUGE, vnm_mib_mbps(vl->ceil));
+		break;
+	case 23:
+		snmp_set_var_typed_integer(v, ASN_GAUGE, vnm_mib_kbps(vl->watch.rate_out));
+		break;
+	case 24:
+		snmp_set_var_typed_integer(v, ASN_GAUGE, vnm_mib_kbps(vl->watch.rate_in));
+		break;
+	case 25:
+		snmp_set_var_typed_integer(v, ASN_INTEGER, vnm_mib_guarantee(vl));
+		break;
 	default:
 		return -1;
 	}
@@ -360,7 +378,7 @@ static void tbl_free_all(struct vnm_table *t)
 static int tbl_register(struct vnm_agent *a, enum vnm_table_kind kind, struct vnm_err *err)
 {
 	static const char *names[] = {"vnmNetworkTable", "vnmRouterTable", "vnmLinkTable"};
-	static const unsigned max_col[] = {6, 8, 19};
+	static const unsigned max_col[] = {6, 8, 25};
 	/* vnmdObjects.{2,3,4}.2: vnmNetworkTable, vnmRouterTable, vnmLinkTable */
 	oid toid[] = {VNM_MIB_ROOT, 1, 2 + kind, 2};
 	struct vnm_table *t;

@@ -117,6 +117,20 @@ struct vnm_snap_vr {
 	uint32_t cfg_memory_mib;
 };
 
+/* The guarantee watch of one VL (vnm_core_watch_tick), as of its last
+ * interval. */
+struct vnm_vl_watch {
+	bool measured;            /* two readings so far: the rates are valid */
+	uint32_t interval_ms;     /* what the rates are over */
+	uint64_t rate_out, rate_in; /* bit/s of the VL's frames its classes sent,
+				   * toward the destination VR and back */
+	bool met;                 /* false: traffic waited (backlog, new drops) in a
+				   * direction that carried less than the guarantee */
+	bool violated;            /* met was false for VNM_WATCH_RAISE_AFTER
+				   * intervals in a row, and has not been true for
+				   * VNM_WATCH_CLEAR_AFTER in a row since */
+};
+
 struct vnm_snap_vl {
 	char *vn, *name;
 	char *a_node, *a_tp, *b_node, *b_tp;
@@ -125,6 +139,13 @@ struct vnm_snap_vl {
 	bool up;                  /* oper state; down with !enabled: admin-down */
 	char ifname[VNM_IFNAMSIZ]; /* host-side interface (end_a) */
 	struct vnm_vl_counters ctr;
+	char *if_host;            /* the host (underlay node-id) ifname and
+				   * ctr.ifindex are on: the source VR's */
+	char *if_netns;           /* that host's network namespace; "": the daemon's */
+	uint64_t ceil;            /* the rate the VL is shaped to (its ceiling:
+				   * rate-limit, else the path's capacity in VL
+				   * frames); 0: not shaped */
+	struct vnm_vl_watch watch;
 };
 
 struct vnm_snapshot {
@@ -159,6 +180,27 @@ typedef int (*vnm_ifname_cb)(void *arg, const char *vn, const char *vr,
 int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg);
 
 /* ------------------------------------------------------------------ */
+/* Guarantee watch                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Intervals in a row a shortfall must hold before guarantee-violated is
+ * raised, and must be absent before it is cleared; a direction is short
+ * when traffic waited and it carried less than this share (percent) of
+ * the guarantee. */
+#define VNM_WATCH_RAISE_AFTER 3
+#define VNM_WATCH_CLEAR_AFTER 5
+#define VNM_WATCH_SHORT_PCT 90
+
+/*
+ * One interval of the guarantee watch, called by the daemon's timer: the
+ * rates of every VL since the previous call, from the latest snapshot's
+ * class counters; VNM_EV_VL_GUARANTEE when a VL's guarantee-violated state
+ * changes (once the snapshot that shows it is published).  Not
+ * thread-safe against itself: one caller.
+ */
+void vnm_core_watch_tick(struct vnm_core *c);
+
+/* ------------------------------------------------------------------ */
 /* Events (for NETCONF notifications and SNMP traps)                  */
 /* ------------------------------------------------------------------ */
 
@@ -167,6 +209,8 @@ enum vnm_event_kind {
 	VNM_EV_VL_OPER,      /* vn, obj = link, up, reason ("admin-down"
 			      * when down because disabled, else NULL) */
 	VNM_EV_CONFIG,       /* generation */
+	VNM_EV_VL_GUARANTEE, /* vn, obj = link, violated (raised or cleared),
+			      * guaranteed, rate_out, rate_in, reason */
 };
 
 struct vnm_event {
@@ -176,6 +220,8 @@ struct vnm_event {
 	bool vl_up;
 	const char *reason;
 	uint64_t generation;
+	bool violated;
+	uint64_t guaranteed, rate_out, rate_in;
 };
 
 /* cb runs on a core thread; it must not call back into the core's

@@ -38,6 +38,17 @@ struct vnm_vl_counters {
 	int64_t discontinuity; /* unix time of the last reset of a source */
 	int ifindex;           /* host-side interface of the VL (end_a) */
 	bool up;
+	/* The VL's shaping classes by direction ([0] out: from the source
+	 * router toward the destination; [1] in), for the guarantee watch:
+	 * octets of the VL's frames the class at the direction's first hop
+	 * sent (size-table counted, as the guarantee is), and drops and
+	 * bytes queued now summed over the direction's hops.  shaped: the
+	 * classes were found.  read_ns: CLOCK_MONOTONIC of the read (set by
+	 * the core), the time the rates are computed over. */
+	uint64_t cls_octets[2], cls_drops[2];
+	uint32_t cls_backlog[2];
+	bool shaped;
+	int64_t read_ns;
 };
 
 struct vnm_hv_ops;   /* driver.h */

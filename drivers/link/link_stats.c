@@ -213,8 +213,11 @@ static int ifindex_of(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
 	return idx;
 }
 
+/* One class's counters into out; dir is the direction the class carries
+ * (0 out, 1 in; see struct vnm_vl_counters), first whether it is that
+ * direction's first hop (its octets are the direction's). */
 static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
-			struct vnm_vl_counters *out)
+			struct vnm_vl_counters *out, int dir, bool first)
 {
 	struct rtnl_class *cl;
 
@@ -223,12 +226,17 @@ static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
 	if (cl) {
 		out->drops += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_DROPS);
 		out->overlimits += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_OVERLIMITS);
+		out->shaped = true;
+		if (first)
+			out->cls_octets[dir] = rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BYTES);
+		out->cls_drops[dir] += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_DROPS);
+		out->cls_backlog[dir] += (uint32_t)rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BACKLOG);
 	}
 }
 
 static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
-			   const struct vnm_host_if *hif, struct vnm_vl_counters *out,
-			   struct vnm_err *err)
+			   const struct vnm_host_if *hif, int dir, bool first,
+			   struct vnm_vl_counters *out, struct vnm_err *err)
 {
 	const struct vnm_lnl_tcvl *v;
 	struct vnm_lnl_tcidx *x;
@@ -260,7 +268,33 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 	/* which class is the VL's: the driver's own index (no filter dump) */
 	x = vnm_lnl_tcidx_get(c, sk, idx, &nrc);
 	if (x && (v = vnm_lnl_tcidx_find(x, vl->vni)))
-		class_stats(e, idx, v->classid, out);
+		class_stats(e, idx, v->classid, out, dir, first);
+	return 0;
+}
+
+/* The classes of a VL across physical links: its supporting links form a
+ * path from a's host; on each, the end on the side of a sends toward b
+ * (out), the other end toward a (in).  Out's first hop is the first link,
+ * in's the last one. */
+static int plinks_stats(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_host *ha,
+			struct vnm_vl_counters *out, struct vnm_err *err)
+{
+	const struct vnm_host *cur = ha;
+	const struct vnm_host_if *near, *far;
+	const struct vnm_plink *pl;
+	size_t i;
+
+	for (i = 0; i < vl->n_plinks; i++) {
+		pl = vl->plinks[i];
+		if (!pl->src || !pl->dst)
+			continue;
+		near = pl->src->host == cur ? pl->src : pl->dst;
+		far = near == pl->src ? pl->dst : pl->src;
+		if (plink_end_stats(c, vl, near, 0, i == 0, out, err) < 0 ||
+		    plink_end_stats(c, vl, far, 1, i + 1 == vl->n_plinks, out, err) < 0)
+			return -1;
+		cur = far->host;
+	}
 	return 0;
 }
 
@@ -350,15 +384,13 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 
 		for (i = 0; i < 2; i++) {
 			idx = ifindex_of(c, sk, ends[i]);
+			/* end_a's egress carries what a sent toward b */
 			if (idx > 0 && (e = scache_fetch(c, sk, idx, &nrc)))
-				class_stats(e, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, out);
+				class_stats(e, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, out,
+					    (int)i, true);
 		}
-	} else {
-		for (i = 0; i < vl->n_plinks; i++) {
-			if (plink_end_stats(c, vl, vl->plinks[i]->src, out, err) < 0 ||
-			    plink_end_stats(c, vl, vl->plinks[i]->dst, out, err) < 0)
-				goto cleanup;
-		}
+	} else if (plinks_stats(c, vl, ha, out, err) < 0) {
+		goto cleanup;
 	}
 	rc = 0;
 cleanup:

@@ -77,6 +77,13 @@ t_check "vnmLinkIfName is the VL's host-side interface" \
 t_check "vnmLinkIfIndex joins with the kernel's ifindex" \
 	"$(sn_get -Oqv VNMD-MIB::vnmLinkIfIndex.1.1)" \
 	"$(ip -n $LT_P-rm1 -o link show "$END_A" | cut -d: -f1)"
+t_check "vnmLinkIfHost/vnmLinkIfNamespace say where that ifindex lives (the join's other half)" \
+	"$(sn_get -Oqv VNMD-MIB::vnmLinkIfHost.1.1 VNMD-MIB::vnmLinkIfNamespace.1.1 | tr -d '"' | paste -sd' ')" \
+	"rm1 $LT_P-rm1"
+# 32 Mbit/s on the wire is 30.976 of the VL's own frames (1500 of every 1550
+# bytes: VXLAN's 50), as its HTB ceil says
+t_check "vnmLinkHighSpeed: an unlimited VL is shaped to its physical link (31 of its own Mbit/s)" \
+	"$(sn_get -OqvU VNMD-MIB::vnmLinkHighSpeed.1.1)" 31
 
 # --- rows follow NETCONF edits --------------------------------------------
 VNC=$(lt_cfg_vn vn-c vl-c pl1 "" rm1 rm2)
@@ -133,6 +140,7 @@ wait $IP
 t_ok "iperf3 ran across vl-a" grep -q '"sum_received"' "$SN_TMP/ip.json"
 t_check "HC out-octets never went backwards in $polls polls across a live rate change" "$mono" 1
 t_check "vnmLinkRateLimit shows the new limit" "$(sn_get -OqvU VNMD-MIB::vnmLinkRateLimit.1.1)" 8000
+t_check "vnmLinkHighSpeed follows it (Mbit/s, as ifHighSpeed)" "$(sn_get -OqvU VNMD-MIB::vnmLinkHighSpeed.1.1)" 8
 sleep 2.2
 k_rx1=$(kstat rx) k_tx1=$(kstat tx)
 s_in1=$(sn_get -OqvU VNMD-MIB::vnmLinkHCInOctets.1.1)
