@@ -339,6 +339,30 @@ static bool was_announced(struct vnm_core *c, const char *vn, const char *vr,
 	return r;
 }
 
+/* Announce a VL's state (up: what it is now; a removed one goes down),
+ * with the cause as far as vnmd knows it. */
+static void vl_announce(struct vnm_core *c, const struct vnm_snap_vl *vl, const char *why,
+			uint64_t gen, uint64_t old_gen)
+{
+	struct vnm_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = VNM_EV_VL_OPER;
+	ev.vn = vl->vn;
+	ev.obj = vl->name;
+	ev.vl_up = vl->up && strcmp(why ? why : "", "removed");
+	ev.generation = gen;
+	/* an enabled VL comes up when its carrier does, maybe a refresh
+	 * after the commit that made it: "state observed" then */
+	if (why)
+		ev.reason = why;
+	else if (!vl->enabled && !vl->up)
+		ev.reason = "admin-down";
+	else
+		ev.reason = gen != old_gen ? "configuration change" : "state observed";
+	core_emit(c, &ev);
+}
+
 /* Announce what changed between two snapshots (both sorted by vn, name). */
 static void announce_changes(struct vnm_core *c, const struct vnm_snapshot *old,
 			     const struct vnm_snapshot *new)
@@ -373,31 +397,28 @@ static void announce_changes(struct vnm_core *c, const struct vnm_snapshot *old,
 		j++;
 	}
 	i = j = 0;
-	while (i < old->n_vls && j < new->n_vls) {
-		r = cmp_vl(&old->vls[i], &new->vls[j]);
+	while (i < old->n_vls || j < new->n_vls) {
+		r = i == old->n_vls ? 1 : j == new->n_vls ? -1 : cmp_vl(&old->vls[i], &new->vls[j]);
 		if (r < 0) {
+			/* gone with a commit: down, if it was up */
+			if (old->vls[i].up)
+				vl_announce(c, &old->vls[i], "removed", new->generation,
+					    old->generation);
 			i++;
-			continue;
-		}
-		if (r > 0) {
+		} else if (r > 0) {
+			/* made by a commit: up at once, or later when its
+			 * carrier comes (announced then as a change) */
+			if (new->vls[j].up)
+				vl_announce(c, &new->vls[j], "created", new->generation,
+					    old->generation);
 			j++;
-			continue;
+		} else {
+			if (old->vls[i].up != new->vls[j].up)
+				vl_announce(c, &new->vls[j], NULL, new->generation,
+					    old->generation);
+			i++;
+			j++;
 		}
-		if (old->vls[i].up != new->vls[j].up) {
-			memset(&ev, 0, sizeof(ev));
-			ev.kind = VNM_EV_VL_OPER;
-			ev.vn = new->vls[j].vn;
-			ev.obj = new->vls[j].name;
-			ev.vl_up = new->vls[j].up;
-			/* an enabled VL comes up when its carrier does, maybe
-			 * a refresh later: only the way down has a known cause */
-			if (!new->vls[j].enabled && !ev.vl_up)
-				ev.reason = "admin-down";
-			ev.generation = new->generation;
-			core_emit(c, &ev);
-		}
-		i++;
-		j++;
 	}
 }
 

@@ -1083,3 +1083,40 @@ def test_notifications_link_goes_down(vnmd, ns):
     assert lc.findtext("{%s}link-ref" % VNM_NS) == "l12"
     s.close_session()
     m.close_session()
+
+
+def test_notifications_links_of_the_first_commit_and_their_reasons(vnmd, ns):
+    """The first commit after vnmd starts announces the links it made (up,
+    created), a link taken down behind vnmd's back says state observed, and
+    one a commit deletes goes down with removed."""
+    s = vnmd.ssh_key()
+    s.create_subscription()
+    m = vnmd.ssh_key()
+    n = ns()
+    m.edit_config(target="running", config=config(
+        underlay(host("rm1", netns=n)),
+        vn("nct1", router("r1", "rm1", tps=("eth0",)), router("r2", "rm1", tps=("eth0",)),
+           links=vlink("l12", "r1", "eth0", "r2", "eth0"))))
+
+    def link_events(want):
+        out = []
+        for t in notifications(s, timeout=10, want=want):
+            lc = t.find("{%s}link-oper-state-change" % VNM_NS)
+            if lc is not None:
+                out.append((lc.findtext("{%s}link-ref" % VNM_NS),
+                            lc.findtext("{%s}oper-state" % VNM_NS),
+                            lc.findtext("{%s}reason" % VNM_NS)))
+        return out
+    assert ("l12", "up", "created") in link_events(2)
+    t = get_all(m, filter=("subtree", '<networks xmlns="%s"/>' % NS["nw"]))
+    ifname = xp(t, "//nt:link[nt:link-id='l12']/vnm:virtual-link/vnm:host-interface/text()")[0]
+    subprocess.run(["ip", "-n", n, "link", "set", ifname, "down"], check=True)
+    assert ("l12", "down", "state observed") in link_events(1)
+    subprocess.run(["ip", "-n", n, "link", "set", ifname, "up"], check=True)
+    assert ("l12", "up", "state observed") in link_events(1)
+    # (the VN goes with it: a VN of two routers needs its link)
+    m.edit_config(target="running", config=config(
+        '<network nc:operation="delete"><network-id>nct1</network-id></network>'))
+    assert ("l12", "down", "removed") in link_events(1)
+    s.close_session()
+    m.close_session()
