@@ -147,6 +147,9 @@ static void server_opts(const struct opts *o, struct ly_ctx *ctx, struct vnm_cor
 	so->ssh_passwords = o->passwords;
 	so->workers = o->workers;
 	so->max_config = o->max_config;
+	so->state_dir = o->state_dir;
+	so->replay_events = o->replay_events;
+	so->replay_bytes = o->replay_bytes;
 	if (so->unix_path) {
 		/* the default socket's directory may not exist yet */
 		char dir[PATH_MAX], *slash;

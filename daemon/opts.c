@@ -26,13 +26,15 @@ static const struct option lopts[] = {
 	{"max-config-size", required_argument, NULL, 'm'},
 	{"pid-file", required_argument, NULL, 'P'},
 	{"watch-interval", required_argument, NULL, 'W'},
+	{"replay-events", required_argument, NULL, 'E'},
+	{"replay-size", required_argument, NULL, 'B'},
 	{"check", no_argument, NULL, 'n'},
 	{"config", required_argument, NULL, 'c'},
 	{"config-file", required_argument, NULL, 'C'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:SL:w:m:P:W:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:SL:w:m:P:W:E:B:nc:C:h"
 
 void vnm_opts_usage(FILE *f)
 {
@@ -85,6 +87,9 @@ void vnm_opts_usage(FILE *f)
 		"                              (default 1000, 100 to 3600000): guarantee-violated\n"
 		"                              is raised after 3 short intervals in a row, cleared\n"
 		"                              after 5 good ones\n"
+		"  -E, --replay-events N       the notification replay log keeps the last N events\n"
+		"                              (default 10000), in DIR/notifications.log\n"
+		"  -B, --replay-size BYTES     ...and at most BYTES of them (default 10485760)\n"
 		"  -C, --config-file FILE      read options from FILE (default " VNM_CONF_FILE ",\n"
 		"                              read only when it exists); \"none\" reads no file.\n"
 		"                              One \"KEY = VALUE\" a line, KEY a long option above\n"
@@ -145,6 +150,10 @@ static int number(int c, const char *val, struct opts *o, char *why, size_t len)
 		o->workers = (unsigned)v;
 	else if (c == 'W')
 		o->watch_ms = (unsigned)v;
+	else if (c == 'E')
+		o->replay_events = (size_t)v;
+	else if (c == 'B')
+		o->replay_bytes = (size_t)v;
 	else
 		o->max_config = (size_t)v;
 	return 0;
@@ -187,6 +196,8 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 	case 'w':
 	case 'm':
 	case 'W':
+	case 'E':
+	case 'B':
 		return number(c, val, o, why, len);
 	}
 	snprintf(why, len, "not an option");

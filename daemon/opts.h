@@ -42,6 +42,7 @@ struct opts {
 	unsigned workers;
 	unsigned watch_ms;            /* --watch-interval */
 	size_t max_config;
+	size_t replay_events, replay_bytes; /* --replay-events, --replay-size */
 	int no_unix;
 	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */
 	struct vnm_uri_policy uris;

@@ -2,8 +2,10 @@
  * notif.c - RFC 5277 event notifications.
  *
  * A session subscribes with <create-subscription> to the NETCONF stream
- * (the only one), optionally with a subtree filter; replay (startTime, and
- * stopTime, which RFC 5277 allows only with it) is not offered.  Every change the core announces becomes a
+ * (the only one), optionally with a filter, and with startTime (and
+ * stopTime) replays what the log (notif_log.h) kept: the replayed events,
+ * then replayComplete, then live ones; at stopTime notificationComplete
+ * ends the subscription.  Every change the core announces becomes a
  * notification: a router's oper-state (vnmd:router-oper-state-change, with
  * libvirt's reason), a link's (vnmd:link-oper-state-change), a commit to
  * running (ietf-netconf-notifications:netconf-config-change).
@@ -26,16 +28,27 @@
 
 #include "filter.h"
 #include "log.h"
+#include "notif_log.h"
+
+#define REPLAY_CHUNK 64 /* replayed events sent per hold of N.lock */
 
 struct nsub {
 	struct nc_session *ncs;
 	char *filter;       /* subtree filter (XML), NULL: everything */
 	char *xpath;        /* XPath filter (module-name prefixes), or NULL */
+	uint64_t live_from; /* the first live event it gets (by seq) */
+	bool has_stop;
+	struct timespec stop;
+	struct vnm_nlog_rec *replay; /* copies of the log's events to replay */
+	size_t n_replay, next_replay;
+	bool replaying;     /* replayComplete not sent yet */
 };
 
 struct nev {
 	struct lyd_node *tree;
 	char *time;
+	struct timespec t;
+	uint64_t seq;
 	struct nev *next;
 };
 
@@ -48,6 +61,9 @@ static struct {
 	bool stop, started;
 	const struct ly_ctx *ctx;
 	pthread_t thr;
+	struct vnm_nlog log;    /* under lock */
+	bool log_on;
+	uint64_t seq;           /* of the next event */
 } N = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static void nev_free(struct nev *e)
@@ -165,15 +181,20 @@ void vnm_notif_send(struct lyd_node *tree)
 	struct nev *e;
 	size_t n;
 
+	char *xml = NULL;
+
 	pthread_mutex_lock(&N.lock);
 	n = N.n_subs;
 	pthread_mutex_unlock(&N.lock);
-	if (!n || !tree) {
+	if ((!n && !N.log_on) || !tree) {
 		lyd_free_all(tree);
 		return;
 	}
 	e = calloc(1, sizeof(*e));
-	if (!e || ly_time_time2str(time(NULL), NULL, &e->time) != LY_SUCCESS) {
+	if (e)
+		clock_gettime(CLOCK_REALTIME, &e->t);
+	if (!e || ly_time_ts2str(&e->t, &e->time) != LY_SUCCESS ||
+	    (N.log_on && lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_SHRINK))) {
 		vnm_log_warn("netconf: a notification could not be built (out of memory)");
 		lyd_free_all(tree);
 		nev_free(e);
@@ -181,10 +202,18 @@ void vnm_notif_send(struct lyd_node *tree)
 	}
 	e->tree = tree;
 	pthread_mutex_lock(&N.lock);
-	*N.tail = e;
-	N.tail = &e->next;
-	pthread_cond_signal(&N.cond);
+	if (xml)
+		vnm_nlog_append(&N.log, e->time, xml);
+	e->seq = N.seq++;
+	if (N.n_subs) {
+		*N.tail = e;
+		N.tail = &e->next;
+		pthread_cond_signal(&N.cond);
+		e = NULL;
+	}
 	pthread_mutex_unlock(&N.lock);
+	nev_free(e);
+	free(xml);
 }
 
 static void session_notif(const struct vnm_sess *vs, bool start, const char *reason,
@@ -198,8 +227,8 @@ static void session_notif(const struct vnm_sess *vs, bool start, const char *rea
 	pthread_mutex_lock(&N.lock);
 	subs = N.n_subs;
 	pthread_mutex_unlock(&N.lock);
-	if (!subs || !N.ctx)
-		return; /* nobody listens: build nothing */
+	if ((!subs && !N.log_on) || !N.ctx)
+		return; /* nobody listens, nothing is kept: build nothing */
 	m = ly_ctx_get_module_implemented(N.ctx, "ietf-netconf-notifications");
 	if (!m || lyd_new_inner(NULL, m, start ? "netconf-session-start" : "netconf-session-end",
 				0, &n) || session_parms(n, vs))
@@ -236,8 +265,8 @@ static void on_core_event(void *arg, const struct vnm_event *ev)
 	pthread_mutex_lock(&N.lock);
 	n = N.n_subs;
 	pthread_mutex_unlock(&N.lock);
-	if (!n)
-		return; /* nobody listens: build nothing */
+	if (!n && !N.log_on)
+		return; /* nobody listens, nothing is kept: build nothing */
 	tree = build(N.ctx, ev);
 	if (!tree) {
 		vnm_log_warn("netconf: a notification could not be built (out of memory)");
@@ -296,17 +325,149 @@ static void send_to(struct nsub *sub, struct lyd_node *tree, const char *time_st
 			     nc_session_get_id(sub->ncs));
 }
 
-static void *sender_main(void *arg)
+/* A notification to one subscriber, through its filter. */
+static void deliver(struct nsub *sub, struct lyd_node *tree, const char *time_str)
 {
 	struct lyd_node *t;
+
+	if (sub->xpath) {
+		if (xpath_selects(sub, tree))
+			send_to(sub, tree, time_str);
+		return;
+	}
+	if (!sub->filter) {
+		send_to(sub, tree, time_str);
+		return;
+	}
+	if ((t = for_sub(sub, tree))) {
+		send_to(sub, t, time_str);
+		lyd_free_all(t);
+	}
+}
+
+/* RFC 5277's replayComplete or notificationComplete, now. */
+static void send_marker(struct nsub *sub, const char *name)
+{
+	const struct lys_module *m = ly_ctx_get_module_implemented(N.ctx, "nc-notifications");
+	struct lyd_node *n = NULL;
+	struct timespec now;
+	char *t = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!m || lyd_new_inner(NULL, m, name, 0, &n) || ly_time_ts2str(&now, &t)) {
+		vnm_log_warn("netconf: %s could not be built", name);
+	} else {
+		send_to(sub, n, t);
+	}
+	lyd_free_all(n);
+	free(t);
+}
+
+static void sub_free(struct nsub *sub)
+{
+	size_t i;
+
+	for (i = 0; i < sub->n_replay; i++) {
+		free(sub->replay[i].time);
+		free(sub->replay[i].xml);
+	}
+	free(sub->replay);
+	free(sub->filter);
+	free(sub->xpath);
+}
+
+/* Subscriber i's stopTime came: notificationComplete ends it (RFC 5277
+ * 2.1.1); the session may subscribe again. */
+static void sub_complete(size_t i)
+{
+	send_marker(&N.subs[i], "notificationComplete");
+	nc_session_dec_notif_status(N.subs[i].ncs);
+	vnm_log_info("netconf: session %u: its subscription reached its stopTime",
+		     nc_session_get_id(N.subs[i].ncs));
+	sub_free(&N.subs[i]);
+	N.subs[i] = N.subs[--N.n_subs];
+}
+
+/* Some of subscriber i's replay; whether it has more to send. */
+static bool replay_some(size_t i)
+{
+	struct nsub *sub = &N.subs[i];
+	struct lyd_node *tree;
+	struct ly_in *in;
+	size_t k;
+
+	for (k = 0; k < REPLAY_CHUNK && sub->next_replay < sub->n_replay; k++) {
+		struct vnm_nlog_rec *r = &sub->replay[sub->next_replay++];
+
+		tree = NULL;
+		if (!ly_in_new_memory(r->xml, &in)) {
+			if (!lyd_parse_op(N.ctx, NULL, in, LYD_XML, LYD_TYPE_NOTIF_YANG, &tree, NULL))
+				deliver(sub, tree, r->time);
+			else
+				vnm_log_warn("netconf: a logged notification of %s no longer "
+					     "parses: not replayed", r->time);
+			ly_in_free(in, 0);
+		}
+		lyd_free_all(tree);
+	}
+	if (sub->next_replay < sub->n_replay)
+		return true;
+	send_marker(sub, "replayComplete");
+	sub->replaying = false;
+	return false;
+}
+
+/* The earliest stopTime of a live subscription, if any. */
+static bool next_stop(struct timespec *t)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < N.n_subs; i++) {
+		if (!N.subs[i].has_stop || N.subs[i].replaying)
+			continue;
+		if (!any || vnm_nlog_cmp(&N.subs[i].stop, t) < 0)
+			*t = N.subs[i].stop;
+		any = true;
+	}
+	return any;
+}
+
+static void *sender_main(void *arg)
+{
+	struct timespec now, stop;
+	bool more;
 	struct nev *e;
 	size_t i;
 
 	(void)arg;
 	pthread_mutex_lock(&N.lock);
 	while (!N.stop) {
-		if (!N.head)
-			pthread_cond_wait(&N.cond, &N.lock);
+		/* replays first, a chunk each, so that the core's events
+		 * (vnm_notif_send) get the lock in between */
+		more = false;
+		for (i = 0; i < N.n_subs; i++)
+			if (N.subs[i].replaying && replay_some(i))
+				more = true;
+		clock_gettime(CLOCK_REALTIME, &now);
+		for (i = 0; i < N.n_subs;) {
+			if (!N.subs[i].replaying && N.subs[i].has_stop &&
+			    vnm_nlog_cmp(&N.subs[i].stop, &now) <= 0)
+				sub_complete(i);
+			else
+				i++;
+		}
+		if (more) {
+			pthread_mutex_unlock(&N.lock);
+			pthread_mutex_lock(&N.lock);
+			continue;
+		}
+		if (!N.head) {
+			if (next_stop(&stop))
+				pthread_cond_timedwait(&N.cond, &N.lock, &stop);
+			else
+				pthread_cond_wait(&N.cond, &N.lock);
+		}
 		while ((e = N.head)) {
 			N.head = e->next;
 			if (!N.head)
@@ -314,19 +475,14 @@ static void *sender_main(void *arg)
 			/* sessions cannot go away meanwhile: their end waits
 			 * for N.lock (vnm_notif_session_end) */
 			for (i = 0; i < N.n_subs; i++) {
-				if (N.subs[i].xpath) {
-					if (xpath_selects(&N.subs[i], e->tree))
-						send_to(&N.subs[i], e->tree, e->time);
+				struct nsub *sub = &N.subs[i];
+
+				/* older events came in its replay; those after
+				 * its stopTime never come */
+				if (e->seq < sub->live_from || sub->replaying ||
+				    (sub->has_stop && vnm_nlog_cmp(&e->t, &sub->stop) > 0))
 					continue;
-				}
-				if (!N.subs[i].filter) {
-					send_to(&N.subs[i], e->tree, e->time);
-					continue;
-				}
-				if (!(t = for_sub(&N.subs[i], e->tree)))
-					continue;
-				send_to(&N.subs[i], t, e->time);
-				lyd_free_all(t);
+				deliver(sub, e->tree, e->time);
 			}
 			nev_free(e);
 		}
@@ -342,13 +498,19 @@ int vnm_notif_start(struct vnm_server *s, struct vnm_err *err)
 	N.ctx = s->ctx;
 	if (!ly_ctx_get_module_implemented(s->ctx, "notifications"))
 		return 0; /* no RFC 5277 module: no capability, nothing to do */
+	if (vnm_nlog_open(&N.log, s->state_dir, s->replay_events, s->replay_bytes, err))
+		return -1;
+	N.log_on = true;
 	/* libnetconf2 2.0 announces the modules, not the capabilities */
 	nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
 	if (ly_ctx_get_module_implemented(s->ctx, "nc-notifications"))
 		nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
-	if (pthread_create(&N.thr, NULL, sender_main, NULL))
+	if (pthread_create(&N.thr, NULL, sender_main, NULL)) {
+		vnm_nlog_close(&N.log);
+		N.log_on = false;
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
 				   "netconf: cannot start the notification thread");
+	}
 	N.started = true;
 	if (vnm_core_subscribe(s->core, on_core_event, s) < 0)
 		vnm_log_warn("netconf: notifications: cannot subscribe to the core's events");
@@ -373,13 +535,12 @@ void vnm_notif_stop(void)
 	}
 	N.tail = &N.head;
 	pthread_mutex_lock(&N.lock);
-	while (N.n_subs) {
-		N.n_subs--;
-		free(N.subs[N.n_subs].filter);
-		free(N.subs[N.n_subs].xpath);
-	}
+	while (N.n_subs)
+		sub_free(&N.subs[--N.n_subs]);
 	free(N.subs);
 	N.subs = NULL;
+	vnm_nlog_close(&N.log);
+	N.log_on = false;
 	pthread_mutex_unlock(&N.lock);
 }
 
@@ -390,13 +551,39 @@ void vnm_notif_session_end(struct nc_session *ncs)
 	pthread_mutex_lock(&N.lock);
 	for (i = 0; i < N.n_subs; i++) {
 		if (N.subs[i].ncs == ncs) {
-			free(N.subs[i].filter);
-			free(N.subs[i].xpath);
+			sub_free(&N.subs[i]);
 			N.subs[i] = N.subs[--N.n_subs];
 			break;
 		}
 	}
 	pthread_mutex_unlock(&N.lock);
+}
+
+int vnm_notif_streams_add(struct lyd_node **tree)
+{
+	struct lyd_node *n = NULL;
+	char created[40];
+	bool on;
+
+	if (!N.ctx || !ly_ctx_get_module_implemented(N.ctx, "nc-notifications"))
+		return 0;
+	pthread_mutex_lock(&N.lock);
+	on = N.log_on;
+	snprintf(created, sizeof(created), "%s", N.log.created);
+	pthread_mutex_unlock(&N.lock);
+	if (lyd_new_path(NULL, N.ctx, "/nc-notifications:netconf/streams/stream[name='NETCONF']/"
+			 "description", "vnmd's events: routers, links, guarantees, commits, "
+			 "sessions", 0, &n) ||
+	    lyd_new_path(n, NULL, "/nc-notifications:netconf/streams/stream[name='NETCONF']/"
+			 "replaySupport", on ? "true" : "false", 0, NULL) ||
+	    (on && created[0] &&
+	     lyd_new_path(n, NULL, "/nc-notifications:netconf/streams/stream[name='NETCONF']/"
+			  "replayLogCreationTime", created, 0, NULL)) ||
+	    lyd_insert_sibling(*tree, n, tree)) {
+		lyd_free_all(n);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -458,11 +645,76 @@ static struct nc_server_reply *sub_filter(struct lyd_node *filter, struct nsub *
 	return NULL;
 }
 
+/* startTime and stopTime (RFC 5277 2.1.1): into sub; NULL or the error. */
+static struct nc_server_reply *sub_times(struct lyd_node *rpc, struct nsub *sub, bool *has_start,
+					 struct timespec *start)
+{
+	struct lyd_node *st = NULL, *sp = NULL;
+	struct timespec now;
+
+	*has_start = false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	lyd_find_path(rpc, "startTime", 0, &st);
+	lyd_find_path(rpc, "stopTime", 0, &sp);
+	if (sp && !st)
+		return vnm_reply_tag(NC_ERR_BAD_ELEM, NC_ERR_TYPE_PROT, "stopTime", NULL,
+				     "stopTime needs startTime (RFC 5277 2.1.1)");
+	if (!st)
+		return NULL;
+	if (vnm_nlog_time(lyd_get_value(st), start))
+		return vnm_reply_tag(NC_ERR_BAD_ELEM, NC_ERR_TYPE_PROT, "startTime", NULL,
+				     "startTime \"%s\" is not a date-and-time", lyd_get_value(st));
+	if (vnm_nlog_cmp(start, &now) > 0)
+		return vnm_reply_tag(NC_ERR_BAD_ELEM, NC_ERR_TYPE_PROT, "startTime", NULL,
+				     "startTime %s is later than now: there is nothing to replay "
+				     "yet (RFC 5277 2.1.1)", lyd_get_value(st));
+	if (sp) {
+		if (vnm_nlog_time(lyd_get_value(sp), &sub->stop))
+			return vnm_reply_tag(NC_ERR_BAD_ELEM, NC_ERR_TYPE_PROT, "stopTime", NULL,
+					     "stopTime \"%s\" is not a date-and-time",
+					     lyd_get_value(sp));
+		if (vnm_nlog_cmp(&sub->stop, start) < 0)
+			return vnm_reply_tag(NC_ERR_BAD_ELEM, NC_ERR_TYPE_PROT, "stopTime", NULL,
+					     "stopTime %s is earlier than startTime %s (RFC 5277 "
+					     "2.1.1)", lyd_get_value(sp), lyd_get_value(st));
+		sub->has_stop = true;
+	}
+	*has_start = true;
+	sub->replaying = true;
+	return NULL;
+}
+
+/* The logged events from start (to stopTime) into sub; under N.lock. */
+static int replay_copy(struct nsub *sub, const struct timespec *start)
+{
+	const struct vnm_nlog_rec *r;
+	size_t i, k = 0;
+
+	sub->replay = calloc(N.log.n ? N.log.n : 1, sizeof(*sub->replay));
+	if (!sub->replay)
+		return -1;
+	for (i = 0; i < N.log.n; i++) {
+		r = vnm_nlog_at(&N.log, i);
+		if (vnm_nlog_cmp(&r->t, start) < 0)
+			continue;
+		if (sub->has_stop && vnm_nlog_cmp(&r->t, &sub->stop) > 0)
+			break;
+		sub->replay[k].time = strdup(r->time);
+		sub->replay[k].xml = strdup(r->xml);
+		sub->n_replay = ++k;
+		if (!sub->replay[k - 1].time || !sub->replay[k - 1].xml)
+			return -1;
+	}
+	return 0;
+}
+
 struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	struct lyd_node *n = NULL, *filter = NULL;
 	struct nsub sub = {.ncs = ncs};
 	struct nc_server_reply *r;
+	struct timespec start;
+	bool has_start;
 	struct nsub *t;
 	size_t i;
 
@@ -473,13 +725,8 @@ struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct
 		return vnm_reply_tag(NC_ERR_INVALID_VALUE, NC_ERR_TYPE_APP, "stream", NULL,
 				     "there is no stream %s: vnmd has the NETCONF stream only",
 				     lyd_get_value(n));
-	if (!lyd_find_path(rpc, "startTime", 0, &n) && n)
-		return vnm_reply_tag(NC_ERR_OP_FAILED, NC_ERR_TYPE_PROT, "startTime", NULL,
-				     "replay is not supported: subscribe without startTime");
-	if (!lyd_find_path(rpc, "stopTime", 0, &n) && n)
-		return vnm_reply_tag(NC_ERR_BAD_ELEM, NC_ERR_TYPE_APP, "stopTime", NULL,
-				     "stopTime needs startTime (RFC 5277), and replay is not "
-				     "supported: subscribe without either");
+	if ((r = sub_times(rpc, &sub, &has_start, &start)))
+		return r;
 	if (!lyd_find_path(rpc, "filter", 0, &filter) && filter &&
 	    (r = sub_filter(filter, &sub)))
 		return r;
@@ -503,11 +750,20 @@ struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct
 				     "out of memory");
 	}
 	N.subs = t;
+	if (has_start && replay_copy(&sub, &start)) {
+		pthread_mutex_unlock(&N.lock);
+		sub_free(&sub);
+		return vnm_reply_tag(NC_ERR_RES_DENIED, NC_ERR_TYPE_APP, NULL, NULL,
+				     "out of memory");
+	}
+	sub.live_from = N.seq;
 	N.subs[N.n_subs++] = sub;
 	nc_session_inc_notif_status(ncs);
+	pthread_cond_signal(&N.cond);
 	pthread_mutex_unlock(&N.lock);
-	vnm_log_info("netconf: session %u subscribed to notifications%s",
+	vnm_log_info("netconf: session %u subscribed to notifications%s%s",
 		     nc_session_get_id(ncs), sub.xpath ? " (XPath filter)" :
-		     sub.filter ? " (subtree filter)" : "");
+		     sub.filter ? " (subtree filter)" : "",
+		     has_start ? ", replaying the log" : "");
 	return nc_server_reply_ok();
 }

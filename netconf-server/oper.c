@@ -366,6 +366,8 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err)
 	if (lyd_insert_sibling(*tree, yl, tree))
 		goto ly_fail;
 	yl = NULL;
+	if (vnm_notif_streams_add(tree))
+		goto ly_fail;
 	rc = 0;
 	goto cleanup;
 ly_fail:

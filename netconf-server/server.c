@@ -528,6 +528,9 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	s->ctx = o->ctx;
 	s->core = o->core;
 	s->max_config = o->max_config ? o->max_config : 16u << 20;
+	s->state_dir = o->state_dir;
+	s->replay_events = o->replay_events;
+	s->replay_bytes = o->replay_bytes;
 	s->n_workers = o->workers ? o->workers : 4;
 	if (s->n_workers > VNM_MAX_WORKERS)
 		s->n_workers = VNM_MAX_WORKERS;

@@ -32,6 +32,9 @@ struct vnm_server_opts {
 	const char *ssh_passwords;   /* "USER:CRYPT-HASH[:ro]" lines; NULL: no passwords */
 	unsigned workers;            /* worker threads; 0: 4 */
 	size_t max_config;           /* largest accepted <config> (bytes); 0: 16 MiB */
+	const char *state_dir;       /* keeps the notification replay log; NULL: memory only */
+	size_t replay_events;        /* the replay log keeps the last N events; 0: 10,000 */
+	size_t replay_bytes;         /* ...within this many bytes of XML; 0: 10 MiB */
 };
 
 /* Start listening and serving.  On failure nothing is left running and err

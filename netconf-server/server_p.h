@@ -69,6 +69,8 @@ struct vnm_auth_pass;
 struct vnm_server {
 	struct ly_ctx *ctx;
 	struct vnm_core *core;
+	const char *state_dir;       /* the replay log's directory; NULL: memory only */
+	size_t replay_events, replay_bytes; /* the replay log's bound; 0: defaults */
 	size_t max_config;
 
 	struct nc_pollsession *ps;
@@ -233,6 +235,9 @@ extern __thread const struct vnm_sess *vnm_rpc_sess;
 /* Queue notification tree (taken over) for every subscriber; dropped when
  * nobody subscribed.  Any thread, any lock held. */
 void vnm_notif_send(struct lyd_node *tree);
+/* nc-notifications' netconf/streams (the NETCONF stream and its replay
+ * log) into tree; 0 or -1 (libyang's error). */
+int vnm_notif_streams_add(struct lyd_node **tree);
 struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct nc_session *ncs);
 /* Filter and with-defaults as the rpc asks (get, get-config, get-data) and
  * build the reply: the one exit of every read (nmda.h). */
