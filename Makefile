@@ -47,7 +47,7 @@ INC_netconf-server     := $(INC_API)
 INC_snmp-agent         := $(INC_API)
 # everything else (daemon/, tests/, tools/, fuzz/) sees all
 incs = $(if $(filter undefined,$(origin INC_$(patsubst %/,%,$(dir $(1))))),$(INC_ALL),$(INC_$(patsubst %/,%,$(dir $(1)))))
-LDLIBS  := $(PKG_LIBS) $(SNMP_LIBS) -lssh -lcrypt -lpthread -lm
+LDLIBS  := $(PKG_LIBS) $(SNMP_LIBS) -lssh -lssl -lcrypto -lcrypt -lpthread -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

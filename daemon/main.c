@@ -126,6 +126,24 @@ static void vnm_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path)
 		path ? " at " : "", path ? path : "");
 }
 
+/* --ssh-listen and --tls-listen (each ADDR:PORT) into addr/port (256 bytes
+ * each); -1 with the reason printed. */
+static int listen_addrs(const struct opts *o, char *addr, uint16_t *port, char *tls_addr,
+			uint16_t *tls_port)
+{
+	if (o->ssh_listen && parse_listen(o->ssh_listen, addr, 256, port)) {
+		fprintf(stderr, "vnmd: --ssh-listen %s: expected ADDR:PORT, e.g. 127.0.0.1:830\n",
+			o->ssh_listen);
+		return -1;
+	}
+	if (o->tls_listen && parse_listen(o->tls_listen, tls_addr, 256, tls_port)) {
+		fprintf(stderr, "vnmd: --tls-listen %s: expected ADDR:PORT, e.g. 127.0.0.1:6513\n",
+			o->tls_listen);
+		return -1;
+	}
+	return 0;
+}
+
 /* The NETCONF server's options from the daemon's; creates the UNIX
  * socket's directory when missing (the default one may not exist yet). */
 static void server_opts(const struct opts *o, struct ly_ctx *ctx, struct vnm_core *core,
@@ -150,6 +168,11 @@ static void server_opts(const struct opts *o, struct ly_ctx *ctx, struct vnm_cor
 	so->state_dir = o->state_dir;
 	so->replay_events = o->replay_events;
 	so->replay_bytes = o->replay_bytes;
+	so->tls_cert = o->tls_cert;
+	so->tls_key = o->tls_key;
+	so->tls_ca = o->tls_ca;
+	so->tls_maps = o->tls_maps;
+	so->n_tls_maps = o->n_tls_maps;
 	if (so->unix_path) {
 		/* the default socket's directory may not exist yet */
 		char dir[PATH_MAX], *slash;
@@ -227,16 +250,13 @@ static int run(const struct opts *o)
 	struct vnm_server_opts so = {0};
 	struct vnm_err err = {0};
 	void *hv_ctx = NULL, *link_ctx = NULL;
-	char hostkey[PATH_MAX], addr[256];
+	char hostkey[PATH_MAX], addr[256], tls_addr[256];
 	sigset_t sigs;
 	int rc = 1, ready_fd = -1;
-	uint16_t port = 0;
+	uint16_t port = 0, tls_port = 0;
 
-	if (o->ssh_listen && parse_listen(o->ssh_listen, addr, sizeof(addr), &port)) {
-		fprintf(stderr, "vnmd: --ssh-listen %s: expected ADDR:PORT, e.g. 127.0.0.1:830\n",
-			o->ssh_listen);
+	if (listen_addrs(o, addr, &port, tls_addr, &tls_port))
 		return 2;
-	}
 	vnm_log_open("vnmd", VNM_LOG_STDERR);
 	if (!o->foreground && (ready_fd = daemonise()) < 0) {
 		vnm_log_err("cannot fork: %m");
@@ -293,6 +313,8 @@ static int run(const struct opts *o)
 	}
 
 	server_opts(o, ctx, core, addr, port, hostkey, sizeof(hostkey), &so);
+	so.tls_addr = o->tls_listen ? tls_addr : NULL;
+	so.tls_port = tls_port;
 	if (vnm_server_start(&so, &srv, &err)) {
 		vnm_log_err("NETCONF server: %s", err.msg);
 		goto cleanup;

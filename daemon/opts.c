@@ -28,13 +28,18 @@ static const struct option lopts[] = {
 	{"watch-interval", required_argument, NULL, 'W'},
 	{"replay-events", required_argument, NULL, 'E'},
 	{"replay-size", required_argument, NULL, 'B'},
+	{"tls-listen", required_argument, NULL, 'T'},
+	{"tls-cert", required_argument, NULL, 'X'},
+	{"tls-key", required_argument, NULL, 'Y'},
+	{"tls-ca", required_argument, NULL, 'Z'},
+	{"tls-map", required_argument, NULL, 'M'},
 	{"check", no_argument, NULL, 'n'},
 	{"config", required_argument, NULL, 'c'},
 	{"config-file", required_argument, NULL, 'C'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:SL:w:m:P:W:E:B:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
 
 void vnm_opts_usage(FILE *f)
 {
@@ -64,6 +69,18 @@ void vnm_opts_usage(FILE *f)
 		"                              password users, one per line: \"USER:HASH[:ro]\",\n"
 		"                              HASH from crypt(3) (e.g. openssl passwd -6); \":ro\"\n"
 		"                              makes the user read-only: NACM group vnmd-read-only\n"
+		"  -T, --tls-listen ADDR:PORT  serve NETCONF over TLS (RFC 7589) there too, e.g.\n"
+		"                              127.0.0.1:6513; needs -X, -Y, -Z and -M\n"
+		"  -X, --tls-cert FILE         the server's certificate chain (PEM)\n"
+		"  -Y, --tls-key FILE          its private key (PEM)\n"
+		"  -Z, --tls-ca FILE           the CAs that sign client certificates (PEM); a\n"
+		"                              client must present one they verify, valid now\n"
+		"  -M, --tls-map \"FP TYPE [USER]\"\n"
+		"                              cert-to-name (RFC 7589), repeatable, first match\n"
+		"                              wins: FP is sha256:HEX of the client's certificate\n"
+		"                              or a CA of its chain, or * for any; TYPE specified\n"
+		"                              (then USER), san-rfc822-name, san-dns-name,\n"
+		"                              san-ip-address or common-name\n"
 		"  -U, --libvirt-uri URI       hypervisor of hosts without their own libvirt-uri\n"
 		"                              (default " VNM_DEF_URI "; test:///default needs none)\n"
 		"  -A, --allow-uri URI|PATTERN a hypervisor URI hosts of the model may name in\n"
@@ -179,6 +196,17 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 	case 'U': o->uri = val; return 0;
 	case 'x': o->agentx = val; return 0;
 	case 'P': o->pid_file = val; return 0;
+	case 'T': o->tls_listen = val; return 0;
+	case 'X': o->tls_cert = val; return 0;
+	case 'Y': o->tls_key = val; return 0;
+	case 'Z': o->tls_ca = val; return 0;
+	case 'M':
+		if (o->n_tls_maps == VNM_MAX_TLS_MAPS) {
+			snprintf(why, len, "more than %d tls-map entries", VNM_MAX_TLS_MAPS);
+			return -1;
+		}
+		o->tls_maps[o->n_tls_maps++] = val;
+		return 0;
 	case 'A':
 		if (o->uris.n_allow == VNM_MAX_ALLOW_URI) {
 			snprintf(why, len, "more than %d allow-uri; use patterns", VNM_MAX_ALLOW_URI);

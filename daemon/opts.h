@@ -34,6 +34,8 @@
 
 enum { VNM_EXIT_OK = 0, VNM_EXIT_FAIL = 1, VNM_EXIT_USAGE = 2 };
 
+#define VNM_MAX_TLS_MAPS 32
+
 struct opts {
 	int foreground, check, from_startup, help;
 	const char *config, *state_dir, *unix_path, *ssh_listen, *ssh_hostkey;
@@ -43,6 +45,9 @@ struct opts {
 	unsigned watch_ms;            /* --watch-interval */
 	size_t max_config;
 	size_t replay_events, replay_bytes; /* --replay-events, --replay-size */
+	const char *tls_listen, *tls_cert, *tls_key, *tls_ca;
+	const char *tls_maps[VNM_MAX_TLS_MAPS]; /* --tls-map, in order */
+	size_t n_tls_maps;
 	int no_unix;
 	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */
 	struct vnm_uri_policy uris;

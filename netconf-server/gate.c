@@ -47,6 +47,7 @@ struct gate {
 	int nfd;                 /* libnetconf2's end (the hello thread's) */
 	struct vnm_ssh_conn *ssh;
 	ssh_channel ch;          /* SSH: the netconf subsystem's channel */
+	struct vnm_tls_conn *tls;
 	bool is_ssh;
 	bool recovery;           /* root on the UNIX socket (RFC 8341 recovery session) */
 	int version;             /* HELLO_*, 0 (base:1.0) or 1 (1.1) (atomic) */
@@ -70,6 +71,8 @@ static ssize_t client_read(struct gate *g, char *buf, size_t n)
 {
 	ssize_t r;
 
+	if (g->tls)
+		return vnm_tls_read(g->tls, buf, n);
 	if (g->is_ssh) {
 		r = ssh_channel_read_nonblocking(g->ch, buf, (uint32_t)n, 0);
 		if (r > 0)
@@ -89,6 +92,8 @@ static ssize_t client_read(struct gate *g, char *buf, size_t n)
 /* Whether client bytes wait inside libssh, where poll() cannot see them. */
 static bool client_pending(struct gate *g)
 {
+	if (g->tls)
+		return vnm_tls_pending(g->tls);
 	return g->is_ssh && (ssh_channel_poll(g->ch, 0) != 0 || ssh_channel_is_eof(g->ch));
 }
 
@@ -96,6 +101,8 @@ static int client_write(struct gate *g, const char *buf, size_t n)
 {
 	ssize_t r;
 
+	if (g->tls)
+		return vnm_tls_write(g->tls, buf, n);
 	while (n) {
 		if (g->is_ssh)
 			r = ssh_channel_write(g->ch, buf, (uint32_t)n);
@@ -128,12 +135,13 @@ static void *hello_main(void *arg)
 		__atomic_store_n(&g->sid, nc_session_get_id(ncs), __ATOMIC_RELEASE);
 	} else if (r == NC_MSG_WOULDBLOCK) {
 		vnm_log_info("netconf: %s client %s%s%s sent no <hello> in time",
-			     g->is_ssh ? "SSH" : "UNIX-socket", g->user, g->host[0] ? " from " : "",
+			     g->is_ssh ? "SSH" : g->tls ? "TLS" : "UNIX-socket", g->user, g->host[0] ? " from " : "",
 			     g->host);
 	}
 	/* the framing is known before the session can be freed by a worker */
 	__atomic_store_n(&g->version, v, __ATOMIC_RELEASE);
-	vnm_sess_start(g->s, ncs, r, g->nfd, g->user, g->host, g->is_ssh, g->recovery);
+	vnm_sess_start(g->s, ncs, r, g->nfd, g->user, g->host,
+		       g->is_ssh ? VNM_T_SSH : g->tls ? VNM_T_TLS : VNM_T_UNIX, g->recovery);
 	nc_thread_destroy();
 	return NULL;
 }
@@ -335,6 +343,16 @@ static void *gate_main(void *arg)
 	pthread_t hello;
 	bool hello_run = false;
 
+	if (g->tls) {
+		if (vnm_tls_conn_handshake(g->tls, g->user, sizeof(g->user), why, sizeof(why))) {
+			vnm_log_info("netconf: TLS client from %s refused: %s", g->host, why);
+			goto cleanup;
+		}
+		vnm_log_info("netconf: TLS client from %s is user %s", g->host, g->user);
+		pthread_mutex_lock(&g->s->sess_lock);
+		g->s->gates[g->slot].deadline = 0;
+		pthread_mutex_unlock(&g->s->sess_lock);
+	}
 	if (g->is_ssh) {
 		if (vnm_ssh_conn_login(g->ssh, g->user, sizeof(g->user), why, sizeof(why))) {
 			vnm_log_info("netconf: SSH client from %s: %s", g->host, why);
@@ -373,6 +391,8 @@ cleanup:
 	slot_release(g);
 	if (g->ssh)
 		vnm_ssh_conn_free(g->ssh);
+	else if (g->tls)
+		vnm_tls_conn_free(g->tls);
 	else
 		close(g->cfd);
 	free(g);
@@ -414,7 +434,7 @@ static void peer_host(int fd, char *host, size_t n)
 }
 
 /* A free slot for fd, or -1 when the gate is full. */
-static int slot_take(struct vnm_server *s, int fd, bool ssh)
+static int slot_take(struct vnm_server *s, int fd, bool timed)
 {
 	unsigned i;
 	int slot = -1;
@@ -429,7 +449,7 @@ static int slot_take(struct vnm_server *s, int fd, bool ssh)
 	if (slot >= 0) {
 		s->gates[slot].fd = fd;
 		s->gates[slot].handshake = true;
-		s->gates[slot].deadline = ssh ? time(NULL) + VNM_HANDSHAKE_SECS : 0;
+		s->gates[slot].deadline = timed ? time(NULL) + VNM_HANDSHAKE_SECS : 0;
 		s->n_gates++;
 		s->n_handshakes++;
 	}
@@ -437,20 +457,23 @@ static int slot_take(struct vnm_server *s, int fd, bool ssh)
 	return slot;
 }
 
-void vnm_gate_accept(struct vnm_server *s, bool ssh)
+void vnm_gate_accept(struct vnm_server *s, enum vnm_transport t)
 {
+	static const char *const what[] = {" UNIX-socket", "n SSH", " TLS"};
+	bool ssh = t == VNM_T_SSH;
 	struct gate *g = NULL;
 	pthread_attr_t attr;
-	pthread_t t;
+	pthread_t thr;
 	int fd, slot;
 
-	fd = accept4(ssh ? s->ssh_fd : s->unix_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = accept4(ssh ? s->ssh_fd : t == VNM_T_TLS ? s->tls_fd : s->unix_fd, NULL, NULL,
+		     SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	slot = slot_take(s, fd, ssh);
+	slot = slot_take(s, fd, t != VNM_T_UNIX);
 	if (slot < 0) {
 		vnm_log_warn("netconf: refusing a%s client: too many clients in their %s",
-			     ssh ? "n SSH" : " UNIX-socket", ssh ? "login or hello" : "hello");
+			     what[t], t != VNM_T_UNIX ? "login or hello" : "hello");
 		close(fd);
 		return;
 	}
@@ -469,23 +492,31 @@ void vnm_gate_accept(struct vnm_server *s, bool ssh)
 		g->ssh = vnm_ssh_conn_new(s, fd);
 		if (!g->ssh)
 			goto fail;
+	} else if (t == VNM_T_TLS) {
+		peer_host(fd, g->host, sizeof(g->host));
+		g->tls = vnm_tls_conn_new(s, fd);
+		if (!g->tls)
+			goto fail;
 	} else {
 		unix_user(fd, g->user, sizeof(g->user), &g->recovery);
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 512u << 10);
-	if (pthread_create(&t, &attr, gate_main, g)) {
+	if (pthread_create(&thr, &attr, gate_main, g)) {
 		pthread_attr_destroy(&attr);
 		goto fail;
 	}
 	pthread_attr_destroy(&attr);
 	return;
 fail:
-	vnm_log_warn("netconf: refusing a%s client: out of memory or threads",
-		     ssh ? "n SSH" : " UNIX-socket");
+	vnm_log_warn("netconf: refusing a%s client: out of memory or threads", what[t]);
 	if (g && g->ssh) {
 		vnm_ssh_conn_free(g->ssh); /* closes fd */
+		fd = -1;
+	}
+	if (g && g->tls) {
+		vnm_tls_conn_free(g->tls); /* closes fd */
 		fd = -1;
 	}
 	if (g)
@@ -505,8 +536,8 @@ void vnm_gate_sweep(struct vnm_server *s)
 	pthread_mutex_lock(&s->sess_lock);
 	for (i = 0; i < VNM_MAX_GATES; i++) {
 		if (s->gates[i].fd >= 0 && s->gates[i].deadline && now >= s->gates[i].deadline) {
-			vnm_log_info("netconf: an SSH client took more than %d s to log in: "
-				     "closing its connection", VNM_HANDSHAKE_SECS);
+			vnm_log_info("netconf: an SSH or TLS client took more than %d s to log "
+				     "in: closing its connection", VNM_HANDSHAKE_SECS);
 			shutdown(s->gates[i].fd, SHUT_RDWR);
 			s->gates[i].deadline = 0;
 		}

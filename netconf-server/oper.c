@@ -335,8 +335,10 @@ int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err)
 		time_str(sl[i].login, ts, sizeof(ts));
 		if ((sl[i].ti == NC_TI_LIBSSH &&
 		     put(n, "transport", "ietf-netconf-monitoring:netconf-ssh")) ||
+		    (sl[i].tls &&
+		     put(n, "transport", "ietf-netconf-monitoring:netconf-tls")) ||
 		    put(n, "username", sl[i].user) ||
-		    (sl[i].ti == NC_TI_LIBSSH && sl[i].host[0] &&
+		    ((sl[i].ti == NC_TI_LIBSSH || sl[i].tls) && sl[i].host[0] &&
 		     put(n, "source-host", sl[i].host)) ||
 		    put(n, "login-time", ts) || put_u64(n, "in-rpcs", sl[i].in_rpcs) ||
 		    put_u64(n, "in-bad-rpcs", sl[i].in_bad_rpcs) ||

@@ -66,7 +66,7 @@ static void nc_print_clb(const struct nc_session *ncs, NC_VERB_LEVEL level, cons
 /* ------------------------------------------------------------------ */
 
 static struct vnm_sess *sess_add(struct nc_session *ncs, const char *user, const char *host,
-				 bool ssh, bool recovery)
+				 int transport, bool recovery)
 {
 	struct vnm_server *s = vnm_srv;
 	struct vnm_sess *vs = calloc(1, sizeof(*vs)), **n;
@@ -78,9 +78,10 @@ static struct vnm_sess *sess_add(struct nc_session *ncs, const char *user, const
 	vs->fd = -1;
 	snprintf(vs->user, sizeof(vs->user), "%s", user && user[0] ? user : "?");
 	snprintf(vs->host, sizeof(vs->host), "%s", host ? host : "");
-	vs->ssh = ssh;
+	vs->ssh = transport == VNM_T_SSH;
+	vs->tls = transport == VNM_T_TLS;
 	vs->login = time(NULL);
-	vs->read_only = ssh && user && vnm_ssh_user_read_only(user);
+	vs->read_only = vs->ssh && user && vnm_ssh_user_read_only(user);
 	vs->recovery = recovery;
 	pthread_mutex_lock(&s->sess_lock);
 	if (s->n_sess == s->cap_sess) {
@@ -197,6 +198,7 @@ size_t vnm_sess_list(struct vnm_sess_info **out)
 		snprintf(l[i].user, sizeof(l[i].user), "%s", vs->user);
 		snprintf(l[i].host, sizeof(l[i].host), "%s", vs->host);
 		l[i].ti = vs->ssh ? NC_TI_LIBSSH : NC_TI_FD;
+		l[i].tls = vs->tls;
 		l[i].login = vs->login;
 		l[i].in_rpcs = vs->in_rpcs;
 		l[i].in_bad_rpcs = vs->in_bad_rpcs;
@@ -324,7 +326,7 @@ static struct nc_server_reply *dispatch_get_schema(struct lyd_node *rpc, struct 
 /* ------------------------------------------------------------------ */
 
 void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
-		    const char *user, const char *host, bool ssh, bool recovery)
+		    const char *user, const char *host, int transport, bool recovery)
 {
 	struct vnm_sess *vs;
 
@@ -339,7 +341,7 @@ void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r,
 		return;
 	}
 	if (s->stop || vnm_server_session_count(s) >= VNM_MAX_SESSIONS ||
-	    !(vs = sess_add(ncs, user, host, ssh, recovery))) {
+	    !(vs = sess_add(ncs, user, host, transport, recovery))) {
 		vnm_log_warn("netconf: refusing session %u: %s", nc_session_get_id(ncs),
 			     s->stop ? "shutting down" : "too many sessions");
 		nc_session_free(ncs, NULL);
@@ -349,7 +351,7 @@ void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r,
 	}
 	vs->fd = fd;
 	vnm_log_info("netconf: session %u of %s%s%s started (%s)", nc_session_get_id(ncs),
-		     vs->user, vs->host[0] ? " from " : "", vs->host, ssh ? "ssh" : "unix");
+		     vs->user, vs->host[0] ? " from " : "", vs->host, vs->ssh ? "ssh" : vs->tls ? "tls" : "unix");
 	vnm_notif_session_start(vs);
 	pthread_mutex_lock(&s->ps_lock);
 	r = nc_ps_add_session(s->ps, ncs) ? NC_MSG_ERROR : NC_MSG_HELLO;
@@ -373,10 +375,14 @@ static void *accept_main(void *arg)
 			pfd[n++] = (struct pollfd){.fd = s->unix_fd, .events = POLLIN};
 		if (s->ssh_fd >= 0)
 			pfd[n++] = (struct pollfd){.fd = s->ssh_fd, .events = POLLIN};
+		if (s->tls_fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = s->tls_fd, .events = POLLIN};
 		if (poll(pfd, (nfds_t)n, 200) > 0) {
 			while (n--) {
 				if (pfd[n].revents & POLLIN)
-					vnm_gate_accept(s, pfd[n].fd == s->ssh_fd);
+					vnm_gate_accept(s, pfd[n].fd == s->ssh_fd ? VNM_T_SSH :
+							   pfd[n].fd == s->tls_fd ? VNM_T_TLS :
+										    VNM_T_UNIX);
 			}
 		}
 		vnm_gate_sweep(s);
@@ -519,9 +525,9 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	*out = NULL;
 	if (vnm_srv)
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL, "the NETCONF server runs already");
-	if (!o->unix_path && !o->ssh_addr)
-		return vnm_err_set(err, VNM_E_INVALID, NULL,
-				   "nothing to listen on: give --unix-socket and/or --ssh-listen");
+	if (!o->unix_path && !o->ssh_addr && !o->tls_addr)
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "nothing to listen on: give "
+				   "--unix-socket, --ssh-listen and/or --tls-listen");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory");
@@ -539,6 +545,7 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	s->start_time = time(NULL);
 	s->unix_fd = -1;
 	s->ssh_fd = -1;
+	s->tls_fd = -1;
 	for (i = 0; i < VNM_MAX_GATES; i++)
 		s->gates[i].fd = -1;
 	pthread_mutex_init(&s->ds_lock, NULL);
@@ -554,6 +561,8 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 	if (o->unix_path && setup_unix(s, o->unix_path, err))
 		goto cleanup;
 	if (o->ssh_addr && setup_ssh(s, o, err))
+		goto cleanup;
+	if (o->tls_addr && vnm_tls_listen(s, o, err))
 		goto cleanup;
 
 	s->ps = nc_ps_new();
@@ -604,6 +613,7 @@ cleanup:
 		}
 		free(s->unix_path);
 		vnm_ssh_unlisten(s);
+		vnm_tls_unlisten(s);
 		nc_ps_free(s->ps);
 		nc_server_destroy();
 		vnm_ssh_free(s);
@@ -635,6 +645,7 @@ void vnm_server_stop(struct vnm_server *s)
 	/* every client is cut off; the gate's threads end */
 	vnm_gate_stop_all(s);
 	vnm_ssh_unlisten(s);
+	vnm_tls_unlisten(s);
 	if (s->unix_fd >= 0) {
 		close(s->unix_fd);
 		unlink(s->unix_path);

@@ -32,6 +32,12 @@ struct vnm_server_opts {
 	const char *ssh_passwords;   /* "USER:CRYPT-HASH[:ro]" lines; NULL: no passwords */
 	unsigned workers;            /* worker threads; 0: 4 */
 	size_t max_config;           /* largest accepted <config> (bytes); 0: 16 MiB */
+	const char *tls_addr;        /* TLS listen address (RFC 7589); NULL: no TLS */
+	uint16_t tls_port;
+	const char *tls_cert, *tls_key; /* the server's certificate chain and key (PEM) */
+	const char *tls_ca;          /* the CAs trusted to sign client certificates (PEM) */
+	const char *const *tls_maps; /* cert-to-name entries (tls_server.c), in order */
+	size_t n_tls_maps;
 	const char *state_dir;       /* keeps the notification replay log; NULL: memory only */
 	size_t replay_events;        /* the replay log keeps the last N events; 0: 10,000 */
 	size_t replay_bytes;         /* ...within this many bytes of XML; 0: 10 MiB */

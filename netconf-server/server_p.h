@@ -55,8 +55,9 @@ struct vnm_sess {
 	struct nc_session *ncs;
 	int fd;             /* socket vnmd accepted itself, or -1 */
 	char user[64];      /* libnetconf2 2.0.24 keeps none for sessions on fds */
-	char host[64];      /* the SSH client's address, "" on the UNIX socket */
+	char host[64];      /* the SSH or TLS client's address, "" on the UNIX socket */
 	bool ssh;
+	bool tls;
 	bool read_only;     /* member of NACM's VNM_NACM_RO_GROUP (password file :ro) */
 	bool recovery;      /* NACM's recovery session: root on the UNIX socket */
 	time_t login;
@@ -82,6 +83,10 @@ struct vnm_server {
 	int unix_fd;                   /* our own UNIX listener, or -1 */
 	char *unix_path;
 	int ssh_fd;                    /* the SSH listener (libssh's), or -1 */
+	int tls_fd;                    /* the TLS listener, or -1 */
+	struct ssl_ctx_st *tls_ctx;    /* OpenSSL's SSL_CTX */
+	struct vnm_tls_map *tls_maps;  /* cert-to-name, in order */
+	size_t n_tls_maps;
 	ssh_bind ssh_bind;
 	size_t max_msg;                /* largest message the gate lets through */
 	/* the gate's connections (sess_lock): each slot's client socket (-1:
@@ -146,7 +151,7 @@ struct vnm_sess *vnm_sess_of(struct nc_session *ncs);
  * client; ssh says how it came; recovery makes it NACM's recovery session
  * (the gate decides: root on the UNIX socket). */
 void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r, int fd,
-		    const char *user, const char *host, bool ssh, bool recovery);
+		    const char *user, const char *host, int transport, bool recovery);
 /* Kill session sid for killer (RFC 6241 kill-session); 0 or -1 with err. */
 int vnm_sess_kill(uint32_t sid, uint32_t killer, struct vnm_err *err);
 /* Copy what the monitoring tree needs about the sessions, under sess_lock. */
@@ -155,6 +160,7 @@ struct vnm_sess_info {
 	char user[64];
 	char host[64];
 	NC_TRANSPORT_IMPL ti;
+	bool tls;           /* over vnmd's TLS (libnetconf2 sees an fd) */
 	time_t login;
 	uint32_t in_rpcs, in_bad_rpcs, out_rpc_errors;
 };
@@ -301,12 +307,28 @@ int vnm_ssh_conn_login(struct vnm_ssh_conn *c, char *user, size_t user_len, char
 ssh_channel vnm_ssh_conn_channel(struct vnm_ssh_conn *c);
 void vnm_ssh_conn_free(struct vnm_ssh_conn *c);
 
+/* TLS (tls_server.c): listen with the options' certificates and map; the
+ * per-connection handshake, bounded, on the gate's thread; then the
+ * client's bytes (read: >0, 0 when none now, -1 at the end). */
+int vnm_tls_listen(struct vnm_server *s, const struct vnm_server_opts *o, struct vnm_err *err);
+void vnm_tls_unlisten(struct vnm_server *s);
+struct vnm_tls_conn;
+struct vnm_tls_conn *vnm_tls_conn_new(struct vnm_server *s, int fd);
+int vnm_tls_conn_handshake(struct vnm_tls_conn *c, char *user, size_t user_len, char *why,
+			   size_t why_len);
+ssize_t vnm_tls_read(struct vnm_tls_conn *c, char *buf, size_t n);
+bool vnm_tls_pending(struct vnm_tls_conn *c);
+int vnm_tls_write(struct vnm_tls_conn *c, const char *buf, size_t n);
+void vnm_tls_conn_free(struct vnm_tls_conn *c); /* closes its socket */
+
 /* --- the gate (gate.c) --------------------------------------------- */
+
+enum vnm_transport { VNM_T_UNIX, VNM_T_SSH, VNM_T_TLS };
 
 /* Accept a connection on the UNIX socket or the SSH listener and give it a
  * thread of its own that relays it to libnetconf2 through a socketpair,
  * checking the client's framing (frame.h) on the way. */
-void vnm_gate_accept(struct vnm_server *s, bool ssh);
+void vnm_gate_accept(struct vnm_server *s, enum vnm_transport t);
 /* End the logins that took too long (the accept thread, now and then). */
 void vnm_gate_sweep(struct vnm_server *s);
 /* Cut every connection off and wait for the gate's threads. */

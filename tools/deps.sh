@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	# build
 	build-essential pkg-config
-	libyang2-dev libyang2-tools libnetconf2-dev libssh-dev libxml2-dev
+	libyang2-dev libyang2-tools libnetconf2-dev libssh-dev libssl-dev libxml2-dev
 	libvirt-dev libnl-3-dev libnl-route-3-dev libsnmp-dev libcmocka-dev
 	# the IETF YANG modules (RFC 8345, ietf-netconf, ...)
 	libyuma-base
