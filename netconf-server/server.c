@@ -366,7 +366,7 @@ void vnm_sess_start(struct vnm_server *s, struct nc_session *ncs, NC_MSG_TYPE r,
 static void *accept_main(void *arg)
 {
 	struct vnm_server *s = arg;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3]; /* UNIX socket, SSH, TLS */
 	int n;
 
 	while (!s->stop) {

@@ -87,7 +87,9 @@ if [ -x build/asan/vnmd ] && { [ -z "$filter" ] || [[ asan-daemon == *$filter* ]
 	asan_dir=$(mktemp -d /tmp/vnmt-asan.XXXXXX)
 	export ASAN_OPTIONS="detect_leaks=0:log_path=$asan_dir/asan:abort_on_error=0"
 	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$asan_dir/ubsan"
-	for t in tests/integration/test_netconf.py tests/integration/test_netconf_gate.py; do
+	for t in tests/integration/test_netconf.py tests/integration/test_netconf_gate.py \
+		 tests/integration/test_nacm.py tests/integration/test_nmda.py \
+		 tests/integration/test_replay.py tests/integration/test_tls.py; do
 		VNMD_BIN=$PWD/build/asan/vnmd run_suite "asan-daemon/$(basename "$t")" \
 			/usr/bin/python3 -m pytest -q -p no:cacheprovider "$t"
 	done
