@@ -18,7 +18,7 @@ from lxml import etree
 from ncclient.xml_ import to_ele
 
 from ncclient_util import (NS, VNMD, Users, Vnmd, config, errors, host, is_ok, netns_add,
-                           netns_del, notifications, router, rpc_error, underlay, vn, wait_for)
+                           netns_del, notifications, router, rpc_error, underlay, vn)
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]

@@ -1054,14 +1054,18 @@ def test_notifications_filter_stream_and_replay(vnmd, ns):
     m.close_session()
 
 
+def one_link(netns):
+    """nct1: two routers on host rm1 (in netns) and the VL l12 between them."""
+    return config(underlay(host("rm1", netns=netns)),
+                  vn("nct1", router("r1", "rm1", tps=("eth0",)), router("r2", "rm1", tps=("eth0",)),
+                     links=vlink("l12", "r1", "eth0", "r2", "eth0")))
+
+
 def test_notifications_link_goes_down(vnmd, ns):
     """A VL's interface taken down behind vnmd's back is announced."""
     m = vnmd.ssh_key()
     n = ns()
-    m.edit_config(target="running", config=config(
-        underlay(host("rm1", netns=n)),
-        vn("nct1", router("r1", "rm1", tps=("eth0",)), router("r2", "rm1", tps=("eth0",)),
-           links=vlink("l12", "r1", "eth0", "r2", "eth0"))))
+    m.edit_config(target="running", config=one_link(n))
 
     def link_state():
         t = get_all(m, filter=("subtree", '<networks xmlns="%s"/>' % NS["nw"]))
@@ -1091,10 +1095,7 @@ def test_notifications_links_of_the_first_commit_and_their_reasons(vnmd, ns):
     s.create_subscription()
     m = vnmd.ssh_key()
     n = ns()
-    m.edit_config(target="running", config=config(
-        underlay(host("rm1", netns=n)),
-        vn("nct1", router("r1", "rm1", tps=("eth0",)), router("r2", "rm1", tps=("eth0",)),
-           links=vlink("l12", "r1", "eth0", "r2", "eth0"))))
+    m.edit_config(target="running", config=one_link(n))
 
     def link_events(want):
         out = []

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from ncclient.xml_ import to_ele
 
-from ncclient_util import (NS, VNMD, Vnmd, config, host, rpc_error, underlay)
+from ncclient_util import VNMD, Vnmd, config, host, rpc_error, underlay
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]

@@ -94,3 +94,18 @@ struct lyd_node *fx_diff(const struct lyd_node *a, const struct lyd_node *b)
 	}
 	return d;
 }
+
+int fx_fig5_open(struct ly_ctx **ctx, struct lyd_node **fig5)
+{
+	struct vnm_err err;
+
+	ly_log_options(LY_LOSTORE);
+	return vnm_yctx_new(true, ctx, &err) ||
+	       vnm_config_parse_file(*ctx, "examples/figure5.xml", fig5, &err) ? -1 : 0;
+}
+
+void fx_fig5_close(struct ly_ctx *ctx, struct lyd_node *fig5)
+{
+	lyd_free_all(fig5);
+	ly_ctx_destroy(ctx);
+}

@@ -21,6 +21,11 @@ struct lyd_node *fx_tree_take(char *xml);
  * everything the core does with the tree.  Frees xml. */
 struct lyd_node *fx_tree_fast(char *xml);
 struct vnm_model *fx_model(const struct lyd_node *tree);
+/* A context with NETCONF's modules and examples/figure5.xml parsed in it,
+ * for a group's setup (the NETCONF suites); 0 or -1.  fx_fig5_close
+ * frees both. */
+int fx_fig5_open(struct ly_ctx **ctx, struct lyd_node **fig5);
+void fx_fig5_close(struct ly_ctx *ctx, struct lyd_node *fig5);
 /* lyd_diff_siblings(a, b); NULL when they are equal. */
 struct lyd_node *fx_diff(const struct lyd_node *a, const struct lyd_node *b);
 

@@ -15,6 +15,7 @@
 
 #include <libyang/libyang.h>
 
+#include "core_fixture.h"
 #include "nacm.h"
 #include "yctx.h"
 
@@ -40,21 +41,14 @@ static struct lyd_node *fig5;
 
 static int group_setup(void **state)
 {
-	struct vnm_err err;
-
 	(void)state;
-	ly_log_options(LY_LOSTORE);
-	if (vnm_yctx_new(true, &ctx, &err) ||
-	    vnm_config_parse_file(ctx, "examples/figure5.xml", &fig5, &err))
-		return -1;
-	return 0;
+	return fx_fig5_open(&ctx, &fig5);
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	lyd_free_all(fig5);
-	ly_ctx_destroy(ctx);
+	fx_fig5_close(ctx, fig5);
 	return 0;
 }
 
