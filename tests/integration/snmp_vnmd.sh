@@ -107,6 +107,13 @@ t_check "vn-b's rows are gone, vn-a and vn-c keep their indexes" \
 	"$(sn_walk -Oqs VNMD-MIB::vnmNetworkName | paste -sd' ')" \
 	"vnmNetworkName.1 vn-a vnmNetworkName.3 vn-c"
 t_ok "a configuration-change trap for each commit while snmpd runs" test "$(sn_traps_match '9999.7.0.3')" -ge 2
+# link traps say why: vl-c came up with its commit (created, or state
+# observed when its carrier came a refresh later, as under ASan), vl-b went
+# down with vn-b (removed, or state observed when its routers' end came first)
+t_ok "link traps (vnmLinkOperStateChange) for vl-c and vl-b, each with its reason" \
+	sn_wait_for 5 sh -c "test \$(grep -c '9999.7.0.2' '$SN_TMP/traps.log') -ge 2 &&
+		test \$(grep -Ec '\"(created|removed|state observed|configuration change)\"' \
+			'$SN_TMP/traps.log') -ge 2"
 
 # --- traffic: counters against the kernel's ---------------------------------
 lt_router $LT_P-a1 $LT_P-rm1 "$TAP_A" "$BR_A" 10.1.0.1/24

@@ -1106,7 +1106,10 @@ def test_notifications_links_of_the_first_commit_and_their_reasons(vnmd, ns):
                             lc.findtext("{%s}oper-state" % VNM_NS),
                             lc.findtext("{%s}reason" % VNM_NS)))
         return out
-    assert ("l12", "up", "created") in link_events(2)
+    # up at once with the commit (created), or its carrier a refresh later
+    # (state observed: a slow machine, the ASan daemon)
+    ev = link_events(2)
+    assert [e for e in ev if e[:2] == ("l12", "up") and e[2] in ("created", "state observed")], ev
     t = get_all(m, filter=("subtree", '<networks xmlns="%s"/>' % NS["nw"]))
     ifname = xp(t, "//nt:link[nt:link-id='l12']/vnm:virtual-link/vnm:host-interface/text()")[0]
     subprocess.run(["ip", "-n", n, "link", "set", ifname, "down"], check=True)
@@ -1116,6 +1119,8 @@ def test_notifications_links_of_the_first_commit_and_their_reasons(vnmd, ns):
     # (the VN goes with it: a VN of two routers needs its link)
     m.edit_config(target="running", config=config(
         '<network nc:operation="delete"><network-id>nct1</network-id></network>'))
-    assert ("l12", "down", "removed") in link_events(1)
+    # down with the commit (removed), or seen down as its routers went first
+    ev = link_events(1)
+    assert [e for e in ev if e[:2] == ("l12", "down") and e[2] in ("removed", "state observed")], ev
     s.close_session()
     m.close_session()
