@@ -182,6 +182,10 @@ int64_t vnm_lnl_encap_key_of(uint32_t val, uint32_t mask, int off);
  * owned by the context. */
 int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **out,
 		 struct vnm_err *err);
+/* Set the sysctl name (dotted, e.g. "net.ipv4.fib_multipath_hash_policy")
+ * to value as the host's namespace sees it, when it differs.  0 or -1. */
+int vnm_lnl_sysctl_set(struct vnm_lnl *c, const struct vnm_host *h, const char *name,
+		       const char *value, struct vnm_err *err);
 /* Identity of the host's namespace as last opened by vnm_lnl_sock (0 for
  * the daemon's own). */
 ino_t vnm_lnl_ns_id(const struct vnm_lnl *c, const struct vnm_host *h);
@@ -236,6 +240,25 @@ void vnm_lnl_tcidx_forget_class(struct vnm_lnl_tcidx *x, uint32_t classid);
  * run) and is taken over.  -NLE_RANGE when the interface is full. */
 int vnm_lnl_tcidx_pick(const struct vnm_lnl_tcidx *x, uint32_t pref_minor, uint32_t vni,
 		       uint32_t *minor, uint32_t *handle, bool *adopt);
+
+/* ---- link_bond.c: the route of a bond ----------------------------- */
+
+/* Routes vnmd installs carry this protocol (so it removes only its own). */
+#define VNM_RTPROT 0x76U
+/* The multipath route between the tunnel addresses of the two hosts of
+ * pl's bond (vnm_plink_bond), one nexthop per link of the bond with its
+ * weight, on both hosts; L4 hashing and linkdown handling set for it.
+ * Idempotent. */
+int vnm_lnl_bond_apply(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err);
+/* Remove the route of pl's bond (of the model pl is from) from both
+ * hosts; absent is success. */
+int vnm_lnl_bond_remove(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err);
+/* The two messages, kernel-free: RTM_NEWROUTE of the route on host (one
+ * of the bond's two), RTM_DELROUTE of it. */
+int vnm_lnl_msg_bond_route(const struct vnm_vl *bond, const struct vnm_host *host,
+			   const int *ifindex, struct nl_msg **out);
+int vnm_lnl_msg_bond_route_del(const struct vnm_vl *bond, const struct vnm_host *host,
+			       struct nl_msg **out);
 
 /* ---- link_plug.c: taps of guests on hosts in a namespace ---------- */
 
