@@ -45,8 +45,9 @@ bool plan_plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n)
 	       o->overhead != n->overhead || plan_str_ne(o->encap, n->encap);
 }
 
-/* The route of the bond a physical link is in changed: other links, or
- * other weights. */
+/* The route of the bond a physical link is in changed: other links.  (Its
+ * weights follow the capacities: a link whose capacity changes is updated,
+ * and any link's update installs the whole route.) */
 bool plan_bond_ne(const struct vnm_plink *o, const struct vnm_plink *n)
 {
 	const struct vnm_vl *ob = vnm_plink_bond(o), *nb = vnm_plink_bond(n);
@@ -58,8 +59,7 @@ bool plan_bond_ne(const struct vnm_plink *o, const struct vnm_plink *n)
 		return true;
 	for (i = 0; i < ob->n_plinks; i++)
 		if (plan_str_ne(ob->plinks[i]->name, nb->plinks[i]->name) ||
-		    plan_plink_rebuilt(ob->plinks[i], nb->plinks[i]) ||
-		    vnm_bond_weight(ob, ob->plinks[i]) != vnm_bond_weight(nb, nb->plinks[i]))
+		    plan_plink_rebuilt(ob->plinks[i], nb->plinks[i]))
 			return true;
 	return false;
 }
