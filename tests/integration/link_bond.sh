@@ -124,6 +124,8 @@ t_ok "both links carried the VL (> 2 MB each)" \
 ip -n $LT_P-rm1 link set vnmtp3 down
 t_ok "one link down: the VL stays up (ping)" \
 	ip netns exec $LT_P-r1 busybox ping -c 3 -W 2 10.1.0.2
+t_ok "one link down: the driver reports the VL up" \
+	bash -c "'$LINKTOOL' '$LT_TMP/free.xml' counters vn-a vl-a | grep -qx up=1"
 ONE=$(run one)
 t_ok "one link down: about 15 Mbit/s ($ONE in 11..17)" \
 	bash -c "lt_cmp() { python3 -c \"import sys; a=float(sys.argv[1]); b=float(sys.argv[3]); sys.exit(0 if eval('a %s b' % sys.argv[2]) else 1)\" \"\$@\"; }; lt_cmp $ONE '>=' 11 && lt_cmp $ONE '<=' 17"
