@@ -443,7 +443,8 @@ static void *probe_thread(void *arg)
 	rc = vnm_lnl_msg_bridge("vnprobeb", &msg);
 	job->caps.bridge = try_msg(sk, rc, msg);
 	/* the default encapsulation's device */
-	rc = vnm_lnl_encap_find(NULL)->msg_create("vnprobex", 1, "127.0.0.1", "127.0.0.2", &msg);
+	rc = vnm_lnl_encap_find(NULL)->msg_create("vnprobex", 1, "127.0.0.1", "127.0.0.2", 0,
+								  &msg);
 	job->caps.vxlan = try_msg(sk, rc, msg);
 	if (!job->caps.veth)
 		goto done;

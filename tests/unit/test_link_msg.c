@@ -347,7 +347,7 @@ static void vxlan_device(void **state)
 	struct in_addr a;
 
 	(void)state;
-	assert_int_equal(vx->msg_create("vnx0123abcda", 4242, "10.99.0.1", "10.99.0.2", &msg), 0);
+	assert_int_equal(vx->msg_create("vnx0123abcda", 4242, "10.99.0.1", "10.99.0.2", 0, &msg), 0);
 	assert_true(nlmsg_hdr(msg)->nlmsg_flags & NLM_F_EXCL);
 	parse_nested(info_data(msg, "vxlan", tb), vd, IFLA_VXLAN_MAX);
 	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnx0123abcda");
@@ -369,14 +369,22 @@ static void vxlan_device(void **state)
 	assert_string_equal(inet_ntoa(a), "10.99.0.1");
 	memcpy(&a, nla_data(vd[IFLA_VXLAN_GROUP]), sizeof(a));
 	assert_string_equal(inet_ntoa(a), "10.99.0.2");
+	/* the default TOS: the tunnel's own (its cached route) */
+	assert_null(vd[IFLA_VXLAN_TOS]);
+	nlmsg_free(msg);
+	/* a bonded VL's end: a TOS, so that each packet's route is looked up */
+	assert_int_equal(vx->msg_create("vnx0123abcda", 4242, "10.99.0.1", "10.99.0.2",
+					VNM_BOND_TOS, &msg), 0);
+	parse_nested(info_data(msg, "vxlan", tb), vd, IFLA_VXLAN_MAX);
+	assert_int_equal(nla_get_u8(vd[IFLA_VXLAN_TOS]), VNM_BOND_TOS);
 	nlmsg_free(msg);
 
-	assert_true(vx->msg_create("vnxbad", 1, "not-an-address", "10.0.0.1", &msg) < 0);
+	assert_true(vx->msg_create("vnxbad", 1, "not-an-address", "10.0.0.1", 0, &msg) < 0);
 	assert_null(msg);
 	/* both ends of a tunnel speak the same IP version */
-	assert_true(vx->msg_create("vnxbad", 1, "10.0.0.1", "2001:db8::1", &msg) < 0);
+	assert_true(vx->msg_create("vnxbad", 1, "10.0.0.1", "2001:db8::1", 0, &msg) < 0);
 	assert_null(msg);
-	assert_int_equal(vx->msg_create("vnx6", 7, "2001:db8::1", "2001:db8::2", &msg), 0);
+	assert_int_equal(vx->msg_create("vnx6", 7, "2001:db8::1", "2001:db8::2", 0, &msg), 0);
 	parse_nested(info_data(msg, "vxlan", tb), vd, IFLA_VXLAN_MAX);
 	assert_int_equal(nla_len(vd[IFLA_VXLAN_LOCAL6]), 16);
 	assert_int_equal(nla_len(vd[IFLA_VXLAN_GROUP6]), 16);
