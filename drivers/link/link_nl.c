@@ -206,7 +206,7 @@ int vnm_lnl_sysctl_set(struct vnm_lnl *c, const struct vnm_host *h, const char *
 	close(fd);
 	if (strcmp(cur, value))
 		vnm_log_info("link driver: %s set from %s to %s%s", name, cur, value,
-			       vnm_lnl_where(h, where, sizeof(where)));
+			     vnm_lnl_where(h, where, sizeof(where)));
 	return 0;
 }
 
