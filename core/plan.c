@@ -630,47 +630,20 @@ static void plan_vl(struct planner *pl, const struct vnm_vl *o, const struct vnm
 		vl_create(pl, n);
 }
 
-/* What the default share of a physical link depends on. */
-struct share_basis {
-	uint64_t cap, guaranteed;
-	uint64_t bondcap;  /* capacity of the bond the link is in (the parts
-			    * of a bonded VL's figures depend on it) */
-	size_t n_free;
-};
-
-static void share_basis(const struct vnm_plink *p, struct share_basis *b)
-{
-	const struct vnm_vl *bond = vnm_plink_bond(p);
-	size_t k;
-
-	b->cap = vnm_plink_vl_capacity(p);
-	b->guaranteed = 0;
-	b->bondcap = 0;
-	b->n_free = 0;
-	for (k = 0; k < p->n_vls; k++) {
-		if (p->vls[k]->guaranteed)
-			b->guaranteed += vnm_vl_guaranteed_on(p->vls[k], p);
-		else
-			b->n_free++;
-	}
-	for (k = 0; bond && k < bond->n_plinks; k++)
-		b->bondcap += vnm_plink_vl_capacity(bond->plinks[k]);
-}
-
 /* A physical link whose VL set, guarantees or capacity changed: the VLs on
  * it that nobody has looked at yet may have a new default share (or a new
  * default ceiling, the capacity). */
 static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 		       const struct vnm_plink *np)
 {
-	struct share_basis ob, nb;
+	struct plan_share_basis ob, nb;
 	struct vnm_step f, i;
 	size_t k;
 
 	if (!op || !np || plan_plink_rebuilt(op, np))
 		return;
-	share_basis(op, &ob);
-	share_basis(np, &nb);
+	plan_share_basis(op, &ob);
+	plan_share_basis(np, &nb);
 	if (ob.cap == nb.cap && ob.guaranteed == nb.guaranteed && ob.n_free == nb.n_free &&
 	    ob.bondcap == nb.bondcap)
 		return;
