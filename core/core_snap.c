@@ -189,9 +189,13 @@ static void vl_where(const struct vnm_vl *vl, struct vnm_snap_vl *sl, bool *oom)
 		sl->ceil = sh.ceil;
 		return;
 	}
+	/* a path is as fast as its slowest hop; a bond carries the sum of its
+	 * links */
 	for (i = 0; i < vl->n_plinks; i++) {
 		vnm_vl_shape_on(vl, vl->plinks[i], &sh);
-		if (!sl->ceil || sh.ceil < sl->ceil)
+		if (vnm_vl_bonded(vl))
+			sl->ceil += sh.ceil;
+		else if (!sl->ceil || sh.ceil < sl->ceil)
 			sl->ceil = sh.ceil;
 	}
 }

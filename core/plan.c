@@ -248,6 +248,8 @@ static void plink_vls_to_list(struct planner *pl, const struct vnm_plink *p, boo
 	}
 }
 
+static void bond_peers_dirty(struct planner *pl, const struct vnm_plink *n);
+
 static void plan_plink(struct planner *pl, const struct vnm_plink *o, const struct vnm_plink *n)
 {
 	struct vnm_step f, i;
@@ -266,12 +268,39 @@ static void plan_plink(struct planner *pl, const struct vnm_plink *o, const stru
 		plink_vls_to_list(pl, n, false);
 		return;
 	}
-	if (o && n && o->capacity != n->capacity) {
+	if (o && n && (o->capacity != n->capacity || plan_bond_ne(o, n))) {
 		f = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = o, .pl = n};
 		i = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = n, .pl = o};
 		emit(pl, P_PL_UPDATE, &f, &i);
 		add(&pl->dirty, pl, o, n);
+		/* the parts of a bonded VL on the other links of the bond follow
+		 * this link's capacity */
+		if (o->capacity != n->capacity)
+			bond_peers_dirty(pl, n);
 	}
+}
+
+static void bond_peers_dirty(struct planner *pl, const struct vnm_plink *n)
+{
+	const struct vnm_vl *b = vnm_plink_bond(n);
+	size_t k;
+
+	for (k = 0; b && k < b->n_plinks; k++)
+		if (b->plinks[k] != n)
+			add(&pl->dirty, pl, plan_plink_other(pl->o, b->plinks[k]), b->plinks[k]);
+}
+
+/* The route of a bond belongs to its physical links (struct vnm_link_ops
+ * plink_setup/_update): a VL that makes, changes or ends a bond lists
+ * them, after the levels above have run, for plan_plink to compare. */
+static void vl_bond_plinks(struct planner *pl, const struct vnm_vl *o, const struct vnm_vl *n)
+{
+	size_t k;
+
+	for (k = 0; o && vnm_vl_bonded(o) && k < o->n_plinks; k++)
+		add(&pl->plinks, pl, o->plinks[k], plan_plink_other(pl->n, o->plinks[k]));
+	for (k = 0; n && vnm_vl_bonded(n) && k < n->n_plinks; k++)
+		add(&pl->plinks, pl, plan_plink_other(pl->o, n->plinks[k]), n->plinks[k]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -601,51 +630,32 @@ static void plan_vl(struct planner *pl, const struct vnm_vl *o, const struct vnm
 		vl_create(pl, n);
 }
 
-/* What the default share of a physical link depends on. */
-struct share_basis {
-	uint64_t cap, guaranteed;
-	size_t n_free;
-};
-
-static void share_basis(const struct vnm_plink *p, struct share_basis *b)
-{
-	size_t k;
-
-	b->cap = vnm_plink_vl_capacity(p);
-	b->guaranteed = 0;
-	b->n_free = 0;
-	for (k = 0; k < p->n_vls; k++) {
-		if (p->vls[k]->guaranteed)
-			b->guaranteed += p->vls[k]->guaranteed;
-		else
-			b->n_free++;
-	}
-}
-
 /* A physical link whose VL set, guarantees or capacity changed: the VLs on
  * it that nobody has looked at yet may have a new default share (or a new
  * default ceiling, the capacity). */
 static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 		       const struct vnm_plink *np)
 {
-	struct share_basis ob, nb;
+	struct plan_share_basis ob, nb;
 	struct vnm_step f, i;
 	size_t k;
 
 	if (!op || !np || plan_plink_rebuilt(op, np))
 		return;
-	share_basis(op, &ob);
-	share_basis(np, &nb);
-	if (ob.cap == nb.cap && ob.guaranteed == nb.guaranteed && ob.n_free == nb.n_free)
+	plan_share_basis(op, &ob);
+	plan_share_basis(np, &nb);
+	if (ob.cap == nb.cap && ob.guaranteed == nb.guaranteed && ob.n_free == nb.n_free &&
+	    ob.bondcap == nb.bondcap)
 		return;
 	/* With the same capacity, a VL with a guarantee keeps its shaping: only
-	 * the VLs sharing what the guarantees leave free can move. */
-	if (ob.cap == nb.cap && nb.n_free == 0)
+	 * the VLs sharing what the guarantees leave free can move (unless the
+	 * bond's capacity moved: then the parts of bonded VLs move too). */
+	if (ob.cap == nb.cap && ob.bondcap == nb.bondcap && nb.n_free == 0)
 		return;
 	for (k = 0; k < np->n_vls; k++) {
 		const struct vnm_vl *n = np->vls[k], *o;
 
-		if (ob.cap == nb.cap && n->guaranteed)
+		if (ob.cap == nb.cap && ob.bondcap == nb.bondcap && n->guaranteed)
 			continue;
 		if (plan_pset_has(&pl->vl_done, n))
 			continue;
@@ -820,7 +830,7 @@ int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 {
 	struct planner pl;
 	struct vnm_plan *p = NULL;
-	size_t i, total = 0;
+	size_t i, n_pl, total = 0;
 	int rc = -1;
 
 	memset(&pl, 0, sizeof(pl));
@@ -844,6 +854,13 @@ int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 		plan_vr(&pl, pl.vrs.v[i].o, pl.vrs.v[i].n);
 	for (i = 0; i < pl.vls.n; i++)
 		plan_vl(&pl, pl.vls.v[i].o, pl.vls.v[i].n);
+	/* bonds made, changed or ended by the VLs: their links' routes (the
+	 * links planned above are listed once and not planned again) */
+	n_pl = pl.plinks.n;
+	for (i = 0; i < pl.vls.n; i++)
+		vl_bond_plinks(&pl, pl.vls.v[i].o, pl.vls.v[i].n);
+	for (i = n_pl; i < pl.plinks.n; i++)
+		plan_plink(&pl, pl.plinks.v[i].o, pl.plinks.v[i].n);
 	for (i = 0; i < pl.dirty.n; i++)
 		plan_dirty(&pl, pl.dirty.v[i].o, pl.dirty.v[i].n);
 	if (pl.nomem) {

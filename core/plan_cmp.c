@@ -45,6 +45,45 @@ bool plan_plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n)
 	       o->overhead != n->overhead || plan_str_ne(o->encap, n->encap);
 }
 
+/* What the default shares on p depend on (plan_dirty compares them). */
+void plan_share_basis(const struct vnm_plink *p, struct plan_share_basis *b)
+{
+	const struct vnm_vl *bond = vnm_plink_bond(p);
+	size_t k;
+
+	b->cap = vnm_plink_vl_capacity(p);
+	b->guaranteed = 0;
+	b->bondcap = 0;
+	b->n_free = 0;
+	for (k = 0; k < p->n_vls; k++) {
+		if (p->vls[k]->guaranteed)
+			b->guaranteed += vnm_vl_guaranteed_on(p->vls[k], p);
+		else
+			b->n_free++;
+	}
+	for (k = 0; bond && k < bond->n_plinks; k++)
+		b->bondcap += vnm_plink_vl_capacity(bond->plinks[k]);
+}
+
+/* The route of the bond a physical link is in changed: other links.  (Its
+ * weights follow the capacities: a link whose capacity changes is updated,
+ * and any link's update installs the whole route.) */
+bool plan_bond_ne(const struct vnm_plink *o, const struct vnm_plink *n)
+{
+	const struct vnm_vl *ob = vnm_plink_bond(o), *nb = vnm_plink_bond(n);
+	size_t i;
+
+	if (!ob || !nb)
+		return ob != nb;
+	if (ob->n_plinks != nb->n_plinks)
+		return true;
+	for (i = 0; i < ob->n_plinks; i++)
+		if (plan_str_ne(ob->plinks[i]->name, nb->plinks[i]->name) ||
+		    plan_plink_rebuilt(ob->plinks[i], nb->plinks[i]))
+			return true;
+	return false;
+}
+
 bool plan_vr_rehomed(const struct vnm_vr *o, const struct vnm_vr *n)
 {
 	if (!o || !n)

@@ -12,6 +12,18 @@
 bool plan_str_ne(const char *a, const char *b);
 bool plan_host_moved(const struct vnm_host *o, const struct vnm_host *n);
 bool plan_hif_ne(const struct vnm_host_if *o, const struct vnm_host_if *n);
+
+/* What the default share of a physical link depends on. */
+struct plan_share_basis {
+	uint64_t cap, guaranteed;
+	uint64_t bondcap;  /* capacity of the bond the link is in (the parts
+			    * of a bonded VL's figures depend on it) */
+	size_t n_free;
+};
+
+void plan_share_basis(const struct vnm_plink *p, struct plan_share_basis *b);
+
+bool plan_bond_ne(const struct vnm_plink *o, const struct vnm_plink *n);
 bool plan_plink_rebuilt(const struct vnm_plink *o, const struct vnm_plink *n);
 bool plan_vr_rehomed(const struct vnm_vr *o, const struct vnm_vr *n);
 bool plan_vr_image_changed(const struct vnm_vr *o, const struct vnm_vr *n);

@@ -29,6 +29,87 @@ uint64_t vnm_plink_vl_capacity(const struct vnm_plink *pl)
 		       (VNM_FRAME_BYTES + pl->overhead);
 }
 
+static bool joins(const struct vnm_plink *p, const struct vnm_host *x,
+		  const struct vnm_host *y)
+{
+	return p && p->src && p->dst &&
+	       ((p->src->host == x && p->dst->host == y) ||
+		(p->src->host == y && p->dst->host == x));
+}
+
+bool vnm_vl_bonded(const struct vnm_vl *vl)
+{
+	const struct vnm_host *ha, *hb;
+	size_t k;
+
+	if (vl->n_plinks < 2 || !vl->a || !vl->b || !vl->a->vr || !vl->b->vr)
+		return false;
+	ha = vl->a->vr->host;
+	hb = vl->b->vr->host;
+	if (!ha || !hb || ha == hb)
+		return false;
+	for (k = 0; k < vl->n_plinks; k++)
+		if (!joins(vl->plinks[k], ha, hb))
+			return false;
+	return true;
+}
+
+uint64_t vnm_vl_part_on(const struct vnm_vl *vl, const struct vnm_plink *pl, uint64_t total)
+{
+	unsigned __int128 all = 0, before = 0, part;
+	size_t k, me = vl->n_plinks;
+
+	if (!total || !pl || !vnm_vl_bonded(vl))
+		return total;
+	for (k = 0; k < vl->n_plinks; k++) {
+		if (vl->plinks[k] == pl)
+			me = k;
+		else if (me == vl->n_plinks)
+			before += vnm_plink_vl_capacity(vl->plinks[k]);
+		all += vnm_plink_vl_capacity(vl->plinks[k]);
+	}
+	if (me == vl->n_plinks)
+		return 0; /* pl is not one of vl's links */
+	if (!all) /* no capacity given anywhere: equal parts */
+		return me + 1 == vl->n_plinks ? total - total / vl->n_plinks * me
+					      : total / vl->n_plinks;
+	/* floor(total * (before + mine) / all) - floor(total * before / all):
+	 * the parts of all links add up to total exactly */
+	part = (unsigned __int128)total * (before + vnm_plink_vl_capacity(pl)) / all -
+	       (unsigned __int128)total * before / all;
+	return (uint64_t)part;
+}
+
+uint64_t vnm_vl_guaranteed_on(const struct vnm_vl *vl, const struct vnm_plink *pl)
+{
+	return vnm_vl_part_on(vl, pl, vl->guaranteed);
+}
+
+const struct vnm_vl *vnm_plink_bond(const struct vnm_plink *pl)
+{
+	size_t k;
+
+	for (k = 0; pl && k < pl->n_vls; k++)
+		if (vnm_vl_bonded(pl->vls[k]))
+			return pl->vls[k];
+	return NULL;
+}
+
+unsigned vnm_bond_weight(const struct vnm_vl *bond, const struct vnm_plink *pl)
+{
+	uint64_t max = 0, c;
+	size_t k;
+
+	for (k = 0; k < bond->n_plinks; k++)
+		if ((c = vnm_plink_vl_capacity(bond->plinks[k])) > max)
+			max = c;
+	c = vnm_plink_vl_capacity(pl);
+	if (!max || c >= max)
+		return 256;
+	c = (uint64_t)(((unsigned __int128)c * 256 + max / 2) / max);
+	return c ? (unsigned)c : 1;
+}
+
 bool vnm_vl_needs_netem(const struct vnm_vl *vl)
 {
 	return vl->delay_us || vl->jitter_us || vl->loss_ppm;
@@ -58,17 +139,18 @@ void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
 		     struct vnm_shape *out)
 {
 	uint64_t cap = vnm_plink_vl_capacity(pl), guaranteed = 0;
+	uint64_t limit = vnm_vl_part_on(vl, pl, vl->limit);
 	size_t n_free = 0, k;
 	int listed = 0;
 
 	if (vl->guaranteed) {
-		out->rate = vl->guaranteed;
+		out->rate = vnm_vl_guaranteed_on(vl, pl);
 	} else {
 		for (k = 0; pl && k < pl->n_vls; k++) {
 			if (pl->vls[k] == vl)
 				listed = 1;
 			if (pl->vls[k]->guaranteed)
-				guaranteed += pl->vls[k]->guaranteed;
+				guaranteed += vnm_vl_guaranteed_on(pl->vls[k], pl);
 			else
 				n_free++;
 		}
@@ -78,11 +160,11 @@ void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
 	}
 	if (out->rate < VNM_MIN_RATE)
 		out->rate = VNM_MIN_RATE;
-	out->ceil = vl->limit && vl->limit < cap ? vl->limit : cap;
+	out->ceil = limit && limit < cap ? limit : cap;
 	/* A limit below the default share wins: the share is only what the
 	 * VL may count on, the limit what it must never pass.  (A guarantee
 	 * above the limit is refused by validation.) */
-	if (vl->limit && out->rate > out->ceil)
+	if (limit && out->rate > out->ceil)
 		out->rate = out->ceil;
 	if (out->ceil < out->rate)
 		out->ceil = out->rate;

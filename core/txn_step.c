@@ -82,7 +82,8 @@ void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
 		snprintf(buf, len, "set up physical link %s", s_or_q(s->pl->name));
 		return;
 	case VNM_STEP_PLINK_UPDATE:
-		snprintf(buf, len, "change capacity of physical link %s", s_or_q(s->pl->name));
+		snprintf(buf, len, "change capacity or bond of physical link %s",
+			 s_or_q(s->pl->name));
 		return;
 	case VNM_STEP_PLINK_TEARDOWN:
 		snprintf(buf, len, "tear down physical link %s", s_or_q(s->pl->name));

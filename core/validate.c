@@ -239,6 +239,123 @@ static int check_vl_end(const struct vnm_model *m, struct vnm_errs *r, const str
 	return 0;
 }
 
+static bool plink_joins(const struct vnm_plink *p, const struct vnm_host *x,
+			const struct vnm_host *y)
+{
+	return (p->src->host == x && p->dst->host == y) ||
+	       (p->src->host == y && p->dst->host == x);
+}
+
+/* Two supporting links joining the same two hosts bond them; a path
+ * crosses each pair of hosts once.  So parallel links in a list that is
+ * not a bond between the routers' hosts are a mistake. */
+static int check_vl_parallel(struct vnm_errs *r, const struct vnm_vl *vl, const char *path)
+{
+	const struct vnm_host *ha = vl->a->vr->host, *hb = vl->b->vr->host;
+	size_t k, j;
+
+	for (k = 0; k < vl->n_plinks; k++) {
+		const struct vnm_plink *p = vl->plinks[k], *q = NULL;
+
+		for (j = 0; j < k && !q; j++)
+			if (plink_joins(vl->plinks[j], p->src->host, p->dst->host))
+				q = vl->plinks[j];
+		if (!q)
+			continue;
+		for (j = 0; j < vl->n_plinks; j++)
+			if (!plink_joins(vl->plinks[j], ha, hb))
+				break;
+		FAIL(VNM_E_INVALID, path,
+		     "link %s of virtual network %s: physical links %s and %s both join hosts "
+		     "%s and %s, which bonds them, but a bonded link rides only physical links "
+		     "between the hosts of its routers (%s and %s), and %s joins %s and %s; "
+		     "list only links between %s and %s, or a path without parallel links",
+		     vl->name, vl->vn->name, q->name, p->name, q->src->host->name,
+		     q->dst->host->name, ha->name, hb->name, vl->plinks[j]->name,
+		     vl->plinks[j]->src->host->name, vl->plinks[j]->dst->host->name, ha->name,
+		     hb->name);
+	}
+	return 0;
+}
+
+/* A bonded VL's tunnel reaches the far host over a multipath IPv4 route
+ * between the two hosts' tunnel addresses. */
+static int check_vl_bond(struct vnm_errs *r, const struct vnm_vl *vl, const char *path)
+{
+	const struct vnm_host *h[2] = {vl->a->vr->host, vl->b->vr->host};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (!h[i]->tunnel_addr)
+			FAIL(VNM_E_INVALID, path,
+			     "link %s of virtual network %s is bonded over %zu physical links, "
+			     "and host %s has no tunnel-address: set it (the bond routes the "
+			     "tunnel between the hosts' tunnel addresses)", vl->name,
+			     vl->vn->name, vl->n_plinks, h[i]->name);
+		else if (strchr(h[i]->tunnel_addr, ':'))
+			FAIL(VNM_E_UNSUPPORTED, path,
+			     "link %s of virtual network %s is bonded over %zu physical links, "
+			     "and host %s has the IPv6 tunnel-address %s: bonding routes IPv4 "
+			     "tunnels only; give the hosts IPv4 tunnel addresses", vl->name,
+			     vl->vn->name, vl->n_plinks, h[i]->name, h[i]->tunnel_addr);
+	}
+	return 0;
+}
+
+static bool same_links(const struct vnm_vl *a, const struct vnm_vl *b)
+{
+	size_t i, j;
+
+	if (a->n_plinks != b->n_plinks)
+		return false;
+	for (i = 0; i < a->n_plinks; i++) {
+		for (j = 0; j < b->n_plinks && b->plinks[j] != a->plinks[i]; j++)
+			;
+		if (j == b->n_plinks)
+			return false;
+	}
+	return true;
+}
+
+/* The tunnels between two hosts follow one route: a bond's.  Every VL
+ * riding a bonded physical link straight between its hosts must then use
+ * the bond's links, all of them. */
+static int check_bond_routes(const struct vnm_model *m, struct vnm_errs *r)
+{
+	char path[512];
+	size_t i, k, j;
+
+	for (i = 0; i < m->n_plinks; i++) {
+		const struct vnm_plink *pl = &m->plinks[i];
+		const struct vnm_vl *b = vnm_plink_bond(pl);
+
+		if (!b)
+			continue;
+		for (k = 0; k < pl->n_vls; k++) {
+			const struct vnm_vl *v = pl->vls[k];
+			char links[256];
+			size_t len = 0;
+
+			if (v == b || same_links(v, b) || !v->a || !v->b || !v->a->vr->host ||
+			    !v->b->vr->host || !plink_joins(pl, v->a->vr->host, v->b->vr->host))
+				continue;
+			links[0] = '\0';
+			for (j = 0; j < b->n_plinks && len < sizeof(links); j++)
+				len += (size_t)snprintf(links + len, sizeof(links) - len, "%s%s",
+							j ? ", " : "", b->plinks[j]->name);
+			vnm_path_link(path, sizeof(path), v->vn->name, v->name);
+			FAIL(VNM_E_INVALID, path,
+			     "link %s of virtual network %s rides physical link %s between hosts "
+			     "%s and %s, which link %s of virtual network %s bonds with others "
+			     "(%s): the tunnels between two hosts share one route, so list the "
+			     "same supporting links (%s) for both", v->name, v->vn->name,
+			     pl->name, pl->src->host->name, pl->dst->host->name, b->name,
+			     b->vn->name, links, links);
+		}
+	}
+	return 0;
+}
+
 /* The supporting links, in the order given, must walk from the host of a to
  * the host of b; each link may be crossed in either direction. */
 static int check_vl_path(const struct vnm_model *m, struct vnm_errs *r, const struct vnm_vl *vl,
@@ -283,6 +400,10 @@ static int check_vl_path(const struct vnm_model *m, struct vnm_errs *r, const st
 		     "link %s of virtual network %s joins routers on hosts %s and %s but has no "
 		     "supporting-link; list the physical links it rides, from %s to %s", vl->name,
 		     vn, ha->name, hb->name, ha->name, hb->name);
+	if (vnm_vl_bonded(vl))
+		return check_vl_bond(r, vl, path);
+	if (check_vl_parallel(r, vl, path))
+		return -1;
 	for (k = 0; k < vl->n_plinks; k++) {
 		const struct vnm_plink *p = vl->plinks[k];
 
@@ -427,8 +548,9 @@ static int check_admission(const struct vnm_model *m, struct vnm_errs *r)
 		const struct vnm_plink *pl = &m->plinks[i];
 		unsigned __int128 sum = 0, wire;
 
+		/* a bonded VL counts its part of the guarantee on each link */
 		for (k = 0; k < pl->n_vls; k++)
-			sum += pl->vls[k]->guaranteed;
+			sum += vnm_vl_guaranteed_on(pl->vls[k], pl);
 		/* wire rate = VL rate * (frame + overhead) / frame, rounded up */
 		wire = (sum * (VNM_FRAME_BYTES + pl->overhead) + VNM_FRAME_BYTES - 1) /
 		       VNM_FRAME_BYTES;
@@ -439,10 +561,11 @@ static int check_admission(const struct vnm_model *m, struct vnm_errs *r)
 		for (k = 0; k < pl->n_vls && len < sizeof(who); k++) {
 			if (!pl->vls[k]->guaranteed)
 				continue;
-			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s%s/%s %llu",
+			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s%s/%s %llu%s",
 						len ? ", " : "", pl->vls[k]->vn->name,
 						pl->vls[k]->name,
-						(unsigned long long)pl->vls[k]->guaranteed);
+						(unsigned long long)vnm_vl_guaranteed_on(pl->vls[k], pl),
+						vnm_vl_bonded(pl->vls[k]) ? " (its part of a bond)" : "");
 		}
 		vnm_path_link(path, sizeof(path), m->underlay, pl->name);
 		FAIL(VNM_E_INVALID, path,
@@ -644,7 +767,8 @@ int vnm_validate_all(const struct vnm_model *m, const struct vnm_uri_policy *uri
 	/* the rules below assume resolved references */
 	if (r.n)
 		return -1;
-	if (check_connected(m, &r) || check_admission(m, &r) || check_names(m, &r))
+	if (check_connected(m, &r) || check_bond_routes(m, &r) || check_admission(m, &r) ||
+	    check_names(m, &r))
 		return -1;
 	return r.n ? -1 : 0;
 }

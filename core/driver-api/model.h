@@ -224,10 +224,11 @@ int vnm_model_set_overhead(struct vnm_model *m, vnm_encap_overhead_fn fn,
  * and handed down; the driver computes none of it again.
  *
  * On one physical link a VL gets, in bit/s of its own frames: rate =
- * guaranteed, or an equal share of the capacity the guarantees leave free
- * (capacity counted in VL frames, see the link's overhead); ceil = limit,
- * or the capacity; burst = configured, or about 1 ms at the rate and never
- * below one frame.  netem says whether delay, jitter or loss are set (then
+ * guaranteed (its part when bonded), or an equal share of the capacity
+ * the guarantees leave free (capacity counted in VL frames, see the link's
+ * overhead); ceil = limit (its part when bonded), or the capacity; burst =
+ * configured, or about 1 ms at the rate and never below one frame.  netem
+ * says whether delay, jitter or loss are set (then
  * a netem qdisc carries the three figures).
  */
 struct vnm_shape {
@@ -246,6 +247,29 @@ void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
 void vnm_vl_shape_local(const struct vnm_vl *vl, struct vnm_shape *out);
 /* Delay, jitter or loss are set: the VL needs the kernel's sch_netem. */
 bool vnm_vl_needs_netem(const struct vnm_vl *vl);
+
+/*
+ * Channel bonding (the paper's "aggregate several physical links to a
+ * single VL"): a VL whose supporting links are two or more parallel
+ * physical links, each joining the hosts of its two routers, rides all of
+ * them at once.  Its tunnel reaches the far host by one multipath route
+ * over the links (per-flow hashing; a link whose interface is down is
+ * skipped), and its guarantee and limit are split over the links in
+ * proportion to what each can carry (vnm_plink_vl_capacity).
+ */
+bool vnm_vl_bonded(const struct vnm_vl *vl);
+/* The part of a VL figure (bit/s: its guarantee or limit) carried on pl:
+ * the whole figure unless vl is bonded; over a bond the parts add up to
+ * the figure exactly (the last link takes the rounding). */
+uint64_t vnm_vl_part_on(const struct vnm_vl *vl, const struct vnm_plink *pl, uint64_t total);
+/* The guarantee of vl that pl must admit: vnm_vl_part_on(vl->guaranteed). */
+uint64_t vnm_vl_guaranteed_on(const struct vnm_vl *vl, const struct vnm_plink *pl);
+/* The bonded VL (the first in model order) riding pl, whose supporting
+ * links are the nexthops of the route between its hosts, or NULL. */
+const struct vnm_vl *vnm_plink_bond(const struct vnm_plink *pl);
+/* Weight (1..256) of pl's nexthop in the route of bond: proportional to
+ * pl's capacity, the largest link of the bond 256. */
+unsigned vnm_bond_weight(const struct vnm_vl *bond, const struct vnm_plink *pl);
 
 /* Capacity of a physical link in bit/s of full-size VL frames. */
 uint64_t vnm_plink_vl_capacity(const struct vnm_plink *pl);

@@ -28,6 +28,7 @@
 
 struct vx_args {
 	uint32_t vni;
+	uint8_t tos;
 	struct nl_addr *la, *ra;
 };
 
@@ -45,15 +46,16 @@ static int put_data(struct nl_msg *msg, const void *arg)
 	    nla_put(msg, v6 ? IFLA_VXLAN_GROUP6 : IFLA_VXLAN_GROUP, (int)nl_addr_get_len(a->ra),
 		    nl_addr_get_binary_addr(a->ra)) < 0 ||
 	    nla_put_u16(msg, IFLA_VXLAN_PORT, htons(VXLAN_PORT)) < 0 ||
-	    nla_put_u8(msg, IFLA_VXLAN_LEARNING, 0) < 0)
+	    nla_put_u8(msg, IFLA_VXLAN_LEARNING, 0) < 0 ||
+	    (a->tos && nla_put_u8(msg, IFLA_VXLAN_TOS, a->tos) < 0))
 		return -NLE_MSGSIZE;
 	return 0;
 }
 
 static int vx_create(const char *name, uint32_t vni, const char *local, const char *remote,
-		     struct nl_msg **out)
+		     uint8_t tos, struct nl_msg **out)
 {
-	struct vx_args a = {.vni = vni};
+	struct vx_args a = {.vni = vni, .tos = tos};
 	int rc;
 
 	*out = NULL;
@@ -64,11 +66,12 @@ static int vx_create(const char *name, uint32_t vni, const char *local, const ch
 	return rc;
 }
 
-static bool vx_is_end(struct rtnl_link *l, uint32_t vni)
+static bool vx_is_end(struct rtnl_link *l, uint32_t vni, uint8_t tos)
 {
 	uint32_t id = 0;
 
-	return rtnl_link_is_vxlan(l) && rtnl_link_vxlan_get_id(l, &id) == 0 && id == vni;
+	return rtnl_link_is_vxlan(l) && rtnl_link_vxlan_get_id(l, &id) == 0 && id == vni &&
+	       rtnl_link_vxlan_get_tos(l) == (int)tos;
 }
 
 static int vx_match(struct rtnl_cls *f)

@@ -604,6 +604,8 @@ static int tunnel_end(struct nl_sock *sk, const struct vnm_vl *vl,
 		      const struct vnm_host *peer, const char *alias, const char *bridge,
 		      bool *created, struct vnm_err *err)
 {
+	/* a bonded VL's packets each look their route up (VNM_BOND_TOS) */
+	uint8_t tos = vnm_vl_bonded(vl) ? VNM_BOND_TOS : 0;
 	struct rtnl_link *l = NULL;
 	struct nl_msg *msg = NULL;
 	int rc;
@@ -611,14 +613,14 @@ static int tunnel_end(struct nl_sock *sk, const struct vnm_vl *vl,
 	*created = false;
 	if (vnm_lnl_own_get(sk, name, h, &l, err) < 0)
 		return -1;
-	if (l && !e->is_end(l, vl->vni)) {
+	if (l && !e->is_end(l, vl->vni, tos)) {
 		rtnl_link_put(l);
 		l = NULL;
 		if (link_del(sk, name, h, err) < 0)
 			return -1;
 	}
 	if (!l) {
-		rc = e->msg_create(name, vl->vni, h->tunnel_addr, peer->tunnel_addr, &msg);
+		rc = e->msg_create(name, vl->vni, h->tunnel_addr, peer->tunnel_addr, tos, &msg);
 		if (link_create(sk, name, rc, msg, h, err) < 0)
 			return -1;
 		*created = true;

@@ -152,11 +152,13 @@ struct vnm_lnl_encap {
 	const char *name;          /* the YANG enum of `encapsulation` */
 	uint32_t overhead;         /* bytes added to each VL frame on the wire */
 	/* RTM_NEWLINK creating one end called name (down, untagged) for key,
-	 * between local and remote (IPv4 or IPv6 text). */
+	 * between local and remote (IPv4 or IPv6 text); tos: the outer
+	 * header's TOS (0: the tunnel's default), see VNM_BOND_TOS. */
 	int (*msg_create)(const char *name, uint32_t key, const char *local,
-			  const char *remote, struct nl_msg **out);
-	/* l is an end of this encapsulation for key (else it is replaced). */
-	bool (*is_end)(struct rtnl_link *l, uint32_t key);
+			  const char *remote, uint8_t tos, struct nl_msg **out);
+	/* l is an end of this encapsulation for key with tos (else it is
+	 * replaced). */
+	bool (*is_end)(struct rtnl_link *l, uint32_t key, uint8_t tos);
 	/* u32 keys on f (offsets from the IP header) matching this
 	 * encapsulation's packets, and the hash mask and offset that pick the
 	 * bucket of the key's low byte. */
@@ -182,6 +184,10 @@ int64_t vnm_lnl_encap_key_of(uint32_t val, uint32_t mask, int off);
  * owned by the context. */
 int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **out,
 		 struct vnm_err *err);
+/* Set the sysctl name (dotted, e.g. "net.ipv4.fib_multipath_hash_policy")
+ * to value as the host's namespace sees it, when it differs.  0 or -1. */
+int vnm_lnl_sysctl_set(struct vnm_lnl *c, const struct vnm_host *h, const char *name,
+		       const char *value, struct vnm_err *err);
 /* Identity of the host's namespace as last opened by vnm_lnl_sock (0 for
  * the daemon's own). */
 ino_t vnm_lnl_ns_id(const struct vnm_lnl *c, const struct vnm_host *h);
@@ -236,6 +242,31 @@ void vnm_lnl_tcidx_forget_class(struct vnm_lnl_tcidx *x, uint32_t classid);
  * run) and is taken over.  -NLE_RANGE when the interface is full. */
 int vnm_lnl_tcidx_pick(const struct vnm_lnl_tcidx *x, uint32_t pref_minor, uint32_t vni,
 		       uint32_t *minor, uint32_t *handle, bool *adopt);
+
+/* ---- link_bond.c: the route of a bond ----------------------------- */
+
+/* The outer TOS of a bonded VL's tunnel packets (DSCP 2, unassigned).  A
+ * tunnel device caches its route (per CPU) unless its TOS is set: with the
+ * cache every flow of the VL takes the nexthop of the first lookup, with a
+ * TOS each packet's lookup hashes its ports and flows spread over the
+ * bond's links (measured here: 8 flows on 2 links, all on one without). */
+#define VNM_BOND_TOS 0x08U
+/* Routes vnmd installs carry this protocol (so it removes only its own). */
+#define VNM_RTPROT 0x76U
+/* The multipath route between the tunnel addresses of the two hosts of
+ * pl's bond (vnm_plink_bond), one nexthop per link of the bond with its
+ * weight, on both hosts; L4 hashing and linkdown handling set for it.
+ * Idempotent. */
+int vnm_lnl_bond_apply(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err);
+/* Remove the route of pl's bond (of the model pl is from) from both
+ * hosts; absent is success. */
+int vnm_lnl_bond_remove(struct vnm_lnl *c, const struct vnm_plink *pl, struct vnm_err *err);
+/* The two messages, kernel-free: RTM_NEWROUTE of the route on host (one
+ * of the bond's two), RTM_DELROUTE of it. */
+int vnm_lnl_msg_bond_route(const struct vnm_vl *bond, const struct vnm_host *host,
+			   const int *ifindex, struct nl_msg **out);
+int vnm_lnl_msg_bond_route_del(const struct vnm_vl *bond, const struct vnm_host *host,
+			       struct nl_msg **out);
 
 /* ---- link_plug.c: taps of guests on hosts in a namespace ---------- */
 

@@ -140,6 +140,76 @@ static int sock_in_ns(struct vnm_lnl *c, int fd, struct nl_sock **out, struct vn
 	return 0;
 }
 
+/* Open path (a file of /proc/sys/net) as the host's namespace sees it:
+ * the kernel binds such a file to the namespace of whoever opens it. */
+static int open_in_ns(struct vnm_lnl *c, const struct vnm_host *h, const char *path, int flags,
+		      struct vnm_err *err)
+{
+	char nspath[sizeof(NETNS_DIR) + 80];
+	int ns, fd, e;
+
+	if (!h || !h->netns)
+		return open(path, flags | O_CLOEXEC);
+	snprintf(nspath, sizeof(nspath), NETNS_DIR "/%s", h->netns);
+	if ((ns = open(nspath, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (setns(ns, CLONE_NEWNET) < 0) {
+		e = errno;
+		close(ns);
+		errno = e;
+		return -1;
+	}
+	close(ns);
+	fd = open(path, flags | O_CLOEXEC);
+	e = errno;
+	if (setns(c->self_ns, CLONE_NEWNET) < 0) {
+		/* this thread would keep running in the wrong namespace */
+		if (fd >= 0)
+			close(fd);
+		vnm_err_set(err, VNM_E_INTERNAL, NULL,
+			    "cannot return to the daemon's network namespace: %s", strerror(errno));
+		errno = EIO;
+		return -2;
+	}
+	errno = e;
+	return fd;
+}
+
+int vnm_lnl_sysctl_set(struct vnm_lnl *c, const struct vnm_host *h, const char *name,
+		       const char *value, struct vnm_err *err)
+{
+	char path[160], cur[32], where[200];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	for (n = 5; path[n]; n++)
+		if (path[n] == '.')
+			path[n] = '/';
+	if ((fd = open_in_ns(c, h, path, O_RDWR, err)) < 0) {
+		if (fd == -2)
+			return -1;
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot open %s%s: %s", name,
+				   vnm_lnl_where(h, where, sizeof(where)), strerror(errno));
+	}
+	n = read(fd, cur, sizeof(cur) - 1);
+	cur[n > 0 ? n : 0] = '\0';
+	if (n > 0 && cur[n - 1] == '\n')
+		cur[n - 1] = '\0';
+	if (strcmp(cur, value) &&
+	    (lseek(fd, 0, SEEK_SET) < 0 || write(fd, value, strlen(value)) < 0)) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot set %s to %s%s: %s", name, value,
+			    vnm_lnl_where(h, where, sizeof(where)), strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (strcmp(cur, value))
+		vnm_log_info("link driver: %s set from %s to %s%s", name, cur, value,
+			     vnm_lnl_where(h, where, sizeof(where)));
+	return 0;
+}
+
 int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **out,
 		 struct vnm_err *err)
 {
@@ -376,7 +446,8 @@ static void *probe_thread(void *arg)
 	rc = vnm_lnl_msg_bridge("vnprobeb", &msg);
 	job->caps.bridge = try_msg(sk, rc, msg);
 	/* the default encapsulation's device */
-	rc = vnm_lnl_encap_find(NULL)->msg_create("vnprobex", 1, "127.0.0.1", "127.0.0.2", &msg);
+	rc = vnm_lnl_encap_find(NULL)->msg_create("vnprobex", 1, "127.0.0.1", "127.0.0.2", 0,
+								  &msg);
 	job->caps.vxlan = try_msg(sk, rc, msg);
 	if (!job->caps.veth)
 		goto done;

@@ -215,9 +215,10 @@ static int ifindex_of(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
 
 /* One class's counters into out; dir is the direction the class carries
  * (0 out, 1 in; see struct vnm_vl_counters), first whether it is that
- * direction's first hop (its octets are the direction's). */
+ * direction's first hop (its octets are the direction's: 1 sets them, 2
+ * adds them, as the links of a bond each carry a part). */
 static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
-			struct vnm_vl_counters *out, int dir, bool first)
+			struct vnm_vl_counters *out, int dir, int first)
 {
 	struct rtnl_class *cl;
 
@@ -227,15 +228,17 @@ static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
 		out->drops += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_DROPS);
 		out->overlimits += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_OVERLIMITS);
 		out->shaped = true;
-		if (first)
+		if (first == 1)
 			out->cls_octets[dir] = rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BYTES);
+		else if (first == 2)
+			out->cls_octets[dir] += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BYTES);
 		out->cls_drops[dir] += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_DROPS);
 		out->cls_backlog[dir] += (uint32_t)rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BACKLOG);
 	}
 }
 
 static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
-			   const struct vnm_host_if *hif, int dir, bool first,
+			   const struct vnm_host_if *hif, int dir, int first,
 			   struct vnm_vl_counters *out, struct vnm_err *err)
 {
 	const struct vnm_lnl_tcvl *v;
@@ -276,6 +279,30 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
  * path from a's host; on each, the end on the side of a sends toward b
  * (out), the other end toward a (in).  Out's first hop is the first link,
  * in's the last one. */
+/* The classes of a bonded VL: on each of its parallel links the end on
+ * a's host sends toward b; the VL's octets are the sum over the links, and
+ * it is down only when every link is. */
+static int bond_stats(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_host *ha,
+		      struct vnm_vl_counters *out, struct vnm_err *err)
+{
+	const struct vnm_host_if *near, *far;
+	bool up = out->up, any = false;
+	size_t i;
+
+	out->cls_octets[0] = out->cls_octets[1] = 0;
+	for (i = 0; i < vl->n_plinks; i++) {
+		near = vl->plinks[i]->src->host == ha ? vl->plinks[i]->src : vl->plinks[i]->dst;
+		far = near == vl->plinks[i]->src ? vl->plinks[i]->dst : vl->plinks[i]->src;
+		out->up = true;
+		if (plink_end_stats(c, vl, near, 0, 2, out, err) < 0 ||
+		    plink_end_stats(c, vl, far, 1, 2, out, err) < 0)
+			return -1;
+		any |= out->up;
+	}
+	out->up = up && any;
+	return 0;
+}
+
 static int plinks_stats(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_host *ha,
 			struct vnm_vl_counters *out, struct vnm_err *err)
 {
@@ -389,7 +416,7 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 				class_stats(e, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, out,
 					    (int)i, true);
 		}
-	} else if (plinks_stats(c, vl, ha, out, err) < 0) {
+	} else if ((vnm_vl_bonded(vl) ? bond_stats : plinks_stats)(c, vl, ha, out, err) < 0) {
 		goto cleanup;
 	}
 	rc = 0;

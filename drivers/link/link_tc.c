@@ -224,7 +224,9 @@ int vnm_lnl_plink_setup(struct vnm_lnl *c, const struct vnm_plink *pl, struct vn
 		return vnm_err_set(err, VNM_E_MISSING, err->path,
 				   "physical link %s: an end has no host interface", pl->name);
 	}
-	if (plink_end_setup(c, pl, pl->src, err) < 0 || plink_end_setup(c, pl, pl->dst, err) < 0) {
+	/* the route of its bond, if it is in one (link_bond.c) */
+	if (plink_end_setup(c, pl, pl->src, err) < 0 || plink_end_setup(c, pl, pl->dst, err) < 0 ||
+	    vnm_lnl_bond_apply(c, pl, err) < 0) {
 		vnm_err_prefix(err, "physical link %s", pl->name);
 		vnm_lnl_path_plink(pl, err->path, sizeof(err->path));
 		return -1;
@@ -281,6 +283,10 @@ int vnm_lnl_plink_update(struct vnm_lnl *c, const struct vnm_plink *old,
 		if (idx > 0 && root_del(c, sk, idx, ends[i]->ifname, ends[i]->host, err) < 0)
 			goto fail;
 	}
+	/* a bond that ends takes its route along (one that stays or starts is
+	 * installed by the setup) */
+	if (!vnm_plink_bond(new) && vnm_lnl_bond_remove(c, old, err) < 0)
+		goto fail;
 	/* the root stays, the capacity class changes in place */
 	return vnm_lnl_plink_setup(c, new, err);
 fail:
@@ -295,6 +301,8 @@ int vnm_lnl_plink_teardown(struct vnm_lnl *c, const struct vnm_plink *pl, struct
 	struct nl_sock *sk;
 	int i, idx;
 
+	if (vnm_lnl_bond_remove(c, pl, err) < 0)
+		goto fail;
 	for (i = 0; i < 2; i++) {
 		if (!ends[i] || !ends[i]->host)
 			continue;

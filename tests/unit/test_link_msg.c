@@ -339,6 +339,66 @@ static struct nlattr *info_data(struct nl_msg *msg, const char *kind, struct nla
 	return li[IFLA_INFO_DATA];
 }
 
+/* The route of a bond: rm1 and rm2 joined by b1 (30 Mbit/s) and b2 (10),
+ * VL x over both; seen from rm1. */
+static void bond_route(void **state)
+{
+	struct vnm_host h[2] = {{.name = "rm1", .tunnel_addr = "10.99.0.1"},
+				{.name = "rm2", .tunnel_addr = "10.99.0.2"}};
+	struct vnm_host_if e[4] = {{.ifname = "a1", .host = &h[0]}, {.ifname = "b1", .host = &h[1]},
+				   {.ifname = "a2", .host = &h[0]}, {.ifname = "b2", .host = &h[1]}};
+	struct vnm_plink pl[2] = {{.name = "b1", .src = &e[0], .dst = &e[1], .capacity = 30000000},
+				  {.name = "b2", .src = &e[3], .dst = &e[2], .capacity = 10000000}};
+	struct vnm_plink *pls[2] = {&pl[0], &pl[1]};
+	struct vnm_vn vn = {.name = "a"};
+	struct vnm_vr vr[2] = {{.name = "vr1", .vn = &vn, .host = &h[0]},
+			       {.name = "vr2", .vn = &vn, .host = &h[1]}};
+	struct vnm_vnic nic[2] = {{.name = "e0", .vr = &vr[0]}, {.name = "e0", .vr = &vr[1]}};
+	struct vnm_vl vl = {.name = "x", .vn = &vn, .a = &nic[0], .b = &nic[1], .plinks = pls,
+			    .n_plinks = 2};
+	struct nlattr *tb[RTA_MAX + 1];
+	const struct rtnexthop *nh;
+	struct nl_msg *msg = NULL;
+	const struct rtmsg *rtm;
+	int idx[2] = {7, 9}, len, n = 0;
+	struct in_addr a;
+
+	(void)state;
+	assert_true(vnm_vl_bonded(&vl));
+	assert_int_equal(vnm_lnl_msg_bond_route(&vl, &h[0], idx, &msg), 0);
+	assert_int_equal(nlmsg_hdr(msg)->nlmsg_type, RTM_NEWROUTE);
+	/* idempotent: the route is replaced whatever it was */
+	assert_true(nlmsg_hdr(msg)->nlmsg_flags & NLM_F_REPLACE);
+	rtm = nlmsg_data(nlmsg_hdr(msg));
+	assert_int_equal(rtm->rtm_protocol, VNM_RTPROT);
+	assert_int_equal(rtm->rtm_dst_len, 32);
+	assert_int_equal(nlmsg_parse(nlmsg_hdr(msg), sizeof(*rtm), tb, RTA_MAX, NULL), 0);
+	memcpy(&a, nla_data(tb[RTA_DST]), sizeof(a));
+	assert_string_equal(inet_ntoa(a), "10.99.0.2");
+	assert_non_null(tb[RTA_MULTIPATH]);
+	nh = nla_data(tb[RTA_MULTIPATH]);
+	for (len = nla_len(tb[RTA_MULTIPATH]); RTNH_OK(nh, len); nh = RTNH_NEXT(nh), n++) {
+		/* each link's interface on rm1, gateway the far tunnel address on
+		 * link, weight by capacity (rtnh_hops is the weight less one) */
+		assert_int_equal(nh->rtnh_ifindex, idx[n]);
+		assert_true(nh->rtnh_flags & RTNH_F_ONLINK);
+		assert_int_equal(nh->rtnh_hops, n == 0 ? 255 : 84);
+		len -= (int)NLMSG_ALIGN(nh->rtnh_len);
+	}
+	assert_int_equal(n, 2);
+	nlmsg_free(msg);
+	/* its removal names vnmd's protocol: another route to that address
+	 * (the operator's) is not vnmd's to remove */
+	assert_int_equal(vnm_lnl_msg_bond_route_del(&vl, &h[1], &msg), 0);
+	assert_int_equal(nlmsg_hdr(msg)->nlmsg_type, RTM_DELROUTE);
+	rtm = nlmsg_data(nlmsg_hdr(msg));
+	assert_int_equal(rtm->rtm_protocol, VNM_RTPROT);
+	assert_int_equal(nlmsg_parse(nlmsg_hdr(msg), sizeof(*rtm), tb, RTA_MAX, NULL), 0);
+	memcpy(&a, nla_data(tb[RTA_DST]), sizeof(a));
+	assert_string_equal(inet_ntoa(a), "10.99.0.1");
+	nlmsg_free(msg);
+}
+
 static void vxlan_device(void **state)
 {
 	const struct vnm_lnl_encap *vx = &vnm_lnl_encap_vxlan;
@@ -347,7 +407,7 @@ static void vxlan_device(void **state)
 	struct in_addr a;
 
 	(void)state;
-	assert_int_equal(vx->msg_create("vnx0123abcda", 4242, "10.99.0.1", "10.99.0.2", &msg), 0);
+	assert_int_equal(vx->msg_create("vnx0123abcda", 4242, "10.99.0.1", "10.99.0.2", 0, &msg), 0);
 	assert_true(nlmsg_hdr(msg)->nlmsg_flags & NLM_F_EXCL);
 	parse_nested(info_data(msg, "vxlan", tb), vd, IFLA_VXLAN_MAX);
 	assert_string_equal(nla_get_string(tb[IFLA_IFNAME]), "vnx0123abcda");
@@ -369,14 +429,22 @@ static void vxlan_device(void **state)
 	assert_string_equal(inet_ntoa(a), "10.99.0.1");
 	memcpy(&a, nla_data(vd[IFLA_VXLAN_GROUP]), sizeof(a));
 	assert_string_equal(inet_ntoa(a), "10.99.0.2");
+	/* the default TOS: the tunnel's own (its cached route) */
+	assert_null(vd[IFLA_VXLAN_TOS]);
+	nlmsg_free(msg);
+	/* a bonded VL's end: a TOS, so that each packet's route is looked up */
+	assert_int_equal(vx->msg_create("vnx0123abcda", 4242, "10.99.0.1", "10.99.0.2",
+					VNM_BOND_TOS, &msg), 0);
+	parse_nested(info_data(msg, "vxlan", tb), vd, IFLA_VXLAN_MAX);
+	assert_int_equal(nla_get_u8(vd[IFLA_VXLAN_TOS]), VNM_BOND_TOS);
 	nlmsg_free(msg);
 
-	assert_true(vx->msg_create("vnxbad", 1, "not-an-address", "10.0.0.1", &msg) < 0);
+	assert_true(vx->msg_create("vnxbad", 1, "not-an-address", "10.0.0.1", 0, &msg) < 0);
 	assert_null(msg);
 	/* both ends of a tunnel speak the same IP version */
-	assert_true(vx->msg_create("vnxbad", 1, "10.0.0.1", "2001:db8::1", &msg) < 0);
+	assert_true(vx->msg_create("vnxbad", 1, "10.0.0.1", "2001:db8::1", 0, &msg) < 0);
 	assert_null(msg);
-	assert_int_equal(vx->msg_create("vnx6", 7, "2001:db8::1", "2001:db8::2", &msg), 0);
+	assert_int_equal(vx->msg_create("vnx6", 7, "2001:db8::1", "2001:db8::2", 0, &msg), 0);
 	parse_nested(info_data(msg, "vxlan", tb), vd, IFLA_VXLAN_MAX);
 	assert_int_equal(nla_len(vd[IFLA_VXLAN_LOCAL6]), 16);
 	assert_int_equal(nla_len(vd[IFLA_VXLAN_GROUP6]), 16);
@@ -632,6 +700,7 @@ int main(void)
 		cmocka_unit_test(u32_filter_matches_the_vni_in_its_bucket),
 		cmocka_unit_test(netem_message),
 		cmocka_unit_test(vxlan_device),
+		cmocka_unit_test(bond_route),
 		cmocka_unit_test(encap_table),
 		cmocka_unit_test(tc_deletions),
 		cmocka_unit_test(veth_and_bridge_devices),

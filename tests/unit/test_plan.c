@@ -356,6 +356,99 @@ static void capacity_change_updates_in_place(void **state)
 	pair_free(&p);
 }
 
+/* rm1 and rm2 joined by b1 and b2 (capacities c1, c2); VL x from vr1 on
+ * rm1 to vr2 on rm2 over the links listed in via. */
+static char *bond_cfg(const char *c1, const char *c2, const char *via)
+{
+	char *s = NULL;
+	const char *host =
+		"<node><node-id>rm%d</node-id><nt:termination-point><nt:tp-id>p1</nt:tp-id>"
+		"</nt:termination-point><nt:termination-point><nt:tp-id>p2</nt:tp-id>"
+		"</nt:termination-point><vnm:host><vnm:libvirt-uri>test:///default"
+		"</vnm:libvirt-uri><vnm:tunnel-address>10.0.0.%d</vnm:tunnel-address></vnm:host>"
+		"</node>";
+	const char *plink =
+		"<nt:link><nt:link-id>b%d</nt:link-id><nt:source><nt:source-node>rm1"
+		"</nt:source-node><nt:source-tp>p%d</nt:source-tp></nt:source><nt:destination>"
+		"<nt:dest-node>rm2</nt:dest-node><nt:dest-tp>p%d</nt:dest-tp></nt:destination>"
+		"<vnm:physical-link><vnm:capacity>%s</vnm:capacity></vnm:physical-link></nt:link>";
+	const char *vr =
+		"<node><node-id>vr%d</node-id><supporting-node><network-ref>under</network-ref>"
+		"<node-ref>rm%d</node-ref></supporting-node><nt:termination-point><nt:tp-id>e0"
+		"</nt:tp-id></nt:termination-point><vnm:router><vnm:image><vnm:kernel>/k"
+		"</vnm:kernel></vnm:image></vnm:router></node>";
+	char h1[512], h2[512], l1[512], l2[512], r1[512], r2[512];
+
+	snprintf(h1, sizeof(h1), host, 1, 1);
+	snprintf(h2, sizeof(h2), host, 2, 2);
+	snprintf(l1, sizeof(l1), plink, 1, 1, 1, c1);
+	snprintf(l2, sizeof(l2), plink, 2, 2, 2, c2);
+	snprintf(r1, sizeof(r1), vr, 1, 1);
+	snprintf(r2, sizeof(r2), vr, 2, 2);
+	assert_true(asprintf(&s,
+		"<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><networks "
+		"xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" "
+		"xmlns:nt=\"urn:ietf:params:xml:ns:yang:ietf-network-topology\" "
+		"xmlns:vnm=\"urn:vnmd:yang:vnmd\"><network><network-id>under</network-id>"
+		"<network-types><vnm:physical-network/></network-types>%s%s%s%s</network>"
+		"<network><network-id>a</network-id><network-types><vnm:virtual-network/>"
+		"</network-types><supporting-network><network-ref>under</network-ref>"
+		"</supporting-network>%s%s<nt:link><nt:link-id>x</nt:link-id><nt:source>"
+		"<nt:source-node>vr1</nt:source-node><nt:source-tp>e0</nt:source-tp></nt:source>"
+		"<nt:destination><nt:dest-node>vr2</nt:dest-node><nt:dest-tp>e0</nt:dest-tp>"
+		"</nt:destination>%s<vnm:virtual-link><vnm:rate-limit>8000000</vnm:rate-limit>"
+		"</vnm:virtual-link></nt:link></network></networks></config>",
+		h1, h2, l1, l2, r1, r2, via) > 0);
+	return s;
+}
+#define BVIA(l) "<nt:supporting-link><nt:network-ref>under</nt:network-ref><nt:link-ref>" \
+		l "</nt:link-ref></nt:supporting-link>"
+
+/* A VL that comes to ride a second parallel link: rebuilt over both, and
+ * both links get the bond's route (a change of the links in place); back
+ * to one link, the route goes with the same step kind. */
+static void bond_made_and_ended(void **state)
+{
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, bond_cfg("10000000", "10000000", BVIA("b1")),
+		  bond_cfg("10000000", "10000000", BVIA("b1") BVIA("b2")));
+	assert_true(has_step(p.full, "change capacity or bond of physical link b1"));
+	assert_true(has_step(p.full, "change capacity or bond of physical link b2"));
+	assert_true(has_step(p.full, "shape link a/x on physical link b1"));
+	assert_true(has_step(p.full, "shape link a/x on physical link b2"));
+	assert_int_equal(count_kind(p.full, VNM_STEP_PLINK_TEARDOWN), 0);
+	assert_ordered(p.full);
+	assert_inverses(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+	plan_pair(&p, bond_cfg("10000000", "10000000", BVIA("b1") BVIA("b2")),
+		  bond_cfg("10000000", "10000000", BVIA("b2")));
+	assert_int_equal(count_kind(p.full, VNM_STEP_PLINK_UPDATE), 2);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+/* One link of a bond grows: the VL's parts move on both links (its limit
+ * is split by capacity), and the route's weights with its update. */
+static void bond_capacity_change_reshapes_both_links(void **state)
+{
+	struct pair_fx p;
+
+	(void)state;
+	plan_pair(&p, bond_cfg("10000000", "10000000", BVIA("b1") BVIA("b2")),
+		  bond_cfg("30000000", "10000000", BVIA("b1") BVIA("b2")));
+	/* b1's update installs the route with both weights */
+	assert_true(has_step(p.full, "change capacity or bond of physical link b1"));
+	assert_true(has_step(p.full, "shape link a/x on physical link b1"));
+	assert_true(has_step(p.full, "shape link a/x on physical link b2"));
+	assert_int_equal(p.full->n, 3);
+	assert_ordered(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
 static void vcpus_change_is_set_resources(void **state)
 {
 	struct fig4_knobs k = {0}, k2 = {.a1_vcpus = 2};
@@ -487,6 +580,8 @@ int main(void)
 		cmocka_unit_test(vl_disable_is_in_place),
 		cmocka_unit_test(vl_created_disabled_needs_no_extra_step),
 		cmocka_unit_test(capacity_change_updates_in_place),
+		cmocka_unit_test(bond_made_and_ended),
+		cmocka_unit_test(bond_capacity_change_reshapes_both_links),
 		cmocka_unit_test(vcpus_change_is_set_resources),
 		cmocka_unit_test(vn_pause_pauses_its_routers),
 		cmocka_unit_test(vnic_hotplug_and_new_link),

@@ -93,6 +93,21 @@ static struct ly_ctx *ctx;
 	    PLINK("l34", "rm3", "p1", "rm4", "p2") PLINK("l41", "rm4", "p1", "rm1", "p2") more)
 #define RING RING_AND("")
 
+/* Channel bonding: rm1 and rm2 joined by b1 and b2 (10 Mbit/s each), rm2
+ * and rm3 by b3; tunnel addresses ta1..ta3 as given. */
+#define HOST_T(name, tps, ta)                                                 \
+	"<node><node-id>" name "</node-id>" tps                               \
+	"<vnm:host><vnm:libvirt-uri>test:///default</vnm:libvirt-uri>"         \
+	"<vnm:tunnel-address>" ta "</vnm:tunnel-address></vnm:host></node>\n"
+#define BOND_UNDER_T(ta1, ta2)                                                       \
+	NET("under", PHYS, "",                                                       \
+	    HOST_T("rm1", TP("p1") TP("p2"), ta1)                                    \
+	    HOST_T("rm2", TP("p1") TP("p2") TP("p3"), ta2)                           \
+	    HOST_T("rm3", TP("p1"), "10.0.0.3")                                      \
+	    PLINK("b1", "rm1", "p1", "rm2", "p1") PLINK("b2", "rm2", "p2", "rm1", "p2") \
+	    PLINK("b3", "rm2", "p3", "rm3", "p1"))
+#define BOND_UNDER BOND_UNDER_T("10.0.0.1", "10.0.0.2")
+
 /* Two VRs on rm1 and rm2 in VN "a", joined by VL "x" (via, extra as VL). */
 #define PAIR(via, extra)                                                          \
 	VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0"))             \
@@ -370,6 +385,35 @@ static const struct bad bad[] = {
 		     VL("z", "vr1", "e0", "vr2", "e0", VIA("l34"), "<vnm:vni>77</vnm:vni>")),
 	 true, INVALID, "link x of virtual network a and link z of virtual network b both use VNI "
 	 "77: set virtual-link/vni on one of them", "link[link-id='z']"},
+	/* channel bonding */
+	{"bond_with_a_link_elsewhere",
+	 BOND_UNDER VN("a", VR("vr1", "rm1", TP("e0")) VR("vr2", "rm2", TP("e0"))
+			    VL("x", "vr1", "e0", "vr2", "e0", VIA("b1") VIA("b2") VIA("b3"), "")),
+	 true, INVALID, "link x of virtual network a: physical links b1 and b2 both join hosts "
+	 "rm1 and rm2, which bonds them, but a bonded link rides only physical links between the "
+	 "hosts of its routers (rm1 and rm2), and b3 joins rm2 and rm3", VL_X},
+	{"bond_without_tunnel_address",
+	 NET("under", PHYS, "",
+	     HOST("rm1", TP("p1") TP("p2")) HOST("rm2", TP("p1") TP("p2"))
+	     PLINK("b1", "rm1", "p1", "rm2", "p1") PLINK("b2", "rm1", "p2", "rm2", "p2"))
+	 PAIR(VIA("b1") VIA("b2"), ""),
+	 true, INVALID, "link x of virtual network a is bonded over 2 physical links, and host rm1 "
+	 "has no tunnel-address", VL_X},
+	{"bond_over_ipv6",
+	 BOND_UNDER_T("fd00::1", "fd00::2") PAIR(VIA("b1") VIA("b2"), ""),
+	 true, VNM_E_UNSUPPORTED, "host rm1 has the IPv6 tunnel-address fd00::1: bonding routes "
+	 "IPv4 tunnels only", VL_X},
+	{"bond_and_one_of_its_links_alone",
+	 BOND_UNDER VN("a", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr2", "rm2", TP("e0") TP("e1"))
+			    VL("x", "vr1", "e0", "vr2", "e0", VIA("b1") VIA("b2"), "")
+			    VL("y", "vr1", "e1", "vr2", "e1", VIA("b1"), "")),
+	 true, INVALID, "link y of virtual network a rides physical link b1 between hosts rm1 and "
+	 "rm2, which link x of virtual network a bonds with others (b1, b2): the tunnels between "
+	 "two hosts share one route", "link[link-id='y']"},
+	{"bond_parts_beyond_a_link",
+	 BOND_UNDER PAIR(VIA("b1") VIA("b2"), GUARANTEE("20000000")),
+	 true, INVALID, "physical link b1 cannot admit the guaranteed rates of its virtual links "
+	 "(a/x 10000000 (its part of a bond))", "link[link-id='b1']"},
 	/* FNV-1a("vn-x", "vr1", "e122789") == FNV-1a("vn-x", "vr1", "e339192") */
 	{"interface_id_collision", RING VN("vn-x", VR("vr1", "rm1", TP("e122789") TP("e339192"))),
 	 true, INVALID, "termination point e122789 of router vr1 in virtual network vn-x and "
@@ -408,6 +452,11 @@ static const struct good good[] = {
 	 RING VN("b", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr3", "rm3", TP("e0") TP("e1"))
 			  VL("t1", "vr1", "e0", "vr3", "e0", VIA("l12") VIA("l23"), "")
 			  VL("t2", "vr3", "e1", "vr1", "e1", VIA("l34") VIA("l41"), ""))},
+	/* 19 Mbit/s: more than one link admits, 9.5 on each */
+	{"bond_admits_the_sum_of_its_links",
+	 BOND_UNDER VN("a", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr2", "rm2", TP("e0") TP("e1"))
+			    VL("x", "vr1", "e0", "vr2", "e0", VIA("b1") VIA("b2"), GUARANTEE("19000000"))
+			    VL("y", "vr2", "e1", "vr1", "e1", VIA("b2") VIA("b1"), ""))},
 	{"plain_topology_is_ignored",
 	 NET("plain", "", SUP("nowhere"),
 	     "<node><node-id>n1</node-id><supporting-node><network-ref>nowhere</network-ref>"
@@ -563,6 +612,79 @@ static void every_error_is_reported(void **state)
 	free(s);
 }
 
+/* The split of a bonded VL's figures over links of 30 and 10 Mbit/s:
+ * three quarters and one quarter, in VL frames; the parts add up to the
+ * whole; the nexthop weights follow; another VL's default share on a link
+ * counts only the part of the guarantee that link carries. */
+static void bond_split_figures(void **state)
+{
+#define CAPLINK(id, sn, st, dn, dt, cap) \
+	LINK(id, sn, st, dn, dt, "<vnm:physical-link><vnm:capacity>" cap \
+				 "</vnm:capacity></vnm:physical-link>")
+	const char *body =
+		NET("under", PHYS, "",
+		    HOST_T("rm1", TP("p1") TP("p2"), "10.0.0.1")
+		    HOST_T("rm2", TP("p1") TP("p2"), "10.0.0.2")
+		    CAPLINK("b1", "rm1", "p1", "rm2", "p1", "30000000")
+		    CAPLINK("b2", "rm1", "p2", "rm2", "p2", "10000000"))
+		VN("a", VR("vr1", "rm1", TP("e0") TP("e1")) VR("vr2", "rm2", TP("e0") TP("e1"))
+			    VL("x", "vr1", "e0", "vr2", "e0", VIA("b1") VIA("b2"),
+			       GUARANTEE("8000001") "<vnm:rate-limit>20000000</vnm:rate-limit>")
+			    VL("y", "vr1", "e1", "vr2", "e1", VIA("b2") VIA("b1"), ""));
+	struct lyd_node *tree = NULL;
+	struct vnm_model *m = NULL;
+	const struct vnm_plink *b1, *b2;
+	const struct vnm_vl *x, *y;
+	struct vnm_shape sh;
+	struct vnm_err err;
+	uint64_t c1, c2, g1, g2, l1;
+	char *s = doc(body);
+
+	(void)state;
+	assert_int_equal(vnm_config_parse_mem(ctx, s, &tree, &err), 0);
+	assert_int_equal(vnm_model_build(tree, &m, &err), 0);
+	assert_int_equal(vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err), 0);
+	if (vnm_validate(m, &err))
+		fail_msg("refused: %s", err.msg);
+	b1 = vnm_model_plink(m, "b1");
+	b2 = vnm_model_plink(m, "b2");
+	x = vnm_model_vl(m, "a", "x");
+	y = vnm_model_vl(m, "a", "y");
+	assert_true(vnm_vl_bonded(x) && vnm_vl_bonded(y));
+	assert_ptr_equal(vnm_plink_bond(b1), x);
+	c1 = vnm_plink_vl_capacity(b1);
+	c2 = vnm_plink_vl_capacity(b2);
+	assert_true(c1 + 3 >= 3 * c2 && c1 <= 3 * c2 + 3); /* rounding of the overhead */
+	/* three quarters and one quarter; the parts add up to the whole */
+	g1 = vnm_vl_guaranteed_on(x, b1);
+	g2 = vnm_vl_guaranteed_on(x, b2);
+	assert_true(g1 >= 5999999 && g1 <= 6000001);
+	assert_int_equal(g1 + g2, 8000001);
+	l1 = vnm_vl_part_on(x, b1, x->limit);
+	assert_true(l1 >= 14999999 && l1 <= 15000001);
+	assert_int_equal(l1 + vnm_vl_part_on(x, b2, x->limit), 20000000);
+	vnm_vl_shape_on(x, b1, &sh);
+	assert_int_equal(sh.rate, g1);
+	assert_int_equal(sh.ceil, l1);
+	vnm_vl_shape_on(x, b2, &sh);
+	assert_int_equal(sh.rate, g2);
+	assert_int_equal(sh.ceil, 20000000 - l1);
+	/* y has no guarantee: on each link what x's part leaves */
+	vnm_vl_shape_on(y, b2, &sh);
+	assert_int_equal(sh.rate, c2 - g2);
+	assert_int_equal(sh.ceil, c2);
+	vnm_vl_shape_on(y, b1, &sh);
+	assert_int_equal(sh.rate, c1 - g1);
+	assert_int_equal(vnm_bond_weight(x, b1), 256);
+	assert_int_equal(vnm_bond_weight(x, b2), 85);
+	/* a VL on one link is not bonded: its figures stay whole */
+	assert_int_equal(vnm_vl_part_on(y, NULL, 7), 7);
+	vnm_model_free(m);
+	lyd_free_all(tree);
+	free(s);
+#undef CAPLINK
+}
+
 static int setup(void **state)
 {
 	struct vnm_err err;
@@ -593,6 +715,7 @@ int main(void)
 		cmocka_unit_test(ok_guarantees_up_to_capacity),
 		cmocka_unit_test(every_error_is_reported),
 		cmocka_unit_test(encapsulation_from_the_driver),
+		cmocka_unit_test(bond_split_figures),
 	};
 	struct CMUnitTest tests[N_OF(fixed) + N_OF(good) + N_OF(bad)];
 	char names[N_OF(good) + N_OF(bad)][80];
