@@ -2,7 +2,9 @@
 # hv_qemu.sh - the libvirt driver against a real libvirtd (qemu:///system)
 # with the router guest of `make image`:
 #   define + start -> the guest's serial log shows its ready line;
-#   traffic crosses the VR between two network namespaces;
+#   traffic crosses the VR between two network namespaces, IPv4 and IPv6
+#   side by side (addresses and static routes of both families from the
+#   kernel command line);
 #   pause -> no forwarding; resume -> forwarding, same domain id, no reboot;
 #   hot-plug a vNIC -> the guest brings up a new interface that answers ping;
 #   memory: lower is applied live (balloon), above the maximum at next start;
@@ -33,8 +35,10 @@ MAC0=52:54:00:7e:57:01 MAC1=52:54:00:7e:57:02 MAC2=52:54:00:7e:57:03
 NIC0=$MAC0,vnt$ID0,vnb$ID0
 NIC1=$MAC1,vnt$ID1,vnb$ID1
 NIC2=$MAC2,vnt$ID2,vnb$ID2
-# Addresses per NIC, and a static route to a network behind vnmt-b.
-CMDLINE="vnm.addr=eth0:10.91.0.1/24,eth1:10.91.1.1/24,eth2:10.91.2.1/24 vnm.route=10.92.0.0/24:10.91.1.2"
+# Addresses per NIC, and a static route to a network behind vnmt-b, in
+# both families (an IPv6 route's prefix length ends its network).
+CMDLINE="vnm.addr=eth0:10.91.0.1/24,eth1:10.91.1.1/24,eth2:10.91.2.1/24,eth0:fd91::1/64,eth1:fd91:1::1/64"
+CMDLINE="$CMDLINE vnm.route=10.92.0.0/24:10.91.1.2,fd92::/64:fd91:1::2"
 
 [ "$(id -u)" = 0 ] || t_skip_all "needs root (bridges, namespaces, qemu:///system)"
 command -v qemu-system-x86_64 >/dev/null || t_skip_all "qemu-system-x86 is not installed (make deps)"
@@ -73,12 +77,16 @@ for s in a b c; do
 	ip link set vnmth$s master vnb$id up
 	ip link set vnmtp$s netns vnmt-$s
 	ns vnmt-$s ip link set lo up
+	ns vnmt-$s sysctl -qw net.ipv6.conf.vnmtp$s.accept_dad=0
 	ns vnmt-$s ip addr add 10.91.$i.2/24 dev vnmtp$s
+	ns vnmt-$s ip addr add fd91:$i::2/64 dev vnmtp$s
 	ns vnmt-$s ip link set vnmtp$s up
 	ns vnmt-$s ip route add 10.0.0.0/8 via 10.91.$i.1
+	ns vnmt-$s ip route add fd00::/8 via fd91:$i::1
 	i=$((i + 1))
 done
 ns vnmt-b ip addr add 10.92.0.1/32 dev lo
+ns vnmt-b ip addr add fd92::1/128 dev lo
 
 rm -f "$LOG"
 t_ok "type: default domain type on this host is qemu (kvm only when asked)" \
@@ -97,6 +105,12 @@ t_ok "traffic crosses the VR (vnmt-a -> vnmt-b)" wait_for 30 ns vnmt-a busybox p
 t_ok "and back (vnmt-b -> vnmt-a)" ns vnmt-b busybox ping -c 2 -W 2 10.91.0.2
 t_ok "the static route from the command line is used (vnmt-a -> 10.92.0.1 behind vnmt-b)" \
 	ns vnmt-a busybox ping -c 1 -W 2 10.92.0.1
+t_ok "the guest reports its IPv6 addresses" \
+	sh -c "grep -q 'interface eth0 up $MAC0 .*fd91::1/64' $LOG && grep -q 'interface eth1 up $MAC1 .*fd91:1::1/64' $LOG"
+t_ok "IPv6 crosses the VR too (vnmt-a fd91::2 -> vnmt-b fd91:1::2)" \
+	wait_for 10 ns vnmt-a busybox ping -c 1 -W 1 fd91:1::2
+t_ok "the IPv6 static route is used (vnmt-a -> fd92::1 behind vnmt-b)" \
+	ns vnmt-a busybox ping -c 1 -W 2 fd92::1
 
 # Events from libvirtd: listen in a fresh context while the host pauses it.
 EV=$(mktemp /tmp/vnmt-ev.XXXXXX); t_cleanup "rm -f $EV"
