@@ -9,9 +9,11 @@
 # plugs them), the link a veth pair vnmdemo-p1/vnmdemo-p2 between them.  vnmd runs with NETCONF
 # over SSH and an AgentX subagent of a private snmpd.  The NMS
 # (tools/demo_nms.py, ncclient) sends examples/demo.xml: two VNs, each with
-# one VR per RM and one VL over the physical link.  Four clients (network
-# namespaces) hang off the VRs' second vNICs; iperf3 from the rm2 side of
-# each VN to its rm1 side saturates the link.  Phases, each $VNMD_DEMO_PHASE
+# one VR per RM and one VL over the physical link; VN a runs IPv4, VN b
+# IPv6 over the same physical link (the paper's "second IPv6 network
+# driven in parallel").  Four clients (network namespaces) hang off the
+# VRs' second vNICs; iperf3 from the rm2 side of each VN to its rm1 side
+# (over IPv6 in VN b) saturates the link.  Phases, each $VNMD_DEMO_PHASE
 # seconds (default 25):
 #   equal       both VLs share the link                 (paper: 16 / 16)
 #   guarantee   NETCONF: vl-a guaranteed-rate 30 Mbit/s  (paper: ~30 / ~2)
@@ -168,6 +170,16 @@ name() {
 	awk -v vn="$1" -v vr="$2" -v nic="$3" -v f="$4" '$1 == "vnic" && $2 == vn && $3 == vr && $4 == nic {
 		print (f == "netns" ? $6 : f == "tap" ? $7 : f == "bridge" ? $8 : $10) }' "$TMP/names"
 }
+# vaddr VN SUBNET HOST: an address of VN's plan: VN a is IPv4 (10.1.S.H/24),
+# VN b IPv6 (fd02:S::H/64), as examples/demo.xml gives its routers
+vaddr() { if [ "$1" = a ]; then echo "10.1.$2.$3"; else echo "fd02:$2::$3"; fi; }
+vnet() { if [ "$1" = a ]; then echo "10.1.$2.0/24"; else echo "fd02:$2::/64"; fi; }
+vlen() { if [ "$1" = a ]; then echo 24; else echo 64; fi; }
+# v6on NETNS: IPv6 without duplicate address detection (VN b's members)
+v6on() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+}
 # in_rm NETNS|- CMD...: run CMD in an RM's namespace ("-": the root one)
 in_rm() { local n=$1; shift; if [ "$n" = - ]; then "$@"; else ip netns exec "$n" "$@"; fi; }
 mkns() {
@@ -251,7 +263,11 @@ else
 	# eth1, plugged into its port bridges by veths named like its taps.
 	while read -r _ vn vr nic _ ns tap br _; do
 		r=$P-${vn#vn-}${vr#vr}
-		ip netns list | grep -qw "^$r" || { mkns "$r"; ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1; }
+		ip netns list | grep -qw "^$r" || {
+			mkns "$r"
+			ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+			[ "$vn" = vn-b ] && { v6on "$r"; ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1; }
+		}
 		in_rm "$ns" ip link add "$tap" type veth peer name "$nic" netns "$r" || die "cannot create $tap"
 		[ "$ns" = - ] && ROOT_LINKS+=("$tap")
 		in_rm "$ns" ip link set "$tap" master "$br" up
@@ -259,11 +275,11 @@ else
 	done < <(awk '$1 == "vnic"' "$TMP/names")
 	# addresses and routes as the guests take them from their command line
 	for vn in a b; do
-		n=1; [ $vn = b ] && n=2
-		ip -n $P-${vn}1 addr add 10.$n.0.1/24 dev eth0; ip -n $P-${vn}1 addr add 10.$n.1.1/24 dev eth1
-		ip -n $P-${vn}2 addr add 10.$n.0.2/24 dev eth0; ip -n $P-${vn}2 addr add 10.$n.2.1/24 dev eth1
-		ip -n $P-${vn}1 route add 10.$n.2.0/24 via 10.$n.0.2
-		ip -n $P-${vn}2 route add 10.$n.1.0/24 via 10.$n.0.1
+		l=$(vlen $vn)
+		ip -n $P-${vn}1 addr add $(vaddr $vn 0 1)/$l dev eth0; ip -n $P-${vn}1 addr add $(vaddr $vn 1 1)/$l dev eth1
+		ip -n $P-${vn}2 addr add $(vaddr $vn 0 2)/$l dev eth0; ip -n $P-${vn}2 addr add $(vaddr $vn 2 1)/$l dev eth1
+		ip -n $P-${vn}1 route add $(vnet $vn 2) via $(vaddr $vn 0 2)
+		ip -n $P-${vn}2 route add $(vnet $vn 1) via $(vaddr $vn 0 1)
 	done
 fi
 
@@ -284,18 +300,18 @@ done < <(awk '$1 == "vl"' "$TMP/names")
 # Clients: one per VR, on the VR's eth1 port bridge.
 say "clients: 4 namespaces on the routers' eth1"
 for vn in a b; do
-	n=1; [ $vn = b ] && n=2
 	for side in 1 2; do
 		c=$P-c$vn$side
 		ns=$(name vn-$vn vr$side eth1 netns)
 		br=$(name vn-$vn vr$side eth1 bridge)
 		mkns "$c"
+		[ $vn = b ] && v6on "$c"
 		in_rm "$ns" ip link add "$c" type veth peer name eth0 netns "$c" || die "cannot create client $c"
 		[ "$ns" = - ] && ROOT_LINKS+=("$c")
 		in_rm "$ns" ip link set "$c" master "$br" up || die "no port bridge $br for $c"
-		ip -n "$c" addr add 10.$n.$side.2/24 dev eth0
+		ip -n "$c" addr add $(vaddr $vn $side 2)/$(vlen $vn) dev eth0
 		ip -n "$c" link set eth0 up
-		ip -n "$c" route add default via 10.$n.$side.1
+		ip -n "$c" route add $([ $vn = b ] && echo ::/0 || echo default) via $(vaddr $vn $side 1)
 	done
 done
 
@@ -307,11 +323,10 @@ if [ $VARIANT = qemu ]; then
 	done
 fi
 for vn in a b; do
-	n=1; [ $vn = b ] && n=2
-	wait_for ${VNMD_DEMO_PINGWAIT:-60} ip netns exec $P-c${vn}1 busybox ping -c 1 -W 1 10.$n.2.2 ||
-		die "vn-$vn: client 10.$n.1.2 cannot reach 10.$n.2.2 through its routers"
+	wait_for ${VNMD_DEMO_PINGWAIT:-60} ip netns exec $P-c${vn}1 busybox ping -c 1 -W 1 $(vaddr $vn 2 2) ||
+		die "vn-$vn: client $(vaddr $vn 1 2) cannot reach $(vaddr $vn 2 2) through its routers"
 done
-say "both VNs forward end to end (client -> VR -> VL over pl1 -> VR -> client)"
+say "both VNs forward end to end (client -> VR -> VL over pl1 -> VR -> client; vn-a IPv4, vn-b IPv6)"
 nms routers >"$OUT/routers-before.txt" || die "<get> of the routers failed"
 sed 's/^/    /' "$OUT/routers-before.txt"
 
@@ -326,14 +341,13 @@ for vn in a b; do
 done
 sleep 1
 for vn in a b; do
-	n=1; [ $vn = b ] && n=2
 	# -R: rm2's client sends, rm1's client receives and reports goodput;
 	# the data crosses rm2's shaped end of the physical link and arrives
 	# at the VL's source end on rm1 (vnmLinkHCInOctets)
 	# -C cubic: loss-based TCP, as in the paper's time, keeps each VL's
 	# class backlogged; BBR (this machine's default) paces at what it
 	# measured and leaves a guarantee unused while TCG routers jitter
-	ip netns exec $P-c${vn}1 iperf3 -c 10.$n.2.2 -p 5201 -R -C cubic -t $TOTAL -i 1 -J \
+	ip netns exec $P-c${vn}1 iperf3 -c $(vaddr $vn 2 2) -p 5201 -R -C cubic -t $TOTAL -i 1 -J \
 		>"$OUT/iperf3-vl-$vn.json" 2>&1 &
 	PIDS+=($!)
 	date +%s.%N >"$TMP/iperf3-$vn.launched"

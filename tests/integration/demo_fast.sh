@@ -32,6 +32,10 @@ t_ok "a progress line per phase" test "$(grep -c '\] phase: ' "$LOG")" = 4
 t_ok "the table has the four phases" \
 	sh -c "grep -q '^equal share' '$OUT/table.txt' && grep -q '^vl-a guaranteed 30' '$OUT/table.txt' &&
 	       grep -q '^guarantee removed' '$OUT/table.txt' && grep -q '^vl-a limited to 8' '$OUT/table.txt'"
+# VN b runs IPv6 beside VN a's IPv4 over the same physical link (issue 18)
+v6json() { /usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["start"]["connected"][0]; print(c["local_host"], c["remote_host"])' "$1"; }
+t_check "vl-b's iperf3 ran over IPv6 (client and server addresses)" "$(v6json "$OUT/iperf3-vl-b.json")" "fd02:1::2 fd02:2::2"
+t_check "vl-a's over IPv4" "$(v6json "$OUT/iperf3-vl-a.json")" "10.1.1.2 10.1.2.2"
 t_ok "the plot is a PNG" sh -c "file '$OUT/figure6.png' | grep -q 'PNG image'"
 t_ok "SNMP samples about every second (>= 30 rows)" test "$(wc -l <"$OUT/samples.csv")" -ge 30
 t_ok "HC octet counters only grow" /usr/bin/python3 - "$OUT/samples.csv" <<'EOF'
