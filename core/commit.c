@@ -240,7 +240,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 		goto cleanup;
 	}
 	/* Persist; a configuration that cannot be saved is not committed. */
-	if (c->state_dir && vnm_store_save(c->state_dir, VNM_STORE_RUNNING, ncfg, err)) {
+	if (core_save_running(c, ncfg, err)) {
 		vnm_err_clear(&ue);
 		if (vnm_txn_undo(&c->drv, j, &ue)) {
 			vnm_err_prefix(err, "%s; then", ue.msg);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "reconcile.h"
 #include "store.h"
+#include "wal.h"
 
 /* ------------------------------------------------------------------ */
 /* Models                                                              */
@@ -159,6 +160,31 @@ static void probe_caps(struct vnm_core *c)
 		c->caps.veth, c->caps.u32);
 }
 
+/* Running's journal (wal.h): records newer than running.xml are merged into
+ * cfg; starting from startup, the journal is history (the whole save that
+ * follows drops it) and only its sequence numbers go on. */
+static int load_journal(struct vnm_core *c, bool from_startup, struct lyd_node **cfg,
+			struct vnm_err *err)
+{
+	struct vnm_wal_info wi;
+	uint64_t base = vnm_wal_base_seq(c->state_dir, VNM_STORE_RUNNING);
+	struct lyd_node *none = NULL;
+
+	if (vnm_wal_replay(c->ctx, c->state_dir, base, from_startup ? &none : cfg, &wi, err)) {
+		lyd_free_all(none);
+		vnm_err_prefix(err, "the running configuration's journal");
+		return -1;
+	}
+	lyd_free_all(none);
+	c->jseq = wi.last_seq;
+	c->file_seq = base;
+	c->wal_size = wi.valid_len;
+	if (wi.applied && !from_startup)
+		vnm_log(VNM_LOG_NOTICE, "running: %zu change(s) read back from the journal "
+			"(%zu already in running.xml)", wi.applied, wi.skipped);
+	return 0;
+}
+
 int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vnm_err *err)
 {
 	struct vnm_core *c = NULL;
@@ -183,6 +209,9 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	pthread_cond_init(&c->pubcond, NULL);
 	pthread_mutex_init(&c->sublock, NULL);
 	pthread_mutex_init(&c->wlock, NULL);
+	pthread_mutex_init(&c->jlock, NULL);
+	pthread_mutex_init(&c->clock_, NULL);
+	pthread_cond_init(&c->ccond, NULL);
 	c->ctx = o->ctx;
 	c->drv = o->drv;
 	c->uris = o->uris;
@@ -201,6 +230,8 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	/* The configuration to start from. */
 	from = o->from_startup ? VNM_STORE_STARTUP : VNM_STORE_RUNNING;
 	if (c->state_dir && vnm_store_load(c->ctx, c->state_dir, from, &cfg, err))
+		goto cleanup;
+	if (c->state_dir && load_journal(c, o->from_startup, &cfg, err))
 		goto cleanup;
 	if (vnm_model_build(cfg, &m, err))
 		goto cleanup;
@@ -224,8 +255,9 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	m = NULL;
 	c->running = cfg;
 	cfg = NULL;
-	if (o->from_startup && c->state_dir &&
-	    vnm_store_save(c->state_dir, VNM_STORE_RUNNING, c->running, err))
+	if (o->from_startup && core_save_running(c, c->running, err))
+		goto cleanup;
+	if (core_wal_start(c, err))
 		goto cleanup;
 
 	if (c->drv.hv && c->drv.hv->set_event_cb)
@@ -265,12 +297,15 @@ void vnm_core_free(struct vnm_core *c)
 		pthread_cond_broadcast(&c->pubcond);
 		pthread_mutex_unlock(&c->slock);
 		pthread_join(c->thread, NULL);
-		/* Running was saved by every commit; saving again makes sure a
-		 * state directory that was lost or replaced gets it back. */
+		core_wal_stop(c);
+		/* Running was saved by every commit (whole or in the journal);
+		 * saving it whole folds the journal in and makes sure a state
+		 * directory that was lost or replaced gets it back. */
 		vnm_err_clear(&e);
-		if (c->state_dir && vnm_store_save(c->state_dir, VNM_STORE_RUNNING, c->running, &e))
+		if (core_save_running(c, c->running, &e))
 			vnm_log(VNM_LOG_ERR, "cannot save the running configuration: %s", e.msg);
 	}
+	core_wal_stop(c);
 	vnm_snapshot_unref(c->snap);
 	if (c->model) {
 		vnm_model_free(c->model->m);
@@ -289,5 +324,8 @@ void vnm_core_free(struct vnm_core *c)
 	pthread_cond_destroy(&c->pubcond);
 	pthread_mutex_destroy(&c->sublock);
 	pthread_mutex_destroy(&c->wlock);
+	pthread_mutex_destroy(&c->jlock);
+	pthread_mutex_destroy(&c->clock_);
+	pthread_cond_destroy(&c->ccond);
 	free(c);
 }

@@ -91,7 +91,26 @@ struct vnm_core {
 	 * reconciliation, see core_repair */
 	bool repair;
 	uint64_t repair_tried_ms; /* CLOCK_MONOTONIC of the last attempt */
+
+	/* the journal of running (wal.h): jseq, the last sequence number
+	 * given out, and wal_size under txn; file_seq (what running.xml
+	 * holds) under jlock, which is taken after txn or alone */
+	pthread_mutex_t jlock;
+	uint64_t jseq, file_seq;
+	size_t wal_size;
+	/* the thread that folds the journal into running.xml (core_wal.c) */
+	pthread_mutex_t clock_;
+	pthread_cond_t ccond;
+	pthread_t cthread;
+	bool cthread_started, cstop, cwant;
 };
+
+/* core_wal.c: save running whole (journal folded in, then trimmed); start
+ * and stop the compaction thread; ask it to run when the journal grew. */
+int core_save_running(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err);
+int core_wal_start(struct vnm_core *c, struct vnm_err *err);
+void core_wal_stop(struct vnm_core *c);
+void core_wal_grew(struct vnm_core *c);
 
 /* core.c: a counted reference to a model (refs start at 1); get takes one
  * under mlock, put drops one and frees the model with the last. */

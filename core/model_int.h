@@ -60,6 +60,11 @@ uint32_t vnm_fnv1a(const char *const *s, size_t n);
 /* vnm_validate_with(), reporting every error to cb (in rule order) instead
  * of stopping at the first; first (may be NULL) gets the first error.
  * Returns 0 when the model is valid, else -1. */
+/* The rules a change of vl's guaranteed-rate or rate-limit can break: the
+ * guarantee within the limit, admission on each physical link vl rides
+ * (vnm_core_set_leaves: a change checked in time of its own links). */
+int vnm_validate_vl_rates(const struct vnm_model *m, const struct vnm_vl *vl,
+			  struct vnm_err *err);
 typedef vnm_err_cb vnm_validate_cb;
 int vnm_validate_all(const struct vnm_model *m, const struct vnm_uri_policy *uris,
 		     vnm_validate_cb cb, void *arg, struct vnm_err *first);

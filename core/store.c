@@ -21,6 +21,7 @@
 #include "file.h"
 #include "log.h"
 #include "store.h"
+#include "wal.h"
 #include "yctx.h"
 
 #define CONFIG_OPEN "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">\n"
@@ -119,17 +120,24 @@ cleanup:
 int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,
 		   struct vnm_err *err)
 {
+	return vnm_store_save_head(dir, name, NULL, cfg, err);
+}
+
+int vnm_store_save_head(const char *dir, const char *name, const char *head,
+			const struct lyd_node *cfg, struct vnm_err *err)
+{
 	char *xml = NULL;
-	const char *parts[3];
+	const char *parts[4];
 	int rc;
 
 	if (cfg && lyd_print_mem(&xml, cfg, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
 				   "cannot print the configuration for %s/%s", dir, name);
-	parts[0] = CONFIG_OPEN;
-	parts[1] = xml;
-	parts[2] = CONFIG_CLOSE;
-	rc = store_write(dir, name, parts, 3, err);
+	parts[0] = head;
+	parts[1] = CONFIG_OPEN;
+	parts[2] = xml;
+	parts[3] = CONFIG_CLOSE;
+	rc = store_write(dir, name, parts, 4, err);
 	free(xml);
 	return rc;
 }
@@ -170,7 +178,7 @@ static bool only_defaults(const struct lyd_node *t)
 int vnm_store_clean(const char *dir, struct vnm_err *err)
 {
 	static const char *const names[] = {VNM_STORE_RUNNING, VNM_STORE_STARTUP,
-					     VNM_STORE_CONFIRM};
+					     VNM_STORE_CONFIRM, VNM_WAL_FILE};
 	char tmp[4096];
 	size_t i;
 	int n = 0;

@@ -26,6 +26,11 @@ struct lyd_node;
 int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,
 		   struct vnm_err *err);
 
+/* The same with a first line head (NULL: none), e.g. the journal's
+ * sequence number (wal.h). */
+int vnm_store_save_head(const char *dir, const char *name, const char *head,
+			const struct lyd_node *cfg, struct vnm_err *err);
+
 /* Replace dir/name with text, atomically like vnm_store_save(). */
 int vnm_store_save_text(const char *dir, const char *name, const char *text,
 			struct vnm_err *err);

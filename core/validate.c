@@ -539,42 +539,68 @@ cleanup:
 /* ------------------------------------------------------------------ */
 /* Admission: guarantees, on the wire, within each physical link's capacity. */
 
-static int check_admission(const struct vnm_model *m, struct vnm_errs *r)
+static int admit_plink(const struct vnm_model *m, struct vnm_errs *r, const struct vnm_plink *pl)
 {
 	char path[512], who[512];
-	size_t i, k, len;
+	unsigned __int128 sum = 0, wire;
+	size_t k, len;
+
+	/* a bonded VL counts its part of the guarantee on each link */
+	for (k = 0; k < pl->n_vls; k++)
+		sum += vnm_vl_guaranteed_on(pl->vls[k], pl);
+	/* wire rate = VL rate * (frame + overhead) / frame, rounded up */
+	wire = (sum * (VNM_FRAME_BYTES + pl->overhead) + VNM_FRAME_BYTES - 1) / VNM_FRAME_BYTES;
+	if (!pl->capacity || wire <= pl->capacity)
+		return 0;
+	who[0] = '\0';
+	len = 0;
+	for (k = 0; k < pl->n_vls && len < sizeof(who); k++) {
+		if (!pl->vls[k]->guaranteed)
+			continue;
+		len += (size_t)snprintf(who + len, sizeof(who) - len, "%s%s/%s %llu%s",
+					len ? ", " : "", pl->vls[k]->vn->name, pl->vls[k]->name,
+					(unsigned long long)vnm_vl_guaranteed_on(pl->vls[k], pl),
+					vnm_vl_bonded(pl->vls[k]) ? " (its part of a bond)" : "");
+	}
+	vnm_path_link(path, sizeof(path), m->underlay, pl->name);
+	FAIL(VNM_E_INVALID, path,
+	     "physical link %s cannot admit the guaranteed rates of its virtual links "
+	     "(%s): they need %llu bit/s on the wire with the encapsulation overhead, "
+	     "its capacity is %llu bit/s; lower a guarantee or raise the capacity",
+	     pl->name, who, (unsigned long long)wire, (unsigned long long)pl->capacity);
+	return 0;
+}
+
+static int check_admission(const struct vnm_model *m, struct vnm_errs *r)
+{
+	size_t i;
 
 	for (i = 0; i < m->n_plinks; i++) {
-		const struct vnm_plink *pl = &m->plinks[i];
-		unsigned __int128 sum = 0, wire;
-
-		/* a bonded VL counts its part of the guarantee on each link */
-		for (k = 0; k < pl->n_vls; k++)
-			sum += vnm_vl_guaranteed_on(pl->vls[k], pl);
-		/* wire rate = VL rate * (frame + overhead) / frame, rounded up */
-		wire = (sum * (VNM_FRAME_BYTES + pl->overhead) + VNM_FRAME_BYTES - 1) /
-		       VNM_FRAME_BYTES;
-		if (!pl->capacity || wire <= pl->capacity)
-			continue;
-		who[0] = '\0';
-		len = 0;
-		for (k = 0; k < pl->n_vls && len < sizeof(who); k++) {
-			if (!pl->vls[k]->guaranteed)
-				continue;
-			len += (size_t)snprintf(who + len, sizeof(who) - len, "%s%s/%s %llu%s",
-						len ? ", " : "", pl->vls[k]->vn->name,
-						pl->vls[k]->name,
-						(unsigned long long)vnm_vl_guaranteed_on(pl->vls[k], pl),
-						vnm_vl_bonded(pl->vls[k]) ? " (its part of a bond)" : "");
-		}
-		vnm_path_link(path, sizeof(path), m->underlay, pl->name);
-		FAIL(VNM_E_INVALID, path,
-		     "physical link %s cannot admit the guaranteed rates of its virtual links "
-		     "(%s): they need %llu bit/s on the wire with the encapsulation overhead, "
-		     "its capacity is %llu bit/s; lower a guarantee or raise the capacity",
-		     pl->name, who, (unsigned long long)wire, (unsigned long long)pl->capacity);
+		if (admit_plink(m, r, &m->plinks[i]))
+			return -1;
 	}
 	return 0;
+}
+
+int vnm_validate_vl_rates(const struct vnm_model *m, const struct vnm_vl *vl,
+			  struct vnm_err *err)
+{
+	struct vnm_errs rr = {.first = err}, *r = &rr;
+	char path[512];
+	size_t k;
+
+	vnm_path_link(path, sizeof(path), vl->vn->name, vl->name);
+	if (vl->guaranteed && vl->limit && vl->guaranteed > vl->limit)
+		FAIL(VNM_E_INVALID, path,
+		     "link %s of virtual network %s: guaranteed-rate %llu bit/s exceeds "
+		     "rate-limit %llu bit/s; lower the guarantee or raise the limit",
+		     vl->name, vl->vn->name, (unsigned long long)vl->guaranteed,
+		     (unsigned long long)vl->limit);
+	for (k = 0; k < vl->n_plinks; k++) {
+		if (vl->plinks[k] && admit_plink(m, r, vl->plinks[k]))
+			return -1;
+	}
+	return rr.n ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */

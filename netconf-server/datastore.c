@@ -318,6 +318,43 @@ cleanup:
 	return rc;
 }
 
+struct veto {
+	const struct vnm_sess *vs;
+	struct nc_server_reply *r;
+};
+
+static int nacm_veto(const struct lyd_node *diff, void *arg)
+{
+	struct veto *v = arg;
+
+	v->r = vnm_nacm_write(v->vs, diff);
+	return v->r != NULL;
+}
+
+/* An edit of running that the core makes in place (a VL's rates): no copy,
+ * validation or save of the whole configuration.  1: not such an edit. */
+static int edit_in_place(struct vnm_server *s, const struct lyd_node *edit, enum vnm_edit_op dflt,
+			 struct vnm_sess *vs, struct nc_server_reply **r)
+{
+	struct vnm_leaf_set *set = NULL;
+	struct veto v = {.vs = vs};
+	struct vnm_err err = {0};
+	size_t n = 0;
+	int rc;
+
+	if (vnm_edit_leaves(edit, dflt, &set, &n))
+		return 1;
+	rc = vnm_core_set_leaves(s->core, set, n, nacm_veto, &v, &err);
+	vnm_edit_leaves_free(set, n);
+	if (rc == 1)
+		return 1;
+	if (rc == 2)
+		*r = v.r;
+	else if (rc < 0)
+		*r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
+	return 0;
+}
+
 struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum vnm_edit_op dflt,
 				   enum vnm_error_option erropt, bool test_only, struct vnm_sess *vs)
 {
@@ -339,6 +376,8 @@ struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum v
 	pthread_mutex_lock(&s->ds_lock);
 	locked = true;
 	if (!test_only && (r = vnm_ds_check_writable(ds, vs)))
+		goto cleanup;
+	if (ds == VNM_DS_RUNNING && !test_only && !edit_in_place(s, edit, dflt, vs, &r))
 		goto cleanup;
 	if (vnm_ds_read(ds, &tree, &err) ||
 	    vnm_edit_apply(s->ctx, &tree, edit, dflt, erropt, &diff, &err) ||

@@ -92,4 +92,16 @@ int vnm_edit_apply_ex(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd
 int vnm_edit_revert(struct ly_ctx *ctx, struct lyd_node **ds, const struct lyd_node *diff,
 		    struct vnm_err *err);
 
+/*
+ * An edit the core can make in place (vnm_core_set_leaves): default
+ * operation merge, only merges (a replace on the leaf itself) down to a
+ * virtual link's guaranteed-rate or rate-limit, nothing else in it.
+ * Returns 0 with the leaves in *set (their parent paths owned: free with
+ * vnm_edit_leaves_free), 1 when the edit needs the whole engine.
+ */
+struct vnm_leaf_set;
+int vnm_edit_leaves(const struct lyd_node *edit, enum vnm_edit_op dflt, struct vnm_leaf_set **set,
+		    size_t *n);
+void vnm_edit_leaves_free(struct vnm_leaf_set *set, size_t n);
+
 #endif

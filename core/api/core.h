@@ -77,6 +77,32 @@ int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg,
 int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg,
 			 const struct lyd_node *diff, struct vnm_err *err);
 
+/*
+ * A change of leaves made in place: no copy, validation or save of the
+ * whole configuration, so it costs the same at any size.  Taken for the
+ * leaves whose rules are known in full (a virtual link's guaranteed-rate
+ * and rate-limit): the value's type, the guarantee within the limit,
+ * admission on the physical links the VL rides; the plan is the VL's
+ * shaping (and that of the VLs sharing its links whose default share
+ * moves); the change is appended to the journal (wal.h) and fsync'ed
+ * before this returns.  veto, when not NULL, sees the libyang diff first
+ * (access control) and stops the change by returning nonzero.
+ * Returns 0 done, 1 when the change is not one made in place (nothing
+ * done: commit the edited tree instead), 2 vetoed, -1 refused or failed
+ * with err set (all or nothing, as vnm_core_commit).
+ */
+struct vnm_leaf_set {
+	const char *parent;   /* data path of the leaf's parent (keys in predicates) */
+	const char *name;     /* the leaf's name (module vnmd) */
+	const char *value;    /* its new value */
+	const char *same;     /* not NULL: the data path of any other leaf the
+			       * edit restates (e.g. a link's source): it must
+			       * exist with this value already (else 1) */
+};
+typedef int (*vnm_leaf_veto_fn)(const struct lyd_node *diff, void *arg);
+int vnm_core_set_leaves(struct vnm_core *c, const struct vnm_leaf_set *set, size_t n,
+			vnm_leaf_veto_fn veto, void *arg, struct vnm_err *err);
+
 /* Startup datastore (file in state_dir).  _load gives a tree the caller frees
  * (NULL when empty); _save replaces it atomically; _delete empties it. */
 int vnm_core_startup_load(struct vnm_core *c, struct lyd_node **out, struct vnm_err *err);

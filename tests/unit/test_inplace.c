@@ -1,0 +1,357 @@
+/*
+ * test_inplace.c - a VL's rates changed in place (vnm_core_set_leaves) and
+ * the journal of running (wal.h): the driver sees only the re-shaping,
+ * refusals change nothing, an acknowledged change survives a crash before
+ * any whole save, a torn record is dropped, and the journal is folded into
+ * running.xml in the background.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libyang/libyang.h>
+
+#include "cfg_gen.h"
+#include "core.h"
+#include "core_fixture.h"
+#include "fake_driver.h"
+#include "log.h"
+#include "store.h"
+#include "wal.h"
+
+#define LA12 "/ietf-network:networks/network[network-id='vn-a']" \
+	     "/ietf-network-topology:link[link-id='la12']/vnmd:virtual-link"
+#define LA23 "/ietf-network:networks/network[network-id='vn-a']" \
+	     "/ietf-network-topology:link[link-id='la23']/vnmd:virtual-link"
+
+static const struct fig4_knobs k0;
+
+struct fx {
+	char dir[64];
+	struct fake_world *fw;
+	struct vnm_core *c;
+};
+
+static struct vnm_core *open_core(struct fx *f)
+{
+	struct vnm_core_opts o = {0};
+	struct vnm_core *c = NULL;
+	struct vnm_err err;
+
+	o.ctx = fx_ctx();
+	o.state_dir = f->dir;
+	o.refresh_ms = 50;
+	fake_drivers(f->fw, &o.drv);
+	if (vnm_core_new(&o, &c, &err))
+		fail_msg("vnm_core_new: %s", err.msg);
+	return c;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct lyd_node *t;
+	struct vnm_err err;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vnmt-inplace-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->fw = fake_world_new();
+	f->c = open_core(f);
+	t = fx_tree_take(cg_figure4(&k0));
+	if (vnm_core_commit(f->c, t, NULL, &err))
+		fail_msg("commit: %s", err.msg);
+	lyd_free_all(t);
+	fake_reset_counts(f->fw);
+	*state = f;
+	return 0;
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	vnm_core_free(f->c);
+	fake_world_free(f->fw);
+	rm_dir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The value of a leaf of running ("" when absent). */
+static char *leaf_of(struct vnm_core *c, const char *parent, const char *name)
+{
+	struct lyd_node *t = NULL, *n = NULL;
+	struct vnm_err err;
+	char path[512];
+	char *v;
+
+	assert_int_equal(vnm_core_running(c, &t, &err), 0);
+	snprintf(path, sizeof(path), "%s/vnmd:%s", parent, name);
+	v = strdup(lyd_find_path(t, path, 0, &n) || !n ? "" : lyd_get_value(n));
+	lyd_free_all(t);
+	return v;
+}
+
+static off_t wal_size(const char *dir)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, VNM_WAL_FILE);
+	return stat(p, &st) ? -1 : st.st_size;
+}
+
+static int set1(struct vnm_core *c, const char *parent, const char *name, const char *v,
+		struct vnm_err *err)
+{
+	struct vnm_leaf_set s = {parent, name, v, NULL};
+
+	return vnm_core_set_leaves(c, &s, 1, NULL, NULL, err);
+}
+
+static void changes_in_place_and_journals(void **state)
+{
+	struct fx *f = *state;
+	struct lyd_node *t;
+	struct vnm_err err;
+	unsigned n1;
+	char *v;
+
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "20000000", &err), 0);
+	/* la12 and the VL without a guarantee on pl12, whose default share
+	 * moved: the same re-shaping the whole path plans (below) */
+	n1 = fake_count(f->fw, "vl_shape");
+	assert_int_equal(n1, 2);
+	assert_int_equal(fake_count(f->fw, "vl_create") + fake_count(f->fw, "vr_define"), 0);
+	v = leaf_of(f->c, LA12, "guaranteed-rate");
+	assert_string_equal(v, "20000000");
+	free(v);
+	assert_true(wal_size(f->dir) > 0);
+	/* running.xml is not rewritten for it */
+	assert_int_equal(vnm_wal_base_seq(f->dir, VNM_STORE_RUNNING) < 2, 1);
+	fake_reset_counts(f->fw);
+	t = fx_tree_take(cg_figure4(&k0));
+	assert_int_equal(vnm_core_commit(f->c, t, NULL, &err), 0);
+	lyd_free_all(t);
+	assert_int_equal(fake_count(f->fw, "vl_shape"), n1);
+	/* a whole save folded the journal in */
+	assert_int_equal(wal_size(f->dir), -1);
+	/* a limit appears where there was none */
+	assert_int_equal(set1(f->c, LA12, "rate-limit", "40000000", &err), 0);
+	v = leaf_of(f->c, LA12, "rate-limit");
+	assert_string_equal(v, "40000000");
+	free(v);
+	/* the same value again changes nothing */
+	fake_reset_counts(f->fw);
+	assert_int_equal(set1(f->c, LA12, "rate-limit", "40000000", &err), 0);
+	assert_int_equal(fake_count(f->fw, "vl_shape"), 0);
+}
+
+/* An NMS that sends the link back whole: restated leaves with the values
+ * they have keep the change in place; a changed one needs the whole path. */
+static void restated_leaves(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_leaf_set s[2] = {
+		{NULL, "source-node", "a1", "/ietf-network:networks/network[network-id='vn-a']"
+		 "/ietf-network-topology:link[link-id='la12']/source/source-node"},
+		{LA12, "guaranteed-rate", "20000000", NULL},
+	};
+	struct vnm_err err;
+	char *v;
+
+	assert_int_equal(vnm_core_set_leaves(f->c, s, 2, NULL, NULL, &err), 0);
+	v = leaf_of(f->c, LA12, "guaranteed-rate");
+	assert_string_equal(v, "20000000");
+	free(v);
+	s[0].value = "a3";
+	s[1].value = "30000000";
+	assert_int_equal(vnm_core_set_leaves(f->c, s, 2, NULL, NULL, &err), 1);
+	v = leaf_of(f->c, LA12, "guaranteed-rate");
+	assert_string_equal(v, "20000000");
+	free(v);
+}
+
+static void refusals_change_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_err err;
+	off_t w0 = wal_size(f->dir);
+	char *v;
+
+	/* above la23's limit of 50 Mbit/s */
+	assert_int_equal(set1(f->c, LA23, "guaranteed-rate", "60000000", &err), -1);
+	assert_non_null(strstr(err.msg, "exceeds rate-limit"));
+	/* beyond what pl12 admits (100 Mbit/s) */
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "99000000", &err), -1);
+	assert_non_null(strstr(err.msg, "physical link pl12 cannot admit"));
+	assert_non_null(strstr(err.path, "pl12"));
+	/* not a number */
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "fast", &err), -1);
+	/* the driver fails: undone, value back */
+	fake_fail_op(f->fw, "vl_shape");
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "30000000", &err), -1);
+	fake_fail_op(f->fw, NULL);
+	v = leaf_of(f->c, LA12, "guaranteed-rate");
+	assert_string_equal(v, "10000000");
+	free(v);
+	assert_int_equal(wal_size(f->dir), w0);
+	/* not leaves the core changes in place: the whole path */
+	assert_int_equal(set1(f->c, LA12, "burst", "3000", &err), 1);
+	assert_int_equal(set1(f->c, "/ietf-network:networks/network[network-id='vn-a']"
+				    "/ietf-network-topology:link[link-id='nope']/vnmd:virtual-link",
+			      "guaranteed-rate", "1000000", &err), 1);
+}
+
+static int deny(const struct lyd_node *diff, void *arg)
+{
+	*(int *)arg = diff != NULL;
+	return 1;
+}
+
+static void veto_sees_the_diff_and_stops(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_leaf_set s = {LA12, "guaranteed-rate", "20000000", NULL};
+	struct vnm_err err;
+	int saw = 0;
+	char *v;
+
+	assert_int_equal(vnm_core_set_leaves(f->c, &s, 1, deny, &saw, &err), 2);
+	assert_true(saw);
+	assert_int_equal(fake_count(f->fw, "vl_shape"), 0);
+	v = leaf_of(f->c, LA12, "guaranteed-rate");
+	assert_string_equal(v, "10000000");
+	free(v);
+}
+
+/* Acknowledged, then the process dies before any whole save: the next
+ * start reads it back from the journal; a torn record after it is
+ * dropped and cut off. */
+static void survives_a_crash_and_a_torn_record(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_err err;
+	char p[256];
+	pid_t pid;
+	int st;
+	FILE *fp;
+	char *v;
+
+	pid = fork();
+	if (pid == 0) {
+		int rc = set1(f->c, LA12, "guaranteed-rate", "25000000", &err);
+
+		rc |= set1(f->c, LA23, "rate-limit", "45000000", &err);
+		_exit(rc ? 1 : 0); /* no vnm_core_free: no whole save */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	snprintf(p, sizeof(p), "%s/%s", f->dir, VNM_WAL_FILE);
+	fp = fopen(p, "a");
+	assert_non_null(fp);
+	fputs("vnmj 99 500 0123\n<config><networks", fp); /* torn */
+	fclose(fp);
+	/* this process's core still has the old values: drop it unsaved by
+	 * opening a second one on the same directory first */
+	{
+		struct fx g = *f;
+		struct vnm_core *c2 = open_core(&g);
+
+		v = leaf_of(c2, LA12, "guaranteed-rate");
+		assert_string_equal(v, "25000000");
+		free(v);
+		v = leaf_of(c2, LA23, "rate-limit");
+		assert_string_equal(v, "45000000");
+		free(v);
+		{
+			char buf[8192] = {0};
+			FILE *rf = fopen(p, "r");
+
+			assert_non_null(rf);
+			assert_true(fread(buf, 1, sizeof(buf) - 1, rf) > 0);
+			fclose(rf);
+			assert_null(strstr(buf, "vnmj 99 "));
+			assert_non_null(strstr(buf, "45000000"));
+		}
+		/* the torn tail is gone: a new record follows the whole ones */
+		assert_int_equal(set1(c2, LA12, "guaranteed-rate", "26000000", &err), 0);
+		vnm_core_free(c2);
+		/* a clean stop folds everything into running.xml */
+		assert_int_equal(wal_size(f->dir), -1);
+		c2 = open_core(&g);
+		v = leaf_of(c2, LA12, "guaranteed-rate");
+		assert_string_equal(v, "26000000");
+		free(v);
+		vnm_core_free(c2);
+	}
+	/* f->c's own view is stale now; teardown's save must not matter */
+}
+
+/* Enough changes to pass the compaction size: running.xml catches up in
+ * the background and the journal shrinks, nothing lost. */
+static void compaction_folds_the_journal(void **state)
+{
+	struct fx *f = *state;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	struct vnm_err err;
+	char val[32];
+	uint64_t base0 = vnm_wal_base_seq(f->dir, VNM_STORE_RUNNING), base = base0;
+	int i;
+	char *v;
+
+	for (i = 0; i < 1200; i++) {
+		snprintf(val, sizeof(val), "%d", 1000000 + i);
+		assert_int_equal(set1(f->c, LA12, "guaranteed-rate", val, &err), 0);
+	}
+	for (i = 0; i < 500 && base == base0; i++) {
+		nanosleep(&ts, NULL);
+		base = vnm_wal_base_seq(f->dir, VNM_STORE_RUNNING);
+	}
+	assert_true(base > base0);
+	assert_true(wal_size(f->dir) < 256 * 1024);
+	/* what running.xml and the journal hold together is running */
+	{
+		struct fx g = *f;
+		struct vnm_core *c2 = open_core(&g);
+
+		v = leaf_of(c2, LA12, "guaranteed-rate");
+		assert_string_equal(v, "1001199");
+		free(v);
+		vnm_core_free(c2);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(changes_in_place_and_journals, setup, teardown),
+		cmocka_unit_test_setup_teardown(restated_leaves, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(veto_sees_the_diff_and_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(survives_a_crash_and_a_torn_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(compaction_folds_the_journal, setup, teardown),
+	};
+
+	vnm_log_set_level(VNM_LOG_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
