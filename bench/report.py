@@ -166,20 +166,22 @@ for n in (100, 1000, big):
 
 # 3. change cost independent of size ------------------------------------------
 base = V.get("change_10_median_s")
+base99 = V.get("change_10_p99_s", base)
 for n in (10, 1000, big):
     t = V.get("change_%d_median_s" % n)
+    t99 = V.get("change_%d_p99_s" % n)
     lab = "3. one VL's rate changed in %s VLs, median" % format(n, ",")
     if t is None:
         rows.append((lab, "not reached (no %s-VL configuration, see 2.)" % format(n, ","),
-                     "10 VLs: " + ms(base), "", "the same time", "**MISSED**"))
+                     "10 VLs: " + ms(base), "", "within 1.5x of 10 VLs", "**MISSED**"))
     elif n == 10:
-        rows.append((lab, ms(t), "(the baseline)", "1.00", "the same time", ""))
+        rows.append((lab, ms(t), "(the baseline)", "1.00", "", ""))
+        rows.append(("3. same, p99, 10 VLs", ms(t99), "(the baseline)", "1.00", "", ""))
     else:
-        # "the same time": within the spread of the 10-VL samples (p99)
-        ok = t <= V.get("change_10_p99_s", base)
-        rows.append((lab, ms(t) + " (p99 %s)" % ms(V.get("change_%d_p99_s" % n)),
-                     "10 VLs: " + ms(base), ratio(t, base), "the same time (<= 10-VL p99)",
-                     verdict(ok)))
+        rows.append((lab, ms(t), "10 VLs: " + ms(base), ratio(t, base),
+                     "within 1.5x of 10 VLs", verdict(t <= 1.5 * base)))
+        rows.append(("3. same, p99, %s VLs" % format(n, ","), ms(t99), "10 VLs: " + ms(base99),
+                     ratio(t99, base99), "within 1.5x of 10 VLs", verdict(t99 <= 1.5 * base99)))
 
 # 4. reads --------------------------------------------------------------------
 rn = V.get("reads_n")

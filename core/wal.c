@@ -142,8 +142,8 @@ static int merge_rec(struct ly_ctx *ctx, const struct rec *r, struct lyd_node **
 	return 0;
 }
 
-int vnm_wal_replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
-		   struct lyd_node **tree, struct vnm_wal_info *info, struct vnm_err *err)
+static int replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq, struct lyd_node **tree,
+		  struct vnm_wal_info *info, bool cut, struct vnm_err *err)
 {
 	char path[4096];
 	char *buf = NULL;
@@ -177,7 +177,7 @@ int vnm_wal_replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
 		off += r.total;
 	}
 	info->valid_len = off;
-	if (k < 0) {
+	if (k < 0 && cut) {
 		vnm_log(VNM_LOG_WARNING, "%s: %zu byte(s) after the last whole record (a write "
 			"interrupted by a crash, never acknowledged): dropped", path, n - off);
 		if (truncate(path, (off_t)off))
@@ -296,6 +296,18 @@ cleanup:
 	}
 	free(buf);
 	return rc;
+}
+
+int vnm_wal_replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
+		   struct lyd_node **tree, struct vnm_wal_info *info, struct vnm_err *err)
+{
+	return replay(ctx, dir, base_seq, tree, info, true, err);
+}
+
+int vnm_wal_replay_ro(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
+		      struct lyd_node **tree, struct vnm_wal_info *info, struct vnm_err *err)
+{
+	return replay(ctx, dir, base_seq, tree, info, false, err);
 }
 
 uint64_t vnm_wal_base_seq(const char *dir, const char *name)

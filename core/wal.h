@@ -46,6 +46,9 @@ struct vnm_wal_info {
  * configuration fragment: the journal is left as it is for the operator). */
 int vnm_wal_replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
 		   struct lyd_node **tree, struct vnm_wal_info *info, struct vnm_err *err);
+/* The same, reading only (vnmd -n): a torn tail is left in the file. */
+int vnm_wal_replay_ro(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
+		      struct lyd_node **tree, struct vnm_wal_info *info, struct vnm_err *err);
 
 /* Append one record (xml: the edit's leaves as a <config> fragment) with
  * sequence number seq and fsync it; the journal's directory is fsync'ed

@@ -17,6 +17,8 @@
 #include "link_nl.h"
 #include "model.h"
 #include "model_int.h"
+#include "store.h"
+#include "wal.h"
 #include "yctx.h"
 
 static void print_err(void *arg, const struct vnm_err *e)
@@ -87,7 +89,47 @@ static int drop_explicit_defaults(struct lyd_node *tree)
 	return 0;
 }
 
+static int check(const char *path, const char *wal_dir, const struct vnm_uri_policy *uris,
+		 FILE *out, FILE *errout);
+
 int vnm_check_file(const char *path, const struct vnm_uri_policy *uris, FILE *out, FILE *errout)
+{
+	return check(path, NULL, uris, out, errout);
+}
+
+int vnm_check_running(const char *dir, const struct vnm_uri_policy *uris, FILE *out,
+		      FILE *errout)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, VNM_STORE_RUNNING);
+	return check(path, dir, uris, out, errout);
+}
+
+/* The journal's records newer than running.xml into tree (wal.h). */
+static int with_journal(struct ly_ctx *ctx, const char *dir, struct lyd_node **tree,
+			FILE *errout)
+{
+	struct vnm_wal_info wi;
+	struct vnm_err err;
+
+	vnm_err_clear(&err);
+	if (vnm_wal_replay_ro(ctx, dir, vnm_wal_base_seq(dir, VNM_STORE_RUNNING), tree, &wi,
+			      &err)) {
+		print_err(errout, &err);
+		return -1;
+	}
+	if (wi.applied)
+		fprintf(errout, "vnmd: %s/%s: %zu change(s) newer than %s, as vnmd starts with "
+			"them\n", dir, VNM_WAL_FILE, wi.applied, VNM_STORE_RUNNING);
+	if (wi.file_len > wi.valid_len)
+		fprintf(errout, "vnmd: %s/%s: a torn last record (never acknowledged) that vnmd "
+			"drops at start\n", dir, VNM_WAL_FILE);
+	return 0;
+}
+
+static int check(const char *path, const char *wal_dir, const struct vnm_uri_policy *uris,
+		 FILE *out, FILE *errout)
 {
 	struct ly_ctx *ctx = NULL;
 	struct lyd_node *tree = NULL;
@@ -115,6 +157,10 @@ int vnm_check_file(const char *path, const struct vnm_uri_policy *uris, FILE *ou
 		} else {
 			print_err(errout, &err);
 		}
+		goto cleanup;
+	}
+	if (wal_dir && with_journal(ctx, wal_dir, &tree, errout)) {
+		rc = 1;
 		goto cleanup;
 	}
 	if (vnm_model_build(tree, &m, &err)) {

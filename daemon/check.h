@@ -17,5 +17,10 @@
 struct vnm_uri_policy;
 int vnm_check_file(const char *path, const struct vnm_uri_policy *uris, FILE *out,
 		   FILE *errout);
+/* The same for a state directory's running.xml with the changes of its
+ * journal (running.journal) that running.xml does not hold yet: what
+ * vnmd would start from.  Nothing in dir is changed. */
+int vnm_check_running(const char *dir, const struct vnm_uri_policy *uris, FILE *out,
+		      FILE *errout);
 
 #endif

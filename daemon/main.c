@@ -378,6 +378,8 @@ static int check_mode(const struct opts *o)
 					"empty configuration\n", path);
 			return VNM_EXIT_OK;
 		}
+		if (!o->from_startup)
+			return vnm_check_running(o->state_dir, &o->uris, stdout, stderr);
 		file = path;
 	}
 	return vnm_check_file(file, &o->uris, stdout, stderr);
