@@ -68,8 +68,11 @@ static int unchanged(struct vnm_core *c, const struct vnm_leaf_set *in)
 	const char *canon = NULL;
 	int rc = 1;
 
-	if (lyd_find_path(c->running, in->same, 0, &n) || !n || !n->schema ||
-	    !(n->schema->nodetype & LYS_LEAF))
+	if (lyd_find_path(c->running, in->same, 0, &n) || !n || !n->schema)
+		return 1;
+	if (!in->value) /* a list entry or container restated: it exists */
+		return 0;
+	if (!(n->schema->nodetype & LYS_LEAF))
 		return 1;
 	if (lyd_value_validate(c->ctx, n->schema, in->value, strlen(in->value), n, NULL, &canon) ==
 	    LY_SUCCESS)

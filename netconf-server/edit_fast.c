@@ -44,6 +44,33 @@ struct acc {
 	bool no;
 };
 
+/* One more entry (paths owned); false (a->no set) when it cannot be. */
+static bool add(struct acc *a, char *parent, char *same, const char *name, const char *value)
+{
+	if ((!parent && !same) || a->n == 64)
+		goto no;
+	if (a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 4;
+		struct vnm_leaf_set *ns = realloc(a->set, nc * sizeof(*ns));
+
+		if (!ns)
+			goto no;
+		a->set = ns;
+		a->cap = nc;
+	}
+	a->set[a->n].parent = parent;
+	a->set[a->n].same = same;
+	a->set[a->n].name = name;
+	a->set[a->n].value = value;
+	a->n++;
+	return true;
+no:
+	free(parent);
+	free(same);
+	a->no = true;
+	return false;
+}
+
 static void walk(const struct lyd_node *first, enum vnm_edit_op inherited, struct acc *a)
 {
 	const struct lyd_node *n;
@@ -68,10 +95,13 @@ static void walk(const struct lyd_node *first, enum vnm_edit_op inherited, struc
 				if (!lysc_is_key(k->schema))
 					children = true;
 			}
-			/* an empty one would be created: the whole engine does that */
+			/* one with keys only (a supporting-link restated) must
+			 * exist: the core checks, as for a restated leaf */
 			if (!children) {
-				a->no = true;
-				return;
+				if (!add(a, NULL, lyd_path(n, LYD_PATH_STD, NULL, 0), n->schema->name,
+					 NULL))
+					return;
+				continue;
 			}
 			walk(lyd_child(n), op, a);
 			continue;
@@ -81,33 +111,14 @@ static void walk(const struct lyd_node *first, enum vnm_edit_op inherited, struc
 				a->no = true;
 			continue;
 		}
-		if (n->schema->nodetype != LYS_LEAF || !plain(n, op, true) || a->n == 64) {
+		if (n->schema->nodetype != LYS_LEAF || !plain(n, op, true)) {
 			a->no = true;
 			return;
 		}
-		if (a->n == a->cap) {
-			size_t nc = a->cap ? a->cap * 2 : 4;
-			struct vnm_leaf_set *ns = realloc(a->set, nc * sizeof(*ns));
-
-			if (!ns) {
-				a->no = true;
-				return;
-			}
-			a->set = ns;
-			a->cap = nc;
-		}
-		memset(&a->set[a->n], 0, sizeof(a->set[a->n]));
-		if (in_place_leaf(n))
-			a->set[a->n].parent = lyd_path(lyd_parent(n), LYD_PATH_STD, NULL, 0);
-		else /* restated: must be as it is */
-			a->set[a->n].same = lyd_path(n, LYD_PATH_STD, NULL, 0);
-		a->set[a->n].name = n->schema->name;
-		a->set[a->n].value = lyd_get_value(n);
-		if (!a->set[a->n].parent && !a->set[a->n].same) {
-			a->no = true;
+		if (!add(a, in_place_leaf(n) ? lyd_path(lyd_parent(n), LYD_PATH_STD, NULL, 0) : NULL,
+			 in_place_leaf(n) ? NULL : lyd_path(n, LYD_PATH_STD, NULL, 0),
+			 n->schema->name, lyd_get_value(n)))
 			return;
-		}
-		a->n++;
 	}
 }
 

@@ -97,7 +97,8 @@ struct vnm_leaf_set {
 	const char *value;    /* its new value */
 	const char *same;     /* not NULL: the data path of any other leaf the
 			       * edit restates (e.g. a link's source): it must
-			       * exist with this value already (else 1) */
+			       * exist with this value already (else 1); value
+			       * NULL: a list entry or container that must exist */
 };
 typedef int (*vnm_leaf_veto_fn)(const struct lyd_node *diff, void *arg);
 int vnm_core_set_leaves(struct vnm_core *c, const struct vnm_leaf_set *set, size_t n,

@@ -36,7 +36,7 @@ RM1, RM2 = TAG + "-rm1", TAG + "-rm2"
 PL1, PL2 = "ip-pl1", "ip-pl2"
 VN = "ip"
 MBIT = 1000000
-LINKP = ("/nw:networks/nw:network[nw:network-id='%s']/nt:link[nt:link-id='l12']/"
+LINKP = ("//nw:networks/nw:network[nw:network-id='%s']/nt:link[nt:link-id='l12']/"
          "vnm:virtual-link/vnm:guaranteed-rate/text()" % VN)
 
 
