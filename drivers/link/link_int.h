@@ -137,6 +137,14 @@ struct vnm_lnl {
 	size_t n_tcx;
 	bool own_retired;        /* the daemon's namespace holds retired ones */
 	uint32_t retire_seq;     /* names of retired interfaces: "vnd" + hex */
+	/* Counter reads have a context of their own (sockets, dumps, lock):
+	 * a dump of tens of thousands of interfaces for a snapshot must not
+	 * hold up a commit's class change.  stats is that context; in it,
+	 * parent is the driver's (its tc index says which class is a VL's,
+	 * taken under the parent's lock after the stats lock, never the
+	 * other way round). */
+	struct vnm_lnl *stats;
+	struct vnm_lnl *parent;
 };
 
 /* ---- encap.c, encap_NAME.c: one row per encapsulation ------------ */

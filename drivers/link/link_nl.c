@@ -55,11 +55,11 @@ static struct nl_sock *sock_open(void)
 	return sk;
 }
 
-int vnm_link_nl_new(void **ctx, struct vnm_err *err)
+static int lnl_new(struct vnm_lnl **out, struct vnm_err *err)
 {
 	struct vnm_lnl *c;
 
-	*ctx = NULL;
+	*out = NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
@@ -81,6 +81,22 @@ int vnm_link_nl_new(void **ctx, struct vnm_err *err)
 		vnm_link_nl_free(c);
 		return -1;
 	}
+	*out = c;
+	return 0;
+}
+
+int vnm_link_nl_new(void **ctx, struct vnm_err *err)
+{
+	struct vnm_lnl *c;
+
+	*ctx = NULL;
+	if (lnl_new(&c, err))
+		return -1;
+	if (lnl_new(&c->stats, err)) {
+		vnm_link_nl_free(c);
+		return -1;
+	}
+	c->stats->parent = c;
 	*ctx = c;
 	return 0;
 }
@@ -92,6 +108,7 @@ void vnm_link_nl_free(void *ctx)
 
 	if (!c)
 		return;
+	vnm_link_nl_free(c->stats);
 	vnm_lnl_flush(c);
 	for (i = 0; i < c->n_ns; i++)
 		nl_socket_free(c->ns[i].sk);
@@ -583,7 +600,9 @@ static int op_vl_unshape(void *ctx, const struct vnm_vl *vl, const struct vnm_pl
 static int op_vl_counters(void *ctx, const struct vnm_vl *vl, struct vnm_vl_counters *out,
 			  struct vnm_err *err)
 {
-	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_counters(ctx, vl, out, err));
+	struct vnm_lnl *c = ctx, *s = c->stats ? c->stats : c;
+
+	LOCKED(s, vnm_lnl_vl_counters(s, vl, out, err));
 }
 
 static int op_list_own(void *ctx, const struct vnm_host *h, struct vnm_own_list *out,

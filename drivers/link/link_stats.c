@@ -237,15 +237,41 @@ static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
 	}
 }
 
+/* The VL's class on interface idx from the tc index of the driver's own
+ * context (c->parent when c is the counters' context: the index is kept by
+ * the driver's changes), 0 when it has none. */
+static uint32_t vl_classid(struct vnm_lnl *c, const struct vnm_host_if *hif, struct nl_sock *sk,
+			   int idx, uint32_t vni)
+{
+	const struct vnm_lnl_tcvl *v;
+	struct vnm_lnl_tcidx *x;
+	struct vnm_lnl *p = c->parent ? c->parent : c;
+	struct vnm_err e;
+	uint32_t classid = 0;
+	int nrc;
+
+	if (p != c) {
+		pthread_mutex_lock(&p->lock);
+		vnm_err_clear(&e);
+		if (vnm_lnl_sock(p, hif->host, &sk, &e) < 0)
+			sk = NULL;
+	}
+	x = sk ? vnm_lnl_tcidx_get(p, sk, idx, &nrc) : NULL;
+	if (x && (v = vnm_lnl_tcidx_find(x, vni)))
+		classid = v->classid;
+	if (p != c)
+		pthread_mutex_unlock(&p->lock);
+	return classid;
+}
+
 static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 			   const struct vnm_host_if *hif, int dir, int first,
 			   struct vnm_vl_counters *out, struct vnm_err *err)
 {
-	const struct vnm_lnl_tcvl *v;
-	struct vnm_lnl_tcidx *x;
 	struct vnm_lnl_scache *e, *links;
 	struct rtnl_link *l;
 	struct nl_sock *sk;
+	uint32_t classid;
 	unsigned flags;
 	int idx, nrc;
 
@@ -269,9 +295,9 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 	if (!e)
 		return 0; /* no HTB (yet): no shaping counters */
 	/* which class is the VL's: the driver's own index (no filter dump) */
-	x = vnm_lnl_tcidx_get(c, sk, idx, &nrc);
-	if (x && (v = vnm_lnl_tcidx_find(x, vl->vni)))
-		class_stats(e, idx, v->classid, out, dir, first);
+	classid = vl_classid(c, hif, sk, idx, vl->vni);
+	if (classid)
+		class_stats(e, idx, classid, out, dir, first);
 	return 0;
 }
 
