@@ -324,6 +324,20 @@ static int run(const struct opts *o)
 		vnm_log_warn("SNMP subagent not started: %s", err.msg);
 		agent = NULL;
 	}
+	if (o->snmp_listen) {
+		struct vnm_agent_conf ac = {.listen = o->snmp_listen,
+					    .community = o->snmp_community,
+					    .user = o->snmp_user};
+
+		/* Unlike a master that may come later, a transport that cannot
+		 * be opened now will not open by itself: the operator asked for
+		 * it, so do not serve without it. */
+		if (vnm_agent_start_conf(core, &ac, &agent, &err)) {
+			vnm_log_err("%s", err.msg);
+			agent = NULL;
+			goto cleanup;
+		}
+	}
 	vnm_log_info("vnmd started (state in %s, default hypervisor %s)", o->state_dir, o->uri);
 	if (ready_fd >= 0) {
 		tell_parent_ready(ready_fd);

@@ -1,0 +1,237 @@
+/*
+ * embed.c - the embedded SNMP agent: net-snmp's own master agent inside
+ * vnmd, serving VNMD-MIB read-only on one UDP transport (--snmp-listen).
+ *
+ * Why: behind snmpd, every varbind of a GETBULK becomes one AgentX GETNEXT
+ * round trip (net-snmp's master does not forward GetBulk), so a table walk
+ * can never reach snmpd's own speed.  As the master, the agent answers
+ * GETBULK itself, from the same tables (tables.c) and the same pictures.
+ *
+ * Access is what the options say and nothing else: a read-only community
+ * (v1/v2c) and/or one read-only USM user (SHA, AES), both limited to the
+ * VNMD-MIB subtree.  No configuration file is read (neither /etc/snmp nor
+ * a persistent vnmd.conf anyone could write) and no persistent state is
+ * written: the access lines are handed to net-snmp's parser from memory,
+ * and the engine ID is a new random one at each start (a USM client
+ * discovers it, as RFC 3414 has it).
+ *
+ * Everything but the checks runs on the agent's net-snmp thread.
+ */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_int.h"
+
+/* In libnetsnmpagent, not in its installed headers: the VACM and USM
+ * configuration tokens and VACM's access check (snmpd gets them through
+ * its MIB modules, which vnmd does not load).  Without the check, net-snmp
+ * lets every request through. */
+void init_vacm_conf(void);
+void init_usmConf(void);
+
+/* The subtree every access line opens: vnmdMIB. */
+#define VNM_MIB_VIEW ".1.3.6.1.4.1.8072.9999.9999.7"
+
+/* ------------------------------------------------------------------ */
+/* Checks of the option values (any thread, no net-snmp)              */
+/* ------------------------------------------------------------------ */
+
+static bool port_ok(const char *s)
+{
+	char *end;
+	unsigned long p;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	p = strtoul(s, &end, 10);
+	return !*end && p >= 1 && p <= 65535;
+}
+
+int vnm_snmp_listen_check(const char *spec, char *why, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	struct in6_addr a6;
+	struct in_addr a4;
+	const char *p, *close;
+	size_t n;
+
+	/* Numeric addresses only: net-snmp would resolve a name, and the
+	 * address vnmd listens on must not depend on DNS. */
+	if (!strncmp(spec, "udp:", 4)) {
+		p = spec + 4;
+		close = strrchr(p, ':');
+		n = close ? (size_t)(close - p) : 0;
+		if (close && n && n < sizeof(addr)) {
+			memcpy(addr, p, n);
+			addr[n] = '\0';
+			if (inet_pton(AF_INET, addr, &a4) == 1 && port_ok(close + 1))
+				return 0;
+		}
+	} else if (!strncmp(spec, "udp6:[", 6)) {
+		p = spec + 6;
+		close = strchr(p, ']');
+		n = close ? (size_t)(close - p) : 0;
+		if (close && n && n < sizeof(addr) && close[1] == ':') {
+			memcpy(addr, p, n);
+			addr[n] = '\0';
+			if (inet_pton(AF_INET6, addr, &a6) == 1 && port_ok(close + 2))
+				return 0;
+		}
+	}
+	snprintf(why, len, "expected udp:IPV4:PORT (e.g. udp:127.0.0.1:1161) or "
+		 "udp6:[IPV6]:PORT, a numeric address and a port from 1 to 65535");
+	return -1;
+}
+
+/* Characters net-snmp's configuration parser takes literally in a word:
+ * printable, no blank, no quote, no comment sign. */
+static bool word_ok(const char *s, size_t n, const char *extra_bad)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isgraph(c) || c == '"' || c == '\'' || c == '#' || c == '\\' ||
+		    strchr(extra_bad, c))
+			return false;
+	}
+	return true;
+}
+
+int vnm_snmp_community_check(const char *c, char *why, size_t len)
+{
+	size_t n = strlen(c);
+
+	if (n >= 1 && n <= 32 && word_ok(c, n, ""))
+		return 0;
+	snprintf(why, len, "a community is 1 to 32 printable characters without blanks, "
+		 "quotes, '#' or '\\'");
+	return -1;
+}
+
+/* NAME:AUTHPASS[:PRIVPASS] into its parts (lengths; pointers into u). */
+static int user_split(const char *u, size_t *name, const char **auth, size_t *auth_len,
+		      const char **priv, size_t *priv_len)
+{
+	const char *c1 = strchr(u, ':'), *c2;
+
+	if (!c1)
+		return -1;
+	*name = (size_t)(c1 - u);
+	*auth = c1 + 1;
+	c2 = strchr(*auth, ':');
+	*auth_len = c2 ? (size_t)(c2 - *auth) : strlen(*auth);
+	*priv = c2 ? c2 + 1 : NULL;
+	*priv_len = c2 ? strlen(*priv) : 0;
+	return 0;
+}
+
+int vnm_snmp_user_check(const char *u, char *why, size_t len)
+{
+	const char *auth, *priv;
+	size_t name, auth_len, priv_len;
+
+	if (user_split(u, &name, &auth, &auth_len, &priv, &priv_len) < 0 || !name ||
+	    name > 32 || !word_ok(u, name, ":")) {
+		snprintf(why, len, "expected NAME:AUTHPASS[:PRIVPASS], NAME 1 to 32 printable "
+			 "characters without blanks, quotes, '#', '\\' or ':'");
+		return -1;
+	}
+	/* RFC 3414 keys come from the passphrase; net-snmp wants 8 at least. */
+	if (auth_len < 8 || auth_len > 64 || !word_ok(auth, auth_len, ":") ||
+	    (priv && (priv_len < 8 || priv_len > 64 || !word_ok(priv, priv_len, ":")))) {
+		snprintf(why, len, "each passphrase is 8 to 64 printable characters without "
+			 "blanks, quotes, '#', '\\' or ':'");
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up and shutdown (agent thread)                                 */
+/* ------------------------------------------------------------------ */
+
+/* Hands one line to net-snmp's parser (from memory: read_configs() takes
+ * it at init_snmp(), as if it were in a file). */
+static int conf_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int conf_line(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	netsnmp_config(line);
+	/* Passphrases should not linger in our stack. */
+	explicit_bzero(line, sizeof(line));
+	return 0;
+}
+
+int vnm_embed_before_init(struct vnm_agent *a, struct vnm_err *err)
+{
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 0); /* master */
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_MASTER, 0);
+	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_PORTS, a->listen);
+	/* Not a log line per request ("Connection from UDP: ..."): a poller
+	 * would flood the log, and a walk would pay for it. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
+			       NETSNMP_DS_AGENT_DONT_LOG_TCPWRAPPERS_CONNECTS, 1);
+	if (init_agent("vnmd") != 0)
+		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+				   "SNMP: net-snmp could not initialise the agent");
+	init_vacm_conf();
+	init_usmConf();
+	return 0;
+}
+
+int vnm_embed_access(struct vnm_agent *a, struct vnm_err *err)
+{
+	const char *auth, *priv;
+	size_t name, auth_len, priv_len;
+	int rc = 0;
+
+	if (a->community) {
+		rc |= conf_line("rocommunity %s default " VNM_MIB_VIEW, a->community);
+		rc |= conf_line("rocommunity6 %s default " VNM_MIB_VIEW, a->community);
+	}
+	if (a->user && user_split(a->user, &name, &auth, &auth_len, &priv, &priv_len) == 0) {
+		if (priv)
+			rc |= conf_line("createUser %.*s SHA %.*s AES %.*s", (int)name, a->user,
+					(int)auth_len, auth, (int)priv_len, priv);
+		else
+			rc |= conf_line("createUser %.*s SHA %.*s", (int)name, a->user,
+					(int)auth_len, auth);
+		rc |= conf_line("rouser %.*s %s " VNM_MIB_VIEW, (int)name, a->user,
+				priv ? "priv" : "auth");
+	}
+	if (rc)
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "SNMP: access settings too long");
+	return 0;
+}
+
+int vnm_embed_listen(struct vnm_agent *a, struct vnm_err *err)
+{
+	if (init_master_agent() != 0)
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "SNMP: cannot listen on %s (address in use or not on this host?)",
+				   a->listen);
+	return 0;
+}
+
+void vnm_embed_shutdown(void)
+{
+	shutdown_master_agent();
+}
