@@ -319,23 +319,23 @@ static int run(const struct opts *o)
 		vnm_log_err("NETCONF server: %s", err.msg);
 		goto cleanup;
 	}
-	if (o->agentx && vnm_agent_start(core, o->agentx, &agent, &err)) {
-		/* SNMP is monitoring only: say so and serve NETCONF all the same */
-		vnm_log_warn("SNMP subagent not started: %s", err.msg);
-		agent = NULL;
-	}
-	if (o->snmp_listen) {
-		struct vnm_agent_conf ac = {.listen = o->snmp_listen,
+	if (o->agentx || o->snmp_listen) {
+		struct vnm_agent_conf ac = {.agentx = o->agentx, .listen = o->snmp_listen,
 					    .community = o->snmp_community,
-					    .user = o->snmp_user};
+					    .user = o->snmp_user, .state_dir = o->state_dir};
 
-		/* Unlike a master that may come later, a transport that cannot
-		 * be opened now will not open by itself: the operator asked for
-		 * it, so do not serve without it. */
 		if (vnm_agent_start_conf(core, &ac, &agent, &err)) {
-			vnm_log_err("%s", err.msg);
 			agent = NULL;
-			goto cleanup;
+			/* Unlike a master that may come later, a transport that
+			 * cannot be opened now will not open by itself: the
+			 * operator asked for it, so do not serve without it. */
+			if (o->snmp_listen) {
+				vnm_log_err("%s", err.msg);
+				goto cleanup;
+			}
+			/* SNMP is monitoring only: say so and serve NETCONF
+			 * all the same */
+			vnm_log_warn("SNMP subagent not started: %s", err.msg);
 		}
 	}
 	vnm_log_info("vnmd started (state in %s, default hypervisor %s)", o->state_dir, o->uri);
@@ -397,10 +397,27 @@ static int check_mode(const struct opts *o)
 	return vnm_check_file(file, &o->uris, stdout, stderr);
 }
 
+/* net-snmp reads files named by these (its configuration and certificate
+ * directories, its persistent files) and vnmd reads no file the options do
+ * not name.  Cleared while vnmd is one thread: setenv/unsetenv race with
+ * getenv in other threads. */
+static void forget_snmp_environment(void)
+{
+	static const char *names[] = {"SNMPCONFPATH", "SNMP_PERSISTENT_DIR",
+				      "SNMP_PERSISTENT_FILE", "SNMPCONFFILE"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unsetenv(names[i]);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
-	int rc = vnm_opts_parse(argc, argv, VNM_CONF_FILE, &o, stderr);
+	int rc;
+
+	forget_snmp_environment();
+	rc = vnm_opts_parse(argc, argv, VNM_CONF_FILE, &o, stderr);
 
 	if (rc || o.help) {
 		if (o.help)

@@ -543,6 +543,15 @@ static int snmp_setup(struct vnm_agent *a, struct vnm_err *err)
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_NO_TOKEN_WARNINGS, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIBDIRS, "");
+	/* Not /etc/snmp nor /var/lib/snmp: net-snmp still looks for TLS
+	 * certificates under its configuration directory and keeps
+	 * certificate indexes in its persistent one. */
+	if (a->snmp_dir) {
+		netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR,
+				      a->snmp_dir);
+		netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_CONFIGURATION_DIR,
+				      a->snmp_dir);
+	}
 
 	snmp_disable_log();
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, on_snmp_log, NULL);
@@ -670,6 +679,7 @@ static void agent_free(struct vnm_agent *a)
 	free(a->socket);
 	free(a->listen);
 	free(a->community);
+	free(a->snmp_dir);
 	if (a->user)
 		explicit_bzero(a->user, strlen(a->user));
 	free(a->user);
@@ -750,6 +760,10 @@ int vnm_agent_start_conf(struct vnm_core *core, const struct vnm_agent_conf *con
 	a->listen = dup_opt(conf->listen, &nomem);
 	a->community = dup_opt(conf->listen ? conf->community : NULL, &nomem);
 	a->user = dup_opt(conf->listen ? conf->user : NULL, &nomem);
+	if (conf->state_dir && asprintf(&a->snmp_dir, "%s/snmp", conf->state_dir) < 0) {
+		a->snmp_dir = NULL;
+		nomem = true;
+	}
 	a->sub = calloc(1, sizeof(*a->sub));
 	if (nomem || !a->sub) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory");

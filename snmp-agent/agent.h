@@ -30,6 +30,11 @@ struct vnm_agent_conf {
 	const char *listen;    /* or master on udp:IPV4:PORT / udp6:[IPV6]:PORT */
 	const char *community; /* listen: read-only v1/v2c community, or NULL */
 	const char *user;      /* listen: NAME:AUTHPASS[:PRIVPASS], SHA/AES, or NULL */
+	/* net-snmp's persistent and configuration directory becomes
+	 * STATE_DIR/snmp (it reads its certificate indexes there, and finds
+	 * nothing else: no persistent file is read or written); NULL leaves
+	 * net-snmp's defaults (tools and tests). */
+	const char *state_dir;
 };
 
 /* Exactly one of agentx and listen; listen needs community or user. */

@@ -33,6 +33,7 @@ struct vnm_agent {
 	char *socket;                /* AgentX master, or NULL */
 	char *listen;                /* embedded master's transport, or NULL */
 	char *community, *user;      /* embedded: access */
+	char *snmp_dir;              /* net-snmp's directories, or NULL */
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];                 /* core threads write, the agent reads */
