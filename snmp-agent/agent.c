@@ -613,7 +613,7 @@ static void *agent_main(void *arg)
 	if (snmp_setup(a, &err) < 0) {
 		init_report(a, -1, &err);
 		if (a->listen)
-			vnm_embed_shutdown();
+			vnm_embed_shutdown(a);
 		snmp_shutdown("vnmd");
 		return NULL;
 	}
@@ -638,7 +638,7 @@ static void *agent_main(void *arg)
 	unregister_readfd(a->wake[0]);
 	vnm_tables_unregister(a);
 	if (a->listen)
-		vnm_embed_shutdown();
+		vnm_embed_shutdown(a);
 	snmp_shutdown("vnmd");
 	return NULL;
 }

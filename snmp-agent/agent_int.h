@@ -34,6 +34,7 @@ struct vnm_agent {
 	char *listen;                /* embedded master's transport, or NULL */
 	char *community, *user;      /* embedded: access */
 	char *snmp_dir;              /* net-snmp's directories, or NULL */
+	void *listen_sess;           /* embedded: the listening session */
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];                 /* core threads write, the agent reads */
@@ -82,7 +83,7 @@ void vnm_tables_unregister(struct vnm_agent *a);
 int vnm_embed_before_init(struct vnm_agent *a, struct vnm_err *err);
 int vnm_embed_access(struct vnm_agent *a, struct vnm_err *err);
 int vnm_embed_listen(struct vnm_agent *a, struct vnm_err *err);
-void vnm_embed_shutdown(void);
+void vnm_embed_shutdown(struct vnm_agent *a);
 
 /* The OID of VNMD-MIB (vnmdMIB), as the start of an oid array. */
 #define VNM_MIB_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 7
