@@ -82,6 +82,7 @@ void vnm_tables_unregister(struct vnm_agent *a);
  * init_snmp()); _listen opens the transport (after it). */
 int vnm_embed_before_init(struct vnm_agent *a, struct vnm_err *err);
 int vnm_embed_access(struct vnm_agent *a, struct vnm_err *err);
+void vnm_embed_access_drop(struct vnm_agent *a);
 int vnm_embed_listen(struct vnm_agent *a, struct vnm_err *err);
 void vnm_embed_shutdown(struct vnm_agent *a);
 

@@ -9,11 +9,12 @@
  *
  * Access is what the options say and nothing else: a read-only community
  * (v1/v2c) and/or one read-only USM user (SHA, AES), both limited to the
- * VNMD-MIB subtree.  No configuration file is read (neither /etc/snmp nor
- * a persistent vnmd.conf anyone could write) and no persistent state is
- * written: the access lines are handed to net-snmp's parser from memory,
- * and the engine ID is a new random one at each start (a USM client
- * discovers it, as RFC 3414 has it).
+ * VNMD-MIB subtree (acm_check below, not VACM tables).  No configuration
+ * file is read (neither /etc/snmp nor a persistent vnmd.conf anyone could
+ * write) and no persistent state is written: the user's createUser line is
+ * handed to net-snmp's parser from memory, and the engine ID is a new
+ * random one at each start (a USM client discovers it, as RFC 3414 has
+ * it).
  *
  * Everything but the checks runs on the agent's net-snmp thread.
  */
@@ -28,17 +29,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <net-snmp/agent/agent_callbacks.h>
+#include <net-snmp/library/vacm.h>
+
 #include "agent_int.h"
 
-/* In libnetsnmpagent, not in its installed headers: the VACM and USM
- * configuration tokens and VACM's access check (snmpd gets them through
- * its MIB modules, which vnmd does not load).  Without the check, net-snmp
- * lets every request through. */
-void init_vacm_conf(void);
-void init_usmConf(void);
-
-/* The subtree every access line opens: vnmdMIB. */
-#define VNM_MIB_VIEW ".1.3.6.1.4.1.8072.9999.9999.7"
+/* In libnetsnmpagent, not in its installed headers: VACM's callbacks,
+ * which init_agent() registers for a master (acm_check below replaces
+ * them). */
+int vacm_in_view_callback(int major, int minor, void *serverarg, void *clientarg);
+int vacm_warn_if_not_configured(int major, int minor, void *serverarg, void *clientarg);
 
 /* ------------------------------------------------------------------ */
 /* Checks of the option values (any thread, no net-snmp)              */
@@ -189,37 +189,147 @@ int vnm_embed_before_init(struct vnm_agent *a, struct vnm_err *err)
 	 * would flood the log, and a walk would pay for it. */
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
 			       NETSNMP_DS_AGENT_DONT_LOG_TCPWRAPPERS_CONNECTS, 1);
+	/* For a master, init_agent() also sets up the modules built into
+	 * libnetsnmpagent: USM's configuration tokens (createUser) and VACM. */
 	if (init_agent("vnmd") != 0)
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
 				   "SNMP: net-snmp could not initialise the agent");
-	init_vacm_conf();
-	init_usmConf();
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Access control                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Who may read what, decided here rather than by net-snmp's VACM tables:
+ * the rules are few (one community, one user, one subtree, nothing
+ * writable), and VACM's lookups of security name, group, access entry and
+ * view by name, on every varbind, measured as a sixth of a bulk walk.
+ * net-snmp asks once per request (ACM_CHECK_INITIAL: the sender), for a
+ * subtree (ACM_CHECK_SUBTREE: may a walk skip it?) and for each varbind
+ * (ACM_CHECK).  The answers are VACM's codes, which the agent turns into
+ * its behaviour: v1/v2c requests of an unknown community are dropped (as
+ * snmpd does), a v3 request below the user's level gets
+ * authorizationError, a varbind out of view noSuchObject or the next one
+ * in view, a SET noAccess.
+ */
+
+static const oid mib_root[] = {VNM_MIB_ROOT};
+#define MIB_ROOT_LEN (sizeof(mib_root) / sizeof(mib_root[0]))
+static const int acm_minors[] = {SNMPD_CALLBACK_ACM_CHECK, SNMPD_CALLBACK_ACM_CHECK_INITIAL,
+				 SNMPD_CALLBACK_ACM_CHECK_SUBTREE};
+#define N_ACM_MINORS (sizeof(acm_minors) / sizeof(acm_minors[0]))
+
+static bool same_bytes(const void *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	return alen == blen && !memcmp(a, b, blen);
+}
+
+/* Who sent pdu: VACM_SUCCESS, or why not. */
+static int acm_sender(const struct vnm_agent *a, const netsnmp_pdu *pdu)
+{
+	size_t name_len;
+	int level;
+
+	if (pdu->contextNameLen)
+		return VACM_NOSUCHCONTEXT;
+	switch (pdu->version) {
+	case SNMP_VERSION_1:
+	case SNMP_VERSION_2c:
+		if (!a->community || !same_bytes(pdu->community, pdu->community_len, a->community))
+			return VACM_NOSECNAME;
+		return VACM_SUCCESS;
+	case SNMP_VERSION_3:
+		if (!a->user || pdu->securityModel != SNMP_SEC_MODEL_USM)
+			return VACM_NOSECNAME;
+		/* USM has checked the user's keys by now; the name and the
+		 * level are left to us. */
+		name_len = strcspn(a->user, ":");
+		if (pdu->securityNameLen != name_len ||
+		    memcmp(pdu->securityName, a->user, name_len))
+			return VACM_NOSECNAME;
+		level = strchr(a->user + name_len + 1, ':') ? SNMP_SEC_LEVEL_AUTHPRIV :
+							      SNMP_SEC_LEVEL_AUTHNOPRIV;
+		return pdu->securityLevel >= level ? VACM_SUCCESS : VACM_NOACCESS;
+	}
+	return VACM_NOSECNAME;
+}
+
+/* Where name (a subtree when subtree) lies against VNMD-MIB. */
+static int acm_view(const oid *name, size_t len, bool subtree)
+{
+	if (!name)
+		return VACM_SUCCESS;
+	if (len >= MIB_ROOT_LEN && !memcmp(name, mib_root, sizeof(mib_root)))
+		return VACM_SUCCESS;
+	/* A subtree above VNMD-MIB (a walk of .1.3.6.1) holds it in part. */
+	if (subtree && len < MIB_ROOT_LEN && !memcmp(name, mib_root, len * sizeof(oid)))
+		return VACM_SUBTREE_UNKNOWN;
+	return VACM_NOTINVIEW;
+}
+
+static int acm_check(int major, int minor, void *serverarg, void *clientarg)
+{
+	struct view_parameters *vp = serverarg;
+	const struct vnm_agent *a = clientarg;
+	int rc;
+
+	(void)major;
+	if (!vp || !vp->pdu)
+		return 1;
+	rc = acm_sender(a, vp->pdu);
+	/* Nothing is writable: a SET passes the first check (its varbinds
+	 * then get noAccess, as with a read-only VACM view). */
+	if (rc == VACM_SUCCESS && minor != SNMPD_CALLBACK_ACM_CHECK_INITIAL)
+		rc = vp->pdu->command == SNMP_MSG_SET ? VACM_NOTINVIEW :
+		     acm_view(vp->name, vp->namelen, minor == SNMPD_CALLBACK_ACM_CHECK_SUBTREE);
+	if (rc != VACM_SUCCESS)
+		vp->errorcode = rc;
+	return rc;
 }
 
 int vnm_embed_access(struct vnm_agent *a, struct vnm_err *err)
 {
 	const char *auth, *priv;
-	size_t name, auth_len, priv_len;
+	size_t name, auth_len, priv_len, i;
 	int rc = 0;
 
-	if (a->community) {
-		rc |= conf_line("rocommunity %s default " VNM_MIB_VIEW, a->community);
-		rc |= conf_line("rocommunity6 %s default " VNM_MIB_VIEW, a->community);
+	/* VACM out (with no table configured it would refuse everything, and
+	 * warn that nothing is configured), ours in.  Without an ACM callback
+	 * net-snmp lets every request through: failing to register one is
+	 * fatal. */
+	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG,
+				 vacm_warn_if_not_configured, NULL, 1);
+	for (i = 0; i < N_ACM_MINORS; i++) {
+		snmp_unregister_callback(SNMP_CALLBACK_APPLICATION, acm_minors[i],
+					 vacm_in_view_callback, NULL, 1);
+		if (snmp_register_callback(SNMP_CALLBACK_APPLICATION, acm_minors[i], acm_check,
+					   a) != SNMPERR_SUCCESS)
+			return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+					   "SNMP: cannot set the access control");
 	}
 	if (a->user && user_split(a->user, &name, &auth, &auth_len, &priv, &priv_len) == 0) {
 		if (priv)
-			rc |= conf_line("createUser %.*s SHA %.*s AES %.*s", (int)name, a->user,
-					(int)auth_len, auth, (int)priv_len, priv);
+			rc = conf_line("createUser %.*s SHA %.*s AES %.*s", (int)name, a->user,
+				       (int)auth_len, auth, (int)priv_len, priv);
 		else
-			rc |= conf_line("createUser %.*s SHA %.*s", (int)name, a->user,
-					(int)auth_len, auth);
-		rc |= conf_line("rouser %.*s %s " VNM_MIB_VIEW, (int)name, a->user,
-				priv ? "priv" : "auth");
+			rc = conf_line("createUser %.*s SHA %.*s", (int)name, a->user,
+				       (int)auth_len, auth);
 	}
 	if (rc)
 		return vnm_err_set(err, VNM_E_INVALID, NULL, "SNMP: access settings too long");
 	return 0;
+}
+
+void vnm_embed_access_drop(struct vnm_agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < N_ACM_MINORS; i++)
+		snmp_unregister_callback(SNMP_CALLBACK_APPLICATION, acm_minors[i], acm_check, a, 1);
 }
 
 /* What net-snmp's own listener (init_master_agent) would check first:
@@ -270,4 +380,5 @@ void vnm_embed_shutdown(struct vnm_agent *a)
 	if (a->listen_sess)
 		snmp_close(a->listen_sess);
 	a->listen_sess = NULL;
+	vnm_embed_access_drop(a); /* the callbacks point at a */
 }
