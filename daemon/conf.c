@@ -61,8 +61,9 @@ static int conf_line(const char *path, unsigned lineno, char *line, vnm_conf_fn 
 	}
 	why[0] = '\0';
 	if (fn(arg, key, value, why, sizeof(why))) {
-		fprintf(errout, "%s:%u: %s = %s: %s\n", path, lineno, key, value,
-			why[0] ? why : "refused");
+		/* A value with a passphrase is not repeated into a log. */
+		fprintf(errout, "%s:%u: %s = %s: %s\n", path, lineno, key,
+			strstr(key, "user") ? "(not shown)" : value, why[0] ? why : "refused");
 		return -1;
 	}
 	return 0;

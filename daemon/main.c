@@ -240,6 +240,33 @@ static void wait_for_stop(const sigset_t *sigs, struct vnm_core *core, unsigned 
 	}
 }
 
+/* The SNMP agent the options ask for, if any: 0, or -1 when vnmd must not
+ * serve without it. */
+static int snmp_start(const struct opts *o, struct vnm_core *core, struct vnm_agent **agent)
+{
+	struct vnm_agent_conf ac = {.agentx = o->agentx, .listen = o->snmp_listen,
+				    .community = o->snmp_community, .user = o->snmp_user,
+				    .state_dir = o->state_dir};
+	struct vnm_err err = {0};
+
+	*agent = NULL;
+	if (!o->agentx && !o->snmp_listen)
+		return 0;
+	if (!vnm_agent_start_conf(core, &ac, agent, &err))
+		return 0;
+	*agent = NULL;
+	/* Unlike a master that may come later, a transport that cannot be
+	 * opened now will not open by itself: the operator asked for it, so
+	 * do not serve without it. */
+	if (o->snmp_listen) {
+		vnm_log_err("%s", err.msg);
+		return -1;
+	}
+	/* SNMP is monitoring only: say so and serve NETCONF all the same */
+	vnm_log_warn("SNMP subagent not started: %s", err.msg);
+	return 0;
+}
+
 static int run(const struct opts *o)
 {
 	struct ly_ctx *ctx = NULL;
@@ -319,11 +346,8 @@ static int run(const struct opts *o)
 		vnm_log_err("NETCONF server: %s", err.msg);
 		goto cleanup;
 	}
-	if (o->agentx && vnm_agent_start(core, o->agentx, &agent, &err)) {
-		/* SNMP is monitoring only: say so and serve NETCONF all the same */
-		vnm_log_warn("SNMP subagent not started: %s", err.msg);
-		agent = NULL;
-	}
+	if (snmp_start(o, core, &agent))
+		goto cleanup;
 	vnm_log_info("vnmd started (state in %s, default hypervisor %s)", o->state_dir, o->uri);
 	if (ready_fd >= 0) {
 		tell_parent_ready(ready_fd);
@@ -385,10 +409,27 @@ static int check_mode(const struct opts *o)
 	return vnm_check_file(file, &o->uris, stdout, stderr);
 }
 
+/* net-snmp reads files named by these (its configuration and certificate
+ * directories, its persistent files) and vnmd reads no file the options do
+ * not name.  Cleared while vnmd is one thread: setenv/unsetenv race with
+ * getenv in other threads. */
+static void forget_snmp_environment(void)
+{
+	static const char *names[] = {"SNMPCONFPATH", "SNMP_PERSISTENT_DIR",
+				      "SNMP_PERSISTENT_FILE", "SNMPCONFFILE"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unsetenv(names[i]);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
-	int rc = vnm_opts_parse(argc, argv, VNM_CONF_FILE, &o, stderr);
+	int rc;
+
+	forget_snmp_environment();
+	rc = vnm_opts_parse(argc, argv, VNM_CONF_FILE, &o, stderr);
 
 	if (rc || o.help) {
 		if (o.help)

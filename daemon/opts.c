@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "conf.h"
 #include "log.h"
 
@@ -20,6 +21,9 @@ static const struct option lopts[] = {
 	{"libvirt-uri", required_argument, NULL, 'U'},
 	{"allow-uri", required_argument, NULL, 'A'},
 	{"agentx-socket", required_argument, NULL, 'x'},
+	{"snmp-listen", required_argument, NULL, 'N'},
+	{"snmp-community", required_argument, NULL, 'K'},
+	{"snmp-user", required_argument, NULL, 'O'},
 	{"startup", no_argument, NULL, 'S'},
 	{"log-level", required_argument, NULL, 'L'},
 	{"workers", required_argument, NULL, 'w'},
@@ -39,7 +43,7 @@ static const struct option lopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
 
 void vnm_opts_usage(FILE *f)
 {
@@ -49,7 +53,8 @@ void vnm_opts_usage(FILE *f)
 		"\n"
 		"vnmd realises virtual networks (virtual routers as libvirt domains, virtual\n"
 		"links as kernel interfaces shaped with tc) from a YANG model edited over\n"
-		"NETCONF, and serves their state over NETCONF and SNMP (AgentX).\n"
+		"NETCONF, and serves their state over NETCONF and SNMP (AgentX or its own\n"
+		"agent).\n"
 		"\n"
 		"  -f, --foreground            stay in the foreground; log to stderr (otherwise\n"
 		"                              fork, and log to syslog once serving)\n"
@@ -94,6 +99,19 @@ void vnm_opts_usage(FILE *f)
 		"                              --libvirt-uri is always allowed.  -n obeys it too\n"
 		"  -x, --agentx-socket SOCK    serve VNMD-MIB as an AgentX subagent of the master\n"
 		"                              at SOCK: a path or tcp:HOST:PORT; off unless given\n"
+		"  -N, --snmp-listen udp:ADDR:PORT\n"
+		"                              serve VNMD-MIB with vnmd's own SNMP agent there\n"
+		"                              instead (udp:IPV4:PORT or udp6:[IPV6]:PORT, numeric),\n"
+		"                              read-only; GETBULK answered natively.  Not with -x;\n"
+		"                              needs -K or -O.  No traps; no file read or written\n"
+		"  -K, --snmp-community NAME   the read-only v1/v2c community of --snmp-listen;\n"
+		"                              none by default: v1/v2c requests get no answer\n"
+		"  -O, --snmp-user NAME:AUTHPASS[:PRIVPASS]\n"
+		"                              a read-only SNMPv3 USM user of --snmp-listen:\n"
+		"                              SHA authentication, AES privacy when PRIVPASS is\n"
+		"                              given (then required); passphrases of 8 to 64\n"
+		"                              characters.  Better in the configuration file than\n"
+		"                              on a command line others can list\n"
 		"  -S, --startup               start from the startup datastore, not running\n"
 		"  -L, --log-level LEVEL       err, warning, notice, info (default) or debug\n"
 		"  -w, --workers N             NETCONF worker threads (default 4, at most 5)\n"
@@ -150,6 +168,27 @@ static int check_uris(struct opts *o, FILE *errout)
 	return 0;
 }
 
+/* The SNMP options together (each value was checked alone). */
+static int check_snmp(const struct opts *o, FILE *errout)
+{
+	if (o->snmp_listen && o->agentx) {
+		fprintf(errout, "vnmd: --snmp-listen and --agentx-socket exclude each other: "
+			"vnmd serves SNMP either as a subagent of snmpd or with its own agent\n");
+		return VNM_EXIT_USAGE;
+	}
+	if (o->snmp_listen && !o->snmp_community && !o->snmp_user) {
+		fprintf(errout, "vnmd: --snmp-listen needs --snmp-community or --snmp-user "
+			"(no one could read it otherwise)\n");
+		return VNM_EXIT_USAGE;
+	}
+	if (!o->snmp_listen && (o->snmp_community || o->snmp_user)) {
+		fprintf(errout, "vnmd: --snmp-%s is for --snmp-listen, which is not given\n",
+			o->snmp_community ? "community" : "user");
+		return VNM_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int number(int c, const char *val, struct opts *o, char *why, size_t len)
 {
 	unsigned long v;
@@ -195,6 +234,15 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 	case 'p': o->passwords = val; return 0;
 	case 'U': o->uri = val; return 0;
 	case 'x': o->agentx = val; return 0;
+	case 'N':
+		o->snmp_listen = val;
+		return vnm_snmp_listen_check(val, why, len);
+	case 'K':
+		o->snmp_community = val;
+		return vnm_snmp_community_check(val, why, len);
+	case 'O':
+		o->snmp_user = val;
+		return vnm_snmp_user_check(val, why, len);
 	case 'P': o->pid_file = val; return 0;
 	case 'T': o->tls_listen = val; return 0;
 	case 'X': o->tls_cert = val; return 0;
@@ -304,7 +352,9 @@ static int parse_argv(int argc, char **argv, struct opts *o, const char **conf, 
 		}
 		why[0] = '\0';
 		if (apply(o, c, strchr("fS", c) ? "1" : optarg, why, sizeof(why))) {
-			fprintf(errout, "vnmd: --%s %s: %s\n", long_name(c), optarg ? optarg : "", why);
+			/* --snmp-user holds passphrases: not repeated */
+			fprintf(errout, "vnmd: --%s %s: %s\n", long_name(c),
+				c == 'O' ? "(not shown)" : optarg ? optarg : "", why);
 			return VNM_EXIT_USAGE;
 		}
 	}
@@ -338,6 +388,8 @@ int vnm_opts_parse(int argc, char **argv, const char *conf_file, struct opts *o,
 		if (rc == 0)
 			o->config_file = conf;
 	}
+	if ((rc = check_snmp(o, errout)))
+		return rc;
 	return check_uris(o, errout);
 }
 

@@ -1,5 +1,6 @@
 /*
- * agent.c - the AgentX subagent thread of vnmd (see agent.h).
+ * agent.c - the SNMP agent thread of vnmd (see agent.h): an AgentX
+ * subagent, or (embed.c) a master agent of its own.
  *
  * Order of things: vnm_agent_start() creates the thread and waits until it
  * has set net-snmp up (subagent role, socket, short AgentX timeouts, a ping
@@ -542,29 +543,50 @@ static int snmp_setup(struct vnm_agent *a, struct vnm_err *err)
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_NO_TOKEN_WARNINGS, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIBDIRS, "");
+	/* Not /etc/snmp nor /var/lib/snmp: net-snmp still looks for TLS
+	 * certificates under its configuration directory and keeps
+	 * certificate indexes in its persistent one. */
+	if (a->snmp_dir) {
+		netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR,
+				      a->snmp_dir);
+		netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_CONFIGURATION_DIR,
+				      a->snmp_dir);
+	}
 
 	snmp_disable_log();
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, on_snmp_log, NULL);
 	snmp_enable_calllog();
 
-	/* Agent: an AgentX subagent of the master at a->socket. */
-	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
-	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, a->socket);
-	if (init_agent("vnmd") != 0)
-		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
-				   "SNMP: net-snmp could not initialise the subagent");
-	/* After init_agent(), which sets its own defaults (a 15 s ping), and
-	 * before init_snmp(), which connects. */
-	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
-			   VNM_AGENTX_PING);
-	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT,
-			   VNM_AGENTX_TIMEOUT);
-	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES,
-			   VNM_AGENTX_RETRIES);
-	if (vnm_tables_register(a, err) < 0)
-		return -1;
-	/* Connects to the master (or schedules the retries when it is away). */
-	init_snmp("vnmd");
+	if (a->listen) {
+		/* Agent: net-snmp's master agent, ours alone (embed.c). */
+		if (vnm_embed_before_init(a, err) < 0 || vnm_tables_register(a, err) < 0 ||
+		    vnm_embed_access(a, err) < 0)
+			return -1;
+		init_snmp("vnmd");
+		if (vnm_embed_listen(a, err) < 0)
+			return -1;
+	} else {
+		/* Agent: an AgentX subagent of the master at a->socket. */
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
+				      a->socket);
+		if (init_agent("vnmd") != 0)
+			return vnm_err_set(err, VNM_E_INTERNAL, NULL,
+					   "SNMP: net-snmp could not initialise the subagent");
+		/* After init_agent(), which sets its own defaults (a 15 s
+		 * ping), and before init_snmp(), which connects. */
+		netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID,
+				   NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, VNM_AGENTX_PING);
+		netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_TIMEOUT,
+				   VNM_AGENTX_TIMEOUT);
+		netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_RETRIES,
+				   VNM_AGENTX_RETRIES);
+		if (vnm_tables_register(a, err) < 0)
+			return -1;
+		/* Connects to the master (or schedules the retries when it is
+		 * away). */
+		init_snmp("vnmd");
+	}
 	if (register_readfd(a->wake[0], on_wake, a) != FD_REGISTERED_OK)
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL,
 				   "SNMP: could not watch the event pipe");
@@ -590,6 +612,8 @@ static void *agent_main(void *arg)
 
 	if (snmp_setup(a, &err) < 0) {
 		init_report(a, -1, &err);
+		if (a->listen)
+			vnm_embed_shutdown(a);
 		snmp_shutdown("vnmd");
 		return NULL;
 	}
@@ -597,7 +621,12 @@ static void *agent_main(void *arg)
 	if (vnm_core_subscribe(a->core, on_core_event, a->sub) < 0)
 		vnm_log_warn("snmp: could not subscribe to core events: no traps will be sent");
 	init_report(a, 0, NULL);
-	vnm_log_info("snmp: AgentX subagent for VNMD-MIB on %s", a->socket);
+	if (a->listen)
+		vnm_log_info("snmp: agent for VNMD-MIB on %s (read-only:%s%s%s)", a->listen,
+			     a->community ? " a community" : "", a->community && a->user ? "," : "",
+			     a->user ? " a USM user" : "");
+	else
+		vnm_log_info("snmp: AgentX subagent for VNMD-MIB on %s", a->socket);
 
 	/* agent_check_and_process(1) sleeps until a request, an alarm (the
 	 * AgentX ping, cache expiry) or the wake-up pipe. */
@@ -608,6 +637,8 @@ static void *agent_main(void *arg)
 	snmp_alarm_unregister(a->timer);
 	unregister_readfd(a->wake[0]);
 	vnm_tables_unregister(a);
+	if (a->listen)
+		vnm_embed_shutdown(a);
 	snmp_shutdown("vnmd");
 	return NULL;
 }
@@ -646,6 +677,12 @@ static void agent_free(struct vnm_agent *a)
 	pthread_mutex_destroy(&a->init_lock);
 	pthread_cond_destroy(&a->init_cond);
 	free(a->socket);
+	free(a->listen);
+	free(a->community);
+	free(a->snmp_dir);
+	if (a->user)
+		explicit_bzero(a->user, strlen(a->user));
+	free(a->user);
 	free(a);
 }
 
@@ -655,16 +692,59 @@ static atomic_int agent_running;
 int vnm_agent_start(struct vnm_core *core, const char *socket, struct vnm_agent **out,
 		    struct vnm_err *err)
 {
+	struct vnm_agent_conf conf = {.agentx = socket};
+
+	return vnm_agent_start_conf(core, &conf, out, err);
+}
+
+static char *dup_opt(const char *s, bool *failed)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		*failed = true;
+	return d;
+}
+
+/* What the options checked already, again: the tools call us directly. */
+static int conf_check(const struct vnm_agent_conf *c, struct vnm_err *err)
+{
+	char why[256];
+
+	if (!c->listen) {
+		if (!c->agentx || !*c->agentx)
+			return vnm_err_set(err, VNM_E_INVALID, NULL,
+					   "SNMP: --agentx-socket needs a path or tcp:HOST:PORT");
+		return 0;
+	}
+	if (c->agentx)
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "SNMP: --snmp-listen and --agentx-socket exclude each other");
+	if (vnm_snmp_listen_check(c->listen, why, sizeof(why)) < 0 ||
+	    (c->community && vnm_snmp_community_check(c->community, why, sizeof(why)) < 0) ||
+	    (c->user && vnm_snmp_user_check(c->user, why, sizeof(why)) < 0))
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "SNMP: %s", why);
+	if (!c->community && !c->user)
+		return vnm_err_set(err, VNM_E_INVALID, NULL,
+				   "SNMP: --snmp-listen needs --snmp-community or --snmp-user");
+	return 0;
+}
+
+int vnm_agent_start_conf(struct vnm_core *core, const struct vnm_agent_conf *conf,
+			 struct vnm_agent **out, struct vnm_err *err)
+{
 	struct vnm_agent *a = NULL;
 	int rc = -1, expected = 0;
+	bool nomem = false;
 
 	*out = NULL;
-	if (!socket || !*socket)
-		return vnm_err_set(err, VNM_E_INVALID, NULL,
-				   "SNMP: --agentx-socket needs a path or tcp:HOST:PORT");
+	if (conf_check(conf, err) < 0)
+		return -1;
 	if (!atomic_compare_exchange_strong(&agent_running, &expected, 1))
 		return vnm_err_set(err, VNM_E_INVALID, NULL,
-				   "SNMP: an AgentX subagent already runs in this process");
+				   "SNMP: an SNMP agent already runs in this process");
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory");
@@ -676,9 +756,16 @@ int vnm_agent_start(struct vnm_core *core, const char *socket, struct vnm_agent 
 	pthread_cond_init(&a->init_cond, NULL);
 	a->core = core;
 	vnm_rows_init(&a->rows, 0);
-	a->socket = strdup(socket);
+	a->socket = dup_opt(conf->listen ? NULL : conf->agentx, &nomem);
+	a->listen = dup_opt(conf->listen, &nomem);
+	a->community = dup_opt(conf->listen ? conf->community : NULL, &nomem);
+	a->user = dup_opt(conf->listen ? conf->user : NULL, &nomem);
+	if (conf->state_dir && asprintf(&a->snmp_dir, "%s/snmp", conf->state_dir) < 0) {
+		a->snmp_dir = NULL;
+		nomem = true;
+	}
 	a->sub = calloc(1, sizeof(*a->sub));
-	if (!a->socket || !a->sub) {
+	if (nomem || !a->sub) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "SNMP: out of memory");
 		goto cleanup;
 	}

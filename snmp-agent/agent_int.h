@@ -30,7 +30,11 @@ struct vnm_table;     /* one registered MIB table (tables.c) */
 
 struct vnm_agent {
 	struct vnm_core *core;
-	char *socket;
+	char *socket;                /* AgentX master, or NULL */
+	char *listen;                /* embedded master's transport, or NULL */
+	char *community, *user;      /* embedded: access */
+	char *snmp_dir;              /* net-snmp's directories, or NULL */
+	void *listen_sess;           /* embedded: the listening session */
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];                 /* core threads write, the agent reads */
@@ -72,6 +76,15 @@ void vnm_tables_invalidate(struct vnm_agent *a);
 /* The same for the tables whose rows are not of snapshot s. */
 void vnm_tables_invalidate_older(struct vnm_agent *a, const struct vnm_snapshot *s);
 void vnm_tables_unregister(struct vnm_agent *a);
+
+/* embed.c: the embedded master agent.  _before_init sets the role and
+ * transport and calls init_agent(); _access feeds the access lines (before
+ * init_snmp()); _listen opens the transport (after it). */
+int vnm_embed_before_init(struct vnm_agent *a, struct vnm_err *err);
+int vnm_embed_access(struct vnm_agent *a, struct vnm_err *err);
+void vnm_embed_access_drop(struct vnm_agent *a);
+int vnm_embed_listen(struct vnm_agent *a, struct vnm_err *err);
+void vnm_embed_shutdown(struct vnm_agent *a);
 
 /* The OID of VNMD-MIB (vnmdMIB), as the start of an oid array. */
 #define VNM_MIB_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 7

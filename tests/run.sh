@@ -93,7 +93,8 @@ if [ -x build/asan/vnmd ] && { [ -z "$filter" ] || [[ asan-daemon == *$filter* ]
 		VNMD_BIN=$PWD/build/asan/vnmd run_suite "asan-daemon/$(basename "$t")" \
 			/usr/bin/python3 -m pytest -q -p no:cacheprovider "$t"
 	done
-	for t in tests/integration/snmp_vnmd.sh tests/integration/netconf_yangcli.sh; do
+	for t in tests/integration/snmp_vnmd.sh tests/integration/snmp_embedded.sh \
+		 tests/integration/netconf_yangcli.sh; do
 		VNMD_BIN=$PWD/build/asan/vnmd run_suite "asan-daemon/$(basename "$t")" bash "$t"
 	done
 	unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -3,7 +3,9 @@
  * the benchmark.
  *
  *   snmp_fakecore -x SOCKET [-n NETWORKS] [-l LINKS_PER_NETWORK] [-r REFRESH_MS]
+ *   snmp_fakecore -L udp:ADDR:PORT [-K COMMUNITY] [-u USER:AUTH[:PRIV]] [...]
  *
+ * -x: an AgentX subagent; -L: the embedded master agent (agent.h).
  * Provides vnm_core_snapshot and vnm_core_subscribe itself (so libvnm.a's
  * core is not linked in; snapshots are freed by core/snapshot.c) and
  * publishes a new snapshot every REFRESH_MS (default 200; the real core
@@ -199,17 +201,26 @@ static void emit(struct vnm_event *ev)
 
 int main(int argc, char **argv)
 {
-	const char *sock = NULL;
+	struct vnm_agent_conf conf = {0};
 	int nvn = 2, nvl = 1, c, v;
 	struct vnm_agent *agent = NULL;
 	struct vnm_err err = {0};
 	pthread_t th;
 	char line[256], a1[64], a2[64], a3[64], a4[64], gone_vn[64] = "";
 
-	while ((c = getopt(argc, argv, "x:n:l:r:")) != -1) {
+	while ((c = getopt(argc, argv, "x:L:K:u:n:l:r:")) != -1) {
 		switch (c) {
 		case 'x':
-			sock = optarg;
+			conf.agentx = optarg;
+			break;
+		case 'L':
+			conf.listen = optarg;
+			break;
+		case 'K':
+			conf.community = optarg;
+			break;
+		case 'u':
+			conf.user = optarg;
 			break;
 		case 'n':
 			nvn = atoi(optarg);
@@ -221,12 +232,13 @@ int main(int argc, char **argv)
 			refresh_ms = (unsigned)atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: snmp_fakecore -x SOCKET [-n NETWORKS] [-l LINKS] [-r MS]\n");
+			fprintf(stderr, "usage: snmp_fakecore -x SOCKET | -L udp:ADDR:PORT [-K COMMUNITY] "
+				"[-u USER:AUTH[:PRIV]] [-n NETWORKS] [-l LINKS] [-r MS]\n");
 			return 2;
 		}
 	}
-	if (!sock) {
-		fprintf(stderr, "snmp_fakecore: -x SOCKET is needed\n");
+	if (!conf.agentx && !conf.listen) {
+		fprintf(stderr, "snmp_fakecore: -x SOCKET or -L udp:ADDR:PORT is needed\n");
 		return 2;
 	}
 	for (v = 0; v < nvn; v++) {
@@ -240,7 +252,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&lock);
 	if (pthread_create(&th, NULL, refresher, NULL) != 0)
 		return 1;
-	if (vnm_agent_start((struct vnm_core *)&lock, sock, &agent, &err) < 0) {
+	if (vnm_agent_start_conf((struct vnm_core *)&lock, &conf, &agent, &err) < 0) {
 		fprintf(stderr, "snmp_fakecore: %s\n", err.msg);
 		return 1;
 	}

@@ -249,6 +249,66 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
+/* The embedded SNMP agent's options: good values reach the options, and
+ * each wrong value or combination is refused with exit 2 and a reason,
+ * without repeating a passphrase. */
+static void snmp_agent_options(void **state)
+{
+	struct opts o;
+	char *errs = NULL;
+	const char *p = write_conf("snmp-listen = udp:127.0.0.1:1161\n"
+				   "snmp-community = pollers\n"
+				   "snmp-user = nms:authpass1:privpass1\n");
+
+	assert_int_equal(parse(&o, p, &errs, NULL), 0);
+	assert_string_equal(errs, "");
+	assert_string_equal(o.snmp_listen, "udp:127.0.0.1:1161");
+	assert_string_equal(o.snmp_community, "pollers");
+	assert_string_equal(o.snmp_user, "nms:authpass1:privpass1");
+	vnm_opts_free(&o);
+	free(errs);
+
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp6:[::1]:161", "-O", "nms:authpass1",
+			       NULL), 0);
+	free(errs);
+
+	/* a name (DNS), no port, port 0, no transport */
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp:localhost:161", "-K", "x", NULL), 2);
+	assert_non_null(strstr(errs, "--snmp-listen udp:localhost:161: expected udp:IPV4:PORT"));
+	free(errs);
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp:127.0.0.1", "-K", "x", NULL), 2);
+	free(errs);
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp:127.0.0.1:0", "-K", "x", NULL), 2);
+	free(errs);
+	assert_int_equal(parse(&o, "none", &errs, "--snmp-listen", "127.0.0.1:161", "-K", "x",
+			       NULL), 2);
+	free(errs);
+	/* nobody could read it; not with AgentX; access without a listener */
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp:127.0.0.1:161", NULL), 2);
+	assert_non_null(strstr(errs, "needs --snmp-community or --snmp-user"));
+	free(errs);
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp:127.0.0.1:161", "-K", "x",
+			       "-x", "/run/agentx", NULL), 2);
+	assert_non_null(strstr(errs, "exclude each other"));
+	free(errs);
+	assert_int_equal(parse(&o, "none", &errs, "-K", "x", NULL), 2);
+	assert_non_null(strstr(errs, "--snmp-community is for --snmp-listen"));
+	free(errs);
+	/* a blank in a community, a short passphrase (not echoed) */
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp:127.0.0.1:161", "-K", "a b", NULL), 2);
+	free(errs);
+	assert_int_equal(parse(&o, "none", &errs, "-N", "udp:127.0.0.1:161", "-O", "nms:secret",
+			       NULL), 2);
+	assert_non_null(strstr(errs, "8 to 64"));
+	assert_null(strstr(errs, "secret"));
+	free(errs);
+	p = write_conf("snmp-listen = udp:127.0.0.1:1161\nsnmp-user = nms:longenough:short\n");
+	assert_int_equal(parse(&o, p, &errs, NULL), 2);
+	assert_null(strstr(errs, "longenough"));
+	vnm_opts_free(&o);
+	free(errs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +319,7 @@ int main(void)
 		cmocka_unit_test(which_file_is_read),
 		cmocka_unit_test(command_line_errors_exit_2),
 		cmocka_unit_test(booleans),
+		cmocka_unit_test(snmp_agent_options),
 		cmocka_unit_test(notify_reaches_the_manager),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
