@@ -159,18 +159,19 @@ probe_stop() {
 
 # tc: one class and one u32 filter per VL (and their deletion)
 tc_files() { # N
-	local i v b n
-	: >"$T/tc_add"
-	: >"$T/tc_del"
+	local i v b n m k
+	# (printf -v and no subshell per line: 10,000 VLs are 40,000 lines)
 	for ((i = 1; i <= $1; i++)); do
-		v=$(vni $i)
-		b=$(printf '%x' $((v & 255)))
-		n=$(printf '%x' $((i / 256 + 1)))
-		echo "class add dev vnmtp parent 766e:1 classid 766e:$(minor $i) htb rate 1mbit ceil 100gbit burst 1514 cburst 1514 quantum 1514" >>"$T/tc_cls"
-		echo "filter add dev vnmtp parent 766e: prio 10 protocol ip handle 1:$b:$n u32 ht 1:$b: match u32 $(printf '0x%08x' $((v << 8))) 0xffffff00 at 32 flowid 766e:$(minor $i)" >>"$T/tc_flt"
-		echo "filter del dev vnmtp parent 766e: prio 10 protocol ip handle 1:$b:$n u32" >>"$T/tc_del"
-		echo "class del dev vnmtp classid 766e:$(minor $i)" >>"$T/tc_delc"
-	done
+		v=$((100000 + i))
+		printf -v b '%x' $((v & 255))
+		printf -v n '%x' $((i / 256 + 1))
+		printf -v m '%x' $((0x10 + i))
+		printf -v k '0x%08x' $((v << 8))
+		echo "class add dev vnmtp parent 766e:1 classid 766e:$m htb rate 1mbit ceil 100gbit burst 1514 cburst 1514 quantum 1514" >&3
+		echo "filter add dev vnmtp parent 766e: prio 10 protocol ip handle 1:$b:$n u32 ht 1:$b: match u32 $k 0xffffff00 at 32 flowid 766e:$m" >&4
+		echo "filter del dev vnmtp parent 766e: prio 10 protocol ip handle 1:$b:$n u32" >&5
+		echo "class del dev vnmtp classid 766e:$m" >&6
+	done 3>"$T/tc_cls" 4>"$T/tc_flt" 5>"$T/tc_del" 6>"$T/tc_delc"
 }
 
 # the stand-ins of the vNIC taps; the first S of them veth pairs into
@@ -192,11 +193,19 @@ taps() { # N S
 	timed "taps_${1}_create_s" ip "$T/taps"
 }
 
+# pkts I: packets sent by VL I's class on host 1's physical interface
+pkts() {
+	tc -n $H1 -s class show dev vnmtp classid 766e:$(minor $1) |
+		awk '/Sent/ { print $4; f = 1; exit } END { if (!f) print -1 }'
+}
+
 # traffic KEY S: within a VL a ping passes, between VLs it does not, and
 # the VL's class on the physical interface counts it
 traffic() {
-	local k=$1 s=$2 why="" c1 c3
+	local k=$1 s=$2 why="" c1 c3 a1 a3
 	[ "$s" -ge 3 ] || return 0
+	a1=$(pkts 1)
+	a3=$(pkts 3)
 	ip netns exec $P-g11 busybox ping -c 2 -W 1 10.78.0.21 >/dev/null 2>&1 ||
 		why="$why no-ping-within-vl1"
 	ip netns exec $P-g12 busybox ping -c 2 -W 1 10.78.0.22 >/dev/null 2>&1 ||
@@ -205,13 +214,49 @@ traffic() {
 		why="$why ping-from-vl1-to-vl2"
 	ip netns exec $P-g11 busybox ping -c 1 -W 1 10.78.0.23 >/dev/null 2>&1 &&
 		why="$why ping-from-vl1-to-vl3"
-	# VL 1 carried pings; VL 3 only ever got the failed ping's nothing
-	c1=$(tc -n $H1 -s class show dev vnmtp classid 766e:$(minor 1) | awk '/Sent/ {print $4; exit}')
-	c3=$(tc -n $H1 -s class show dev vnmtp classid 766e:$(minor 3) | awk '/Sent/ {print $4; exit}')
-	[ "${c1:-0}" -gt 0 ] || why="$why vl1-class-counted-nothing"
-	[ "${c3:-1}" -eq 0 ] || why="$why vl3-class-counted-$c3"
+	# VL 1 carried pings (at least 2 requests from host 1); VL 3 nothing
+	c1=$(($(pkts 1) - a1))
+	c3=$(($(pkts 3) - a3))
+	[ "$c1" -ge 2 ] || why="$why vl1-class-counted-$c1"
+	[ "$c3" -eq 0 ] || why="$why vl3-class-counted-$c3"
 	echo "${k}_traffic=${why:-ok}"
-	echo "${k}_vl1_class_pkts=${c1:-?}"
+	echo "${k}_vl1_class_pkts=$c1"
+}
+
+# tcg N: the same classes grouped: the root's u32 bucket of a VNI's low
+# byte sends its packets to a group class 766e:(100+bucket) holding a
+# child HTB qdisc (10bb:) with the bucket's VL classes and their u32
+# filters; the group's rate is the sum of its VLs' (one class change per
+# VL).  The kernel walks every class of a qdisc when it adds or deletes
+# one (tc_bind_tclass): flat, that is N^2/2 steps; grouped, N^2/512.
+tcg() {
+	local n=$1 i v b m
+	for ns in $(all_ns); do ip netns del "$ns"; done
+	hosts
+	: >"$T/tcg_add"
+	: >"$T/tcg_rm"
+	for ((b = 0; b < 256; b++)); do
+		printf 'class add dev vnmtp parent 766e:1 classid 766e:%x htb rate 1mbit ceil 100gbit quantum 1514\n' $((0x100 + b))
+		printf 'qdisc add dev vnmtp parent 766e:%x handle %x: htb\n' $((0x100 + b)) $((0x1000 + b))
+		printf 'filter add dev vnmtp parent 766e: prio 10 protocol ip handle 1:%x:1 u32 ht 1:%x: match u32 0 0 flowid 766e:%x\n' $b $b $((0x100 + b))
+	done >>"$T/tcg_add"
+	declare -a cnt
+	for ((i = 1; i <= n; i++)); do
+		v=$((100000 + i))
+		b=$((v & 255))
+		cnt[$b]=$((${cnt[$b]:-0} + 1))
+		printf -v m '%x' $((0x10 + i))
+		printf 'class add dev vnmtp parent %x: classid %x:%s htb rate 1mbit ceil 100gbit burst 1514 cburst 1514 quantum 1514\n' $((0x1000 + b)) $((0x1000 + b)) "$m"
+		printf 'filter add dev vnmtp parent %x: prio 10 protocol ip handle 800::%x u32 match u32 0x%08x 0xffffff00 at 32 flowid %x:%s\n' $((0x1000 + b)) $((i / 256 + 1)) $((v << 8)) $((0x1000 + b)) "$m"
+		printf 'class change dev vnmtp parent 766e:1 classid 766e:%x htb rate %dmbit ceil 100gbit quantum 1514\n' $((0x100 + b)) $((${cnt[$b]} + 1))
+		printf 'filter del dev vnmtp parent %x: prio 10 protocol ip handle 800::%x u32\n' $((0x1000 + b)) $((i / 256 + 1)) >>"$T/tcg_rm"
+		printf 'class del dev vnmtp classid %x:%s\n' $((0x1000 + b)) "$m" >>"$T/tcg_rm"
+		printf 'class change dev vnmtp parent 766e:1 classid 766e:%x htb rate %dmbit ceil 100gbit quantum 1514\n' $((0x100 + b)) $((${cnt[$b]})) >>"$T/tcg_rm"
+	done >>"$T/tcg_add"
+	timed "tcg_${n}_create_s" tc "$T/tcg_add"
+	echo "tcg_${n}_classes_h1=$(tc -n $H1 class show dev vnmtp | wc -l)"
+	timed "tcg_${n}_delete_s" tc "$T/tcg_rm"
+	for ns in $(all_ns); do ip netns del "$ns"; done
 }
 
 can_vlan_bridge() {
@@ -232,13 +277,14 @@ vlan_reason() {
 design() { # D N S
 	local d=$1 n=$2 s=$3 k i g t0 v bkt
 	k=${d}_$n
+	: >"$T/mkb"
 	for ns in $(all_ns); do ip netns del "$ns"; done
 	hosts
 	taps "$n" "$s"
 	case $d in
 	cur)
 		for ((i = 1; i <= n; i++)); do
-			echo "link add vnmtx$i type vxlan id $(vni $i) local @L@ remote @R@ dstport 4789 nolearning"
+			echo "link add vnmtx$i type vxlan id $((100000 + i)) local @L@ remote @R@ dstport 4789 nolearning"
 			echo "link add vnmtb$i type bridge"
 			echo "link set vnmtx$i master vnmtb$i up"
 			echo "link set vnmtb$i up"
@@ -247,7 +293,7 @@ design() { # D N S
 		;;
 	bl)
 		for ((i = 1; i <= n; i++)); do
-			echo "link add vnmtx$i type vxlan id $(vni $i) local @L@ remote @R@ dstport 4789 nolearning"
+			echo "link add vnmtx$i type vxlan id $((100000 + i)) local @L@ remote @R@ dstport 4789 nolearning"
 			echo "link set vnmtx$i up"
 		done >"$T/mk"
 		for ((i = 1; i <= n; i++)); do
@@ -276,9 +322,9 @@ design() { # D N S
 			v=$(((i - 1) % VLAN_PER_BR + 2))
 			if [ $d = sh ]; then
 				echo "vlan add dev vnmtsx$g vid $v"
-				echo "vlan add dev vnmtsx$g vid $v tunnel_info id $(vni $i)"
+				echo "vlan add dev vnmtsx$g vid $v tunnel_info id $((100000 + i))"
 			fi
-			echo "vni add dev vnmtsx$g vni $(vni $i) remote @R@"
+			echo "vni add dev vnmtsx$g vni $((100000 + i)) remote @R@"
 		done >>"$T/mkb"
 		: >"$T/plug"
 		: >"$T/plugb"
@@ -316,9 +362,6 @@ design() { # D N S
 		run bridge $H2 "$T/plugb"
 		echo "${k}_plug_s=$(secs $ACC)"
 	fi
-	: >"$T/tc_cls"
-	: >"$T/tc_flt"
-	: >"$T/tc_delc"
 	tc_files "$n"
 	# the classes first: each new class walks the filters to bind them
 	cat "$T/tc_cls" "$T/tc_flt" >"$T/tc_add"
@@ -343,7 +386,7 @@ design() { # D N S
 	sh | shvx)
 		for ((i = 1; i <= n; i++)); do
 			g=$(((i - 1) / VLAN_PER_BR))
-			echo "vni delete dev vnmtsx$g vni $(vni $i)"
+			echo "vni delete dev vnmtsx$g vni $((100000 + i))"
 			[ $d = sh ] && echo "vlan del dev vnmtsx$g vid $(((i - 1) % VLAN_PER_BR + 2))"
 		done >"$T/rmb"
 		: >"$T/unplug"
@@ -397,3 +440,5 @@ for n in $SIZES; do
 	done
 	first=0
 done
+# the grouped classes at the largest size
+tcg "${SIZES##* }"
