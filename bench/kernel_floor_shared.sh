@@ -78,7 +78,8 @@ die() {
 # $ACC (nanoseconds)
 ACC=0
 run() {
-	local t0=$(now)
+	local t0
+	t0=$(now)
 	"$1" -n "$2" -batch "$3" >/dev/null 2>"$T/err" || die "$1 -n $2 -batch $3: $(head -3 "$T/err")"
 	ACC=$((ACC + $(now) - t0))
 }
@@ -195,7 +196,7 @@ taps() { # N S
 
 # pkts I: packets sent by VL I's class on host 1's physical interface
 pkts() {
-	tc -n $H1 -s class show dev vnmtp classid 766e:$(minor $1) |
+	tc -n $H1 -s class show dev vnmtp classid "766e:$(minor "$1")" |
 		awk '/Sent/ { print $4; f = 1; exit } END { if (!f) print -1 }'
 }
 
@@ -275,7 +276,7 @@ vlan_reason() {
 
 # one design at one size: create, traffic, delete (printing figures)
 design() { # D N S
-	local d=$1 n=$2 s=$3 k i g t0 v bkt
+	local d=$1 n=$2 s=$3 k i g t0 v
 	k=${d}_$n
 	: >"$T/mkb"
 	for ns in $(all_ns); do ip netns del "$ns"; done
@@ -369,11 +370,11 @@ design() { # D N S
 	[ $d != shvx ] && traffic "$k" "$s"
 
 	# deletion, with the probe running
+	# (no pipeline: a signal during one would leave the probe running)
 	rm -f "$T/stop"
-	probe 20 2>/dev/null | awk '
-		{ if ($1 > r) r = $1; if ($2 > n) n = $2 }
-		END { printf "probe_idle_rtnl_max_ms=%.1f\nprobe_idle_netns_max_ms=%.1f\n", r / 1000, n / 1000 }' |
-		sed "s/^probe_idle/${k}_idle/"
+	probe 20 >"$T/idle" 2>/dev/null
+	awk -v k="$k" '{ if ($1 > r) r = $1; if ($2 > n) n = $2 }
+		END { printf "%s_idle_rtnl_max_ms=%.1f\n%s_idle_netns_max_ms=%.1f\n", k, r / 1000, k, n / 1000 }' "$T/idle"
 	cat "$T/tc_del" "$T/tc_delc" >"$T/tc_rm"
 	case $d in
 	cur)
@@ -422,7 +423,7 @@ echo "kernel=$(uname -r)"
 echo "kfs_sizes=$SIZES"
 ip netns add $PR || die "cannot add namespace $PR"
 if can_vlan_bridge; then
-	SH=sh
+	SH="sh"
 	echo "sh_supported=1"
 else
 	SH=shvx

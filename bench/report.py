@@ -123,10 +123,14 @@ def kshared():
     b = fl("bl_%s_delete_all_s" % big)
     if b is not None:
         said.append("Bridgeless: no bridge, but at %s VLs creating the VXLAN devices took "
-                    "%.1f s (each new one walks the namespace's others), the tap glue %.1f s, "
-                    "and deleting the devices as one netdev group held rtnl for %.1f s." % (
+                    "%.1f s (each new one walks the namespace's others, vxlan_vni_in_use), the "
+                    "tap glue %.1f s, its HTB classes %.1f s (a perf profile taken by hand: "
+                    "flow_indr_dev_setup_offload walks a machine-wide list of every tc block "
+                    "for each new one, and every HTB class and every ingress qdisc of the glue "
+                    "is a block), and during the deletion another rtnl user waited up to "
+                    "%.1f s." % (
                         bn, fl("bl_%s_create_s" % big), fl("bl_%s_plug_s" % big),
-                        fl("bl_%s_rtnl_max_ms" % big) / 1e3))
+                        fl("bl_%s_tc_create_s" % big), fl("bl_%s_rtnl_max_ms" % big) / 1e3))
     for d in ("sh", "shvx"):
         v = fl("%s_%s_create_s" % (d, big))
         if v is not None:
@@ -448,7 +452,8 @@ open(MD, "w").write("\n".join(md))
 # README section: "## Benchmarks" up to the next "## "
 sec_txt = ("## Benchmarks\n\n`make bench` (under 15 minutes) measures vnmd against what "
            "users would use instead, in the same run, and rewrites [BENCHMARKS.md]"
-           "(BENCHMARKS.md) (setup and method there). Last run: %s cores, %s; %d target(s) "
+           "(BENCHMARKS.md) (setup and method there, and the kernel floor of each link-driver "
+           "design, bench/kernel_floor_shared.sh). Last run: %s cores, %s; %d target(s) "
            "missed.\n\n%s\n\n" % (meta.get("nproc", "?"), meta.get("date", "?"), missed, table()))
 try:
     rd = open(README).read()
