@@ -3,7 +3,7 @@
 # measured in the same run; rewrites BENCHMARKS.md and the README's
 # "## Benchmarks" section.  `make bench` runs it (after `make all`).
 #
-#   bash bench/run.sh          (root; about 11 minutes here, 15 at most)
+#   bash bench/run.sh          (root; about 10 minutes here, 15 at most)
 #
 # Pieces (each also runs alone):
 #   bench/vnmd_bench.py  NETCONF: rate change vs tc (1), one transaction of
@@ -80,6 +80,9 @@ piece snmp 240 bash bench/snmp_walk.sh 10000 3
 piece shaping 100 bash bench/shaping.sh 4
 piece plan 45 bash bench/plan.sh
 piece kernel 60 bash bench/kernel_floor.sh 600 200
+# the kernel floor per link-driver design; the bridgeless one only at 1,000
+# VLs (at 10,000 it alone takes 3.5 minutes: figures in docs/shared-bridge.md)
+piece kernel_shared 200 env KFS_BRIDGELESS_MAX=1000 bash bench/kernel_floor_shared.sh 1000 10000
 # the kernel floor per link-driver design; the bridgeless one only at 1,000
 # VLs (at 10,000 it alone takes 3.5 minutes: figures in docs/shared-bridge.md)
 piece kernel_shared 200 env KFS_BRIDGELESS_MAX=1000 bash bench/kernel_floor_shared.sh 1000 10000
