@@ -83,9 +83,6 @@ piece kernel 60 bash bench/kernel_floor.sh 600 200
 # the kernel floor per link-driver design; the bridgeless one only at 1,000
 # VLs (at 10,000 it alone takes 3.5 minutes: figures in docs/shared-bridge.md)
 piece kernel_shared 200 env KFS_BRIDGELESS_MAX=1000 bash bench/kernel_floor_shared.sh 1000 10000
-# the kernel floor per link-driver design; the bridgeless one only at 1,000
-# VLs (at 10,000 it alone takes 3.5 minutes: figures in docs/shared-bridge.md)
-piece kernel_shared 200 env KFS_BRIDGELESS_MAX=1000 bash bench/kernel_floor_shared.sh 1000 10000
 # last: the 10,000-VL transaction (target 5 s; it may take up to 240 s so
 # that the rate change, reads and memory are measured at that size);
 # deleting the port bridges it made keeps the kernel busy afterwards (one
