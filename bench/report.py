@@ -62,6 +62,103 @@ def kfloor():
                         f["bridge_del_group_s"] / g * 1e3))
 
 
+def kshared():
+    """The section of bench/kernel_floor_shared.sh's figures (list of lines)."""
+    k = kv("kernel_shared.out")
+    sizes = k.get("kfs_sizes", "").split()
+    if not sizes:
+        return ["(bench/kernel_floor_shared.sh gave no figures in this run.)"]
+    names = {"cur": "today: VXLAN + port bridge per vNIC",
+             "bl": "bridgeless: VXLAN per VL end, tc mirred to the tap",
+             "sh": "shared: VLAN-aware bridge + one vnifilter VXLAN per host",
+             "shvx": "shared, its VXLAN half only (one vnifilter VXLAN, `bridge vni` per VL)"}
+
+    def f(key, fmt="%.2f s"):
+        try:
+            return fmt % float(k[key])
+        except (KeyError, ValueError):
+            return "n/a"
+
+    out = ["Kernel %s. Two namespace hosts joined by a veth pair, every VL with one vNIC on each; "
+           "seconds for both hosts, one after the other (iproute2 `-batch` files). \"objects\" "
+           "are the design's own per-VL objects without the taps, \"plug\" what it adds to the "
+           "taps (libvirt makes the taps in every design: %s persistent taps took %s), \"tc\" "
+           "the HTB class and u32 filter per VL on each physical interface. Deletion is timed "
+           "while a probe in a third namespace runs a veth add/del (rtnl) and an `ip netns "
+           "add/del` over and over: the longest wait of each is shown." % (
+               k.get("kernel", "?"), format(int(sizes[-1]), ","),
+               f("taps_%s_create_s" % sizes[-1])), ""]
+    if k.get("sh_supported") == "0":
+        out += ["The VLAN-aware bridge cannot be made here: %s. Its VXLAN half is measured "
+                "alone (shvx)." % k.get("sh_unsupported", "?").replace("|", "/"), ""]
+    out += ["| design | VLs | objects | plug | tc | create total | delete (tc + objects) | "
+            "longest rtnl wait | longest netns add/del | traffic |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for n in sizes:
+        for d in ("cur", "bl", "sh", "shvx"):
+            p = "%s_%s_" % (d, n)
+            if p + "create_s" not in k:
+                continue
+            tot = sum(float(k.get(p + x, 0) or 0) for x in ("create_s", "plug_s", "taps_up_s",
+                                                            "tc_create_s"))
+            out.append("| %s | %s | %s | %s | %s | %.2f s | %s | %s | %s | %s |" % (
+                names[d], format(int(n), ","), f(p + "create_s"),
+                f(p + "plug_s") if p + "plug_s" in k else "-", f(p + "tc_create_s"), tot,
+                f(p + "delete_all_s"), f(p + "rtnl_max_ms", "%.0f ms"),
+                f(p + "netns_max_ms", "%.0f ms"), k.get(p + "traffic", "-")))
+    out.append("")
+    fl = lambda key: float(k[key]) if key in k else None
+    big, small = sizes[-1], sizes[0]
+    bn = format(int(big), ",")
+    said = []
+    c = fl("cur_%s_delete_all_s" % small)
+    if c is not None:
+        said.append("Today's design: deleting %s VLs took %.1f s, and meanwhile another rtnl "
+                    "user waited up to %.1f s and `ip netns add/del` up to %.1f s (one "
+                    "rcu_barrier per port bridge, under the rtnl lock); %s VLs would be %s "
+                    "bridges (not run: minutes of a stalled machine)." % (
+                        format(int(small), ","), c, fl("cur_%s_rtnl_max_ms" % small) / 1e3,
+                        fl("cur_%s_netns_max_ms" % small) / 1e3, bn,
+                        format(2 * int(big), ",")))
+    b = fl("bl_%s_delete_all_s" % big)
+    if b is not None:
+        said.append("Bridgeless: no bridge, but at %s VLs creating the VXLAN devices took "
+                    "%.1f s (each new one walks the namespace's others, vxlan_vni_in_use), the "
+                    "tap glue %.1f s, its HTB classes %.1f s (a perf profile taken by hand: "
+                    "flow_indr_dev_setup_offload walks a machine-wide list of every tc block "
+                    "for each new one, and every HTB class and every ingress qdisc of the glue "
+                    "is a block), and during the deletion another rtnl user waited up to "
+                    "%.1f s." % (
+                        bn, fl("bl_%s_create_s" % big), fl("bl_%s_plug_s" % big),
+                        fl("bl_%s_tc_create_s" % big), fl("bl_%s_rtnl_max_ms" % big) / 1e3))
+    for d in ("sh", "shvx"):
+        v = fl("%s_%s_create_s" % (d, big))
+        if v is not None:
+            said.append("Shared (%s): the per-VL objects of %s VLs took %.2f s to create and "
+                        "%.2f s to delete, the longest rtnl wait during deletion %.0f ms (idle: "
+                        "%.0f ms): no per-VL netdevice, no stall." % (
+                            "VXLAN half only" if d == "shvx" else "whole", bn, v,
+                            fl("%s_%s_delete_s" % (d, big)),
+                            fl("%s_%s_rtnl_max_ms" % (d, big)),
+                            fl("%s_%s_idle_rtnl_max_ms" % (d, big)) or 0))
+            t, td = fl("%s_%s_tc_create_s" % (d, big)), fl("%s_%s_tc_delete_s" % (d, big))
+            said.append("What remains is tc: %s HTB classes and u32 filters per physical "
+                        "interface took %.1f s to add and %.1f s to delete on the two hosts; "
+                        "the kernel walks every class of the qdisc for each class added or "
+                        "deleted (tc_bind_tclass), so this part is quadratic and alone misses "
+                        "the 5 s targets." % (bn, t, td))
+            break
+    g = fl("tcg_%s_create_s" % big)
+    if g is not None:
+        said.append("The same classes grouped under 256 child HTB qdiscs (one per VNI bucket, "
+                    "bench/kernel_floor_shared.sh `tcg`): %.1f s to add, %.1f s to delete." % (
+                        g, fl("tcg_%s_delete_s" % big)))
+    if said:
+        out.append(" ".join(said))
+    out += ["", "What the link driver would change: docs/shared-bridge.md."]
+    return out
+
+
 def ms(s):
     return "%.2f ms" % (s * 1e3) if s is not None else "n/a"
 
@@ -393,6 +490,8 @@ md += ["## Where the time goes (profiled with perf, vnmd at commit 09cc3f6 and a
        "per interface, looked up by hash) waits at least ten times its own duration, and a "
        "dump serves for five times what it cost, so a refresh of 10,000 VLs no longer redoes "
        "the dump of 40,000 interfaces for each VL.", ""]
+md += ["## Kernel floor of the shared-bridge design (bench/kernel_floor_shared.sh)", ""] + \
+    kshared() + [""]
 notes_txt = text("notes.out").strip()
 if notes_txt:
     md += ["## Notes from this run", "", notes_txt, ""]
@@ -404,7 +503,8 @@ open(MD, "w").write("\n".join(md))
 # README section: "## Benchmarks" up to the next "## "
 sec_txt = ("## Benchmarks\n\n`make bench` (under 15 minutes) measures vnmd against what "
            "users would use instead, in the same run, and rewrites [BENCHMARKS.md]"
-           "(BENCHMARKS.md) (setup and method there). Last run: %s cores, %s; %d target(s) "
+           "(BENCHMARKS.md) (setup and method there, and the kernel floor of each link-driver "
+           "design, bench/kernel_floor_shared.sh). Last run: %s cores, %s; %d target(s) "
            "missed.\n\n%s\n\n" % (meta.get("nproc", "?"), meta.get("date", "?"), missed, table()))
 try:
     rd = open(README).read()

@@ -15,6 +15,8 @@
 #   bench/shaping.sh     goodput / rate, vnmd's HTB settings vs tc defaults (7)
 #   bench/plan.sh        planning a one-VL change in 10,000 VLs (other figures)
 #   bench/kernel_floor.sh  the kernel alone: creating and deleting VL interfaces
+#   bench/kernel_floor_shared.sh  the kernel alone, 1,000 and 10,000 VLs per
+#                        link-driver design (today's, bridgeless, shared bridge)
 #   bench/vnmd_bench.py --big   the 10,000-VL transaction (2), stopped at 5 s, the target
 # Outputs of the run are kept in build/bench/.
 set -u
@@ -32,6 +34,9 @@ cleanup() {
 	local ns
 	for ns in vnmt-bn-rm1 vnmt-bn-rm2 vnmt-shaping-rm1 vnmt-shaping-r1 vnmt-shaping-r2 \
 		vnmt-snmpb vnmt-bench-rm1 vnmt-bench-rm2 vnmt-kfloor; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^vnmt-ksh-'); do
 		ip netns del "$ns" 2>/dev/null
 	done
 	# a domain whose creation was still running when its piece was stopped
@@ -75,6 +80,9 @@ piece snmp 330 bash bench/snmp_walk.sh 10000 3
 piece shaping 100 bash bench/shaping.sh 4
 piece plan 45 bash bench/plan.sh
 piece kernel 60 bash bench/kernel_floor.sh 600 200
+# the kernel floor per link-driver design; the bridgeless one only at 1,000
+# VLs (at 10,000 it alone takes 3.5 minutes: figures in docs/shared-bridge.md)
+piece kernel_shared 200 env KFS_BRIDGELESS_MAX=1000 bash bench/kernel_floor_shared.sh 1000 10000
 # last: the 10,000-VL transaction (target 5 s; it may take up to 240 s so
 # that the rate change, reads and memory are measured at that size);
 # deleting the port bridges it made keeps the kernel busy afterwards (one
