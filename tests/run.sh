@@ -90,8 +90,10 @@ if [ -x build/asan/vnmd ] && { [ -z "$filter" ] || [[ asan-daemon == *$filter* ]
 	for t in tests/integration/test_netconf.py tests/integration/test_netconf_gate.py \
 		 tests/integration/test_nacm.py tests/integration/test_nmda.py \
 		 tests/integration/test_replay.py tests/integration/test_tls.py; do
+		# (test_oversized_message is 17 s under ASan: the gate's size
+		# bounds are tried by test_hostile with the plain daemon)
 		VNMD_BIN=$PWD/build/asan/vnmd run_suite "asan-daemon/$(basename "$t")" \
-			/usr/bin/python3 -m pytest -q -p no:cacheprovider "$t"
+			/usr/bin/python3 -m pytest -q -p no:cacheprovider -k "not oversized" "$t"
 	done
 	for t in tests/integration/snmp_vnmd.sh tests/integration/snmp_embedded.sh \
 		 tests/integration/netconf_yangcli.sh; do

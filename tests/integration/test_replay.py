@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from ncclient.xml_ import to_ele
 
-from ncclient_util import VNMD, Vnmd, config, host, rpc_error, underlay
+from ncclient_util import VNMD, Vnmd, config, host, rpc_error, underlay, wait_for
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -160,6 +160,8 @@ def test_a_torn_record_is_dropped(d):
     with open(path, "a") as f:
         f.write("500 %s\n<netconf-config-change xmlns" % now())  # a kill mid-write
     d.start()
+    # the log line may follow the listeners by a moment on a loaded machine
+    wait_for(lambda: "torn record" in d.logtext(), timeout=10)
     assert "torn record" in d.logtext()
     s = d.ssh_key()
     s.create_subscription(start_time=t0, filter=("subtree",

@@ -14,7 +14,7 @@ import time
 import pytest
 from lxml import etree
 
-from ncclient_util import NS, VNMD, Vnmd, free_port
+from ncclient_util import NS, VNMD, Vnmd, free_port, wait_for
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -86,6 +86,15 @@ def srv(pki, users, tmp_path_factory):
         "--tls-map", "%s specified operator" % fingerprint("%s/bob.crt" % pki),
         "--tls-map", "* san-rfc822-name"]).start()
     d.tls_port = port
+    # start() waits for the UNIX socket and SSH; the TLS listener may come
+    # a moment later on a loaded machine (seen with the ASan daemon)
+    def listening():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    wait_for(listening)
     yield d
     d.stop()
 
