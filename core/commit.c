@@ -203,7 +203,6 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	struct vnm_plan *plan = NULL;
 	struct vnm_journal *j = NULL;
 	struct lyd_node *ncfg = NULL, *ocfg;
-	struct vnm_event ev;
 	struct vnm_err ue;
 	uint64_t gen;
 	int rc = -1;
@@ -281,14 +280,20 @@ cleanup:
 	if (rc)
 		vnm_log(VNM_LOG_WARNING, "commit refused: %s", err ? err->msg : "");
 	pthread_mutex_unlock(&c->txn);
-	if (!rc) {
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = VNM_EV_CONFIG;
-		ev.generation = gen;
-		core_emit(c, &ev);
-		core_kick(c);
-	}
+	if (!rc)
+		core_committed(c, gen);
 	return rc;
+}
+
+void core_committed(struct vnm_core *c, uint64_t gen)
+{
+	struct vnm_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = VNM_EV_CONFIG;
+	ev.generation = gen;
+	core_emit(c, &ev);
+	core_kick(c);
 }
 
 /* ------------------------------------------------------------------ */

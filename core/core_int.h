@@ -119,6 +119,9 @@ struct model_ref *core_model_get(struct vnm_core *c);
 void core_model_put(struct vnm_core *c, struct model_ref *r);
 /* core.c: call every subscriber with ev (outside sublock). */
 void core_emit(struct vnm_core *c, const struct vnm_event *ev);
+/* commit.c: after a commit to generation gen (locks released): the
+ * configuration event to subscribers and the snapshot's refresh. */
+void core_committed(struct vnm_core *c, uint64_t gen);
 /* core.c: wake the snapshot thread for a refresh of what a commit changed. */
 void core_kick(struct vnm_core *c);
 

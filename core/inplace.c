@@ -375,7 +375,6 @@ int vnm_core_set_leaves(struct vnm_core *c, const struct vnm_leaf_set *set, size
 	struct change ch[VNM_INPLACE_MAX];
 	struct lyd_node *before = NULL, *after = NULL, *diff = NULL;
 	struct model_ref *ref;
-	struct vnm_event ev;
 	uint64_t gen = 0;
 	size_t i, k;
 	int rc = 1;
@@ -437,11 +436,7 @@ unlock:
 	pthread_mutex_unlock(&c->txn);
 	if (!rc && gen) {
 		core_wal_grew(c);
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = VNM_EV_CONFIG;
-		ev.generation = gen;
-		core_emit(c, &ev);
-		core_kick(c);
+		core_committed(c, gen);
 	}
 	return rc;
 }

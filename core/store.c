@@ -36,34 +36,6 @@ static int path_of(char *buf, size_t len, const char *dir, const char *name,
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, buf, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* Write the n pieces of text to dir/name atomically (see the top). */
 static int store_write(const char *dir, const char *name, const char *const *parts, size_t n,
 		       struct vnm_err *err)
@@ -83,7 +55,7 @@ static int store_write(const char *dir, const char *name, const char *const *par
 		goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
-		if (parts[i] && write_all(fd, parts[i], strlen(parts[i]))) {
+		if (parts[i] && vnm_file_write_all(fd, parts[i], strlen(parts[i]))) {
 			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot write %s: %m", tmp);
 			goto cleanup;
 		}
@@ -106,7 +78,7 @@ static int store_write(const char *dir, const char *name, const char *const *par
 	 * directory flush only leaves the rename's durability in doubt, which
 	 * is worth a warning, not a failure (the caller would undo a change
 	 * that the file already shows). */
-	if (fsync_dir(dir))
+	if (vnm_file_fsync_dir(dir))
 		vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
 	rc = 0;
 cleanup:
@@ -196,7 +168,7 @@ int vnm_store_clean(const char *dir, struct vnm_err *err)
 		vnm_log(VNM_LOG_NOTICE, "removed %s, left by an interrupted save", tmp);
 		n++;
 	}
-	if (n && fsync_dir(dir))
+	if (n && vnm_file_fsync_dir(dir))
 		vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
 	return n;
 }
@@ -246,7 +218,7 @@ int vnm_store_delete(const char *dir, const char *name, struct vnm_err *err)
 		return -1;
 	if (unlink(path) && errno != ENOENT)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove %s: %m", path);
-	if (fsync_dir(dir))
+	if (vnm_file_fsync_dir(dir))
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot flush directory %s to disk: %m",
 				   dir);
 	return 0;

@@ -37,34 +37,6 @@ static int wal_path(char *buf, size_t len, const char *dir, const char *suffix)
 	return (size_t)snprintf(buf, len, "%s/%s%s", dir, VNM_WAL_FILE, suffix) >= len ? -1 : 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, buf, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* One record at p (n bytes left): 1 with its fields, 0 at a clean end,
  * -1 for a torn or damaged one. */
 struct rec {
@@ -217,7 +189,7 @@ int vnm_wal_append(const char *dir, uint64_t seq, const char *xml, size_t *size,
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
 	}
 	fresh = st.st_size == 0;
-	if (write_all(fd, head, (size_t)hl) || write_all(fd, xml, len) || write_all(fd, "\n", 1) ||
+	if (vnm_file_write_all(fd, head, (size_t)hl) || vnm_file_write_all(fd, xml, len) || vnm_file_write_all(fd, "\n", 1) ||
 	    fsync(fd)) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot write %s: %m", path);
 		/* what was written of this record must not stay in front of
@@ -228,7 +200,7 @@ int vnm_wal_append(const char *dir, uint64_t seq, const char *xml, size_t *size,
 		return -1;
 	}
 	close(fd);
-	if (fresh && fsync_dir(dir))
+	if (fresh && vnm_file_fsync_dir(dir))
 		vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
 	if (size)
 		*size = (size_t)st.st_size + (size_t)hl + len + 1;
@@ -268,13 +240,13 @@ int vnm_wal_trim(const char *dir, uint64_t upto, size_t *size, struct vnm_err *e
 			vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove %s: %m", path);
 			goto cleanup;
 		}
-		if (fsync_dir(dir))
+		if (vnm_file_fsync_dir(dir))
 			vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
 		rc = 0;
 		goto cleanup;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, buf + kept_from, keep) || fsync(fd)) {
+	if (fd < 0 || vnm_file_write_all(fd, buf + kept_from, keep) || fsync(fd)) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot write %s: %m", tmp);
 		goto cleanup;
 	}
@@ -284,7 +256,7 @@ int vnm_wal_trim(const char *dir, uint64_t upto, size_t *size, struct vnm_err *e
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot rename %s to %s: %m", tmp, path);
 		goto cleanup;
 	}
-	if (fsync_dir(dir))
+	if (vnm_file_fsync_dir(dir))
 		vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
 	if (size)
 		*size = keep;
