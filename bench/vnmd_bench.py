@@ -85,9 +85,10 @@ def pct(xs, p):
 def underlay():
     def host(i):
         return ("<node><node-id>rm%d</node-id><vnm:host><vnm:tunnel-address>10.99.0.%d"
-                "</vnm:tunnel-address><vnm:netns>vnmt-bn-rm%d</vnm:netns></vnm:host>"
-                "<nt:termination-point><nt:tp-id>up</nt:tp-id><vnm:interface>vnmtbp%d"
-                "</vnm:interface></nt:termination-point></node>" % (i, i, i, i))
+                "</vnm:tunnel-address><vnm:netns>%s</vnm:netns></vnm:host>"
+                "<nt:termination-point><nt:tp-id>up</nt:tp-id><vnm:interface>%s"
+                "</vnm:interface></nt:termination-point></node>"
+                % (i, i, (NS1, NS2)[i - 1], (IF1, IF2)[i - 1]))
     return ("<network><network-id>underlay</network-id><network-types><vnm:physical-network/>"
             "</network-types>%s%s<nt:link><nt:link-id>pl1</nt:link-id><nt:source>"
             "<nt:source-node>rm1</nt:source-node><nt:source-tp>up</nt:source-tp></nt:source>"
@@ -192,7 +193,8 @@ class Vnmd:
         self.logf = open(os.path.join(tmp, "vnmd.log"), "a")
         self.proc = subprocess.Popen(
             [VNMD, "-f", "-s", os.path.join(tmp, "state"), "-u", self.sock, "-U",
-             "test:///default", "-L", "warning", "-m", str(256 << 20)],
+             "test:///default", "-L", "warning", "-m", str(256 << 20)]
+            + os.environ.get("VNMD_BENCH_ARGS", "").split(),
             stdout=self.logf, stderr=self.logf)
         # the kernel may still be deleting the previous size's port bridges
         # (one rcu_barrier each), holding the lock vnmd's start-up needs

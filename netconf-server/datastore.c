@@ -273,6 +273,10 @@ struct nc_server_reply *vnm_rpc_get_config(struct lyd_node *rpc, struct nc_sessi
 	if (r)
 		return r;
 	(void)s;
+	/* an unmodified candidate is running */
+	if ((ds == VNM_DS_RUNNING || (ds == VNM_DS_CANDIDATE && !vnm_ds_candidate_modified())) &&
+	    (r = vnm_reply_running_cached(rpc)))
+		return r;
 	rc = vnm_ds_read(ds, &tree, &err);
 	if (rc)
 		return vnm_reply_err(&err, NC_ERR_TYPE_APP);

@@ -34,6 +34,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "oframe.h"
 
 #define GATE_BUF (64u << 10)
 
@@ -60,6 +61,7 @@ struct gate {
 	char *out;               /* parsed, not yet passed on (grows: below) */
 	size_t out_cap, out_off, out_len;
 	char back[GATE_BUF];     /* libnetconf2 -> client */
+	struct vnm_oframe of;    /* libnetconf2's output re-framed (oframe.h) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -133,6 +135,9 @@ static void *hello_main(void *arg)
 	if (r == NC_MSG_HELLO) {
 		v = nc_session_get_version(ncs) ? 1 : 0;
 		__atomic_store_n(&g->sid, nc_session_get_id(ncs), __ATOMIC_RELEASE);
+		pthread_mutex_lock(&g->s->sess_lock);
+		g->s->gates[g->slot].sid = nc_session_get_id(ncs);
+		pthread_mutex_unlock(&g->s->sess_lock);
 	} else if (r == NC_MSG_WOULDBLOCK) {
 		vnm_log_info("netconf: %s client %s%s%s sent no <hello> in time",
 			     g->is_ssh ? "SSH" : g->tls ? "TLS" : "UNIX-socket", g->user, g->host[0] ? " from " : "",
@@ -156,8 +161,73 @@ static void slot_release(struct gate *g)
 	s->gates[g->slot].fd = -1;
 	s->gates[g->slot].handshake = false;
 	s->gates[g->slot].deadline = 0;
+	s->gates[g->slot].sid = 0;
+	free(s->gates[g->slot].splice);
+	s->gates[g->slot].splice = NULL;
 	s->n_gates--;
 	pthread_mutex_unlock(&s->sess_lock);
+}
+
+int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, char *text, size_t len)
+{
+	unsigned i;
+
+	if (!sid)
+		return -1;
+	pthread_mutex_lock(&s->sess_lock);
+	for (i = 0; i < VNM_MAX_GATES; i++) {
+		if (s->gates[i].fd < 0 || s->gates[i].sid != sid)
+			continue;
+		/* one RPC of a session at a time: a text left over is a reply
+		 * libnetconf2 never sent */
+		free(s->gates[i].splice);
+		s->gates[i].splice = text;
+		s->gates[i].splice_len = len;
+		break;
+	}
+	pthread_mutex_unlock(&s->sess_lock);
+	return i < VNM_MAX_GATES ? 0 : -1;
+}
+
+static char *splice_take(void *arg, size_t *len)
+{
+	struct gate *g = arg;
+	struct vnm_gate_slot *sl = &g->s->gates[g->slot];
+	char *t;
+
+	pthread_mutex_lock(&g->s->sess_lock);
+	t = sl->splice;
+	*len = sl->splice_len;
+	sl->splice = NULL;
+	pthread_mutex_unlock(&g->s->sess_lock);
+	return t;
+}
+
+static int back_emit(void *arg, const char *buf, size_t n)
+{
+	return client_write(arg, buf, n);
+}
+
+/* What libnetconf2 wrote: everything there is now (it writes in small
+ * pieces), re-framed and passed on (oframe.h).  0, or -1 at the end. */
+static int back_relay(struct gate *g)
+{
+	int v = __atomic_load_n(&g->version, __ATOMIC_ACQUIRE);
+	ssize_t r;
+	unsigned i;
+
+	for (i = 0; i < 32; i++) {
+		r = recv(g->gfd, g->back, sizeof(g->back), MSG_DONTWAIT);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r <= 0)
+			return -1; /* libnetconf2 ended the session */
+		if (vnm_oframe_feed(&g->of, v, g->back, (size_t)r))
+			return -1;
+	}
+	return vnm_oframe_flush(&g->of);
 }
 
 static void slot_handshake_over(struct gate *g)
@@ -321,13 +391,8 @@ static void gate_relay(struct gate *g)
 			else
 				g->in_len += (size_t)r;
 		}
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			r = recv(g->gfd, g->back, sizeof(g->back), MSG_DONTWAIT);
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
-				return; /* libnetconf2 ended the session */
-			if (r > 0 && client_write(g, g->back, (size_t)r))
-				return;
-		}
+		if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && back_relay(g))
+			return;
 	}
 }
 
@@ -388,6 +453,7 @@ cleanup:
 		close(g->gfd);
 	free(g->out);
 	vnm_frame_free(&g->fr);
+	vnm_oframe_free(&g->of);
 	slot_release(g);
 	if (g->ssh)
 		vnm_ssh_conn_free(g->ssh);
@@ -487,6 +553,9 @@ void vnm_gate_accept(struct vnm_server *s, enum vnm_transport t)
 	g->is_ssh = ssh;
 	g->version = HELLO_PENDING;
 	vnm_frame_init(&g->fr, s->max_msg);
+	g->of.emit = back_emit;
+	g->of.take = splice_take;
+	g->of.arg = g;
 	if (ssh) {
 		peer_host(fd, g->host, sizeof(g->host));
 		g->ssh = vnm_ssh_conn_new(s, fd);

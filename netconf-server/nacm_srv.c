@@ -141,6 +141,16 @@ struct nc_server_reply *vnm_nacm_rpc(const struct vnm_sess *vs, const struct lyd
 	return r;
 }
 
+bool vnm_nacm_reads_all(const struct vnm_sess *vs)
+{
+	struct vnm_nacm_view *v;
+
+	if (view_of(vs, &v))
+		return false;
+	vnm_nacm_view_free(v);
+	return !v;
+}
+
 size_t vnm_nacm_filter(const struct vnm_sess *vs, struct lyd_node **tree)
 {
 	struct vnm_nacm_view *v;

@@ -11,15 +11,23 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <libyang/libyang.h>
 
+#include "core.h"
 #include "filter.h"
 #include "nmda.h"
+#include "oframe.h"
 #include "server_p.h"
 #include "wd.h"
 #include "yctx.h"
+
+/* Replies whose data prints to this many bytes or more are spliced. */
+#ifndef VNM_SPLICE_MIN
+#define VNM_SPLICE_MIN (32u << 10)
+#endif
 
 int vnm_any_xml(const struct lyd_node *any, char **xml)
 {
@@ -114,6 +122,132 @@ static struct nc_server_reply *filter(struct lyd_node **tree, const struct vnm_r
 	return rc ? vnm_reply_err(&err, NC_ERR_TYPE_APP) : NULL;
 }
 
+/*
+ * A large reply's data, printed here in one piece and sent by the session's
+ * gate in place of the marker libnetconf2 prints (oframe.h): libnetconf2
+ * would print it in pieces of 1 KiB, each its own write and chunk.  The
+ * text is what libnetconf2 would print (the same printer and with-defaults
+ * flags); report-all-tagged stays libnetconf2's, whose printer declares the
+ * tag's namespace.  NULL: not spliced, tree untouched.
+ */
+static struct nc_server_reply *spliced(struct lyd_node *rpc, struct lyd_node *tree, NC_WD_MODE wd)
+{
+	const struct vnm_sess *vs = vnm_rpc_sess;
+	struct lyd_node *out = NULL;
+	uint32_t wdf;
+	char *xml = NULL;
+	size_t len;
+
+	if (!tree || !vs || wd == NC_WD_ALL_TAG)
+		return NULL;
+	wdf = wd == NC_WD_ALL ? LYD_PRINT_WD_ALL : wd == NC_WD_TRIM ? LYD_PRINT_WD_TRIM
+								   : LYD_PRINT_WD_EXPLICIT;
+	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | wdf) ||
+	    !xml)
+		return NULL;
+	len = strlen(xml);
+	if (len < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
+	    lyd_new_any(out, NULL, "data", vnm_splice_marker(), 0, LYD_ANYDATA_XML, 1, NULL) ||
+	    vnm_gate_splice_put(vnm_srv, vs->id, xml, len)) {
+		free(xml);
+		lyd_free_all(out);
+		return NULL;
+	}
+	lyd_free_all(tree);
+	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+/*
+ * running's text (with-defaults explicit) of one generation: a <get-config>
+ * of the whole of running, the read every client starts with, is then a
+ * copy of the text, not a copy, print and free of the whole tree.  The
+ * generation is read before the tree, so the text is never older than the
+ * generation it is kept under.
+ */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t gen;
+	char *text;                 /* NULL: none kept */
+	size_t len;
+} rcache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* A copy of running's text (malloc'd), or NULL. */
+static char *running_text(size_t *len)
+{
+	struct lyd_node *tree = NULL;
+	struct vnm_err err = {0};
+	uint64_t gen = vnm_core_generation(vnm_srv->core);
+	char *text = NULL, *copy;
+
+	pthread_mutex_lock(&rcache.lock);
+	if (rcache.text && rcache.gen == gen) {
+		copy = malloc(rcache.len + 1);
+		if (copy) {
+			memcpy(copy, rcache.text, rcache.len + 1);
+			*len = rcache.len;
+		}
+		pthread_mutex_unlock(&rcache.lock);
+		return copy;
+	}
+	pthread_mutex_unlock(&rcache.lock);
+	if (vnm_core_running(vnm_srv->core, &tree, &err) || !tree)
+		return NULL;
+	if (lyd_print_mem(&text, tree, LYD_XML,
+			  LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT))
+		text = NULL;
+	lyd_free_all(tree);
+	if (!text)
+		return NULL;
+	*len = strlen(text);
+	copy = malloc(*len + 1);
+	if (!copy) {
+		free(text);
+		return NULL;
+	}
+	memcpy(copy, text, *len + 1);
+	pthread_mutex_lock(&rcache.lock);
+	if (!rcache.text || rcache.gen < gen) {
+		free(rcache.text);
+		rcache.text = text;
+		rcache.len = *len;
+		rcache.gen = gen;
+		text = NULL;
+	}
+	pthread_mutex_unlock(&rcache.lock);
+	free(text);
+	return copy;
+}
+
+struct nc_server_reply *vnm_reply_running_cached(struct lyd_node *rpc)
+{
+	const struct vnm_sess *vs = vnm_rpc_sess;
+	struct lyd_node *out = NULL;
+	struct vnm_read_opts o;
+	struct nc_server_reply *r = NULL;
+	char *text;
+	size_t len = 0;
+
+	if (!vs || (r = read_opts(rpc, &o))) {
+		if (r)
+			nc_server_reply_free(r);
+		return NULL;
+	}
+	if (o.filtered || o.wd != VNM_WD_EXPLICIT || !vnm_nacm_reads_all(vs))
+		return NULL;
+	text = running_text(&len);
+	if (!text)
+		return NULL;
+	/* small: libnetconf2 prints it (an empty running is <data/>) */
+	if (len < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
+	    lyd_new_any(out, NULL, "data", vnm_splice_marker(), 0, LYD_ANYDATA_XML, 1, NULL) ||
+	    vnm_gate_splice_put(vnm_srv, vs->id, text, len)) {
+		free(text);
+		lyd_free_all(out);
+		return NULL;
+	}
+	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree)
 {
 	struct nc_server_reply *r;
@@ -149,6 +283,8 @@ struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node
 	}
 	if (o.operational && !o.with_origin)
 		vnm_nmda_origin_strip(tree);
+	if ((r = spliced(rpc, tree, (NC_WD_MODE)vnm_wd_nc_mode(o.wd))))
+		return r;
 	return vnm_reply_data(rpc, "data", tree, (NC_WD_MODE)vnm_wd_nc_mode(o.wd));
 fail:
 	lyd_free_all(tree);

@@ -96,6 +96,9 @@ struct vnm_server {
 		int fd;
 		bool handshake;
 		time_t deadline;       /* 0: none */
+		uint32_t sid;          /* its session, once the hello is over */
+		char *splice;          /* a reply's data for the gate (oframe.h) */
+		size_t splice_len;
 	} gates[VNM_MAX_GATES];
 
 	pthread_mutex_t ds_lock;
@@ -248,6 +251,11 @@ struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct
 /* Filter and with-defaults as the rpc asks (get, get-config, get-data) and
  * build the reply: the one exit of every read (nmda.h). */
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree);
+/* The reply of a <get-config> of running with neither filter nor
+ * with-defaults mode, for a session that may read everything: running's
+ * text, printed once per generation (reads.c); NULL when rpc is not such a
+ * request or the text cannot be had (then the caller reads as usual). */
+struct nc_server_reply *vnm_reply_running_cached(struct lyd_node *rpc);
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_get_schema(struct lyd_node *rpc, struct nc_session *ncs);
 
@@ -261,6 +269,8 @@ struct nc_server_reply *vnm_nacm_rpc(const struct vnm_sess *vs, const struct lyd
  * 3.4.5); every reply with data goes through it.  Returns how many
  * subtrees went. */
 size_t vnm_nacm_filter(const struct vnm_sess *vs, struct lyd_node **tree);
+/* Whether vs may read everything (vnm_nacm_filter would remove nothing). */
+bool vnm_nacm_reads_all(const struct vnm_sess *vs);
 /* NULL when vs may make every change of diff (libyang diff, yang:operation
  * metadata); else access-denied naming the first denied node. */
 struct nc_server_reply *vnm_nacm_write(const struct vnm_sess *vs, const struct lyd_node *diff);
@@ -331,6 +341,10 @@ enum vnm_transport { VNM_T_UNIX, VNM_T_SSH, VNM_T_TLS };
 void vnm_gate_accept(struct vnm_server *s, enum vnm_transport t);
 /* End the logins that took too long (the accept thread, now and then). */
 void vnm_gate_sweep(struct vnm_server *s);
+
+/* Give the gate of session sid text (taken over) to send in place of the
+ * splice marker of its next reply (oframe.h); -1 when sid has no gate. */
+int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, char *text, size_t len);
 /* Cut every connection off and wait for the gate's threads. */
 void vnm_gate_stop_all(struct vnm_server *s);
 

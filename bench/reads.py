@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""reads.py - figure 4 of the benchmarks alone, for working on reads:
+<get-config> and <get> of an N-VL configuration against yuma123 netconfd
+serving N list entries of the same shape, measured in the same run.
+
+  /usr/bin/python3 bench/reads.py up N        (root) namespaces, vnmd, N VLs
+  /usr/bin/python3 bench/reads.py run [REPS] [--netconfd] [--json OUT]
+  /usr/bin/python3 bench/reads.py down        namespaces and state gone
+  /usr/bin/python3 bench/reads.py all N [REPS]  up, run --netconfd, down
+
+`up` builds the world of bench/vnmd_bench.py (two namespaced RMs, routers on
+test:///default, real VXLAN ends, port bridges and HTB classes) once, in its
+own namespaces (vnmt-rd-rm1/2) and state directory (/tmp/vnmt-reads), and
+leaves it; `run` starts build/vnmd on that state (vnmd finds the kernel
+objects there, so a new build is measured in seconds, not in the minutes the
+kernel takes to make and delete thousands of bridges), times REPS (default
+20) of each read, prints the medians and stops vnmd.  The client is the
+benchmarks' own (bench/ncraw.py, reply fully received).
+"""
+import json
+import os
+import shutil
+import signal
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import vnmd_bench as vb  # noqa: E402
+
+vb.NS1, vb.NS2 = "vnmt-rd-rm1", "vnmt-rd-rm2"
+TMP = os.environ.get("VNMD_READS_DIR", "/tmp/vnmt-reads")
+NFILE = os.path.join(TMP, "n")
+
+
+def up(n):
+    down()
+    vb.netns_setup()
+    os.makedirs(TMP)
+    d = vb.Vnmd(TMP)
+    try:
+        d.must(vb.edit(vb.underlay()), "underlay")
+        d.c.s.settimeout(600)
+        t = vb.create(d, n)
+        vb.log("created %d VLs in %.2f s" % (n, t))
+        open(NFILE, "w").write(str(n))
+    finally:
+        # no graceful stop: it waits for a counter snapshot of everything
+        vb.kill(d)
+
+
+def measure(d, reps):
+    res = {}
+    for name, body in (("get_config", "<get-config><source><running/></source></get-config>"),
+                       ("get", "<get/>")):
+        d.c.timed(body)     # warm-up (first snapshot, caches)
+        ts = []
+        for _ in range(reps):
+            t, r = d.c.timed(body)
+            ts.append(t)
+        res[name + "_s"] = statistics.median(ts)
+        res[name + "_min_s"] = min(ts)
+        res[name + "_bytes"] = len(r)
+        res[name + "_vls"] = r.count(b"<link-id>")
+    return res
+
+
+def run(reps, ncd, out):
+    n = int(open(NFILE).read())
+    d = vb.Vnmd(TMP)
+    try:
+        # until the start-up reconciliation has the whole configuration
+        deadline = time.time() + 300
+        while True:
+            t, r = d.c.timed("<get-config><source><running/></source></get-config>")
+            if r.count(b"<link-id>") >= n or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        res = measure(d, reps)
+        res["hwm_kib"] = d.hwm_kib()
+    finally:
+        vb.kill(d)
+    res["n"] = n
+    print("vnmd, %d VLs: get-config %.2f ms (%d kB), get %.2f ms (%d kB)"
+          % (n, res["get_config_s"] * 1e3, res["get_config_bytes"] // 1000,
+             res["get_s"] * 1e3, res["get_bytes"] // 1000), flush=True)
+    if ncd:
+        shutil.rmtree(os.path.join(TMP, "ncd"), ignore_errors=True)
+        nd = vb.netconfd_reads(os.path.join(TMP, "ncd"), n, reps)
+        res["netconfd"] = nd
+        if "error" in nd:
+            print("netconfd: " + nd["error"])
+        else:
+            print("netconfd, %d entries: get-config %.2f ms, get %.2f ms; ratios %.2f, %.2f"
+                  % (n, nd["get_config_s"] * 1e3, nd["get_s"] * 1e3,
+                     res["get_config_s"] / nd["get_config_s"], res["get_s"] / nd["get_s"]))
+    if out:
+        json.dump(res, open(out, "w"), indent=1)
+    return res
+
+
+def down():
+    vb.netns_cleanup()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    a = sys.argv[1:]
+    out = a[a.index("--json") + 1] if "--json" in a else None
+    pos = [x for x in a if not x.startswith("--") and x != out]
+    if not pos:
+        sys.exit(__doc__)
+    if pos[0] == "up":
+        up(int(pos[1]))
+    elif pos[0] == "run":
+        run(int(pos[1]) if len(pos) > 1 else 20, "--netconfd" in a, out)
+    elif pos[0] == "down":
+        down()
+    elif pos[0] == "all":
+        try:
+            up(int(pos[1]))
+            run(int(pos[2]) if len(pos) > 2 else 20, True, out)
+        finally:
+            down()
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
