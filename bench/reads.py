@@ -82,9 +82,10 @@ def run(reps, ncd, out):
     finally:
         vb.kill(d)
     res["n"] = n
-    print("vnmd, %d VLs: get-config %.2f ms (%d kB), get %.2f ms (%d kB)"
-          % (n, res["get_config_s"] * 1e3, res["get_config_bytes"] // 1000,
-             res["get_s"] * 1e3, res["get_bytes"] // 1000), flush=True)
+    print("vnmd, %d VLs: get-config %.2f ms (min %.2f, %d kB), get %.2f ms (min %.2f, %d kB)"
+          % (n, res["get_config_s"] * 1e3, res["get_config_min_s"] * 1e3,
+             res["get_config_bytes"] // 1000, res["get_s"] * 1e3, res["get_min_s"] * 1e3,
+             res["get_bytes"] // 1000), flush=True)
     if ncd:
         shutil.rmtree(os.path.join(TMP, "ncd"), ignore_errors=True)
         nd = vb.netconfd_reads(os.path.join(TMP, "ncd"), n, reps)

@@ -51,7 +51,7 @@ static int put_once(struct lyd_node *base, const char *name, const char *value)
 		if (c->schema && !strcmp(c->schema->name, name) && !strcmp(lyd_get_value(c), value))
 			return 0;
 	}
-	return put(base, name, value);
+	return lyd_new_term(base, NULL, name, value, 0, NULL) ? -1 : 0;
 }
 
 static int put_u64(struct lyd_node *base, const char *rel, uint64_t v)
@@ -134,50 +134,221 @@ static const char *vl_oper(const struct vnm_snap_vl *l)
 	return l->up ? "up" : "down";
 }
 
+/*
+ * The list entries state goes into, looked up by key: a VL's virtual-link
+ * container by (VN, link-id), a vNIC's termination point by (VN, node-id,
+ * tp-id).  One walk of the tree and a sorted array, instead of an XPath
+ * lookup from the root per object (and per interface name).
+ */
+struct ent {
+	const char *vn, *a, *b;   /* b: "" for links */
+	struct lyd_node *n;
+};
+
+struct oidx {
+	struct ent *e;
+	size_t n, cap;
+	bool oom;
+};
+
+static int ent_cmp(const void *x, const void *y)
+{
+	const struct ent *p = x, *r = y;
+	int c = strcmp(p->vn, r->vn);
+
+	if (!c)
+		c = strcmp(p->a, r->a);
+	return c ? c : strcmp(p->b, r->b);
+}
+
+static void ent_add(struct oidx *x, const char *vn, const char *a, const char *b,
+		    struct lyd_node *n)
+{
+	struct ent *e;
+
+	if (x->n == x->cap) {
+		e = realloc(x->e, (x->cap ? 2 * x->cap : 256) * sizeof(*e));
+		if (!e) {
+			x->oom = true;
+			return;
+		}
+		x->e = e;
+		x->cap = x->cap ? 2 * x->cap : 256;
+	}
+	x->e[x->n++] = (struct ent){vn, a, b, n};
+}
+
+static struct lyd_node *child(const struct lyd_node *n, const char *name)
+{
+	struct lyd_node *c;
+
+	LY_LIST_FOR(lyd_child(n), c) {
+		if (c->schema && !strcmp(c->schema->name, name))
+			return c;
+	}
+	return NULL;
+}
+
+/* A list entry's first key (libyang keeps keys first). */
+static const char *key1(const struct lyd_node *n)
+{
+	const struct lyd_node *k = lyd_child(n);
+
+	return k && k->schema && (k->schema->flags & LYS_KEY) ? lyd_get_value(k) : NULL;
+}
+
+static int index_tree(struct lyd_node *tree, struct oidx *links, struct oidx *tps)
+{
+	struct lyd_node *top, *net, *c, *tp, *vl;
+	const char *vn, *id, *tid;
+
+	LY_LIST_FOR(tree, top) {
+		if (!top->schema || strcmp(top->schema->name, "networks") ||
+		    strcmp(top->schema->module->name, "ietf-network"))
+			continue;
+		LY_LIST_FOR(lyd_child(top), net) {
+			if (!net->schema || strcmp(net->schema->name, "network") || !(vn = key1(net)))
+				continue;
+			LY_LIST_FOR(lyd_child(net), c) {
+				if (!c->schema || !(id = key1(c)))
+					continue;
+				if (!strcmp(c->schema->name, "link")) {
+					if ((vl = child(c, "virtual-link")))
+						ent_add(links, vn, id, "", vl);
+					continue;
+				}
+				if (strcmp(c->schema->name, "node"))
+					continue;
+				LY_LIST_FOR(lyd_child(c), tp) {
+					if (tp->schema && !strcmp(tp->schema->name, "termination-point") &&
+					    (tid = key1(tp)))
+						ent_add(tps, vn, id, tid, tp);
+				}
+			}
+		}
+	}
+	if (links->oom || tps->oom)
+		return -1;
+	qsort(links->e, links->n, sizeof(struct ent), ent_cmp);
+	qsort(tps->e, tps->n, sizeof(struct ent), ent_cmp);
+	return 0;
+}
+
+static struct lyd_node *lookup(const struct oidx *x, const char *vn, const char *a, const char *b)
+{
+	struct ent k = {vn, a, b, NULL}, *e;
+
+	e = x->n ? bsearch(&k, x->e, x->n, sizeof(k), ent_cmp) : NULL;
+	return e ? e->n : NULL;
+}
+
+/* The child container name of n, made when not there. */
+static struct lyd_node *inner(struct lyd_node *n, const char *name)
+{
+	struct lyd_node *c = child(n, name);
+
+	if (!c && lyd_new_inner(n, NULL, name, 0, &c))
+		return NULL;
+	return c;
+}
+
+/* A new leaf under n, in n's module (state: not there before). */
+static int leaf(struct lyd_node *n, const char *name, const char *value)
+{
+	return n && !lyd_new_term(n, NULL, name, value, 0, NULL) ? 0 : -1;
+}
+
+static int leaf_u64(struct lyd_node *n, const char *name, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+	return leaf(n, name, b);
+}
+
+struct ifn_arg {
+	struct oidx *links, *tps;
+};
+
 /* vnm_core_ifnames callback: one host-interface leaf (vNIC or VL end). */
 static int put_ifname(void *arg, const char *vn, const char *vr, const char *obj,
 		      const char *ifname)
 {
-	struct lyd_node **tree = arg, *n;
-	char q1[300], q2[300], q3[300];
+	struct ifn_arg *x = arg;
+	struct lyd_node *n, *vnic;
 
-	if (vr)
-		n = find(*tree,
-			 NW "[network-id=%s]/node[node-id=%s]/"
-			    "ietf-network-topology:termination-point[tp-id=%s]",
-			 q(vn, q1, sizeof(q1)), q(vr, q2, sizeof(q2)), q(obj, q3, sizeof(q3)));
-	else
-		n = find(*tree, NW "[network-id=%s]/ietf-network-topology:link[link-id=%s]/"
-				   "vnmd:virtual-link",
-			 q(vn, q1, sizeof(q1)), q(obj, q2, sizeof(q2)));
+	if (vr) {
+		n = lookup(x->tps, vn, vr, obj);
+		if (!n)
+			return 0;
+		vnic = child(n, "vnic");
+		if (!vnic)
+			return put(n, "vnmd:vnic/host-interface", ifname) ? -1 : 0;
+		return leaf(vnic, "host-interface", ifname);
+	}
+	n = lookup(x->links, vn, obj, "");
 	if (!n)
 		return 0;
-	return (vr ? put(n, "vnmd:vnic/host-interface", ifname)
-		   : put_once(n, "host-interface", ifname)) ? -1 : 0;
+	return put_once(n, "host-interface", ifname) ? -1 : 0;
 }
 
 /* A VL's guarantee watch, once it has measured. */
 static int put_watch(struct lyd_node *n, const struct vnm_vl_watch *w)
 {
+	struct lyd_node *g;
+
 	if (!w->measured)
 		return 0;
-	return put_u64(n, "guarantee-watch/interval", w->interval_ms) ||
-	       put_u64(n, "guarantee-watch/carried-rate-out", w->rate_out) ||
-	       put_u64(n, "guarantee-watch/carried-rate-in", w->rate_in) ||
-	       put(n, "guarantee-watch/guarantee-met", w->met ? "true" : "false") ||
-	       put(n, "guarantee-watch/guarantee-violated", w->violated ? "true" : "false");
+	g = inner(n, "guarantee-watch");
+	return leaf_u64(g, "interval", w->interval_ms) ||
+	       leaf_u64(g, "carried-rate-out", w->rate_out) ||
+	       leaf_u64(g, "carried-rate-in", w->rate_in) ||
+	       leaf(g, "guarantee-met", w->met ? "true" : "false") ||
+	       leaf(g, "guarantee-violated", w->violated ? "true" : "false");
+}
+
+/* A VL's state into its virtual-link container n. */
+static int put_vl(struct lyd_node *n, const struct vnm_snap_vl *l)
+{
+	struct lyd_node *st;
+	char ts[40];
+
+	if (leaf(n, "oper-state", vl_oper(l)) ||
+	    (!l->enabled && !l->up && leaf(n, "oper-reason", "admin-down")) ||
+	    (l->ifname[0] && put_once(n, "host-interface", l->ifname)))
+		return -1;
+	st = inner(n, "statistics");
+	if (leaf_u64(st, "in-octets", l->ctr.in_octets) ||
+	    leaf_u64(st, "in-packets", l->ctr.in_packets) ||
+	    leaf_u64(st, "out-octets", l->ctr.out_octets) ||
+	    leaf_u64(st, "out-packets", l->ctr.out_packets) ||
+	    leaf_u64(st, "drops", l->ctr.drops) || leaf_u64(st, "overlimits", l->ctr.overlimits) ||
+	    put_watch(n, &l->watch))
+		return -1;
+	if (l->ctr.discontinuity > 0) {
+		time_str((time_t)l->ctr.discontinuity, ts, sizeof(ts));
+		if (leaf(st, "discontinuity-time", ts))
+			return -1;
+	}
+	return 0;
 }
 
 int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 {
 	struct vnm_snapshot *snap;
 	struct lyd_node *n;
-	char q1[300], q2[300], ts[40];
+	struct oidx links = {0}, tps = {0};
+	struct ifn_arg ifa = {&links, &tps};
+	char q1[300], q2[300];
 	size_t i;
 	int rc = -1;
 
 	if (!*tree)
 		return 0;
+	if (index_tree(*tree, &links, &tps)) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory building the operational state");
+		goto cleanup_idx;
+	}
 	snap = vnm_core_snapshot(vnm_srv->core);
 	if (snap) {
 		/* only objects still in the configuration get state: the snapshot may lag */
@@ -206,32 +377,13 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 		for (i = 0; i < snap->n_vls; i++) {
 			const struct vnm_snap_vl *l = &snap->vls[i];
 
-			n = find(*tree,
-				 NW "[network-id=%s]/ietf-network-topology:link[link-id=%s]/"
-				    "vnmd:virtual-link",
-				 q(l->vn, q1, sizeof(q1)), q(l->name, q2, sizeof(q2)));
-			if (!n)
-				continue;
-			if (put(n, "oper-state", vl_oper(l)) ||
-			    (!l->enabled && !l->up && put(n, "oper-reason", "admin-down")) ||
-			    (l->ifname[0] && put_once(n, "host-interface", l->ifname)) ||
-			    put_u64(n, "statistics/in-octets", l->ctr.in_octets) ||
-			    put_u64(n, "statistics/in-packets", l->ctr.in_packets) ||
-			    put_u64(n, "statistics/out-octets", l->ctr.out_octets) ||
-			    put_u64(n, "statistics/out-packets", l->ctr.out_packets) ||
-			    put_u64(n, "statistics/drops", l->ctr.drops) ||
-			    put_u64(n, "statistics/overlimits", l->ctr.overlimits) ||
-			    put_watch(n, &l->watch))
+			n = lookup(&links, l->vn, l->name, "");
+			if (n && put_vl(n, l))
 				goto ly_fail;
-			if (l->ctr.discontinuity > 0) {
-				time_str((time_t)l->ctr.discontinuity, ts, sizeof(ts));
-				if (put(n, "statistics/discontinuity-time", ts))
-					goto ly_fail;
-			}
 		}
 	}
 	/* vNIC taps and both ends of each VL: names the core's model derives */
-	if (vnm_core_ifnames(vnm_srv->core, put_ifname, tree))
+	if (vnm_core_ifnames(vnm_srv->core, put_ifname, &ifa))
 		goto ly_fail;
 	rc = 0;
 	goto cleanup;
@@ -239,6 +391,9 @@ ly_fail:
 	vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "building the operational state");
 cleanup:
 	vnm_snapshot_unref(snap);
+cleanup_idx:
+	free(links.e);
+	free(tps.e);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "oframe.h"
 #include "server_p.h"
 #include "wd.h"
+#include "xmlprint.h"
 #include "yctx.h"
 
 /* Replies whose data prints to this many bytes or more are spliced. */
@@ -122,6 +123,21 @@ static struct nc_server_reply *filter(struct lyd_node **tree, const struct vnm_r
 	return rc ? vnm_reply_err(&err, NC_ERR_TYPE_APP) : NULL;
 }
 
+/* tree and its siblings as the XML libnetconf2 would print (wd: libyang's
+ * with-defaults printer flag); 0 with *xml (malloc'd) and *len, or -1. */
+static int print_tree(const struct lyd_node *tree, uint32_t wd, char **xml, size_t *len)
+{
+	int rc = vnm_xml_print(tree, wd, xml, len);
+
+	if (rc != VNM_XP_LIBYANG)
+		return rc;
+	if (lyd_print_mem(xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | wd) ||
+	    !*xml)
+		return -1;
+	*len = strlen(*xml);
+	return 0;
+}
+
 /*
  * A large reply's data, printed here in one piece and sent by the session's
  * gate in place of the marker libnetconf2 prints (oframe.h): libnetconf2
@@ -142,10 +158,8 @@ static struct nc_server_reply *spliced(struct lyd_node *rpc, struct lyd_node *tr
 		return NULL;
 	wdf = wd == NC_WD_ALL ? LYD_PRINT_WD_ALL : wd == NC_WD_TRIM ? LYD_PRINT_WD_TRIM
 								   : LYD_PRINT_WD_EXPLICIT;
-	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | wdf) ||
-	    !xml)
+	if (print_tree(tree, wdf, &xml, &len))
 		return NULL;
-	len = strlen(xml);
 	if (len < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
 	    lyd_new_any(out, NULL, "data", vnm_splice_marker(), 0, LYD_ANYDATA_XML, 1, NULL) ||
 	    vnm_gate_splice_put(vnm_srv, vs->id, xml, len)) {
@@ -192,13 +206,11 @@ static char *running_text(size_t *len)
 	pthread_mutex_unlock(&rcache.lock);
 	if (vnm_core_running(vnm_srv->core, &tree, &err) || !tree)
 		return NULL;
-	if (lyd_print_mem(&text, tree, LYD_XML,
-			  LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT))
+	if (print_tree(tree, LYD_PRINT_WD_EXPLICIT, &text, len))
 		text = NULL;
 	lyd_free_all(tree);
 	if (!text)
 		return NULL;
-	*len = strlen(text);
 	copy = malloc(*len + 1);
 	if (!copy) {
 		free(text);
