@@ -209,12 +209,14 @@ static int back_emit(void *arg, const char *buf, size_t n)
 }
 
 /* What libnetconf2 wrote: everything there is now (it writes in small
- * pieces), re-framed and passed on (oframe.h).  0, or -1 at the end. */
+ * pieces), re-framed and passed on (oframe.h).  0, or -1 at the end (what
+ * came before the end is passed on all the same: a <close-session> reply
+ * and libnetconf2's close arrive together). */
 static int back_relay(struct gate *g)
 {
-	int v = __atomic_load_n(&g->version, __ATOMIC_ACQUIRE);
 	ssize_t r;
 	unsigned i;
+	int v, rc = 0;
 
 	for (i = 0; i < 32; i++) {
 		r = recv(g->gfd, g->back, sizeof(g->back), MSG_DONTWAIT);
@@ -222,12 +224,16 @@ static int back_relay(struct gate *g)
 			continue;
 		if (r < 0 && errno == EAGAIN)
 			break;
-		if (r <= 0)
-			return -1; /* libnetconf2 ended the session */
+		if (r <= 0) {
+			rc = -1; /* libnetconf2 ended the session */
+			break;
+		}
+		/* the framing is known once the hello thread says so */
+		v = __atomic_load_n(&g->version, __ATOMIC_ACQUIRE);
 		if (vnm_oframe_feed(&g->of, v, g->back, (size_t)r))
 			return -1;
 	}
-	return vnm_oframe_flush(&g->of);
+	return vnm_oframe_flush(&g->of) ? -1 : rc;
 }
 
 static void slot_handshake_over(struct gate *g)
