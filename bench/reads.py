@@ -7,6 +7,7 @@ serving N list entries of the same shape, measured in the same run.
   /usr/bin/python3 bench/reads.py run [REPS] [--netconfd] [--json OUT]
   /usr/bin/python3 bench/reads.py down        namespaces and state gone
   /usr/bin/python3 bench/reads.py all N [REPS]  up, run --netconfd, down
+  /usr/bin/python3 bench/reads.py grow N      add VLs up to N to the world (root)
 
 `up` builds the world of bench/vnmd_bench.py (two namespaced RMs, routers on
 test:///default, real VXLAN ends, port bridges and HTB classes) once, in its
@@ -30,6 +31,8 @@ sys.path.insert(0, HERE)
 import vnmd_bench as vb  # noqa: E402
 
 vb.NS1, vb.NS2 = "vnmt-rd-rm1", "vnmt-rd-rm2"
+# another build to compare (e.g. the commit before a change): VNMD=path
+vb.VNMD = os.environ.get("VNMD", vb.VNMD)
 TMP = os.environ.get("VNMD_READS_DIR", "/tmp/vnmt-reads")
 NFILE = os.path.join(TMP, "n")
 
@@ -47,6 +50,24 @@ def up(n):
         open(NFILE, "w").write(str(n))
     finally:
         # no graceful stop: it waits for a counter snapshot of everything
+        vb.kill(d)
+
+
+def grow(n):
+    """Add VNs to the world until it holds n VLs (the kernel deletes a
+    world's thousands of port bridges in minutes: grow it instead)."""
+    have = int(open(NFILE).read())
+    if n <= have or have % vb.PER_VN:
+        sys.exit("grow: the world has %d VLs" % have)
+    d = vb.Vnmd(TMP)
+    try:
+        d.c.s.settimeout(900)
+        xml = "".join(vb.vn_xml(v, min(vb.PER_VN, n - v * vb.PER_VN))
+                      for v in range(have // vb.PER_VN, (n + vb.PER_VN - 1) // vb.PER_VN))
+        t = d.must(vb.edit(xml), "grow to %d VLs" % n)
+        vb.log("%d VLs added in %.2f s" % (n - have, t))
+        open(NFILE, "w").write(str(n))
+    finally:
         vb.kill(d)
 
 
@@ -117,6 +138,8 @@ def main():
         up(int(pos[1]))
     elif pos[0] == "run":
         run(int(pos[1]) if len(pos) > 1 else 20, "--netconfd" in a, out)
+    elif pos[0] == "grow":
+        grow(int(pos[1]))
     elif pos[0] == "down":
         down()
     elif pos[0] == "all":
