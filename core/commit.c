@@ -99,8 +99,9 @@ uint64_t vnm_core_generation(struct vnm_core *c)
 	return g;
 }
 
-int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node **out,
-			    uint64_t *generation, struct vnm_err *err)
+/* A copy of running's top-level nodes of module mod (all but them: other). */
+static int running_part(struct vnm_core *c, const char *mod, bool other, struct lyd_node **out,
+			uint64_t *generation, struct vnm_err *err)
 {
 	const struct lyd_node *top;
 	struct lyd_node *dup;
@@ -110,7 +111,7 @@ int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node
 	pthread_mutex_lock(&c->mlock);
 	*generation = c->generation;
 	LY_LIST_FOR(c->running, top) {
-		if (!top->schema || strcmp(top->schema->module->name, mod))
+		if (!top->schema || !strcmp(top->schema->module->name, mod) == other)
 			continue;
 		dup = NULL;
 		if (lyd_dup_single(top, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &dup) ||
@@ -126,6 +127,18 @@ int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node
 		*out = NULL;
 	}
 	return rc;
+}
+
+int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node **out,
+			    uint64_t *generation, struct vnm_err *err)
+{
+	return running_part(c, mod, false, out, generation, err);
+}
+
+int vnm_core_running_other(struct vnm_core *c, const char *mod, struct lyd_node **out,
+			   uint64_t *generation, struct vnm_err *err)
+{
+	return running_part(c, mod, true, out, generation, err);
 }
 
 int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err)

@@ -3,6 +3,7 @@
  * the core snapshot (routers, links, vNICs), ietf-netconf-monitoring and
  * ietf-yang-library; and <get-schema>, which serves the modules' own text.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "core.h"
 #include "nmda.h"
 #include "server_p.h"
+#include "xmlprint.h"
 #include "yctx.h"
 
 #define NW "/ietf-network:networks/network"
@@ -536,15 +538,106 @@ cleanup:
 	return rc;
 }
 
+/*
+ * The networks with their state, as text, kept for one running generation
+ * and one counter snapshot: pollers reading <get> again and again between
+ * two snapshots are served the same text the same tree would print.  The
+ * keys are read before the tree is built, so the text is never older than
+ * what it is kept under.
+ */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t gen, sgen;
+	struct timespec taken;
+	char *text;
+	size_t len;
+} ncache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static char *networks_text(size_t *len)
+{
+	struct vnm_snapshot *snap = vnm_core_snapshot(vnm_srv->core);
+	uint64_t gen = vnm_core_generation(vnm_srv->core), sgen = snap ? snap->generation : 0, g;
+	struct timespec taken = snap ? snap->taken : (struct timespec){0, 0};
+	struct lyd_node *nt = NULL;
+	struct vnm_err err = {0};
+	char *text = NULL, *copy = NULL;
+
+	vnm_snapshot_unref(snap);
+	pthread_mutex_lock(&ncache.lock);
+	if (ncache.text && ncache.gen == gen && ncache.sgen == sgen &&
+	    ncache.taken.tv_sec == taken.tv_sec && ncache.taken.tv_nsec == taken.tv_nsec &&
+	    (copy = malloc(ncache.len + 1))) {
+		memcpy(copy, ncache.text, ncache.len + 1);
+		*len = ncache.len;
+	}
+	pthread_mutex_unlock(&ncache.lock);
+	if (copy)
+		return copy;
+	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt ||
+	    vnm_oper_add(&nt, false, &err) || vnm_xml_print(nt, LYD_PRINT_WD_EXPLICIT, &text, len)) {
+		lyd_free_all(nt);
+		return NULL;
+	}
+	lyd_free_all(nt);
+	copy = malloc(*len + 1);
+	if (!copy) {
+		free(text);
+		return NULL;
+	}
+	memcpy(copy, text, *len + 1);
+	pthread_mutex_lock(&ncache.lock);
+	free(ncache.text);
+	ncache.text = text;
+	ncache.len = *len;
+	ncache.gen = gen;
+	ncache.sgen = sgen;
+	ncache.taken = taken;
+	pthread_mutex_unlock(&ncache.lock);
+	return copy;
+}
+
+/* <get> of everything for a session that may read everything: the
+ * networks' text (above) in the place of an empty networks container in
+ * the tree of the rest (the rest of running, monitoring, yang-library),
+ * so that the reply holds the same bytes in the same order as the tree
+ * of all would print.  NULL: read it the ordinary way. */
+static struct nc_server_reply *get_plain(struct lyd_node *rpc)
+{
+	const struct lys_module *nw = ly_ctx_get_module_implemented(vnm_srv->ctx, "ietf-network");
+	struct lyd_node *rest = NULL, *ph = NULL;
+	struct vnm_err err = {0};
+	char *nets, *out = NULL;
+	size_t nlen = 0, len = 0;
+	uint64_t g;
+	int rc;
+
+	if (!nw || !vnm_read_plain(rpc) || !(nets = networks_text(&nlen)))
+		return NULL;
+	rc = vnm_core_running_other(vnm_srv->core, "ietf-network", &rest, &g, &err) ||
+	     lyd_new_inner(NULL, nw, "networks", 0, &ph);
+	if (!rc && lyd_insert_sibling(rest, ph, &rest)) {
+		lyd_free_tree(ph);
+		rc = -1;
+	}
+	rc = rc || vnm_monitoring_add(&rest, &err) || vnm_nacm_state_add(&rest, &err) ||
+	     vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets, nlen, &out, &len);
+	lyd_free_all(rest);
+	free(nets);
+	return rc ? NULL : vnm_reply_text(rpc, out, len);
+}
+
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	struct vnm_server *s = vnm_srv;
+	struct nc_server_reply *r;
 	struct lyd_node *tree = NULL;
 	struct vnm_err err = {0};
 	int rc;
 
 	(void)ncs;
 	(void)s;
+	if ((r = get_plain(rpc)))
+		return r;
 	rc = vnm_ds_read(VNM_DS_RUNNING, &tree, &err);
 	if (rc || vnm_oper_add(&tree, false, &err) || vnm_monitoring_add(&tree, &err) ||
 	    vnm_nacm_state_add(&tree, &err)) {

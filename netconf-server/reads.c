@@ -230,34 +230,44 @@ static char *running_text(size_t *len)
 	return copy;
 }
 
-struct nc_server_reply *vnm_reply_running_cached(struct lyd_node *rpc)
+bool vnm_read_plain(struct lyd_node *rpc)
 {
-	const struct vnm_sess *vs = vnm_rpc_sess;
-	struct lyd_node *out = NULL;
+	struct nc_server_reply *r;
 	struct vnm_read_opts o;
-	struct nc_server_reply *r = NULL;
-	char *text;
-	size_t len = 0;
 
-	if (!vs || (r = read_opts(rpc, &o))) {
-		if (r)
-			nc_server_reply_free(r);
-		return NULL;
+	if (!vnm_rpc_sess)
+		return false;
+	r = read_opts(rpc, &o);
+	if (r) {
+		nc_server_reply_free(r);
+		return false;
 	}
-	if (o.filtered || o.wd != VNM_WD_EXPLICIT || !vnm_nacm_reads_all(vs))
-		return NULL;
-	text = running_text(&len);
-	if (!text)
-		return NULL;
-	/* small: libnetconf2 prints it (an empty running is <data/>) */
-	if (len < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
+	return !o.filtered && o.wd == VNM_WD_EXPLICIT && vnm_nacm_reads_all(vnm_rpc_sess);
+}
+
+struct nc_server_reply *vnm_reply_text(struct lyd_node *rpc, char *text, size_t len)
+{
+	struct lyd_node *out = NULL;
+
+	/* small: libnetconf2 prints it (an empty datastore is <data/>) */
+	if (!vnm_rpc_sess || len < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
 	    lyd_new_any(out, NULL, "data", vnm_splice_marker(), 0, LYD_ANYDATA_XML, 1, NULL) ||
-	    vnm_gate_splice_put(vnm_srv, vs->id, text, len)) {
+	    vnm_gate_splice_put(vnm_srv, vnm_rpc_sess->id, text, len)) {
 		free(text);
 		lyd_free_all(out);
 		return NULL;
 	}
 	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+struct nc_server_reply *vnm_reply_running_cached(struct lyd_node *rpc)
+{
+	char *text;
+	size_t len = 0;
+
+	if (!vnm_read_plain(rpc) || !(text = running_text(&len)))
+		return NULL;
+	return vnm_reply_text(rpc, text, len);
 }
 
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree)

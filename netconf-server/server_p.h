@@ -256,6 +256,12 @@ struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node
  * text, printed once per generation (reads.c); NULL when rpc is not such a
  * request or the text cannot be had (then the caller reads as usual). */
 struct nc_server_reply *vnm_reply_running_cached(struct lyd_node *rpc);
+/* Whether rpc (get, get-config) asks for everything, unfiltered, in the
+ * default with-defaults mode, of a session that may read everything. */
+bool vnm_read_plain(struct lyd_node *rpc);
+/* The data reply of rpc with text (taken over) as <data>'s content, sent
+ * by the gate (oframe.h); NULL when text is too small for that (freed). */
+struct nc_server_reply *vnm_reply_text(struct lyd_node *rpc, char *text, size_t len);
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_get_schema(struct lyd_node *rpc, struct nc_session *ncs);
 

@@ -24,6 +24,9 @@ struct pbuf {
 	char *p;
 	size_t len, cap;
 	int rc;         /* 0, VNM_XP_LIBYANG or -1 */
+	const struct lyd_node *subst;   /* printed as subst_text */
+	const char *subst_text;
+	size_t subst_len;
 };
 
 static void add(struct pbuf *b, const char *s, size_t n)
@@ -166,6 +169,10 @@ static void inner(struct pbuf *b, const struct lyd_node *n, const struct lys_mod
 static void node(struct pbuf *b, const struct lyd_node *n, const struct lys_module *pmod,
 		 uint32_t wd)
 {
+	if (n == b->subst) {
+		add(b, b->subst_text, b->subst_len);
+		return;
+	}
 	if (!n->schema || n->meta) {
 		b->rc = VNM_XP_LIBYANG;
 		return;
@@ -189,7 +196,13 @@ static void node(struct pbuf *b, const struct lyd_node *n, const struct lys_modu
 
 int vnm_xml_print(const struct lyd_node *tree, uint32_t wd, char **out, size_t *len)
 {
-	struct pbuf b = {0};
+	return vnm_xml_print_subst(tree, wd, NULL, NULL, 0, out, len);
+}
+
+int vnm_xml_print_subst(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
+			const char *text, size_t text_len, char **out, size_t *len)
+{
+	struct pbuf b = {.subst = subst, .subst_text = text, .subst_len = text_len};
 	const struct lyd_node *n;
 
 	*out = NULL;

@@ -17,4 +17,9 @@ struct lyd_node;
  * and *len, VNM_XP_LIBYANG, or -1 when out of memory. */
 int vnm_xml_print(const struct lyd_node *tree, uint32_t wd, char **out, size_t *len);
 
+/* The same, with the node subst (of tree) printed as text (its own XML,
+ * printed before): a large part kept as text goes into a small tree. */
+int vnm_xml_print_subst(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
+			const char *text, size_t text_len, char **out, size_t *len);
+
 #endif

@@ -55,6 +55,9 @@ uint64_t vnm_core_generation(struct vnm_core *c);
  * vnm_core_running() when a front needs one small part.  0 or -1. */
 int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node **out,
 			    uint64_t *generation, struct vnm_err *err);
+/* The same of every top-level node not of module mod. */
+int vnm_core_running_other(struct vnm_core *c, const char *mod, struct lyd_node **out,
+			   uint64_t *generation, struct vnm_err *err);
 
 /* YANG-valid tree → semantic validation only, no side effects. */
 int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err);
