@@ -47,6 +47,8 @@ const char *vnm_splice_marker(void)
 
 static int put(struct vnm_oframe *o, const char *p, size_t n)
 {
+	if (!n)
+		return 0;
 	if (o->len + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 65536;
 		char *b;

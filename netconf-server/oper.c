@@ -231,8 +231,11 @@ static int index_tree(struct lyd_node *tree, struct oidx *links, struct oidx *tp
 	}
 	if (links->oom || tps->oom)
 		return -1;
-	qsort(links->e, links->n, sizeof(struct ent), ent_cmp);
-	qsort(tps->e, tps->n, sizeof(struct ent), ent_cmp);
+	/* (an empty index has no array at all) */
+	if (links->n)
+		qsort(links->e, links->n, sizeof(struct ent), ent_cmp);
+	if (tps->n)
+		qsort(tps->e, tps->n, sizeof(struct ent), ent_cmp);
 	return 0;
 }
 

@@ -34,7 +34,7 @@ static void add(struct pbuf *b, const char *s, size_t n)
 	char *p;
 	size_t cap;
 
-	if (b->rc)
+	if (b->rc || !n)
 		return;
 	if (b->len + n + 1 > b->cap) {
 		cap = b->cap ? b->cap : 1u << 16;
