@@ -109,6 +109,9 @@ class Vnmd:
                 return self
             except OSError:
                 time.sleep(0.05)
+        # not left running behind the failed test
+        self.proc.kill()
+        self.proc.wait()
         raise RuntimeError("vnmd did not come up:\n" + self.logtext()[-3000:])
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
