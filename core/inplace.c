@@ -263,7 +263,7 @@ static int plan_of(const struct shaped *v, size_t nv, struct vnm_plan **out)
 }
 
 /* The running tree takes the new values (mlock held by the caller). */
-static int set_tree(struct vnm_core *c, struct change *ch, size_t n)
+static int set_tree(struct change *ch, size_t n)
 {
 	size_t i;
 
@@ -276,7 +276,6 @@ static int set_tree(struct vnm_core *c, struct change *ch, size_t n)
 			return -1;
 		}
 	}
-	(void)c;
 	return 0;
 }
 
@@ -297,7 +296,7 @@ static int apply(struct vnm_core *c, const struct vnm_model *m, struct change *c
 	struct shaped *sv = NULL;
 	struct vnm_plan *plan = NULL;
 	struct vnm_journal *j = NULL;
-	char *xml = NULL, *rec = NULL;
+	char *xml = NULL;
 	struct vnm_err ue;
 	size_t nsv = 0, i, sz = 0;
 	int rc = -1, applied = 0;
@@ -324,19 +323,17 @@ static int apply(struct vnm_core *c, const struct vnm_model *m, struct change *c
 	applied = 1;
 	if (c->state_dir) {
 		if (lyd_print_mem(&xml, after, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) ||
-		    asprintf(&rec, "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">%s"
-			     "</config>", xml ? xml : "") < 0) {
-			rec = NULL;
+		    !xml) {
 			vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory saving the change");
 			goto undo;
 		}
-		if (vnm_wal_append(c->state_dir, c->jseq + 1, rec, &sz, err))
+		if (vnm_wal_append(c->state_dir, c->jseq + 1, xml, &sz, err))
 			goto undo;
 		c->jseq++;
 		c->wal_size = sz;
 	}
 	pthread_mutex_lock(&c->mlock);
-	if (set_tree(c, ch, n)) {
+	if (set_tree(ch, n)) {
 		/* the values were checked: only memory can fail here, and the
 		 * journal already holds the change: keep it, say so */
 		vnm_log(VNM_LOG_ERR, "out of memory changing running in place: restart vnmd "
@@ -365,7 +362,6 @@ cleanup:
 	vnm_plan_free(plan);
 	free(sv);
 	free(xml);
-	free(rec);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 
 #include "file.h"
 #include "log.h"
+#include "store.h"
 #include "wal.h"
 
 #define WAL_MAGIC "vnmj "
@@ -32,9 +33,11 @@ static uint64_t fnv1a(const char *p, size_t n)
 	return h;
 }
 
-static int wal_path(char *buf, size_t len, const char *dir, const char *suffix)
+static int wal_path(char *buf, size_t len, const char *dir, struct vnm_err *err)
 {
-	return (size_t)snprintf(buf, len, "%s/%s%s", dir, VNM_WAL_FILE, suffix) >= len ? -1 : 0;
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, VNM_WAL_FILE) < len)
+		return 0;
+	return vnm_err_set(err, VNM_E_INVALID, NULL, "state directory path %s is too long", dir);
 }
 
 /* One record at p (n bytes left): 1 with its fields, 0 at a clean end,
@@ -87,21 +90,11 @@ static int merge_rec(struct ly_ctx *ctx, const struct rec *r, struct lyd_node **
 {
 	struct lyd_node *frag = NULL;
 	char *xml = strndup(r->xml, r->len);
-	const char *body;
-	const char *open;
-	char *close;
 	LY_ERR lrc;
 
 	if (!xml)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory reading the journal");
-	/* the record is <config ...>DATA</config>: libyang reads DATA */
-	body = xml;
-	if ((open = strstr(xml, "<config")) && (open = strchr(open, '>')) &&
-	    (close = strstr(open, "</config>"))) {
-		*close = '\0';
-		body = open + 1;
-	}
-	lrc = lyd_parse_data_mem(ctx, body, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &frag);
+	lrc = lyd_parse_data_mem(ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &frag);
 	if (lrc == LY_SUCCESS && frag)
 		lrc = lyd_merge_siblings(tree, frag, LYD_MERGE_DESTRUCT);
 	else
@@ -125,8 +118,8 @@ static int replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq, struct
 
 	memset(info, 0, sizeof(*info));
 	info->last_seq = base_seq;
-	if (wal_path(path, sizeof(path), dir, ""))
-		return vnm_err_set(err, VNM_E_INVALID, NULL, "state directory path %s is too long", dir);
+	if (wal_path(path, sizeof(path), dir, err))
+		return -1;
 	if (vnm_file_read(path, &buf)) {
 		if (errno == ENOENT)
 			return 0;
@@ -176,8 +169,8 @@ int vnm_wal_append(const char *dir, uint64_t seq, const char *xml, size_t *size,
 	bool fresh;
 	int fd, hl;
 
-	if (wal_path(path, sizeof(path), dir, ""))
-		return vnm_err_set(err, VNM_E_INVALID, NULL, "state directory path %s is too long", dir);
+	if (wal_path(path, sizeof(path), dir, err))
+		return -1;
 	hl = snprintf(head, sizeof(head), WAL_MAGIC "%" PRIu64 " %zu %016" PRIx64 "\n", seq, len,
 		      fnv1a(xml, len));
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -209,17 +202,17 @@ int vnm_wal_append(const char *dir, uint64_t seq, const char *xml, size_t *size,
 
 int vnm_wal_trim(const char *dir, uint64_t upto, size_t *size, struct vnm_err *err)
 {
-	char path[4096], tmp[4096];
+	char path[4096];
 	char *buf = NULL;
 	struct rec r;
 	size_t off = 0, n, keep = 0, kept_from = 0;
-	int fd = -1, rc = -1, k;
+	int rc = -1;
 	bool first = true;
 
 	if (size)
 		*size = 0;
-	if (wal_path(path, sizeof(path), dir, "") || wal_path(tmp, sizeof(tmp), dir, ".tmp"))
-		return vnm_err_set(err, VNM_E_INVALID, NULL, "state directory path %s is too long", dir);
+	if (wal_path(path, sizeof(path), dir, err))
+		return -1;
 	if (vnm_file_read(path, &buf)) {
 		if (errno == ENOENT)
 			return 0;
@@ -227,7 +220,7 @@ int vnm_wal_trim(const char *dir, uint64_t upto, size_t *size, struct vnm_err *e
 	}
 	n = strlen(buf);
 	/* records are in sequence order: the ones to keep are a tail */
-	while ((k = next_rec(buf + off, n - off, &r)) > 0) {
+	while (next_rec(buf + off, n - off, &r) > 0) {
 		if (r.seq > upto && first) {
 			kept_from = off;
 			first = false;
@@ -245,27 +238,14 @@ int vnm_wal_trim(const char *dir, uint64_t upto, size_t *size, struct vnm_err *e
 		rc = 0;
 		goto cleanup;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || vnm_file_write_all(fd, buf + kept_from, keep) || fsync(fd)) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot write %s: %m", tmp);
+	/* the whole records to keep, atomically as the stores write */
+	buf[off] = '\0';
+	if (vnm_store_save_text(dir, VNM_WAL_FILE, buf + kept_from, err))
 		goto cleanup;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path)) {
-		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot rename %s to %s: %m", tmp, path);
-		goto cleanup;
-	}
-	if (vnm_file_fsync_dir(dir))
-		vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
 	if (size)
 		*size = keep;
 	rc = 0;
 cleanup:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
 	free(buf);
 	return rc;
 }

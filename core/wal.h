@@ -4,8 +4,8 @@
  *
  * An edit that changes leaves in place (vnm_core_set_leaves) is not worth
  * printing and saving the whole configuration for: it is appended to
- * STATE/running.journal as one record (its leaves as a NETCONF <config>
- * fragment) and fsync'ed before the client gets <ok/>.  Each record has a
+ * STATE/running.journal as one record (its leaves as XML data, the path
+ * from the top with keys) and fsync'ed before the client gets <ok/>.  Each record has a
  * sequence number; running.xml says in its first line the last sequence
  * number it already holds ("<!-- vnmd journal-seq N -->"), so that records
  * it holds are skipped at load whatever moment a crash hit (between saving
@@ -50,7 +50,7 @@ int vnm_wal_replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
 int vnm_wal_replay_ro(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,
 		      struct lyd_node **tree, struct vnm_wal_info *info, struct vnm_err *err);
 
-/* Append one record (xml: the edit's leaves as a <config> fragment) with
+/* Append one record (xml: the edit's leaves as XML data) with
  * sequence number seq and fsync it; the journal's directory is fsync'ed
  * when the file is new.  Returns 0, or -1 with err set and the file as
  * before (a partial write is cut off again). */
