@@ -56,6 +56,7 @@ static int build_valid(struct vnm_core *c, const struct lyd_node *cfg, struct vn
 	*out = NULL;
 	if (vnm_model_build(cfg, &m, err))
 		return -1;
+	vnm_model_mark(m, c->local_host);
 	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate_with(m, c->uris, err) ||
 	    check_caps(c, m, err)) {
 		vnm_model_free(m);

@@ -215,6 +215,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	c->ctx = o->ctx;
 	c->drv = o->drv;
 	c->uris = o->uris;
+	c->local_host = o->local_host;
 	c->refresh_ms = o->refresh_ms ? o->refresh_ms : 500;
 	if (o->state_dir && !(c->state_dir = strdup(o->state_dir))) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting the core");
@@ -235,6 +236,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 		goto cleanup;
 	if (vnm_model_build(cfg, &m, err))
 		goto cleanup;
+	vnm_model_mark(m, c->local_host);
 	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate_with(m, c->uris, err)) {
 		vnm_err_prefix(err, "the stored configuration %s/%s is not valid; fix or remove it",
 			       c->state_dir ? c->state_dir : ".", from);

@@ -52,6 +52,7 @@ struct vnm_core {
 	char *state_dir;
 	struct vnm_drivers drv;
 	const struct vnm_uri_policy *uris; /* not owned (vnm_core_opts) */
+	const char *local_host;   /* not owned (vnm_core_opts); NULL: all */
 	struct vnm_link_caps caps;
 	unsigned refresh_ms;
 

@@ -220,6 +220,14 @@ enum vnm_admin vnm_vr_effective_admin(const struct vnm_vr *vr)
 	return VNM_ADMIN_RUNNING;
 }
 
+void vnm_model_mark(struct vnm_model *m, const char *local)
+{
+	size_t i;
+
+	for (i = 0; m && i < m->n_hosts; i++)
+		m->hosts[i].remote = local && strcmp(m->hosts[i].name, local) != 0;
+}
+
 struct vnm_host *vnm_model_host(const struct vnm_model *m, const char *name)
 {
 	return m && m->idx ? htab_get(m->idx->hosts, name, NULL) : NULL;

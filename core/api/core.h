@@ -35,6 +35,9 @@ struct vnm_core_opts {
 	const struct vnm_uri_policy *uris; /* hypervisor URIs hosts may name
 				   * (uri_policy.h); NULL: the built-in list.  Not
 				   * copied: must outlive the core */
+	const char *local_host;   /* --host: realise only this host of the
+				   * underlay (one vnmd per RM); NULL: every
+				   * host.  Not copied */
 };
 
 /* Load the configuration, reconcile, start the snapshot thread. */

@@ -60,6 +60,10 @@ struct vnm_host {
 	char *tunnel_addr;       /* NULL when not set */
 	enum vnm_domain_type domain_type;
 	char *netns;             /* NULL: the daemon's own namespace */
+	bool remote;             /* realised by another vnmd (the one of this
+				  * RM): this vnmd's drivers leave its VRs, VL
+				  * ends and interfaces alone.  Set by the core
+				  * after the model is built (vnm_model_mark) */
 	struct vnm_host_if *ifs;
 	size_t n_ifs;
 };
@@ -172,6 +176,18 @@ struct vnm_model {
 int vnm_model_build(const struct lyd_node *tree, struct vnm_model **out,
 		    struct vnm_err *err);
 void vnm_model_free(struct vnm_model *m);
+
+/* Mark which hosts this vnmd realises: with local (the --host of a vnmd
+ * running on one RM of several) every other host is remote; with NULL
+ * none is. */
+void vnm_model_mark(struct vnm_model *m, const char *local);
+
+/* Whether this vnmd realises what is on host h (NULL: a dangling
+ * reference, which no driver is asked to realise either). */
+static inline bool vnm_host_local(const struct vnm_host *h)
+{
+	return h && !h->remote;
+}
 
 /* Lookups in O(1); NULL when absent. */
 struct vnm_host *vnm_model_host(const struct vnm_model *m, const char *name);
