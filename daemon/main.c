@@ -334,6 +334,7 @@ static int run(const struct opts *o)
 	co.from_startup = o->from_startup;
 	co.reconcile = true;
 	co.uris = &o->uris;
+	co.local_host = o->local_host;
 	if (vnm_core_new(&co, &core, &err)) {
 		vnm_log_err("cannot start: %s", err.msg);
 		goto cleanup;

@@ -20,6 +20,7 @@ static const struct option lopts[] = {
 	{"ssh-password-file", required_argument, NULL, 'p'},
 	{"libvirt-uri", required_argument, NULL, 'U'},
 	{"allow-uri", required_argument, NULL, 'A'},
+	{"host", required_argument, NULL, 'H'},
 	{"agentx-socket", required_argument, NULL, 'x'},
 	{"snmp-listen", required_argument, NULL, 'N'},
 	{"snmp-community", required_argument, NULL, 'K'},
@@ -43,7 +44,7 @@ static const struct option lopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:H:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
 
 void vnm_opts_usage(FILE *f)
 {
@@ -97,6 +98,12 @@ void vnm_opts_usage(FILE *f)
 		"                              " VNM_URI_BUILTIN ".\n"
 		"                              The ext transport and command= are never allowed;\n"
 		"                              --libvirt-uri is always allowed.  -n obeys it too\n"
+		"  -H, --host NAME             one vnmd per real machine: realise only the share\n"
+		"                              of underlay host NAME (its routers, the ends of\n"
+		"                              VLs on it, shaping of its interfaces) of the\n"
+		"                              network-wide configuration every vnmd holds; the\n"
+		"                              other hosts' vnmds realise theirs.  Default: every\n"
+		"                              host\n"
 		"  -x, --agentx-socket SOCK    serve VNMD-MIB as an AgentX subagent of the master\n"
 		"                              at SOCK: a path or tcp:HOST:PORT; off unless given\n"
 		"  -N, --snmp-listen udp:ADDR:PORT\n"
@@ -233,6 +240,13 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 	case 'a': o->authkeys = val; return 0;
 	case 'p': o->passwords = val; return 0;
 	case 'U': o->uri = val; return 0;
+	case 'H':
+		o->local_host = val;
+		if (!*val || strlen(val) > 255) {
+			snprintf(why, len, "a node-id of the underlay (1 to 255 characters)");
+			return -1;
+		}
+		return 0;
 	case 'x': o->agentx = val; return 0;
 	case 'N':
 		o->snmp_listen = val;

@@ -40,6 +40,7 @@ struct opts {
 	int foreground, check, from_startup, help;
 	const char *config, *state_dir, *unix_path, *ssh_listen, *ssh_hostkey;
 	const char *authkeys, *passwords, *uri, *agentx, *pid_file;
+	const char *local_host;       /* --host: the one RM this vnmd realises */
 	const char *snmp_listen, *snmp_community, *snmp_user; /* the embedded agent */
 	const char *config_file;      /* the file read, NULL when none was */
 	unsigned workers;
