@@ -225,7 +225,8 @@ void vnm_model_mark(struct vnm_model *m, const char *local)
 	size_t i;
 
 	for (i = 0; m && i < m->n_hosts; i++)
-		m->hosts[i].remote = local && strcmp(m->hosts[i].name, local) != 0;
+		m->hosts[i].remote = local ? strcmp(m->hosts[i].name, local) != 0
+					   : m->hosts[i].mgmt_addr != NULL;
 }
 
 struct vnm_host *vnm_model_host(const struct vnm_model *m, const char *name)
@@ -264,6 +265,8 @@ static void host_free(struct vnm_host *h)
 	free(h->uri);
 	free(h->tunnel_addr);
 	free(h->netns);
+	free(h->mgmt_addr);
+	free(h->mgmt_cred);
 	for (i = 0; i < h->n_ifs; i++) {
 		free(h->ifs[i].tp_id);
 		free(h->ifs[i].ifname);
@@ -498,6 +501,8 @@ static int build_hosts(struct builder *b)
 		host->uri = dup_or_null(leaf(h, "libvirt-uri"), &b->oom);
 		host->tunnel_addr = dup_or_null(leaf(h, "tunnel-address"), &b->oom);
 		host->netns = dup_or_null(leaf(h, "netns"), &b->oom);
+		host->mgmt_addr = dup_or_null(leaf(child(h, "management"), "address"), &b->oom);
+		host->mgmt_cred = dup_or_null(leaf(child(h, "management"), "credentials"), &b->oom);
 		dt = leaf(h, "domain-type");
 		host->domain_type = !dt			? VNM_DT_DEFAULT
 				    : !strcmp(dt, "kvm") ? VNM_DT_KVM
