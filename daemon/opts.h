@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "peer_policy.h"
 #include "uri_policy.h"
 
 #define VNM_DEF_STATE_DIR "/var/lib/vnmd"
@@ -31,6 +32,9 @@
 #define VNM_CONF_FILE "/etc/vnmd/vnmd.conf"
 #endif
 #define VNM_MAX_ALLOW_URI 64
+#define VNM_MAX_ALLOW_PEER 64
+#define VNM_MAX_PEER_KEYS 32
+#define VNM_DEF_PEER_TIMEOUT 60
 
 enum { VNM_EXIT_OK = 0, VNM_EXIT_FAIL = 1, VNM_EXIT_USAGE = 2 };
 
@@ -52,6 +56,12 @@ struct opts {
 	int no_unix;
 	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */
 	struct vnm_uri_policy uris;
+	const char *host;             /* --host: the RM this vnmd realises */
+	const char *allow_peer[VNM_MAX_ALLOW_PEER]; /* --allow-peer, in peers */
+	struct vnm_peer_key peer_keys[VNM_MAX_PEER_KEYS]; /* --peer-key, in peers */
+	char *peer_key_bufs[VNM_MAX_PEER_KEYS]; /* their "NAME\0PATH" copies */
+	struct vnm_peer_policy peers;
+	unsigned peer_timeout;        /* --peer-timeout: participants' confirm-timeout */
 	/* private: options the command line gave (by short letter), values
 	 * read from the file (owned) */
 	unsigned char cmdline[128];
