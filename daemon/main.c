@@ -291,7 +291,10 @@ static int peer_start(const struct opts *o, struct vnm_core_opts *co, void **pee
 			return -1;
 		}
 	}
-	if (vnm_yctx_new(true, &pctx, &err) || vnm_peer_nc_new(pctx, &o->peers, peer_ctx, &err)) {
+	/* the client's context loads no module from the working directory */
+	if (vnm_yctx_new(true, &pctx, &err) ||
+	    (ly_ctx_set_options(pctx, LY_CTX_DISABLE_SEARCHDIR_CWD), false) ||
+	    vnm_peer_nc_new(pctx, &o->peers, peer_ctx, &err)) {
 		vnm_log_err("peer driver: %s", err.msg);
 		return -1;
 	}
