@@ -4,9 +4,10 @@
  *
  * Every long option except help, check, config and config-file is also a
  * key of the file, spelt the same ("workers = 8", "foreground = yes";
- * allow-uri may be repeated).  The command line wins: a key whose option
- * was given on the command line is ignored (for allow-uri: any -A on the
- * command line replaces every allow-uri of the file).
+ * allow-uri, allow-peer and peer-key may be repeated).  The command line
+ * wins: a key whose option was given on the command line is ignored (for
+ * allow-uri: any -A on the command line replaces every allow-uri of the
+ * file; the same for the other two).
  *
  * Exit statuses (the same in --help and vnmd(8)):
  *   0  served until SIGTERM/SIGINT, or (-n) everything checked is valid;
