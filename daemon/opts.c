@@ -24,6 +24,7 @@ static const struct option lopts[] = {
 	{"allow-peer", required_argument, NULL, 'e'},
 	{"peer-key", required_argument, NULL, 'g'},
 	{"peer-timeout", required_argument, NULL, 'q'},
+	{"peer-known-hosts", required_argument, NULL, 'j'},
 	{"agentx-socket", required_argument, NULL, 'x'},
 	{"snmp-listen", required_argument, NULL, 'N'},
 	{"snmp-community", required_argument, NULL, 'K'},
@@ -47,7 +48,7 @@ static const struct option lopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:H:e:g:q:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:H:e:g:q:j:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
 
 void vnm_opts_usage(FILE *f)
 {
@@ -111,8 +112,10 @@ void vnm_opts_usage(FILE *f)
 		"                              them ('*' stays within one '/' part); repeatable.\n"
 		"                              Without it every management address is refused\n"
 		"  -g, --peer-key NAME=PATH    an SSH private key (public key PATH.pub) that\n"
-		"                              management credentials may name; repeatable.  The\n"
-		"                              peers' host keys must be in known_hosts\n"
+		"                              management credentials may name; repeatable\n"
+		"  -j, --peer-known-hosts FILE the peers' SSH host keys (OpenSSH known_hosts);\n"
+		"                              default: those of the user vnmd runs as.  An\n"
+		"                              unknown host key is refused\n"
 		"  -q, --peer-timeout SECONDS  confirm-timeout of the participants' confirmed\n"
 		"                              commits (default 60): a coordinator that dies\n"
 		"                              mid-transaction is rolled back after it\n"
@@ -319,6 +322,7 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 		o->allow[o->uris.n_allow++] = val;
 		return 0;
 	case 'H': o->host = val; return 0;
+	case 'j': o->peers.known_hosts = val; return 0;
 	case 'e':
 		if (o->peers.n_allow == VNM_MAX_ALLOW_PEER) {
 			snprintf(why, len, "more than %d allow-peer; use patterns", VNM_MAX_ALLOW_PEER);

@@ -34,6 +34,8 @@ struct vnm_peer_policy {
 	size_t n_allow;
 	const struct vnm_peer_key *keys; /* --peer-key; not owned */
 	size_t n_keys;
+	const char *known_hosts;      /* --peer-known-hosts: the peers' SSH host
+				       * keys; NULL: libssh's defaults */
 };
 
 /* A parsed management address.  unix: path set; ssh: user, host, port. */

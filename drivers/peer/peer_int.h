@@ -25,7 +25,9 @@ struct nc_rpc;
 #define PEER_SEND_MS 5000     /* writing a request */
 #define PEER_REPLY_MS 20000   /* most replies */
 #define PEER_COMMIT_MS 120000 /* a commit: the participant realises its share */
-#define PEER_RETRY_MS 2000    /* between attempts at an unanswered confirm */
+#define PEER_RETRY_MS 1000    /* first pause before retrying an unanswered
+			       * confirm; doubled after each failure */
+#define PEER_RETRY_MAX_MS 30000
 
 struct psess {
 	char *host, *addr;
@@ -42,6 +44,8 @@ struct part {
  * get again if it rolled back meanwhile. */
 struct retry {
 	char *host, *addr, *cred, *txid, *edit;
+	unsigned delay_ms;        /* the pause after the next failure */
+	long long next_ms;        /* CLOCK_MONOTONIC of the next attempt */
 };
 
 struct peer {
@@ -77,6 +81,6 @@ enum call_rc peer_call(struct peer *p, const char *host, const char *addr, const
 void peer_sess_close_all(struct peer *p);
 /* Set up libnetconf2's client: its context for this process's threads,
  * SSH by public key only, host keys checked against known_hosts. */
-void *peer_client_init(void);
+void *peer_client_init(struct peer *p);
 
 #endif

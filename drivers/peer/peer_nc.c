@@ -150,23 +150,47 @@ static int settle_host(struct peer *p, const char *host, char *why, size_t len)
 	return 0;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Retries a participant that is down for long back off (to
+ * PEER_RETRY_MAX_MS), so that its vnmd's absence is not a log line a
+ * second. */
 static void *retry_thread(void *arg)
 {
 	struct peer *p = arg;
 	struct timespec ts;
+	struct retry *r;
 	char why[512];
 	size_t i;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stop) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += PEER_RETRY_MS / 1000;
-		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		if (p->n_retry)
+			pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+		else
+			pthread_cond_wait(&p->cond, &p->lock);
 		for (i = 0; !p->stop && i < p->n_retry;) {
-			if (!settle(p, &p->retry[i], why, sizeof(why)))
-				retry_remove(p, i);
-			else
+			r = &p->retry[i];
+			if (mono_ms() < r->next_ms) {
 				i++;
+			} else if (!settle(p, r, why, sizeof(why))) {
+				retry_remove(p, i);
+			} else {
+				r->next_ms = mono_ms() + r->delay_ms;
+				r->delay_ms = r->delay_ms * 2 > PEER_RETRY_MAX_MS ? PEER_RETRY_MAX_MS
+										  : r->delay_ms * 2;
+				i++;
+			}
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -324,6 +348,8 @@ static int add_retry(struct peer *p, const struct part *pt)
 	r->cred = dup_null(pt->cred, &oom);
 	r->txid = dup_null(p->txid, &oom);
 	r->edit = dup_null(p->edit, &oom);
+	r->delay_ms = PEER_RETRY_MS;
+	r->next_ms = mono_ms() + PEER_RETRY_MS;
 	if (oom) {
 		retry_remove(p, p->n_retry - 1);
 		return -1;
@@ -397,7 +423,7 @@ int vnm_peer_nc_new(struct ly_ctx *ctx, const struct vnm_peer_policy *policy, vo
 	pthread_cond_init(&p->cond, NULL);
 	p->ctx = ctx;
 	p->pol = policy;
-	p->ncctx = peer_client_init();
+	p->ncctx = peer_client_init(p);
 	if (pause)
 		p->pause_ms = (unsigned)strtoul(pause, NULL, 10);
 	if (pthread_create(&p->thr, NULL, retry_thread, p)) {

@@ -22,15 +22,24 @@
  * host (the operator put it there), never on first use. */
 static int hostkey_known(const char *hostname, ssh_session session, void *priv)
 {
-	enum ssh_known_hosts_e st = ssh_session_is_known_server(session);
+	const struct peer *p = priv;
+	enum ssh_known_hosts_e st;
 
-	(void)priv;
+	/* the operator's file alone, when given */
+	if (p->pol && p->pol->known_hosts &&
+	    (ssh_options_set(session, SSH_OPTIONS_KNOWNHOSTS, p->pol->known_hosts) ||
+	     ssh_options_set(session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, p->pol->known_hosts)))
+		return -1;
+	st = ssh_session_is_known_server(session);
 	if (st == SSH_KNOWN_HOSTS_OK)
 		return 0;
-	vnm_log(VNM_LOG_WARNING, "peer %s: its SSH host key is %s: refused (put its key in the "
-		"known_hosts of the user vnmd runs as)", hostname,
+	vnm_log(VNM_LOG_WARNING, "peer %s: its SSH host key is %s: refused (put its key in %s)",
+		hostname,
 		st == SSH_KNOWN_HOSTS_CHANGED || st == SSH_KNOWN_HOSTS_OTHER ? "not the known one"
-									 : "unknown");
+									 : "unknown",
+		p->pol && p->pol->known_hosts ? p->pol->known_hosts
+					      : "the known_hosts of the user vnmd runs as, or "
+						"give --peer-known-hosts");
 	return -1;
 }
 
@@ -42,10 +51,10 @@ static char *no_passphrase(const char *privkey_path, void *priv)
 	return NULL;
 }
 
-void *peer_client_init(void)
+void *peer_client_init(struct peer *p)
 {
 	nc_client_init();
-	nc_client_ssh_set_auth_hostkey_check_clb(hostkey_known, NULL);
+	nc_client_ssh_set_auth_hostkey_check_clb(hostkey_known, p);
 	nc_client_ssh_set_auth_privkey_passphrase_clb(no_passphrase, NULL);
 	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PASSWORD, -1);
 	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_INTERACTIVE, -1);

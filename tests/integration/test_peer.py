@@ -175,3 +175,91 @@ def test_coordinator_killed_participants_roll_back(net, tmp_path):
     finally:
         if co2.alive():
             co2.stop(sig=signal.SIGKILL)
+
+
+def test_ssh_participant_with_the_operators_key(net, tmp_path):
+    """A participant over SSH: the coordinator logs in with the key its
+    operator named (--peer-key) and knows the participant's host key from
+    --peer-known-hosts; without that entry the host is refused."""
+    import subprocess
+    from ncclient_util import free_port
+    key, hostkey = str(tmp_path / "peer_key"), str(tmp_path / "p3_hostkey")
+    for k in (key, hostkey):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", k], check=True,
+                       stdin=subprocess.DEVNULL)
+    pub = open(key + ".pub").read().split()
+    authkeys = tmp_path / "authorized_keys"
+    authkeys.write_text("vnmd %s %s\n" % (pub[0], pub[1]))
+    port = free_port()
+    known = tmp_path / "known_hosts"
+    hk = open(hostkey + ".pub").read().split()
+    known.write_text("[127.0.0.1]:%d %s %s\n" % (port, hk[0], hk[1]))
+    p3 = Vnmd(None, tmp_path / "p3", ["--host", "rm3", "-l", "127.0.0.1:%d" % port,
+                                      "-k", hostkey, "-a", str(authkeys)], ssh=False)
+    addr = "ssh:vnmd@127.0.0.1:%d" % port
+    co3 = Vnmd(None, tmp_path / "co3", ["--allow-peer", addr, "--peer-key", "lab=" + key,
+                                        "--peer-known-hosts", str(known)], ssh=False)
+    empty = tmp_path / "empty_known_hosts"
+    empty.write_text("")
+    co4 = Vnmd(None, tmp_path / "co4", ["--allow-peer", addr, "--peer-key", "lab=" + key,
+                                        "--peer-known-hosts", str(empty)], ssh=False)
+    ssh_host = ("<node><node-id>rm3</node-id><vnm:host><vnm:libvirt-uri>test:///default"
+                "</vnm:libvirt-uri><vnm:management><vnm:address>%s</vnm:address>"
+                "<vnm:credentials>lab</vnm:credentials></vnm:management></vnm:host></node>" % addr)
+    cfg = config(underlay(mhost("rm0"), ssh_host), *vns([("r0", "rm0"), ("r3", "rm3")]))
+    try:
+        for v in (p3, co3, co4):
+            os.makedirs(v.tmp, exist_ok=True)
+            v.start()
+        errs = errors(edit(co4, cfg))
+        assert errs and "rm3" in errs[0][3], errs
+        assert "host key" in co4.logtext() and str(empty) in co4.logtext()
+        assert routers_of(p3) == []
+        r = edit(co3, cfg)
+        assert is_ok(r), errors(r)
+        assert routers_of(p3) == ["r0", "r3"]
+        assert routers_of(co3) == ["r0", "r3"]
+    finally:
+        for v in (p3, co3, co4):
+            if v.alive():
+                v.stop(sig=signal.SIGKILL)
+
+
+def test_participant_killed_mid_transaction_is_reconciled(net, tmp_path):
+    """rm2's vnmd is SIGKILLed after its confirmed commit, before the
+    confirm, and comes back after its confirm-timeout (so it rolled back):
+    the coordinator's retry gives it the committed configuration again.
+    Last: the participants end ahead of the module's coordinator."""
+    co5 = Vnmd(None, tmp_path / "co5", ["--allow-peer", "unix:%s/p*/vnmd.sock"
+                                         % os.path.dirname(net.p1.tmp),
+                                         "--peer-timeout", str(TIMEOUT)], ssh=False)
+    os.makedirs(co5.tmp, exist_ok=True)
+    os.environ["VNMD_TEST_PEER_PAUSE"] = "1500"
+    try:
+        co5.start()
+    finally:
+        del os.environ["VNMD_TEST_PEER_PAUSE"]
+    want = ["r0", "r1", "r2", "r7"]
+    try:
+        res = {}
+        t = threading.Thread(target=lambda: res.update(r=edit(co5, net.cfg(BASE + [("r7", "rm2")]))),
+                             daemon=True)
+        t.start()
+        deadline = time.time() + 10
+        while time.time() < deadline and "r7" not in routers_of(net.p2):
+            time.sleep(0.05)
+        net.p2.stop(sig=signal.SIGKILL)
+        t.join(30)
+        assert is_ok(res["r"]), errors(res["r"])  # committed; rm2's confirm is retried
+        assert routers_of(co5) == want and routers_of(net.p1) == want
+        time.sleep(TIMEOUT + 0.5)  # past rm2's deadline: it rolls back when it starts
+        net.p2.start()
+        deadline = time.time() + 20
+        while time.time() < deadline and routers_of(net.p2) != want:
+            time.sleep(0.2)
+        assert routers_of(net.p2) == want
+        assert "confirmed commit rolled back" in net.p2.logtext()
+        assert "reconciled with running" in co5.logtext()
+    finally:
+        if co5.alive():
+            co5.stop(sig=signal.SIGKILL)
