@@ -77,7 +77,7 @@ static const struct vnm_peer_ops fake_peer_ops = {
 
 static const char *const allow[] = {"unix:/run/vnmd-*.sock", "ssh:vnmd@rm2.example:830"};
 static const struct vnm_peer_key keys[] = {{"lab", "/etc/vnmd/lab_key"}};
-static const struct vnm_peer_policy policy = {allow, 2, keys, 1};
+static const struct vnm_peer_policy policy = {.allow = allow, .n_allow = 2, .keys = keys, .n_keys = 1};
 
 struct fx {
 	char dir[64];
