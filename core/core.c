@@ -239,6 +239,11 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	if (vnm_model_build(cfg, &m, err))
 		goto cleanup;
 	vnm_model_mark(m, c->local_host);
+	if (c->local_host)
+		vnm_log_info("realising the share of host %s only (--host): the other hosts' "
+			     "vnmds realise theirs%s", c->local_host,
+			     m->n_hosts && !vnm_model_host(m, c->local_host) ?
+			     "; the configuration has no such host yet" : "");
 	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate_with(m, c->uris, err)) {
 		vnm_err_prefix(err, "the stored configuration %s/%s is not valid; fix or remove it",
 			       c->state_dir ? c->state_dir : ".", from);

@@ -252,7 +252,8 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		}
 		memset(&st, 0, sizeof(st));
 		vnm_err_clear(&e);
-		if (d->hv && d->hv->vr_status && vr->host && !d->hv->vr_status(d->hv_ctx, vr, &st, &e)) {
+		if (d->hv && d->hv->vr_status && vnm_host_local(vr->host) &&
+		    !d->hv->vr_status(d->hv_ctx, vr, &st, &e)) {
 			sv->oper = st.state;
 			snprintf(sv->uuid, sizeof(sv->uuid), "%s", st.uuid);
 			sv->domain_id = st.domain_id;

@@ -278,10 +278,9 @@ static int peer_start(const struct opts *o, struct vnm_core_opts *co, void **pee
 	size_t i;
 
 	*peer_ctx = NULL;
-	co->local_host = o->host;
 	co->peers = &o->peers;
 	co->peer_timeout_s = o->peer_timeout;
-	if (o->host || !o->peers.n_allow)
+	if (o->local_host || !o->peers.n_allow)
 		return 0;
 	for (i = 0; i < o->peers.n_keys; i++) {
 		snprintf(pub, sizeof(pub), "%s.pub", o->peers.keys[i].path);
@@ -370,6 +369,7 @@ static int run(const struct opts *o)
 	co.from_startup = o->from_startup;
 	co.reconcile = true;
 	co.uris = &o->uris;
+	co.local_host = o->local_host;
 	if (peer_start(o, &co, &peer_ctx))
 		goto cleanup;
 	if (vnm_core_new(&co, &core, &err)) {

@@ -102,9 +102,13 @@ void vnm_opts_usage(FILE *f)
 		"                              " VNM_URI_BUILTIN ".\n"
 		"                              The ext transport and command= are never allowed;\n"
 		"                              --libvirt-uri is always allowed.  -n obeys it too\n"
-		"  -H, --host NAME             run as the vnmd of the RM NAME (a node of the\n"
-		"                              underlay): a participant of network-wide\n"
-		"                              transactions, never their coordinator\n"
+		"  -H, --host NAME             one vnmd per real machine: realise only the share\n"
+		"                              of underlay host NAME (its routers, the ends of\n"
+		"                              VLs on it, shaping of its interfaces) of the\n"
+		"                              network-wide configuration every vnmd holds; the\n"
+		"                              other hosts' vnmds realise theirs.  It takes part\n"
+		"                              in network-wide transactions, never coordinates\n"
+		"                              them.  Default: every host\n"
 		"  -e, --allow-peer ADDRESS|PATTERN\n"
 		"                              a management address (the vnmd of another RM)\n"
 		"                              hosts of the model may name: unix:/PATH or\n"
@@ -292,6 +296,13 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 	case 'a': o->authkeys = val; return 0;
 	case 'p': o->passwords = val; return 0;
 	case 'U': o->uri = val; return 0;
+	case 'H':
+		o->local_host = val;
+		if (!*val || strlen(val) > 255) {
+			snprintf(why, len, "a node-id of the underlay (1 to 255 characters)");
+			return -1;
+		}
+		return 0;
 	case 'x': o->agentx = val; return 0;
 	case 'N':
 		o->snmp_listen = val;
@@ -321,7 +332,6 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 		}
 		o->allow[o->uris.n_allow++] = val;
 		return 0;
-	case 'H': o->host = val; return 0;
 	case 'j': o->peers.known_hosts = val; return 0;
 	case 'e':
 		if (o->peers.n_allow == VNM_MAX_ALLOW_PEER) {

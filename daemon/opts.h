@@ -45,6 +45,7 @@ struct opts {
 	int foreground, check, from_startup, help;
 	const char *config, *state_dir, *unix_path, *ssh_listen, *ssh_hostkey;
 	const char *authkeys, *passwords, *uri, *agentx, *pid_file;
+	const char *local_host;       /* --host: the one RM this vnmd realises */
 	const char *snmp_listen, *snmp_community, *snmp_user; /* the embedded agent */
 	const char *config_file;      /* the file read, NULL when none was */
 	unsigned workers;
@@ -57,7 +58,6 @@ struct opts {
 	int no_unix;
 	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */
 	struct vnm_uri_policy uris;
-	const char *host;             /* --host: the RM this vnmd realises */
 	const char *allow_peer[VNM_MAX_ALLOW_PEER]; /* --allow-peer, in peers */
 	struct vnm_peer_key peer_keys[VNM_MAX_PEER_KEYS]; /* --peer-key, in peers */
 	char *peer_key_bufs[VNM_MAX_PEER_KEYS]; /* their "NAME\0PATH" copies */

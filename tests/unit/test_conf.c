@@ -218,7 +218,7 @@ static void peer_options(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&o, p, &errs, "--host", "rm1", NULL), 0);
-	assert_string_equal(o.host, "rm1");
+	assert_string_equal(o.local_host, "rm1");
 	assert_int_equal(o.peers.n_allow, 2);
 	assert_string_equal(o.peers.allow[1], "ssh:vnmd@rm2.lab:830");
 	assert_int_equal(o.peers.n_keys, 2);
