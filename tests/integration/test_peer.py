@@ -73,6 +73,18 @@ def routers_of(v):
                   for n in net.findall("nw:node/nw:node-id", NS))
 
 
+def oper(v, vr):
+    """vr's oper-state as v reports it (its own routers: from its hypervisor)."""
+    c = v.unix()
+    try:
+        r = c.rpc('<get><filter type="subtree"><networks xmlns="%s"/></filter></get>' % NS["nw"])
+    finally:
+        c.close()
+    x = r.xpath("//nw:network[nw:network-id='vn-%s']/nw:node[nw:node-id='%s']/vnm:router/"
+                "vnm:oper-state/text()" % (vr, vr), namespaces=NS)
+    return x[0] if x else None
+
+
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("peer")
@@ -96,6 +108,10 @@ def test_one_edit_reaches_every_participant(net):
     assert is_ok(r), errors(r)
     for v in (net.co, net.p1, net.p2):
         assert routers_of(v) == ["r0", "r1", "r2"], v.tmp
+    # each router runs in the hypervisor of its own RM's vnmd
+    assert oper(net.co, "r0") == "running"
+    assert oper(net.p1, "r1") == "running"
+    assert oper(net.p2, "r2") == "running"
     # confirmed: still there after the participants' confirm-timeout
     time.sleep(TIMEOUT + 1)
     assert routers_of(net.p1) == ["r0", "r1", "r2"]
