@@ -40,10 +40,11 @@ CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVNM_YANG_DIR=\"$(CURDIR)/yang\" -D
 INC_API  := -Icore/api
 INC_DRV  := $(INC_API) -Icore/driver-api
 INC_ALL  := -Idaemon -Inetconf-server -Isnmp-agent -Icore $(INC_DRV) \
-	    -Idrivers/hypervisor -Idrivers/link -Itools/dot
+	    -Idrivers/hypervisor -Idrivers/link -Idrivers/peer -Itools/dot
 INC_core               := -Icore $(INC_DRV)
 INC_drivers/hypervisor := $(INC_DRV)
 INC_drivers/link       := $(INC_DRV)
+INC_drivers/peer       := $(INC_DRV)
 INC_netconf-server     := $(INC_API)
 INC_snmp-agent         := $(INC_API)
 # everything else (daemon/, tests/, tools/, fuzz/) sees all

@@ -216,6 +216,8 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	c->drv = o->drv;
 	c->uris = o->uris;
 	c->local_host = o->local_host;
+	c->peers = o->peers;
+	c->peer_timeout_s = o->peer_timeout_s ? o->peer_timeout_s : 60;
 	c->refresh_ms = o->refresh_ms ? o->refresh_ms : 500;
 	if (o->state_dir && !(c->state_dir = strdup(o->state_dir))) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting the core");

@@ -53,6 +53,8 @@ struct vnm_core {
 	struct vnm_drivers drv;
 	const struct vnm_uri_policy *uris; /* not owned (vnm_core_opts) */
 	const char *local_host;   /* not owned (vnm_core_opts); NULL: all */
+	const struct vnm_peer_policy *peers; /* not owned (vnm_core_opts) */
+	unsigned peer_timeout_s;
 	struct vnm_link_caps caps;
 	unsigned refresh_ms;
 
@@ -105,6 +107,22 @@ struct vnm_core {
 	pthread_t cthread;
 	bool cthread_started, cstop, cwant;
 };
+
+/* coord.c: the network-wide transaction of a commit (driver.h's
+ * vnm_peer_ops).  core_coord_check: the management addresses and keys of
+ * m are the operator's (a participant, with local_host, skips it).
+ * core_coord_prepare: when m has participants, their confirmed commits
+ * of cfg (co->active then); core_coord_end: confirm them (ok) or cancel
+ * them; nothing when !co->active. */
+struct core_coord {
+	bool active;
+	char txid[64];
+};
+int core_coord_check(const struct vnm_core *c, const struct vnm_model *m, struct vnm_err *err);
+int core_coord_prepare(struct vnm_core *c, const struct vnm_model *m, const struct lyd_node *cfg,
+		       uint64_t gen, struct core_coord *co, struct vnm_err *err);
+void core_coord_end(struct vnm_core *c, struct core_coord *co, bool ok);
+bool core_has_participants(const struct vnm_core *c, const struct vnm_model *m);
 
 /* core_wal.c: save running whole (journal folded in, then trimmed); start
  * and stop the compaction thread; ask it to run when the journal grew. */

@@ -23,6 +23,7 @@ struct ly_ctx;
 struct lyd_node;
 struct vnm_core;
 struct vnm_uri_policy;
+struct vnm_peer_policy;
 
 struct vnm_core_opts {
 	struct ly_ctx *ctx;       /* the YANG context (vnm_yctx_new); not owned */
@@ -38,6 +39,11 @@ struct vnm_core_opts {
 	const char *local_host;   /* --host: realise only this host of the
 				   * underlay (one vnmd per RM); NULL: every
 				   * host.  Not copied */
+	const struct vnm_peer_policy *peers; /* management addresses and keys
+				   * hosts may name (peer_policy.h); NULL: none.
+				   * Not copied */
+	unsigned peer_timeout_s;  /* confirm-timeout of the participants'
+				   * confirmed commits; 0: 60 s */
 };
 
 /* Load the configuration, reconcile, start the snapshot thread. */
