@@ -86,7 +86,7 @@ routers() {
 	if [ "$MULTI" != 1 ]; then nms routers; return; fi
 	for i in 1 2; do
 		timeout --foreground 60 "$PY" "$NMS_PY" --port $((NC_PORT + i)) --user admin \
-			--key "$TMP/nms_key" routers | awk '$3 != "-"' || return 1
+			--key "$TMP/nms_key" routers | awk '$3 != "-" && $3 != "-1"' || return 1
 	done | sort
 }
 # wait_for SECONDS CMD...: until CMD succeeds
