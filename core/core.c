@@ -322,6 +322,7 @@ void vnm_core_free(struct vnm_core *c)
 	}
 	lyd_free_all(c->running);
 	free(c->ann);
+	core_gather_free(c);
 	free(c->subs);
 	core_watch_free(c);
 	free(c->state_dir);

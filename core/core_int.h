@@ -75,6 +75,8 @@ struct vnm_core {
 	bool kick_full;          /* a driver event: read every object again */
 	unsigned full_cost_ms;   /* duration of the last full refresh */
 	struct vnm_snapshot *snap;
+	struct gathered *gath;   /* participants' state (core_gather.c) */
+	size_t n_gath;
 	struct announced *ann;
 	size_t n_ann, cap_ann;
 
@@ -173,5 +175,16 @@ void *core_snapshot_thread(void *arg);
 #define VNM_REPAIR_PERIOD_MS 2000
 void core_repair_locked(struct vnm_core *c);
 void core_repair(struct vnm_core *c);
+
+/* core_gather.c: the participants' own state (one vnmd per RM), read
+ * by the snapshot thread through the peer driver. */
+void core_gather(struct vnm_core *c, const struct vnm_model *m);
+/* The state of router vn/vr (of counters of link vn/vl) as host's vnmd
+ * reported it: its age in ms, or -1 when none was read. */
+int64_t core_gather_vr(struct vnm_core *c, const char *host, const char *vn, const char *vr,
+		       struct vnm_vr_status *out);
+int64_t core_gather_vl(struct vnm_core *c, const char *host, const char *vn, const char *vl,
+		       struct vnm_vl_counters *out);
+void core_gather_free(struct vnm_core *c);
 
 #endif

@@ -28,9 +28,9 @@
 # machines.  rm1's and rm2's vnmds (--host rm1, --host rm2) each realise
 # their own RM's share; a third vnmd, the coordinator, takes the NMS's
 # edits and carries each one to both with confirmed commits (the hosts'
-# <management> address, allowed by --allow-peer).  The VLs' counters come
-# over SNMP from rm1's vnmd, which holds the VLs' source ends; the routers'
-# domain ids from each RM's vnmd.
+# <management> address, allowed by --allow-peer), and serves VNMD-MIB with
+# the VLs' counters it reads from the RMs' vnmds (vnmd's <get>, every
+# 500 ms); the routers' domain ids come from each RM's vnmd.
 #
 # Everything the demo creates (vnmd, snmpd, domains, namespaces, interfaces,
 # iperf3) is removed on exit, Ctrl-C or failure.
@@ -254,12 +254,12 @@ if [ "$MULTI" = 1 ]; then
 		say "rm$i's vnmd (--host rm$i): NETCONF on $TMP/rm$i.sock and SSH 127.0.0.1:$((NC_PORT + i))"
 		setsid "$VNMD" -f -H rm$i -s "$TMP/state-rm$i" -u "$TMP/rm$i.sock" -U "$URI" \
 			-l 127.0.0.1:$((NC_PORT + i)) -a "$TMP/authorized_keys" \
-			$([ $i = 1 ] && echo "${AGENTX[@]}") -L info >"$OUT/vnmd-rm$i.log" 2>&1 &
+			-L info >"$OUT/vnmd-rm$i.log" 2>&1 &
 		RM_PIDS+=($!)
 		wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((NC_PORT + i))" || die "rm$i's vnmd did not come up"
 	done
 	say "coordinator vnmd: NETCONF over SSH on 127.0.0.1:$NC_PORT, peers unix:$TMP/rm*.sock"
-	AGENTX=(--allow-peer "unix:$TMP/*.sock")
+	AGENTX+=(--allow-peer "unix:$TMP/*.sock")
 else
 	say "vnmd: NETCONF over SSH on 127.0.0.1:$NC_PORT, VNMD-MIB over AgentX"
 fi

@@ -154,6 +154,9 @@ struct vnm_snap_vr {
 	uint32_t memory_mib;
 	uint16_t cfg_vcpus;       /* as configured */
 	uint32_t cfg_memory_mib;
+	bool gathered;            /* reported by the vnmd of its host (one vnmd
+				   * per RM) age_ms ago */
+	uint32_t age_ms;
 };
 
 /* The guarantee watch of one VL (vnm_core_watch_tick), as of its last
@@ -185,6 +188,8 @@ struct vnm_snap_vl {
 				   * rate-limit, else the path's capacity in VL
 				   * frames); 0: not shaped */
 	struct vnm_vl_watch watch;
+	bool gathered;            /* counters reported by another RM's vnmd */
+	uint32_t age_ms;          /* ...that long ago */
 };
 
 struct vnm_snapshot {

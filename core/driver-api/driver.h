@@ -197,6 +197,24 @@ struct vnm_link_ops {
  * a time (the core's txn lock): prepare, then exactly one of confirm or
  * cancel with the same txid.  Every call is bounded in time.
  */
+/* What a participant's vnmd reported of its share (read_state). */
+struct vnm_peer_vr {
+	char *vn, *name;
+	struct vnm_vr_status st;
+};
+struct vnm_peer_vl {
+	char *vn, *name;
+	struct vnm_vl_counters ctr;
+};
+struct vnm_peer_state {
+	struct vnm_peer_vr *vrs;
+	size_t n_vrs;
+	struct vnm_peer_vl *vls;
+	size_t n_vls;
+};
+/* Free what a state holds (the struct itself is the caller's). */
+void vnm_peer_state_clear(struct vnm_peer_state *s);
+
 struct vnm_peer_ops {
 	const char *name;
 	/* On every participant of m: its candidate gets config_xml (the
@@ -217,6 +235,12 @@ struct vnm_peer_ops {
 	/* <cancel-commit><persist-id>txid on every participant prepare
 	 * committed; one that does not answer rolls back at its timeout. */
 	void (*cancel)(void *ctx, const char *txid);
+	/* The state the vnmd of participant h reports in its <get>: its
+	 * routers' (h's ones: state, UUID, domain id) and its VLs' counters
+	 * (those with an end on h).  Bounded in time; never waits for a
+	 * transaction.  0, or -1 with err set.  NULL: no reads. */
+	int (*read_state)(void *ctx, const struct vnm_host *h, struct vnm_peer_state *out,
+			  struct vnm_err *err);
 };
 
 #endif

@@ -65,7 +65,20 @@ struct peer {
 	char *edit;               /* its <edit-config> content */
 	struct retry *retry;
 	size_t n_retry;
+	struct peer *rd;          /* reads (peer_read.c): sessions of their own
+				   * under their own lock, so that a read never
+				   * waits for a transaction; shares ctx, ncctx
+				   * and pol with this one */
 };
+
+/* The reads' half of the driver (peer_read.c). */
+struct vnm_peer_state;
+struct vnm_host;
+struct vnm_err;
+int peer_read_state(void *ctx, const struct vnm_host *h, struct vnm_peer_state *out,
+		    struct vnm_err *err);
+int peer_read_new(struct peer *p);
+void peer_read_free(struct peer *p);
 
 /* The outcome of a call: done (ok), the participant answered with an
  * rpc-error (refused), or no answer (the session is dropped). */
@@ -77,6 +90,11 @@ enum call_rc { CALL_OK = 0, CALL_REFUSED, CALL_NO_ANSWER };
 enum call_rc peer_call(struct peer *p, const char *host, const char *addr, const char *cred,
 		       struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
 		       size_t plen);
+/* The same, handing the reply's data (a <get>'s) to *data (NULL: none). */
+struct lyd_node;
+enum call_rc peer_call_data(struct peer *p, const char *host, const char *addr, const char *cred,
+			    struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
+			    size_t plen, struct lyd_node **data);
 /* Close every session. */
 void peer_sess_close_all(struct peer *p);
 /* Set up libnetconf2's client: its context for this process's threads,

@@ -406,6 +406,7 @@ const struct vnm_peer_ops vnm_peer_nc_ops = {
 	.prepare = peer_prepare,
 	.confirm = peer_confirm,
 	.cancel = peer_cancel,
+	.read_state = peer_read_state,
 };
 
 int vnm_peer_nc_new(struct ly_ctx *ctx, const struct vnm_peer_policy *policy, void **out,
@@ -426,6 +427,10 @@ int vnm_peer_nc_new(struct ly_ctx *ctx, const struct vnm_peer_policy *policy, vo
 	p->ncctx = peer_client_init(p);
 	if (pause)
 		p->pause_ms = (unsigned)strtoul(pause, NULL, 10);
+	if (peer_read_new(p)) {
+		vnm_peer_nc_free(p);
+		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory");
+	}
 	if (pthread_create(&p->thr, NULL, retry_thread, p)) {
 		vnm_peer_nc_free(p);
 		return vnm_err_set(err, VNM_E_INTERNAL, NULL, "cannot start the peer driver's thread");
@@ -456,6 +461,7 @@ void vnm_peer_nc_free(void *ctx)
 		retry_remove(p, 0);
 	free(p->retry);
 	parts_clear(p);
+	peer_read_free(p);
 	peer_sess_close_all(p);
 	nc_client_destroy();
 	ly_ctx_destroy(p->ctx);

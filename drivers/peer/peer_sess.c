@@ -196,7 +196,7 @@ static int reply_error(const struct lyd_node *envp, char *why, size_t len, char 
 
 /* *sent: the request left (then it is not sent again: it may have run). */
 static enum call_rc call_once(struct nc_session *s, struct nc_rpc *rpc, int reply_ms, bool *sent,
-			      char *why, size_t len, char *path, size_t plen)
+			      char *why, size_t len, char *path, size_t plen, struct lyd_node **data)
 {
 	struct lyd_node *envp = NULL, *op = NULL;
 	uint64_t msgid;
@@ -225,6 +225,10 @@ static enum call_rc call_once(struct nc_session *s, struct nc_rpc *rpc, int repl
 	}
 	rc = reply_error(envp, why, len, path, plen);
 	lyd_free_tree(envp);
+	if (!rc && data) {
+		*data = op;
+		op = NULL;
+	}
 	lyd_free_tree(op);
 	return rc ? CALL_REFUSED : CALL_OK;
 }
@@ -232,6 +236,13 @@ static enum call_rc call_once(struct nc_session *s, struct nc_rpc *rpc, int repl
 enum call_rc peer_call(struct peer *p, const char *host, const char *addr, const char *cred,
 		       struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
 		       size_t plen)
+{
+	return peer_call_data(p, host, addr, cred, rpc, reply_ms, why, len, path, plen, NULL);
+}
+
+enum call_rc peer_call_data(struct peer *p, const char *host, const char *addr, const char *cred,
+			    struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
+			    size_t plen, struct lyd_node **data)
 {
 	struct nc_session *s;
 	enum call_rc rc = CALL_NO_ANSWER;
@@ -250,7 +261,7 @@ enum call_rc peer_call(struct peer *p, const char *host, const char *addr, const
 		s = session(p, host, addr, cred, &fresh, why, len);
 		if (!s)
 			break;
-		rc = call_once(s, rpc, reply_ms, &sent, why, len, path, plen);
+		rc = call_once(s, rpc, reply_ms, &sent, why, len, path, plen, data);
 		if (rc != CALL_NO_ANSWER)
 			break;
 		drop(find(p, host));

@@ -121,6 +121,48 @@ def test_one_edit_reaches_every_participant(net):
         assert "confirmed commit rolled back" not in v.logtext()
 
 
+def state_ages(v):
+    """{router: state-age} of the routers whose state v shows as another
+    vnmd reported it."""
+    c = v.unix()
+    try:
+        r = c.rpc('<get><filter type="subtree"><networks xmlns="%s"/></filter></get>' % NS["nw"])
+    finally:
+        c.close()
+    return {n.findtext("nw:node-id", namespaces=NS): int(n.findtext("vnm:router/vnm:state-age",
+                                                                      namespaces=NS))
+            for n in r.iter("{%s}node" % NS["nw"])
+            if n.find("vnm:router/vnm:state-age", NS) is not None}
+
+
+def test_coordinator_reads_the_whole_network(net):
+    """The coordinator's <get> shows the participants' routers as their
+    vnmds report them (running in their own hypervisors), with the age of
+    the report; its own router (rm0 has no management address) without."""
+    deadline = time.time() + 10
+    while time.time() < deadline and not (oper(net.co, "r1") == "running" ==
+                                          oper(net.co, "r2")):
+        time.sleep(0.2)
+    assert oper(net.co, "r1") == "running"
+    assert oper(net.co, "r2") == "running"
+    ages = state_ages(net.co)
+    assert sorted(ages) == ["r1", "r2"], ages
+    assert all(0 <= a < 10000 for a in ages.values()), ages
+    # a participant reports only its own routers as running
+    assert oper(net.p1, "r2") != "running"
+    # one that died: its routers keep their last known state, growing older
+    net.p1.stop(sig=signal.SIGKILL)
+    try:
+        time.sleep(3)
+        ages2 = state_ages(net.co)
+        assert oper(net.co, "r1") == "running"
+        assert ages2["r1"] >= 2500, ages2
+        assert ages2["r2"] < 5000, ages2
+        assert "cannot read its state" in net.co.logtext()
+    finally:
+        net.p1.start()
+
+
 def test_refusal_on_one_participant_changes_nothing(net):
     # rm3's hypervisor URI is allowed by the built-in list at the
     # coordinator and rm1, but not by rm2's operator (-A test:///default)
