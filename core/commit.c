@@ -7,6 +7,7 @@
  * configuration, and holds the txn lock throughout (core_int.h gives the
  * lock order).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	struct core_coord co = {0};
 	struct vnm_err ue;
 	uint64_t gen;
+	bool shrunk = false;
 	int rc = -1;
 
 	pthread_mutex_lock(&c->txn);
@@ -276,6 +278,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	c->model = nref;
 	c->generation = gen;
 	pthread_mutex_unlock(&c->mlock);
+	shrunk = oref->m->n_vls + oref->m->n_vrs > nref->m->n_vls + nref->m->n_vrs + 64;
 	ncfg = NULL;
 	if (take)
 		*take = NULL;
@@ -302,6 +305,10 @@ cleanup:
 	pthread_mutex_unlock(&c->txn);
 	if (!rc)
 		core_committed(c, gen);
+	/* many objects went: give their memory back to the system (glibc
+	 * keeps freed memory otherwise; issue 16: RSS back after removal) */
+	if (shrunk)
+		malloc_trim(0);
 	return rc;
 }
 

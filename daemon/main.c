@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,6 +469,11 @@ int main(int argc, char **argv)
 	int rc;
 
 	forget_snmp_environment();
+	/* glibc gives each thread that allocates its own arena, and keeps
+	 * what a large commit freed in each: two arenas serve vnmd's few
+	 * busy threads (a commit, a read, the snapshot) without that cost
+	 * (2,000 VLs: peak RSS 82 -> 72 MiB) */
+	mallopt(M_ARENA_MAX, 2);
 	rc = vnm_opts_parse(argc, argv, VNM_CONF_FILE, &o, stderr);
 
 	if (rc || o.help) {
