@@ -200,6 +200,18 @@ static void vl_where(const struct vnm_vl *vl, struct vnm_snap_vl *sl, bool *oom)
 	}
 }
 
+/* What a hypervisor (ours or another RM's vnmd) says of a router. */
+static void set_status(struct vnm_snap_vr *sv, const struct vnm_vr_status *st)
+{
+	sv->oper = st->state;
+	snprintf(sv->uuid, sizeof(sv->uuid), "%s", st->uuid);
+	sv->domain_id = st->domain_id;
+	if (st->vcpus)
+		sv->vcpus = st->vcpus;
+	if (st->memory_mib)
+		sv->memory_mib = st->memory_mib;
+}
+
 /* A router another RM's vnmd runs: as that vnmd last reported it. */
 static void gathered_vr(struct vnm_core *c, const struct vnm_vr *vr, struct vnm_snap_vr *sv)
 {
@@ -210,13 +222,7 @@ static void gathered_vr(struct vnm_core *c, const struct vnm_vr *vr, struct vnm_
 	age = core_gather_vr(c, vr->host->name, sv->vn, sv->name, &st);
 	if (age < 0)
 		return;
-	sv->oper = st.state;
-	snprintf(sv->uuid, sizeof(sv->uuid), "%s", st.uuid);
-	sv->domain_id = st.domain_id;
-	if (st.vcpus)
-		sv->vcpus = st.vcpus;
-	if (st.memory_mib)
-		sv->memory_mib = st.memory_mib;
+	set_status(sv, &st);
 	sv->gathered = true;
 	sv->age_ms = age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
 }
@@ -305,15 +311,8 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		memset(&st, 0, sizeof(st));
 		vnm_err_clear(&e);
 		if (d->hv && d->hv->vr_status && vnm_host_local(vr->host) &&
-		    !d->hv->vr_status(d->hv_ctx, vr, &st, &e)) {
-			sv->oper = st.state;
-			snprintf(sv->uuid, sizeof(sv->uuid), "%s", st.uuid);
-			sv->domain_id = st.domain_id;
-			if (st.vcpus)
-				sv->vcpus = st.vcpus;
-			if (st.memory_mib)
-				sv->memory_mib = st.memory_mib;
-		}
+		    !d->hv->vr_status(d->hv_ctx, vr, &st, &e))
+			set_status(sv, &st);
 	}
 	for (i = 0; i < m->n_vls; i++) {
 		const struct vnm_vl *vl = &m->vls[i];
