@@ -251,7 +251,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	vnm_log(VNM_LOG_INFO, "commit %llu: %zu step(s)", (unsigned long long)gen, plan->n);
 	/* Network-wide: every participant holds it as a confirmed commit
 	 * before this vnmd applies its share; confirmed after the save. */
-	if (core_coord_prepare(c, nref->m, ncfg, gen, &co, err))
+	if (core_coord_prepare(c, oref->m, nref->m, ncfg, gen, &co, err))
 		goto cleanup;
 	/* Apply, journaling inverses.  A failure was undone as far as the
 	 * drivers let it; what they did not is repaired by reconciliation. */

@@ -102,8 +102,9 @@ bool core_has_participants(const struct vnm_core *c, const struct vnm_model *m)
 	return false;
 }
 
-int core_coord_prepare(struct vnm_core *c, const struct vnm_model *m, const struct lyd_node *cfg,
-		       uint64_t gen, struct core_coord *co, struct vnm_err *err)
+int core_coord_prepare(struct vnm_core *c, const struct vnm_model *old, const struct vnm_model *m,
+		       const struct lyd_node *cfg, uint64_t gen, struct core_coord *co,
+		       struct vnm_err *err)
 {
 	const struct vnm_host *part = NULL;
 	uint32_t rnd = 0;
@@ -115,6 +116,14 @@ int core_coord_prepare(struct vnm_core *c, const struct vnm_model *m, const stru
 	for (i = 0; !c->local_host && i < m->n_hosts; i++) {
 		if (vnm_host_participant(&m->hosts[i]) && n++ == 0)
 			part = &m->hosts[i];
+	}
+	/* one that leaves the network (or its management address) gets the
+	 * configuration without itself: it removes its share */
+	for (i = 0; !c->local_host && old && i < old->n_hosts; i++) {
+		const struct vnm_host *h = vnm_model_host(m, old->hosts[i].name);
+
+		if (vnm_host_participant(&old->hosts[i]) && !vnm_host_participant(h) && n++ == 0)
+			part = &old->hosts[i];
 	}
 	if (!n)
 		return 0;
@@ -129,7 +138,7 @@ int core_coord_prepare(struct vnm_core *c, const struct vnm_model *m, const stru
 		return -1;
 	vnm_log(VNM_LOG_INFO, "commit %" PRIu64 ": network-wide transaction %s with %zu "
 		"participant(s)", gen, co->txid, n);
-	rc = c->drv.peer->prepare(c->drv.peer_ctx, m, xml, co->txid, c->peer_timeout_s, err);
+	rc = c->drv.peer->prepare(c->drv.peer_ctx, old, m, xml, co->txid, c->peer_timeout_s, err);
 	free(xml);
 	if (rc)
 		return -1;

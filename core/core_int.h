@@ -121,7 +121,8 @@ struct core_coord {
 	char txid[64];
 };
 int core_coord_check(const struct vnm_core *c, const struct vnm_model *m, struct vnm_err *err);
-int core_coord_prepare(struct vnm_core *c, const struct vnm_model *m, const struct lyd_node *cfg,
+int core_coord_prepare(struct vnm_core *c, const struct vnm_model *old, const struct vnm_model *m,
+		       const struct lyd_node *cfg,
 		       uint64_t gen, struct core_coord *co, struct vnm_err *err);
 void core_coord_end(struct vnm_core *c, struct core_coord *co, bool ok);
 bool core_has_participants(const struct vnm_core *c, const struct vnm_model *m);

@@ -223,8 +223,12 @@ struct vnm_peer_ops {
 	 * <confirmed/>, confirm-timeout timeout_s and <persist>txid.  All or
 	 * nothing: when one fails, those already committed get
 	 * <cancel-commit> and the failed one's candidate is discarded; err
-	 * names the failed host and passes its error on. */
-	int (*prepare)(void *ctx, const struct vnm_model *m, const char *config_xml,
+	 * names the failed host and passes its error on.  The participants
+	 * are the hosts with a management address in m, and those that had
+	 * one in old (the model before the change): a host removed, or no
+	 * longer reached, is told of its last configuration too. */
+	int (*prepare)(void *ctx, const struct vnm_model *old, const struct vnm_model *m,
+		       const char *config_xml,
 		       const char *txid, unsigned timeout_s, struct vnm_err *err);
 	/* <commit><persist-id>txid on every participant prepare committed.
 	 * One that does not answer is retried in the background until it

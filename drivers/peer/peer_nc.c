@@ -287,7 +287,8 @@ static int prepare_one(struct peer *p, struct part *pt, unsigned timeout_s, stru
 			   "%s; nothing was changed on any host", pt->host, pt->addr, stage, why);
 }
 
-static int peer_prepare(void *ctx, const struct vnm_model *m, const char *config_xml,
+static int peer_prepare(void *ctx, const struct vnm_model *old, const struct vnm_model *m,
+			const char *config_xml,
 			const char *txid, unsigned timeout_s, struct vnm_err *err)
 {
 	struct peer *p = ctx;
@@ -303,6 +304,16 @@ static int peer_prepare(void *ctx, const struct vnm_model *m, const char *config
 	}
 	for (i = 0; i < m->n_hosts; i++) {
 		if (vnm_host_participant(&m->hosts[i]) && add_part(p, &m->hosts[i])) {
+			vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory");
+			goto cleanup;
+		}
+	}
+	/* those leaving: their last configuration is the new one */
+	for (i = 0; old && i < old->n_hosts; i++) {
+		const struct vnm_host *h = vnm_model_host(m, old->hosts[i].name);
+
+		if (vnm_host_participant(&old->hosts[i]) && !vnm_host_participant(h) &&
+		    add_part(p, &old->hosts[i])) {
 			vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory");
 			goto cleanup;
 		}

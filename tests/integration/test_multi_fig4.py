@@ -1,12 +1,17 @@
 """The paper's Figure 4 on four RMs, one vnmd each (issue 17): two VNs with
 different overlays over a ring of four RMs with a chord (examples/figure4.xml),
 each RM a network namespace, each physical link a veth pair, each vnmd
-started with --host for its RM and given the same configuration.  VN a's VLs
+started with --host for its RM, and a coordinator that carries one edit to
+all four (their UNIX sockets as management addresses).  VN a's VLs
 follow physical links; each of VN b's rides two, so an RM in the middle of
 its path shapes it without holding either of its ends.  Checked in the
 kernel: on every end of every physical link, one HTB class per VL riding it
 (the guaranteed ones at their rate), made by the vnmd of that end's RM and by
 no other; each RM holds the VXLAN ends of its own routers' VLs only.
+A failure on one RM (rm3's physical interface held by a qdisc vnmd did not
+install) fails the whole edit with an error naming rm3, and the RMs that
+had already committed are rolled back: every running and every kernel as
+before.
 """
 import os
 import re
@@ -46,11 +51,15 @@ def sh(*a, check=True):
     return subprocess.run(a, check=check, capture_output=True, text=True).stdout
 
 
-def config():
+def config(socks=None):
+    """figure4.xml on the test's namespaces; socks: {rm: UNIX socket of its
+    vnmd}, the management addresses a coordinator needs."""
     text = open(FIG4).read()
     for rm in RMS:
+        mgmt = ("<vnm:management><vnm:address>unix:%s</vnm:address></vnm:management>"
+                % socks[rm]) if socks else ""
         text = re.sub(r"(<node-id>%s</node-id>\s*<vnm:host>)" % rm,
-                      r"\1<vnm:netns>%s</vnm:netns>" % ns(rm), text)
+                      r"\1<vnm:netns>%s</vnm:netns>%s" % (ns(rm), mgmt), text)
     return text[text.index("<config"):]
 
 
@@ -86,6 +95,10 @@ def world(users, tmp_path_factory):
                 sh("ip", "-n", ns(rm), "link", "set", dev, "mtu", "1600", "up")
         for rm in RMS:
             ds[rm] = Vnmd(users, tmp_path_factory.mktemp("f4" + rm), extra=["-H", rm]).start()
+        allow = []
+        for rm in RMS:
+            allow += ["--allow-peer", "unix:" + ds[rm].sock]
+        ds["co"] = Vnmd(users, tmp_path_factory.mktemp("f4co"), extra=allow).start()
         yield ds
     finally:
         for d in ds.values():
@@ -113,9 +126,44 @@ def test_transit_rm_shapes_what_crosses_it(world):
         assert vxlan_ends(rm) == [], rm
 
 
-def test_figure4_on_four_rms(world):
+def running_empty(d):
+    return "<network>" not in d.ssh_key().get_config(source="running").data_xml
+
+
+def nothing_anywhere():
+    for pl, ends in PLINKS.items():
+        for rm, dev in ends:
+            assert vl_classes(rm, dev) == [], (pl, rm, dev)
     for rm in RMS:
-        world[rm].ssh_key().edit_config(target="running", config=config())
+        assert vxlan_ends(rm) == [], rm
+
+
+def test_failure_on_one_rm_undoes_all(world):
+    from ncclient.operations.rpc import RPCError
+    world["rm2"].ssh_key().edit_config(target="running", default_operation="replace",
+                                       config=EMPTY)
+    nothing_anywhere()
+    socks = {rm: world[rm].sock for rm in RMS}
+    sh("ip", "netns", "exec", ns("rm3"), "tc", "qdisc", "add", "dev", "to-rm4", "root",
+       "handle", "77:", "pfifo")
+    try:
+        with pytest.raises(RPCError) as e:
+            world["co"].ssh_key().edit_config(target="running", config=config(socks))
+    finally:
+        sh("ip", "netns", "exec", ns("rm3"), "tc", "qdisc", "del", "dev", "to-rm4", "root")
+    msg = str(e.value)
+    assert "rm3" in msg and "to-rm4" in msg, msg
+    for name, d in world.items():
+        assert running_empty(d), name
+    nothing_anywhere()
+    assert "cancel" in world["rm1"].logtext() or "rolled back" in world["rm1"].logtext()
+
+
+def test_figure4_on_four_rms(world):
+    socks = {rm: world[rm].sock for rm in RMS}
+    world["co"].ssh_key().edit_config(target="running", config=config(socks))
+    for rm in RMS:
+        assert not running_empty(world[rm]), rm
     for pl, ends in PLINKS.items():
         guaranteed = sum(1 for vl in RIDING[pl] if vl.startswith("a"))
         for rm, dev in ends:
@@ -130,12 +178,9 @@ def test_figure4_on_four_rms(world):
     assert all(names.count(n) == 2 for n in names)
 
 
-def test_removed_on_each_rm(world):
+def test_removed_through_the_coordinator(world):
+    world["co"].ssh_key().edit_config(target="running", default_operation="replace",
+                                      config=EMPTY)
     for rm in RMS:
-        world[rm].ssh_key().edit_config(target="running", default_operation="replace",
-                                        config=EMPTY)
-    for pl, ends in PLINKS.items():
-        for rm, dev in ends:
-            assert vl_classes(rm, dev) == []
-    for rm in RMS:
-        assert vxlan_ends(rm) == []
+        assert running_empty(world[rm]), rm
+    nothing_anywhere()

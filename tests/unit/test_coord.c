@@ -35,7 +35,8 @@ struct fake_peer {
 	size_t n_parts;
 };
 
-static int fp_prepare(void *ctx, const struct vnm_model *m, const char *xml, const char *txid,
+static int fp_prepare(void *ctx, const struct vnm_model *old, const struct vnm_model *m,
+		      const char *xml, const char *txid,
 		      unsigned timeout_s, struct vnm_err *err)
 {
 	struct fake_peer *p = ctx;
