@@ -13,6 +13,7 @@
  * end, which gives the order documented in plan.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include <libyang/libyang.h>
 
+#include "model_int.h"
 #include "plan.h"
 #include "plan_sets.h"
 #include "plan_cmp.h"
@@ -39,6 +41,12 @@ enum phase {
 	P_ATTACH,
 	P_RESOURCES,
 	P_STATE,
+	/* a live migration and what follows it (plan.h) */
+	P_MIGRATE,
+	P_MIG_MODIFY,
+	P_MIG_UNSHAPE,
+	P_MIG_VL_DESTROY,
+	P_MIG_PORT_DESTROY,
 	P_VL_CREATE,
 	P_SHAPE,
 	P_VL_ADMIN,
@@ -57,6 +65,10 @@ struct planner {
 	struct worklist hosts, plinks, vrs, vls, dirty;
 	struct pset vl_done; /* new VLs whose shaping is decided */
 	struct pset nic_done; /* new vNICs whose carrier is decided */
+	struct pset migrating; /* old VRs that migrate live */
+	const char *default_uri;
+	struct vnm_err *err;  /* a refusal (refused) */
+	bool refused;
 	size_t compared;
 	int nomem;
 };
@@ -446,9 +458,161 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Live migration                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Whether two hosts are reached through one hypervisor connection.  A host
+ * without a libvirt-uri uses the default; when that is unknown, two hosts
+ * count as one connection unless both name different URIs (the safe side:
+ * destroy and create, as before migration existed). */
+static bool same_hypervisor(const struct planner *pl, const struct vnm_host *a,
+			    const struct vnm_host *b)
+{
+	const char *ua = a->uri ? a->uri : pl->default_uri;
+	const char *ub = b->uri ? b->uri : pl->default_uri;
+
+	if (!ua || !ub)
+		return true;
+	return !strcmp(ua, ub);
+}
+
+static const char *dtype_str(enum vnm_domain_type t)
+{
+	return t == VNM_DT_QEMU ? "qemu" : t == VNM_DT_KVM ? "kvm" : "the hypervisor's default";
+}
+
+static void refuse(struct planner *pl, const struct vnm_vr *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refuse(struct planner *pl, const struct vnm_vr *n, const char *fmt, ...)
+{
+	char path[600], msg[600];
+	va_list ap;
+
+	if (pl->refused)
+		return; /* the first refusal is the one reported */
+	pl->refused = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vnm_path_node(path, sizeof(path), n->vn ? n->vn->name : NULL, n->name);
+	vnm_err_set(pl->err, VNM_E_INVALID, path, "router %s of virtual network %s: %s", n->name,
+		    n->vn ? n->vn->name : "?", msg);
+}
+
+static bool vnics_same(const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	const struct vnm_vnic *on;
+	size_t k;
+
+	if (o->n_vnics != n->n_vnics)
+		return false;
+	for (k = 0; k < n->n_vnics; k++) {
+		on = plan_vnic_find(o, n->vnics[k].name);
+		if (!on || strcmp(on->mac, n->vnics[k].mac))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Does o, rehomed as n, move by live migration?  1 yes, 0 no (destroy and
+ * create: same connection, stopped, a new image, or the old host is not
+ * this vnmd's), -1 refused (pl->err says why).
+ */
+static int vr_live_move(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	const struct vnm_host *ho = o->host, *hn = n->host;
+
+	/* A host whose own libvirt-uri changed is not a move of its VRs. */
+	if (!ho || !hn || !plan_str_ne(ho->name, hn->name) || same_hypervisor(pl, ho, hn))
+		return 0;
+	if (vnm_vr_effective_admin(o) == VNM_ADMIN_STOPPED ||
+	    vnm_vr_effective_admin(n) == VNM_ADMIN_STOPPED)
+		return 0;
+	/* Only the vnmd of the old host migrates; the new host's adopts the
+	 * domain that arrives (its vr_define/vr_set_state, vr_create). */
+	if (!vnm_host_local(ho))
+		return 0;
+	if (ho->domain_type != hn->domain_type) {
+		refuse(pl, n, "cannot move it live from host %s to host %s: their domain types "
+		       "differ (%s, %s); stop the router to move it, or give both hosts the same "
+		       "domain-type", ho->name, hn->name, dtype_str(ho->domain_type),
+		       dtype_str(hn->domain_type));
+		return -1;
+	}
+	/* A new image means a new boot anyway. */
+	if (plan_vr_image_changed(o, n))
+		return 0;
+	if (!vnics_same(o, n)) {
+		refuse(pl, n, "cannot move it live from host %s to host %s and change its vNICs in "
+		       "the same edit; move it first, then change its vNICs", ho->name, hn->name);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Migrate o to n's host: the new ports first (P_PORT_CREATE), the domain
+ * after the VRs' starts, then what the migrated domain changes in place,
+ * then the old ports (after its old VLs, see vl_destroy).  The VLs are
+ * rebuilt (plan_vl: their vNICs changed place).
+ */
+static void vr_migrate(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	enum vnm_admin eo = vnm_vr_effective_admin(o), en = vnm_vr_effective_admin(n);
+	struct vnm_step f, i;
+	size_t k;
+
+	if (plan_pset_add(&pl->migrating, o) < 0)
+		pl->nomem = 1;
+	vr_ports(pl, n, NULL, true);
+	f = (struct vnm_step){.kind = VNM_STEP_VR_MIGRATE, .vr_old = o, .vr = n,
+			      .generation = pl->gen};
+	i = (struct vnm_step){.kind = VNM_STEP_VR_MIGRATE, .vr_old = n, .vr = o,
+			      .generation = pl->ogen};
+	emit(pl, P_MIGRATE, &f, &i);
+	if (o->vcpus != n->vcpus || o->memory_mib != n->memory_mib) {
+		f = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = o, .vr = n};
+		i = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = n, .vr = o};
+		emit(pl, P_MIG_MODIFY, &f, &i);
+	}
+	if (eo != en) {
+		f = st_state(n, en);
+		i = st_state(n, eo);
+		emit(pl, P_MIG_MODIFY, &f, &i);
+	}
+	for (k = 0; k < o->n_vnics; k++) {
+		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
+		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
+		emit(pl, P_MIG_PORT_DESTROY, &f, &i);
+	}
+	vr_vls_to_list(pl, o, true);
+	vr_vls_to_list(pl, n, false);
+}
+
+/* Whether the old VL o ends at a VR that migrates: its old ends stay until
+ * the router has left. */
+static bool vl_of_migrating(const struct planner *pl, const struct vnm_vl *o)
+{
+	return (o->a && plan_pset_has(&pl->migrating, o->a->vr)) ||
+	       (o->b && plan_pset_has(&pl->migrating, o->b->vr));
+}
+
 static void plan_vr(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
 {
+	int live;
+
 	pl->compared++;
+	if (o && n && plan_vr_rehomed(o, n)) {
+		live = vr_live_move(pl, o, n);
+		if (live) {
+			if (live > 0)
+				vr_migrate(pl, o, n);
+			return;
+		}
+	}
 	if (o && n && !plan_vr_rehomed(o, n)) {
 		if (plan_vr_image_changed(o, n))
 			vr_redefine(pl, o, n);
@@ -492,24 +656,26 @@ static void mark_dirty_new(struct planner *pl, const struct vnm_vl *n)
 
 static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
 {
+	bool mig = vl_of_migrating(pl, o);
+	enum phase unshape = mig ? P_MIG_UNSHAPE : P_UNSHAPE;
 	struct vnm_step f, i;
 	size_t k;
 
 	if (!o->n_plinks) {
 		f = st_unshape(o, NULL);
 		i = st_shape(o, NULL);
-		emit(pl, P_UNSHAPE, &f, &i);
+		emit(pl, unshape, &f, &i);
 	}
 	for (k = 0; k < o->n_plinks; k++) {
 		if (!o->plinks[k])
 			continue;
 		f = st_unshape(o, o->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
-		emit(pl, P_UNSHAPE, &f, &i);
+		emit(pl, unshape, &f, &i);
 	}
 	f = st_vl(VNM_STEP_VL_DESTROY, o);
 	i = st_vl(VNM_STEP_VL_CREATE, o);
-	emit(pl, P_VL_DESTROY, &f, &i);
+	emit(pl, mig ? P_MIG_VL_DESTROY : P_VL_DESTROY, &f, &i);
 	mark_dirty_old(pl, o);
 }
 
@@ -828,6 +994,14 @@ int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 		   const struct lyd_node *diff, uint64_t old_generation,
 		   uint64_t generation, struct vnm_plan **out, struct vnm_err *err)
 {
+	return vnm_plan_build_opts(old, new, diff, old_generation, generation, NULL, out, err);
+}
+
+int vnm_plan_build_opts(const struct vnm_model *old, const struct vnm_model *new,
+			const struct lyd_node *diff, uint64_t old_generation,
+			uint64_t generation, const struct vnm_plan_opts *opts,
+			struct vnm_plan **out, struct vnm_err *err)
+{
 	struct planner pl;
 	struct vnm_plan *p = NULL;
 	size_t i, n_pl, total = 0;
@@ -838,6 +1012,8 @@ int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 	pl.n = new;
 	pl.ogen = old_generation;
 	pl.gen = generation;
+	pl.default_uri = opts ? opts->default_uri : NULL;
+	pl.err = err;
 	*out = NULL;
 
 	if (diff)
@@ -867,6 +1043,8 @@ int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
 		goto cleanup;
 	}
+	if (pl.refused)
+		goto cleanup;
 
 	p = vnm_plan_new();
 	for (i = 0; i < P_N; i++)
@@ -896,5 +1074,6 @@ cleanup:
 	plan_wl_free(&pl.dirty);
 	plan_pset_free(&pl.vl_done);
 	plan_pset_free(&pl.nic_done);
+	plan_pset_free(&pl.migrating);
 	return rc;
 }

@@ -53,6 +53,8 @@ const char *vnm_step_kind_str(enum vnm_step_kind k)
 		return "vl_set_up";
 	case VNM_STEP_VNIC_LINK:
 		return "vnic_set_link";
+	case VNM_STEP_VR_MIGRATE:
+		return "vr_migrate";
 	}
 	return "?";
 }
@@ -137,6 +139,12 @@ void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
 		snprintf(buf, len, "set carrier %s on vNIC %s/%s/%s", s->up ? "up" : "down",
 			 vn_of_vr(nvr), nvr ? s_or_q(nvr->name) : "?", s_or_q(s->nic->name));
 		return;
+	case VNM_STEP_VR_MIGRATE:
+		snprintf(buf, len, "migrate router %s/%s live from host %s to host %s",
+			 vn_of_vr(s->vr), s_or_q(s->vr->name),
+			 s->vr_old->host ? s_or_q(s->vr_old->host->name) : "?",
+			 s->vr->host ? s_or_q(s->vr->host->name) : "?");
+		return;
 	case VNM_STEP_NONE:
 		break;
 	}
@@ -154,11 +162,11 @@ void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
  * After a VR started, resumed or got a NIC: let the link driver plug the new
  * taps into their port bridges (needed when the host lives in a network
  * namespace; see vnm_link_ops.vnic_plug).  Part of the same step: when a
- * plug fails, the hypervisor change is taken back (best effort) so that the
- * step fails as a whole and the journal stays exact.
+ * plug fails, the hypervisor change is taken back (best effort, take_back)
+ * so that the step fails as a whole and the journal stays exact.
  */
 static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
-		      const struct vnm_vnic *only, struct vnm_err *err)
+		      const struct vnm_vnic *only, bool take_back, struct vnm_err *err)
 {
 	const struct vnm_link_ops *ln = drv->link;
 	struct vnm_err ue;
@@ -173,6 +181,8 @@ static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
 			continue;
 		if (ln->vnic_plug(drv->link_ctx, nic, err) == 0)
 			continue;
+		if (!take_back)
+			return -1;
 		if (only && drv->hv->vnic_detach)
 			drv->hv->vnic_detach(drv->hv_ctx, only, &ue);
 		else if (!only)
@@ -180,6 +190,46 @@ static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A live migration: the domain of s->vr_old leaves its host for s->vr's.
+ * When this vnmd realises the destination, the domain that arrived is
+ * adopted there as s->vr (vr_define keeps it running and gives it the
+ * new definition and tag) and its taps go into the new port bridges.  A
+ * failure after the domain left sends it back (best effort), so that the
+ * step fails as a whole.
+ */
+static int migrate(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	const struct vnm_hv_ops *hv = drv->hv;
+	struct vnm_err ue;
+
+	NEED_OP(hv, vr_move, "hypervisor");
+	if (hv->vr_move(drv->hv_ctx, s->vr_old, s->vr->host, err))
+		return -1;
+	if (!vnm_host_local(s->vr->host))
+		return 0; /* the destination's vnmd adopts it */
+	if (hv->vr_define && hv->vr_define(drv->hv_ctx, s->vr, s->generation, err))
+		goto back;
+	if (plug_vnics(drv, s->vr, NULL, false, err))
+		goto back;
+	return 0;
+back:
+	vnm_err_clear(&ue);
+	if (hv->vr_move(drv->hv_ctx, s->vr, s->vr_old->host, &ue) == 0)
+		plug_vnics(drv, s->vr_old, NULL, false, &ue);
+	return -1;
+}
+
+int vnm_step_check(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	const struct vnm_hv_ops *hv = drv->hv;
+
+	if (s->kind != VNM_STEP_VR_MIGRATE || !hv || !hv->vr_move_check ||
+	    !vnm_host_local(s->vr_old->host))
+		return 0;
+	return hv->vr_move_check(drv->hv_ctx, s->vr_old, s->vr->host, err);
 }
 
 int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
@@ -216,7 +266,7 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		NEED_OP(hv, vr_set_state, "hypervisor");
 		if (hv->vr_set_state(drv->hv_ctx, s->vr, s->to, err))
 			return -1;
-		return s->to == VNM_ADMIN_STOPPED ? 0 : plug_vnics(drv, s->vr, NULL, err);
+		return s->to == VNM_ADMIN_STOPPED ? 0 : plug_vnics(drv, s->vr, NULL, true, err);
 	case VNM_STEP_VR_RESOURCES:
 		NEED_OP(hv, vr_set_resources, "hypervisor");
 		return hv->vr_set_resources(drv->hv_ctx, s->vr_old, s->vr, &live, err);
@@ -224,7 +274,7 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		NEED_OP(hv, vnic_attach, "hypervisor");
 		if (hv->vnic_attach(drv->hv_ctx, s->nic, err))
 			return -1;
-		return plug_vnics(drv, s->nic->vr, s->nic, err);
+		return plug_vnics(drv, s->nic->vr, s->nic, true, err);
 	case VNM_STEP_VNIC_DETACH:
 		NEED_OP(hv, vnic_detach, "hypervisor");
 		return hv->vnic_detach(drv->hv_ctx, s->nic, err);
@@ -246,6 +296,8 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 	case VNM_STEP_VNIC_LINK:
 		NEED_OP(hv, vnic_set_link, "hypervisor");
 		return hv->vnic_set_link(drv->hv_ctx, s->nic, s->up, err);
+	case VNM_STEP_VR_MIGRATE:
+		return migrate(drv, s, err);
 	}
 	return vnm_err_set(err, VNM_E_INTERNAL, NULL, "unknown step kind %d", (int)s->kind);
 }
