@@ -41,7 +41,9 @@ enum phase {
 	P_ATTACH,
 	P_RESOURCES,
 	P_STATE,
-	/* a live migration and what follows it (plan.h) */
+	/* a live migration, what comes just before and after it (plan.h) */
+	P_MIG_VL_CREATE,
+	P_MIG_SHAPE,
 	P_MIGRATE,
 	P_MIG_MODIFY,
 	P_MIG_UNSHAPE,
@@ -679,25 +681,44 @@ static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
 	mark_dirty_old(pl, o);
 }
 
+/*
+ * The new VL of a migrating router is made before the migration when its
+ * ends cannot clash with the old VL's: one of the two is a same-host VL
+ * (veth pair) and the other a tunnel.  Both then hang in the port bridges
+ * side by side for the migration's length; the router's own announcement
+ * from the destination (its RARP/gratuitous ARP after the switch-over)
+ * teaches the bridges the new way, so traffic moves with the router.  Two
+ * tunnels (a re-pointed VL: same key on the host that stays) follow the
+ * migration instead, after the old one is gone.
+ */
+static bool vl_early(const struct planner *pl, const struct vnm_vl *n)
+{
+	const struct vnm_vl *o = plan_vl_other(pl->o, n);
+
+	return o && vl_of_migrating(pl, o) && !o->n_plinks != !n->n_plinks;
+}
+
 static void vl_create(struct planner *pl, const struct vnm_vl *n)
 {
+	bool early = vl_early(pl, n);
+	enum phase shape = early ? P_MIG_SHAPE : P_SHAPE;
 	struct vnm_step f, i;
 	size_t k;
 
 	f = st_vl(VNM_STEP_VL_CREATE, n);
 	i = st_vl(VNM_STEP_VL_DESTROY, n);
-	emit(pl, P_VL_CREATE, &f, &i);
+	emit(pl, early ? P_MIG_VL_CREATE : P_VL_CREATE, &f, &i);
 	if (!n->n_plinks) {
 		f = st_shape(n, NULL);
 		i = st_unshape(n, NULL);
-		emit(pl, P_SHAPE, &f, &i);
+		emit(pl, shape, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
 		if (!n->plinks[k])
 			continue;
 		f = st_shape(n, n->plinks[k]);
 		i = st_unshape(n, n->plinks[k]);
-		emit(pl, P_SHAPE, &f, &i);
+		emit(pl, shape, &f, &i);
 	}
 	if (plan_pset_add(&pl->vl_done, n) < 0)
 		pl->nomem = 1;

@@ -22,12 +22,15 @@
  * changes host to one reached through another hypervisor connection (its
  * libvirt URI, or the default one, differs) keeps running: one
  * vr_migrate step instead of stop/undefine/define/start, ordered
- *   vnic_port_create (new host) ... vr_set_state, vr_migrate (the taps
- *   plugged into the new port bridges), its vr_set_resources/state,
- *   vl_unshape/vl_destroy of its old VLs, vnic_port_destroy (old host),
- *   vl_create, vl_shape ...
- * so that the old VL ends carry traffic until the router has left and the
- * new ones carry it from the step after.  Refused (the plan fails with
+ *   vnic_port_create (new host) ... vr_set_state, [vl_create, vl_shape of
+ *   its new VLs], vr_migrate (the taps plugged into the new port bridges),
+ *   its vr_set_resources/state, vl_unshape/vl_destroy of its old VLs,
+ *   vnic_port_destroy (old host), vl_create, vl_shape ...
+ * so that the old VL ends carry traffic until the router has left.  A new
+ * VL that cannot clash with the old one (a same-host VL becoming a tunnel
+ * or the reverse) is made before the migration and carries traffic from
+ * the router's first announcement on the new host; one that can (a tunnel
+ * re-pointed: same key) is made after the old one is gone.  Refused (the plan fails with
  * VNM_E_INVALID naming the router and both hosts) when the hosts have
  * different domain types or the same edit changes the VR's vNICs.  Hosts
  * sharing one connection (RMs emulated on one hypervisor) keep destroy and

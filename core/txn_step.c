@@ -9,9 +9,13 @@
  * link driver's plug of the new taps) is one step here: it succeeds or
  * fails as a whole, which keeps the undo journal exact.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
+#include "log.h"
 #include "txn.h"
 
 const char *vnm_step_kind_str(enum vnm_step_kind k)
@@ -192,6 +196,67 @@ static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
 	return 0;
 }
 
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long)((b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000);
+}
+
+/*
+ * While a router migrates to a host in a network namespace, its taps there
+ * (made by the destination's hypervisor when the migration starts, outside
+ * any bridge: see vnm_link_ops.vnic_plug) are plugged as soon as they
+ * appear, so that the guest's first frames after the switch-over reach
+ * its port bridges instead of waiting for the hypervisor to finish its
+ * bookkeeping.  Plugging is idempotent; errors here are retried by the
+ * step's own plug after the migration.
+ */
+struct plug_watch {
+	const struct vnm_drivers *drv;
+	const struct vnm_vr *vr;
+	atomic_bool stop;
+	pthread_t tid;
+	bool running;
+};
+
+static void *plug_watch_run(void *arg)
+{
+	struct plug_watch *w = arg;
+	const struct vnm_link_ops *ln = w->drv->link;
+	struct timespec ts = {0, 20 * 1000000L};
+	struct vnm_err e;
+	size_t k;
+
+	while (!atomic_load(&w->stop)) {
+		for (k = 0; k < w->vr->n_vnics; k++) {
+			vnm_err_clear(&e);
+			ln->vnic_plug(w->drv->link_ctx, &w->vr->vnics[k], &e);
+		}
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void plug_watch_start(struct plug_watch *w, const struct vnm_drivers *drv,
+			     const struct vnm_vr *vr)
+{
+	w->drv = drv;
+	w->vr = vr;
+	atomic_init(&w->stop, false);
+	w->running = false;
+	if (!drv->link || !drv->link->vnic_plug || !vnm_host_local(vr->host) || !vr->host->netns)
+		return;
+	w->running = pthread_create(&w->tid, NULL, plug_watch_run, w) == 0;
+}
+
+static void plug_watch_stop(struct plug_watch *w)
+{
+	if (!w->running)
+		return;
+	atomic_store(&w->stop, true);
+	pthread_join(w->tid, NULL);
+	w->running = false;
+}
+
 /*
  * A live migration: the domain of s->vr_old leaves its host for s->vr's.
  * When this vnmd realises the destination, the domain that arrived is
@@ -205,14 +270,30 @@ static int migrate(const struct vnm_drivers *drv, const struct vnm_step *s, stru
 	const struct vnm_hv_ops *hv = drv->hv;
 	struct vnm_err ue;
 
+	struct timespec t0, t1, t2;
+	struct plug_watch w;
+	int rc;
+
 	NEED_OP(hv, vr_move, "hypervisor");
-	if (hv->vr_move(drv->hv_ctx, s->vr_old, s->vr->host, err))
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	plug_watch_start(&w, drv, s->vr);
+	rc = hv->vr_move(drv->hv_ctx, s->vr_old, s->vr->host, err);
+	plug_watch_stop(&w);
+	if (rc)
 		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!vnm_host_local(s->vr->host))
 		return 0; /* the destination's vnmd adopts it */
-	if (hv->vr_define && hv->vr_define(drv->hv_ctx, s->vr, s->generation, err))
-		goto back;
+	/* The taps first: the guest runs on the destination already and
+	 * every millisecond until they are in their bridges is lost traffic. */
 	if (plug_vnics(drv, s->vr, NULL, false, err))
+		goto back;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	vnm_log(VNM_LOG_INFO, "router %s/%s migrated live from host %s to host %s in %ld ms; "
+		"its vNICs plugged %ld ms later", vn_of_vr(s->vr), s->vr->name,
+		s->vr_old->host->name, s->vr->host->name, ms_between(&t0, &t1),
+		ms_between(&t1, &t2));
+	if (hv->vr_define && hv->vr_define(drv->hv_ctx, s->vr, s->generation, err))
 		goto back;
 	return 0;
 back:

@@ -585,6 +585,7 @@ struct mig_knobs {
 	const char *rm2_dtype;   /* NULL: none */
 	const char *rm1_uri;     /* NULL: "qemu+tcp://a/system"; "": none */
 	bool r1_extra_nic;
+	bool rm3_own;            /* rm3 on a hypervisor of its own */
 	unsigned r1_vcpus;
 };
 
@@ -614,11 +615,11 @@ static char *mig_cfg(const struct mig_knobs *k)
 		"<nt:termination-point><nt:tp-id>p21</nt:tp-id></nt:termination-point>"
 		"<nt:termination-point><nt:tp-id>p23</nt:tp-id></nt:termination-point></node>"
 		"<node><node-id>rm3</node-id><vnm:host>"
-		"<vnm:libvirt-uri>qemu+tcp://a/system</vnm:libvirt-uri>"
+		"<vnm:libvirt-uri>qemu+tcp://%s/system</vnm:libvirt-uri>"
 		"<vnm:tunnel-address>10.0.0.3</vnm:tunnel-address><vnm:netns>rm3</vnm:netns>"
 		"</vnm:host><nt:termination-point><nt:tp-id>p32</nt:tp-id></nt:termination-point></node>",
 		uri1, k->rm2_dtype ? "<vnm:domain-type>" : "", k->rm2_dtype ? k->rm2_dtype : "",
-		k->rm2_dtype ? "</vnm:domain-type>" : "");
+		k->rm2_dtype ? "</vnm:domain-type>" : "", k->rm3_own ? "c" : "a");
 	fputs("<nt:link><nt:link-id>pl12</nt:link-id>"
 	      "<nt:source><nt:source-node>rm1</nt:source-node><nt:source-tp>p12</nt:source-tp></nt:source>"
 	      "<nt:destination><nt:dest-node>rm2</nt:dest-node><nt:dest-tp>p21</nt:dest-tp></nt:destination>"
@@ -730,9 +731,12 @@ static void move_between_machines_migrates_live(void **state)
 	assert_true(step_at(p.full, "destroy link vn/l12") > mi);
 	assert_true(step_at(p.full, "destroy port of vNIC vn/r1/eth0") >
 		    step_at(p.full, "destroy link vn/l12"));
-	/* the new VL (now a same-host one, shaped on its veth ends) after */
-	assert_true(step_at(p.full, "create link vn/l12") > step_at(p.full, "destroy port of vNIC vn/r1/eth0"));
+	/* the new VL (now a same-host one, shaped on its veth ends) cannot
+	 * clash with the tunnel: made before, beside the old one */
+	assert_true(step_at(p.full, "create link vn/l12") > step_at(p.full, "create port of vNIC vn/r1/eth0"));
+	assert_true(step_at(p.full, "create link vn/l12") < mi);
 	assert_true(step_at(p.full, "shape link vn/l12") > step_at(p.full, "create link vn/l12"));
+	assert_true(step_at(p.full, "shape link vn/l12") < mi);
 	assert_inverses(p.full);
 	assert_same_plans(&p);
 	pair_free(&p);
@@ -741,8 +745,31 @@ static void move_between_machines_migrates_live(void **state)
 	assert_int_equal(mig_plan(&p, &b, &a, NULL, NULL, &err), 0);
 	mi = step_at(p.full, "migrate router vn/r1 live from host rm2 to host rm1");
 	assert_true(step_at(p.full, "unshape link vn/l12") > mi);
-	assert_true(step_at(p.full, "shape link vn/l12 on physical link pl12") > mi);
+	assert_true(step_at(p.full, "shape link vn/l12 on physical link pl12") < mi);
 	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+/* A tunnel re-pointed (r1 from rm1 to rm3, r2 stays on rm2): the new
+ * tunnel has the old one's key on rm2, so it follows the migration. */
+static void move_repoints_tunnel_after_migrating(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1", .rm3_own = true},
+			 b = {.r1_host = "rm3", .rm3_own = true};
+	struct pair_fx p;
+	struct vnm_err err;
+	size_t mi;
+
+	(void)state;
+	assert_int_equal(mig_plan(&p, &a, &b, NULL, NULL, &err), 0);
+	mi = step_at(p.full, "migrate router vn/r1 live from host rm1 to host rm3");
+	assert_true(step_at(p.full, "destroy link vn/l12") > mi);
+	assert_true(step_at(p.full, "create link vn/l12") > step_at(p.full, "destroy link vn/l12"));
+	assert_true(step_at(p.full, "unshape link vn/l12 on physical link pl12") > mi);
+	assert_true(step_at(p.full, "shape link vn/l12 on physical link pl32") >
+		    step_at(p.full, "create link vn/l12"));
+	assert_inverses(p.full);
 	assert_same_plans(&p);
 	pair_free(&p);
 }
@@ -883,10 +910,12 @@ static void move_applied_and_undone(void **state)
 
 	/* a step after the migration fails: back on rm1, running */
 	fake_reset_counts(fw);
-	fake_fail_at(fw, 7); /* the new VL's vl_create, after the migration */
+	/* calls: port, vl_create, vl_shape, vr_move, vr_define (adoption),
+	 * then the old VL's unshape: fails */
+	fake_fail_at(fw, 6);
 	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), -1);
 	assert_int_not_equal(err.code, VNM_E_INCONSISTENT);
-	assert_non_null(strstr(err.msg, "create link vn/l12"));
+	assert_non_null(strstr(err.msg, "unshape link vn/l12 on physical link pl12"));
 	assert_int_equal(fake_count(fw, "vr_move"), 2);
 	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_RUNNING);
 	assert_int_equal(fake_domain_state(fw, "rm2", dom), VNM_VR_ABSENT);
@@ -925,6 +954,7 @@ int main(void)
 		cmocka_unit_test(host_change_moves_router_and_links),
 		cmocka_unit_test(one_rate_change_in_10000_vls),
 		cmocka_unit_test(move_between_machines_migrates_live),
+		cmocka_unit_test(move_repoints_tunnel_after_migrating),
 		cmocka_unit_test(move_changes_state_and_resources_after_migrating),
 		cmocka_unit_test(move_on_one_hypervisor_or_stopped_restarts),
 		cmocka_unit_test(move_one_vnmd_per_host),
