@@ -25,55 +25,7 @@
 #include "plan.h"
 #include "plan_sets.h"
 #include "plan_cmp.h"
-
-enum phase {
-	P_UNSHAPE,
-	P_VL_DESTROY,
-	P_DETACH,
-	P_STOP,
-	P_UNDEFINE,
-	P_PORT_DESTROY,
-	P_PL_TEARDOWN,
-	P_PL_UPDATE,
-	P_PL_SETUP,
-	P_PORT_CREATE,
-	P_DEFINE,
-	P_ATTACH,
-	P_RESOURCES,
-	P_STATE,
-	/* a live migration, what comes just before and after it (plan.h) */
-	P_MIG_VL_CREATE,
-	P_MIG_SHAPE,
-	P_MIGRATE,
-	P_MIG_MODIFY,
-	P_MIG_UNSHAPE,
-	P_MIG_VL_DESTROY,
-	P_MIG_PORT_DESTROY,
-	P_VL_CREATE,
-	P_SHAPE,
-	P_VL_ADMIN,
-	P_N
-};
-
-struct step_vec {
-	struct vnm_plan_step *v;
-	size_t n, cap;
-};
-
-struct planner {
-	const struct vnm_model *o, *n;
-	uint64_t ogen, gen;
-	struct step_vec ph[P_N];
-	struct worklist hosts, plinks, vrs, vls, dirty;
-	struct pset vl_done; /* new VLs whose shaping is decided */
-	struct pset nic_done; /* new vNICs whose carrier is decided */
-	struct pset migrating; /* old VRs that migrate live */
-	const char *default_uri;
-	struct vnm_err *err;  /* a refusal (refused) */
-	bool refused;
-	size_t compared;
-	int nomem;
-};
+#include "plan_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Plans                                                               */
@@ -112,7 +64,7 @@ int vnm_plan_add(struct vnm_plan *p, const struct vnm_step *fwd, const struct vn
 	return 0;
 }
 
-static void emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
+void plan_emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
 		 const struct vnm_step *inv)
 {
 	struct step_vec *sv = &pl->ph[ph];
@@ -135,7 +87,7 @@ static void emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
 	sv->n++;
 }
 
-static void add(struct worklist *w, struct planner *pl, const void *o, const void *n)
+void plan_add(struct worklist *w, struct planner *pl, const void *o, const void *n)
 {
 	if (plan_wl_add(w, o, n))
 		pl->nomem = 1;
@@ -228,12 +180,12 @@ static void plan_host(struct planner *pl, const struct vnm_host *o, const struct
 	 * only a change of a host pays. */
 	for (i = 0; i < pl->o->n_plinks; i++) {
 		if (plink_touches(&pl->o->plinks[i], name))
-			add(&pl->plinks, pl, &pl->o->plinks[i],
+			plan_add(&pl->plinks, pl, &pl->o->plinks[i],
 			    plan_plink_other(pl->n, &pl->o->plinks[i]));
 	}
 	for (i = 0; i < pl->n->n_plinks; i++) {
 		if (plink_touches(&pl->n->plinks[i], name))
-			add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]),
+			plan_add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]),
 			    &pl->n->plinks[i]);
 	}
 	if (!vrs_too)
@@ -241,12 +193,12 @@ static void plan_host(struct planner *pl, const struct vnm_host *o, const struct
 	for (i = 0; i < pl->o->n_vrs; i++) {
 		if (host_named(pl->o->vrs[i].host, name) ||
 		    !plan_str_ne(pl->o->vrs[i].host_ref, name))
-			add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
+			plan_add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
 	}
 	for (i = 0; i < pl->n->n_vrs; i++) {
 		if (host_named(pl->n->vrs[i].host, name) ||
 		    !plan_str_ne(pl->n->vrs[i].host_ref, name))
-			add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
+			plan_add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
 	}
 }
 
@@ -256,9 +208,9 @@ static void plink_vls_to_list(struct planner *pl, const struct vnm_plink *p, boo
 
 	for (i = 0; i < p->n_vls; i++) {
 		if (old)
-			add(&pl->vls, pl, p->vls[i], plan_vl_other(pl->n, p->vls[i]));
+			plan_add(&pl->vls, pl, p->vls[i], plan_vl_other(pl->n, p->vls[i]));
 		else
-			add(&pl->vls, pl, plan_vl_other(pl->o, p->vls[i]), p->vls[i]);
+			plan_add(&pl->vls, pl, plan_vl_other(pl->o, p->vls[i]), p->vls[i]);
 	}
 }
 
@@ -272,21 +224,21 @@ static void plan_plink(struct planner *pl, const struct vnm_plink *o, const stru
 	if (o && (!n || plan_plink_rebuilt(o, n))) {
 		f = st_pl(VNM_STEP_PLINK_TEARDOWN, o);
 		i = st_pl(VNM_STEP_PLINK_SETUP, o);
-		emit(pl, P_PL_TEARDOWN, &f, &i);
+		plan_emit(pl, P_PL_TEARDOWN, &f, &i);
 		plink_vls_to_list(pl, o, true);
 	}
 	if (n && (!o || plan_plink_rebuilt(o, n))) {
 		f = st_pl(VNM_STEP_PLINK_SETUP, n);
 		i = st_pl(VNM_STEP_PLINK_TEARDOWN, n);
-		emit(pl, P_PL_SETUP, &f, &i);
+		plan_emit(pl, P_PL_SETUP, &f, &i);
 		plink_vls_to_list(pl, n, false);
 		return;
 	}
 	if (o && n && (o->capacity != n->capacity || plan_bond_ne(o, n))) {
 		f = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = o, .pl = n};
 		i = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = n, .pl = o};
-		emit(pl, P_PL_UPDATE, &f, &i);
-		add(&pl->dirty, pl, o, n);
+		plan_emit(pl, P_PL_UPDATE, &f, &i);
+		plan_add(&pl->dirty, pl, o, n);
 		/* the parts of a bonded VL on the other links of the bond follow
 		 * this link's capacity */
 		if (o->capacity != n->capacity)
@@ -301,7 +253,7 @@ static void bond_peers_dirty(struct planner *pl, const struct vnm_plink *n)
 
 	for (k = 0; b && k < b->n_plinks; k++)
 		if (b->plinks[k] != n)
-			add(&pl->dirty, pl, plan_plink_other(pl->o, b->plinks[k]), b->plinks[k]);
+			plan_add(&pl->dirty, pl, plan_plink_other(pl->o, b->plinks[k]), b->plinks[k]);
 }
 
 /* The route of a bond belongs to its physical links (struct vnm_link_ops
@@ -312,9 +264,9 @@ static void vl_bond_plinks(struct planner *pl, const struct vnm_vl *o, const str
 	size_t k;
 
 	for (k = 0; o && vnm_vl_bonded(o) && k < o->n_plinks; k++)
-		add(&pl->plinks, pl, o->plinks[k], plan_plink_other(pl->n, o->plinks[k]));
+		plan_add(&pl->plinks, pl, o->plinks[k], plan_plink_other(pl->n, o->plinks[k]));
 	for (k = 0; n && vnm_vl_bonded(n) && k < n->n_plinks; k++)
-		add(&pl->plinks, pl, plan_plink_other(pl->o, n->plinks[k]), n->plinks[k]);
+		plan_add(&pl->plinks, pl, plan_plink_other(pl->o, n->plinks[k]), n->plinks[k]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -331,9 +283,9 @@ static void vr_vls_to_list(struct planner *pl, const struct vnm_vr *vr, bool old
 		if (!vl)
 			continue;
 		if (old)
-			add(&pl->vls, pl, vl, plan_vl_other(pl->n, vl));
+			plan_add(&pl->vls, pl, vl, plan_vl_other(pl->n, vl));
 		else
-			add(&pl->vls, pl, plan_vl_other(pl->o, vl), vl);
+			plan_add(&pl->vls, pl, plan_vl_other(pl->o, vl), vl);
 	}
 }
 
@@ -346,12 +298,12 @@ static void vr_stop_undefine(struct planner *pl, const struct vnm_vr *o)
 	if (eff != VNM_ADMIN_STOPPED) {
 		f = st_state(o, VNM_ADMIN_STOPPED);
 		i = st_state(o, eff);
-		emit(pl, P_STOP, &f, &i);
+		plan_emit(pl, P_STOP, &f, &i);
 	}
 	f = st_vr(VNM_STEP_VR_UNDEFINE, o);
 	i = st_vr(VNM_STEP_VR_DEFINE, o);
 	i.generation = pl->ogen;
-	emit(pl, P_UNDEFINE, &f, &i);
+	plan_emit(pl, P_UNDEFINE, &f, &i);
 }
 
 /* Define the domain of n and bring it to its admin state. */
@@ -363,11 +315,11 @@ static void vr_define_start(struct planner *pl, const struct vnm_vr *n)
 	f = st_vr(VNM_STEP_VR_DEFINE, n);
 	f.generation = pl->gen;
 	i = st_vr(VNM_STEP_VR_UNDEFINE, n);
-	emit(pl, P_DEFINE, &f, &i);
+	plan_emit(pl, P_DEFINE, &f, &i);
 	if (eff != VNM_ADMIN_STOPPED) {
 		f = st_state(n, eff);
 		i = st_state(n, VNM_ADMIN_STOPPED);
-		emit(pl, P_STATE, &f, &i);
+		plan_emit(pl, P_STATE, &f, &i);
 	}
 }
 
@@ -384,7 +336,7 @@ static void vr_ports(struct planner *pl, const struct vnm_vr *vr, const struct v
 			continue;
 		f = st_nic(create ? VNM_STEP_PORT_CREATE : VNM_STEP_PORT_DESTROY, &vr->vnics[k]);
 		i = st_nic(create ? VNM_STEP_PORT_DESTROY : VNM_STEP_PORT_CREATE, &vr->vnics[k]);
-		emit(pl, create ? P_PORT_CREATE : P_PORT_DESTROY, &f, &i);
+		plan_emit(pl, create ? P_PORT_CREATE : P_PORT_DESTROY, &f, &i);
 	}
 }
 
@@ -427,11 +379,11 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 			continue;
 		f = st_nic(VNM_STEP_VNIC_DETACH, on);
 		i = st_nic(VNM_STEP_VNIC_ATTACH, on);
-		emit(pl, P_DETACH, &f, &i);
+		plan_emit(pl, P_DETACH, &f, &i);
 		if (!nn) {
 			f = st_nic(VNM_STEP_PORT_DESTROY, on);
 			i = st_nic(VNM_STEP_PORT_CREATE, on);
-			emit(pl, P_PORT_DESTROY, &f, &i);
+			plan_emit(pl, P_PORT_DESTROY, &f, &i);
 		}
 	}
 	for (k = 0; k < n->n_vnics; k++) {
@@ -442,21 +394,21 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 		if (!on) {
 			f = st_nic(VNM_STEP_PORT_CREATE, nn);
 			i = st_nic(VNM_STEP_PORT_DESTROY, nn);
-			emit(pl, P_PORT_CREATE, &f, &i);
+			plan_emit(pl, P_PORT_CREATE, &f, &i);
 		}
 		f = st_nic(VNM_STEP_VNIC_ATTACH, nn);
 		i = st_nic(VNM_STEP_VNIC_DETACH, nn);
-		emit(pl, P_ATTACH, &f, &i);
+		plan_emit(pl, P_ATTACH, &f, &i);
 	}
 	if (o->vcpus != n->vcpus || o->memory_mib != n->memory_mib) {
 		f = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = o, .vr = n};
 		i = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = n, .vr = o};
-		emit(pl, P_RESOURCES, &f, &i);
+		plan_emit(pl, P_RESOURCES, &f, &i);
 	}
 	if (eo != en) {
 		f = st_state(n, en);
 		i = st_state(o, eo);
-		emit(pl, en == VNM_ADMIN_STOPPED ? P_STOP : P_STATE, &f, &i);
+		plan_emit(pl, en == VNM_ADMIN_STOPPED ? P_STOP : P_STATE, &f, &i);
 	}
 }
 
@@ -503,21 +455,6 @@ static void refuse(struct planner *pl, const struct vnm_vr *n, const char *fmt, 
 		    n->vn ? n->vn->name : "?", msg);
 }
 
-static bool vnics_same(const struct vnm_vr *o, const struct vnm_vr *n)
-{
-	const struct vnm_vnic *on;
-	size_t k;
-
-	if (o->n_vnics != n->n_vnics)
-		return false;
-	for (k = 0; k < n->n_vnics; k++) {
-		on = plan_vnic_find(o, n->vnics[k].name);
-		if (!on || strcmp(on->mac, n->vnics[k].mac))
-			return false;
-	}
-	return true;
-}
-
 /*
  * Does o, rehomed as n, move by live migration?  1 yes, 0 no (destroy and
  * create: same connection, stopped, a new image, or the old host is not
@@ -547,7 +484,7 @@ static int vr_live_move(struct planner *pl, const struct vnm_vr *o, const struct
 	/* A new image means a new boot anyway. */
 	if (plan_vr_image_changed(o, n))
 		return 0;
-	if (!vnics_same(o, n)) {
+	if (!plan_vnics_same(o, n)) {
 		refuse(pl, n, "cannot move it live from host %s to host %s and change its vNICs in "
 		       "the same edit; move it first, then change its vNICs", ho->name, hn->name);
 		return -1;
@@ -574,21 +511,21 @@ static void vr_migrate(struct planner *pl, const struct vnm_vr *o, const struct 
 			      .generation = pl->gen};
 	i = (struct vnm_step){.kind = VNM_STEP_VR_MIGRATE, .vr_old = n, .vr = o,
 			      .generation = pl->ogen};
-	emit(pl, P_MIGRATE, &f, &i);
+	plan_emit(pl, P_MIGRATE, &f, &i);
 	if (o->vcpus != n->vcpus || o->memory_mib != n->memory_mib) {
 		f = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = o, .vr = n};
 		i = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = n, .vr = o};
-		emit(pl, P_MIG_MODIFY, &f, &i);
+		plan_emit(pl, P_MIG_MODIFY, &f, &i);
 	}
 	if (eo != en) {
 		f = st_state(n, en);
 		i = st_state(n, eo);
-		emit(pl, P_MIG_MODIFY, &f, &i);
+		plan_emit(pl, P_MIG_MODIFY, &f, &i);
 	}
 	for (k = 0; k < o->n_vnics; k++) {
 		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
 		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
-		emit(pl, P_MIG_PORT_DESTROY, &f, &i);
+		plan_emit(pl, P_MIG_PORT_DESTROY, &f, &i);
 	}
 	vr_vls_to_list(pl, o, true);
 	vr_vls_to_list(pl, n, false);
@@ -640,7 +577,7 @@ static void mark_dirty_old(struct planner *pl, const struct vnm_vl *o)
 		const struct vnm_plink *np = plan_plink_other(pl->n, o->plinks[k]);
 
 		if (o->plinks[k] && np)
-			add(&pl->dirty, pl, o->plinks[k], np);
+			plan_add(&pl->dirty, pl, o->plinks[k], np);
 	}
 }
 
@@ -652,7 +589,7 @@ static void mark_dirty_new(struct planner *pl, const struct vnm_vl *n)
 		const struct vnm_plink *op = plan_plink_other(pl->o, n->plinks[k]);
 
 		if (n->plinks[k] && op)
-			add(&pl->dirty, pl, op, n->plinks[k]);
+			plan_add(&pl->dirty, pl, op, n->plinks[k]);
 	}
 }
 
@@ -666,18 +603,18 @@ static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
 	if (!o->n_plinks) {
 		f = st_unshape(o, NULL);
 		i = st_shape(o, NULL);
-		emit(pl, unshape, &f, &i);
+		plan_emit(pl, unshape, &f, &i);
 	}
 	for (k = 0; k < o->n_plinks; k++) {
 		if (!o->plinks[k])
 			continue;
 		f = st_unshape(o, o->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
-		emit(pl, unshape, &f, &i);
+		plan_emit(pl, unshape, &f, &i);
 	}
 	f = st_vl(VNM_STEP_VL_DESTROY, o);
 	i = st_vl(VNM_STEP_VL_CREATE, o);
-	emit(pl, mig ? P_MIG_VL_DESTROY : P_VL_DESTROY, &f, &i);
+	plan_emit(pl, mig ? P_MIG_VL_DESTROY : P_VL_DESTROY, &f, &i);
 	mark_dirty_old(pl, o);
 }
 
@@ -707,18 +644,18 @@ static void vl_create(struct planner *pl, const struct vnm_vl *n)
 
 	f = st_vl(VNM_STEP_VL_CREATE, n);
 	i = st_vl(VNM_STEP_VL_DESTROY, n);
-	emit(pl, early ? P_MIG_VL_CREATE : P_VL_CREATE, &f, &i);
+	plan_emit(pl, early ? P_MIG_VL_CREATE : P_VL_CREATE, &f, &i);
 	if (!n->n_plinks) {
 		f = st_shape(n, NULL);
 		i = st_unshape(n, NULL);
-		emit(pl, shape, &f, &i);
+		plan_emit(pl, shape, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
 		if (!n->plinks[k])
 			continue;
 		f = st_shape(n, n->plinks[k]);
 		i = st_unshape(n, n->plinks[k]);
-		emit(pl, shape, &f, &i);
+		plan_emit(pl, shape, &f, &i);
 	}
 	if (plan_pset_add(&pl->vl_done, n) < 0)
 		pl->nomem = 1;
@@ -737,7 +674,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 		f = st_shape(n, NULL);
 		i = st_shape(o, NULL);
 		if (plan_shape_ne(&f.shape, &i.shape))
-			emit(pl, P_SHAPE, &f, &i);
+			plan_emit(pl, P_SHAPE, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
 		if (!n->plinks[k] || !o->plinks[k])
@@ -745,7 +682,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 		f = st_shape(n, n->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
 		if (plan_shape_ne(&f.shape, &i.shape))
-			emit(pl, P_SHAPE, &f, &i);
+			plan_emit(pl, P_SHAPE, &f, &i);
 	}
 }
 
@@ -771,7 +708,7 @@ static void vnic_carrier(struct planner *pl, const struct vnm_vnic *nic, bool ol
 		pl->nomem = 1;
 	f = st_up(VNM_STEP_VNIC_LINK, NULL, nn, vnm_vnic_link_up(nn));
 	i = st_up(VNM_STEP_VNIC_LINK, NULL, on, vnm_vnic_link_up(on));
-	emit(pl, P_VL_ADMIN, &f, &i);
+	plan_emit(pl, P_VL_ADMIN, &f, &i);
 }
 
 /* A VL's admin state is changed in place: its ends (kept: made in their
@@ -783,7 +720,7 @@ static void vl_admin(struct planner *pl, const struct vnm_vl *o, const struct vn
 	if (o && n && o->enabled != n->enabled && !plan_vl_rebuilt(o, n)) {
 		f = st_up(VNM_STEP_VL_LINK, n, NULL, n->enabled);
 		i = st_up(VNM_STEP_VL_LINK, o, NULL, o->enabled);
-		emit(pl, P_VL_ADMIN, &f, &i);
+		plan_emit(pl, P_VL_ADMIN, &f, &i);
 	}
 	if (o) {
 		vnic_carrier(pl, o->a, true);
@@ -853,159 +790,7 @@ static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 		f = st_shape(n, np);
 		i = st_shape(o, op);
 		if (plan_shape_ne(&f.shape, &i.shape))
-			emit(pl, P_SHAPE, &f, &i);
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Which objects to compare: everything, or what the diff names        */
-/* ------------------------------------------------------------------ */
-
-static bool is_underlay(struct planner *pl, const char *net)
-{
-	return (pl->o->underlay && !strcmp(pl->o->underlay, net)) ||
-	       (pl->n->underlay && !strcmp(pl->n->underlay, net));
-}
-
-static void list_all_of_vn(struct planner *pl, const char *net)
-{
-	const struct vnm_vn *ov = vnm_model_vn(pl->o, net), *nv = vnm_model_vn(pl->n, net);
-	size_t i;
-
-	if (ov) {
-		for (i = 0; i < ov->n_vrs; i++)
-			add(&pl->vrs, pl, ov->vrs[i], plan_vr_other(pl->n, ov->vrs[i]));
-		for (i = 0; i < ov->n_vls; i++)
-			add(&pl->vls, pl, ov->vls[i], plan_vl_other(pl->n, ov->vls[i]));
-	}
-	if (nv) {
-		for (i = 0; i < nv->n_vrs; i++)
-			add(&pl->vrs, pl, plan_vr_other(pl->o, nv->vrs[i]), nv->vrs[i]);
-		for (i = 0; i < nv->n_vls; i++)
-			add(&pl->vls, pl, plan_vl_other(pl->o, nv->vls[i]), nv->vls[i]);
-	}
-}
-
-static void list_all_hosts_plinks(struct planner *pl)
-{
-	size_t i;
-
-	for (i = 0; i < pl->o->n_hosts; i++)
-		add(&pl->hosts, pl, &pl->o->hosts[i], vnm_model_host(pl->n, pl->o->hosts[i].name));
-	for (i = 0; i < pl->n->n_hosts; i++)
-		add(&pl->hosts, pl, vnm_model_host(pl->o, pl->n->hosts[i].name), &pl->n->hosts[i]);
-	for (i = 0; i < pl->o->n_plinks; i++)
-		add(&pl->plinks, pl, &pl->o->plinks[i], plan_plink_other(pl->n, &pl->o->plinks[i]));
-	for (i = 0; i < pl->n->n_plinks; i++)
-		add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]), &pl->n->plinks[i]);
-}
-
-static void list_everything(struct planner *pl)
-{
-	size_t i;
-
-	list_all_hosts_plinks(pl);
-	for (i = 0; i < pl->o->n_vrs; i++)
-		add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
-	for (i = 0; i < pl->n->n_vrs; i++)
-		add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
-	for (i = 0; i < pl->o->n_vls; i++)
-		add(&pl->vls, pl, &pl->o->vls[i], plan_vl_other(pl->n, &pl->o->vls[i]));
-	for (i = 0; i < pl->n->n_vls; i++)
-		add(&pl->vls, pl, plan_vl_other(pl->o, &pl->n->vls[i]), &pl->n->vls[i]);
-}
-
-static const char *diff_op(const struct lyd_node *node)
-{
-	struct lyd_meta *m = lyd_find_meta(node->meta, NULL, "yang:operation");
-
-	return m ? lyd_get_meta_value(m) : NULL;
-}
-
-static const char *key_of(const struct lyd_node *list, const char *key)
-{
-	const struct lyd_node *c;
-
-	LY_LIST_FOR(lyd_child(list), c) {
-		if (c->schema && !strcmp(c->schema->name, key))
-			return lyd_get_value(c);
-	}
-	return NULL;
-}
-
-static bool op_whole(const char *op)
-{
-	return op && (!strcmp(op, "create") || !strcmp(op, "delete"));
-}
-
-static void list_whole_network(struct planner *pl, const char *net)
-{
-	if (is_underlay(pl, net))
-		list_all_hosts_plinks(pl);
-	else
-		list_all_of_vn(pl, net);
-}
-
-static void list_from_network(struct planner *pl, const struct lyd_node *nw, bool whole)
-{
-	const char *net = key_of(nw, "network-id"), *name;
-	const struct lyd_node *c;
-	bool under;
-
-	if (!net)
-		return;
-	if (whole || op_whole(diff_op(nw))) {
-		list_whole_network(pl, net);
-		return;
-	}
-	under = is_underlay(pl, net);
-	LY_LIST_FOR(lyd_child(nw), c) {
-		if (!c->schema)
-			continue;
-		if (!strcmp(c->schema->name, "network-id"))
-			continue;
-		if (!strcmp(c->schema->name, "node")) {
-			name = key_of(c, "node-id");
-			if (!name)
-				continue;
-			if (under)
-				add(&pl->hosts, pl, vnm_model_host(pl->o, name),
-				    vnm_model_host(pl->n, name));
-			else
-				add(&pl->vrs, pl, vnm_model_vr(pl->o, net, name),
-				    vnm_model_vr(pl->n, net, name));
-		} else if (!strcmp(c->schema->name, "link")) {
-			name = key_of(c, "link-id");
-			if (!name)
-				continue;
-			if (under)
-				add(&pl->plinks, pl, vnm_model_plink(pl->o, name),
-				    vnm_model_plink(pl->n, name));
-			else
-				add(&pl->vls, pl, vnm_model_vl(pl->o, net, name),
-				    vnm_model_vl(pl->n, net, name));
-		} else {
-			/* network-types, supporting-network, the VN's admin
-			 * state: everything in the network may be affected */
-			list_whole_network(pl, net);
-			return;
-		}
-	}
-}
-
-static void list_from_diff(struct planner *pl, const struct lyd_node *diff)
-{
-	const struct lyd_node *top, *nw;
-	bool whole;
-
-	LY_LIST_FOR(lyd_first_sibling((struct lyd_node *)diff), top) {
-		if (!top->schema || strcmp(top->schema->name, "networks"))
-			continue;
-		whole = op_whole(diff_op(top));
-		LY_LIST_FOR(lyd_child(top), nw) {
-			if (nw->schema && !strcmp(nw->schema->name, "network"))
-				list_from_network(pl, nw, whole);
-		}
+			plan_emit(pl, P_SHAPE, &f, &i);
 	}
 }
 
@@ -1038,9 +823,9 @@ int vnm_plan_build_opts(const struct vnm_model *old, const struct vnm_model *new
 	*out = NULL;
 
 	if (diff)
-		list_from_diff(&pl, diff);
+		plan_list_from_diff(&pl, diff);
 	else
-		list_everything(&pl);
+		plan_list_everything(&pl);
 
 	/* Each list may grow while walked (by the levels before it only). */
 	for (i = 0; i < pl.hosts.n; i++)

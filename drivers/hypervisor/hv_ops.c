@@ -607,7 +607,11 @@ hv_move_look(struct hv_libvirt *hv, const struct vnm_vr *vr, const struct vnm_ho
 				  "host %s uses the same hypervisor (%s) as its current host %s: "
 				  "a move needs another machine", dst->name, duri,
 				  vr->host ? vr->host->name : "?");
-	if (hv_dom_connect(hv, vr->host, src, err) < 0 || hv_dom_connect(hv, dst, to, err) < 0)
+	/* A destination another vnmd realises may be out of this one's
+	 * reach: peer to peer, only the source's hypervisor needs to reach it,
+	 * and its checks are left to that hypervisor. */
+	if (hv_dom_connect(hv, vr->host, src, err) < 0 ||
+	    (vnm_host_local(dst) && hv_dom_connect(hv, dst, to, err) < 0))
 		return -1;
 	return hv_dom_find(src, vr, "does not exist: nothing to move", err) <= 0 ? -1 : 0;
 }
@@ -633,6 +637,12 @@ hv_move_refusal(struct hv_libvirt *hv, const struct vnm_vr *vr, const struct vnm
 	xmlDocPtr doc;
 	xmlChar *t = NULL;
 
+	if (!to->conn)
+		return hv_can_migrate(src->conn) ? 0 :
+			hv_fail_vr(err, VNM_E_UNSUPPORTED, vr, "cannot move it live from host %s "
+				   "(%s) to host %s: the hypervisor of host %s offers no live "
+				   "migration", h ? h->name : "?", hv_host_uri(hv, h), dst->name,
+				   h ? h->name : "?");
 	if (!hv_can_migrate(src->conn) || !hv_can_migrate(to->conn))
 		return hv_fail_vr(err, VNM_E_UNSUPPORTED, vr,
 				  "cannot move it live from host %s (%s) to host %s (%s): the "

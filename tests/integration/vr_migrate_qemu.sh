@@ -177,8 +177,8 @@ $(router r2 rm2 "vnm.addr=eth0:10.93.0.2/24,eth1:10.94.0.1/24" "$(tp eth0)$(tp e
 </network>")" >"$D/nc0.out"
 t_ok "NETCONF: two QEMU routers on two RMs (two libvirtds) and their VL" test $? = 0
 [ -s "$D/nc0.out" ] && { cat "$D/nc0.out"; t_done; exit 1; }
-t_ok "r1 boots on rm1" wait_for 120 grep -q "vnmd-router ready" "$LOG1"
-t_ok "r2 boots on rm2" wait_for 120 grep -q "vnmd-router ready" "$D/log/$D2.log"
+t_ok "r1 boots on rm1" wait_for 90 grep -q "vnmd-router ready" "$LOG1"
+t_ok "r2 boots on rm2" wait_for 60 grep -q "vnmd-router ready" "$D/log/$D2.log"
 [ $T_FAIL = 0 ] || { t_done; exit 1; }
 t_check "r1 is rm1's domain" "$(vsh rm1 domstate $D1 | head -1)" running
 t_check "r2 is rm2's domain" "$(vsh rm2 domstate $D2 | head -1)" running
@@ -220,12 +220,12 @@ move() {
 	# figures on SIGINT
 	ip netns exec $P-cl busybox ping -i 0.01 10.93.0.1 >"$D/ping.out" 2>&1 &
 	local pp=$!
-	sleep 1
+	sleep 0.5
 	t0=$(date +%s.%N)
 	nc "$1" >"$D/nc.out"
 	MOVED=$?
 	t1=$(date +%s.%N)
-	sleep 1
+	sleep 0.5
 	kill -INT $pp; wait $pp
 	out=$(grep 'packets transmitted' "$D/ping.out")
 	SENT=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p')
@@ -250,7 +250,7 @@ t_check "r1 runs on rm2" "$(vsh rm2 domstate $D1 | head -1)" running
 t_ok "r1 left rm1" sh -c "! virsh -c '${URI[rm1]}' dominfo $D1 >/dev/null 2>&1"
 t_check "r1 did not reboot (one boot in its log)" "$(grep -c 'vnmd-router ready' "$LOG1")" "$booted"
 t_ok "fewer than 1 s of pings lost ($LOST x 10 ms)" test "$LOST" -lt 100
-t_ok "the pings went on through the move ($SENT sent)" test "$SENT" -gt 150
+t_ok "the pings went on through the move ($SENT sent)" test "$SENT" -gt 100
 t_ok "the client still reaches r1" ns $P-cl busybox ping -c 2 -W 2 10.93.0.1
 t_check "after: no VXLAN end on rm1" "$(vx_ends rm1)" 0
 t_check "after: no VXLAN end on rm2" "$(vx_ends rm2)" 0
