@@ -20,7 +20,9 @@
 #   2. one edit moves it back: the same, the other way;
 #   3. a move onto a host of another domain type is refused naming the
 #      router and both hosts: r1 still runs on rm1, nothing changed.
-# Everything (domains, daemons, namespaces, files) is removed on exit.
+# Everything (domains, daemons, namespaces, files) is removed on exit
+# (VNMT_KEEP=1 keeps the files; VNMT_LVLEVEL=1 VNMT_LVFILTERS="1:qemu 4:*"
+# give the libvirtds' debug logs).
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
@@ -269,6 +271,8 @@ cp "$LOG1" "$D/r1-serial.log" 2>/dev/null
 t_check "NETCONF: one edit moves r1 back to rm1" "$MOVED" 0
 echo "# rm2 -> rm1: edit took ${SECS}s, $LOST of $SENT pings lost"
 t_check "r1 runs on rm1 again" "$(vsh rm1 domstate $D1 | head -1)" running
+[ "$(vsh rm1 domstate $D1 | head -1)" = running ] ||
+	{ echo "# r1's serial log:"; tail -25 "$D/r1-serial.log" | sed 's/^/#   /'; }
 t_ok "r1 left rm2" sh -c "! virsh -c '${URI[rm2]}' dominfo $D1 >/dev/null 2>&1"
 t_check "r1 still did not reboot" "$(grep -c 'vnmd-router ready' "$LOG1")" "$booted"
 t_ok "fewer than 1 s of pings lost ($LOST x 10 ms)" test "$LOST" -lt 100
