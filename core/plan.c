@@ -64,7 +64,7 @@ int vnm_plan_add(struct vnm_plan *p, const struct vnm_step *fwd, const struct vn
 	return 0;
 }
 
-void plan_emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
+static void emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
 		 const struct vnm_step *inv)
 {
 	struct step_vec *sv = &pl->ph[ph];
@@ -87,7 +87,7 @@ void plan_emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
 	sv->n++;
 }
 
-void plan_add(struct worklist *w, struct planner *pl, const void *o, const void *n)
+static void add(struct worklist *w, struct planner *pl, const void *o, const void *n)
 {
 	if (plan_wl_add(w, o, n))
 		pl->nomem = 1;
@@ -180,12 +180,12 @@ static void plan_host(struct planner *pl, const struct vnm_host *o, const struct
 	 * only a change of a host pays. */
 	for (i = 0; i < pl->o->n_plinks; i++) {
 		if (plink_touches(&pl->o->plinks[i], name))
-			plan_add(&pl->plinks, pl, &pl->o->plinks[i],
+			add(&pl->plinks, pl, &pl->o->plinks[i],
 			    plan_plink_other(pl->n, &pl->o->plinks[i]));
 	}
 	for (i = 0; i < pl->n->n_plinks; i++) {
 		if (plink_touches(&pl->n->plinks[i], name))
-			plan_add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]),
+			add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]),
 			    &pl->n->plinks[i]);
 	}
 	if (!vrs_too)
@@ -193,12 +193,12 @@ static void plan_host(struct planner *pl, const struct vnm_host *o, const struct
 	for (i = 0; i < pl->o->n_vrs; i++) {
 		if (host_named(pl->o->vrs[i].host, name) ||
 		    !plan_str_ne(pl->o->vrs[i].host_ref, name))
-			plan_add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
+			add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
 	}
 	for (i = 0; i < pl->n->n_vrs; i++) {
 		if (host_named(pl->n->vrs[i].host, name) ||
 		    !plan_str_ne(pl->n->vrs[i].host_ref, name))
-			plan_add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
+			add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
 	}
 }
 
@@ -208,9 +208,9 @@ static void plink_vls_to_list(struct planner *pl, const struct vnm_plink *p, boo
 
 	for (i = 0; i < p->n_vls; i++) {
 		if (old)
-			plan_add(&pl->vls, pl, p->vls[i], plan_vl_other(pl->n, p->vls[i]));
+			add(&pl->vls, pl, p->vls[i], plan_vl_other(pl->n, p->vls[i]));
 		else
-			plan_add(&pl->vls, pl, plan_vl_other(pl->o, p->vls[i]), p->vls[i]);
+			add(&pl->vls, pl, plan_vl_other(pl->o, p->vls[i]), p->vls[i]);
 	}
 }
 
@@ -224,21 +224,21 @@ static void plan_plink(struct planner *pl, const struct vnm_plink *o, const stru
 	if (o && (!n || plan_plink_rebuilt(o, n))) {
 		f = st_pl(VNM_STEP_PLINK_TEARDOWN, o);
 		i = st_pl(VNM_STEP_PLINK_SETUP, o);
-		plan_emit(pl, P_PL_TEARDOWN, &f, &i);
+		emit(pl, P_PL_TEARDOWN, &f, &i);
 		plink_vls_to_list(pl, o, true);
 	}
 	if (n && (!o || plan_plink_rebuilt(o, n))) {
 		f = st_pl(VNM_STEP_PLINK_SETUP, n);
 		i = st_pl(VNM_STEP_PLINK_TEARDOWN, n);
-		plan_emit(pl, P_PL_SETUP, &f, &i);
+		emit(pl, P_PL_SETUP, &f, &i);
 		plink_vls_to_list(pl, n, false);
 		return;
 	}
 	if (o && n && (o->capacity != n->capacity || plan_bond_ne(o, n))) {
 		f = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = o, .pl = n};
 		i = (struct vnm_step){.kind = VNM_STEP_PLINK_UPDATE, .pl_old = n, .pl = o};
-		plan_emit(pl, P_PL_UPDATE, &f, &i);
-		plan_add(&pl->dirty, pl, o, n);
+		emit(pl, P_PL_UPDATE, &f, &i);
+		add(&pl->dirty, pl, o, n);
 		/* the parts of a bonded VL on the other links of the bond follow
 		 * this link's capacity */
 		if (o->capacity != n->capacity)
@@ -253,7 +253,7 @@ static void bond_peers_dirty(struct planner *pl, const struct vnm_plink *n)
 
 	for (k = 0; b && k < b->n_plinks; k++)
 		if (b->plinks[k] != n)
-			plan_add(&pl->dirty, pl, plan_plink_other(pl->o, b->plinks[k]), b->plinks[k]);
+			add(&pl->dirty, pl, plan_plink_other(pl->o, b->plinks[k]), b->plinks[k]);
 }
 
 /* The route of a bond belongs to its physical links (struct vnm_link_ops
@@ -264,9 +264,9 @@ static void vl_bond_plinks(struct planner *pl, const struct vnm_vl *o, const str
 	size_t k;
 
 	for (k = 0; o && vnm_vl_bonded(o) && k < o->n_plinks; k++)
-		plan_add(&pl->plinks, pl, o->plinks[k], plan_plink_other(pl->n, o->plinks[k]));
+		add(&pl->plinks, pl, o->plinks[k], plan_plink_other(pl->n, o->plinks[k]));
 	for (k = 0; n && vnm_vl_bonded(n) && k < n->n_plinks; k++)
-		plan_add(&pl->plinks, pl, plan_plink_other(pl->o, n->plinks[k]), n->plinks[k]);
+		add(&pl->plinks, pl, plan_plink_other(pl->o, n->plinks[k]), n->plinks[k]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -283,9 +283,9 @@ static void vr_vls_to_list(struct planner *pl, const struct vnm_vr *vr, bool old
 		if (!vl)
 			continue;
 		if (old)
-			plan_add(&pl->vls, pl, vl, plan_vl_other(pl->n, vl));
+			add(&pl->vls, pl, vl, plan_vl_other(pl->n, vl));
 		else
-			plan_add(&pl->vls, pl, plan_vl_other(pl->o, vl), vl);
+			add(&pl->vls, pl, plan_vl_other(pl->o, vl), vl);
 	}
 }
 
@@ -298,12 +298,12 @@ static void vr_stop_undefine(struct planner *pl, const struct vnm_vr *o)
 	if (eff != VNM_ADMIN_STOPPED) {
 		f = st_state(o, VNM_ADMIN_STOPPED);
 		i = st_state(o, eff);
-		plan_emit(pl, P_STOP, &f, &i);
+		emit(pl, P_STOP, &f, &i);
 	}
 	f = st_vr(VNM_STEP_VR_UNDEFINE, o);
 	i = st_vr(VNM_STEP_VR_DEFINE, o);
 	i.generation = pl->ogen;
-	plan_emit(pl, P_UNDEFINE, &f, &i);
+	emit(pl, P_UNDEFINE, &f, &i);
 }
 
 /* Define the domain of n and bring it to its admin state. */
@@ -315,11 +315,11 @@ static void vr_define_start(struct planner *pl, const struct vnm_vr *n)
 	f = st_vr(VNM_STEP_VR_DEFINE, n);
 	f.generation = pl->gen;
 	i = st_vr(VNM_STEP_VR_UNDEFINE, n);
-	plan_emit(pl, P_DEFINE, &f, &i);
+	emit(pl, P_DEFINE, &f, &i);
 	if (eff != VNM_ADMIN_STOPPED) {
 		f = st_state(n, eff);
 		i = st_state(n, VNM_ADMIN_STOPPED);
-		plan_emit(pl, P_STATE, &f, &i);
+		emit(pl, P_STATE, &f, &i);
 	}
 }
 
@@ -336,7 +336,7 @@ static void vr_ports(struct planner *pl, const struct vnm_vr *vr, const struct v
 			continue;
 		f = st_nic(create ? VNM_STEP_PORT_CREATE : VNM_STEP_PORT_DESTROY, &vr->vnics[k]);
 		i = st_nic(create ? VNM_STEP_PORT_DESTROY : VNM_STEP_PORT_CREATE, &vr->vnics[k]);
-		plan_emit(pl, create ? P_PORT_CREATE : P_PORT_DESTROY, &f, &i);
+		emit(pl, create ? P_PORT_CREATE : P_PORT_DESTROY, &f, &i);
 	}
 }
 
@@ -379,11 +379,11 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 			continue;
 		f = st_nic(VNM_STEP_VNIC_DETACH, on);
 		i = st_nic(VNM_STEP_VNIC_ATTACH, on);
-		plan_emit(pl, P_DETACH, &f, &i);
+		emit(pl, P_DETACH, &f, &i);
 		if (!nn) {
 			f = st_nic(VNM_STEP_PORT_DESTROY, on);
 			i = st_nic(VNM_STEP_PORT_CREATE, on);
-			plan_emit(pl, P_PORT_DESTROY, &f, &i);
+			emit(pl, P_PORT_DESTROY, &f, &i);
 		}
 	}
 	for (k = 0; k < n->n_vnics; k++) {
@@ -394,21 +394,21 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 		if (!on) {
 			f = st_nic(VNM_STEP_PORT_CREATE, nn);
 			i = st_nic(VNM_STEP_PORT_DESTROY, nn);
-			plan_emit(pl, P_PORT_CREATE, &f, &i);
+			emit(pl, P_PORT_CREATE, &f, &i);
 		}
 		f = st_nic(VNM_STEP_VNIC_ATTACH, nn);
 		i = st_nic(VNM_STEP_VNIC_DETACH, nn);
-		plan_emit(pl, P_ATTACH, &f, &i);
+		emit(pl, P_ATTACH, &f, &i);
 	}
 	if (o->vcpus != n->vcpus || o->memory_mib != n->memory_mib) {
 		f = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = o, .vr = n};
 		i = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = n, .vr = o};
-		plan_emit(pl, P_RESOURCES, &f, &i);
+		emit(pl, P_RESOURCES, &f, &i);
 	}
 	if (eo != en) {
 		f = st_state(n, en);
 		i = st_state(o, eo);
-		plan_emit(pl, en == VNM_ADMIN_STOPPED ? P_STOP : P_STATE, &f, &i);
+		emit(pl, en == VNM_ADMIN_STOPPED ? P_STOP : P_STATE, &f, &i);
 	}
 }
 
@@ -511,21 +511,21 @@ static void vr_migrate(struct planner *pl, const struct vnm_vr *o, const struct 
 			      .generation = pl->gen};
 	i = (struct vnm_step){.kind = VNM_STEP_VR_MIGRATE, .vr_old = n, .vr = o,
 			      .generation = pl->ogen};
-	plan_emit(pl, P_MIGRATE, &f, &i);
+	emit(pl, P_MIGRATE, &f, &i);
 	if (o->vcpus != n->vcpus || o->memory_mib != n->memory_mib) {
 		f = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = o, .vr = n};
 		i = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = n, .vr = o};
-		plan_emit(pl, P_MIG_MODIFY, &f, &i);
+		emit(pl, P_MIG_MODIFY, &f, &i);
 	}
 	if (eo != en) {
 		f = st_state(n, en);
 		i = st_state(n, eo);
-		plan_emit(pl, P_MIG_MODIFY, &f, &i);
+		emit(pl, P_MIG_MODIFY, &f, &i);
 	}
 	for (k = 0; k < o->n_vnics; k++) {
 		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
 		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
-		plan_emit(pl, P_MIG_PORT_DESTROY, &f, &i);
+		emit(pl, P_MIG_PORT_DESTROY, &f, &i);
 	}
 	vr_vls_to_list(pl, o, true);
 	vr_vls_to_list(pl, n, false);
@@ -577,7 +577,7 @@ static void mark_dirty_old(struct planner *pl, const struct vnm_vl *o)
 		const struct vnm_plink *np = plan_plink_other(pl->n, o->plinks[k]);
 
 		if (o->plinks[k] && np)
-			plan_add(&pl->dirty, pl, o->plinks[k], np);
+			add(&pl->dirty, pl, o->plinks[k], np);
 	}
 }
 
@@ -589,7 +589,7 @@ static void mark_dirty_new(struct planner *pl, const struct vnm_vl *n)
 		const struct vnm_plink *op = plan_plink_other(pl->o, n->plinks[k]);
 
 		if (n->plinks[k] && op)
-			plan_add(&pl->dirty, pl, op, n->plinks[k]);
+			add(&pl->dirty, pl, op, n->plinks[k]);
 	}
 }
 
@@ -603,18 +603,18 @@ static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
 	if (!o->n_plinks) {
 		f = st_unshape(o, NULL);
 		i = st_shape(o, NULL);
-		plan_emit(pl, unshape, &f, &i);
+		emit(pl, unshape, &f, &i);
 	}
 	for (k = 0; k < o->n_plinks; k++) {
 		if (!o->plinks[k])
 			continue;
 		f = st_unshape(o, o->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
-		plan_emit(pl, unshape, &f, &i);
+		emit(pl, unshape, &f, &i);
 	}
 	f = st_vl(VNM_STEP_VL_DESTROY, o);
 	i = st_vl(VNM_STEP_VL_CREATE, o);
-	plan_emit(pl, mig ? P_MIG_VL_DESTROY : P_VL_DESTROY, &f, &i);
+	emit(pl, mig ? P_MIG_VL_DESTROY : P_VL_DESTROY, &f, &i);
 	mark_dirty_old(pl, o);
 }
 
@@ -644,18 +644,18 @@ static void vl_create(struct planner *pl, const struct vnm_vl *n)
 
 	f = st_vl(VNM_STEP_VL_CREATE, n);
 	i = st_vl(VNM_STEP_VL_DESTROY, n);
-	plan_emit(pl, early ? P_MIG_VL_CREATE : P_VL_CREATE, &f, &i);
+	emit(pl, early ? P_MIG_VL_CREATE : P_VL_CREATE, &f, &i);
 	if (!n->n_plinks) {
 		f = st_shape(n, NULL);
 		i = st_unshape(n, NULL);
-		plan_emit(pl, shape, &f, &i);
+		emit(pl, shape, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
 		if (!n->plinks[k])
 			continue;
 		f = st_shape(n, n->plinks[k]);
 		i = st_unshape(n, n->plinks[k]);
-		plan_emit(pl, shape, &f, &i);
+		emit(pl, shape, &f, &i);
 	}
 	if (plan_pset_add(&pl->vl_done, n) < 0)
 		pl->nomem = 1;
@@ -674,7 +674,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 		f = st_shape(n, NULL);
 		i = st_shape(o, NULL);
 		if (plan_shape_ne(&f.shape, &i.shape))
-			plan_emit(pl, P_SHAPE, &f, &i);
+			emit(pl, P_SHAPE, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
 		if (!n->plinks[k] || !o->plinks[k])
@@ -682,7 +682,7 @@ static void vl_reshape(struct planner *pl, const struct vnm_vl *o, const struct 
 		f = st_shape(n, n->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
 		if (plan_shape_ne(&f.shape, &i.shape))
-			plan_emit(pl, P_SHAPE, &f, &i);
+			emit(pl, P_SHAPE, &f, &i);
 	}
 }
 
@@ -708,7 +708,7 @@ static void vnic_carrier(struct planner *pl, const struct vnm_vnic *nic, bool ol
 		pl->nomem = 1;
 	f = st_up(VNM_STEP_VNIC_LINK, NULL, nn, vnm_vnic_link_up(nn));
 	i = st_up(VNM_STEP_VNIC_LINK, NULL, on, vnm_vnic_link_up(on));
-	plan_emit(pl, P_VL_ADMIN, &f, &i);
+	emit(pl, P_VL_ADMIN, &f, &i);
 }
 
 /* A VL's admin state is changed in place: its ends (kept: made in their
@@ -720,7 +720,7 @@ static void vl_admin(struct planner *pl, const struct vnm_vl *o, const struct vn
 	if (o && n && o->enabled != n->enabled && !plan_vl_rebuilt(o, n)) {
 		f = st_up(VNM_STEP_VL_LINK, n, NULL, n->enabled);
 		i = st_up(VNM_STEP_VL_LINK, o, NULL, o->enabled);
-		plan_emit(pl, P_VL_ADMIN, &f, &i);
+		emit(pl, P_VL_ADMIN, &f, &i);
 	}
 	if (o) {
 		vnic_carrier(pl, o->a, true);
@@ -790,7 +790,7 @@ static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 		f = st_shape(n, np);
 		i = st_shape(o, op);
 		if (plan_shape_ne(&f.shape, &i.shape))
-			plan_emit(pl, P_SHAPE, &f, &i);
+			emit(pl, P_SHAPE, &f, &i);
 	}
 }
 

@@ -61,11 +61,6 @@ struct planner {
 	int nomem;
 };
 
-/* Append a step to a phase; remember a memory failure in pl->nomem. */
-void plan_emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
-	       const struct vnm_step *inv);
-/* Put the pair (o, n) on a worklist once. */
-void plan_add(struct worklist *w, struct planner *pl, const void *o, const void *n);
 /* List every object of both models, or what diff names. */
 void plan_list_everything(struct planner *pl);
 void plan_list_from_diff(struct planner *pl, const struct lyd_node *diff);

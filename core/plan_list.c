@@ -12,6 +12,12 @@
 #include "plan_cmp.h"
 #include "plan_int.h"
 
+static void add(struct worklist *w, struct planner *pl, const void *o, const void *n)
+{
+	if (plan_wl_add(w, o, n))
+		pl->nomem = 1;
+}
+
 static bool is_underlay(struct planner *pl, const char *net)
 {
 	return (pl->o->underlay && !strcmp(pl->o->underlay, net)) ||
@@ -25,15 +31,15 @@ static void list_all_of_vn(struct planner *pl, const char *net)
 
 	if (ov) {
 		for (i = 0; i < ov->n_vrs; i++)
-			plan_add(&pl->vrs, pl, ov->vrs[i], plan_vr_other(pl->n, ov->vrs[i]));
+			add(&pl->vrs, pl, ov->vrs[i], plan_vr_other(pl->n, ov->vrs[i]));
 		for (i = 0; i < ov->n_vls; i++)
-			plan_add(&pl->vls, pl, ov->vls[i], plan_vl_other(pl->n, ov->vls[i]));
+			add(&pl->vls, pl, ov->vls[i], plan_vl_other(pl->n, ov->vls[i]));
 	}
 	if (nv) {
 		for (i = 0; i < nv->n_vrs; i++)
-			plan_add(&pl->vrs, pl, plan_vr_other(pl->o, nv->vrs[i]), nv->vrs[i]);
+			add(&pl->vrs, pl, plan_vr_other(pl->o, nv->vrs[i]), nv->vrs[i]);
 		for (i = 0; i < nv->n_vls; i++)
-			plan_add(&pl->vls, pl, plan_vl_other(pl->o, nv->vls[i]), nv->vls[i]);
+			add(&pl->vls, pl, plan_vl_other(pl->o, nv->vls[i]), nv->vls[i]);
 	}
 }
 
@@ -42,13 +48,13 @@ static void list_all_hosts_plinks(struct planner *pl)
 	size_t i;
 
 	for (i = 0; i < pl->o->n_hosts; i++)
-		plan_add(&pl->hosts, pl, &pl->o->hosts[i], vnm_model_host(pl->n, pl->o->hosts[i].name));
+		add(&pl->hosts, pl, &pl->o->hosts[i], vnm_model_host(pl->n, pl->o->hosts[i].name));
 	for (i = 0; i < pl->n->n_hosts; i++)
-		plan_add(&pl->hosts, pl, vnm_model_host(pl->o, pl->n->hosts[i].name), &pl->n->hosts[i]);
+		add(&pl->hosts, pl, vnm_model_host(pl->o, pl->n->hosts[i].name), &pl->n->hosts[i]);
 	for (i = 0; i < pl->o->n_plinks; i++)
-		plan_add(&pl->plinks, pl, &pl->o->plinks[i], plan_plink_other(pl->n, &pl->o->plinks[i]));
+		add(&pl->plinks, pl, &pl->o->plinks[i], plan_plink_other(pl->n, &pl->o->plinks[i]));
 	for (i = 0; i < pl->n->n_plinks; i++)
-		plan_add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]), &pl->n->plinks[i]);
+		add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]), &pl->n->plinks[i]);
 }
 
 void plan_list_everything(struct planner *pl)
@@ -57,13 +63,13 @@ void plan_list_everything(struct planner *pl)
 
 	list_all_hosts_plinks(pl);
 	for (i = 0; i < pl->o->n_vrs; i++)
-		plan_add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
+		add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
 	for (i = 0; i < pl->n->n_vrs; i++)
-		plan_add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
+		add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
 	for (i = 0; i < pl->o->n_vls; i++)
-		plan_add(&pl->vls, pl, &pl->o->vls[i], plan_vl_other(pl->n, &pl->o->vls[i]));
+		add(&pl->vls, pl, &pl->o->vls[i], plan_vl_other(pl->n, &pl->o->vls[i]));
 	for (i = 0; i < pl->n->n_vls; i++)
-		plan_add(&pl->vls, pl, plan_vl_other(pl->o, &pl->n->vls[i]), &pl->n->vls[i]);
+		add(&pl->vls, pl, plan_vl_other(pl->o, &pl->n->vls[i]), &pl->n->vls[i]);
 }
 
 static const char *diff_op(const struct lyd_node *node)
@@ -120,20 +126,20 @@ static void list_from_network(struct planner *pl, const struct lyd_node *nw, boo
 			if (!name)
 				continue;
 			if (under)
-				plan_add(&pl->hosts, pl, vnm_model_host(pl->o, name),
+				add(&pl->hosts, pl, vnm_model_host(pl->o, name),
 				    vnm_model_host(pl->n, name));
 			else
-				plan_add(&pl->vrs, pl, vnm_model_vr(pl->o, net, name),
+				add(&pl->vrs, pl, vnm_model_vr(pl->o, net, name),
 				    vnm_model_vr(pl->n, net, name));
 		} else if (!strcmp(c->schema->name, "link")) {
 			name = key_of(c, "link-id");
 			if (!name)
 				continue;
 			if (under)
-				plan_add(&pl->plinks, pl, vnm_model_plink(pl->o, name),
+				add(&pl->plinks, pl, vnm_model_plink(pl->o, name),
 				    vnm_model_plink(pl->n, name));
 			else
-				plan_add(&pl->vls, pl, vnm_model_vl(pl->o, net, name),
+				add(&pl->vls, pl, vnm_model_vl(pl->o, net, name),
 				    vnm_model_vl(pl->n, net, name));
 		} else {
 			/* network-types, supporting-network, the VN's admin
