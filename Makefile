@@ -5,6 +5,7 @@
 #   make check   all tests: unit (cmocka), unit under ASan+UBSan, integration
 #   make image   the tiny router guest (kernel + busybox initramfs)
 #   make demo    the paper's experiment end to end
+#   make demo-multi  the same with one vnmd per RM and a coordinator
 #   make bench   benchmarks, rewrites BENCHMARKS.md
 #   make soak    long reliability runs (500 SIGKILLs of vnmd during edits,
 #                5 minutes of 32 NETCONF sessions and SNMP polling)
@@ -39,10 +40,11 @@ CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -DVNM_YANG_DIR=\"$(CURDIR)/yang\" -D
 INC_API  := -Icore/api
 INC_DRV  := $(INC_API) -Icore/driver-api
 INC_ALL  := -Idaemon -Inetconf-server -Isnmp-agent -Icore $(INC_DRV) \
-	    -Idrivers/hypervisor -Idrivers/link -Itools/dot
+	    -Idrivers/hypervisor -Idrivers/link -Idrivers/peer -Itools/dot
 INC_core               := -Icore $(INC_DRV)
 INC_drivers/hypervisor := $(INC_DRV)
 INC_drivers/link       := $(INC_DRV)
+INC_drivers/peer       := $(INC_DRV)
 INC_netconf-server     := $(INC_API)
 INC_snmp-agent         := $(INC_API)
 # everything else (daemon/, tests/, tools/, fuzz/) sees all
@@ -69,7 +71,7 @@ LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: tools all deps check unit asan integration image demo demo-fast bench clean lint install-mib fuzz fuzz-build soak install uninstall
+.PHONY: tools all deps check unit asan integration image demo demo-fast demo-multi bench clean lint install-mib fuzz fuzz-build soak install uninstall
 # make demo after make check: the tool programs' objects are kept, not rebuilt
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -149,6 +151,11 @@ demo: deps
 demo-fast: deps
 	$(MAKE) all
 	VNMD_DEMO_FAST=1 bash tools/demo.sh
+
+# the same with one vnmd per RM and a coordinator (issue 17)
+demo-multi: deps
+	$(MAKE) all
+	VNMD_DEMO_MULTI=1 bash tools/demo.sh
 
 # The topology pictures of the README, rendered from the examples
 # (docs/figure6.png is the plot of a `make demo` run: demo-out/figure6.png).

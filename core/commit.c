@@ -59,7 +59,7 @@ static int build_valid(struct vnm_core *c, const struct lyd_node *cfg, struct vn
 		return -1;
 	vnm_model_mark(m, c->local_host);
 	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate_with(m, c->uris, err) ||
-	    check_caps(c, m, err)) {
+	    check_caps(c, m, err) || core_coord_check(c, m, err)) {
 		vnm_model_free(m);
 		return -1;
 	}
@@ -219,6 +219,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	struct vnm_plan_opts popts = {0};
 	struct vnm_journal *j = NULL;
 	struct lyd_node *ncfg = NULL, *ocfg;
+	struct core_coord co = {0};
 	struct vnm_err ue;
 	uint64_t gen;
 	int rc = -1;
@@ -249,6 +250,10 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	if (vnm_plan_build_opts(oref->m, nref->m, diff, c->generation, gen, &popts, &plan, err))
 		goto cleanup;
 	vnm_log(VNM_LOG_INFO, "commit %llu: %zu step(s)", (unsigned long long)gen, plan->n);
+	/* Network-wide: every participant holds it as a confirmed commit
+	 * before this vnmd applies its share; confirmed after the save. */
+	if (core_coord_prepare(c, nref->m, ncfg, gen, &co, err))
+		goto cleanup;
 	/* Apply, journaling inverses.  A failure was undone as far as the
 	 * drivers let it; what they did not is repaired by reconciliation. */
 	if (vnm_txn_apply(&c->drv, plan, &j, err)) {
@@ -282,6 +287,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	core_model_put(c, oref);
 	rc = 0;
 cleanup:
+	core_coord_end(c, &co, rc == 0);
 	/* applied or undone: what the link driver deferred is done now */
 	if (plan && c->drv.link && c->drv.link->flush)
 		c->drv.link->flush(c->drv.link_ctx);

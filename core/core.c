@@ -216,6 +216,8 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	c->drv = o->drv;
 	c->uris = o->uris;
 	c->local_host = o->local_host;
+	c->peers = o->peers;
+	c->peer_timeout_s = o->peer_timeout_s ? o->peer_timeout_s : 60;
 	c->refresh_ms = o->refresh_ms ? o->refresh_ms : 500;
 	if (o->state_dir && !(c->state_dir = strdup(o->state_dir))) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting the core");
@@ -237,6 +239,11 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	if (vnm_model_build(cfg, &m, err))
 		goto cleanup;
 	vnm_model_mark(m, c->local_host);
+	if (c->local_host)
+		vnm_log_info("realising the share of host %s only (--host): the other hosts' "
+			     "vnmds realise theirs%s", c->local_host,
+			     m->n_hosts && !vnm_model_host(m, c->local_host) ?
+			     "; the configuration has no such host yet" : "");
 	if (vnm_model_set_overhead(m, core_encap_overhead(c), err) || vnm_validate_with(m, c->uris, err)) {
 		vnm_err_prefix(err, "the stored configuration %s/%s is not valid; fix or remove it",
 			       c->state_dir ? c->state_dir : ".", from);
@@ -315,6 +322,7 @@ void vnm_core_free(struct vnm_core *c)
 	}
 	lyd_free_all(c->running);
 	free(c->ann);
+	core_gather_free(c);
 	free(c->subs);
 	core_watch_free(c);
 	free(c->state_dir);

@@ -53,6 +53,8 @@ struct vnm_core {
 	struct vnm_drivers drv;
 	const struct vnm_uri_policy *uris; /* not owned (vnm_core_opts) */
 	const char *local_host;   /* not owned (vnm_core_opts); NULL: all */
+	const struct vnm_peer_policy *peers; /* not owned (vnm_core_opts) */
+	unsigned peer_timeout_s;
 	struct vnm_link_caps caps;
 	unsigned refresh_ms;
 
@@ -73,6 +75,8 @@ struct vnm_core {
 	bool kick_full;          /* a driver event: read every object again */
 	unsigned full_cost_ms;   /* duration of the last full refresh */
 	struct vnm_snapshot *snap;
+	struct gathered *gath;   /* participants' state (core_gather.c) */
+	size_t n_gath;
 	struct announced *ann;
 	size_t n_ann, cap_ann;
 
@@ -105,6 +109,22 @@ struct vnm_core {
 	pthread_t cthread;
 	bool cthread_started, cstop, cwant;
 };
+
+/* coord.c: the network-wide transaction of a commit (driver.h's
+ * vnm_peer_ops).  core_coord_check: the management addresses and keys of
+ * m are the operator's (a participant, with local_host, skips it).
+ * core_coord_prepare: when m has participants, their confirmed commits
+ * of cfg (co->active then); core_coord_end: confirm them (ok) or cancel
+ * them; nothing when !co->active. */
+struct core_coord {
+	bool active;
+	char txid[64];
+};
+int core_coord_check(const struct vnm_core *c, const struct vnm_model *m, struct vnm_err *err);
+int core_coord_prepare(struct vnm_core *c, const struct vnm_model *m, const struct lyd_node *cfg,
+		       uint64_t gen, struct core_coord *co, struct vnm_err *err);
+void core_coord_end(struct vnm_core *c, struct core_coord *co, bool ok);
+bool core_has_participants(const struct vnm_core *c, const struct vnm_model *m);
 
 /* core_wal.c: save running whole (journal folded in, then trimmed); start
  * and stop the compaction thread; ask it to run when the journal grew. */
@@ -155,5 +175,16 @@ void *core_snapshot_thread(void *arg);
 #define VNM_REPAIR_PERIOD_MS 2000
 void core_repair_locked(struct vnm_core *c);
 void core_repair(struct vnm_core *c);
+
+/* core_gather.c: the participants' own state (one vnmd per RM), read
+ * by the snapshot thread through the peer driver. */
+void core_gather(struct vnm_core *c, const struct vnm_model *m);
+/* The state of router vn/vr (of counters of link vn/vl) as host's vnmd
+ * reported it: its age in ms, or -1 when none was read. */
+int64_t core_gather_vr(struct vnm_core *c, const char *host, const char *vn, const char *vr,
+		       struct vnm_vr_status *out);
+int64_t core_gather_vl(struct vnm_core *c, const char *host, const char *vn, const char *vl,
+		       struct vnm_vl_counters *out);
+void core_gather_free(struct vnm_core *c);
 
 #endif

@@ -200,6 +200,53 @@ static void vl_where(const struct vnm_vl *vl, struct vnm_snap_vl *sl, bool *oom)
 	}
 }
 
+/* A router another RM's vnmd runs: as that vnmd last reported it. */
+static void gathered_vr(struct vnm_core *c, const struct vnm_vr *vr, struct vnm_snap_vr *sv)
+{
+	struct vnm_vr_status st;
+	int64_t age;
+
+	memset(&st, 0, sizeof(st));
+	age = core_gather_vr(c, vr->host->name, sv->vn, sv->name, &st);
+	if (age < 0)
+		return;
+	sv->oper = st.state;
+	snprintf(sv->uuid, sizeof(sv->uuid), "%s", st.uuid);
+	sv->domain_id = st.domain_id;
+	if (st.vcpus)
+		sv->vcpus = st.vcpus;
+	if (st.memory_mib)
+		sv->memory_mib = st.memory_mib;
+	sv->gathered = true;
+	sv->age_ms = age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
+}
+
+/* Whether both ends of vl are other vnmds' (one vnmd per RM). */
+static bool vl_elsewhere(const struct vnm_vl *vl)
+{
+	return vl->a && vl->b && vl->a->vr->host && vl->b->vr->host &&
+	       !vnm_host_local(vl->a->vr->host) && !vnm_host_local(vl->b->vr->host);
+}
+
+/* Its counters as the vnmd of its source's host (else its destination's)
+ * last reported them. */
+static void gathered_vl(struct vnm_core *c, const struct vnm_vl *vl, struct vnm_snap_vl *sl)
+{
+	const struct vnm_host *h = vl->a->vr->host;
+	int64_t age;
+
+	if (!vnm_host_participant(h))
+		h = vl->b->vr->host;
+	sl->ctr.read_ns = mono_ns();
+	if (!vnm_host_participant(h) ||
+	    (age = core_gather_vl(c, h->name, sl->vn, sl->name, &sl->ctr)) < 0)
+		return;
+	sl->ctr.read_ns = mono_ns();
+	sl->up = sl->ctr.up;
+	sl->gathered = true;
+	sl->age_ms = age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
+}
+
 /* A snapshot of the running model; with prev (after a commit), VRs and VLs
  * configured as in prev keep prev's driver state instead of being read
  * again: a commit of one change then costs no driver call per object. */
@@ -217,6 +264,7 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 
 	if (oom)
 		goto cleanup;
+	core_gather(c, m);
 	s->refs = 1;
 	pthread_mutex_lock(&c->mlock);
 	s->generation = c->generation;
@@ -242,6 +290,10 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		sv->vcpus = sv->cfg_vcpus = vr->vcpus;
 		sv->memory_mib = sv->cfg_memory_mib = vr->memory_mib;
 		sv->oper = VNM_VR_UNKNOWN;
+		if (vnm_host_participant(vr->host)) {
+			gathered_vr(c, vr, sv);
+			continue;
+		}
 		if (!oom && (o = same_vr(prev, sv))) {
 			sv->oper = o->oper;
 			memcpy(sv->uuid, o->uuid, sizeof(sv->uuid));
@@ -252,7 +304,8 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		}
 		memset(&st, 0, sizeof(st));
 		vnm_err_clear(&e);
-		if (d->hv && d->hv->vr_status && vr->host && !d->hv->vr_status(d->hv_ctx, vr, &st, &e)) {
+		if (d->hv && d->hv->vr_status && vnm_host_local(vr->host) &&
+		    !d->hv->vr_status(d->hv_ctx, vr, &st, &e)) {
 			sv->oper = st.state;
 			snprintf(sv->uuid, sizeof(sv->uuid), "%s", st.uuid);
 			sv->domain_id = st.domain_id;
@@ -277,6 +330,10 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		sl->enabled = vl->enabled;
 		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
 		vl_where(vl, sl, &oom);
+		if (!oom && vl_elsewhere(vl)) {
+			gathered_vl(c, vl, sl);
+			continue;
+		}
 		if (!oom && (ol = same_vl(prev, sl))) {
 			sl->ctr = ol->ctr;
 			sl->up = ol->up;

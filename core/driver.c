@@ -35,6 +35,26 @@ vnm_own_list_free(struct vnm_own_list *l)
 	l->n = l->cap = 0;
 }
 
+void
+vnm_peer_state_clear(struct vnm_peer_state *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->n_vrs; i++) {
+		free(s->vrs[i].vn);
+		free(s->vrs[i].name);
+	}
+	for (i = 0; s && i < s->n_vls; i++) {
+		free(s->vls[i].vn);
+		free(s->vls[i].name);
+	}
+	if (s) {
+		free(s->vrs);
+		free(s->vls);
+		memset(s, 0, sizeof(*s));
+	}
+}
+
 const char *
 vnm_vr_oper_str(enum vnm_vr_oper s)
 {

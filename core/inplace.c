@@ -379,8 +379,9 @@ int vnm_core_set_leaves(struct vnm_core *c, const struct vnm_leaf_set *set, size
 		return 1;
 	memset(ch, 0, sizeof(ch));
 	pthread_mutex_lock(&c->txn);
-	/* a failed transaction left reality to repair: the whole path does */
-	if (c->repair)
+	/* a failed transaction left reality to repair: the whole path does;
+	 * so does a change the participants must take too (coord.c) */
+	if (c->repair || core_has_participants(c, c->model->m))
 		goto unlock;
 	ref = c->model;
 	for (i = 0, k = 0; i < n; i++) {

@@ -8,9 +8,8 @@
  * and physical links).  References that do not resolve stay NULL and are
  * kept as written in the index (model_int.h) for vnm_validate().
  *
- * Derived names depend only on the object's own names (FNV-1a), never on
- * the order of the tree, so that the same configuration always gives the
- * same interfaces, domains and VNIs, also across restarts.
+ * Derived names depend only on the object's own names (FNV-1a), never on the
+ * tree's order: one configuration gives the same interfaces, domains and VNIs.
  */
 #include "model.h"
 #include "model_int.h"
@@ -225,7 +224,7 @@ void vnm_model_mark(struct vnm_model *m, const char *local)
 	size_t i;
 
 	for (i = 0; m && i < m->n_hosts; i++)
-		m->hosts[i].remote = local && strcmp(m->hosts[i].name, local) != 0;
+		m->hosts[i].remote = local ? !!strcmp(m->hosts[i].name, local) : !!m->hosts[i].mgmt_addr;
 }
 
 struct vnm_host *vnm_model_host(const struct vnm_model *m, const char *name)
@@ -260,10 +259,10 @@ static void host_free(struct vnm_host *h)
 {
 	size_t i;
 
-	free(h->name);
-	free(h->uri);
-	free(h->tunnel_addr);
-	free(h->netns);
+	char **s[] = {&h->name, &h->uri, &h->tunnel_addr, &h->netns, &h->mgmt_addr, &h->mgmt_cred};
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		free(*s[i]);
 	for (i = 0; i < h->n_ifs; i++) {
 		free(h->ifs[i].tp_id);
 		free(h->ifs[i].ifname);
@@ -498,6 +497,8 @@ static int build_hosts(struct builder *b)
 		host->uri = dup_or_null(leaf(h, "libvirt-uri"), &b->oom);
 		host->tunnel_addr = dup_or_null(leaf(h, "tunnel-address"), &b->oom);
 		host->netns = dup_or_null(leaf(h, "netns"), &b->oom);
+		host->mgmt_addr = dup_or_null(leaf(child(h, "management"), "address"), &b->oom);
+		host->mgmt_cred = dup_or_null(leaf(child(h, "management"), "credentials"), &b->oom);
 		dt = leaf(h, "domain-type");
 		host->domain_type = !dt			? VNM_DT_DEFAULT
 				    : !strcmp(dt, "kvm") ? VNM_DT_KVM

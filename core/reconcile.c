@@ -156,11 +156,16 @@ static void want(struct recon *r, char kind, const char *realm, const char *name
 		r->nomem = 1;
 }
 
-static bool have(struct recon *r, char kind, const char *realm, const char *name)
+/* Whether name exists on host h (what another vnmd realises, --host,
+ * counts as there: it is not this vnmd's to repair). */
+static bool have(struct recon *r, char kind, const struct vnm_host *h, const char *realm,
+		 const char *name)
 {
 	char key[512];
 	struct smap_ent *e;
 
+	if (h->remote)
+		return true;
 	key_of(key, sizeof(key), kind, realm, name);
 	e = smap_get(&r->want, key);
 	return e && e->found;
@@ -267,6 +272,8 @@ static void list_and_sweep(struct recon *r)
 	for (i = 0; i < r->m->n_hosts; i++) {
 		const struct vnm_host *h = &r->m->hosts[i];
 
+		if (h->remote)
+			continue; /* another vnmd's (--host) */
 		/* Domains before interfaces: a leftover domain holds its taps. */
 		key_of(key, sizeof(key), 'd', hv_realm(h), "");
 		if (d->hv && d->hv->list_own && !smap_get(&r->listed, key)) {
@@ -278,6 +285,8 @@ static void list_and_sweep(struct recon *r)
 	for (i = 0; i < r->m->n_hosts; i++) {
 		const struct vnm_host *h = &r->m->hosts[i];
 
+		if (h->remote)
+			continue;
 		key_of(key, sizeof(key), 'i', if_realm(h), "");
 		if (d->link && d->link->list_own && !smap_get(&r->listed, key)) {
 			if (smap_put(&r->listed, key, h))
@@ -320,8 +329,8 @@ static void plan_repairs(struct recon *r, struct vnm_plan *p, uint64_t generatio
 
 		if (!pl->src || !pl->dst || !pl->src->host || !pl->dst->host)
 			continue;
-		if (have(r, 'q', if_realm(pl->src->host), pl->src->ifname) &&
-		    have(r, 'q', if_realm(pl->dst->host), pl->dst->ifname)) {
+		if (have(r, 'q', pl->src->host, if_realm(pl->src->host), pl->src->ifname) &&
+		    have(r, 'q', pl->dst->host, if_realm(pl->dst->host), pl->dst->ifname)) {
 			if (!stale(r, pl->src->host) && !stale(r, pl->dst->host))
 				continue;
 			/* Start the link's shaping afresh: that drops the
@@ -339,7 +348,7 @@ static void plan_repairs(struct recon *r, struct vnm_plan *p, uint64_t generatio
 		if (!vr->host)
 			continue;
 		for (k = 0; k < vr->n_vnics; k++) {
-			if (have(r, 'i', if_realm(vr->host), vr->vnics[k].bridge))
+			if (have(r, 'i', vr->host, if_realm(vr->host), vr->vnics[k].bridge))
 				continue;
 			s = (struct vnm_step){.kind = VNM_STEP_PORT_CREATE, .nic = &vr->vnics[k]};
 			step(r, p, &s);
@@ -351,9 +360,9 @@ static void plan_repairs(struct recon *r, struct vnm_plan *p, uint64_t generatio
 		struct vnm_vr_status vs;
 		struct vnm_err e;
 
-		if (!vr->host)
+		if (!vnm_host_local(vr->host))
 			continue;
-		if (!have(r, 'd', hv_realm(vr->host), vr->domain_name)) {
+		if (!have(r, 'd', vr->host, hv_realm(vr->host), vr->domain_name)) {
 			s = (struct vnm_step){.kind = VNM_STEP_VR_DEFINE, .vr = vr,
 					      .generation = generation};
 			step(r, p, &s);
@@ -382,8 +391,8 @@ static void plan_repairs(struct recon *r, struct vnm_plan *p, uint64_t generatio
 
 		if (!vl->a || !vl->b || !vl->a->vr->host || !vl->b->vr->host)
 			continue;
-		if (!have(r, 'i', if_realm(vl->a->vr->host), vl->end_a) ||
-		    !have(r, 'i', if_realm(vl->b->vr->host), vl->end_b)) {
+		if (!have(r, 'i', vl->a->vr->host, if_realm(vl->a->vr->host), vl->end_a) ||
+		    !have(r, 'i', vl->b->vr->host, if_realm(vl->b->vr->host), vl->end_b)) {
 			s = (struct vnm_step){.kind = VNM_STEP_VL_CREATE, .vl = vl};
 			step(r, p, &s);
 		}

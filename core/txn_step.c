@@ -313,12 +313,80 @@ int vnm_step_check(const struct vnm_drivers *drv, const struct vnm_step *s, stru
 	return hv->vr_move_check(drv->hv_ctx, s->vr_old, s->vr->host, err);
 }
 
+/* The host a VR's or a vNIC's step acts on (NULL: none or dangling). */
+static const struct vnm_host *vr_host(const struct vnm_vr *vr)
+{
+	return vr ? vr->host : NULL;
+}
+
+static bool local_end(const struct vnm_vnic *nic)
+{
+	return nic && vnm_host_local(nic->vr ? nic->vr->host : NULL);
+}
+
+/*
+ * Whether the step is another vnmd's alone (one vnmd per RM, --host):
+ * the VRs and vNICs of a remote host, and the VLs and physical links with
+ * no end on this host.  A VL or physical link with one local end goes to
+ * the link driver, which makes only the local end.  Steps on dangling
+ * references are not filtered: the drivers name them.
+ */
+static bool step_remote(const struct vnm_step *s)
+{
+	const struct vnm_host *h = NULL;
+
+	switch (s->kind) {
+	case VNM_STEP_PORT_CREATE:
+	case VNM_STEP_PORT_DESTROY:
+	case VNM_STEP_VNIC_ATTACH:
+	case VNM_STEP_VNIC_DETACH:
+	case VNM_STEP_VNIC_LINK:
+		h = vr_host(s->nic->vr);
+		break;
+	case VNM_STEP_VR_DEFINE:
+	case VNM_STEP_VR_UNDEFINE:
+	case VNM_STEP_VR_STATE:
+	case VNM_STEP_VR_RESOURCES:
+		h = vr_host(s->vr);
+		break;
+	case VNM_STEP_VR_MIGRATE:
+		/* the source's vnmd migrates; the destination's adopts */
+		h = vr_host(s->vr_old);
+		break;
+	case VNM_STEP_VL_CREATE:
+	case VNM_STEP_VL_DESTROY:
+	case VNM_STEP_VL_SHAPE:
+	case VNM_STEP_VL_UNSHAPE:
+	case VNM_STEP_VL_LINK:
+		if (!s->vl->a || !s->vl->b || !vr_host(s->vl->a->vr) || !vr_host(s->vl->b->vr))
+			return false;
+		if (s->pl && s->pl->src && s->pl->dst && s->pl->src->host && s->pl->dst->host)
+			return !vnm_host_local(s->pl->src->host) &&
+			       !vnm_host_local(s->pl->dst->host);
+		return !local_end(s->vl->a) && !local_end(s->vl->b);
+	case VNM_STEP_PLINK_SETUP:
+	case VNM_STEP_PLINK_UPDATE:
+	case VNM_STEP_PLINK_TEARDOWN:
+		if (!s->pl->src || !s->pl->dst || !s->pl->src->host || !s->pl->dst->host)
+			return false;
+		return !vnm_host_local(s->pl->src->host) && !vnm_host_local(s->pl->dst->host) &&
+		       (!s->pl_old || !s->pl_old->src || !s->pl_old->dst ||
+			(!vnm_host_local(s->pl_old->src->host) &&
+			 !vnm_host_local(s->pl_old->dst->host)));
+	default:
+		return false;
+	}
+	return h && h->remote;
+}
+
 int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
 {
 	const struct vnm_hv_ops *hv = drv->hv;
 	const struct vnm_link_ops *ln = drv->link;
 	bool live = false;
 
+	if (step_remote(s))
+		return 0;
 	switch (s->kind) {
 	case VNM_STEP_NONE:
 		return 0;

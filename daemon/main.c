@@ -32,6 +32,7 @@
 #include "log.h"
 #include "notify.h"
 #include "opts.h"
+#include "peer_nc.h"
 #include "server.h"
 #include "store.h"
 #include "uri_policy.h"
@@ -267,6 +268,40 @@ static int snmp_start(const struct opts *o, struct vnm_core *core, struct vnm_ag
 	return 0;
 }
 
+/* The peer driver, for a coordinator (no --host) the operator allowed
+ * peers to: its keys must be readable now, not at the first commit. */
+static int peer_start(const struct opts *o, struct vnm_core_opts *co, void **peer_ctx)
+{
+	struct ly_ctx *pctx = NULL;
+	struct vnm_err err = {0};
+	char pub[PATH_MAX];
+	size_t i;
+
+	*peer_ctx = NULL;
+	co->peers = &o->peers;
+	co->peer_timeout_s = o->peer_timeout;
+	if (o->local_host || !o->peers.n_allow)
+		return 0;
+	for (i = 0; i < o->peers.n_keys; i++) {
+		snprintf(pub, sizeof(pub), "%s.pub", o->peers.keys[i].path);
+		if (access(o->peers.keys[i].path, R_OK) || access(pub, R_OK)) {
+			vnm_log_err("--peer-key %s: cannot read %s or %s: %m", o->peers.keys[i].name,
+				    o->peers.keys[i].path, pub);
+			return -1;
+		}
+	}
+	/* the client's context loads no module from the working directory */
+	if (vnm_yctx_new(true, &pctx, &err) ||
+	    (ly_ctx_set_options(pctx, LY_CTX_DISABLE_SEARCHDIR_CWD), false) ||
+	    vnm_peer_nc_new(pctx, &o->peers, peer_ctx, &err)) {
+		vnm_log_err("peer driver: %s", err.msg);
+		return -1;
+	}
+	co->drv.peer = &vnm_peer_nc_ops;
+	co->drv.peer_ctx = *peer_ctx;
+	return 0;
+}
+
 static int run(const struct opts *o)
 {
 	struct ly_ctx *ctx = NULL;
@@ -276,7 +311,7 @@ static int run(const struct opts *o)
 	struct vnm_core_opts co = {0};
 	struct vnm_server_opts so = {0};
 	struct vnm_err err = {0};
-	void *hv_ctx = NULL, *link_ctx = NULL;
+	void *hv_ctx = NULL, *link_ctx = NULL, *peer_ctx = NULL;
 	char hostkey[PATH_MAX], addr[256], tls_addr[256];
 	sigset_t sigs;
 	int rc = 1, ready_fd = -1;
@@ -334,6 +369,9 @@ static int run(const struct opts *o)
 	co.from_startup = o->from_startup;
 	co.reconcile = true;
 	co.uris = &o->uris;
+	co.local_host = o->local_host;
+	if (peer_start(o, &co, &peer_ctx))
+		goto cleanup;
 	if (vnm_core_new(&co, &core, &err)) {
 		vnm_log_err("cannot start: %s", err.msg);
 		goto cleanup;
@@ -363,6 +401,7 @@ cleanup:
 	vnm_agent_stop(agent);
 	vnm_server_stop(srv);
 	vnm_core_free(core); /* saves running */
+	vnm_peer_nc_free(peer_ctx);
 	if (link_ctx)
 		vnm_link_nl_free(link_ctx);
 #ifdef VNM_HAVE_HV

@@ -20,6 +20,11 @@ static const struct option lopts[] = {
 	{"ssh-password-file", required_argument, NULL, 'p'},
 	{"libvirt-uri", required_argument, NULL, 'U'},
 	{"allow-uri", required_argument, NULL, 'A'},
+	{"host", required_argument, NULL, 'H'},
+	{"allow-peer", required_argument, NULL, 'e'},
+	{"peer-key", required_argument, NULL, 'g'},
+	{"peer-timeout", required_argument, NULL, 'q'},
+	{"peer-known-hosts", required_argument, NULL, 'j'},
 	{"agentx-socket", required_argument, NULL, 'x'},
 	{"snmp-listen", required_argument, NULL, 'N'},
 	{"snmp-community", required_argument, NULL, 'K'},
@@ -43,7 +48,7 @@ static const struct option lopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:H:e:g:q:j:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
 
 void vnm_opts_usage(FILE *f)
 {
@@ -97,6 +102,27 @@ void vnm_opts_usage(FILE *f)
 		"                              " VNM_URI_BUILTIN ".\n"
 		"                              The ext transport and command= are never allowed;\n"
 		"                              --libvirt-uri is always allowed.  -n obeys it too\n"
+		"  -H, --host NAME             one vnmd per real machine: realise only the share\n"
+		"                              of underlay host NAME (its routers, the ends of\n"
+		"                              VLs on it, shaping of its interfaces) of the\n"
+		"                              network-wide configuration every vnmd holds; the\n"
+		"                              other hosts' vnmds realise theirs.  It takes part\n"
+		"                              in network-wide transactions, never coordinates\n"
+		"                              them.  Default: every host\n"
+		"  -e, --allow-peer ADDRESS|PATTERN\n"
+		"                              a management address (the vnmd of another RM)\n"
+		"                              hosts of the model may name: unix:/PATH or\n"
+		"                              ssh:USER@HOST[:PORT], or an fnmatch pattern of\n"
+		"                              them ('*' stays within one '/' part); repeatable.\n"
+		"                              Without it every management address is refused\n"
+		"  -g, --peer-key NAME=PATH    an SSH private key (public key PATH.pub) that\n"
+		"                              management credentials may name; repeatable\n"
+		"  -j, --peer-known-hosts FILE the peers' SSH host keys (OpenSSH known_hosts);\n"
+		"                              default: those of the user vnmd runs as.  An\n"
+		"                              unknown host key is refused\n"
+		"  -q, --peer-timeout SECONDS  confirm-timeout of the participants' confirmed\n"
+		"                              commits (default 60): a coordinator that dies\n"
+		"                              mid-transaction is rolled back after it\n"
 		"  -x, --agentx-socket SOCK    serve VNMD-MIB as an AgentX subagent of the master\n"
 		"                              at SOCK: a path or tcp:HOST:PORT; off unless given\n"
 		"  -N, --snmp-listen udp:ADDR:PORT\n"
@@ -197,12 +223,15 @@ static int number(int c, const char *val, struct opts *o, char *why, size_t len)
 	errno = 0;
 	v = strtoul(val, &end, 10);
 	if (errno || *end || !v || *val == '-' || (c == 'w' && v > 5) ||
-	    (c == 'W' && (v < 100 || v > 3600000))) {
+	    (c == 'W' && (v < 100 || v > 3600000)) || (c == 'q' && v > 86400)) {
 		snprintf(why, len, "expected a number%s",
-			 c == 'w' ? " from 1 to 5" : c == 'W' ? " from 100 to 3600000" : " above 0");
+			 c == 'w' ? " from 1 to 5" : c == 'W' ? " from 100 to 3600000"
+			 : c == 'q' ? " from 1 to 86400" : " above 0");
 		return -1;
 	}
-	if (c == 'w')
+	if (c == 'q')
+		o->peer_timeout = (unsigned)v;
+	else if (c == 'w')
 		o->workers = (unsigned)v;
 	else if (c == 'W')
 		o->watch_ms = (unsigned)v;
@@ -212,6 +241,40 @@ static int number(int c, const char *val, struct opts *o, char *why, size_t len)
 		o->replay_bytes = (size_t)v;
 	else
 		o->max_config = (size_t)v;
+	return 0;
+}
+
+/* --peer-key NAME=PATH: NAME as management/credentials may spell it. */
+static int peer_key(struct opts *o, const char *val, char *why, size_t len)
+{
+	const char *eq = strchr(val, '=');
+	size_t n = eq ? (size_t)(eq - val) : 0, i;
+	char *buf;
+
+	if (o->peers.n_keys == VNM_MAX_PEER_KEYS) {
+		snprintf(why, len, "more than %d peer-key", VNM_MAX_PEER_KEYS);
+		return -1;
+	}
+	if (!n || n > 64 || eq[1] != '/' || strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz0123456789_.-") != n) {
+		snprintf(why, len, "expected NAME=/ABSOLUTE/PATH, NAME of letters, digits, '_', "
+			 "'.' and '-'");
+		return -1;
+	}
+	for (i = 0; i < o->peers.n_keys; i++) {
+		if (strlen(o->peer_keys[i].name) == n && !strncmp(o->peer_keys[i].name, val, n)) {
+			snprintf(why, len, "a second key named %.*s", (int)n, val);
+			return -1;
+		}
+	}
+	if (!(buf = strdup(val))) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	buf[n] = '\0';
+	o->peer_key_bufs[o->peers.n_keys] = buf;
+	o->peer_keys[o->peers.n_keys].name = buf;
+	o->peer_keys[o->peers.n_keys++].path = buf + n + 1;
 	return 0;
 }
 
@@ -233,6 +296,13 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 	case 'a': o->authkeys = val; return 0;
 	case 'p': o->passwords = val; return 0;
 	case 'U': o->uri = val; return 0;
+	case 'H':
+		o->local_host = val;
+		if (!*val || strlen(val) > 255) {
+			snprintf(why, len, "a node-id of the underlay (1 to 255 characters)");
+			return -1;
+		}
+		return 0;
 	case 'x': o->agentx = val; return 0;
 	case 'N':
 		o->snmp_listen = val;
@@ -262,6 +332,20 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 		}
 		o->allow[o->uris.n_allow++] = val;
 		return 0;
+	case 'j': o->peers.known_hosts = val; return 0;
+	case 'e':
+		if (o->peers.n_allow == VNM_MAX_ALLOW_PEER) {
+			snprintf(why, len, "more than %d allow-peer; use patterns", VNM_MAX_ALLOW_PEER);
+			return -1;
+		}
+		if (vnm_peer_entry_refusal(val)) {
+			snprintf(why, len, "%s", vnm_peer_entry_refusal(val));
+			return -1;
+		}
+		o->allow_peer[o->peers.n_allow++] = val;
+		return 0;
+	case 'g':
+		return peer_key(o, val, why, len);
 	case 'L':
 		if (vnm_log_level_parse(val, &lvl)) {
 			snprintf(why, len, "use err, warning, notice, info or debug");
@@ -274,6 +358,7 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 	case 'W':
 	case 'E':
 	case 'B':
+	case 'q':
 		return number(c, val, o, why, len);
 	}
 	snprintf(why, len, "not an option");
@@ -375,6 +460,9 @@ int vnm_opts_parse(int argc, char **argv, const char *conf_file, struct opts *o,
 	o->unix_path = VNM_DEF_SOCKET;
 	o->uri = VNM_DEF_URI;
 	o->watch_ms = VNM_DEF_WATCH_MS;
+	o->peer_timeout = VNM_DEF_PEER_TIMEOUT;
+	o->peers.allow = o->allow_peer;
+	o->peers.keys = o->peer_keys;
 	if ((rc = parse_argv(argc, argv, o, &conf, errout)) || o->help)
 		return rc;
 	if (conf && !strcmp(conf, "none"))
@@ -397,6 +485,9 @@ void vnm_opts_free(struct opts *o)
 {
 	size_t i;
 
+	for (i = 0; i < o->peers.n_keys; i++)
+		free(o->peer_key_bufs[i]);
+	o->peers.n_keys = 0;
 	for (i = 0; i < o->n_owned; i++)
 		free(o->owned[i]);
 	free(o->owned);

@@ -4,9 +4,10 @@
  *
  * Every long option except help, check, config and config-file is also a
  * key of the file, spelt the same ("workers = 8", "foreground = yes";
- * allow-uri may be repeated).  The command line wins: a key whose option
- * was given on the command line is ignored (for allow-uri: any -A on the
- * command line replaces every allow-uri of the file).
+ * allow-uri, allow-peer and peer-key may be repeated).  The command line
+ * wins: a key whose option was given on the command line is ignored (for
+ * allow-uri: any -A on the command line replaces every allow-uri of the
+ * file; the same for the other two).
  *
  * Exit statuses (the same in --help and vnmd(8)):
  *   0  served until SIGTERM/SIGINT, or (-n) everything checked is valid;
@@ -21,6 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "peer_policy.h"
 #include "uri_policy.h"
 
 #define VNM_DEF_STATE_DIR "/var/lib/vnmd"
@@ -31,6 +33,9 @@
 #define VNM_CONF_FILE "/etc/vnmd/vnmd.conf"
 #endif
 #define VNM_MAX_ALLOW_URI 64
+#define VNM_MAX_ALLOW_PEER 64
+#define VNM_MAX_PEER_KEYS 32
+#define VNM_DEF_PEER_TIMEOUT 60
 
 enum { VNM_EXIT_OK = 0, VNM_EXIT_FAIL = 1, VNM_EXIT_USAGE = 2 };
 
@@ -40,6 +45,7 @@ struct opts {
 	int foreground, check, from_startup, help;
 	const char *config, *state_dir, *unix_path, *ssh_listen, *ssh_hostkey;
 	const char *authkeys, *passwords, *uri, *agentx, *pid_file;
+	const char *local_host;       /* --host: the one RM this vnmd realises */
 	const char *snmp_listen, *snmp_community, *snmp_user; /* the embedded agent */
 	const char *config_file;      /* the file read, NULL when none was */
 	unsigned workers;
@@ -52,6 +58,11 @@ struct opts {
 	int no_unix;
 	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */
 	struct vnm_uri_policy uris;
+	const char *allow_peer[VNM_MAX_ALLOW_PEER]; /* --allow-peer, in peers */
+	struct vnm_peer_key peer_keys[VNM_MAX_PEER_KEYS]; /* --peer-key, in peers */
+	char *peer_key_bufs[VNM_MAX_PEER_KEYS]; /* their "NAME\0PATH" copies */
+	struct vnm_peer_policy peers;
+	unsigned peer_timeout;        /* --peer-timeout: participants' confirm-timeout */
 	/* private: options the command line gave (by short letter), values
 	 * read from the file (owned) */
 	unsigned char cmdline[128];

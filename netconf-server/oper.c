@@ -320,6 +320,7 @@ static int put_vl(struct lyd_node *n, const struct vnm_snap_vl *l)
 
 	if (leaf(n, "oper-state", vl_oper(l)) ||
 	    (!l->enabled && !l->up && leaf(n, "oper-reason", "admin-down")) ||
+	    (l->gathered && leaf_u64(n, "state-age", l->age_ms)) ||
 	    (l->ifname[0] && put_once(n, "host-interface", l->ifname)))
 		return -1;
 	st = inner(n, "statistics");
@@ -377,6 +378,9 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 			    (r->uuid[0] && put(n, "uuid", r->uuid)) ||
 			    (r->domain_name && put(n, "domain-name", r->domain_name)) ||
 			    put(n, "domain-id", id) || (realised && vr_realised(n, r)))
+				goto ly_fail;
+			snprintf(id, sizeof(id), "%u", r->age_ms);
+			if (r->gathered && put(n, "state-age", id))
 				goto ly_fail;
 		}
 		for (i = 0; i < snap->n_vls; i++) {

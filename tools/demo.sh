@@ -24,6 +24,14 @@
 # figure6.png, table.txt, topology.png, logs.  The routers are never
 # touched from inside: their domain ids stay the same throughout.
 #
+# `make demo-multi` (VNMD_DEMO_MULTI=1): one vnmd per RM, as on real
+# machines.  rm1's and rm2's vnmds (--host rm1, --host rm2) each realise
+# their own RM's share; a third vnmd, the coordinator, takes the NMS's
+# edits and carries each one to both with confirmed commits (the hosts'
+# <management> address, allowed by --allow-peer), and serves VNMD-MIB with
+# the VLs' counters it reads from the RMs' vnmds (vnmd's <get>, every
+# 500 ms); the routers' domain ids come from each RM's vnmd.
+#
 # Everything the demo creates (vnmd, snmpd, domains, namespaces, interfaces,
 # iperf3) is removed on exit, Ctrl-C or failure.
 set -u
@@ -40,6 +48,7 @@ RM1=$P-rm1
 RM2=$P-rm2
 PHASE=${VNMD_DEMO_PHASE:-25}
 FAST=${VNMD_DEMO_FAST:-0}
+MULTI=${VNMD_DEMO_MULTI:-0}
 URI=qemu:///system
 PY=/usr/bin/python3
 NMS_PY=$ROOT/tools/demo_nms.py
@@ -57,6 +66,7 @@ PIDS=()          # processes we started (killed on exit)
 NETNS=()         # namespaces we created
 ROOT_LINKS=()    # interfaces we created in the root namespace
 VNMD_PID=
+RM_PIDS=()       # the RMs' own vnmds (demo-multi)
 SNMPD_PID=
 VARIANT=
 
@@ -69,6 +79,16 @@ die() {
 	exit 1
 }
 nms() { timeout --foreground 180 "$PY" "$NMS_PY" --port "$NC_PORT" --user admin --key "$TMP/nms_key" "$@"; }
+# routers: one line per VR with its domain id, from the vnmd that runs it
+# (demo-multi: each RM's vnmd knows its own routers' domains)
+routers() {
+	local i
+	if [ "$MULTI" != 1 ]; then nms routers; return; fi
+	for i in 1 2; do
+		timeout --foreground 60 "$PY" "$NMS_PY" --port $((NC_PORT + i)) --user admin \
+			--key "$TMP/nms_key" routers | awk '$3 != "-" && $3 != "-1"' || return 1
+	done | sort
+}
 # wait_for SECONDS CMD...: until CMD succeeds
 wait_for() {
 	local end=$((SECONDS + $1)); shift
@@ -93,6 +113,7 @@ cleanup() {
 		kill "$VNMD_PID" 2>/dev/null
 		wait "$VNMD_PID" 2>/dev/null
 	fi
+	for p in "${RM_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	[ -n "$SNMPD_PID" ] && { kill "$SNMPD_PID" 2>/dev/null; wait "$SNMPD_PID" 2>/dev/null; }
 	# whatever is left: domains, the root namespace's interfaces, namespaces
 	if [ -f "$TMP/names" ]; then
@@ -132,9 +153,6 @@ make -s build/tools/vnm_dot >/dev/null 2>&1 || die "cannot build build/tools/vnm
 for n in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
 	die "namespace $n exists: another demo is running (or left over: ip netns del $n)"
 done
-mkdir -p "$OUT"
-rm -f "$OUT"/*.csv "$OUT"/*.json "$OUT"/*.png "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.dot
-
 # Real QEMU routers, or the fast variant when guests cannot run here.
 why_fast=
 if [ "$FAST" = 1 ]; then
@@ -161,8 +179,16 @@ else
 	VARIANT=qemu
 	say "variant: REAL (4 QEMU/TCG router guests on $URI)"
 fi
+if [ "$MULTI" = 1 ]; then
+	[ -n "${VNMD_DEMO_OUT:-}" ] || OUT=$OUT-multi
+	say "one vnmd per RM (demo-multi): rm1's and rm2's vnmds and a coordinator; output in $OUT"
+fi
+mkdir -p "$OUT"
+rm -f "$OUT"/*.csv "$OUT"/*.json "$OUT"/*.png "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.dot
 
 sed -e "s|qemu:///system|$URI|" -e "s|vnmdemo-|$P-|g" examples/demo.xml >"$TMP/demo.xml"
+# demo-multi: each RM is reached through its own vnmd's UNIX socket
+[ "$MULTI" = 1 ] && sed -i -E "s|(<vnm:netns>$P-(rm[12])</vnm:netns>)|\\1<vnm:management><vnm:address>unix:$TMP/\\2.sock</vnm:address></vnm:management>|" "$TMP/demo.xml"
 "$DOT" -n "$TMP/demo.xml" >"$TMP/names" || die "cannot read examples/demo.xml"
 "$DOT" "$TMP/demo.xml" >"$OUT/topology.dot" && dot -Tpng -o "$OUT/topology.png" "$OUT/topology.dot"
 # name VN VR VNIC FIELD: tap, bridge, netns or domain of a vNIC
@@ -222,10 +248,24 @@ wait_for 20 snmpget -v2c -c public -t 0.3 -r 0 "$SNMP_AGENT" .1.3.6.1.2.1.1.3.0 
 
 ssh-keygen -q -t ed25519 -N "" -f "$TMP/nms_key" </dev/null
 echo "admin $(cut -d' ' -f1,2 "$TMP/nms_key.pub") demo-nms" >"$TMP/authorized_keys"
-say "vnmd: NETCONF over SSH on 127.0.0.1:$NC_PORT, VNMD-MIB over AgentX"
+AGENTX=(-x "$TMP/agentx.sock")
+if [ "$MULTI" = 1 ]; then
+	for i in 1 2; do
+		say "rm$i's vnmd (--host rm$i): NETCONF on $TMP/rm$i.sock and SSH 127.0.0.1:$((NC_PORT + i))"
+		setsid "$VNMD" -f -H rm$i -s "$TMP/state-rm$i" -u "$TMP/rm$i.sock" -U "$URI" \
+			-l 127.0.0.1:$((NC_PORT + i)) -a "$TMP/authorized_keys" \
+			-L info >"$OUT/vnmd-rm$i.log" 2>&1 &
+		RM_PIDS+=($!)
+		wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((NC_PORT + i))" || die "rm$i's vnmd did not come up"
+	done
+	say "coordinator vnmd: NETCONF over SSH on 127.0.0.1:$NC_PORT, peers unix:$TMP/rm*.sock"
+	AGENTX+=(--allow-peer "unix:$TMP/*.sock")
+else
+	say "vnmd: NETCONF over SSH on 127.0.0.1:$NC_PORT, VNMD-MIB over AgentX"
+fi
 # (setsid: a Ctrl-C reaches the demo, which then has vnmd remove what it made)
 setsid "$VNMD" -f -s "$TMP/state" -u "$TMP/vnmd.sock" -U "$URI" -l 127.0.0.1:$NC_PORT \
-	-a "$TMP/authorized_keys" -x "$TMP/agentx.sock" -L info >"$OUT/vnmd.log" 2>&1 &
+	-a "$TMP/authorized_keys" "${AGENTX[@]}" -L info >"$OUT/vnmd.log" 2>&1 &
 VNMD_PID=$!
 wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$NC_PORT" || die "vnmd did not come up"
 
@@ -327,7 +367,7 @@ for vn in a b; do
 		die "vn-$vn: client $(vaddr $vn 1 2) cannot reach $(vaddr $vn 2 2) through its routers"
 done
 say "both VNs forward end to end (client -> VR -> VL over pl1 -> VR -> client; vn-a IPv4, vn-b IPv6)"
-nms routers >"$OUT/routers-before.txt" || die "<get> of the routers failed"
+routers >"$OUT/routers-before.txt" || die "<get> of the routers failed"
 sed 's/^/    /' "$OUT/routers-before.txt"
 
 # ------------------------------------------------------------ traffic, phases
@@ -380,7 +420,7 @@ cp "$TMP/phases" "$OUT/phases.txt"
 [ $ra = 0 ] && [ $rb = 0 ] || say "warning: an iperf3 client failed (see $OUT/iperf3-vl-*.json)"
 
 # ------------------------------------------------------------ results
-nms routers >"$OUT/routers-after.txt" || die "<get> of the routers failed"
+routers >"$OUT/routers-after.txt" || die "<get> of the routers failed"
 echo
 echo "Throughput per VL and phase (Mbit/s), variant: $VARIANT"
 "$PY" "$NMS_PY" report --csv "$OUT/samples.csv" --phases "$OUT/phases.txt" \

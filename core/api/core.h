@@ -23,6 +23,7 @@ struct ly_ctx;
 struct lyd_node;
 struct vnm_core;
 struct vnm_uri_policy;
+struct vnm_peer_policy;
 
 struct vnm_core_opts {
 	struct ly_ctx *ctx;       /* the YANG context (vnm_yctx_new); not owned */
@@ -38,6 +39,11 @@ struct vnm_core_opts {
 	const char *local_host;   /* --host: realise only this host of the
 				   * underlay (one vnmd per RM); NULL: every
 				   * host.  Not copied */
+	const struct vnm_peer_policy *peers; /* management addresses and keys
+				   * hosts may name (peer_policy.h); NULL: none.
+				   * Not copied */
+	unsigned peer_timeout_s;  /* confirm-timeout of the participants'
+				   * confirmed commits; 0: 60 s */
 };
 
 /* Load the configuration, reconcile, start the snapshot thread. */
@@ -148,6 +154,9 @@ struct vnm_snap_vr {
 	uint32_t memory_mib;
 	uint16_t cfg_vcpus;       /* as configured */
 	uint32_t cfg_memory_mib;
+	bool gathered;            /* reported by the vnmd of its host (one vnmd
+				   * per RM) age_ms ago */
+	uint32_t age_ms;
 };
 
 /* The guarantee watch of one VL (vnm_core_watch_tick), as of its last
@@ -179,6 +188,8 @@ struct vnm_snap_vl {
 				   * rate-limit, else the path's capacity in VL
 				   * frames); 0: not shaped */
 	struct vnm_vl_watch watch;
+	bool gathered;            /* counters reported by another RM's vnmd */
+	uint32_t age_ms;          /* ...that long ago */
 };
 
 struct vnm_snapshot {

@@ -53,13 +53,17 @@ struct vnm_vl_counters {
 
 struct vnm_hv_ops;   /* driver.h */
 struct vnm_link_ops; /* driver.h */
+struct vnm_peer_ops; /* driver.h */
 
-/* The pair the core works with. */
+/* The tables the core works with. */
 struct vnm_drivers {
 	const struct vnm_hv_ops *hv;
 	void *hv_ctx;
 	const struct vnm_link_ops *link;
 	void *link_ctx;
+	const struct vnm_peer_ops *peer; /* NULL: no coordinator (a change that
+					  * needs one is refused) */
+	void *peer_ctx;
 };
 
 #endif

@@ -195,5 +195,61 @@ struct vnm_link_ops {
 	void (*flush)(void *ctx);
 };
 
+/* ------------------------------------------------------------------ */
+/* Peer driver: the vnmds of other RMs, over NETCONF                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A coordinating vnmd makes each change a network-wide transaction with
+ * the participants of the new model (vnm_host_participant: hosts whose
+ * vnmd, at their management address, realises them).  One transaction at
+ * a time (the core's txn lock): prepare, then exactly one of confirm or
+ * cancel with the same txid.  Every call is bounded in time.
+ */
+/* What a participant's vnmd reported of its share (read_state). */
+struct vnm_peer_vr {
+	char *vn, *name;
+	struct vnm_vr_status st;
+};
+struct vnm_peer_vl {
+	char *vn, *name;
+	struct vnm_vl_counters ctr;
+};
+struct vnm_peer_state {
+	struct vnm_peer_vr *vrs;
+	size_t n_vrs;
+	struct vnm_peer_vl *vls;
+	size_t n_vls;
+};
+/* Free what a state holds (the struct itself is the caller's). */
+void vnm_peer_state_clear(struct vnm_peer_state *s);
+
+struct vnm_peer_ops {
+	const char *name;
+	/* On every participant of m: its candidate gets config_xml (the
+	 * whole new ietf-network configuration, printed as XML: the networks
+	 * element; NULL: none), which it validates and commits with
+	 * <confirmed/>, confirm-timeout timeout_s and <persist>txid.  All or
+	 * nothing: when one fails, those already committed get
+	 * <cancel-commit> and the failed one's candidate is discarded; err
+	 * names the failed host and passes its error on. */
+	int (*prepare)(void *ctx, const struct vnm_model *m, const char *config_xml,
+		       const char *txid, unsigned timeout_s, struct vnm_err *err);
+	/* <commit><persist-id>txid on every participant prepare committed.
+	 * One that does not answer is retried in the background until it
+	 * does (and gets the configuration again, with a plain commit, when
+	 * it rolled back meanwhile).  -1 with err naming those left to the
+	 * background: the change is committed all the same. */
+	int (*confirm)(void *ctx, const char *txid, struct vnm_err *err);
+	/* <cancel-commit><persist-id>txid on every participant prepare
+	 * committed; one that does not answer rolls back at its timeout. */
+	void (*cancel)(void *ctx, const char *txid);
+	/* The state the vnmd of participant h reports in its <get>: its
+	 * routers' (h's ones: state, UUID, domain id) and its VLs' counters
+	 * (those with an end on h).  Bounded in time; never waits for a
+	 * transaction.  0, or -1 with err set.  NULL: no reads. */
+	int (*read_state)(void *ctx, const struct vnm_host *h, struct vnm_peer_state *out,
+			  struct vnm_err *err);
+};
 
 #endif

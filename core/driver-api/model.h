@@ -64,6 +64,10 @@ struct vnm_host {
 				  * RM): this vnmd's drivers leave its VRs, VL
 				  * ends and interfaces alone.  Set by the core
 				  * after the model is built (vnm_model_mark) */
+	char *mgmt_addr;         /* management/address: the NETCONF endpoint
+				  * of this RM's vnmd ("unix:/PATH" or
+				  * "ssh:USER@HOST[:PORT]"); NULL: none */
+	char *mgmt_cred;         /* management/credentials: a --peer-key name */
 	struct vnm_host_if *ifs;
 	size_t n_ifs;
 };
@@ -178,8 +182,9 @@ int vnm_model_build(const struct lyd_node *tree, struct vnm_model **out,
 void vnm_model_free(struct vnm_model *m);
 
 /* Mark which hosts this vnmd realises: with local (the --host of a vnmd
- * running on one RM of several) every other host is remote; with NULL
- * none is. */
+ * running on one RM of several, a participant) every other host is
+ * remote; with NULL (a coordinator, or a vnmd alone) the hosts with a
+ * management address are, as the vnmd there realises them. */
 void vnm_model_mark(struct vnm_model *m, const char *local);
 
 /* Whether this vnmd realises what is on host h (NULL: a dangling
@@ -187,6 +192,13 @@ void vnm_model_mark(struct vnm_model *m, const char *local);
 static inline bool vnm_host_local(const struct vnm_host *h)
 {
 	return h && !h->remote;
+}
+
+/* Whether h is a participant of this vnmd's network-wide transactions: a
+ * remote host with a management address (only a coordinator has any). */
+static inline bool vnm_host_participant(const struct vnm_host *h)
+{
+	return h && h->remote && h->mgmt_addr;
 }
 
 /* Lookups in O(1); NULL when absent. */

@@ -24,6 +24,8 @@ static int end_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, const char *na
 	char where[200];
 	int rc;
 
+	if (h->remote)
+		return 0; /* that RM's vnmd sets its end */
 	if (vnm_lnl_sock(c, h, &sk, err) < 0 || vnm_lnl_own_get(sk, name, h, &l, err) < 0)
 		return -1;
 	if (!l)

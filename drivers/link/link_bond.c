@@ -229,7 +229,9 @@ static int each_host(struct vnm_lnl *c, const struct vnm_plink *pl,
 
 	if (!bond)
 		return 0;
-	if (fn(c, bond, bond->a->vr->host, err) < 0 || fn(c, bond, bond->b->vr->host, err) < 0) {
+	/* each RM's vnmd routes its own side (--host) */
+	if ((!bond->a->vr->host->remote && fn(c, bond, bond->a->vr->host, err) < 0) ||
+	    (!bond->b->vr->host->remote && fn(c, bond, bond->b->vr->host, err) < 0)) {
 		vnm_err_prefix(err, "bond of link %s/%s", bond->vn->name, bond->name);
 		return -1;
 	}

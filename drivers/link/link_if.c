@@ -649,7 +649,9 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 				   "link %s/%s: a router at one of its ends is missing or has no "
 				   "host", vl->vn->name, vl->name);
 	vnm_lnl_alias(alias, sizeof(alias), vl->vn->name, vl->name);
-	if (vnm_lnl_sock(c, ha, &ska, err) < 0 || vnm_lnl_sock(c, hb, &skb, err) < 0)
+	/* an end on another vnmd's host (--host) is that vnmd's to make */
+	if ((!ha->remote && vnm_lnl_sock(c, ha, &ska, err) < 0) ||
+	    (!hb->remote && vnm_lnl_sock(c, hb, &skb, err) < 0))
 		goto fail;
 	if (ha == hb) {
 		if (vnm_lnl_own_get(ska, vl->end_a, ha, &l, err) < 0)
@@ -680,9 +682,11 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 			    vl->name, vl->encap);
 		return -1;
 	}
-	if (tunnel_end(ska, vl, e, vl->end_a, ha, hb, alias, vl->a->bridge, &created_a, err) < 0)
+	if (!ha->remote &&
+	    tunnel_end(ska, vl, e, vl->end_a, ha, hb, alias, vl->a->bridge, &created_a, err) < 0)
 		goto undo;
-	if (tunnel_end(skb, vl, e, vl->end_b, hb, ha, alias, vl->b->bridge, &created_b, err) < 0)
+	if (!hb->remote &&
+	    tunnel_end(skb, vl, e, vl->end_b, hb, ha, alias, vl->b->bridge, &created_b, err) < 0)
 		goto undo;
 	return 0;
 undo:
@@ -703,9 +707,11 @@ int vnm_lnl_vl_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_er
 	struct nl_sock *sk;
 
 	/* both ends of a veth pair are retired: each frees its name */
-	if (ha && (vnm_lnl_sock(c, ha, &sk, err) < 0 || link_retire(c, sk, vl->end_a, ha, err) < 0))
+	if (vnm_host_local(ha) &&
+	    (vnm_lnl_sock(c, ha, &sk, err) < 0 || link_retire(c, sk, vl->end_a, ha, err) < 0))
 		goto fail;
-	if (hb && (vnm_lnl_sock(c, hb, &sk, err) < 0 || link_retire(c, sk, vl->end_b, hb, err) < 0))
+	if (vnm_host_local(hb) &&
+	    (vnm_lnl_sock(c, hb, &sk, err) < 0 || link_retire(c, sk, vl->end_b, hb, err) < 0))
 		goto fail;
 	return 0;
 fail:

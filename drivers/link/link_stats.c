@@ -275,8 +275,8 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 	unsigned flags;
 	int idx, nrc;
 
-	if (!hif || !hif->host)
-		return 0;
+	if (!hif || !vnm_host_local(hif->host))
+		return 0; /* another RM's vnmd counts there */
 	if (vnm_lnl_sock(c, hif->host, &sk, err) < 0)
 		return -1;
 	links = scache_fetch(c, sk, 0, &nrc);
@@ -401,25 +401,35 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 {
 	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
 	const struct vnm_host *hb = vl->b && vl->b->vr ? vl->b->vr->host : NULL;
+	const struct vnm_host *h = ha;
 	struct vnm_lnl_scache *links, *e;
 	struct rtnl_link *l = NULL;
+	const char *end = vl->end_a;
 	struct nl_sock *sk;
 	char where[200];
 	size_t i;
 	int rc = -1, nrc, idx;
+	bool mirror = false;
 
 	memset(out, 0, sizeof(*out));
-	if (!ha)
+	/* a on another vnmd's host (--host): b's end carries the same frames,
+	 * what it receives is what a's end sends */
+	if (ha && ha->remote && vnm_host_local(hb)) {
+		h = hb;
+		end = vl->end_b;
+		mirror = true;
+	}
+	if (!vnm_host_local(h))
 		return 0;
-	if (vnm_lnl_sock(c, ha, &sk, err) < 0)
+	if (vnm_lnl_sock(c, h, &sk, err) < 0)
 		goto cleanup;
 	links = scache_fetch(c, sk, 0, &nrc);
 	if (!links) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read interfaces%s: %s",
-			    vnm_lnl_where(ha, where, sizeof(where)), nl_geterror(nrc));
+			    vnm_lnl_where(h, where, sizeof(where)), nl_geterror(nrc));
 		goto cleanup;
 	}
-	l = link_by_name(links, vl->end_a);
+	l = link_by_name(links, end);
 	if (!l) {
 		rc = 0; /* not created (yet): zero and down */
 		goto cleanup;
@@ -431,7 +441,16 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 	out->in_octets = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES);
 	out->in_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
 	out->drops = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED);
-	out->discontinuity = discontinuity(c, vl, out, vnm_lnl_ns_id(c, ha));
+	if (mirror) {
+		uint64_t t = out->out_octets;
+
+		out->out_octets = out->in_octets;
+		out->in_octets = t;
+		t = out->out_packets;
+		out->out_packets = out->in_packets;
+		out->in_packets = t;
+	}
+	out->discontinuity = discontinuity(c, vl, out, vnm_lnl_ns_id(c, h));
 	if (ha == hb) {
 		const char *ends[2] = {vl->end_a, vl->end_b};
 

@@ -155,6 +155,8 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 	if (!e)
 		return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,
 				   "the link driver has no encapsulation %s", pl->encap);
+	if (hif->host->remote)
+		return 0; /* that RM's vnmd shapes its end */
 	if (end_sock(c, hif, &sk, &idx, err) < 0)
 		return -1;
 	vnm_lnl_where(hif->host, where, sizeof(where));
@@ -274,8 +276,8 @@ int vnm_lnl_plink_update(struct vnm_lnl *c, const struct vnm_plink *old,
 
 	/* an end that moved to another interface leaves nothing behind */
 	for (i = 0; i < 2; i++) {
-		if (!ends[i] || !ends[i]->host || same_end(ends[i], new->src) ||
-		    same_end(ends[i], new->dst))
+		if (!vnm_host_local(ends[i] ? ends[i]->host : NULL) ||
+		    same_end(ends[i], new->src) || same_end(ends[i], new->dst))
 			continue;
 		if (vnm_lnl_sock(c, ends[i]->host, &sk, err) < 0)
 			goto fail;
@@ -304,7 +306,7 @@ int vnm_lnl_plink_teardown(struct vnm_lnl *c, const struct vnm_plink *pl, struct
 	if (vnm_lnl_bond_remove(c, pl, err) < 0)
 		goto fail;
 	for (i = 0; i < 2; i++) {
-		if (!ends[i] || !ends[i]->host)
+		if (!vnm_host_local(ends[i] ? ends[i]->host : NULL))
 			continue;
 		if (vnm_lnl_sock(c, ends[i]->host, &sk, err) < 0)
 			goto fail;
@@ -467,6 +469,8 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 	bool stale = false;
 	int idx;
 
+	if (hif->host->remote)
+		return 0;
 	if (end_sock(c, hif, &sk, &idx, err) < 0)
 		return -1;
 	if (vl_shape_try(c, vl, sk, idx, hif, shape, with_netem, &stale, err) == 0)
@@ -489,6 +493,8 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 	char where[200];
 	int idx, rc;
 
+	if (hif->host->remote)
+		return 0;
 	if (vnm_lnl_sock(c, hif->host, &sk, err) < 0)
 		return -1;
 	vnm_lnl_where(hif->host, where, sizeof(where));

@@ -6,6 +6,8 @@
 # guarantee, equal again, the limit), the plot and CSVs exist, the routers'
 # domain ids did not change, and nothing the demo made is left behind.
 # Names: vnmt-demo-* (VNMD_DEMO_PREFIX), output in a temp dir.
+# VNMD_DEMO_MULTI=1 (demo_multi_fast.sh): the same with one vnmd per RM and
+# a coordinator that carries each of the NMS's edits to both.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 
@@ -15,13 +17,15 @@ for t in iperf3 snmpd gnuplot dot busybox; do
 done
 [ -x build/vnmd ] || { t_fail "build/vnmd exists" "run make first"; t_done; exit 1; }
 
+MULTI=${VNMD_DEMO_MULTI:-0}
 P=vnmt-demo
+[ "$MULTI" = 1 ] && P=vnmt-dmul
 OUT=$(mktemp -d /tmp/vnmt-demo.XXXXXX)
 LOG=$(mktemp /tmp/vnmt-demo-log.XXXXXX)
 t_cleanup "rm -rf '$OUT' '$LOG'"
 links_before=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort)
 
-VNMD_DEMO_FAST=1 VNMD_DEMO_PHASE=${VNMD_DEMO_PHASE:-12} VNMD_DEMO_PREFIX=$P VNMD_DEMO_OUT=$OUT \
+VNMD_DEMO_MULTI=$MULTI VNMD_DEMO_FAST=1 VNMD_DEMO_PHASE=${VNMD_DEMO_PHASE:-12} VNMD_DEMO_PREFIX=$P VNMD_DEMO_OUT=$OUT \
 	timeout 300 bash tools/demo.sh >"$LOG" 2>&1
 rc=$?
 sed 's/^/# /' "$LOG" | grep -E "variant|phase:|ok |FAIL|/|----|Mbit" | head -30
@@ -44,6 +48,21 @@ rows = [list(map(float, l.split(","))) for l in open(sys.argv[1]).read().split("
 sys.exit(0 if all(b[i] >= a[i] for a, b in zip(rows, rows[1:]) for i in range(1, len(a))) else 1)
 EOF
 t_ok "routers untouched (same domain ids)" grep -q "Routers untouched" "$LOG"
+if [ "$MULTI" = 1 ]; then
+	# each RM's vnmd ran its own routers: two lines each, with a domain id
+	t_check "each RM's vnmd reports its own two routers" \
+		"$(awk '$3 != "-" && $3 != "-1"' "$OUT/routers-after.txt" | wc -l)" 4
+	for h in rm1 rm2; do
+		t_ok "$h's vnmd realised $h's share only" \
+			grep -q "realising the share of host $h only" "$OUT/vnmd-$h.log"
+	done
+	# the create and the three phase edits: one network-wide transaction
+	# each, confirmed on both RMs
+	t_check "the coordinator confirmed 4 network-wide transactions on 2 RMs" \
+		"$(grep -c 'confirmed commit on 2 participant' "$OUT/vnmd.log")" 4
+	t_check "and realised nothing itself (no router of its own)" \
+		"$(grep -c 'realising the share' "$OUT/vnmd.log")" 0
+fi
 t_check "no namespace left" "$(ip netns list | grep -c "^$P-")" "0"
 t_check "no interface left in the root namespace" \
 	"$(comm -13 <(echo "$links_before") <(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort) | grep -E "^($P|vn[btx])" | tr '\n' ' ')" ""

@@ -16,14 +16,15 @@ incs() { make -s --no-print-directory print-incs DIR="$1"; }
 
 # part: headers it must not see
 declare -A FORBIDDEN=(
-	[core]="server.h agent.h hv_libvirt.h link_nl.h link_int.h check.h dot.h"
-	[drivers/hypervisor]="plan.h txn.h model_int.h core_int.h store.h server.h agent.h link_nl.h link_int.h check.h"
+	[core]="server.h agent.h hv_libvirt.h link_nl.h link_int.h peer_nc.h peer_int.h check.h dot.h"
+	[drivers/hypervisor]="plan.h txn.h model_int.h core_int.h store.h server.h agent.h link_nl.h link_int.h peer_nc.h check.h"
 	[drivers/link]="plan.h txn.h model_int.h core_int.h store.h server.h agent.h hv_libvirt.h check.h"
+	[drivers/peer]="plan.h txn.h model_int.h core_int.h store.h server.h agent.h hv_libvirt.h link_nl.h link_int.h check.h"
 	[netconf-server]="model.h driver.h plan.h txn.h model_int.h core_int.h agent.h rows.h hv_libvirt.h link_nl.h check.h"
 	[snmp-agent]="model.h driver.h plan.h txn.h model_int.h core_int.h server.h edit.h hv_libvirt.h link_nl.h check.h"
 )
 
-for part in core drivers/hypervisor drivers/link netconf-server snmp-agent; do
+for part in core drivers/hypervisor drivers/link drivers/peer netconf-server snmp-agent; do
 	read -r -a flags <<<"$(incs "$part")"
 	bad=""
 	for f in "$part"/*.c; do

@@ -203,6 +203,65 @@ static void command_line_errors_exit_2(void **state)
 	free(errs);
 }
 
+/* --host, --allow-peer, --peer-key, --peer-timeout, --peer-known-hosts:
+ * from the file (repeated keys add up) and the command line, and what
+ * each refuses. */
+static void peer_options(void **state)
+{
+	struct opts o;
+	char *errs = NULL;
+	const char *p = write_conf("allow-peer = unix:/run/vnmd-*.sock\n"
+				   "allow-peer = ssh:vnmd@rm2.lab:830\n"
+				   "peer-key = lab=/etc/vnmd/lab_key\n"
+				   "peer-key = rm9=/etc/vnmd/rm9_key\n"
+				   "peer-timeout = 30\npeer-known-hosts = /etc/vnmd/known_hosts\n");
+
+	(void)state;
+	assert_int_equal(parse(&o, p, &errs, "--host", "rm1", NULL), 0);
+	assert_string_equal(o.local_host, "rm1");
+	assert_int_equal(o.peers.n_allow, 2);
+	assert_string_equal(o.peers.allow[1], "ssh:vnmd@rm2.lab:830");
+	assert_int_equal(o.peers.n_keys, 2);
+	assert_string_equal(o.peers.keys[1].name, "rm9");
+	assert_string_equal(o.peers.keys[1].path, "/etc/vnmd/rm9_key");
+	assert_int_equal(o.peer_timeout, 30);
+	assert_string_equal(o.peers.known_hosts, "/etc/vnmd/known_hosts");
+	vnm_opts_free(&o);
+	free(errs);
+	/* the command line's replace the file's */
+	assert_int_equal(parse(&o, p, &errs, "-e", "unix:/tmp/p.sock", "-g", "k=/k", NULL), 0);
+	assert_int_equal(o.peers.n_allow, 1);
+	assert_int_equal(o.peers.n_keys, 1);
+	assert_string_equal(o.peers.keys[0].name, "k");
+	vnm_opts_free(&o);
+	free(errs);
+	/* defaults: no peer allowed, 60 s */
+	assert_int_equal(parse(&o, NULL, &errs, NULL), 0);
+	assert_int_equal(o.peers.n_allow, 0);
+	assert_int_equal(o.peer_timeout, 60);
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, NULL, &errs, "--allow-peer", "tcp:rm2:830", NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "--allow-peer tcp:rm2:830: expected unix:/"));
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, NULL, &errs, "--peer-key", "lab", NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "expected NAME=/ABSOLUTE/PATH"));
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, NULL, &errs, "-g", "a/b=/k", NULL), VNM_EXIT_USAGE);
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, NULL, &errs, "-g", "a=/k", "-g", "a=/j", NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "a second key named a"));
+	vnm_opts_free(&o);
+	free(errs);
+	assert_int_equal(parse(&o, NULL, &errs, "--peer-timeout", "0", NULL), VNM_EXIT_USAGE);
+	assert_non_null(strstr(errs, "from 1 to 86400"));
+	vnm_opts_free(&o);
+	free(errs);
+}
+
 static void booleans(void **state)
 {
 	assert_int_equal(vnm_conf_bool("YES"), 1);
@@ -319,6 +378,7 @@ int main(void)
 		cmocka_unit_test(which_file_is_read),
 		cmocka_unit_test(command_line_errors_exit_2),
 		cmocka_unit_test(booleans),
+		cmocka_unit_test(peer_options),
 		cmocka_unit_test(snmp_agent_options),
 		cmocka_unit_test(notify_reaches_the_manager),
 	};
