@@ -21,6 +21,7 @@
 #include "reconcile.h"
 #include "store.h"
 #include "txn.h"
+#include "uri_policy.h"
 
 /* Refuse what the kernel cannot do before anything is touched. */
 static int check_caps(const struct vnm_core *c, const struct vnm_model *m, struct vnm_err *err)
@@ -216,6 +217,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	struct vnm_model *nm = NULL;
 	struct model_ref *nref = NULL, *oref;
 	struct vnm_plan *plan = NULL;
+	struct vnm_plan_opts popts = {0};
 	struct vnm_journal *j = NULL;
 	struct lyd_node *ncfg = NULL, *ocfg;
 	struct core_coord co = {0};
@@ -246,7 +248,8 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	/* Only commits change c->model, and this one holds txn. */
 	oref = c->model;
 	gen = c->generation + 1;
-	if (vnm_plan_build(oref->m, nref->m, diff, c->generation, gen, &plan, err))
+	popts.default_uri = c->uris ? c->uris->default_uri : NULL;
+	if (vnm_plan_build_opts(oref->m, nref->m, diff, c->generation, gen, &popts, &plan, err))
 		goto cleanup;
 	vnm_log(VNM_LOG_INFO, "commit %llu: %zu step(s)", (unsigned long long)gen, plan->n);
 	/* Network-wide: every participant holds it as a confirmed commit

@@ -13,6 +13,7 @@
  * end, which gives the order documented in plan.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,46 +21,11 @@
 
 #include <libyang/libyang.h>
 
+#include "model_int.h"
 #include "plan.h"
 #include "plan_sets.h"
 #include "plan_cmp.h"
-
-enum phase {
-	P_UNSHAPE,
-	P_VL_DESTROY,
-	P_DETACH,
-	P_STOP,
-	P_UNDEFINE,
-	P_PORT_DESTROY,
-	P_PL_TEARDOWN,
-	P_PL_UPDATE,
-	P_PL_SETUP,
-	P_PORT_CREATE,
-	P_DEFINE,
-	P_ATTACH,
-	P_RESOURCES,
-	P_STATE,
-	P_VL_CREATE,
-	P_SHAPE,
-	P_VL_ADMIN,
-	P_N
-};
-
-struct step_vec {
-	struct vnm_plan_step *v;
-	size_t n, cap;
-};
-
-struct planner {
-	const struct vnm_model *o, *n;
-	uint64_t ogen, gen;
-	struct step_vec ph[P_N];
-	struct worklist hosts, plinks, vrs, vls, dirty;
-	struct pset vl_done; /* new VLs whose shaping is decided */
-	struct pset nic_done; /* new vNICs whose carrier is decided */
-	size_t compared;
-	int nomem;
-};
+#include "plan_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Plans                                                               */
@@ -446,9 +412,146 @@ static void vr_modify(struct planner *pl, const struct vnm_vr *o, const struct v
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Live migration                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Whether two hosts are reached through one hypervisor connection.  A host
+ * without a libvirt-uri uses the default; when that is unknown, two hosts
+ * count as one connection unless both name different URIs (the safe side:
+ * destroy and create, as before migration existed). */
+static bool same_hypervisor(const struct planner *pl, const struct vnm_host *a,
+			    const struct vnm_host *b)
+{
+	const char *ua = a->uri ? a->uri : pl->default_uri;
+	const char *ub = b->uri ? b->uri : pl->default_uri;
+
+	if (!ua || !ub)
+		return true;
+	return !strcmp(ua, ub);
+}
+
+static const char *dtype_str(enum vnm_domain_type t)
+{
+	return t == VNM_DT_QEMU ? "qemu" : t == VNM_DT_KVM ? "kvm" : "the hypervisor's default";
+}
+
+static void refuse(struct planner *pl, const struct vnm_vr *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refuse(struct planner *pl, const struct vnm_vr *n, const char *fmt, ...)
+{
+	char path[600], msg[600];
+	va_list ap;
+
+	if (pl->refused)
+		return; /* the first refusal is the one reported */
+	pl->refused = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vnm_path_node(path, sizeof(path), n->vn ? n->vn->name : NULL, n->name);
+	vnm_err_set(pl->err, VNM_E_INVALID, path, "router %s of virtual network %s: %s", n->name,
+		    n->vn ? n->vn->name : "?", msg);
+}
+
+/*
+ * Does o, rehomed as n, move by live migration?  1 yes, 0 no (destroy and
+ * create: same connection, stopped, a new image, or the old host is not
+ * this vnmd's), -1 refused (pl->err says why).
+ */
+static int vr_live_move(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	const struct vnm_host *ho = o->host, *hn = n->host;
+
+	/* A host whose own libvirt-uri changed is not a move of its VRs. */
+	if (!ho || !hn || !plan_str_ne(ho->name, hn->name) || same_hypervisor(pl, ho, hn))
+		return 0;
+	if (vnm_vr_effective_admin(o) == VNM_ADMIN_STOPPED ||
+	    vnm_vr_effective_admin(n) == VNM_ADMIN_STOPPED)
+		return 0;
+	/* Only the vnmd of the old host migrates; the new host's adopts the
+	 * domain that arrives (its vr_define/vr_set_state, vr_create). */
+	if (!vnm_host_local(ho))
+		return 0;
+	if (ho->domain_type != hn->domain_type) {
+		refuse(pl, n, "cannot move it live from host %s to host %s: their domain types "
+		       "differ (%s, %s); stop the router to move it, or give both hosts the same "
+		       "domain-type", ho->name, hn->name, dtype_str(ho->domain_type),
+		       dtype_str(hn->domain_type));
+		return -1;
+	}
+	/* A new image means a new boot anyway. */
+	if (plan_vr_image_changed(o, n))
+		return 0;
+	if (!plan_vnics_same(o, n)) {
+		refuse(pl, n, "cannot move it live from host %s to host %s and change its vNICs in "
+		       "the same edit; move it first, then change its vNICs", ho->name, hn->name);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Migrate o to n's host: the new ports first (P_PORT_CREATE), the domain
+ * after the VRs' starts, then what the migrated domain changes in place,
+ * then the old ports (after its old VLs, see vl_destroy).  The VLs are
+ * rebuilt (plan_vl: their vNICs changed place).
+ */
+static void vr_migrate(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	enum vnm_admin eo = vnm_vr_effective_admin(o), en = vnm_vr_effective_admin(n);
+	struct vnm_step f, i;
+	size_t k;
+
+	if (plan_pset_add(&pl->migrating, o) < 0)
+		pl->nomem = 1;
+	vr_ports(pl, n, NULL, true);
+	f = (struct vnm_step){.kind = VNM_STEP_VR_MIGRATE, .vr_old = o, .vr = n,
+			      .generation = pl->gen};
+	i = (struct vnm_step){.kind = VNM_STEP_VR_MIGRATE, .vr_old = n, .vr = o,
+			      .generation = pl->ogen};
+	emit(pl, P_MIGRATE, &f, &i);
+	if (o->vcpus != n->vcpus || o->memory_mib != n->memory_mib) {
+		f = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = o, .vr = n};
+		i = (struct vnm_step){.kind = VNM_STEP_VR_RESOURCES, .vr_old = n, .vr = o};
+		emit(pl, P_MIG_MODIFY, &f, &i);
+	}
+	if (eo != en) {
+		f = st_state(n, en);
+		i = st_state(n, eo);
+		emit(pl, P_MIG_MODIFY, &f, &i);
+	}
+	for (k = 0; k < o->n_vnics; k++) {
+		f = st_nic(VNM_STEP_PORT_DESTROY, &o->vnics[k]);
+		i = st_nic(VNM_STEP_PORT_CREATE, &o->vnics[k]);
+		emit(pl, P_MIG_PORT_DESTROY, &f, &i);
+	}
+	vr_vls_to_list(pl, o, true);
+	vr_vls_to_list(pl, n, false);
+}
+
+/* Whether the old VL o ends at a VR that migrates: its old ends stay until
+ * the router has left. */
+static bool vl_of_migrating(const struct planner *pl, const struct vnm_vl *o)
+{
+	return (o->a && plan_pset_has(&pl->migrating, o->a->vr)) ||
+	       (o->b && plan_pset_has(&pl->migrating, o->b->vr));
+}
+
 static void plan_vr(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
 {
+	int live;
+
 	pl->compared++;
+	if (o && n && plan_vr_rehomed(o, n)) {
+		live = vr_live_move(pl, o, n);
+		if (live) {
+			if (live > 0)
+				vr_migrate(pl, o, n);
+			return;
+		}
+	}
 	if (o && n && !plan_vr_rehomed(o, n)) {
 		if (plan_vr_image_changed(o, n))
 			vr_redefine(pl, o, n);
@@ -492,46 +595,67 @@ static void mark_dirty_new(struct planner *pl, const struct vnm_vl *n)
 
 static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
 {
+	bool mig = vl_of_migrating(pl, o);
+	enum phase unshape = mig ? P_MIG_UNSHAPE : P_UNSHAPE;
 	struct vnm_step f, i;
 	size_t k;
 
 	if (!o->n_plinks) {
 		f = st_unshape(o, NULL);
 		i = st_shape(o, NULL);
-		emit(pl, P_UNSHAPE, &f, &i);
+		emit(pl, unshape, &f, &i);
 	}
 	for (k = 0; k < o->n_plinks; k++) {
 		if (!o->plinks[k])
 			continue;
 		f = st_unshape(o, o->plinks[k]);
 		i = st_shape(o, o->plinks[k]);
-		emit(pl, P_UNSHAPE, &f, &i);
+		emit(pl, unshape, &f, &i);
 	}
 	f = st_vl(VNM_STEP_VL_DESTROY, o);
 	i = st_vl(VNM_STEP_VL_CREATE, o);
-	emit(pl, P_VL_DESTROY, &f, &i);
+	emit(pl, mig ? P_MIG_VL_DESTROY : P_VL_DESTROY, &f, &i);
 	mark_dirty_old(pl, o);
+}
+
+/*
+ * The new VL of a migrating router is made before the migration when its
+ * ends cannot clash with the old VL's: one of the two is a same-host VL
+ * (veth pair) and the other a tunnel.  Both then hang in the port bridges
+ * side by side for the migration's length; the router's own announcement
+ * from the destination (its RARP/gratuitous ARP after the switch-over)
+ * teaches the bridges the new way, so traffic moves with the router.  Two
+ * tunnels (a re-pointed VL: same key on the host that stays) follow the
+ * migration instead, after the old one is gone.
+ */
+static bool vl_early(const struct planner *pl, const struct vnm_vl *n)
+{
+	const struct vnm_vl *o = plan_vl_other(pl->o, n);
+
+	return o && vl_of_migrating(pl, o) && !o->n_plinks != !n->n_plinks;
 }
 
 static void vl_create(struct planner *pl, const struct vnm_vl *n)
 {
+	bool early = vl_early(pl, n);
+	enum phase shape = early ? P_MIG_SHAPE : P_SHAPE;
 	struct vnm_step f, i;
 	size_t k;
 
 	f = st_vl(VNM_STEP_VL_CREATE, n);
 	i = st_vl(VNM_STEP_VL_DESTROY, n);
-	emit(pl, P_VL_CREATE, &f, &i);
+	emit(pl, early ? P_MIG_VL_CREATE : P_VL_CREATE, &f, &i);
 	if (!n->n_plinks) {
 		f = st_shape(n, NULL);
 		i = st_unshape(n, NULL);
-		emit(pl, P_SHAPE, &f, &i);
+		emit(pl, shape, &f, &i);
 	}
 	for (k = 0; k < n->n_plinks; k++) {
 		if (!n->plinks[k])
 			continue;
 		f = st_shape(n, n->plinks[k]);
 		i = st_unshape(n, n->plinks[k]);
-		emit(pl, P_SHAPE, &f, &i);
+		emit(pl, shape, &f, &i);
 	}
 	if (plan_pset_add(&pl->vl_done, n) < 0)
 		pl->nomem = 1;
@@ -671,162 +795,18 @@ static void plan_dirty(struct planner *pl, const struct vnm_plink *op,
 }
 
 /* ------------------------------------------------------------------ */
-/* Which objects to compare: everything, or what the diff names        */
-/* ------------------------------------------------------------------ */
-
-static bool is_underlay(struct planner *pl, const char *net)
-{
-	return (pl->o->underlay && !strcmp(pl->o->underlay, net)) ||
-	       (pl->n->underlay && !strcmp(pl->n->underlay, net));
-}
-
-static void list_all_of_vn(struct planner *pl, const char *net)
-{
-	const struct vnm_vn *ov = vnm_model_vn(pl->o, net), *nv = vnm_model_vn(pl->n, net);
-	size_t i;
-
-	if (ov) {
-		for (i = 0; i < ov->n_vrs; i++)
-			add(&pl->vrs, pl, ov->vrs[i], plan_vr_other(pl->n, ov->vrs[i]));
-		for (i = 0; i < ov->n_vls; i++)
-			add(&pl->vls, pl, ov->vls[i], plan_vl_other(pl->n, ov->vls[i]));
-	}
-	if (nv) {
-		for (i = 0; i < nv->n_vrs; i++)
-			add(&pl->vrs, pl, plan_vr_other(pl->o, nv->vrs[i]), nv->vrs[i]);
-		for (i = 0; i < nv->n_vls; i++)
-			add(&pl->vls, pl, plan_vl_other(pl->o, nv->vls[i]), nv->vls[i]);
-	}
-}
-
-static void list_all_hosts_plinks(struct planner *pl)
-{
-	size_t i;
-
-	for (i = 0; i < pl->o->n_hosts; i++)
-		add(&pl->hosts, pl, &pl->o->hosts[i], vnm_model_host(pl->n, pl->o->hosts[i].name));
-	for (i = 0; i < pl->n->n_hosts; i++)
-		add(&pl->hosts, pl, vnm_model_host(pl->o, pl->n->hosts[i].name), &pl->n->hosts[i]);
-	for (i = 0; i < pl->o->n_plinks; i++)
-		add(&pl->plinks, pl, &pl->o->plinks[i], plan_plink_other(pl->n, &pl->o->plinks[i]));
-	for (i = 0; i < pl->n->n_plinks; i++)
-		add(&pl->plinks, pl, plan_plink_other(pl->o, &pl->n->plinks[i]), &pl->n->plinks[i]);
-}
-
-static void list_everything(struct planner *pl)
-{
-	size_t i;
-
-	list_all_hosts_plinks(pl);
-	for (i = 0; i < pl->o->n_vrs; i++)
-		add(&pl->vrs, pl, &pl->o->vrs[i], plan_vr_other(pl->n, &pl->o->vrs[i]));
-	for (i = 0; i < pl->n->n_vrs; i++)
-		add(&pl->vrs, pl, plan_vr_other(pl->o, &pl->n->vrs[i]), &pl->n->vrs[i]);
-	for (i = 0; i < pl->o->n_vls; i++)
-		add(&pl->vls, pl, &pl->o->vls[i], plan_vl_other(pl->n, &pl->o->vls[i]));
-	for (i = 0; i < pl->n->n_vls; i++)
-		add(&pl->vls, pl, plan_vl_other(pl->o, &pl->n->vls[i]), &pl->n->vls[i]);
-}
-
-static const char *diff_op(const struct lyd_node *node)
-{
-	struct lyd_meta *m = lyd_find_meta(node->meta, NULL, "yang:operation");
-
-	return m ? lyd_get_meta_value(m) : NULL;
-}
-
-static const char *key_of(const struct lyd_node *list, const char *key)
-{
-	const struct lyd_node *c;
-
-	LY_LIST_FOR(lyd_child(list), c) {
-		if (c->schema && !strcmp(c->schema->name, key))
-			return lyd_get_value(c);
-	}
-	return NULL;
-}
-
-static bool op_whole(const char *op)
-{
-	return op && (!strcmp(op, "create") || !strcmp(op, "delete"));
-}
-
-static void list_whole_network(struct planner *pl, const char *net)
-{
-	if (is_underlay(pl, net))
-		list_all_hosts_plinks(pl);
-	else
-		list_all_of_vn(pl, net);
-}
-
-static void list_from_network(struct planner *pl, const struct lyd_node *nw, bool whole)
-{
-	const char *net = key_of(nw, "network-id"), *name;
-	const struct lyd_node *c;
-	bool under;
-
-	if (!net)
-		return;
-	if (whole || op_whole(diff_op(nw))) {
-		list_whole_network(pl, net);
-		return;
-	}
-	under = is_underlay(pl, net);
-	LY_LIST_FOR(lyd_child(nw), c) {
-		if (!c->schema)
-			continue;
-		if (!strcmp(c->schema->name, "network-id"))
-			continue;
-		if (!strcmp(c->schema->name, "node")) {
-			name = key_of(c, "node-id");
-			if (!name)
-				continue;
-			if (under)
-				add(&pl->hosts, pl, vnm_model_host(pl->o, name),
-				    vnm_model_host(pl->n, name));
-			else
-				add(&pl->vrs, pl, vnm_model_vr(pl->o, net, name),
-				    vnm_model_vr(pl->n, net, name));
-		} else if (!strcmp(c->schema->name, "link")) {
-			name = key_of(c, "link-id");
-			if (!name)
-				continue;
-			if (under)
-				add(&pl->plinks, pl, vnm_model_plink(pl->o, name),
-				    vnm_model_plink(pl->n, name));
-			else
-				add(&pl->vls, pl, vnm_model_vl(pl->o, net, name),
-				    vnm_model_vl(pl->n, net, name));
-		} else {
-			/* network-types, supporting-network, the VN's admin
-			 * state: everything in the network may be affected */
-			list_whole_network(pl, net);
-			return;
-		}
-	}
-}
-
-static void list_from_diff(struct planner *pl, const struct lyd_node *diff)
-{
-	const struct lyd_node *top, *nw;
-	bool whole;
-
-	LY_LIST_FOR(lyd_first_sibling((struct lyd_node *)diff), top) {
-		if (!top->schema || strcmp(top->schema->name, "networks"))
-			continue;
-		whole = op_whole(diff_op(top));
-		LY_LIST_FOR(lyd_child(top), nw) {
-			if (nw->schema && !strcmp(nw->schema->name, "network"))
-				list_from_network(pl, nw, whole);
-		}
-	}
-}
-
-/* ------------------------------------------------------------------ */
 
 int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 		   const struct lyd_node *diff, uint64_t old_generation,
 		   uint64_t generation, struct vnm_plan **out, struct vnm_err *err)
+{
+	return vnm_plan_build_opts(old, new, diff, old_generation, generation, NULL, out, err);
+}
+
+int vnm_plan_build_opts(const struct vnm_model *old, const struct vnm_model *new,
+			const struct lyd_node *diff, uint64_t old_generation,
+			uint64_t generation, const struct vnm_plan_opts *opts,
+			struct vnm_plan **out, struct vnm_err *err)
 {
 	struct planner pl;
 	struct vnm_plan *p = NULL;
@@ -838,12 +818,14 @@ int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 	pl.n = new;
 	pl.ogen = old_generation;
 	pl.gen = generation;
+	pl.default_uri = opts ? opts->default_uri : NULL;
+	pl.err = err;
 	*out = NULL;
 
 	if (diff)
-		list_from_diff(&pl, diff);
+		plan_list_from_diff(&pl, diff);
 	else
-		list_everything(&pl);
+		plan_list_everything(&pl);
 
 	/* Each list may grow while walked (by the levels before it only). */
 	for (i = 0; i < pl.hosts.n; i++)
@@ -867,6 +849,8 @@ int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
 		goto cleanup;
 	}
+	if (pl.refused)
+		goto cleanup;
 
 	p = vnm_plan_new();
 	for (i = 0; i < P_N; i++)
@@ -896,5 +880,6 @@ cleanup:
 	plan_wl_free(&pl.dirty);
 	plan_pset_free(&pl.vl_done);
 	plan_pset_free(&pl.nic_done);
+	plan_pset_free(&pl.migrating);
 	return rc;
 }

@@ -18,6 +18,27 @@
  * vnic_set_link of each vNIC whose carrier changes); an image change redefines the VR; a change of
  * host moves everything on it (destroy and create).
  *
+ * Live migration: a VR that is running or paused in both models and
+ * changes host to one reached through another hypervisor connection (its
+ * libvirt URI, or the default one, differs) keeps running: one
+ * vr_migrate step instead of stop/undefine/define/start, ordered
+ *   vnic_port_create (new host) ... vr_set_state, [vl_create, vl_shape of
+ *   its new VLs], vr_migrate (the taps plugged into the new port bridges),
+ *   its vr_set_resources/state, vl_unshape/vl_destroy of its old VLs,
+ *   vnic_port_destroy (old host), vl_create, vl_shape ...
+ * so that the old VL ends carry traffic until the router has left.  A new
+ * VL that cannot clash with the old one (a same-host VL becoming a tunnel
+ * or the reverse) is made before the migration and carries traffic from
+ * the router's first announcement on the new host; one that can (a tunnel
+ * re-pointed: same key) is made after the old one is gone.  Refused (the plan fails with
+ * VNM_E_INVALID naming the router and both hosts) when the hosts have
+ * different domain types or the same edit changes the VR's vNICs.  Hosts
+ * sharing one connection (RMs emulated on one hypervisor) keep destroy and
+ * create; a stopped VR, or one whose image changes, moves offline.  With
+ * one vnmd per RM the source's vnmd migrates (old host local) and the
+ * destination's defines and starts the VR, which adopts the domain that
+ * arrived (old host remote).
+ *
  * Cost: with a libyang diff (yang:operation metadata, as lyd_diff_siblings
  * makes it) only the networks, nodes and links the diff names are compared,
  * so the plan costs time in proportion to the change (plus the VLs sharing
@@ -58,6 +79,8 @@ enum vnm_step_kind {
 	VNM_STEP_VL_UNSHAPE,      /* vl, pl */
 	VNM_STEP_VL_LINK,         /* vl, up: the VL's host-side ends */
 	VNM_STEP_VNIC_LINK,       /* nic, up: carrier as the VR sees it */
+	VNM_STEP_VR_MIGRATE,      /* vr_old (its host) -> vr (its host), live;
+				   * generation: the tag on the destination */
 };
 
 /* One driver call and its arguments. */
@@ -95,6 +118,20 @@ struct vnm_plan {
 int vnm_plan_build(const struct vnm_model *old, const struct vnm_model *new,
 		   const struct lyd_node *diff, uint64_t old_generation,
 		   uint64_t generation, struct vnm_plan **out, struct vnm_err *err);
+
+/* What the planner needs to know beyond the two models. */
+struct vnm_plan_opts {
+	const char *default_uri; /* --libvirt-uri: the connection of hosts
+				  * without a libvirt-uri; NULL: unknown
+				  * (such hosts count as one connection) */
+};
+/* vnm_plan_build() with opts (NULL: all defaults).  Besides memory it
+ * fails (VNM_E_INVALID, err->path the router) on a move that cannot run
+ * live, before anything is touched. */
+int vnm_plan_build_opts(const struct vnm_model *old, const struct vnm_model *new,
+			const struct lyd_node *diff, uint64_t old_generation,
+			uint64_t generation, const struct vnm_plan_opts *opts,
+			struct vnm_plan **out, struct vnm_err *err);
 void vnm_plan_free(struct vnm_plan *p);
 
 /* Append one step (used by reconciliation to build its own plans). */

@@ -155,6 +155,22 @@ const struct vnm_vnic *plan_vnic_find(const struct vnm_vr *vr, const char *name)
 	return NULL;
 }
 
+/* Same vNICs (names and MACs): a router that can migrate with them. */
+bool plan_vnics_same(const struct vnm_vr *o, const struct vnm_vr *n)
+{
+	const struct vnm_vnic *on;
+	size_t k;
+
+	if (o->n_vnics != n->n_vnics)
+		return false;
+	for (k = 0; k < n->n_vnics; k++) {
+		on = plan_vnic_find(o, n->vnics[k].name);
+		if (!on || strcmp(on->mac, n->vnics[k].mac))
+			return false;
+	}
+	return true;
+}
+
 /* The counterpart of a VL in the other model. */
 const struct vnm_vl *plan_vl_other(const struct vnm_model *m, const struct vnm_vl *vl)
 {

@@ -31,6 +31,7 @@ bool plan_vnic_same_place(const struct vnm_vnic *o, const struct vnm_vnic *n);
 bool plan_vl_rebuilt(const struct vnm_vl *o, const struct vnm_vl *n);
 bool plan_netem_changed(const struct vnm_vl *o, const struct vnm_vl *n);
 bool plan_shape_ne(const struct vnm_shape *a, const struct vnm_shape *b);
+bool plan_vnics_same(const struct vnm_vr *o, const struct vnm_vr *n);
 const struct vnm_vnic *plan_vnic_find(const struct vnm_vr *vr, const char *name);
 const struct vnm_vl *plan_vl_other(const struct vnm_model *m, const struct vnm_vl *vl);
 const struct vnm_vr *plan_vr_other(const struct vnm_model *m, const struct vnm_vr *vr);

@@ -92,6 +92,17 @@ int vnm_txn_apply(const struct vnm_drivers *drv, const struct vnm_plan *p,
 	if (!j)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting a transaction");
 	pthread_mutex_lock(&txn_lock);
+	/* Refusals that only the drivers can tell (a hypervisor that cannot
+	 * migrate) come before the first step changes anything. */
+	for (i = 0; i < p->n; i++) {
+		vnm_err_clear(&e);
+		if (vnm_step_check(drv, &p->steps[i].fwd, &e) == 0)
+			continue;
+		vnm_step_describe(&p->steps[i].fwd, what, sizeof(what));
+		vnm_err_set(err, e.code == VNM_OK ? VNM_E_DRIVER : e.code, e.path,
+			    "cannot %s: %s; nothing was changed", what, e.msg[0] ? e.msg : "refused");
+		goto cleanup;
+	}
 	for (i = 0; i < p->n; i++) {
 		const struct vnm_plan_step *ps = &p->steps[i];
 

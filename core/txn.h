@@ -37,6 +37,12 @@ void vnm_journal_free(struct vnm_journal *j);
 int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s,
 		 struct vnm_err *err);
 
+/* Look whether step s can run, changing nothing (a live migration: both
+ * hypervisors able to).  Returns 0, or -1 with err set.  vnm_txn_apply()
+ * checks every step so before it runs the first. */
+int vnm_step_check(const struct vnm_drivers *drv, const struct vnm_step *s,
+		   struct vnm_err *err);
+
 /* "define router vn-a/vr1", "shape link vn-b/vl-x on pl1", ... */
 void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len);
 const char *vnm_step_kind_str(enum vnm_step_kind k);

@@ -9,9 +9,13 @@
  * link driver's plug of the new taps) is one step here: it succeeds or
  * fails as a whole, which keeps the undo journal exact.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
+#include "log.h"
 #include "txn.h"
 
 const char *vnm_step_kind_str(enum vnm_step_kind k)
@@ -53,6 +57,8 @@ const char *vnm_step_kind_str(enum vnm_step_kind k)
 		return "vl_set_up";
 	case VNM_STEP_VNIC_LINK:
 		return "vnic_set_link";
+	case VNM_STEP_VR_MIGRATE:
+		return "vr_migrate";
 	}
 	return "?";
 }
@@ -137,6 +143,12 @@ void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
 		snprintf(buf, len, "set carrier %s on vNIC %s/%s/%s", s->up ? "up" : "down",
 			 vn_of_vr(nvr), nvr ? s_or_q(nvr->name) : "?", s_or_q(s->nic->name));
 		return;
+	case VNM_STEP_VR_MIGRATE:
+		snprintf(buf, len, "migrate router %s/%s live from host %s to host %s",
+			 vn_of_vr(s->vr), s_or_q(s->vr->name),
+			 s->vr_old->host ? s_or_q(s->vr_old->host->name) : "?",
+			 s->vr->host ? s_or_q(s->vr->host->name) : "?");
+		return;
 	case VNM_STEP_NONE:
 		break;
 	}
@@ -154,11 +166,11 @@ void vnm_step_describe(const struct vnm_step *s, char *buf, size_t len)
  * After a VR started, resumed or got a NIC: let the link driver plug the new
  * taps into their port bridges (needed when the host lives in a network
  * namespace; see vnm_link_ops.vnic_plug).  Part of the same step: when a
- * plug fails, the hypervisor change is taken back (best effort) so that the
- * step fails as a whole and the journal stays exact.
+ * plug fails, the hypervisor change is taken back (best effort, take_back)
+ * so that the step fails as a whole and the journal stays exact.
  */
 static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
-		      const struct vnm_vnic *only, struct vnm_err *err)
+		      const struct vnm_vnic *only, bool take_back, struct vnm_err *err)
 {
 	const struct vnm_link_ops *ln = drv->link;
 	struct vnm_err ue;
@@ -173,6 +185,8 @@ static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
 			continue;
 		if (ln->vnic_plug(drv->link_ctx, nic, err) == 0)
 			continue;
+		if (!take_back)
+			return -1;
 		if (only && drv->hv->vnic_detach)
 			drv->hv->vnic_detach(drv->hv_ctx, only, &ue);
 		else if (!only)
@@ -180,6 +194,123 @@ static int plug_vnics(const struct vnm_drivers *drv, const struct vnm_vr *vr,
 		return -1;
 	}
 	return 0;
+}
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long)((b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000);
+}
+
+/*
+ * While a router migrates to a host in a network namespace, its taps there
+ * (made by the destination's hypervisor when the migration starts, outside
+ * any bridge: see vnm_link_ops.vnic_plug) are plugged as soon as they
+ * appear, so that the guest's first frames after the switch-over reach
+ * its port bridges instead of waiting for the hypervisor to finish its
+ * bookkeeping.  Plugging is idempotent; errors here are retried by the
+ * step's own plug after the migration.
+ */
+struct plug_watch {
+	const struct vnm_drivers *drv;
+	const struct vnm_vr *vr;
+	atomic_bool stop;
+	pthread_t tid;
+	bool running;
+};
+
+static void *plug_watch_run(void *arg)
+{
+	struct plug_watch *w = arg;
+	const struct vnm_link_ops *ln = w->drv->link;
+	struct timespec ts = {0, 20 * 1000000L};
+	struct vnm_err e;
+	size_t k;
+
+	while (!atomic_load(&w->stop)) {
+		for (k = 0; k < w->vr->n_vnics; k++) {
+			vnm_err_clear(&e);
+			ln->vnic_plug(w->drv->link_ctx, &w->vr->vnics[k], &e);
+		}
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void plug_watch_start(struct plug_watch *w, const struct vnm_drivers *drv,
+			     const struct vnm_vr *vr)
+{
+	w->drv = drv;
+	w->vr = vr;
+	atomic_init(&w->stop, false);
+	w->running = false;
+	if (!drv->link || !drv->link->vnic_plug || !vnm_host_local(vr->host) || !vr->host->netns)
+		return;
+	w->running = pthread_create(&w->tid, NULL, plug_watch_run, w) == 0;
+}
+
+static void plug_watch_stop(struct plug_watch *w)
+{
+	if (!w->running)
+		return;
+	atomic_store(&w->stop, true);
+	pthread_join(w->tid, NULL);
+	w->running = false;
+}
+
+/*
+ * A live migration: the domain of s->vr_old leaves its host for s->vr's.
+ * When this vnmd realises the destination, the domain that arrived is
+ * adopted there as s->vr (vr_define keeps it running and gives it the
+ * new definition and tag) and its taps go into the new port bridges.  A
+ * failure after the domain left sends it back (best effort), so that the
+ * step fails as a whole.
+ */
+static int migrate(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	const struct vnm_hv_ops *hv = drv->hv;
+	struct vnm_err ue;
+
+	struct timespec t0, t1, t2;
+	struct plug_watch w;
+	int rc;
+
+	NEED_OP(hv, vr_move, "hypervisor");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	plug_watch_start(&w, drv, s->vr);
+	rc = hv->vr_move(drv->hv_ctx, s->vr_old, s->vr->host, err);
+	plug_watch_stop(&w);
+	if (rc)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!vnm_host_local(s->vr->host))
+		return 0; /* the destination's vnmd adopts it */
+	/* The taps first: the guest runs on the destination already and
+	 * every millisecond until they are in their bridges is lost traffic. */
+	if (plug_vnics(drv, s->vr, NULL, false, err))
+		goto back;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	vnm_log(VNM_LOG_INFO, "router %s/%s migrated live from host %s to host %s in %ld ms; "
+		"its vNICs plugged %ld ms later", vn_of_vr(s->vr), s->vr->name,
+		s->vr_old->host->name, s->vr->host->name, ms_between(&t0, &t1),
+		ms_between(&t1, &t2));
+	if (hv->vr_define && hv->vr_define(drv->hv_ctx, s->vr, s->generation, err))
+		goto back;
+	return 0;
+back:
+	vnm_err_clear(&ue);
+	if (hv->vr_move(drv->hv_ctx, s->vr, s->vr_old->host, &ue) == 0)
+		plug_vnics(drv, s->vr_old, NULL, false, &ue);
+	return -1;
+}
+
+int vnm_step_check(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	const struct vnm_hv_ops *hv = drv->hv;
+
+	if (s->kind != VNM_STEP_VR_MIGRATE || !hv || !hv->vr_move_check ||
+	    !vnm_host_local(s->vr_old->host))
+		return 0;
+	return hv->vr_move_check(drv->hv_ctx, s->vr_old, s->vr->host, err);
 }
 
 /* The host a VR's or a vNIC's step acts on (NULL: none or dangling). */
@@ -217,6 +348,10 @@ static bool step_remote(const struct vnm_step *s)
 	case VNM_STEP_VR_STATE:
 	case VNM_STEP_VR_RESOURCES:
 		h = vr_host(s->vr);
+		break;
+	case VNM_STEP_VR_MIGRATE:
+		/* the source's vnmd migrates; the destination's adopts */
+		h = vr_host(s->vr_old);
 		break;
 	case VNM_STEP_VL_CREATE:
 	case VNM_STEP_VL_DESTROY:
@@ -280,7 +415,7 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		NEED_OP(hv, vr_set_state, "hypervisor");
 		if (hv->vr_set_state(drv->hv_ctx, s->vr, s->to, err))
 			return -1;
-		return s->to == VNM_ADMIN_STOPPED ? 0 : plug_vnics(drv, s->vr, NULL, err);
+		return s->to == VNM_ADMIN_STOPPED ? 0 : plug_vnics(drv, s->vr, NULL, true, err);
 	case VNM_STEP_VR_RESOURCES:
 		NEED_OP(hv, vr_set_resources, "hypervisor");
 		return hv->vr_set_resources(drv->hv_ctx, s->vr_old, s->vr, &live, err);
@@ -288,7 +423,7 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		NEED_OP(hv, vnic_attach, "hypervisor");
 		if (hv->vnic_attach(drv->hv_ctx, s->nic, err))
 			return -1;
-		return plug_vnics(drv, s->nic->vr, s->nic, err);
+		return plug_vnics(drv, s->nic->vr, s->nic, true, err);
 	case VNM_STEP_VNIC_DETACH:
 		NEED_OP(hv, vnic_detach, "hypervisor");
 		return hv->vnic_detach(drv->hv_ctx, s->nic, err);
@@ -310,6 +445,8 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 	case VNM_STEP_VNIC_LINK:
 		NEED_OP(hv, vnic_set_link, "hypervisor");
 		return hv->vnic_set_link(drv->hv_ctx, s->nic, s->up, err);
+	case VNM_STEP_VR_MIGRATE:
+		return migrate(drv, s, err);
 	}
 	return vnm_err_set(err, VNM_E_INTERNAL, NULL, "unknown step kind %d", (int)s->kind);
 }

@@ -105,9 +105,18 @@ struct vnm_hv_ops {
 	/* Clone vr as the domain of copy (new name, UUID, MACs; same image). */
 	int (*vr_copy)(void *ctx, const struct vnm_vr *vr, const struct vnm_vr *copy,
 		       struct vnm_err *err);
-	/* Migrate vr's domain from its host to dst. */
+	/* Migrate vr's domain from its host to dst: live (peer to peer,
+	 * between the two hosts' hypervisors) when it runs or is paused, in
+	 * the state it is in; offline when shut off.  The domain keeps its
+	 * name, UUID, definition and tag, and leaves vr's host. */
 	int (*vr_move)(void *ctx, const struct vnm_vr *vr, const struct vnm_host *dst,
 		       struct vnm_err *err);
+	/* Whether vr_move of the running vr to dst can run, without changing
+	 * anything: both hypervisors reachable and offering live migration,
+	 * dst able to run the domain's type.  0, or -1 with err naming the
+	 * router and both hosts.  May be NULL (vr_move tells). */
+	int (*vr_move_check)(void *ctx, const struct vnm_vr *vr, const struct vnm_host *dst,
+			     struct vnm_err *err);
 	/* Every domain tagged by vnmd on host. */
 	int (*list_own)(void *ctx, const struct vnm_host *host, struct vnm_own_list *out,
 			struct vnm_err *err);

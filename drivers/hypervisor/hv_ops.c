@@ -573,60 +573,143 @@ cleanup:
 }
 
 /*
- * Move: virDomainMigrate from the source host's connection to the
- * destination's (live when running, offline when shut off), keeping the
- * definition on the destination and removing it from the source.
+ * Move: peer-to-peer migration.  vnmd asks the source host's libvirtd to
+ * migrate the domain to the destination host's URI (libvirt's
+ * VIR_MIGRATE_PEER2PEER: the source libvirtd connects to the destination
+ * libvirtd itself, and QEMU sends the guest's memory to the address the
+ * destination offers, its migration_host in qemu.conf or its hostname).
+ * Live when running (paused stays paused), offline when shut off; the
+ * definition, vnmd's tag in it included, moves with the domain
+ * (PERSIST_DEST) and leaves the source (UNDEFINE_SOURCE).
  *
- * Tested on one machine: the refusal to move onto the same hypervisor, a
- * missing domain, a driver that cannot migrate (test:///default to another
- * test driver instance: unit test), and a real live and offline move of a
- * NIC-less router between two private libvirtd instances with their own
- * host UUIDs (tests/integration/hv_migrate.sh).  Not tested here: moves
- * between machines, which need libvirtd on both reachable from vnmd
- * (qemu+ssh:// or qemu+tls:// URIs) and from each other (migration
- * traffic), the same image paths and the vNICs' port bridges on the
- * destination (the link driver creates them before the move), and shared
- * or copied storage for disk-booted routers (kernel-booted ones have none).
+ * Requirements between machines: the destination URI must be one the
+ * source libvirtd can reach (qemu+ssh:// or qemu+tls://, not qemu:///system),
+ * the same image paths on both, the vNICs' port bridges on the destination
+ * before the move (the plan makes them first) and, for disk-booted
+ * routers, shared or copied storage (kernel-booted ones have none).
+ *
+ * hv_move_check is the look before any of that: both hypervisors
+ * reachable, distinct, the destination able to run the domain's type and
+ * both offering live migration (libvirt's test driver does not).
  */
+static int
+hv_move_look(struct hv_libvirt *hv, const struct vnm_vr *vr, const struct vnm_host *dst,
+	     struct hv_dom *src, struct hv_dom *to, struct vnm_err *err)
+{
+	const char *suri, *duri;
+
+	if (!dst)
+		return hv_fail_vr(err, VNM_E_INVALID, vr, "no destination host to move to");
+	suri = hv_host_uri(hv, vr->host);
+	duri = hv_host_uri(hv, dst);
+	if (!strcmp(suri, duri))
+		return hv_fail_vr(err, VNM_E_INVALID, vr,
+				  "host %s uses the same hypervisor (%s) as its current host %s: "
+				  "a move needs another machine", dst->name, duri,
+				  vr->host ? vr->host->name : "?");
+	/* A destination another vnmd realises may be out of this one's
+	 * reach: peer to peer, only the source's hypervisor needs to reach it,
+	 * and its checks are left to that hypervisor. */
+	if (hv_dom_connect(hv, vr->host, src, err) < 0 ||
+	    (vnm_host_local(dst) && hv_dom_connect(hv, dst, to, err) < 0))
+		return -1;
+	return hv_dom_find(src, vr, "does not exist: nothing to move", err) <= 0 ? -1 : 0;
+}
+
+/* Does the hypervisor at conn offer live migration?  Its capabilities
+ * list <migration_features><live/> (QEMU does, the test driver does not). */
+static bool
+hv_can_migrate(virConnectPtr conn)
+{
+	char *caps = virConnectGetCapabilities(conn);
+	bool yes = caps && strstr(caps, "<migration_features>") && strstr(caps, "<live/>");
+
+	free(caps);
+	return yes;
+}
+
+static int
+hv_move_refusal(struct hv_libvirt *hv, const struct vnm_vr *vr, const struct vnm_host *dst,
+		struct hv_dom *src, struct hv_dom *to, struct vnm_err *err)
+{
+	const struct vnm_host *h = vr->host;
+	char types[256], want[40];
+	xmlDocPtr doc;
+	xmlChar *t = NULL;
+
+	if (!to->conn)
+		return hv_can_migrate(src->conn) ? 0 :
+			hv_fail_vr(err, VNM_E_UNSUPPORTED, vr, "cannot move it live from host %s "
+				   "(%s) to host %s: the hypervisor of host %s offers no live "
+				   "migration", h ? h->name : "?", hv_host_uri(hv, h), dst->name,
+				   h ? h->name : "?");
+	if (!hv_can_migrate(src->conn) || !hv_can_migrate(to->conn))
+		return hv_fail_vr(err, VNM_E_UNSUPPORTED, vr,
+				  "cannot move it live from host %s (%s) to host %s (%s): the "
+				  "hypervisor of host %s offers no live migration", h ? h->name : "?",
+				  hv_host_uri(hv, h), dst->name, hv_host_uri(hv, dst),
+				  hv_can_migrate(src->conn) ? dst->name : (h ? h->name : "?"));
+	doc = hv_dom_doc(src->dom, 0);
+	if (doc)
+		t = xmlGetProp(xmlDocGetRootElement(doc), BAD_CAST "type");
+	snprintf(want, sizeof(want), " %s ", t ? (const char *)t : "?");
+	xmlFree(t);
+	xmlFreeDoc(doc);
+	if (hv_caps_types(to->conn, types, sizeof(types)) == 0 && !strstr(types, want))
+		return hv_fail_vr(err, VNM_E_UNSUPPORTED, vr,
+				  "cannot move it live from host %s to host %s: its domain type%s"
+				  "is not offered by the hypervisor of host %s (%s), which offers%s",
+				  h ? h->name : "?", dst->name, want, dst->name,
+				  hv_host_uri(hv, dst), types);
+	virResetLastError();
+	return 0;
+}
+
+static int
+hv_vr_move_check(void *ctx, const struct vnm_vr *vr, const struct vnm_host *dst,
+		 struct vnm_err *err)
+{
+	struct hv_dom src = {0}, to = {0};
+	int rc = -1;
+
+	if (hv_move_look(ctx, vr, dst, &src, &to, err) < 0)
+		goto cleanup;
+	rc = hv_move_refusal(ctx, vr, dst, &src, &to, err);
+cleanup:
+	hv_dom_release(&to);
+	hv_dom_release(&src);
+	return rc;
+}
+
 static int
 hv_vr_move(void *ctx, const struct vnm_vr *vr, const struct vnm_host *dst, struct vnm_err *err)
 {
 	struct hv_libvirt *hv = ctx;
 	struct hv_dom src = {0}, to = {0};
-	virDomainPtr nd = NULL;
+	enum vnm_vr_oper st = VNM_VR_UNKNOWN;
 	unsigned long flags;
-	char *suri = NULL, *duri = NULL;
 	int rc = -1;
 
-	if (!dst)
-		return hv_fail_vr(err, VNM_E_INVALID, vr, "no destination host to move to");
-	if (hv_dom_connect(hv, vr->host, &src, err) < 0 || hv_dom_connect(hv, dst, &to, err) < 0)
+	if (hv_move_look(hv, vr, dst, &src, &to, err) < 0)
 		goto cleanup;
-	suri = virConnectGetURI(src.conn);
-	duri = virConnectGetURI(to.conn);
-	if (src.conn == to.conn || (suri && duri && !strcmp(suri, duri))) {
-		hv_fail_vr(err, VNM_E_INVALID, vr,
-			   "host %s uses the same hypervisor (%s) as its current host %s: "
-			   "a move needs another machine", dst->name, duri ? duri : "?",
-			   vr->host ? vr->host->name : "?");
-		goto cleanup;
+	flags = VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+	if (virDomainIsActive(src.dom) == 1) {
+		if (hv_move_refusal(hv, vr, dst, &src, &to, err) < 0)
+			goto cleanup;
+		flags |= VIR_MIGRATE_LIVE;
+		if (hv_dom_state(src.dom, &st) == 0 && st == VNM_VR_PAUSED)
+			flags |= VIR_MIGRATE_PAUSED;
+	} else {
+		flags |= VIR_MIGRATE_OFFLINE;
 	}
-	if (hv_dom_find(&src, vr, "does not exist: nothing to move", err) <= 0)
-		goto cleanup;
-	flags = VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
-	flags |= virDomainIsActive(src.dom) == 1 ? VIR_MIGRATE_LIVE : VIR_MIGRATE_OFFLINE;
-	nd = virDomainMigrate(src.dom, to.conn, flags, NULL, NULL, 0);
-	if (!nd) {
-		HV_LV_FAIL(err, vr, "cannot move domain %s to host %s (%s)", vr->domain_name,
-			   dst->name, duri ? duri : "?");
+	if (virDomainMigrateToURI(src.dom, hv_host_uri(hv, dst), flags, NULL, 0) < 0) {
+		HV_LV_FAIL(err, vr, "cannot move domain %s from host %s to host %s (%s)",
+			   vr->domain_name, vr->host ? vr->host->name : "?", dst->name,
+			   hv_host_uri(hv, dst));
 		goto cleanup;
 	}
 	rc = 0;
 cleanup:
-	if (nd)
-		virDomainFree(nd);
-	free(suri);
-	free(duri);
 	hv_dom_release(&to);
 	hv_dom_release(&src);
 	return rc;
@@ -736,6 +819,7 @@ const struct vnm_hv_ops vnm_hv_libvirt_ops = {
 	.vr_status = hv_vr_status,
 	.vr_copy = hv_vr_copy,
 	.vr_move = hv_vr_move,
+	.vr_move_check = hv_vr_move_check,
 	.list_own = hv_list_own,
 	.remove_own = hv_remove_own,
 	.set_event_cb = hv_set_event_cb,

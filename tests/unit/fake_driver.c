@@ -1011,6 +1011,15 @@ static int fh_move(void *ctx, const struct vnm_vr *vr, const struct vnm_host *ds
 			    vr->domain_name);
 		goto cleanup;
 	}
+	/* A live move needs the vNICs' port bridges on the destination
+	 * (the plan makes them first), as a real hypervisor does. */
+	for (size_t i = 0; o->state != VNM_VR_STOPPED && i < vr->n_vnics; i++) {
+		if (!fw_find(fw, "if", dst->name, vr->vnics[i].bridge)) {
+			vnm_err_set(err, VNM_E_DRIVER, NULL, "fake: move of %s: bridge %s is "
+				    "missing on %s", vr->domain_name, vr->vnics[i].bridge, dst->name);
+			goto cleanup;
+		}
+	}
 	n = fw_get(fw, "dom", dst->name, vr->domain_name);
 	{
 		struct fw_obj *keep = n->next;

@@ -611,6 +611,11 @@ test_move(void **state)
 	assert_int_equal(err.code, VNM_E_MISSING);
 	assert_int_equal(ops->vr_define(*state, &f.vr, 1, &err), 0);
 	assert_int_equal(ops->vr_set_state(*state, &f.vr, VNM_ADMIN_RUNNING, &err), 0);
+	/* the look before a transaction says so too, changing nothing */
+	assert_int_equal(ops->vr_move_check(*state, &f.vr, &other, &err), -1);
+	assert_int_equal(err.code, VNM_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "offers no live migration"));
+	assert_non_null(strstr(err.msg, "rm2"));
 	assert_int_equal(ops->vr_move(*state, &f.vr, &other, &err), -1);
 	assert_int_equal(err.code, VNM_E_UNSUPPORTED);
 	assert_non_null(strstr(err.msg, "rm2"));

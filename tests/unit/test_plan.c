@@ -15,6 +15,7 @@
 
 #include "cfg_gen.h"
 #include "core_fixture.h"
+#include "fake_driver.h"
 #include "plan.h"
 #include "txn.h"
 
@@ -142,6 +143,8 @@ static int phase_of(const struct vnm_step *s)
 		return 11;
 	case VNM_STEP_VR_RESOURCES:
 		return 12;
+	case VNM_STEP_VR_MIGRATE:
+		return 13;
 	case VNM_STEP_VL_CREATE:
 		return 14;
 	case VNM_STEP_VL_SHAPE:
@@ -569,6 +572,368 @@ static void one_rate_change_in_10000_vls(void **state)
 	pair_free(&p);
 }
 
+/* ------------------------------------------------------------------ */
+/* Live migration between hosts of different hypervisors               */
+/* ------------------------------------------------------------------ */
+
+/* rm1 and rm2 are two machines (two libvirt URIs), rm3 shares rm1's
+ * hypervisor; r1 on r1_host, r2 on rm2, VL l12 between them (over the
+ * physical link from r1's host, none when both are on rm2). */
+struct mig_knobs {
+	const char *r1_host;     /* "rm1", "rm2" or "rm3" */
+	const char *r1_admin;    /* NULL: running */
+	const char *rm2_dtype;   /* NULL: none */
+	const char *rm1_uri;     /* NULL: "qemu+tcp://a/system"; "": none */
+	bool r1_extra_nic;
+	bool rm3_own;            /* rm3 on a hypervisor of its own */
+	unsigned r1_vcpus;
+};
+
+static char *mig_cfg(const struct mig_knobs *k)
+{
+	const char *rm1_uri = k->rm1_uri ? k->rm1_uri : "qemu+tcp://a/system";
+	const char *pl = !strcmp(k->r1_host, "rm1") ? "pl12" : !strcmp(k->r1_host, "rm3") ?
+			 "pl32" : NULL;
+	char *buf = NULL, uri1[200] = "";
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (*rm1_uri)
+		snprintf(uri1, sizeof(uri1), "<vnm:libvirt-uri>%s</vnm:libvirt-uri>", rm1_uri);
+	fprintf(f, "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
+		"<networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\""
+		" xmlns:nt=\"urn:ietf:params:xml:ns:yang:ietf-network-topology\""
+		" xmlns:vnm=\"urn:vnmd:yang:vnmd\">"
+		"<network><network-id>underlay</network-id>"
+		"<network-types><vnm:physical-network/></network-types>"
+		"<node><node-id>rm1</node-id><vnm:host>%s"
+		"<vnm:tunnel-address>10.0.0.1</vnm:tunnel-address></vnm:host>"
+		"<nt:termination-point><nt:tp-id>p12</nt:tp-id></nt:termination-point></node>"
+		"<node><node-id>rm2</node-id><vnm:host>"
+		"<vnm:libvirt-uri>qemu+tcp://b/system</vnm:libvirt-uri>%s%s%s"
+		"<vnm:tunnel-address>10.0.0.2</vnm:tunnel-address></vnm:host>"
+		"<nt:termination-point><nt:tp-id>p21</nt:tp-id></nt:termination-point>"
+		"<nt:termination-point><nt:tp-id>p23</nt:tp-id></nt:termination-point></node>"
+		"<node><node-id>rm3</node-id><vnm:host>"
+		"<vnm:libvirt-uri>qemu+tcp://%s/system</vnm:libvirt-uri>"
+		"<vnm:tunnel-address>10.0.0.3</vnm:tunnel-address><vnm:netns>rm3</vnm:netns>"
+		"</vnm:host><nt:termination-point><nt:tp-id>p32</nt:tp-id></nt:termination-point></node>",
+		uri1, k->rm2_dtype ? "<vnm:domain-type>" : "", k->rm2_dtype ? k->rm2_dtype : "",
+		k->rm2_dtype ? "</vnm:domain-type>" : "", k->rm3_own ? "c" : "a");
+	fputs("<nt:link><nt:link-id>pl12</nt:link-id>"
+	      "<nt:source><nt:source-node>rm1</nt:source-node><nt:source-tp>p12</nt:source-tp></nt:source>"
+	      "<nt:destination><nt:dest-node>rm2</nt:dest-node><nt:dest-tp>p21</nt:dest-tp></nt:destination>"
+	      "<vnm:physical-link><vnm:capacity>100000000</vnm:capacity></vnm:physical-link></nt:link>"
+	      "<nt:link><nt:link-id>pl32</nt:link-id>"
+	      "<nt:source><nt:source-node>rm3</nt:source-node><nt:source-tp>p32</nt:source-tp></nt:source>"
+	      "<nt:destination><nt:dest-node>rm2</nt:dest-node><nt:dest-tp>p23</nt:dest-tp></nt:destination>"
+	      "<vnm:physical-link><vnm:capacity>100000000</vnm:capacity></vnm:physical-link></nt:link>"
+	      "</network>", f);
+	fputs("<network><network-id>vn</network-id>"
+	      "<network-types><vnm:virtual-network/></network-types>"
+	      "<supporting-network><network-ref>underlay</network-ref></supporting-network>", f);
+	fprintf(f, "<node><node-id>r1</node-id><supporting-node><network-ref>underlay</network-ref>"
+		"<node-ref>%s</node-ref></supporting-node>"
+		"<nt:termination-point><nt:tp-id>eth0</nt:tp-id></nt:termination-point>%s"
+		"<vnm:router>%s%s%s<vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image>%s%s%s"
+		"</vnm:router></node>",
+		k->r1_host, k->r1_extra_nic ?
+		"<nt:termination-point><nt:tp-id>eth1</nt:tp-id></nt:termination-point>" : "",
+		k->r1_vcpus ? "<vnm:vcpus>" : "", k->r1_vcpus ? (k->r1_vcpus == 2 ? "2" : "3") : "",
+		k->r1_vcpus ? "</vnm:vcpus>" : "",
+		k->r1_admin ? "<vnm:admin-state>" : "", k->r1_admin ? k->r1_admin : "",
+		k->r1_admin ? "</vnm:admin-state>" : "");
+	fputs("<node><node-id>r2</node-id><supporting-node><network-ref>underlay</network-ref>"
+	      "<node-ref>rm2</node-ref></supporting-node>"
+	      "<nt:termination-point><nt:tp-id>eth0</nt:tp-id></nt:termination-point>"
+	      "<vnm:router><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>", f);
+	fputs("<nt:link><nt:link-id>l12</nt:link-id>"
+	      "<nt:source><nt:source-node>r1</nt:source-node><nt:source-tp>eth0</nt:source-tp></nt:source>"
+	      "<nt:destination><nt:dest-node>r2</nt:dest-node><nt:dest-tp>eth0</nt:dest-tp></nt:destination>", f);
+	if (pl)
+		fprintf(f, "<nt:supporting-link><nt:network-ref>underlay</nt:network-ref>"
+			"<nt:link-ref>%s</nt:link-ref></nt:supporting-link>", pl);
+	fputs("<vnm:virtual-link><vnm:guaranteed-rate>10000000</vnm:guaranteed-rate>"
+	      "<vnm:rate-limit>20000000</vnm:rate-limit></vnm:virtual-link></nt:link>"
+	      "</network></networks></config>", f);
+	fclose(f);
+	return buf;
+}
+
+/* Plan a -> b as the vnmd of host local (NULL: of every host) sees it,
+ * with the daemon's default URI; both with and without the diff. */
+static int mig_plan(struct pair_fx *p, const struct mig_knobs *ka, const struct mig_knobs *kb,
+		    const char *local, const char *default_uri, struct vnm_err *err)
+{
+	struct vnm_plan_opts o = {.default_uri = default_uri};
+	struct vnm_err e2;
+	int r1, r2;
+
+	memset(p, 0, sizeof(*p));
+	p->ta = fx_tree_take(mig_cfg(ka));
+	p->tb = fx_tree_take(mig_cfg(kb));
+	p->ma = fx_model(p->ta);
+	p->mb = fx_model(p->tb);
+	vnm_model_mark(p->ma, local);
+	vnm_model_mark(p->mb, local);
+	p->diff = fx_diff(p->ta, p->tb);
+	r1 = vnm_plan_build_opts(p->ma, p->mb, NULL, 1, 2, &o, &p->full, err);
+	r2 = vnm_plan_build_opts(p->ma, p->mb, p->diff, 1, 2, &o, &p->by_diff, &e2);
+	assert_int_equal(r1, r2);
+	return r1;
+}
+
+static size_t step_at(const struct vnm_plan *p, const char *desc)
+{
+	char buf[256];
+
+	for (size_t i = 0; i < p->n; i++) {
+		vnm_step_describe(&p->steps[i].fwd, buf, sizeof(buf));
+		if (!strcmp(buf, desc))
+			return i;
+	}
+	fail_msg("no step \"%s\"", desc);
+	return 0;
+}
+
+#define MIG "migrate router vn/r1 live from host rm1 to host rm2"
+
+static void move_between_machines_migrates_live(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2"};
+	const struct vnm_plan_step *m;
+	struct pair_fx p;
+	struct vnm_err err;
+	size_t mi;
+
+	(void)state;
+	assert_int_equal(mig_plan(&p, &a, &b, NULL, NULL, &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 1);
+	/* never restarted: no stop, undefine, define or start */
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_STATE), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_UNDEFINE), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
+	mi = step_at(p.full, MIG);
+	m = &p.full->steps[mi];
+	assert_string_equal(m->fwd.vr_old->host->name, "rm1");
+	assert_string_equal(m->fwd.vr->host->name, "rm2");
+	assert_int_equal(m->fwd.generation, 2);
+	/* its inverse migrates back, with the old generation */
+	assert_int_equal(m->inv.kind, VNM_STEP_VR_MIGRATE);
+	assert_string_equal(m->inv.vr_old->host->name, "rm2");
+	assert_string_equal(m->inv.vr->host->name, "rm1");
+	assert_int_equal(m->inv.generation, 1);
+	/* the new port before, the old VL ends and port after; the VL's
+	 * shaping leaves pl12 after the move */
+	assert_int_equal(count_kind(p.full, VNM_STEP_PORT_CREATE), 1);
+	assert_true(step_at(p.full, "create port of vNIC vn/r1/eth0") < mi);
+	assert_true(step_at(p.full, "unshape link vn/l12 on physical link pl12") > mi);
+	assert_true(step_at(p.full, "destroy link vn/l12") > mi);
+	assert_true(step_at(p.full, "destroy port of vNIC vn/r1/eth0") >
+		    step_at(p.full, "destroy link vn/l12"));
+	/* the new VL (now a same-host one, shaped on its veth ends) cannot
+	 * clash with the tunnel: made before, beside the old one */
+	assert_true(step_at(p.full, "create link vn/l12") > step_at(p.full, "create port of vNIC vn/r1/eth0"));
+	assert_true(step_at(p.full, "create link vn/l12") < mi);
+	assert_true(step_at(p.full, "shape link vn/l12") > step_at(p.full, "create link vn/l12"));
+	assert_true(step_at(p.full, "shape link vn/l12") < mi);
+	assert_inverses(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+
+	/* and back: the VL returns to pl12, shaped there */
+	assert_int_equal(mig_plan(&p, &b, &a, NULL, NULL, &err), 0);
+	mi = step_at(p.full, "migrate router vn/r1 live from host rm2 to host rm1");
+	assert_true(step_at(p.full, "unshape link vn/l12") > mi);
+	assert_true(step_at(p.full, "shape link vn/l12 on physical link pl12") < mi);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+/* A tunnel re-pointed (r1 from rm1 to rm3, r2 stays on rm2): the new
+ * tunnel has the old one's key on rm2, so it follows the migration. */
+static void move_repoints_tunnel_after_migrating(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1", .rm3_own = true},
+			 b = {.r1_host = "rm3", .rm3_own = true};
+	struct pair_fx p;
+	struct vnm_err err;
+	size_t mi;
+
+	(void)state;
+	assert_int_equal(mig_plan(&p, &a, &b, NULL, NULL, &err), 0);
+	mi = step_at(p.full, "migrate router vn/r1 live from host rm1 to host rm3");
+	assert_true(step_at(p.full, "destroy link vn/l12") > mi);
+	assert_true(step_at(p.full, "create link vn/l12") > step_at(p.full, "destroy link vn/l12"));
+	assert_true(step_at(p.full, "unshape link vn/l12 on physical link pl12") > mi);
+	assert_true(step_at(p.full, "shape link vn/l12 on physical link pl32") >
+		    step_at(p.full, "create link vn/l12"));
+	assert_inverses(p.full);
+	assert_same_plans(&p);
+	pair_free(&p);
+}
+
+static void move_changes_state_and_resources_after_migrating(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1"},
+			 b = {.r1_host = "rm2", .r1_admin = "paused", .r1_vcpus = 2};
+	struct pair_fx p;
+	struct vnm_err err;
+	size_t mi;
+
+	(void)state;
+	assert_int_equal(mig_plan(&p, &a, &b, NULL, NULL, &err), 0);
+	mi = step_at(p.full, MIG);
+	assert_true(step_at(p.full, "pause router vn/r1") > mi);
+	assert_true(step_at(p.full, "change vCPUs/memory of router vn/r1") > mi);
+	assert_string_equal(p.full->steps[step_at(p.full, "pause router vn/r1")].fwd.vr->host->name,
+			    "rm2");
+	pair_free(&p);
+}
+
+static void move_on_one_hypervisor_or_stopped_restarts(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1"}, b3 = {.r1_host = "rm3"},
+			 sa = {.r1_host = "rm1", .r1_admin = "stopped"},
+			 sb = {.r1_host = "rm2", .r1_admin = "stopped"},
+			 da = {.r1_host = "rm1", .rm1_uri = ""}, db = {.r1_host = "rm2", .rm1_uri = ""};
+	struct pair_fx p;
+	struct vnm_err err;
+
+	(void)state;
+	/* rm3 shares rm1's hypervisor (RMs emulated on one machine): as before */
+	assert_int_equal(mig_plan(&p, &a, &b3, NULL, NULL, &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
+	assert_true(has_step(p.full, "undefine router vn/r1"));
+	assert_true(has_step(p.full, "define router vn/r1"));
+	assert_true(has_step(p.full, "start router vn/r1"));
+	pair_free(&p);
+	/* a stopped router moves offline */
+	assert_int_equal(mig_plan(&p, &sa, &sb, NULL, NULL, &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
+	assert_true(has_step(p.full, "undefine router vn/r1"));
+	assert_true(has_step(p.full, "define router vn/r1"));
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_STATE), 0);
+	pair_free(&p);
+	/* rm1 without a URI: the default decides */
+	assert_int_equal(mig_plan(&p, &da, &db, NULL, "qemu+tcp://b/system", &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
+	pair_free(&p);
+	assert_int_equal(mig_plan(&p, &da, &db, NULL, "qemu:///system", &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 1);
+	pair_free(&p);
+	/* unknown default: counted as one connection (as before) */
+	assert_int_equal(mig_plan(&p, &da, &db, NULL, NULL, &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
+	pair_free(&p);
+}
+
+static void move_one_vnmd_per_host(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2"};
+	struct pair_fx p;
+	struct vnm_err err;
+
+	(void)state;
+	/* the source's vnmd (rm1 local, rm2 remote) migrates */
+	assert_int_equal(mig_plan(&p, &a, &b, "rm1", NULL, &err), 0);
+	assert_true(has_step(p.full, MIG));
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_UNDEFINE), 0);
+	pair_free(&p);
+	/* the destination's (rm1 remote, rm2 local) defines and starts r1,
+	 * which adopts the domain that arrived */
+	assert_int_equal(mig_plan(&p, &a, &b, "rm2", NULL, &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
+	assert_true(has_step(p.full, "define router vn/r1"));
+	assert_true(has_step(p.full, "start router vn/r1"));
+	assert_string_equal(p.full->steps[step_at(p.full, "define router vn/r1")].fwd.vr->host->name,
+			    "rm2");
+	assert_ordered(p.full);
+	pair_free(&p);
+	/* a third RM's vnmd: neither host is its own; nothing migrates there */
+	assert_int_equal(mig_plan(&p, &a, &b, "rm3", NULL, &err), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
+	pair_free(&p);
+}
+
+static void move_refusals_name_router_and_hosts(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2", .rm2_dtype = "kvm"},
+			 a2 = {.r1_host = "rm1", .rm2_dtype = "kvm"},
+			 n = {.r1_host = "rm2", .r1_extra_nic = true};
+	struct pair_fx p;
+	struct vnm_err err;
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mig_plan(&p, &a2, &b, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "router r1"));
+	assert_non_null(strstr(err.msg, "host rm1 to host rm2"));
+	assert_non_null(strstr(err.msg, "domain types differ"));
+	assert_non_null(strstr(err.path, "node[node-id='r1']"));
+	assert_null(p.full);
+	pair_free(&p);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mig_plan(&p, &a, &n, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "change its vNICs"));
+	pair_free(&p);
+	/* stopped, it may move and change at once (offline) */
+	a.r1_admin = n.r1_admin = "stopped";
+	assert_int_equal(mig_plan(&p, &a, &n, NULL, NULL, &err), 0);
+	pair_free(&p);
+}
+
+/* The migration against the fake drivers: the domain arrives running on
+ * rm2 without a restart; a later failure sends it back. */
+static void move_applied_and_undone(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2"};
+	struct fake_world *fw = fake_world_new();
+	struct vnm_drivers drv;
+	struct vnm_model *empty = fx_model(NULL);
+	struct vnm_plan *p0;
+	struct pair_fx p;
+	struct vnm_err err;
+	char dom[64];
+
+	(void)state;
+	fake_drivers(fw, &drv);
+	assert_int_equal(mig_plan(&p, &a, &b, NULL, NULL, &err), 0);
+	assert_int_equal(vnm_plan_build(empty, p.ma, NULL, 0, 1, &p0, &err), 0);
+	assert_int_equal(vnm_txn_apply(&drv, p0, NULL, &err), 0);
+	snprintf(dom, sizeof(dom), "%s", p.ma->vrs[0].domain_name);
+	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_RUNNING);
+
+	/* a step after the migration fails: back on rm1, running */
+	fake_reset_counts(fw);
+	/* calls: port, vl_create, vl_shape, vr_move, vr_define (adoption),
+	 * then the old VL's unshape: fails */
+	fake_fail_at(fw, 6);
+	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), -1);
+	assert_int_not_equal(err.code, VNM_E_INCONSISTENT);
+	assert_non_null(strstr(err.msg, "unshape link vn/l12 on physical link pl12"));
+	assert_int_equal(fake_count(fw, "vr_move"), 2);
+	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_RUNNING);
+	assert_int_equal(fake_domain_state(fw, "rm2", dom), VNM_VR_ABSENT);
+	fake_fail_at(fw, 0);
+
+	fake_reset_counts(fw);
+	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), 0);
+	assert_int_equal(fake_domain_state(fw, "rm2", dom), VNM_VR_RUNNING);
+	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_ABSENT);
+	assert_int_equal(fake_count(fw, "vr_move"), 1);
+	assert_int_equal(fake_count(fw, "vr_set_state"), 0);
+	assert_int_equal(fake_count(fw, "vr_undefine"), 0);
+	vnm_plan_free(p0);
+	vnm_model_free(empty);
+	pair_free(&p);
+	fake_world_free(fw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +953,13 @@ int main(void)
 		cmocka_unit_test(image_change_redefines),
 		cmocka_unit_test(host_change_moves_router_and_links),
 		cmocka_unit_test(one_rate_change_in_10000_vls),
+		cmocka_unit_test(move_between_machines_migrates_live),
+		cmocka_unit_test(move_repoints_tunnel_after_migrating),
+		cmocka_unit_test(move_changes_state_and_resources_after_migrating),
+		cmocka_unit_test(move_on_one_hypervisor_or_stopped_restarts),
+		cmocka_unit_test(move_one_vnmd_per_host),
+		cmocka_unit_test(move_refusals_name_router_and_hosts),
+		cmocka_unit_test(move_applied_and_undone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
