@@ -197,6 +197,43 @@ static void *retry_thread(void *arg)
 	return NULL;
 }
 
+/* Whether a running router leaves host for another host in this change:
+ * its vnmd migrates it (live), and must do so before the destination's
+ * vnmd commits, which then adopts the domain that arrived instead of
+ * booting a new one. */
+static bool migration_source(const struct vnm_model *old, const struct vnm_model *m,
+			     const char *host)
+{
+	const struct vnm_vr *o, *n;
+	size_t i;
+
+	for (i = 0; old && i < old->n_vrs; i++) {
+		o = &old->vrs[i];
+		if (!o->host || strcmp(o->host->name, host) || !o->vn)
+			continue;
+		n = vnm_model_vr(m, o->vn->name, o->name);
+		if (n && n->host && strcmp(n->host->name, host))
+			return true;
+	}
+	return false;
+}
+
+/* Migration sources first, the others in the model's order. */
+static void order_parts(struct peer *p, const struct vnm_model *old, const struct vnm_model *m)
+{
+	struct part t;
+	size_t i, j, k = 0;
+
+	for (i = 0; i < p->n_parts; i++) {
+		if (!migration_source(old, m, p->parts[i].host))
+			continue;
+		t = p->parts[i];
+		for (j = i; j > k; j--)
+			p->parts[j] = p->parts[j - 1];
+		p->parts[k++] = t;
+	}
+}
+
 static int add_part(struct peer *p, const struct vnm_host *h)
 {
 	struct part *grown = realloc(p->parts, (p->n_parts + 1) * sizeof(*grown));
@@ -318,6 +355,7 @@ static int peer_prepare(void *ctx, const struct vnm_model *old, const struct vnm
 			goto cleanup;
 		}
 	}
+	order_parts(p, old, m);
 	for (i = 0; i < p->n_parts; i++) {
 		if (prepare_one(p, &p->parts[i], timeout_s, err)) {
 			cancel_parts(p, i);

@@ -25,7 +25,7 @@ LOG=$(mktemp /tmp/vnmt-demo-log.XXXXXX)
 t_cleanup "rm -rf '$OUT' '$LOG'"
 links_before=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort)
 
-VNMD_DEMO_MULTI=$MULTI VNMD_DEMO_FAST=1 VNMD_DEMO_PHASE=${VNMD_DEMO_PHASE:-12} VNMD_DEMO_PREFIX=$P VNMD_DEMO_OUT=$OUT \
+VNMD_DEMO_MULTI=$MULTI VNMD_DEMO_FAST=1 VNMD_DEMO_PHASE=${VNMD_DEMO_PHASE:-10} VNMD_DEMO_PREFIX=$P VNMD_DEMO_OUT=$OUT \
 	timeout 300 bash tools/demo.sh >"$LOG" 2>&1
 rc=$?
 sed 's/^/# /' "$LOG" | grep -E "variant|phase:|ok |FAIL|/|----|Mbit" | head -30
@@ -56,10 +56,10 @@ if [ "$MULTI" = 1 ]; then
 		t_ok "$h's vnmd realised $h's share only" \
 			grep -q "realising the share of host $h only" "$OUT/vnmd-$h.log"
 	done
-	# the create and the three phase edits: one network-wide transaction
-	# each, confirmed on both RMs
-	t_check "the coordinator confirmed 4 network-wide transactions on 2 RMs" \
-		"$(grep -c 'confirmed commit on 2 participant' "$OUT/vnmd.log")" 4
+	# the create, the three phase edits and the removal at the end: one
+	# network-wide transaction each, confirmed on both RMs
+	t_check "the coordinator confirmed 5 network-wide transactions on 2 RMs" \
+		"$(grep -c 'confirmed commit on 2 participant' "$OUT/vnmd.log")" 5
 	t_check "and realised nothing itself (no router of its own)" \
 		"$(grep -c 'realising the share' "$OUT/vnmd.log")" 0
 fi

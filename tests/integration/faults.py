@@ -427,7 +427,7 @@ def f_libvirtd_stopped(w, c, cfg):
            and qdomains()["vnmd-vnmt-q3-r"] not in ("", "-"), qdomains())
 
 
-def f_libvirtd_midway(w, c, cfg, rounds=3):
+def f_libvirtd_midway(w, c, cfg, rounds=int(os.environ.get("VNMD_FAULT_ROUNDS", "2"))):
     """libvirtd killed at a random moment while a router is being added or
     removed; then started again.  Whatever vnmd answered, after libvirtd is
     back reality must equal running (no domain leaked or lost)."""

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 command -v clang >/dev/null || t_skip_all "clang missing (make deps)"
 
 t_ok "the fuzz targets build" make -s fuzz-build
-secs=${FUZZ_SECONDS:-6}
+secs=${FUZZ_SECONDS:-3}
 for src in fuzz/fuzz_*.c; do
 	t=$(basename "$src" .c)
 	t=${t#fuzz_}

@@ -9,7 +9,10 @@
 # /var/cache/libvirt, /etc/libvirt, /var/log/libvirt bound to the test's
 # directory, its own host UUID, its socket in the test's directory, QEMU
 # migration on the underlay address).  The machine's libvirtd is never
-# touched.  One vnmd (no --host) realises both RMs.
+# touched.  One vnmd (no --host) realises both RMs; with VNMT_MIGRATE_MULTI=1
+# (vr_migrate_multi_qemu.sh) each RM has its own vnmd (--host) and the edits
+# go to a coordinator: the source RM's vnmd migrates the router, the
+# destination's adopts it, in one network-wide transaction.
 #
 # QEMU routers r1 (rm1) and r2 (rm2) joined by VL l12 (VXLAN over pl12,
 # guaranteed 10 Mbit/s, limit 20 Mbit/s); a client namespace behind r2's
@@ -27,6 +30,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 
 P=vnmt-vm
+MULTI=${VNMT_MIGRATE_MULTI:-0}
 VN=vnmt-mig
 VNMD=$PWD/build/vnmd
 [ "$(id -u)" = 0 ] || t_skip_all "needs root (namespaces, root libvirtds)"
@@ -129,9 +133,24 @@ lv_start rm1 10.77.0.1 1 && lv_start rm2 10.77.0.2 2 ||
 	t_skip_all "root libvirtds in namespaces cannot run here: $(tail -3 $D/rm*/out $D/rm*/libvirtd.log 2>/dev/null | tr '\n' ' ')"
 
 # One vnmd for both RMs; its default URI is rm1's (it touches no other).
+# MULTI: the RMs' own vnmds first (each defaulting to its RM's libvirtd),
+# then the coordinator, which may reach their sockets only.
+PIDS=
+PEERS=()
+if [ "$MULTI" = 1 ]; then
+	for h in rm1 rm2; do
+		VNMD_LOG_DIR=$D/log nofds "$VNMD" -f -H $h -s "$D/state-$h" -u "$D/$h.sock" \
+			-U "${URI[$h]}" -A "${URI[rm1]}" -A "${URI[rm2]}" -L debug >"$D/vnmd-$h.log" 2>&1 &
+		PIDS="$PIDS $!"
+		t_cleanup "kill $!; wait $!"
+		PEERS+=(--allow-peer "unix:$D/$h.sock")
+		wait_for 20 test -S "$D/$h.sock" || { echo "FAIL - $h's vnmd did not start"; exit 1; }
+	done
+fi
 VNMD_LOG_DIR=$D/log nofds "$VNMD" -f -s "$D/state" -u "$D/vnmd.sock" -U "${URI[rm1]}" \
-	-A "${URI[rm1]}" -A "${URI[rm2]}" -L debug >"$D/vnmd.log" 2>&1 &
+	-A "${URI[rm1]}" -A "${URI[rm2]}" "${PEERS[@]}" -L debug >"$D/vnmd.log" 2>&1 &
 VNMD_PID=$!
+PIDS="$PIDS $VNMD_PID"
 t_cleanup "kill $VNMD_PID; wait $VNMD_PID"
 wait_for 20 test -S "$D/vnmd.sock" || { echo "FAIL - vnmd did not start"; tail "$D/vnmd.log"; exit 1; }
 
@@ -153,7 +172,8 @@ NS='xmlns="urn:ietf:params:xml:ns:yang:ietf-network" xmlns:nt="urn:ietf:params:x
 cfg() { echo "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><networks $NS>$1</networks></config>"; }
 host() { # NAME IF ADDR
 	echo "<node><node-id>$1</node-id><vnm:host><vnm:libvirt-uri>${URI[$1]//&/&amp;}</vnm:libvirt-uri>
-<vnm:domain-type>qemu</vnm:domain-type><vnm:tunnel-address>$3</vnm:tunnel-address><vnm:netns>$P-$1</vnm:netns></vnm:host>
+<vnm:domain-type>qemu</vnm:domain-type><vnm:tunnel-address>$3</vnm:tunnel-address><vnm:netns>$P-$1</vnm:netns>
+$([ "$MULTI" = 1 ] && echo "<vnm:management><vnm:address>unix:$D/$1.sock</vnm:address></vnm:management>")</vnm:host>
 <nt:termination-point><nt:tp-id>$2</nt:tp-id></nt:termination-point></node>"
 }
 tp() { echo "<nt:termination-point><nt:tp-id>$1</nt:tp-id>${2:+<vnm:vnic><vnm:mac-address>$2</vnm:mac-address></vnm:vnic>}</nt:termination-point>"; }
@@ -297,5 +317,9 @@ t_ok "the client still reaches r1" ns $P-cl busybox ping -c 2 -W 2 10.93.0.1
 
 t_ok "NETCONF: remove the network" nc "$(cfg "<network nc:operation=\"delete\"><network-id>$VN</network-id></network>")"
 t_ok "both domains are gone" sh -c "! virsh -c '${URI[rm1]}' dominfo $D1 && ! virsh -c '${URI[rm2]}' dominfo $D2" 
-t_ok "vnmd never exited" kill -0 $VNMD_PID
+t_ok "no vnmd exited" sh -c "kill -0 $PIDS"
+if [ "$MULTI" = 1 ]; then
+	t_check "the coordinator confirmed 4 network-wide transactions on both RMs" \
+		"$(grep -c 'confirmed commit on 2 participant' "$D/vnmd.log")" 4
+fi
 t_done
