@@ -302,6 +302,21 @@ def vlink(name, a, atp, b, btp, plinks=(), under="underlay"):
     return s + "<vnm:virtual-link/></nt:link>"
 
 
+def plink(name, a, atp, b, btp, capacity):
+    """A physical link of the underlay from host a's tp atp to b's btp."""
+    return ("<nt:link><nt:link-id>%s</nt:link-id><nt:source><nt:source-node>%s</nt:source-node>"
+            "<nt:source-tp>%s</nt:source-tp></nt:source><nt:destination><nt:dest-node>%s"
+            "</nt:dest-node><nt:dest-tp>%s</nt:dest-tp></nt:destination><vnm:physical-link>"
+            "<vnm:capacity>%d</vnm:capacity></vnm:physical-link></nt:link>"
+            % (name, a, atp, b, btp, capacity))
+
+
+def guaranteed(link, bps):
+    """vlink()'s text with a guaranteed-rate."""
+    return link.replace("<vnm:virtual-link/>", "<vnm:virtual-link><vnm:guaranteed-rate>%d"
+                        "</vnm:guaranteed-rate></vnm:virtual-link>" % bps)
+
+
 def underlay(*hosts, links=""):
     return ("<network><network-id>underlay</network-id><network-types><vnm:physical-network/>"
             "</network-types>%s%s</network>" % ("".join(hosts), links))

@@ -24,8 +24,8 @@ import subprocess
 import pytest
 from lxml import etree
 
-from ncclient_util import (NS, VNMD, Vnmd, config, host, netns_add, netns_del, router,
-                           underlay, vlink, vn)
+from ncclient_util import (NS, VNMD, Vnmd, config, host, netns_add, netns_del, plink,
+                           router, underlay, vlink, vn)
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.skipif(os.geteuid() != 0, reason="needs root (namespaces)"),
@@ -45,12 +45,9 @@ def sh(*a, check=True):
 
 
 def cfg():
-    plink = ("<nt:link><nt:link-id>pl</nt:link-id><nt:source><nt:source-node>h1</nt:source-node>"
-             "<nt:source-tp>%s</nt:source-tp></nt:source><nt:destination><nt:dest-node>h2"
-             "</nt:dest-node><nt:dest-tp>%s</nt:dest-tp></nt:destination><vnm:physical-link>"
-             "<vnm:capacity>%d</vnm:capacity></vnm:physical-link></nt:link>" % (PL1, PL2, 32 * MBIT))
+    pl = plink("pl", "h1", PL1, "h2", PL2, 32 * MBIT)
     return config(underlay(host("h1", RM1, tps=(PL1,), addr="10.95.0.1"),
-                           host("h2", RM2, tps=(PL2,), addr="10.95.0.2"), links=plink),
+                           host("h2", RM2, tps=(PL2,), addr="10.95.0.2"), links=pl),
                   vn(VN, router("r1", "h1", tps=("eth0",)), router("r2", "h2", tps=("eth0",)),
                      links=rate_link(4)))
 

@@ -19,8 +19,8 @@ import subprocess
 import pytest
 from lxml import etree
 
-from ncclient_util import (NS, VNMD, Vnmd, config, host, netns_add, netns_del, router,
-                           underlay, vlink, vn, wait_for)
+from ncclient_util import (NS, VNMD, Vnmd, config, guaranteed, host, netns_add, netns_del,
+                           plink, router, underlay, vlink, vn, wait_for)
 
 pytestmark = [pytest.mark.skipif(not os.path.exists(VNMD), reason="build/vnmd is not built"),
               pytest.mark.skipif(os.geteuid() != 0, reason="needs root (namespaces)"),
@@ -39,15 +39,10 @@ def sh(*a, check=True):
 
 
 def cfg(mbit):
-    plink = ("<nt:link><nt:link-id>pl</nt:link-id><nt:source><nt:source-node>h1</nt:source-node>"
-             "<nt:source-tp>%s</nt:source-tp></nt:source><nt:destination><nt:dest-node>h2"
-             "</nt:dest-node><nt:dest-tp>%s</nt:dest-tp></nt:destination><vnm:physical-link>"
-             "<vnm:capacity>%d</vnm:capacity></vnm:physical-link></nt:link>" % (PL1, PL2, 32 * MBIT))
-    link = vlink("l12", "r1", "eth0", "r2", "eth0", plinks=("pl",)).replace(
-        "<vnm:virtual-link/>", "<vnm:virtual-link><vnm:guaranteed-rate>%d</vnm:guaranteed-rate>"
-        "</vnm:virtual-link>" % (mbit * MBIT))
+    pl = plink("pl", "h1", PL1, "h2", PL2, 32 * MBIT)
+    link = guaranteed(vlink("l12", "r1", "eth0", "r2", "eth0", plinks=("pl",)), mbit * MBIT)
     return config(underlay(host("h1", RM1, tps=(PL1,), addr="10.96.0.1"),
-                           host("h2", RM2, tps=(PL2,), addr="10.96.0.2"), links=plink),
+                           host("h2", RM2, tps=(PL2,), addr="10.96.0.2"), links=pl),
                   vn(VN, router("r1", "h1", tps=("eth0",)), router("r2", "h2", tps=("eth0",)),
                      links=link))
 
