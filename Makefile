@@ -9,7 +9,8 @@
 #   make bench   benchmarks, rewrites BENCHMARKS.md
 #   make soak    long reliability runs (500 SIGKILLs of vnmd during edits,
 #                5 minutes of 32 NETCONF sessions and SNMP polling, the driver's
-#                own live/offline moves between two libvirtds)
+#                own live/offline moves between two libvirtds, live migration of a
+#                QEMU router through vnmd, one vnmd or one per RM)
 #   make install      vnmd, its YANG module, VNMD-MIB, unit, man page, default
 #                     configuration (PREFIX=/usr/local, DESTDIR; tools/install.sh)
 #   make uninstall    removes exactly what make install put (its manifest)
@@ -179,6 +180,8 @@ soak: deps
 	/usr/bin/python3 tests/soak/crash.py $${VNMD_SOAK_KILLS:-500}
 	/usr/bin/python3 tests/soak/load.py $${VNMD_SOAK_LOAD_SECONDS:-300} 32 100
 	bash tests/soak/hv_migrate.sh
+	bash tests/soak/vr_migrate_qemu.sh
+	bash tests/soak/vr_migrate_multi_qemu.sh
 
 # libFuzzer targets: fuzz/fuzz_NAME.c is a target, with seeds in
 # fuzz/seeds-NAME/ and (optional) dictionary fuzz/NAME.dict; fuzz/run.sh
