@@ -308,8 +308,9 @@ cleanup:
 	pthread_mutex_unlock(&c->txn);
 	if (!rc)
 		core_committed(c, gen);
-	/* many objects went: give their memory back to the system (glibc
-	 * keeps freed memory otherwise; issue 16: RSS back after removal) */
+	/* many objects went: return the freed heap pages to the kernel
+	 * (glibc's allocator keeps them otherwise; RSS back after removal).
+	 * A libc call, no program is run. */
 	if (shrunk)
 		malloc_trim(0);
 	return rc;
