@@ -36,6 +36,25 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* The reported routers and links, ordered by (network, name) once per
+ * read, so that each lookup of a snapshot is a binary search (the
+ * snapshot looks every object up: a scan would be quadratic). */
+static int cmp_vr(const void *a, const void *b)
+{
+	const struct vnm_peer_vr *x = a, *y = b;
+	int r = strcmp(x->vn, y->vn);
+
+	return r ? r : strcmp(x->name, y->name);
+}
+
+static int cmp_vl(const void *a, const void *b)
+{
+	const struct vnm_peer_vl *x = a, *y = b;
+	int r = strcmp(x->vn, y->vn);
+
+	return r ? r : strcmp(x->name, y->name);
+}
+
 static struct gathered *entry(struct vnm_core *c, const char *host, bool make)
 {
 	struct gathered *g;
@@ -92,6 +111,10 @@ void core_gather(struct vnm_core *c, const struct vnm_model *m)
 			vnm_log_info("host %s: its vnmd answers reads again", h->name);
 		g->failing = false;
 		vnm_peer_state_clear(&g->st);
+		if (st.n_vrs)
+			qsort(st.vrs, st.n_vrs, sizeof(*st.vrs), cmp_vr);
+		if (st.n_vls)
+			qsort(st.vls, st.n_vls, sizeof(*st.vls), cmp_vl);
 		g->st = st;
 		g->read_ns = now_ns();
 		g->cost_ns = g->read_ns - now;
@@ -108,30 +131,26 @@ int64_t core_gather_vr(struct vnm_core *c, const char *host, const char *vn, con
 		       struct vnm_vr_status *out)
 {
 	struct gathered *g = entry(c, host, false);
-	size_t i;
+	struct vnm_peer_vr key = {.vn = (char *)vn, .name = (char *)vr}, *f;
 
-	for (i = 0; g && g->read_ns && i < g->st.n_vrs; i++) {
-		if (!strcmp(g->st.vrs[i].vn, vn) && !strcmp(g->st.vrs[i].name, vr)) {
-			*out = g->st.vrs[i].st;
-			return age_ms(g);
-		}
-	}
-	return -1;
+	if (!g || !g->read_ns || !g->st.n_vrs ||
+	    !(f = bsearch(&key, g->st.vrs, g->st.n_vrs, sizeof(key), cmp_vr)))
+		return -1;
+	*out = f->st;
+	return age_ms(g);
 }
 
 int64_t core_gather_vl(struct vnm_core *c, const char *host, const char *vn, const char *vl,
 		       struct vnm_vl_counters *out)
 {
 	struct gathered *g = entry(c, host, false);
-	size_t i;
+	struct vnm_peer_vl key = {.vn = (char *)vn, .name = (char *)vl}, *f;
 
-	for (i = 0; g && g->read_ns && i < g->st.n_vls; i++) {
-		if (!strcmp(g->st.vls[i].vn, vn) && !strcmp(g->st.vls[i].name, vl)) {
-			*out = g->st.vls[i].ctr;
-			return age_ms(g);
-		}
-	}
-	return -1;
+	if (!g || !g->read_ns || !g->st.n_vls ||
+	    !(f = bsearch(&key, g->st.vls, g->st.n_vls, sizeof(key), cmp_vl)))
+		return -1;
+	*out = f->ctr;
+	return age_ms(g);
 }
 
 void core_gather_free(struct vnm_core *c)
