@@ -457,8 +457,9 @@ static void refuse(struct planner *pl, const struct vnm_vr *n, const char *fmt, 
 
 /*
  * Does o, rehomed as n, move by live migration?  1 yes, 0 no (destroy and
- * create: same connection, stopped, a new image, or the old host is not
- * this vnmd's), -1 refused (pl->err says why).
+ * create: same connection, stopped, or a new image), -1 refused (pl->err
+ * says why).  Every vnmd plans the move alike; its steps on hosts that
+ * are not its own are skipped (txn_step.c).
  */
 static int vr_live_move(struct planner *pl, const struct vnm_vr *o, const struct vnm_vr *n)
 {
@@ -470,10 +471,18 @@ static int vr_live_move(struct planner *pl, const struct vnm_vr *o, const struct
 	if (vnm_vr_effective_admin(o) == VNM_ADMIN_STOPPED ||
 	    vnm_vr_effective_admin(n) == VNM_ADMIN_STOPPED)
 		return 0;
-	/* Only the vnmd of the old host migrates; the new host's adopts the
-	 * domain that arrives (its vr_define/vr_set_state, vr_create). */
-	if (!vnm_host_local(ho))
-		return 0;
+	/* The old host's vnmd migrates, the new host's waits for the domain to
+	 * arrive (txn_step.c), both in one network-wide transaction whose
+	 * participants commit concurrently.  A coordinator realising the
+	 * old host itself would migrate only after its participants'
+	 * commits, while the new host's waits in its commit: refused. */
+	if (vnm_host_local(ho) && vnm_host_participant(hn)) {
+		refuse(pl, n, "cannot move it live from host %s, which this vnmd realises, to host "
+		       "%s, which its own vnmd realises: give host %s a management address (a "
+		       "vnmd of its own), or stop the router to move it", ho->name, hn->name,
+		       ho->name);
+		return -1;
+	}
 	if (ho->domain_type != hn->domain_type) {
 		refuse(pl, n, "cannot move it live from host %s to host %s: their domain types "
 		       "differ (%s, %s); stop the router to move it, or give both hosts the same "

@@ -53,4 +53,8 @@ const char *vnm_step_kind_str(enum vnm_step_kind k);
 int vnm_txn_run_all(const struct vnm_drivers *drv, const struct vnm_plan *p,
 		    size_t *n_failed, struct vnm_err *err);
 
+/* How long the destination of a live migration another vnmd carries out
+ * waits for the router's domain to appear (ms; 30 s, tests shorten it). */
+extern unsigned vnm_arrive_appear_ms;
+
 #endif

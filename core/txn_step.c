@@ -303,6 +303,69 @@ back:
 	return -1;
 }
 
+/* How long a destination waits for a router its source's vnmd migrates:
+ * for the domain to appear (that vnmd commits at the same time, see
+ * drivers/peer/), then for the migration to finish; both within the
+ * coordinator's wait for a commit (120 s). */
+#define ARRIVE_MAX_MS 110000
+unsigned vnm_arrive_appear_ms = 30000;
+
+/*
+ * The destination's half of a live migration another vnmd carries out
+ * (one vnmd per RM): the router's new ports and VL ends are made already
+ * (earlier steps); wait for its domain to arrive here, plugging its taps
+ * into their port bridges the moment the hypervisor makes them, so that
+ * the guest's first frames after the switch-over find their way; then
+ * adopt the domain (vr_define: the new definition and tag, still
+ * running).  Never boots a domain: a router that does not arrive is an
+ * error naming both hosts, and the coordinator cancels the transaction.
+ */
+static int arrive(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	const struct vnm_hv_ops *hv = drv->hv;
+	struct timespec t0, t1, t2, tick = {0, 20 * 1000000L};
+	struct plug_watch w;
+	bool seen = false;
+	long limit;
+	int st;
+
+	NEED_OP(hv, vr_arrival, "hypervisor");
+	NEED_OP(hv, vr_define, "hypervisor");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	plug_watch_start(&w, drv, s->vr);
+	for (;;) {
+		st = hv->vr_arrival(drv->hv_ctx, s->vr, err);
+		if (st < 0 || st == VNM_ARRIVAL_DONE)
+			break;
+		seen = seen || st == VNM_ARRIVAL_UNDERWAY;
+		limit = seen ? ARRIVE_MAX_MS : (long)vnm_arrive_appear_ms;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (ms_between(&t0, &t1) > limit) {
+			st = -1;
+			vnm_err_set(err, VNM_E_DRIVER, NULL, "router %s/%s %s from host %s within "
+				    "%.1f s: its vnmd migrates it; see that vnmd's log",
+				    vn_of_vr(s->vr), s_or_q(s->vr->name),
+				    seen ? "did not finish arriving" : "did not arrive",
+				    s->vr_old->host ? s_or_q(s->vr_old->host->name) : "?",
+				    limit / 1000.0);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	plug_watch_stop(&w);
+	if (st < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (plug_vnics(drv, s->vr, NULL, false, err))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	vnm_log(VNM_LOG_INFO, "router %s/%s arrived live from host %s after %ld ms; its vNICs "
+		"plugged %ld ms later", vn_of_vr(s->vr), s->vr->name,
+		s->vr_old->host ? s_or_q(s->vr_old->host->name) : "?", ms_between(&t0, &t1),
+		ms_between(&t1, &t2));
+	return hv->vr_define(drv->hv_ctx, s->vr, s->generation, err);
+}
+
 int vnm_step_check(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
 {
 	const struct vnm_hv_ops *hv = drv->hv;
@@ -350,9 +413,8 @@ static bool step_remote(const struct vnm_step *s)
 		h = vr_host(s->vr);
 		break;
 	case VNM_STEP_VR_MIGRATE:
-		/* the source's vnmd migrates; the destination's adopts */
-		h = vr_host(s->vr_old);
-		break;
+		/* the source's vnmd migrates; the destination's waits for it */
+		return !vnm_host_local(vr_host(s->vr_old)) && !vnm_host_local(vr_host(s->vr));
 	case VNM_STEP_VL_CREATE:
 	case VNM_STEP_VL_DESTROY:
 	case VNM_STEP_VL_SHAPE:
@@ -446,6 +508,8 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		NEED_OP(hv, vnic_set_link, "hypervisor");
 		return hv->vnic_set_link(drv->hv_ctx, s->nic, s->up, err);
 	case VNM_STEP_VR_MIGRATE:
+		if (!vnm_host_local(vr_host(s->vr_old)))
+			return arrive(drv, s, err);
 		return migrate(drv, s, err);
 	}
 	return vnm_err_set(err, VNM_E_INTERNAL, NULL, "unknown step kind %d", (int)s->kind);

@@ -57,6 +57,8 @@ void vnm_own_list_free(struct vnm_own_list *l);
 /* ------------------------------------------------------------------ */
 
 
+enum vnm_arrival { VNM_ARRIVAL_NONE = 0, VNM_ARRIVAL_UNDERWAY, VNM_ARRIVAL_DONE };
+
 struct vnm_vr_status {
 	enum vnm_vr_oper state;
 	char uuid[37];
@@ -117,6 +119,12 @@ struct vnm_hv_ops {
 	 * router and both hosts.  May be NULL (vr_move tells). */
 	int (*vr_move_check)(void *ctx, const struct vnm_vr *vr, const struct vnm_host *dst,
 			     struct vnm_err *err);
+	/* Where vr's domain stands on vr's host while another vnmd migrates it
+	 * there: VNM_ARRIVAL_NONE (no such domain yet), VNM_ARRIVAL_UNDERWAY
+	 * (the incoming migration runs: the domain is there, a job on it),
+	 * VNM_ARRIVAL_DONE (it runs, or is paused, with no job left); -1 with
+	 * err.  May be NULL (then a destination cannot wait for it). */
+	int (*vr_arrival)(void *ctx, const struct vnm_vr *vr, struct vnm_err *err);
 	/* Every domain tagged by vnmd on host. */
 	int (*list_own)(void *ctx, const struct vnm_host *host, struct vnm_own_list *out,
 			struct vnm_err *err);

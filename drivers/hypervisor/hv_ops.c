@@ -285,6 +285,39 @@ cleanup:
 	return rc;
 }
 
+/*
+ * An incoming migration of a running domain is done when it runs: QEMU
+ * waits paused for the state and libvirt resumes it in the migration's
+ * finish, after persisting it.  One that migrates paused stays paused:
+ * done when it is persistent and no job is left on it (libvirt refuses
+ * the job query on the destination while the migration runs).
+ */
+static int
+hv_vr_arrival(void *ctx, const struct vnm_vr *vr, struct vnm_err *err)
+{
+	struct hv_dom d = {0};
+	virDomainJobInfo job;
+	int r, state = 0, reason = 0, rc = -1;
+
+	r = hv_dom_get(ctx, vr, &d, NULL, err);
+	if (r <= 0) {
+		rc = r < 0 ? -1 : VNM_ARRIVAL_NONE;
+		goto cleanup;
+	}
+	rc = VNM_ARRIVAL_UNDERWAY;
+	if (virDomainGetState(d.dom, &state, &reason, 0) < 0)
+		goto cleanup; /* vanished since the lookup: a failed migration */
+	if (state == VIR_DOMAIN_RUNNING)
+		rc = VNM_ARRIVAL_DONE;
+	else if (state == VIR_DOMAIN_PAUSED && virDomainIsPersistent(d.dom) == 1 &&
+		 virDomainGetJobInfo(d.dom, &job) == 0 && job.type == VIR_DOMAIN_JOB_NONE)
+		rc = VNM_ARRIVAL_DONE;
+cleanup:
+	virResetLastError();
+	hv_dom_release(&d);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Resources                                                          */
 /* ------------------------------------------------------------------ */
@@ -820,6 +853,7 @@ const struct vnm_hv_ops vnm_hv_libvirt_ops = {
 	.vr_copy = hv_vr_copy,
 	.vr_move = hv_vr_move,
 	.vr_move_check = hv_vr_move_check,
+	.vr_arrival = hv_vr_arrival,
 	.list_own = hv_list_own,
 	.remove_own = hv_remove_own,
 	.set_event_cb = hv_set_event_cb,

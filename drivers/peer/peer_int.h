@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "peer_nc.h"
 
@@ -95,6 +96,23 @@ struct lyd_node;
 enum call_rc peer_call_data(struct peer *p, const char *host, const char *addr, const char *cred,
 			    struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
 			    size_t plen, struct lyd_node **data);
+/* A request sent and its reply not read yet: several participants work
+ * on theirs at once (a live migration's source and destination must). */
+struct pending {
+	const char *host;
+	struct nc_session *s;     /* NULL: not sent */
+	struct nc_rpc *rpc;
+	uint64_t msgid;
+	enum call_rc rc;
+	char why[1024], path[512];
+};
+/* Send rpc (freed by peer_wait, or here when it fails) to host: 0, or -1
+ * with pd->why (then pd->rc is CALL_NO_ANSWER and peer_wait returns it). */
+int peer_send(struct peer *p, struct pending *pd, const char *host, const char *addr,
+	      const char *cred, struct nc_rpc *rpc);
+/* Wait up to reply_ms for pd's reply: its outcome, pd->why and pd->path
+ * as peer_call's. */
+enum call_rc peer_wait(struct peer *p, struct pending *pd, int reply_ms);
 /* Close every session. */
 void peer_sess_close_all(struct peer *p);
 /* Set up libnetconf2's client: its context for this process's threads,

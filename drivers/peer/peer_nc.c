@@ -197,43 +197,6 @@ static void *retry_thread(void *arg)
 	return NULL;
 }
 
-/* Whether a running router leaves host for another host in this change:
- * its vnmd migrates it (live), and must do so before the destination's
- * vnmd commits, which then adopts the domain that arrived instead of
- * booting a new one. */
-static bool migration_source(const struct vnm_model *old, const struct vnm_model *m,
-			     const char *host)
-{
-	const struct vnm_vr *o, *n;
-	size_t i;
-
-	for (i = 0; old && i < old->n_vrs; i++) {
-		o = &old->vrs[i];
-		if (!o->host || strcmp(o->host->name, host) || !o->vn)
-			continue;
-		n = vnm_model_vr(m, o->vn->name, o->name);
-		if (n && n->host && strcmp(n->host->name, host))
-			return true;
-	}
-	return false;
-}
-
-/* Migration sources first, the others in the model's order. */
-static void order_parts(struct peer *p, const struct vnm_model *old, const struct vnm_model *m)
-{
-	struct part t;
-	size_t i, j, k = 0;
-
-	for (i = 0; i < p->n_parts; i++) {
-		if (!migration_source(old, m, p->parts[i].host))
-			continue;
-		t = p->parts[i];
-		for (j = i; j > k; j--)
-			p->parts[j] = p->parts[j - 1];
-		p->parts[k++] = t;
-	}
-}
-
 static int add_part(struct peer *p, const struct vnm_host *h)
 {
 	struct part *grown = realloc(p->parts, (p->n_parts + 1) * sizeof(*grown));
@@ -257,30 +220,65 @@ static enum call_rc call_part(struct peer *p, struct part *pt, struct nc_rpc *rp
 	return peer_call(p, pt->host, pt->addr, pt->cred, rpc, ms, why, len, path, plen);
 }
 
-/* Undo what prepare did on the participants up to failed (its index, or
- * n_parts when the local apply failed). */
+/* Undo what prepare did: cancel-commit on every participant that
+ * committed, all sent before any reply is awaited (a live migration undone
+ * needs its two hosts at once, as in prepare), and discard the candidate
+ * of failed (an index; n_parts: none). */
 static void cancel_parts(struct peer *p, size_t failed)
 {
+	struct pending *pd = calloc(p->n_parts ? p->n_parts : 1, sizeof(*pd));
 	char why[512];
 	size_t i;
 
 	for (i = 0; i < p->n_parts; i++) {
 		struct part *pt = &p->parts[i];
 
-		if (pt->committed) {
+		if (i == failed && !pt->committed)
+			call_part(p, pt, nc_rpc_discard(), PEER_REPLY_MS, why, sizeof(why), NULL, 0);
+		if (!pt->committed)
+			continue;
+		if (!pd) {
+			/* out of memory: one after the other */
 			if (call_part(p, pt, nc_rpc_cancel(p->txid, NC_PARAMTYPE_CONST),
 				      PEER_COMMIT_MS, why, sizeof(why), NULL, 0) != CALL_OK)
-				vnm_log(VNM_LOG_WARNING, "peer %s: cancel-commit of %s: %s; it rolls "
-					"back at its confirm-timeout", pt->host, p->txid, why);
-			pt->committed = false;
-		} else if (i == failed) {
-			call_part(p, pt, nc_rpc_discard(), PEER_REPLY_MS, why, sizeof(why), NULL, 0);
+				vnm_log(VNM_LOG_WARNING, "peer %s: cancel-commit of %s: %s; it "
+					"rolls back at its confirm-timeout", pt->host, p->txid, why);
+		} else {
+			peer_send(p, &pd[i], pt->host, pt->addr, pt->cred,
+				  nc_rpc_cancel(p->txid, NC_PARAMTYPE_CONST));
 		}
 	}
+	for (i = 0; pd && i < p->n_parts; i++) {
+		struct part *pt = &p->parts[i];
+
+		if (pt->committed && peer_wait(p, &pd[i], PEER_COMMIT_MS) != CALL_OK)
+			vnm_log(VNM_LOG_WARNING, "peer %s: cancel-commit of %s: %s; it rolls back "
+				"at its confirm-timeout", pt->host, p->txid, pd[i].why);
+		pt->committed = false;
+	}
+	for (i = 0; !pd && i < p->n_parts; i++)
+		p->parts[i].committed = false;
+	free(pd);
 }
 
-/* One participant: candidate, validate, confirmed commit. */
-static int prepare_one(struct peer *p, struct part *pt, unsigned timeout_s, struct vnm_err *err)
+/* code: VNM_E_INVALID while the change is checked, VNM_E_DRIVER when a
+ * participant failed to realise it. */
+static int refused(struct part *pt, enum vnm_err_code code, const char *stage, const char *why,
+		   const char *path, struct vnm_err *err)
+{
+	return vnm_err_set(err, code, path[0] ? path : NULL, "host %s refused the change (%s at its vnmd "
+			   "%s): %s; nothing was changed on any host", pt->host, stage, pt->addr,
+			   why);
+}
+
+static int no_answer(struct part *pt, const char *stage, const char *why, struct vnm_err *err)
+{
+	return vnm_err_set(err, VNM_E_DRIVER, NULL, "host %s: its vnmd (%s) did not answer the %s: "
+			   "%s; nothing was changed on any host", pt->host, pt->addr, stage, why);
+}
+
+/* One participant: its candidate holds the new configuration, valid. */
+static int stage_one(struct peer *p, struct part *pt, struct vnm_err *err)
 {
 	char why[1024], path[512];
 	enum call_rc rc;
@@ -305,23 +303,47 @@ static int prepare_one(struct peer *p, struct part *pt, unsigned timeout_s, stru
 		rc = call_part(p, pt, nc_rpc_validate(NC_DATASTORE_CANDIDATE, NULL, NC_PARAMTYPE_CONST),
 			       PEER_REPLY_MS, why, sizeof(why), path, sizeof(path));
 	}
-	if (rc == CALL_OK) {
-		stage = "confirmed commit";
-		rc = call_part(p, pt, nc_rpc_commit(1, timeout_s, p->txid, NULL, NC_PARAMTYPE_CONST),
-			       PEER_COMMIT_MS, why, sizeof(why), path, sizeof(path));
-	}
-	if (rc == CALL_OK) {
-		pt->committed = true;
+	if (rc == CALL_OK)
 		return 0;
+	return rc == CALL_REFUSED ? refused(pt, VNM_E_INVALID, stage, why, path, err) : no_answer(pt, stage, why, err);
+}
+
+/*
+ * The confirmed commits, sent to every participant before any reply is
+ * awaited: each realises its share at the same time as the others, which
+ * a live migration needs (the destination's vnmd waits in its commit for
+ * the router that the source's migrates in its own).  The first failure
+ * in the participants' order is the one reported.
+ */
+static int commit_all(struct peer *p, unsigned timeout_s, struct vnm_err *err)
+{
+	struct pending *pd = calloc(p->n_parts ? p->n_parts : 1, sizeof(*pd));
+	size_t i;
+	int rc = 0;
+
+	if (!pd)
+		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory");
+	for (i = 0; i < p->n_parts; i++) {
+		struct part *pt = &p->parts[i];
+
+		peer_send(p, &pd[i], pt->host, pt->addr, pt->cred,
+			  nc_rpc_commit(1, timeout_s, p->txid, NULL, NC_PARAMTYPE_CONST));
 	}
-	if (rc == CALL_REFUSED)
-		return vnm_err_set(err, !strcmp(stage, "confirmed commit") ? VNM_E_DRIVER
-									  : VNM_E_INVALID,
-				   path[0] ? path : NULL, "host %s refused the change (%s at its vnmd "
-				   "%s): %s; nothing was changed on any host", pt->host, stage,
-				   pt->addr, why);
-	return vnm_err_set(err, VNM_E_DRIVER, NULL, "host %s: its vnmd (%s) did not answer the %s: "
-			   "%s; nothing was changed on any host", pt->host, pt->addr, stage, why);
+	for (i = 0; i < p->n_parts; i++) {
+		struct part *pt = &p->parts[i];
+		enum call_rc r = peer_wait(p, &pd[i], PEER_COMMIT_MS);
+
+		pt->committed = r == CALL_OK;
+		if (r == CALL_OK || rc)
+			continue;
+		rc = -1;
+		if (r == CALL_REFUSED)
+			refused(pt, VNM_E_DRIVER, "confirmed commit", pd[i].why, pd[i].path, err);
+		else
+			no_answer(pt, "confirmed commit", pd[i].why, err);
+	}
+	free(pd);
+	return rc;
 }
 
 static int peer_prepare(void *ctx, const struct vnm_model *old, const struct vnm_model *m,
@@ -355,12 +377,15 @@ static int peer_prepare(void *ctx, const struct vnm_model *old, const struct vnm
 			goto cleanup;
 		}
 	}
-	order_parts(p, old, m);
 	for (i = 0; i < p->n_parts; i++) {
-		if (prepare_one(p, &p->parts[i], timeout_s, err)) {
+		if (stage_one(p, &p->parts[i], err)) {
 			cancel_parts(p, i);
 			goto cleanup;
 		}
+	}
+	if (commit_all(p, timeout_s, err)) {
+		cancel_parts(p, p->n_parts);
+		goto cleanup;
 	}
 	vnm_log(VNM_LOG_INFO, "transaction %s: confirmed commit on %zu participant(s)", txid,
 		p->n_parts);

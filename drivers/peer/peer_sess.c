@@ -194,21 +194,15 @@ static int reply_error(const struct lyd_node *envp, char *why, size_t len, char 
 	return 0;
 }
 
-/* *sent: the request left (then it is not sent again: it may have run). */
-static enum call_rc call_once(struct nc_session *s, struct nc_rpc *rpc, int reply_ms, bool *sent,
-			      char *why, size_t len, char *path, size_t plen, struct lyd_node **data)
+/* Wait up to reply_ms for the reply to msgid on s. */
+static enum call_rc recv_reply(struct nc_session *s, struct nc_rpc *rpc, uint64_t msgid,
+			       int reply_ms, char *why, size_t len, char *path, size_t plen,
+			       struct lyd_node **data)
 {
 	struct lyd_node *envp = NULL, *op = NULL;
-	uint64_t msgid;
 	NC_MSG_TYPE t;
 	int rc;
 
-	*sent = false;
-	if (nc_send_rpc(s, rpc, PEER_SEND_MS, &msgid) != NC_MSG_RPC) {
-		snprintf(why, len, "cannot send the request (session lost)");
-		return CALL_NO_ANSWER;
-	}
-	*sent = true;
 	do {
 		lyd_free_tree(envp);
 		lyd_free_tree(op);
@@ -231,6 +225,21 @@ static enum call_rc call_once(struct nc_session *s, struct nc_rpc *rpc, int repl
 	}
 	lyd_free_tree(op);
 	return rc ? CALL_REFUSED : CALL_OK;
+}
+
+/* *sent: the request left (then it is not sent again: it may have run). */
+static enum call_rc call_once(struct nc_session *s, struct nc_rpc *rpc, int reply_ms, bool *sent,
+			      char *why, size_t len, char *path, size_t plen, struct lyd_node **data)
+{
+	uint64_t msgid;
+
+	*sent = false;
+	if (nc_send_rpc(s, rpc, PEER_SEND_MS, &msgid) != NC_MSG_RPC) {
+		snprintf(why, len, "cannot send the request (session lost)");
+		return CALL_NO_ANSWER;
+	}
+	*sent = true;
+	return recv_reply(s, rpc, msgid, reply_ms, why, len, path, plen, data);
 }
 
 enum call_rc peer_call(struct peer *p, const char *host, const char *addr, const char *cred,
@@ -270,6 +279,52 @@ enum call_rc peer_call_data(struct peer *p, const char *host, const char *addr, 
 	}
 	nc_rpc_free(rpc);
 	return rc;
+}
+
+int peer_send(struct peer *p, struct pending *pd, const char *host, const char *addr,
+	      const char *cred, struct nc_rpc *rpc)
+{
+	bool fresh;
+	int attempt;
+
+	memset(pd, 0, sizeof(*pd));
+	pd->host = host;
+	pd->rpc = rpc;
+	pd->rc = CALL_NO_ANSWER;
+	if (!rpc) {
+		snprintf(pd->why, sizeof(pd->why), "out of memory");
+		return -1;
+	}
+	/* as peer_call: one fresh session more when a cached one is dead */
+	for (attempt = 0; attempt < 2; attempt++) {
+		pd->s = session(p, host, addr, cred, &fresh, pd->why, sizeof(pd->why));
+		if (!pd->s)
+			break;
+		if (nc_send_rpc(pd->s, rpc, PEER_SEND_MS, &pd->msgid) == NC_MSG_RPC)
+			return 0;
+		snprintf(pd->why, sizeof(pd->why), "cannot send the request (session lost)");
+		drop(find(p, host));
+		pd->s = NULL;
+		if (fresh)
+			break;
+	}
+	nc_rpc_free(rpc);
+	pd->rpc = NULL;
+	return -1;
+}
+
+enum call_rc peer_wait(struct peer *p, struct pending *pd, int reply_ms)
+{
+	if (pd->s) {
+		pd->rc = recv_reply(pd->s, pd->rpc, pd->msgid, reply_ms, pd->why, sizeof(pd->why),
+				    pd->path, sizeof(pd->path), NULL);
+		if (pd->rc == CALL_NO_ANSWER)
+			drop(find(p, pd->host));
+		pd->s = NULL;
+	}
+	nc_rpc_free(pd->rpc);
+	pd->rpc = NULL;
+	return pd->rc;
 }
 
 void peer_sess_close_all(struct peer *p)

@@ -41,7 +41,7 @@ enum fw_op {
 	OP_LINK_LIST, OP_LINK_REMOVE,
 	OP_VR_DEFINE, OP_VR_UNDEFINE, OP_VR_STATE, OP_VR_RES, OP_ATTACH, OP_DETACH,
 	OP_VR_STATUS, OP_VR_COPY, OP_VR_MOVE, OP_HV_LIST, OP_HV_REMOVE,
-	OP_VL_SET_UP, OP_NIC_LINK,
+	OP_VL_SET_UP, OP_NIC_LINK, OP_VR_ARRIVAL,
 	OP_N
 };
 
@@ -51,13 +51,13 @@ static const char *const op_names[OP_N] = {
 	"vl_counters", "link_list_own", "link_remove_own",
 	"vr_define", "vr_undefine", "vr_set_state", "vr_set_resources", "vnic_attach",
 	"vnic_detach", "vr_status", "vr_copy", "vr_move", "hv_list_own", "hv_remove_own",
-	"vl_set_up", "vnic_set_link",
+	"vl_set_up", "vnic_set_link", "vr_arrival",
 };
 
 static bool op_reads(enum fw_op op)
 {
 	return op == OP_PROBE || op == OP_VL_COUNTERS || op == OP_LINK_LIST ||
-	       op == OP_VR_STATUS || op == OP_HV_LIST;
+	       op == OP_VR_STATUS || op == OP_HV_LIST || op == OP_VR_ARRIVAL;
 }
 
 struct fake_world {
@@ -73,6 +73,9 @@ struct fake_world {
 	pthread_cond_t gate_cond;
 	char gate_op[32];
 	bool gate_reached, gate_open;
+	/* a domain another vnmd migrates here (fake_arrive_after) */
+	char arr_host[64], arr_name[256], arr_vn[128], arr_obj[128];
+	int arr_polls;
 };
 
 /* ------------------------------------------------------------------ */
@@ -447,6 +450,12 @@ cleanup:                                                           \
 	pthread_mutex_unlock(&fw->lock);                           \
 	return rc
 
+#define LEAVE_VALUE(v)                                             \
+	rc = (v);                                                  \
+cleanup:                                                           \
+	pthread_mutex_unlock(&fw->lock);                           \
+	return rc
+
 static const char *vr_host(const struct vnm_vr *vr)
 {
 	return vr && vr->host ? vr->host->name : "-";
@@ -561,8 +570,9 @@ static int fl_vl_create(void *ctx, const struct vnm_vl *vl, struct vnm_err *err)
 	struct fw_obj *o;
 
 	ENTER(OP_VL_CREATE);
-	if (!fw_find(fw, "if", nic_host(vl->a), vl->a->bridge) ||
-	    !fw_find(fw, "if", nic_host(vl->b), vl->b->bridge)) {
+	/* as the link driver: only the ends on this vnmd's hosts (--host) */
+	if ((vnm_host_local(vl->a->vr->host) && !fw_find(fw, "if", nic_host(vl->a), vl->a->bridge)) ||
+	    (vnm_host_local(vl->b->vr->host) && !fw_find(fw, "if", nic_host(vl->b), vl->b->bridge))) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL,
 			    "fake: link %s/%s: port bridge of an end is missing", vl_vn(vl),
 			    vl->name);
@@ -1032,6 +1042,48 @@ static int fh_move(void *ctx, const struct vnm_vr *vr, const struct vnm_host *ds
 	LEAVE();
 }
 
+/* A domain another vnmd migrates: absent for a number of polls, then
+ * there, paused for the migration, for one more poll, then running. */
+void fake_arrive_after(struct fake_world *fw, const char *host, const char *name,
+		       const char *vn, const char *obj, int polls)
+{
+	pthread_mutex_lock(&fw->lock);
+	snprintf(fw->arr_host, sizeof(fw->arr_host), "%s", host);
+	snprintf(fw->arr_name, sizeof(fw->arr_name), "%s", name);
+	snprintf(fw->arr_vn, sizeof(fw->arr_vn), "%s", vn);
+	snprintf(fw->arr_obj, sizeof(fw->arr_obj), "%s", obj);
+	fw->arr_polls = polls;
+	pthread_mutex_unlock(&fw->lock);
+}
+
+static int fh_arrival(void *ctx, const struct vnm_vr *vr, struct vnm_err *err)
+{
+	struct fw_obj *o;
+	int st = VNM_ARRIVAL_NONE;
+
+	ENTER(OP_VR_ARRIVAL);
+	o = fw_find(fw, "dom", vr_host(vr), vr->domain_name);
+	if (o) {
+		st = o->state == VNM_VR_RUNNING ? VNM_ARRIVAL_DONE : VNM_ARRIVAL_UNDERWAY;
+		if (o->state != VNM_VR_RUNNING && fw->arr_polls < 0)
+			o->state = VNM_VR_RUNNING; /* the next poll sees it done */
+	} else if (fw->arr_name[0] && !strcmp(fw->arr_host, vr_host(vr)) &&
+		   !strcmp(fw->arr_name, vr->domain_name) && fw->arr_polls-- <= 0) {
+		o = fw_get(fw, "dom", fw->arr_host, fw->arr_name);
+		snprintf(o->vn, sizeof(o->vn), "%s", fw->arr_vn);
+		snprintf(o->obj, sizeof(o->obj), "%s", fw->arr_obj);
+		o->own = true;
+		set_realm(o, "*");
+		o->state = VNM_VR_PAUSED;
+		o->vcpus = 1;
+		o->memory_mib = 64;
+		fw->arr_name[0] = '\0';
+		fw->arr_polls = -1;
+		st = VNM_ARRIVAL_UNDERWAY;
+	}
+	LEAVE_VALUE(st);
+}
+
 static int fh_list_own(void *ctx, const struct vnm_host *host, struct vnm_own_list *out,
 		       struct vnm_err *err)
 {
@@ -1074,6 +1126,7 @@ const struct vnm_hv_ops fake_hv_ops = {
 	.vr_status = fh_status,
 	.vr_copy = fh_copy,
 	.vr_move = fh_move,
+	.vr_arrival = fh_arrival,
 	.list_own = fh_list_own,
 	.remove_own = fh_remove_own,
 	.set_event_cb = fh_set_event_cb,

@@ -74,5 +74,10 @@ enum vnm_vr_oper fake_domain_state(struct fake_world *fw, const char *host,
  * event callback, like a crash or a shutdown from inside. */
 void fake_vr_event(struct fake_world *fw, const char *host, const char *name,
 		   enum vnm_vr_oper state, const char *reason);
+/* A domain (own, tagged vn/obj) that another vnmd migrates to host: its
+ * vr_arrival reports nothing for polls polls, then the domain is there
+ * paused (underway), then running (done). */
+void fake_arrive_after(struct fake_world *fw, const char *host, const char *name,
+		       const char *vn, const char *obj, int polls);
 
 #endif

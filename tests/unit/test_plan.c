@@ -586,6 +586,7 @@ struct mig_knobs {
 	const char *rm1_uri;     /* NULL: "qemu+tcp://a/system"; "": none */
 	bool r1_extra_nic;
 	bool rm3_own;            /* rm3 on a hypervisor of its own */
+	bool rm2_mgmt;           /* rm2 has a vnmd of its own (a participant) */
 	unsigned r1_vcpus;
 };
 
@@ -611,7 +612,7 @@ static char *mig_cfg(const struct mig_knobs *k)
 		"<nt:termination-point><nt:tp-id>p12</nt:tp-id></nt:termination-point></node>"
 		"<node><node-id>rm2</node-id><vnm:host>"
 		"<vnm:libvirt-uri>qemu+tcp://b/system</vnm:libvirt-uri>%s%s%s"
-		"<vnm:tunnel-address>10.0.0.2</vnm:tunnel-address></vnm:host>"
+		"<vnm:tunnel-address>10.0.0.2</vnm:tunnel-address>%s</vnm:host>"
 		"<nt:termination-point><nt:tp-id>p21</nt:tp-id></nt:termination-point>"
 		"<nt:termination-point><nt:tp-id>p23</nt:tp-id></nt:termination-point></node>"
 		"<node><node-id>rm3</node-id><vnm:host>"
@@ -619,7 +620,9 @@ static char *mig_cfg(const struct mig_knobs *k)
 		"<vnm:tunnel-address>10.0.0.3</vnm:tunnel-address><vnm:netns>rm3</vnm:netns>"
 		"</vnm:host><nt:termination-point><nt:tp-id>p32</nt:tp-id></nt:termination-point></node>",
 		uri1, k->rm2_dtype ? "<vnm:domain-type>" : "", k->rm2_dtype ? k->rm2_dtype : "",
-		k->rm2_dtype ? "</vnm:domain-type>" : "", k->rm3_own ? "c" : "a");
+		k->rm2_dtype ? "</vnm:domain-type>" : "",
+		k->rm2_mgmt ? "<vnm:management><vnm:address>unix:/run/rm2.sock</vnm:address>"
+			      "</vnm:management>" : "", k->rm3_own ? "c" : "a");
 	fputs("<nt:link><nt:link-id>pl12</nt:link-id>"
 	      "<nt:source><nt:source-node>rm1</nt:source-node><nt:source-tp>p12</nt:source-tp></nt:source>"
 	      "<nt:destination><nt:dest-node>rm2</nt:dest-node><nt:dest-tp>p21</nt:dest-tp></nt:destination>"
@@ -842,19 +845,95 @@ static void move_one_vnmd_per_host(void **state)
 	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
 	assert_int_equal(count_kind(p.full, VNM_STEP_VR_UNDEFINE), 0);
 	pair_free(&p);
-	/* the destination's (rm1 remote, rm2 local) defines and starts r1,
-	 * which adopts the domain that arrived */
+	/* the destination's (rm1 remote, rm2 local) plans the same move: it
+	 * waits there for the domain instead of defining or starting one */
 	assert_int_equal(mig_plan(&p, &a, &b, "rm2", NULL, &err), 0);
-	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
-	assert_true(has_step(p.full, "define router vn/r1"));
-	assert_true(has_step(p.full, "start router vn/r1"));
-	assert_string_equal(p.full->steps[step_at(p.full, "define router vn/r1")].fwd.vr->host->name,
-			    "rm2");
-	assert_ordered(p.full);
+	assert_true(has_step(p.full, MIG));
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_STATE), 0);
+	/* r1's new port on rm2 is made before it arrives */
+	assert_true(step_at(p.full, "create port of vNIC vn/r1/eth0") < step_at(p.full, MIG));
 	pair_free(&p);
-	/* a third RM's vnmd: neither host is its own; nothing migrates there */
+	/* a third RM's vnmd plans it too (its steps there are skipped) */
 	assert_int_equal(mig_plan(&p, &a, &b, "rm3", NULL, &err), 0);
-	assert_int_equal(count_kind(p.full, VNM_STEP_VR_MIGRATE), 0);
+	assert_true(has_step(p.full, MIG));
+	assert_int_equal(count_kind(p.full, VNM_STEP_VR_DEFINE), 0);
+	pair_free(&p);
+}
+
+/* The destination's vnmd against the fake drivers: its commit waits for
+ * the domain the source's vnmd migrates, plugs and adopts it, never
+ * boots one; a router that does not come is an error naming both hosts
+ * and leaves nothing behind. */
+static void move_destination_waits_for_arrival(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2"};
+	struct fake_world *fw = fake_world_new();
+	struct vnm_drivers drv;
+	struct vnm_model *empty = fx_model(NULL);
+	struct vnm_plan *p0;
+	struct pair_fx p;
+	struct vnm_err err;
+	unsigned appear = vnm_arrive_appear_ms;
+	char dom[64], *before;
+
+	(void)state;
+	fake_drivers(fw, &drv);
+	assert_int_equal(mig_plan(&p, &a, &b, "rm2", NULL, &err), 0);
+	snprintf(dom, sizeof(dom), "%s", p.ma->vrs[0].domain_name);
+	/* rm2's share before the move: r2 and l12's end */
+	assert_int_equal(vnm_plan_build(empty, p.ma, NULL, 0, 1, &p0, &err), 0);
+	assert_int_equal(vnm_txn_apply(&drv, p0, NULL, &err), 0);
+	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_ABSENT);
+
+	/* nothing comes within the wait: refused, nothing made stays */
+	vnm_arrive_appear_ms = 200;
+	fake_reset_counts(fw);
+	before = fake_dump(fw);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "router vn/r1 did not arrive from host rm1"));
+	assert_int_equal(fake_count(fw, "vr_define"), 0);
+	{
+		char *after = fake_dump(fw);
+
+		assert_string_equal(after, before);
+		free(after);
+	}
+	free(before);
+
+	/* it comes after a few polls: adopted running, nothing booted */
+	vnm_arrive_appear_ms = 5000;
+	fake_reset_counts(fw);
+	fake_arrive_after(fw, "rm2", dom, "vn", "r1", 3);
+	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), 0);
+	assert_int_equal(fake_domain_state(fw, "rm2", dom), VNM_VR_RUNNING);
+	assert_true(fake_count(fw, "vr_arrival") >= 5);
+	assert_int_equal(fake_count(fw, "vr_define"), 1);
+	assert_int_equal(fake_count(fw, "vr_set_state"), 0);
+	assert_int_equal(fake_count(fw, "vr_move"), 0);
+	vnm_arrive_appear_ms = appear;
+	vnm_plan_free(p0);
+	vnm_model_free(empty);
+	pair_free(&p);
+	fake_world_free(fw);
+}
+
+/* A coordinator would migrate a router of a host it realises itself only
+ * after its participants' commits, in which the destination waits. */
+static void move_from_coordinator_to_participant_refused(void **state)
+{
+	struct mig_knobs a = {.r1_host = "rm1", .rm2_mgmt = true},
+			 b = {.r1_host = "rm2", .rm2_mgmt = true};
+	struct pair_fx p;
+	struct vnm_err err;
+
+	(void)state;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mig_plan(&p, &a, &b, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, VNM_E_INVALID);
+	assert_non_null(strstr(err.msg, "router r1"));
+	assert_non_null(strstr(err.msg, "from host rm1, which this vnmd realises, to host rm2"));
 	pair_free(&p);
 }
 
@@ -956,6 +1035,8 @@ int main(void)
 		cmocka_unit_test(move_between_machines_migrates_live),
 		cmocka_unit_test(move_repoints_tunnel_after_migrating),
 		cmocka_unit_test(move_changes_state_and_resources_after_migrating),
+		cmocka_unit_test(move_destination_waits_for_arrival),
+		cmocka_unit_test(move_from_coordinator_to_participant_refused),
 		cmocka_unit_test(move_on_one_hypervisor_or_stopped_restarts),
 		cmocka_unit_test(move_one_vnmd_per_host),
 		cmocka_unit_test(move_refusals_name_router_and_hosts),
