@@ -475,8 +475,10 @@ static int vr_live_move(struct planner *pl, const struct vnm_vr *o, const struct
 	 * arrive (txn_step.c), both in one network-wide transaction whose
 	 * participants commit concurrently.  A coordinator realising the
 	 * old host itself would migrate only after its participants'
-	 * commits, while the new host's waits in its commit: refused. */
-	if (vnm_host_local(ho) && vnm_host_participant(hn)) {
+	 * commits, while the new host's waits in its commit: refused.  (A
+	 * coordinator's own hosts are those without a management address;
+	 * a participant's own host has one.) */
+	if (vnm_host_local(ho) && !ho->mgmt_addr && vnm_host_participant(hn)) {
 		refuse(pl, n, "cannot move it live from host %s, which this vnmd realises, to host "
 		       "%s, which its own vnmd realises: give host %s a management address (a "
 		       "vnmd of its own), or stop the router to move it", ho->name, hn->name,
