@@ -181,7 +181,6 @@ soak: deps
 	/usr/bin/python3 tests/soak/load.py $${VNMD_SOAK_LOAD_SECONDS:-300} 32 100
 	bash tests/soak/hv_migrate.sh
 	bash tests/soak/vr_migrate_qemu.sh
-	bash tests/soak/vr_migrate_multi_qemu.sh
 
 # libFuzzer targets: fuzz/fuzz_NAME.c is a target, with seeds in
 # fuzz/seeds-NAME/ and (optional) dictionary fuzz/NAME.dict; fuzz/run.sh

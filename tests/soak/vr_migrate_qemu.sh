@@ -11,8 +11,9 @@
 # migration on the underlay address).  The machine's libvirtd is never
 # touched.  One vnmd (no --host) realises both RMs; with VNMT_MIGRATE_MULTI=1
 # (vr_migrate_multi_qemu.sh) each RM has its own vnmd (--host) and the edits
-# go to a coordinator: the source RM's vnmd migrates the router, the
-# destination's adopts it, in one network-wide transaction.
+# go to a coordinator: in one network-wide transaction the source RM's vnmd
+# migrates the router while the destination's waits for it in its own
+# commit, plugging its taps as they appear, and adopts it.
 #
 # QEMU routers r1 (rm1) and r2 (rm2) joined by VL l12 (VXLAN over pl12,
 # guaranteed 10 Mbit/s, limit 20 Mbit/s); a client namespace behind r2's
@@ -328,5 +329,9 @@ t_ok "no vnmd exited" sh -c "kill -0 $PIDS"
 if [ "$MULTI" = 1 ]; then
 	t_check "the coordinator confirmed 4 network-wide transactions on both RMs" \
 		"$(grep -c 'confirmed commit on 2 participant' "$D/vnmd.log")" 4
+	t_check "rm2's vnmd waited for r1 and adopted it as it arrived" \
+		"$(grep -c 'router vnmt-mig/r1 arrived live from host rm1' "$D/vnmd-rm2.log")" 1
+	t_check "rm1's vnmd did the same when it came back" \
+		"$(grep -c 'router vnmt-mig/r1 arrived live from host rm2' "$D/vnmd-rm1.log")" 1
 fi
 t_done

@@ -5,4 +5,4 @@
 # destination's (adopting the domain that arrived), with the same checks:
 # same boot, fewer than 1 s of pings lost, the VL's ends and classes on
 # the new path.
-VNMT_MIGRATE_MULTI=1 exec bash "$(dirname "$0")/vr_migrate_qemu.sh"
+VNMT_MIGRATE_MULTI=1 exec bash "$(dirname "$0")/../soak/vr_migrate_qemu.sh"
