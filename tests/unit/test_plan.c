@@ -861,62 +861,81 @@ static void move_one_vnmd_per_host(void **state)
 	pair_free(&p);
 }
 
+/* r1 moving rm1 -> rm2 against the fake drivers, as the vnmd of host
+ * local sees it (NULL: one vnmd for both), with that vnmd's share of the
+ * world before the move made. */
+struct mig_world {
+	struct fake_world *fw;
+	struct vnm_drivers drv;
+	struct vnm_model *empty;
+	struct vnm_plan *p0;
+	struct pair_fx p;
+	char dom[64];
+};
+
+static void mig_world_up(struct mig_world *w, const char *local)
+{
+	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2"};
+	struct vnm_err err;
+
+	w->fw = fake_world_new();
+	w->empty = fx_model(NULL);
+	fake_drivers(w->fw, &w->drv);
+	assert_int_equal(mig_plan(&w->p, &a, &b, local, NULL, &err), 0);
+	snprintf(w->dom, sizeof(w->dom), "%s", w->p.ma->vrs[0].domain_name);
+	assert_int_equal(vnm_plan_build(w->empty, w->p.ma, NULL, 0, 1, &w->p0, &err), 0);
+	assert_int_equal(vnm_txn_apply(&w->drv, w->p0, NULL, &err), 0);
+	fake_reset_counts(w->fw);
+}
+
+static void mig_world_down(struct mig_world *w)
+{
+	vnm_plan_free(w->p0);
+	vnm_model_free(w->empty);
+	pair_free(&w->p);
+	fake_world_free(w->fw);
+}
+
 /* The destination's vnmd against the fake drivers: its commit waits for
  * the domain the source's vnmd migrates, plugs and adopts it, never
  * boots one; a router that does not come is an error naming both hosts
  * and leaves nothing behind. */
 static void move_destination_waits_for_arrival(void **state)
 {
-	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2"};
-	struct fake_world *fw = fake_world_new();
-	struct vnm_drivers drv;
-	struct vnm_model *empty = fx_model(NULL);
-	struct vnm_plan *p0;
-	struct pair_fx p;
+	struct mig_world w;
 	struct vnm_err err;
 	unsigned appear = vnm_arrive_appear_ms;
-	char dom[64], *before;
+	char *before, *after;
 
 	(void)state;
-	fake_drivers(fw, &drv);
-	assert_int_equal(mig_plan(&p, &a, &b, "rm2", NULL, &err), 0);
-	snprintf(dom, sizeof(dom), "%s", p.ma->vrs[0].domain_name);
 	/* rm2's share before the move: r2 and l12's end */
-	assert_int_equal(vnm_plan_build(empty, p.ma, NULL, 0, 1, &p0, &err), 0);
-	assert_int_equal(vnm_txn_apply(&drv, p0, NULL, &err), 0);
-	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_ABSENT);
+	mig_world_up(&w, "rm2");
+	assert_int_equal(fake_domain_state(w.fw, "rm1", w.dom), VNM_VR_ABSENT);
 
 	/* nothing comes within the wait: refused, nothing made stays */
 	vnm_arrive_appear_ms = 200;
-	fake_reset_counts(fw);
-	before = fake_dump(fw);
+	before = fake_dump(w.fw);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), -1);
+	assert_int_equal(vnm_txn_apply(&w.drv, w.p.full, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "router vn/r1 did not arrive from host rm1"));
-	assert_int_equal(fake_count(fw, "vr_define"), 0);
-	{
-		char *after = fake_dump(fw);
-
-		assert_string_equal(after, before);
-		free(after);
-	}
+	assert_int_equal(fake_count(w.fw, "vr_define"), 0);
+	after = fake_dump(w.fw);
+	assert_string_equal(after, before);
+	free(after);
 	free(before);
 
 	/* it comes after a few polls: adopted running, nothing booted */
 	vnm_arrive_appear_ms = 5000;
-	fake_reset_counts(fw);
-	fake_arrive_after(fw, "rm2", dom, "vn", "r1", 3);
-	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), 0);
-	assert_int_equal(fake_domain_state(fw, "rm2", dom), VNM_VR_RUNNING);
-	assert_true(fake_count(fw, "vr_arrival") >= 5);
-	assert_int_equal(fake_count(fw, "vr_define"), 1);
-	assert_int_equal(fake_count(fw, "vr_set_state"), 0);
-	assert_int_equal(fake_count(fw, "vr_move"), 0);
+	fake_reset_counts(w.fw);
+	fake_arrive_after(w.fw, "rm2", w.dom, "vn", "r1", 3);
+	assert_int_equal(vnm_txn_apply(&w.drv, w.p.full, NULL, &err), 0);
+	assert_int_equal(fake_domain_state(w.fw, "rm2", w.dom), VNM_VR_RUNNING);
+	assert_true(fake_count(w.fw, "vr_arrival") >= 5);
+	assert_int_equal(fake_count(w.fw, "vr_define"), 1);
+	assert_int_equal(fake_count(w.fw, "vr_set_state"), 0);
+	assert_int_equal(fake_count(w.fw, "vr_move"), 0);
 	vnm_arrive_appear_ms = appear;
-	vnm_plan_free(p0);
-	vnm_model_free(empty);
-	pair_free(&p);
-	fake_world_free(fw);
+	mig_world_down(&w);
 }
 
 /* A coordinator would migrate a router of a host it realises itself only
@@ -970,47 +989,33 @@ static void move_refusals_name_router_and_hosts(void **state)
  * rm2 without a restart; a later failure sends it back. */
 static void move_applied_and_undone(void **state)
 {
-	struct mig_knobs a = {.r1_host = "rm1"}, b = {.r1_host = "rm2"};
-	struct fake_world *fw = fake_world_new();
-	struct vnm_drivers drv;
-	struct vnm_model *empty = fx_model(NULL);
-	struct vnm_plan *p0;
-	struct pair_fx p;
+	struct mig_world w;
 	struct vnm_err err;
-	char dom[64];
 
 	(void)state;
-	fake_drivers(fw, &drv);
-	assert_int_equal(mig_plan(&p, &a, &b, NULL, NULL, &err), 0);
-	assert_int_equal(vnm_plan_build(empty, p.ma, NULL, 0, 1, &p0, &err), 0);
-	assert_int_equal(vnm_txn_apply(&drv, p0, NULL, &err), 0);
-	snprintf(dom, sizeof(dom), "%s", p.ma->vrs[0].domain_name);
-	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_RUNNING);
+	mig_world_up(&w, NULL);
+	assert_int_equal(fake_domain_state(w.fw, "rm1", w.dom), VNM_VR_RUNNING);
 
 	/* a step after the migration fails: back on rm1, running */
-	fake_reset_counts(fw);
 	/* calls: port, vl_create, vl_shape, vr_move, vr_define (adoption),
 	 * then the old VL's unshape: fails */
-	fake_fail_at(fw, 6);
-	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), -1);
+	fake_fail_at(w.fw, 6);
+	assert_int_equal(vnm_txn_apply(&w.drv, w.p.full, NULL, &err), -1);
 	assert_int_not_equal(err.code, VNM_E_INCONSISTENT);
 	assert_non_null(strstr(err.msg, "unshape link vn/l12 on physical link pl12"));
-	assert_int_equal(fake_count(fw, "vr_move"), 2);
-	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_RUNNING);
-	assert_int_equal(fake_domain_state(fw, "rm2", dom), VNM_VR_ABSENT);
-	fake_fail_at(fw, 0);
+	assert_int_equal(fake_count(w.fw, "vr_move"), 2);
+	assert_int_equal(fake_domain_state(w.fw, "rm1", w.dom), VNM_VR_RUNNING);
+	assert_int_equal(fake_domain_state(w.fw, "rm2", w.dom), VNM_VR_ABSENT);
+	fake_fail_at(w.fw, 0);
 
-	fake_reset_counts(fw);
-	assert_int_equal(vnm_txn_apply(&drv, p.full, NULL, &err), 0);
-	assert_int_equal(fake_domain_state(fw, "rm2", dom), VNM_VR_RUNNING);
-	assert_int_equal(fake_domain_state(fw, "rm1", dom), VNM_VR_ABSENT);
-	assert_int_equal(fake_count(fw, "vr_move"), 1);
-	assert_int_equal(fake_count(fw, "vr_set_state"), 0);
-	assert_int_equal(fake_count(fw, "vr_undefine"), 0);
-	vnm_plan_free(p0);
-	vnm_model_free(empty);
-	pair_free(&p);
-	fake_world_free(fw);
+	fake_reset_counts(w.fw);
+	assert_int_equal(vnm_txn_apply(&w.drv, w.p.full, NULL, &err), 0);
+	assert_int_equal(fake_domain_state(w.fw, "rm2", w.dom), VNM_VR_RUNNING);
+	assert_int_equal(fake_domain_state(w.fw, "rm1", w.dom), VNM_VR_ABSENT);
+	assert_int_equal(fake_count(w.fw, "vr_move"), 1);
+	assert_int_equal(fake_count(w.fw, "vr_set_state"), 0);
+	assert_int_equal(fake_count(w.fw, "vr_undefine"), 0);
+	mig_world_down(&w);
 }
 
 int main(void)
