@@ -38,6 +38,7 @@ struct psess {
 /* A participant of the current transaction. */
 struct part {
 	char *host, *addr, *cred;
+	bool locked;              /* its candidate, by our session */
 	bool committed;
 };
 

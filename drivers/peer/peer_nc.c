@@ -220,11 +220,30 @@ static enum call_rc call_part(struct peer *p, struct part *pt, struct nc_rpc *rp
 	return peer_call(p, pt->host, pt->addr, pt->cred, rpc, ms, why, len, path, plen);
 }
 
+/* Give back the candidates locked for the transaction.  A session lost
+ * meanwhile took its lock with it. */
+static void unlock_parts(struct peer *p)
+{
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < p->n_parts; i++) {
+		struct part *pt = &p->parts[i];
+
+		if (!pt->locked)
+			continue;
+		pt->locked = false;
+		if (call_part(p, pt, nc_rpc_unlock(NC_DATASTORE_CANDIDATE), PEER_REPLY_MS, why,
+			      sizeof(why), NULL, 0) != CALL_OK)
+			vnm_log(VNM_LOG_DEBUG, "peer %s: unlock of its candidate: %s", pt->host, why);
+	}
+}
+
 /* Undo what prepare did: cancel-commit on every participant that
  * committed, all sent before any reply is awaited (a live migration undone
- * needs its two hosts at once, as in prepare), and discard the candidate
- * of failed (an index; n_parts: none). */
-static void cancel_parts(struct peer *p, size_t failed)
+ * needs its two hosts at once, as in prepare); discard the candidate of
+ * the others that got the edit; unlock. */
+static void cancel_parts(struct peer *p)
 {
 	struct pending *pd = calloc(p->n_parts ? p->n_parts : 1, sizeof(*pd));
 	char why[512];
@@ -233,7 +252,9 @@ static void cancel_parts(struct peer *p, size_t failed)
 	for (i = 0; i < p->n_parts; i++) {
 		struct part *pt = &p->parts[i];
 
-		if (i == failed && !pt->committed)
+		/* a candidate we locked holds the edit, not committed (one
+		 * we could not lock may hold another session's changes) */
+		if (pt->locked && !pt->committed)
 			call_part(p, pt, nc_rpc_discard(), PEER_REPLY_MS, why, sizeof(why), NULL, 0);
 		if (!pt->committed)
 			continue;
@@ -259,6 +280,7 @@ static void cancel_parts(struct peer *p, size_t failed)
 	for (i = 0; !pd && i < p->n_parts; i++)
 		p->parts[i].committed = false;
 	free(pd);
+	unlock_parts(p);
 }
 
 /* code: VNM_E_INVALID while the change is checked, VNM_E_DRIVER when a
@@ -277,9 +299,11 @@ static int no_answer(struct part *pt, const char *stage, const char *why, struct
 			   "%s; nothing was changed on any host", pt->host, pt->addr, stage, why);
 }
 
-/* One participant: its candidate holds the new configuration, valid. */
+/* One participant: its candidate, locked, holds the new configuration,
+ * valid. */
 static int stage_one(struct peer *p, struct part *pt, struct vnm_err *err)
 {
+	enum vnm_err_code code = VNM_E_DRIVER; /* busy; then: the change is wrong */
 	char why[1024], path[512];
 	enum call_rc rc;
 	const char *stage;
@@ -288,8 +312,19 @@ static int stage_one(struct peer *p, struct part *pt, struct vnm_err *err)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "host %s: its vnmd (%s) did not take "
 				   "an earlier transaction yet: %s; nothing was changed", pt->host,
 				   pt->addr, why);
-	stage = "discard-changes";
-	rc = call_part(p, pt, nc_rpc_discard(), PEER_REPLY_MS, why, sizeof(why), path, sizeof(path));
+	/* Nobody else edits its candidate until the transaction ends; one
+	 * that holds a lock, or changes not committed yet, is not overridden
+	 * (RFC 6241 7.5): the participant's refusal names it. */
+	stage = "lock of its candidate";
+	rc = call_part(p, pt, nc_rpc_lock(NC_DATASTORE_CANDIDATE), PEER_REPLY_MS, why, sizeof(why),
+		       path, sizeof(path));
+	if (rc == CALL_OK) {
+		pt->locked = true;
+		code = VNM_E_INVALID;
+		stage = "discard-changes";
+		rc = call_part(p, pt, nc_rpc_discard(), PEER_REPLY_MS, why, sizeof(why), path,
+			       sizeof(path));
+	}
 	if (rc == CALL_OK) {
 		stage = "edit-config";
 		rc = call_part(p, pt, nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
@@ -305,7 +340,7 @@ static int stage_one(struct peer *p, struct part *pt, struct vnm_err *err)
 	}
 	if (rc == CALL_OK)
 		return 0;
-	return rc == CALL_REFUSED ? refused(pt, VNM_E_INVALID, stage, why, path, err) : no_answer(pt, stage, why, err);
+	return rc == CALL_REFUSED ? refused(pt, code, stage, why, path, err) : no_answer(pt, stage, why, err);
 }
 
 /*
@@ -379,12 +414,12 @@ static int peer_prepare(void *ctx, const struct vnm_model *old, const struct vnm
 	}
 	for (i = 0; i < p->n_parts; i++) {
 		if (stage_one(p, &p->parts[i], err)) {
-			cancel_parts(p, i);
+			cancel_parts(p);
 			goto cleanup;
 		}
 	}
 	if (commit_all(p, timeout_s, err)) {
-		cancel_parts(p, p->n_parts);
+		cancel_parts(p);
 		goto cleanup;
 	}
 	vnm_log(VNM_LOG_INFO, "transaction %s: confirmed commit on %zu participant(s)", txid,
@@ -454,6 +489,7 @@ static int peer_confirm(void *ctx, const char *txid, struct vnm_err *err)
 		snprintf(late + strlen(late), sizeof(late) - strlen(late), "%s%s", n++ ? ", " : "",
 			 pt->host);
 	}
+	unlock_parts(p);
 	parts_clear(p);
 	if (n)
 		pthread_cond_signal(&p->cond);
@@ -470,7 +506,7 @@ static void peer_cancel(void *ctx, const char *txid)
 
 	pthread_mutex_lock(&p->lock);
 	if (!strcmp(p->txid, txid))
-		cancel_parts(p, p->n_parts);
+		cancel_parts(p);
 	parts_clear(p);
 	pthread_mutex_unlock(&p->lock);
 }

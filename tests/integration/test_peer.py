@@ -5,7 +5,8 @@ coordinator reaches every participant's running; a participant that refuses
 (its operator does not allow a URI the others do) or is down fails the
 whole edit with an error naming it, every running as before; a management
 address the coordinator's operator did not allow is refused before
-anything changes; a coordinator SIGKILLed between the participants'
+anything changes; another NMS's lock or uncommitted changes in a
+participant's candidate are not overridden; a coordinator SIGKILLed between the participants'
 confirmed commits and its confirm leaves them rolled back at the timeout.
 """
 import os
@@ -187,6 +188,59 @@ def test_participant_down_fails_naming_it(net):
     finally:
         net.p2.start()
     assert routers_of(net.p2) == ["r0", "r1", "r2"]
+
+
+def candidate_routers(c):
+    r = c.rpc("<get-config><source><candidate/></source></get-config>")
+    return sorted(n.text for net in r.iter("{%s}network" % NS["nw"])
+                  if net.find("nw:network-types/vnm:virtual-network", NS) is not None
+                  for n in net.findall("nw:node/nw:node-id", NS))
+
+
+def test_participant_candidate_in_use_is_not_overridden(net):
+    """The coordinator locks each participant's candidate for the
+    transaction: another NMS's lock there, or its uncommitted changes,
+    fail the edit naming the host, and are left as they were."""
+    names = ["r0", "r1", "r2"]
+    other = net.p2.unix()
+    try:
+        # 1. another session holds rm2's candidate lock
+        assert is_ok(other.rpc("<lock><target><candidate/></target></lock>"))
+        r = edit(net.co, net.cfg(BASE + [("r6", "rm1")]))
+        errs = errors(r)
+        assert errs and "host rm2" in errs[0][3] and "lock" in errs[0][3], errs
+        for v in (net.co, net.p1, net.p2):
+            assert routers_of(v) == names, v.tmp
+        # still that session's lock (rm1's, taken first, was given back)
+        r = other.rpc("<lock><target><candidate/></target></lock>")
+        assert "holds the lock already" in errors(r)[0][3], errors(r)
+        assert is_ok(other.rpc("<unlock><target><candidate/></target></unlock>"))
+        c1 = net.p1.unix()
+        try:
+            assert is_ok(c1.rpc("<lock><target><candidate/></target></lock>"))
+            assert is_ok(c1.rpc("<unlock><target><candidate/></target></unlock>"))
+        finally:
+            c1.close()
+        # 2. another session's changes in rm2's candidate, not committed
+        r = other.rpc("<edit-config><target><candidate/></target><default-operation>replace"
+                      "</default-operation>%s</edit-config>" % net.cfg(BASE + [("r7", "rm2")]))
+        assert is_ok(r), errors(r)
+        r = edit(net.co, net.cfg(BASE + [("r6", "rm1")]))
+        errs = errors(r)
+        assert errs and "host rm2" in errs[0][3] and "uncommitted changes" in errs[0][3], errs
+        assert candidate_routers(other) == names + ["r7"]
+        for v in (net.co, net.p1, net.p2):
+            assert routers_of(v) == names, v.tmp
+        assert is_ok(other.rpc("<discard-changes/>"))
+    finally:
+        other.close()
+    # 3. free again: the same edit goes through, and back
+    r = edit(net.co, net.cfg(BASE + [("r6", "rm1")]))
+    assert is_ok(r), errors(r)
+    assert routers_of(net.p2) == ["r0", "r1", "r2", "r6"]
+    r = edit(net.co, net.cfg(BASE))
+    assert is_ok(r), errors(r)
+    assert routers_of(net.p2) == names
 
 
 def test_management_address_not_allowed(net, tmp_path):
