@@ -25,53 +25,12 @@
 #include "log.h"
 #include "peer_policy.h"
 
-static void host_path(const struct vnm_model *m, const struct vnm_host *h, char *buf, size_t len)
-{
-	snprintf(buf, len,
-		 "/ietf-network:networks/network[network-id='%s']/node[node-id='%s']"
-		 "/vnmd:host/management",
-		 m->underlay ? m->underlay : "?", h->name);
-}
-
 int core_coord_check(const struct vnm_core *c, const struct vnm_model *m, struct vnm_err *err)
 {
-	struct vnm_peer_addr a;
-	const char *why;
-	char path[512];
-	size_t i;
-
 	/* a participant is reached, it reaches no one */
 	if (c->local_host)
 		return 0;
-	for (i = 0; i < m->n_hosts; i++) {
-		const struct vnm_host *h = &m->hosts[i];
-
-		if (!h->mgmt_addr)
-			continue;
-		host_path(m, h, path, sizeof(path));
-		if (vnm_peer_addr_parse(h->mgmt_addr, &a, &why))
-			return vnm_err_set(err, VNM_E_INVALID, path, "host %s: management address "
-					   "%s: %s", h->name, h->mgmt_addr, why);
-		if (!vnm_peer_allowed(c->peers, h->mgmt_addr))
-			return vnm_err_set(err, VNM_E_INVALID, path,
-					   "host %s: management address %s is not one vnmd may "
-					   "reach: the operator allows it with " VNM_PEER_ALLOW_OPT
-					   " %s (or a pattern matching it)%s",
-					   h->name, h->mgmt_addr, h->mgmt_addr,
-					   c->peers && c->peers->n_allow ? ""
-					   : "; vnmd runs with no " VNM_PEER_ALLOW_OPT " at all");
-		if (h->mgmt_cred && !vnm_peer_key(c->peers, h->mgmt_cred))
-			return vnm_err_set(err, VNM_E_INVALID, path,
-					   "host %s: credentials %s name no key vnmd was given: "
-					   "the operator adds it with " VNM_PEER_KEY_OPT " %s=PATH",
-					   h->name, h->mgmt_cred, h->mgmt_cred);
-		if (a.ssh && !h->mgmt_cred)
-			return vnm_err_set(err, VNM_E_MISSING, path,
-					   "host %s: management address %s is SSH: it needs "
-					   "credentials, the name of a key given with "
-					   VNM_PEER_KEY_OPT, h->name, h->mgmt_addr);
-	}
-	return 0;
+	return vnm_peer_check_model(c->peers, m, NULL, NULL, err);
 }
 
 /* The ietf-network part of cfg as XML (NULL: there is none). */

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
+#include "model.h"
+
 static int copy(char *dst, size_t len, const char *src, size_t n)
 {
 	if (!n || n >= len)
@@ -99,4 +102,67 @@ const char *vnm_peer_entry_refusal(const char *entry)
 	if (!entry || (strncmp(entry, "unix:/", 6) && strncmp(entry, "ssh:", 4)))
 		return "expected unix:/ABSOLUTE/PATH or ssh:USER@HOST[:PORT], or a pattern of them";
 	return NULL;
+}
+
+static void host_path(const struct vnm_model *m, const struct vnm_host *h, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "/ietf-network:networks/network[network-id='%s']/node[node-id='%s']"
+		 "/vnmd:host/management",
+		 m->underlay ? m->underlay : "?", h->name);
+}
+
+/* The first reason host h's management may not be used, in err. */
+static int check_host(const struct vnm_peer_policy *p, const struct vnm_model *m,
+		      const struct vnm_host *h, struct vnm_err *err)
+{
+	struct vnm_peer_addr a;
+	const char *why;
+	char path[512];
+
+	host_path(m, h, path, sizeof(path));
+	if (vnm_peer_addr_parse(h->mgmt_addr, &a, &why))
+		return vnm_err_set(err, VNM_E_INVALID, path, "host %s: management address %s: %s",
+				   h->name, h->mgmt_addr, why);
+	if (!vnm_peer_allowed(p, h->mgmt_addr))
+		return vnm_err_set(err, VNM_E_INVALID, path,
+				   "host %s: management address %s is not one vnmd may reach: the "
+				   "operator allows it with " VNM_PEER_ALLOW_OPT " %s (or a pattern "
+				   "matching it)%s", h->name, h->mgmt_addr, h->mgmt_addr,
+				   p && p->n_allow ? "" : "; vnmd runs with no " VNM_PEER_ALLOW_OPT
+				   " at all");
+	if (h->mgmt_cred && !vnm_peer_key(p, h->mgmt_cred))
+		return vnm_err_set(err, VNM_E_INVALID, path,
+				   "host %s: credentials %s name no key vnmd was given: the operator "
+				   "adds it with " VNM_PEER_KEY_OPT " %s=PATH", h->name, h->mgmt_cred,
+				   h->mgmt_cred);
+	if (a.ssh && !h->mgmt_cred)
+		return vnm_err_set(err, VNM_E_MISSING, path,
+				   "host %s: management address %s is SSH: it needs credentials, the "
+				   "name of a key given with " VNM_PEER_KEY_OPT, h->name, h->mgmt_addr);
+	return 0;
+}
+
+int vnm_peer_check_model(const struct vnm_peer_policy *p, const struct vnm_model *m,
+			 void (*report)(void *arg, const struct vnm_err *e), void *arg,
+			 struct vnm_err *err)
+{
+	struct vnm_err e;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; m && i < m->n_hosts; i++) {
+		if (!m->hosts[i].mgmt_addr)
+			continue;
+		vnm_err_clear(&e);
+		if (!check_host(p, m, &m->hosts[i], &e))
+			continue;
+		if (!rc)
+			*err = e;
+		rc = -1;
+		if (!report)
+			break;
+		report(arg, &e);
+	}
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include "link_nl.h"
 #include "model.h"
 #include "model_int.h"
+#include "peer_policy.h"
 #include "store.h"
 #include "wal.h"
 #include "yctx.h"
@@ -90,20 +91,21 @@ static int drop_explicit_defaults(struct lyd_node *tree)
 }
 
 static int check(const char *path, const char *wal_dir, const struct vnm_uri_policy *uris,
-		 FILE *out, FILE *errout);
+		 const struct vnm_peer_policy *peers, FILE *out, FILE *errout);
 
-int vnm_check_file(const char *path, const struct vnm_uri_policy *uris, FILE *out, FILE *errout)
+int vnm_check_file(const char *path, const struct vnm_uri_policy *uris,
+		   const struct vnm_peer_policy *peers, FILE *out, FILE *errout)
 {
-	return check(path, NULL, uris, out, errout);
+	return check(path, NULL, uris, peers, out, errout);
 }
 
-int vnm_check_running(const char *dir, const struct vnm_uri_policy *uris, FILE *out,
-		      FILE *errout)
+int vnm_check_running(const char *dir, const struct vnm_uri_policy *uris,
+		      const struct vnm_peer_policy *peers, FILE *out, FILE *errout)
 {
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, VNM_STORE_RUNNING);
-	return check(path, dir, uris, out, errout);
+	return check(path, dir, uris, peers, out, errout);
 }
 
 /* The journal's records newer than running.xml into tree (wal.h). */
@@ -129,7 +131,7 @@ static int with_journal(struct ly_ctx *ctx, const char *dir, struct lyd_node **t
 }
 
 static int check(const char *path, const char *wal_dir, const struct vnm_uri_policy *uris,
-		 FILE *out, FILE *errout)
+		 const struct vnm_peer_policy *peers, FILE *out, FILE *errout)
 {
 	struct ly_ctx *ctx = NULL;
 	struct lyd_node *tree = NULL;
@@ -173,6 +175,9 @@ static int check(const char *path, const char *wal_dir, const struct vnm_uri_pol
 	bad = vnm_model_set_overhead(m, vnm_link_nl_ops.encap_overhead, &err);
 	if (bad)
 		print_err(errout, &err);
+	/* as the daemon, a coordinator's management addresses (coord.c) */
+	if (peers && vnm_peer_check_model(peers, m, print_err, errout, &err))
+		bad = 1;
 	if (vnm_validate_all(m, uris, print_err, errout, NULL) || bad) {
 		rc = 1;
 		goto cleanup;

@@ -429,6 +429,8 @@ cleanup:
  * with -c, or the one the daemon would start from. */
 static int check_mode(const struct opts *o)
 {
+	/* a vnmd for one host (--host) reaches no other vnmd */
+	const struct vnm_peer_policy *peers = o->local_host ? NULL : &o->peers;
 	char path[PATH_MAX];
 	const char *file = o->config;
 
@@ -443,10 +445,10 @@ static int check_mode(const struct opts *o)
 			return VNM_EXIT_OK;
 		}
 		if (!o->from_startup)
-			return vnm_check_running(o->state_dir, &o->uris, stdout, stderr);
+			return vnm_check_running(o->state_dir, &o->uris, peers, stdout, stderr);
 		file = path;
 	}
-	return vnm_check_file(file, &o->uris, stdout, stderr);
+	return vnm_check_file(file, &o->uris, peers, stdout, stderr);
 }
 
 /* net-snmp reads files named by these (its configuration and certificate

@@ -60,4 +60,15 @@ const struct vnm_peer_key *vnm_peer_key(const struct vnm_peer_policy *p, const c
 /* Whether entry may be an --allow-peer entry: NULL, or why not. */
 const char *vnm_peer_entry_refusal(const char *entry);
 
+/* Check the management address and credentials of every host of m that
+ * has one against the policy (nothing a NETCONF client writes may make
+ * vnmd reach a host the operator did not allow).  0, or -1 with err the
+ * first error naming the host; with report, each error is also passed to
+ * it (a whole file checked in one round, vnmd -n). */
+struct vnm_model;
+struct vnm_err;
+int vnm_peer_check_model(const struct vnm_peer_policy *p, const struct vnm_model *m,
+			 void (*report)(void *arg, const struct vnm_err *e), void *arg,
+			 struct vnm_err *err);
+
 #endif

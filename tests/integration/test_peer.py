@@ -11,12 +11,13 @@ confirmed commits and its confirm leaves them rolled back at the timeout.
 """
 import os
 import signal
+import subprocess
 import threading
 import time
 
 import pytest
 
-from ncclient_util import NS, Vnmd, config, errors, is_ok, router, underlay, vn
+from ncclient_util import NS, VNMD, Vnmd, config, errors, is_ok, router, underlay, vn
 
 TIMEOUT = 3  # the participants' confirm-timeout (--peer-timeout)
 
@@ -252,6 +253,23 @@ def test_management_address_not_allowed(net, tmp_path):
     assert "rm9" in errs[0][3] and "--allow-peer" in errs[0][3], errs
     for v in (net.co, net.p1, net.p2):
         assert routers_of(v) == ["r0", "r1", "r2"]
+    # vnmd -n checks a file the same way, as the coordinator it would be,
+    # every such host in one round; not as a participant (--host), which
+    # reaches no one
+    f = tmp_path / "cfg.xml"
+    f.write_text(config(underlay(mhost("rm1", net.p1.sock), mhost("rm8", "/tmp/x.sock"),
+                                 mhost("rm9", str(tmp_path / "elsewhere.sock"))),
+                        *vns([("r1", "rm1")])))
+    allow = ["--allow-peer", "unix:%s/p*/vnmd.sock" % os.path.dirname(net.p1.tmp)]
+    r = subprocess.run([VNMD, "-n", "-c", str(f), "-C", "none"] + allow,
+                       capture_output=True, text=True)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "host rm8" in r.stderr and "host rm9" in r.stderr and "--allow-peer" in r.stderr, \
+        r.stderr
+    assert "host rm1" not in r.stderr, r.stderr
+    r = subprocess.run([VNMD, "-n", "-c", str(f), "-C", "none", "--host", "rm1"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
 
 
 def test_coordinator_killed_participants_roll_back(net, tmp_path):
