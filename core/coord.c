@@ -121,3 +121,21 @@ void core_coord_end(struct vnm_core *c, struct core_coord *co, bool ok)
 	if (c->drv.peer->confirm(c->drv.peer_ctx, co->txid, &e))
 		vnm_log(VNM_LOG_WARNING, "transaction %s committed; %s", co->txid, e.msg);
 }
+
+void core_coord_resync(struct vnm_core *c)
+{
+	struct vnm_err e;
+	char *xml = NULL;
+
+	if (!c->drv.peer || !c->drv.peer->resync || !core_has_participants(c, c->model->m))
+		return;
+	vnm_err_clear(&e);
+	if (print_networks(c->running, &xml, &e)) {
+		vnm_log(VNM_LOG_WARNING, "the participants are not given the running configuration "
+			"at start: %s", e.msg);
+		return;
+	}
+	vnm_log(VNM_LOG_INFO, "giving the participants the running configuration (start)");
+	c->drv.peer->resync(c->drv.peer_ctx, c->model->m, xml);
+	free(xml);
+}

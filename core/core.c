@@ -281,6 +281,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 		goto cleanup;
 	}
 	c->thread_started = true;
+	core_coord_resync(c);
 	*out = c;
 	c = NULL;
 	rc = 0;

@@ -126,6 +126,8 @@ int core_coord_prepare(struct vnm_core *c, const struct vnm_model *old, const st
 		       uint64_t gen, struct core_coord *co, struct vnm_err *err);
 void core_coord_end(struct vnm_core *c, struct core_coord *co, bool ok);
 bool core_has_participants(const struct vnm_core *c, const struct vnm_model *m);
+/* At start: the participants get the coordinator's running (resync). */
+void core_coord_resync(struct vnm_core *c);
 
 /* core_wal.c: save running whole (journal folded in, then trimmed); start
  * and stop the compaction thread; ask it to run when the journal grew. */

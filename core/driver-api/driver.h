@@ -256,6 +256,12 @@ struct vnm_peer_ops {
 	/* <cancel-commit><persist-id>txid on every participant prepare
 	 * committed; one that does not answer rolls back at its timeout. */
 	void (*cancel)(void *ctx, const char *txid);
+	/* At the coordinator's start: every participant of m gets config_xml
+	 * (its running configuration) in the background, with a plain commit,
+	 * as a confirm that went unanswered would (a participant that rolled
+	 * back a transaction this vnmd committed before it stopped holds it
+	 * again; one that holds it already plans nothing).  NULL: none. */
+	void (*resync)(void *ctx, const struct vnm_model *m, const char *config_xml);
 	/* The state the vnmd of participant h reports in its <get>: its
 	 * routers' (h's ones: state, UUID, domain id) and its VLs' counters
 	 * (those with an end on h).  Bounded in time; never waits for a

@@ -59,6 +59,7 @@ struct peer {
 	void *ncctx;              /* libnetconf2's client context (SSH options) */
 	const struct vnm_peer_policy *pol;
 	unsigned pause_ms;        /* VNMD_TEST_PEER_PAUSE: sleep after prepare */
+	unsigned pause_confirm_ms; /* VNMD_TEST_PEER_PAUSE_CONFIRM: before confirm */
 	struct psess *sess;
 	size_t n_sess;
 	struct part *parts;       /* the transaction prepared */

@@ -100,36 +100,57 @@ static char *dup_null(const char *s, bool *oom)
 
 /* Bring a participant whose confirm went unanswered in line: its
  * confirm, or, when it has no such confirmed commit any more (rolled
- * back, or restarted after its deadline), the configuration again.
- * 0 when it holds the transaction's configuration as running now. */
+ * back, or restarted after its deadline), the configuration again; with
+ * no txid (resync at start), the configuration at once.  0 when it holds
+ * the transaction's configuration as running now. */
 static int settle(struct peer *p, struct retry *r, char *why, size_t len)
 {
 	enum call_rc rc;
+	int ok;
 
-	rc = peer_call(p, r->host, r->addr, r->cred,
-		       nc_rpc_commit(0, 0, NULL, r->txid, NC_PARAMTYPE_CONST), PEER_COMMIT_MS, why,
-		       len, NULL, 0);
-	if (rc == CALL_OK) {
-		vnm_log(VNM_LOG_NOTICE, "peer %s: transaction %s confirmed (late)", r->host, r->txid);
-		return 0;
+	if (r->txid) {
+		rc = peer_call(p, r->host, r->addr, r->cred,
+			       nc_rpc_commit(0, 0, NULL, r->txid, NC_PARAMTYPE_CONST),
+			       PEER_COMMIT_MS, why, len, NULL, 0);
+		if (rc == CALL_OK) {
+			vnm_log(VNM_LOG_NOTICE, "peer %s: transaction %s confirmed (late)", r->host,
+				r->txid);
+			return 0;
+		}
+		if (rc == CALL_NO_ANSWER)
+			return -1;
+		/* it answered: the confirmed commit is gone; give it running again */
+		vnm_log(VNM_LOG_NOTICE, "peer %s: transaction %s is not pending there (%s): "
+			"sending the configuration again", r->host, r->txid, why);
 	}
-	if (rc == CALL_NO_ANSWER)
+	/* under its candidate's lock, as a transaction (nobody else's
+	 * changes are dropped; a lock held elsewhere: later) */
+	if (peer_call(p, r->host, r->addr, r->cred, nc_rpc_lock(NC_DATASTORE_CANDIDATE),
+		      PEER_REPLY_MS, why, len, NULL, 0) != CALL_OK)
 		return -1;
-	/* it answered: the confirmed commit is gone; give it running again */
-	vnm_log(VNM_LOG_NOTICE, "peer %s: transaction %s is not pending there (%s): sending the "
-		"configuration again", r->host, r->txid, why);
-	if (peer_call(p, r->host, r->addr, r->cred, nc_rpc_discard(), PEER_REPLY_MS, why, len, NULL,
-		      0) != CALL_OK ||
-	    peer_call(p, r->host, r->addr, r->cred,
-		      nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
-				  NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, r->edit,
-				  NC_PARAMTYPE_CONST),
-		      PEER_REPLY_MS, why, len, NULL, 0) != CALL_OK ||
-	    peer_call(p, r->host, r->addr, r->cred, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST),
-		      PEER_COMMIT_MS, why, len, NULL, 0) != CALL_OK)
+	ok = peer_call(p, r->host, r->addr, r->cred, nc_rpc_discard(), PEER_REPLY_MS, why, len,
+		       NULL, 0) == CALL_OK &&
+	     peer_call(p, r->host, r->addr, r->cred,
+		       nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
+				   NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, r->edit,
+				   NC_PARAMTYPE_CONST),
+		       PEER_REPLY_MS, why, len, NULL, 0) == CALL_OK &&
+	     peer_call(p, r->host, r->addr, r->cred,
+		       nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), PEER_COMMIT_MS, why,
+		       len, NULL, 0) == CALL_OK;
+	if (!ok) /* the candidate back as it was, for the next try */
+		peer_call(p, r->host, r->addr, r->cred, nc_rpc_discard(), PEER_REPLY_MS, why, len,
+			  NULL, 0);
+	{
+		char ignore[128];
+
+		peer_call(p, r->host, r->addr, r->cred, nc_rpc_unlock(NC_DATASTORE_CANDIDATE),
+			  PEER_REPLY_MS, ignore, sizeof(ignore), NULL, 0);
+	}
+	if (!ok)
 		return -1;
-	vnm_log(VNM_LOG_NOTICE, "peer %s: reconciled with running of transaction %s", r->host,
-		r->txid);
+	vnm_log(VNM_LOG_NOTICE, "peer %s: reconciled with running%s%s", r->host,
+		r->txid ? " of transaction " : " (start)", r->txid ? r->txid : "");
 	return 0;
 }
 
@@ -437,7 +458,10 @@ cleanup:
 	return rc;
 }
 
-static int add_retry(struct peer *p, const struct part *pt)
+/* A retry of pt with txid (NULL: none, the configuration at once) and its
+ * edit, first tried after first_ms. */
+static int add_retry(struct peer *p, const struct part *pt, const char *txid, const char *edit,
+		     unsigned first_ms)
 {
 	struct retry *grown = realloc(p->retry, (p->n_retry + 1) * sizeof(*grown));
 	struct retry *r;
@@ -455,10 +479,10 @@ static int add_retry(struct peer *p, const struct part *pt)
 	r->host = dup_null(pt->host, &oom);
 	r->addr = dup_null(pt->addr, &oom);
 	r->cred = dup_null(pt->cred, &oom);
-	r->txid = dup_null(p->txid, &oom);
-	r->edit = dup_null(p->edit, &oom);
+	r->txid = dup_null(txid, &oom);
+	r->edit = dup_null(edit, &oom);
 	r->delay_ms = PEER_RETRY_MS;
-	r->next_ms = mono_ms() + PEER_RETRY_MS;
+	r->next_ms = mono_ms() + first_ms;
 	if (oom) {
 		retry_remove(p, p->n_retry - 1);
 		return -1;
@@ -473,6 +497,11 @@ static int peer_confirm(void *ctx, const char *txid, struct vnm_err *err)
 	size_t i, n = 0;
 
 	pthread_mutex_lock(&p->lock);
+	if (p->pause_confirm_ms) {
+		vnm_log(VNM_LOG_NOTICE, "VNMD_TEST_PEER_PAUSE_CONFIRM: pausing %u ms before the "
+			"confirm", p->pause_confirm_ms);
+		usleep(p->pause_confirm_ms * 1000);
+	}
 	for (i = 0; i < p->n_parts; i++) {
 		struct part *pt = &p->parts[i];
 
@@ -483,7 +512,7 @@ static int peer_confirm(void *ctx, const char *txid, struct vnm_err *err)
 			continue;
 		vnm_log(VNM_LOG_WARNING, "peer %s: confirm of %s: %s; retried until it answers",
 			pt->host, txid, why);
-		if (add_retry(p, pt))
+		if (add_retry(p, pt, p->txid, p->edit, PEER_RETRY_MS))
 			vnm_log(VNM_LOG_ERR, "peer %s: out of memory: its confirm is not retried; "
 				"it rolls back at its confirm-timeout", pt->host);
 		snprintf(late + strlen(late), sizeof(late) - strlen(late), "%s%s", n++ ? ", " : "",
@@ -511,11 +540,42 @@ static void peer_cancel(void *ctx, const char *txid)
 	pthread_mutex_unlock(&p->lock);
 }
 
+static void peer_resync(void *ctx, const struct vnm_model *m, const char *config_xml)
+{
+	struct peer *p = ctx;
+	char *edit = make_edit(config_xml);
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; edit && i < m->n_hosts; i++) {
+		struct part pt = {0};
+
+		if (!vnm_host_participant(&m->hosts[i]))
+			continue;
+		pt.host = m->hosts[i].name;
+		pt.addr = m->hosts[i].mgmt_addr;
+		pt.cred = m->hosts[i].mgmt_cred;
+		if (add_retry(p, &pt, NULL, edit, 0))
+			vnm_log(VNM_LOG_ERR, "peer %s: out of memory: not given the running "
+				"configuration", pt.host);
+		else
+			n++;
+	}
+	if (!edit)
+		vnm_log(VNM_LOG_ERR, "out of memory: the participants are not given the running "
+			"configuration");
+	free(edit);
+	if (n)
+		pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
 const struct vnm_peer_ops vnm_peer_nc_ops = {
 	.name = "netconf",
 	.prepare = peer_prepare,
 	.confirm = peer_confirm,
 	.cancel = peer_cancel,
+	.resync = peer_resync,
 	.read_state = peer_read_state,
 };
 
@@ -524,6 +584,7 @@ int vnm_peer_nc_new(struct ly_ctx *ctx, const struct vnm_peer_policy *policy, vo
 {
 	struct peer *p = calloc(1, sizeof(*p));
 	const char *pause = getenv("VNMD_TEST_PEER_PAUSE");
+	const char *pause_confirm = getenv("VNMD_TEST_PEER_PAUSE_CONFIRM");
 
 	*out = NULL;
 	if (!p) {
@@ -537,6 +598,8 @@ int vnm_peer_nc_new(struct ly_ctx *ctx, const struct vnm_peer_policy *policy, vo
 	p->ncctx = peer_client_init(p);
 	if (pause)
 		p->pause_ms = (unsigned)strtoul(pause, NULL, 10);
+	if (pause_confirm)
+		p->pause_confirm_ms = (unsigned)strtoul(pause_confirm, NULL, 10);
 	if (peer_read_new(p)) {
 		vnm_peer_nc_free(p);
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory");

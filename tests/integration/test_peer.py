@@ -7,7 +7,9 @@ whole edit with an error naming it, every running as before; a management
 address the coordinator's operator did not allow is refused before
 anything changes; another NMS's lock or uncommitted changes in a
 participant's candidate are not overridden; a coordinator SIGKILLed between the participants'
-confirmed commits and its confirm leaves them rolled back at the timeout.
+confirmed commits and its confirm leaves them rolled back at the timeout;
+one killed after its own share was applied gives them its running again
+when it restarts.
 """
 import os
 import signal
@@ -302,6 +304,61 @@ def test_coordinator_killed_participants_roll_back(net, tmp_path):
             time.sleep(0.2)
         assert routers_of(net.p1) == ["r0", "r1", "r2"]
         assert routers_of(net.p2) == ["r0", "r1", "r2"]
+    finally:
+        if co2.alive():
+            co2.stop(sig=signal.SIGKILL)
+
+
+def test_coordinator_killed_before_its_confirm_gives_its_running_again(net, tmp_path):
+    """Killed after its own share was applied and saved, before the
+    confirm: the participants roll back at the timeout, the coordinator
+    keeps the change; restarted, it gives them its running again."""
+    co2 = Vnmd(None, tmp_path / "co2", ["--allow-peer", "unix:%s/p*/vnmd.sock"
+                                         % os.path.dirname(net.p1.tmp),
+                                         "--peer-timeout", str(TIMEOUT)], ssh=False)
+    os.makedirs(co2.tmp, exist_ok=True)
+    co2.start()
+    try:
+        r = edit(co2, net.cfg(BASE))
+        assert is_ok(r), errors(r)
+        co2.stop()
+        os.environ["VNMD_TEST_PEER_PAUSE_CONFIRM"] = "30000"
+        try:
+            co2.start()
+        finally:
+            del os.environ["VNMD_TEST_PEER_PAUSE_CONFIRM"]
+
+        def doomed():
+            try:
+                edit(co2, net.cfg(BASE + [("r6", "rm2")]))
+            except (OSError, EOFError):
+                pass  # its vnmd is killed before it answers
+        t = threading.Thread(target=doomed, daemon=True)
+        t.start()
+        deadline = time.time() + 15
+        while time.time() < deadline and "r6" not in routers_of(co2):
+            time.sleep(0.1)
+        assert "r6" in routers_of(co2), "the coordinator applied its share"
+        assert "r6" in routers_of(net.p1) and "r6" in routers_of(net.p2)
+        co2.stop(sig=signal.SIGKILL)
+        t0 = time.time()
+        while time.time() < t0 + TIMEOUT + 10 and ("r6" in routers_of(net.p1) or
+                                                   "r6" in routers_of(net.p2)):
+            time.sleep(0.2)
+        assert routers_of(net.p1) == ["r0", "r1", "r2"], "rolled back at the timeout"
+        assert routers_of(net.p2) == ["r0", "r1", "r2"]
+        co2.start()
+        assert "r6" in routers_of(co2)
+        t0 = time.time()
+        while time.time() < t0 + 15 and ("r6" not in routers_of(net.p1) or
+                                         "r6" not in routers_of(net.p2)):
+            time.sleep(0.2)
+        assert routers_of(net.p1) == ["r0", "r1", "r2", "r6"], "given running again"
+        assert routers_of(net.p2) == ["r0", "r1", "r2", "r6"]
+        assert oper(net.p2, "r6") == "running"
+        assert "reconciled with running (start)" in co2.logtext()
+        r = edit(co2, net.cfg(BASE))
+        assert is_ok(r), errors(r)
     finally:
         if co2.alive():
             co2.stop(sig=signal.SIGKILL)
