@@ -938,6 +938,33 @@ static void move_destination_waits_for_arrival(void **state)
 	mig_world_down(&w);
 }
 
+/* The source's vnmd (one per RM): a failure after the router left is
+ * undone by waiting for it to come back, which the destination's vnmd
+ * does when its own share is cancelled; the source never reaches into
+ * the destination's hypervisor. */
+static void move_source_undo_waits_for_return(void **state)
+{
+	struct mig_world w;
+	struct vnm_err err;
+
+	(void)state;
+	mig_world_up(&w, "rm1");
+	assert_int_equal(fake_domain_state(w.fw, "rm1", w.dom), VNM_VR_RUNNING);
+	/* r1's new port, rm2's vnmd's share */
+	fake_put(w.fw, "if", "rm2", w.p.mb->vrs[0].vnics[0].bridge, "vn", "r1/eth0", true);
+	/* calls on rm1: vr_move, then the old VL's unshape fails */
+	fake_fail_op(w.fw, "vl_unshape");
+	fake_arrive_after(w.fw, "rm1", w.dom, "vn", "r1", 2);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(vnm_txn_apply(&w.drv, w.p.full, NULL, &err), -1);
+	assert_int_not_equal(err.code, VNM_E_INCONSISTENT);
+	assert_non_null(strstr(err.msg, "unshape link vn/l12"));
+	assert_int_equal(fake_count(w.fw, "vr_move"), 1);
+	assert_true(fake_count(w.fw, "vr_arrival") >= 3);
+	assert_int_equal(fake_domain_state(w.fw, "rm1", w.dom), VNM_VR_RUNNING);
+	mig_world_down(&w);
+}
+
 /* A coordinator would migrate a router of a host it realises itself only
  * after its participants' commits, in which the destination waits. */
 static void move_from_coordinator_to_participant_refused(void **state)
@@ -1041,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(move_repoints_tunnel_after_migrating),
 		cmocka_unit_test(move_changes_state_and_resources_after_migrating),
 		cmocka_unit_test(move_destination_waits_for_arrival),
+		cmocka_unit_test(move_source_undo_waits_for_return),
 		cmocka_unit_test(move_from_coordinator_to_participant_refused),
 		cmocka_unit_test(move_on_one_hypervisor_or_stopped_restarts),
 		cmocka_unit_test(move_one_vnmd_per_host),
