@@ -422,17 +422,18 @@ static void *worker_main(void *arg)
 		/* libnetconf2 holds the pollsession lock for the whole timeout:
 		 * keep it short, or new sessions wait for every worker in turn */
 		rc = nc_ps_poll(s->ps, 10, &ncs);
-		if (rc & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_ERROR)) {
-			usleep(20000);
-			continue;
-		}
-		if (!ncs)
-			continue;
-		if (rc & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC))
+		/* A session whose client vanished while its next message was
+		 * read comes with NC_PSPOLL_ERROR too: it ends here all the
+		 * same (before, it stayed, holding its locks for good). */
+		if (ncs && (rc & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC)))
 			sess_count(s, ncs, rc);
-		if (rc & NC_PSPOLL_SESSION_TERM)
+		if (ncs && (rc & NC_PSPOLL_SESSION_TERM)) {
 			sess_end(ncs, (rc & NC_PSPOLL_SESSION_ERROR) &&
 					      nc_session_get_term_reason(ncs) != NC_SESSION_TERM_KILLED);
+			continue;
+		}
+		if (rc & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_ERROR))
+			usleep(20000);
 	}
 	nc_thread_destroy();
 	return NULL;

@@ -543,6 +543,29 @@ def test_kill_session_releases_locks(vnmd):
     b.close_session()
 
 
+def test_dropped_client_releases_locks(vnmd):
+    """A client that vanishes (its process killed: the socket closed with
+    no close-session) loses its locks and its candidate changes at once."""
+    for what in ("idle", "mid-message"):
+        a = vnmd.unix()
+        assert is_ok(a.rpc("<lock><target><candidate/></target></lock>"))
+        if what == "mid-message":
+            a.s.sendall(b"\n#200\n<rpc xmlns")  # cut short by the death
+        a.s.close()
+        b = vnmd.unix()
+        try:
+            deadline = time.time() + 5
+            r = b.rpc("<lock><target><candidate/></target></lock>")
+            while not is_ok(r) and time.time() < deadline:
+                time.sleep(0.1)
+                r = b.rpc("<lock><target><candidate/></target></lock>")
+            assert is_ok(r), (what, errors(r))
+            assert is_ok(b.rpc("<unlock><target><candidate/></target></unlock>"))
+        finally:
+            b.close()
+    assert "ended (dropped)" in vnmd.logtext() or "ended (closed)" in vnmd.logtext()
+
+
 def test_close_session(vnmd):
     c = vnmd.unix()
     c.mid += 1
