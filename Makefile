@@ -136,7 +136,7 @@ asan: $(UT_ASAN) $(BUILD)/asan/vnmd
 # Everything make check runs is listed and counted by tests/run.sh.
 # The router image (2 s) is built too: the QEMU suites need it.
 check: deps
-	$(MAKE) all unit asan
+	$(MAKE) -j$$(nproc) all unit asan
 	bash image/build.sh
 	bash tests/run.sh
 

@@ -33,7 +33,7 @@ cd "$(dirname "$0")/../.."
 P=vnmt-vm
 MULTI=${VNMT_MIGRATE_MULTI:-0}
 VN=vnmt-mig
-VNMD=$PWD/build/vnmd
+VNMD=${VNMD_BIN:-$PWD/build/vnmd}
 [ "$(id -u)" = 0 ] || t_skip_all "needs root (namespaces, root libvirtds)"
 for c in libvirtd qemu-system-x86_64 unshare virsh tc; do
 	command -v $c >/dev/null || t_skip_all "$c is not installed (make deps)"
