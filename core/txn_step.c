@@ -204,11 +204,13 @@ static long ms_between(const struct timespec *a, const struct timespec *b)
 /*
  * While a router migrates to a host in a network namespace, its taps there
  * (made by the destination's hypervisor when the migration starts, outside
- * any bridge: see vnm_link_ops.vnic_plug) are plugged as soon as they
- * appear, so that the guest's first frames after the switch-over reach
- * its port bridges instead of waiting for the hypervisor to finish its
- * bookkeeping.  Plugging is idempotent; errors here are retried by the
- * step's own plug after the migration.
+ * any bridge: see vnm_link_ops.vnic_plug) are plugged as soon as the
+ * domain runs there, so that the guest's first frames after the
+ * switch-over reach its port bridges instead of waiting for the
+ * hypervisor to finish its bookkeeping (up to 1.6 s more).  Not earlier:
+ * no frame is for the incoming hypervisor until the guest runs.  The
+ * domain is polled every 20 ms.  Plugging is idempotent; errors here are
+ * retried by the step's own plug after the migration.
  */
 struct plug_watch {
 	const struct vnm_drivers *drv;
@@ -227,9 +229,13 @@ static void *plug_watch_run(void *arg)
 	size_t k;
 
 	while (!atomic_load(&w->stop)) {
-		for (k = 0; k < w->vr->n_vnics; k++) {
-			vnm_err_clear(&e);
-			ln->vnic_plug(w->drv->link_ctx, &w->vr->vnics[k], &e);
+		vnm_err_clear(&e);
+		if (!w->drv->hv->vr_arrival ||
+		    w->drv->hv->vr_arrival(w->drv->hv_ctx, w->vr, &e) == VNM_ARRIVAL_DONE) {
+			for (k = 0; k < w->vr->n_vnics; k++) {
+				vnm_err_clear(&e);
+				ln->vnic_plug(w->drv->link_ctx, &w->vr->vnics[k], &e);
+			}
 		}
 		nanosleep(&ts, NULL);
 	}
@@ -313,10 +319,10 @@ unsigned vnm_arrive_appear_ms = 30000;
 /*
  * The destination's half of a live migration another vnmd carries out
  * (one vnmd per RM): the router's new ports and VL ends are made already
- * (earlier steps); wait for its domain to arrive here, plugging its taps
- * into their port bridges the moment the hypervisor makes them, so that
- * the guest's first frames after the switch-over find their way; then
- * adopt the domain (vr_define: the new definition and tag, still
+ * (earlier steps); wait for its domain to arrive here (polled every
+ * 20 ms), plug its taps into their port bridges the moment it runs, so
+ * that the guest's first frames after the switch-over find their way
+ * (as plug_watch does), then adopt the domain (vr_define: the new definition and tag, still
  * running).  Never boots a domain: a router that does not arrive is an
  * error naming both hosts, and the coordinator cancels the transaction.
  */
@@ -324,7 +330,6 @@ static int arrive(const struct vnm_drivers *drv, const struct vnm_step *s, struc
 {
 	const struct vnm_hv_ops *hv = drv->hv;
 	struct timespec t0, t1, t2, tick = {0, 20 * 1000000L};
-	struct plug_watch w;
 	bool seen = false;
 	long limit;
 	int st;
@@ -332,7 +337,6 @@ static int arrive(const struct vnm_drivers *drv, const struct vnm_step *s, struc
 	NEED_OP(hv, vr_arrival, "hypervisor");
 	NEED_OP(hv, vr_define, "hypervisor");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	plug_watch_start(&w, drv, s->vr);
 	for (;;) {
 		st = hv->vr_arrival(drv->hv_ctx, s->vr, err);
 		if (st < 0 || st == VNM_ARRIVAL_DONE)
@@ -352,7 +356,6 @@ static int arrive(const struct vnm_drivers *drv, const struct vnm_step *s, struc
 		}
 		nanosleep(&tick, NULL);
 	}
-	plug_watch_stop(&w);
 	if (st < 0)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
