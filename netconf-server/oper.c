@@ -14,6 +14,7 @@
 
 #include "core.h"
 #include "nmda.h"
+#include "oper_text.h"
 #include "server_p.h"
 #include "xmlprint.h"
 #include "yctx.h"
@@ -339,9 +340,28 @@ static int put_vl(struct lyd_node *n, const struct vnm_snap_vl *l)
 	return 0;
 }
 
+static int core_ifnames(void *src, vnm_ifname_cb cb, void *arg)
+{
+	return vnm_core_ifnames(src, cb, arg);
+}
+
 int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 {
 	struct vnm_snapshot *snap;
+	int rc;
+
+	if (!*tree)
+		return 0;
+	snap = vnm_core_snapshot(vnm_srv->core);
+	rc = vnm_oper_add_from(tree, realised, snap, core_ifnames, vnm_srv->core, err);
+	vnm_snapshot_unref(snap);
+	return rc;
+}
+
+int vnm_oper_add_from(struct lyd_node **tree, bool realised, const struct vnm_snapshot *snap,
+		      vnm_ifnames_fn ifnames, void *src, struct vnm_err *err)
+{
+	const struct ly_ctx *ctx = *tree ? LYD_CTX(*tree) : NULL;
 	struct lyd_node *n;
 	struct oidx links = {0}, tps = {0};
 	struct ifn_arg ifa = {&links, &tps};
@@ -353,9 +373,8 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 		return 0;
 	if (index_tree(*tree, &links, &tps)) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory building the operational state");
-		goto cleanup_idx;
+		goto cleanup;
 	}
-	snap = vnm_core_snapshot(vnm_srv->core);
 	if (snap) {
 		/* only objects still in the configuration get state: the snapshot may lag */
 		for (i = 0; i < snap->n_vns; i++) {
@@ -392,15 +411,13 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 		}
 	}
 	/* vNIC taps and both ends of each VL: names the core's model derives */
-	if (vnm_core_ifnames(vnm_srv->core, put_ifname, &ifa))
+	if (ifnames(src, put_ifname, &ifa))
 		goto ly_fail;
 	rc = 0;
 	goto cleanup;
 ly_fail:
-	vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "building the operational state");
+	vnm_err_from_ly(err, ctx, VNM_E_INTERNAL, "building the operational state");
 cleanup:
-	vnm_snapshot_unref(snap);
-cleanup_idx:
 	free(links.e);
 	free(tps.e);
 	return rc;
@@ -560,16 +577,70 @@ static struct {
 	size_t len;
 } ncache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* The configuration's part of that text, printed once per running
+ * generation (oper_text.c); NULL: none (read it the tree's way). */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t gen;
+	struct vnm_nets_text *t;
+} tcache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static struct vnm_nets_text *config_text(uint64_t gen)
+{
+	struct vnm_nets_text *t = NULL;
+	struct lyd_node *nt = NULL;
+	struct vnm_err err = {0};
+	uint64_t g;
+
+	pthread_mutex_lock(&tcache.lock);
+	if (tcache.t && tcache.gen == gen) {
+		t = tcache.t;
+		vnm_nets_text_ref(t);
+	}
+	pthread_mutex_unlock(&tcache.lock);
+	if (t)
+		return t;
+	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt)
+		return NULL;
+	t = vnm_nets_text_new(nt);
+	lyd_free_all(nt);
+	if (!t)
+		return NULL;
+	pthread_mutex_lock(&tcache.lock);
+	if (!tcache.t || tcache.gen < gen) {
+		vnm_nets_text_unref(tcache.t);
+		vnm_nets_text_ref(t);
+		tcache.t = t;
+		tcache.gen = gen;
+	}
+	pthread_mutex_unlock(&tcache.lock);
+	return t;
+}
+
+/* The networks with their state as text the tree's way: a copy of the
+ * configuration, the state added as nodes, printed. */
+static char *networks_tree_text(size_t *len)
+{
+	struct lyd_node *nt = NULL;
+	struct vnm_err err = {0};
+	char *text = NULL;
+	uint64_t g;
+
+	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt ||
+	    vnm_oper_add(&nt, false, &err) || vnm_xml_print(nt, LYD_PRINT_WD_EXPLICIT, &text, len))
+		text = NULL;
+	lyd_free_all(nt);
+	return text;
+}
+
 static char *networks_text(size_t *len)
 {
 	struct vnm_snapshot *snap = vnm_core_snapshot(vnm_srv->core);
-	uint64_t gen = vnm_core_generation(vnm_srv->core), sgen = snap ? snap->generation : 0, g;
+	uint64_t gen = vnm_core_generation(vnm_srv->core), sgen = snap ? snap->generation : 0;
 	struct timespec taken = snap ? snap->taken : (struct timespec){0, 0};
-	struct lyd_node *nt = NULL;
-	struct vnm_err err = {0};
+	struct vnm_nets_text *t;
 	char *text = NULL, *copy = NULL;
 
-	vnm_snapshot_unref(snap);
 	pthread_mutex_lock(&ncache.lock);
 	if (ncache.text && ncache.gen == gen && ncache.sgen == sgen &&
 	    ncache.taken.tv_sec == taken.tv_sec && ncache.taken.tv_nsec == taken.tv_nsec &&
@@ -578,14 +649,19 @@ static char *networks_text(size_t *len)
 		*len = ncache.len;
 	}
 	pthread_mutex_unlock(&ncache.lock);
-	if (copy)
+	if (copy) {
+		vnm_snapshot_unref(snap);
 		return copy;
-	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt ||
-	    vnm_oper_add(&nt, false, &err) || vnm_xml_print(nt, LYD_PRINT_WD_EXPLICIT, &text, len)) {
-		lyd_free_all(nt);
-		return NULL;
 	}
-	lyd_free_all(nt);
+	/* the configuration's text with this snapshot's state in place, else
+	 * the tree's way */
+	t = config_text(gen);
+	if (!t || vnm_nets_text_fill(t, snap, core_ifnames, vnm_srv->core, &text, len))
+		text = NULL;
+	vnm_nets_text_unref(t);
+	vnm_snapshot_unref(snap);
+	if (!text && !(text = networks_tree_text(len)))
+		return NULL;
 	copy = malloc(*len + 1);
 	if (!copy) {
 		free(text);
