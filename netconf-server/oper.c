@@ -573,8 +573,11 @@ static struct {
 	pthread_mutex_t lock;
 	uint64_t gen, sgen;
 	struct timespec taken;
-	char *text;
-	size_t len;
+	struct ntext {
+		int refs;
+		char *text;
+		size_t len;
+	} *x;
 } ncache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The configuration's part of that text, printed once per running
@@ -633,50 +636,60 @@ static char *networks_tree_text(size_t *len)
 	return text;
 }
 
-static char *networks_text(size_t *len)
+static void ntext_unref(struct ntext *x)
+{
+	if (x && !__atomic_sub_fetch(&x->refs, 1, __ATOMIC_ACQ_REL)) {
+		free(x->text);
+		free(x);
+	}
+}
+
+/* The networks' text, shared (read only; ntext_unref when done). */
+static struct ntext *networks_text(void)
 {
 	struct vnm_snapshot *snap = vnm_core_snapshot(vnm_srv->core);
 	uint64_t gen = vnm_core_generation(vnm_srv->core), sgen = snap ? snap->generation : 0;
 	struct timespec taken = snap ? snap->taken : (struct timespec){0, 0};
 	struct vnm_nets_text *t;
-	char *text = NULL, *copy = NULL;
+	struct ntext *x = NULL, *old;
+	char *text = NULL;
+	size_t len = 0;
 
 	pthread_mutex_lock(&ncache.lock);
-	if (ncache.text && ncache.gen == gen && ncache.sgen == sgen &&
-	    ncache.taken.tv_sec == taken.tv_sec && ncache.taken.tv_nsec == taken.tv_nsec &&
-	    (copy = malloc(ncache.len + 1))) {
-		memcpy(copy, ncache.text, ncache.len + 1);
-		*len = ncache.len;
+	if (ncache.x && ncache.gen == gen && ncache.sgen == sgen &&
+	    ncache.taken.tv_sec == taken.tv_sec && ncache.taken.tv_nsec == taken.tv_nsec) {
+		x = ncache.x;
+		__atomic_add_fetch(&x->refs, 1, __ATOMIC_ACQ_REL);
 	}
 	pthread_mutex_unlock(&ncache.lock);
-	if (copy) {
+	if (x) {
 		vnm_snapshot_unref(snap);
-		return copy;
+		return x;
 	}
 	/* the configuration's text with this snapshot's state in place, else
 	 * the tree's way */
 	t = config_text(gen);
-	if (!t || vnm_nets_text_fill(t, snap, core_ifnames, vnm_srv->core, &text, len))
+	if (!t || vnm_nets_text_fill(t, snap, core_ifnames, vnm_srv->core, &text, &len))
 		text = NULL;
 	vnm_nets_text_unref(t);
 	vnm_snapshot_unref(snap);
-	if (!text && !(text = networks_tree_text(len)))
+	if (!text && !(text = networks_tree_text(&len)))
 		return NULL;
-	copy = malloc(*len + 1);
-	if (!copy) {
+	x = malloc(sizeof(*x));
+	if (!x) {
 		free(text);
 		return NULL;
 	}
-	memcpy(copy, text, *len + 1);
+	*x = (struct ntext){2, text, len};     /* the cache's and the caller's */
 	pthread_mutex_lock(&ncache.lock);
-	free(ncache.text);
-	ncache.text = text;
-	ncache.len = *len;
+	old = ncache.x;
+	ncache.x = x;
 	ncache.gen = gen;
 	ncache.sgen = sgen;
 	ncache.taken = taken;
 	pthread_mutex_unlock(&ncache.lock);
-	return copy;
+	ntext_unref(old);
+	return x;
 }
 
 /* <get> of everything for a session that may read everything: the
@@ -689,12 +702,13 @@ static struct nc_server_reply *get_plain(struct lyd_node *rpc)
 	const struct lys_module *nw = ly_ctx_get_module_implemented(vnm_srv->ctx, "ietf-network");
 	struct lyd_node *rest = NULL, *ph = NULL;
 	struct vnm_err err = {0};
-	char *nets, *out = NULL;
-	size_t nlen = 0, len = 0;
+	struct ntext *nets;
+	char *out = NULL;
+	size_t len = 0;
 	uint64_t g;
 	int rc;
 
-	if (!nw || !vnm_read_plain(rpc) || !(nets = networks_text(&nlen)))
+	if (!nw || !vnm_read_plain(rpc) || !(nets = networks_text()))
 		return NULL;
 	rc = vnm_core_running_other(vnm_srv->core, "ietf-network", &rest, &g, &err) ||
 	     lyd_new_inner(NULL, nw, "networks", 0, &ph);
@@ -703,9 +717,10 @@ static struct nc_server_reply *get_plain(struct lyd_node *rpc)
 		rc = -1;
 	}
 	rc = rc || vnm_monitoring_add(&rest, &err) || vnm_nacm_state_add(&rest, &err) ||
-	     vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets, nlen, &out, &len);
+	     vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets->text, nets->len, &out,
+				 &len);
 	lyd_free_all(rest);
-	free(nets);
+	ntext_unref(nets);
 	return rc ? NULL : vnm_reply_text(rpc, out, len);
 }
 
