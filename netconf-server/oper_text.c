@@ -15,8 +15,8 @@
  * libyang's canonical form for the two values that have one of their own
  * (uuid, date-and-time).
  */
-#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +47,8 @@ struct vnm_nets_text {
 	size_t len;
 	struct splice *sp;       /* in the text's order */
 	size_t n, cap;
-	size_t *idx;             /* sp sorted by kind and keys */
+	size_t *idx;             /* hash table of places: index + 1, 0 empty */
+	size_t mask;
 	char *ns;                /* vnmd's namespace */
 	const struct lysc_node *s_vnet, *s_router, *s_vnic, *s_vl, *s_uuid, *s_disc;
 	bool oom;
@@ -182,25 +183,26 @@ static int hook(void *arg, const struct lyd_node *n, size_t off, bool empty)
 	return t->oom || h->bad ? -1 : 0;
 }
 
-static int sp_cmp3(int k1, const char *vn1, const char *a1, const char *b1, int k2,
-		   const char *vn2, const char *a2, const char *b2)
+/* FNV-1a over the kind and the keys (each with its terminating NUL). */
+static size_t sp_hash(int kind, const char *vn, const char *a, const char *b)
 {
-	int c;
+	const char *k[3] = {vn, a, b};
+	uint64_t h = 14695981039346656037ull ^ (uint64_t)kind;
+	const unsigned char *p;
+	int i;
 
-	if (k1 != k2)
-		return k1 < k2 ? -1 : 1;
-	if ((c = strcmp(vn1, vn2)) || (c = strcmp(a1, a2)))
-		return c;
-	return strcmp(b1, b2);
+	for (i = 0; i < 3; i++) {
+		p = (const unsigned char *)k[i];
+		do {
+			h = (h ^ *p) * 1099511628211ull;
+		} while (*p++);
+	}
+	return (size_t)(h ^ (h >> 29));
 }
 
-static const struct splice *sort_base;
-
-static int idx_cmp(const void *x, const void *y)
+static bool sp_is(const struct splice *p, int kind, const char *vn, const char *a, const char *b)
 {
-	const struct splice *p = &sort_base[*(const size_t *)x], *r = &sort_base[*(const size_t *)y];
-
-	return sp_cmp3(p->kind, p->vn, p->a, p->b, r->kind, r->vn, r->a, r->b);
+	return p->kind == kind && !strcmp(p->vn, vn) && !strcmp(p->a, a) && !strcmp(p->b, b);
 }
 
 static void free_sp(struct vnm_nets_text *t)
@@ -240,7 +242,6 @@ static const struct lysc_node *sch(const struct ly_ctx *ctx, const char *path)
 
 struct vnm_nets_text *vnm_nets_text_new(const struct lyd_node *nets)
 {
-	static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct vnm_nets_text *t;
 	struct hook_st h = {0};
 	const struct ly_ctx *ctx;
@@ -265,15 +266,23 @@ struct vnm_nets_text *vnm_nets_text_new(const struct lyd_node *nets)
 	if (vnm_xml_print_hook(nets, LYD_PRINT_WD_EXPLICIT, hook, &h, &t->text, &t->len) ||
 	    t->oom || h.bad)
 		goto fail;
-	t->idx = malloc((t->n ? t->n : 1) * sizeof(*t->idx));
+	for (t->mask = 1023; t->mask < 2 * t->n; t->mask = 2 * t->mask + 1)
+		;
+	t->idx = calloc(t->mask + 1, sizeof(*t->idx));
 	if (!t->idx)
 		goto fail;
-	for (i = 0; i < t->n; i++)
-		t->idx[i] = i;
-	pthread_mutex_lock(&sort_lock);
-	sort_base = t->sp;
-	qsort(t->idx, t->n, sizeof(*t->idx), idx_cmp);
-	pthread_mutex_unlock(&sort_lock);
+	for (i = 0; i < t->n; i++) {
+		const struct splice *p = &t->sp[i];
+		size_t k = sp_hash(p->kind, p->vn, p->a, p->b) & t->mask;
+
+		while (t->idx[k]) {
+			/* the same object twice (cannot be in valid data): the tree's way */
+			if (sp_is(&t->sp[t->idx[k] - 1], p->kind, p->vn, p->a, p->b))
+				goto fail;
+			k = (k + 1) & t->mask;
+		}
+		t->idx[k] = i + 1;
+	}
 	return t;
 fail:
 	vnm_nets_text_unref(t);
@@ -284,20 +293,12 @@ fail:
 static long find_sp(const struct vnm_nets_text *t, int kind, const char *vn, const char *a,
 		    const char *b)
 {
-	size_t lo = 0, hi = t->n, mid;
-	const struct splice *p;
-	int c;
+	size_t h = sp_hash(kind, vn, a, b) & t->mask, i;
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		p = &t->sp[t->idx[mid]];
-		c = sp_cmp3(kind, vn, a, b, p->kind, p->vn, p->a, p->b);
-		if (!c)
-			return (long)t->idx[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	while ((i = t->idx[h])) {
+		if (sp_is(&t->sp[i - 1], kind, vn, a, b))
+			return (long)(i - 1);
+		h = (h + 1) & t->mask;
 	}
 	return -1;
 }
