@@ -4,7 +4,7 @@
 serving N list entries of the same shape, measured in the same run.
 
   /usr/bin/python3 bench/reads.py up N        (root) namespaces, vnmd, N VLs
-  /usr/bin/python3 bench/reads.py run [REPS] [--netconfd] [--json OUT]
+  /usr/bin/python3 bench/reads.py run [REPS] [--netconfd] [--fresh] [--after-edit] [--json OUT]
   /usr/bin/python3 bench/reads.py down        namespaces and state gone
   /usr/bin/python3 bench/reads.py all N [REPS]  up, run --netconfd, down
   /usr/bin/python3 bench/reads.py grow N      add VLs up to N to the world (root)
@@ -16,7 +16,12 @@ leaves it; `run` starts build/vnmd on that state (vnmd finds the kernel
 objects there, so a new build is measured in seconds, not in the minutes the
 kernel takes to make and delete thousands of bridges), times REPS (default
 20) of each read, prints the medians and stops vnmd.  The client is the
-benchmarks' own (bench/ncraw.py, reply fully received).
+benchmarks' own (bench/ncraw.py, reply fully received).  --fresh waits
+0.6 s (untimed) before each <get>, so that each has a new counter snapshot
+to show (as a poller's, and as in bench/vnmd_bench.py) instead of the
+reply kept from the read before; --after-edit changes one VL's rate
+(untimed) before each <get>, as bench/vnmd_bench.py's reads follow its
+rate changes.
 """
 import json
 import os
@@ -71,23 +76,33 @@ def grow(n):
         vb.kill(d)
 
 
-def measure(d, reps):
+def measure(d, reps, fresh=False, edit=False):
     res = {}
     for name, body in (("get_config", "<get-config><source><running/></source></get-config>"),
                        ("get", "<get/>")):
         d.c.timed(body)     # warm-up (first snapshot, caches)
         ts = []
         for _ in range(reps):
+            if fresh and name == "get":
+                # past the snapshot's refresh (500 ms): each <get> has new
+                # counters to show, as for a poller, and builds its reply
+                time.sleep(0.6)
+            if edit and name == "get":
+                # a VL's rate changed first (untimed), as the reads of
+                # bench/vnmd_bench.py follow its rate changes: a new
+                # generation, whose snapshot the <get> waits for
+                d.must(vb.rate_edit(2000000 + (len(ts) % 2) * 1000000), "rate change")
             t, r = d.c.timed(body)
             ts.append(t)
         res[name + "_s"] = statistics.median(ts)
         res[name + "_min_s"] = min(ts)
+        res[name + "_all_s"] = ts
         res[name + "_bytes"] = len(r)
         res[name + "_vls"] = r.count(b"<link-id>")
     return res
 
 
-def run(reps, ncd, out):
+def run(reps, ncd, out, fresh=False, edit=False):
     n = int(open(NFILE).read())
     d = vb.Vnmd(TMP)
     try:
@@ -98,7 +113,9 @@ def run(reps, ncd, out):
             if r.count(b"<link-id>") >= n or time.time() > deadline:
                 break
             time.sleep(0.5)
-        res = measure(d, reps)
+        res = measure(d, reps, fresh, edit)
+        res["fresh"] = fresh
+        res["after_edit"] = edit
         res["hwm_kib"] = d.hwm_kib()
     finally:
         vb.kill(d)
@@ -137,7 +154,8 @@ def main():
     if pos[0] == "up":
         up(int(pos[1]))
     elif pos[0] == "run":
-        run(int(pos[1]) if len(pos) > 1 else 20, "--netconfd" in a, out)
+        run(int(pos[1]) if len(pos) > 1 else 20, "--netconfd" in a, out, "--fresh" in a,
+            "--after-edit" in a)
     elif pos[0] == "grow":
         grow(int(pos[1]))
     elif pos[0] == "down":

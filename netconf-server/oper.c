@@ -14,6 +14,7 @@
 
 #include "core.h"
 #include "nmda.h"
+#include "oper_text.h"
 #include "server_p.h"
 #include "xmlprint.h"
 #include "yctx.h"
@@ -339,9 +340,28 @@ static int put_vl(struct lyd_node *n, const struct vnm_snap_vl *l)
 	return 0;
 }
 
+static int core_ifnames(void *src, vnm_ifname_cb cb, void *arg)
+{
+	return vnm_core_ifnames(src, cb, arg);
+}
+
 int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 {
 	struct vnm_snapshot *snap;
+	int rc;
+
+	if (!*tree)
+		return 0;
+	snap = vnm_core_snapshot(vnm_srv->core);
+	rc = vnm_oper_add_from(tree, realised, snap, core_ifnames, vnm_srv->core, err);
+	vnm_snapshot_unref(snap);
+	return rc;
+}
+
+int vnm_oper_add_from(struct lyd_node **tree, bool realised, const struct vnm_snapshot *snap,
+		      vnm_ifnames_fn ifnames, void *src, struct vnm_err *err)
+{
+	const struct ly_ctx *ctx = *tree ? LYD_CTX(*tree) : NULL;
 	struct lyd_node *n;
 	struct oidx links = {0}, tps = {0};
 	struct ifn_arg ifa = {&links, &tps};
@@ -353,9 +373,8 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 		return 0;
 	if (index_tree(*tree, &links, &tps)) {
 		vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory building the operational state");
-		goto cleanup_idx;
+		goto cleanup;
 	}
-	snap = vnm_core_snapshot(vnm_srv->core);
 	if (snap) {
 		/* only objects still in the configuration get state: the snapshot may lag */
 		for (i = 0; i < snap->n_vns; i++) {
@@ -392,15 +411,13 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err)
 		}
 	}
 	/* vNIC taps and both ends of each VL: names the core's model derives */
-	if (vnm_core_ifnames(vnm_srv->core, put_ifname, &ifa))
+	if (ifnames(src, put_ifname, &ifa))
 		goto ly_fail;
 	rc = 0;
 	goto cleanup;
 ly_fail:
-	vnm_err_from_ly(err, vnm_srv->ctx, VNM_E_INTERNAL, "building the operational state");
+	vnm_err_from_ly(err, ctx, VNM_E_INTERNAL, "building the operational state");
 cleanup:
-	vnm_snapshot_unref(snap);
-cleanup_idx:
 	free(links.e);
 	free(tps.e);
 	return rc;
@@ -556,51 +573,123 @@ static struct {
 	pthread_mutex_t lock;
 	uint64_t gen, sgen;
 	struct timespec taken;
-	char *text;
-	size_t len;
+	struct ntext {
+		int refs;
+		char *text;
+		size_t len;
+	} *x;
 } ncache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static char *networks_text(size_t *len)
+/* The configuration's part of that text, printed once per running
+ * generation (oper_text.c); NULL: none (read it the tree's way). */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t gen;
+	struct vnm_nets_text *t;
+} tcache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static struct vnm_nets_text *config_text(uint64_t gen)
 {
-	struct vnm_snapshot *snap = vnm_core_snapshot(vnm_srv->core);
-	uint64_t gen = vnm_core_generation(vnm_srv->core), sgen = snap ? snap->generation : 0, g;
-	struct timespec taken = snap ? snap->taken : (struct timespec){0, 0};
+	struct vnm_nets_text *t = NULL;
 	struct lyd_node *nt = NULL;
 	struct vnm_err err = {0};
-	char *text = NULL, *copy = NULL;
+	uint64_t g;
 
-	vnm_snapshot_unref(snap);
+	pthread_mutex_lock(&tcache.lock);
+	if (tcache.t && tcache.gen == gen) {
+		t = tcache.t;
+		vnm_nets_text_ref(t);
+	}
+	pthread_mutex_unlock(&tcache.lock);
+	if (t)
+		return t;
+	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt)
+		return NULL;
+	t = vnm_nets_text_new(nt);
+	lyd_free_all(nt);
+	if (!t)
+		return NULL;
+	pthread_mutex_lock(&tcache.lock);
+	if (!tcache.t || tcache.gen < gen) {
+		vnm_nets_text_unref(tcache.t);
+		vnm_nets_text_ref(t);
+		tcache.t = t;
+		tcache.gen = gen;
+	}
+	pthread_mutex_unlock(&tcache.lock);
+	return t;
+}
+
+/* The networks with their state as text the tree's way: a copy of the
+ * configuration, the state added as nodes, printed. */
+static char *networks_tree_text(size_t *len)
+{
+	struct lyd_node *nt = NULL;
+	struct vnm_err err = {0};
+	char *text = NULL;
+	uint64_t g;
+
+	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt ||
+	    vnm_oper_add(&nt, false, &err) || vnm_xml_print(nt, LYD_PRINT_WD_EXPLICIT, &text, len))
+		text = NULL;
+	lyd_free_all(nt);
+	return text;
+}
+
+static void ntext_unref(struct ntext *x)
+{
+	if (x && !__atomic_sub_fetch(&x->refs, 1, __ATOMIC_ACQ_REL)) {
+		free(x->text);
+		free(x);
+	}
+}
+
+/* The networks' text, shared (read only; ntext_unref when done). */
+static struct ntext *networks_text(void)
+{
+	struct vnm_snapshot *snap = vnm_core_snapshot(vnm_srv->core);
+	uint64_t gen = vnm_core_generation(vnm_srv->core), sgen = snap ? snap->generation : 0;
+	struct timespec taken = snap ? snap->taken : (struct timespec){0, 0};
+	struct vnm_nets_text *t;
+	struct ntext *x = NULL, *old;
+	char *text = NULL;
+	size_t len = 0;
+
 	pthread_mutex_lock(&ncache.lock);
-	if (ncache.text && ncache.gen == gen && ncache.sgen == sgen &&
-	    ncache.taken.tv_sec == taken.tv_sec && ncache.taken.tv_nsec == taken.tv_nsec &&
-	    (copy = malloc(ncache.len + 1))) {
-		memcpy(copy, ncache.text, ncache.len + 1);
-		*len = ncache.len;
+	if (ncache.x && ncache.gen == gen && ncache.sgen == sgen &&
+	    ncache.taken.tv_sec == taken.tv_sec && ncache.taken.tv_nsec == taken.tv_nsec) {
+		x = ncache.x;
+		__atomic_add_fetch(&x->refs, 1, __ATOMIC_ACQ_REL);
 	}
 	pthread_mutex_unlock(&ncache.lock);
-	if (copy)
-		return copy;
-	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt ||
-	    vnm_oper_add(&nt, false, &err) || vnm_xml_print(nt, LYD_PRINT_WD_EXPLICIT, &text, len)) {
-		lyd_free_all(nt);
-		return NULL;
+	if (x) {
+		vnm_snapshot_unref(snap);
+		return x;
 	}
-	lyd_free_all(nt);
-	copy = malloc(*len + 1);
-	if (!copy) {
+	/* the configuration's text with this snapshot's state in place, else
+	 * the tree's way */
+	t = config_text(gen);
+	if (!t || vnm_nets_text_fill(t, snap, core_ifnames, vnm_srv->core, &text, &len))
+		text = NULL;
+	vnm_nets_text_unref(t);
+	vnm_snapshot_unref(snap);
+	if (!text && !(text = networks_tree_text(&len)))
+		return NULL;
+	x = malloc(sizeof(*x));
+	if (!x) {
 		free(text);
 		return NULL;
 	}
-	memcpy(copy, text, *len + 1);
+	*x = (struct ntext){2, text, len};     /* the cache's and the caller's */
 	pthread_mutex_lock(&ncache.lock);
-	free(ncache.text);
-	ncache.text = text;
-	ncache.len = *len;
+	old = ncache.x;
+	ncache.x = x;
 	ncache.gen = gen;
 	ncache.sgen = sgen;
 	ncache.taken = taken;
 	pthread_mutex_unlock(&ncache.lock);
-	return copy;
+	ntext_unref(old);
+	return x;
 }
 
 /* <get> of everything for a session that may read everything: the
@@ -613,12 +702,13 @@ static struct nc_server_reply *get_plain(struct lyd_node *rpc)
 	const struct lys_module *nw = ly_ctx_get_module_implemented(vnm_srv->ctx, "ietf-network");
 	struct lyd_node *rest = NULL, *ph = NULL;
 	struct vnm_err err = {0};
-	char *nets, *out = NULL;
-	size_t nlen = 0, len = 0;
+	struct ntext *nets;
+	char *out = NULL;
+	size_t len = 0;
 	uint64_t g;
 	int rc;
 
-	if (!nw || !vnm_read_plain(rpc) || !(nets = networks_text(&nlen)))
+	if (!nw || !vnm_read_plain(rpc) || !(nets = networks_text()))
 		return NULL;
 	rc = vnm_core_running_other(vnm_srv->core, "ietf-network", &rest, &g, &err) ||
 	     lyd_new_inner(NULL, nw, "networks", 0, &ph);
@@ -627,9 +717,10 @@ static struct nc_server_reply *get_plain(struct lyd_node *rpc)
 		rc = -1;
 	}
 	rc = rc || vnm_monitoring_add(&rest, &err) || vnm_nacm_state_add(&rest, &err) ||
-	     vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets, nlen, &out, &len);
+	     vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets->text, nets->len, &out,
+				 &len);
 	lyd_free_all(rest);
-	free(nets);
+	ntext_unref(nets);
 	return rc ? NULL : vnm_reply_text(rpc, out, len);
 }
 

@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <libyang/libyang.h>
 
@@ -27,7 +28,25 @@ struct pbuf {
 	const struct lyd_node *subst;   /* printed as subst_text */
 	const char *subst_text;
 	size_t subst_len;
+	vnm_xp_hook hook;       /* told where each inner node ends */
+	void *hook_arg;
 };
+
+#define HUGE_PAGE (2u << 20)
+
+void *vnm_xml_buf(size_t cap)
+{
+	void *p = NULL;
+
+	if (cap < 2 * HUGE_PAGE)
+		return malloc(cap);
+	cap = (cap + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+	if (posix_memalign(&p, HUGE_PAGE, cap))
+		return NULL;
+	/* a hint: without it, each 4 KiB of a fresh buffer is a page fault */
+	madvise(p, cap, MADV_HUGEPAGE);
+	return p;
+}
 
 static void add(struct pbuf *b, const char *s, size_t n)
 {
@@ -92,6 +111,8 @@ static void close_tag(struct pbuf *b, const struct lyd_node *n)
 
 static void node(struct pbuf *b, const struct lyd_node *n, const struct lys_module *pmod,
 		 uint32_t wd);
+static int print_all(struct pbuf *bp, const struct lyd_node *tree, uint32_t wd, char **out,
+		     size_t *len);
 
 /* A leaf whose XML value carries prefixes: libyang's own text of it. */
 static void leaf_by_libyang(struct pbuf *b, const struct lyd_node *n, uint32_t wd)
@@ -157,12 +178,16 @@ static void inner(struct pbuf *b, const struct lyd_node *n, const struct lys_mod
 			break;
 	}
 	if (!c) {
+		if (b->hook && !b->rc && b->hook(b->hook_arg, n, b->len, true))
+			b->rc = -1;
 		add(b, "/>", 2);
 		return;
 	}
 	add(b, ">", 1);
 	for (; c && !b->rc; c = c->next)
 		node(b, c, n->schema->module, wd);
+	if (b->hook && !b->rc && b->hook(b->hook_arg, n, b->len, false))
+		b->rc = -1;
 	close_tag(b, n);
 }
 
@@ -203,6 +228,28 @@ int vnm_xml_print_subst(const struct lyd_node *tree, uint32_t wd, const struct l
 			const char *text, size_t text_len, char **out, size_t *len)
 {
 	struct pbuf b = {.subst = subst, .subst_text = text, .subst_len = text_len};
+
+	/* a large text spliced in: room for it and the rest at once */
+	if (text_len >= (1u << 20)) {
+		b.cap = text_len + (1u << 20);
+		if (!(b.p = vnm_xml_buf(b.cap)))
+			return -1;
+	}
+	return print_all(&b, tree, wd, out, len);
+}
+
+int vnm_xml_print_hook(const struct lyd_node *tree, uint32_t wd, vnm_xp_hook hook, void *arg,
+		       char **out, size_t *len)
+{
+	struct pbuf b = {.hook = hook, .hook_arg = arg};
+
+	return print_all(&b, tree, wd, out, len);
+}
+
+static int print_all(struct pbuf *bp, const struct lyd_node *tree, uint32_t wd, char **out,
+		     size_t *len)
+{
+	struct pbuf b = *bp;
 	const struct lyd_node *n;
 
 	*out = NULL;

@@ -4,6 +4,7 @@
 #ifndef VNM_XMLPRINT_H
 #define VNM_XMLPRINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,19 @@ int vnm_xml_print(const struct lyd_node *tree, uint32_t wd, char **out, size_t *
  * printed before): a large part kept as text goes into a small tree. */
 int vnm_xml_print_subst(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
 			const char *text, size_t text_len, char **out, size_t *len);
+
+/* The same, calling hook(arg, n, off, empty) where each container or list
+ * entry n ends: off is where its close tag (empty: the "/>" of an element
+ * with nothing printed inside) starts in the text.  A text printed once can
+ * then take more content at those places (oper_text.c).  Non-zero from
+ * hook stops the print (-1). */
+typedef int (*vnm_xp_hook)(void *arg, const struct lyd_node *n, size_t off, bool empty);
+int vnm_xml_print_hook(const struct lyd_node *tree, uint32_t wd, vnm_xp_hook hook, void *arg,
+		       char **out, size_t *len);
+
+/* A buffer of cap bytes for a large text (free() frees it): one backed by
+ * huge pages where the kernel gives them on request, so that filling it
+ * takes a few page faults rather than one per 4 KiB. */
+void *vnm_xml_buf(size_t cap);
 
 #endif
