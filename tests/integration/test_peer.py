@@ -274,27 +274,37 @@ def test_management_address_not_allowed(net, tmp_path):
     assert r.returncode == 0, r.stderr
 
 
+def start_paused(co, var):
+    """Start co with the test pause var (30 s) of its peer driver."""
+    os.environ[var] = "30000"
+    try:
+        co.start()
+    finally:
+        del os.environ[var]
+
+
+def doomed_edit(co, cfg, reached):
+    """An edit at co, whose vnmd is killed before it answers, sent from a
+    thread; returns when reached() holds (15 s at most)."""
+    def doomed():
+        try:
+            edit(co, cfg)
+        except (OSError, EOFError):
+            pass
+    threading.Thread(target=doomed, daemon=True).start()
+    deadline = time.time() + 15
+    while time.time() < deadline and not reached():
+        time.sleep(0.1)
+
+
 def test_coordinator_killed_participants_roll_back(net, tmp_path):
     co2 = Vnmd(None, tmp_path / "co2", ["--allow-peer", "unix:%s/p*/vnmd.sock"
                                          % os.path.dirname(net.p1.tmp),
                                          "--peer-timeout", str(TIMEOUT)], ssh=False)
     os.makedirs(co2.tmp, exist_ok=True)
-    os.environ["VNMD_TEST_PEER_PAUSE"] = "30000"
+    start_paused(co2, "VNMD_TEST_PEER_PAUSE")
     try:
-        co2.start()
-    finally:
-        del os.environ["VNMD_TEST_PEER_PAUSE"]
-    try:
-        def doomed():
-            try:
-                edit(co2, net.cfg(BASE + [("r6", "rm2")]))
-            except (OSError, EOFError):
-                pass  # its vnmd is killed before it answers
-        t = threading.Thread(target=doomed, daemon=True)
-        t.start()
-        deadline = time.time() + 15
-        while time.time() < deadline and "r6" not in routers_of(net.p2):
-            time.sleep(0.1)
+        doomed_edit(co2, net.cfg(BASE + [("r6", "rm2")]), lambda: "r6" in routers_of(net.p2))
         assert "r6" in routers_of(net.p1) and "r6" in routers_of(net.p2), \
             "the participants hold the confirmed commit"
         co2.stop(sig=signal.SIGKILL)
@@ -322,22 +332,8 @@ def test_coordinator_killed_before_its_confirm_gives_its_running_again(net, tmp_
         r = edit(co2, net.cfg(BASE))
         assert is_ok(r), errors(r)
         co2.stop()
-        os.environ["VNMD_TEST_PEER_PAUSE_CONFIRM"] = "30000"
-        try:
-            co2.start()
-        finally:
-            del os.environ["VNMD_TEST_PEER_PAUSE_CONFIRM"]
-
-        def doomed():
-            try:
-                edit(co2, net.cfg(BASE + [("r6", "rm2")]))
-            except (OSError, EOFError):
-                pass  # its vnmd is killed before it answers
-        t = threading.Thread(target=doomed, daemon=True)
-        t.start()
-        deadline = time.time() + 15
-        while time.time() < deadline and "r6" not in routers_of(co2):
-            time.sleep(0.1)
+        start_paused(co2, "VNMD_TEST_PEER_PAUSE_CONFIRM")
+        doomed_edit(co2, net.cfg(BASE + [("r6", "rm2")]), lambda: "r6" in routers_of(co2))
         assert "r6" in routers_of(co2), "the coordinator applied its share"
         assert "r6" in routers_of(net.p1) and "r6" in routers_of(net.p2)
         co2.stop(sig=signal.SIGKILL)

@@ -22,6 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The opening of a <networks> element with the prefixes the tests use
+ * (nt:, vnm:), and an underlay of one host, h1, for tests that write
+ * small configurations by hand. */
+#define NETS "<networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" " \
+	     "xmlns:nt=\"urn:ietf:params:xml:ns:yang:ietf-network-topology\" " \
+	     "xmlns:vnm=\"urn:vnmd:yang:vnmd\">"
+#define UNDERLAY "<network><network-id>underlay</network-id><network-types>" \
+		 "<vnm:physical-network/></network-types><node><node-id>h1</node-id>" \
+		 "</node></network>"
+
 struct cg {
 	FILE *f;
 	char *buf;

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <libyang/libyang.h>
 
+#include "cfg_gen.h"
 #include "core.h"
 #include "fake_driver.h"
 #include "log.h"
@@ -123,12 +124,6 @@ static void cli_close(struct cli *c)
 /* Configurations                                                     */
 /* ------------------------------------------------------------------ */
 
-#define NETS "<networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" " \
-	     "xmlns:nt=\"urn:ietf:params:xml:ns:yang:ietf-network-topology\" " \
-	     "xmlns:vnm=\"urn:vnmd:yang:vnmd\">"
-#define UNDERLAY "<network><network-id>underlay</network-id><network-types>" \
-		 "<vnm:physical-network/></network-types><node><node-id>h1</node-id>" \
-		 "</node></network>"
 #define VR(name) "<node><node-id>" name "</node-id><supporting-node><network-ref>underlay" \
 		 "</network-ref><node-ref>h1</node-ref></supporting-node>" \
 		 "<nt:termination-point><nt:tp-id>e0</nt:tp-id></nt:termination-point>" \

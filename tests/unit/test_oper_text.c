@@ -24,12 +24,6 @@
 #include "oper_text.h"
 #include "xmlprint.h"
 
-#define NETS "<networks xmlns=\"urn:ietf:params:xml:ns:yang:ietf-network\" " \
-	     "xmlns:nt=\"urn:ietf:params:xml:ns:yang:ietf-network-topology\" " \
-	     "xmlns:vnm=\"urn:vnmd:yang:vnmd\">"
-#define UNDERLAY "<network><network-id>underlay</network-id><network-types>" \
-		 "<vnm:physical-network/></network-types><node><node-id>h1</node-id>" \
-		 "</node></network>"
 #define SUP "<supporting-node><network-ref>underlay</network-ref><node-ref>h1</node-ref>" \
 	    "</supporting-node>"
 #define VR(name, tps, extra) "<node><node-id>" name "</node-id>" SUP tps \
