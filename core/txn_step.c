@@ -316,6 +316,18 @@ back:
 #define ARRIVE_MAX_MS 110000
 unsigned vnm_arrive_appear_ms = 30000;
 
+/* Whether vr's domain runs or is paused (has taps); true when unknown. */
+static bool active(const struct vnm_drivers *drv, const struct vnm_vr *vr)
+{
+	struct vnm_vr_status st;
+	struct vnm_err e;
+
+	vnm_err_clear(&e);
+	if (!drv->hv->vr_status || drv->hv->vr_status(drv->hv_ctx, vr, &st, &e))
+		return true;
+	return st.state == VNM_VR_RUNNING || st.state == VNM_VR_PAUSED;
+}
+
 /*
  * The destination's half of a live migration another vnmd carries out
  * (one vnmd per RM): the router's new ports and VL ends are made already
@@ -359,7 +371,8 @@ static int arrive(const struct vnm_drivers *drv, const struct vnm_step *s, struc
 	if (st < 0)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (plug_vnics(drv, s->vr, NULL, false, err))
+	/* a router that crashed before it left arrives shut off: no taps */
+	if (active(drv, s->vr) && plug_vnics(drv, s->vr, NULL, false, err))
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	vnm_log(VNM_LOG_INFO, "router %s/%s arrived live from host %s after %ld ms; its vNICs "

@@ -288,9 +288,10 @@ cleanup:
 /*
  * An incoming migration of a running domain is done when it runs: QEMU
  * waits paused for the state and libvirt resumes it in the migration's
- * finish, after persisting it.  One that migrates paused stays paused:
- * done when it is persistent and no job is left on it (libvirt refuses
- * the job query on the destination while the migration runs).
+ * finish, after persisting it.  One that migrates paused stays paused,
+ * and one that crashed before it left moves offline (shut off): done when
+ * it is persistent and no job is left on it (libvirt refuses the job
+ * query on the destination while the migration runs).
  */
 static int
 hv_vr_arrival(void *ctx, const struct vnm_vr *vr, struct vnm_err *err)
@@ -309,8 +310,9 @@ hv_vr_arrival(void *ctx, const struct vnm_vr *vr, struct vnm_err *err)
 		goto cleanup; /* vanished since the lookup: a failed migration */
 	if (state == VIR_DOMAIN_RUNNING)
 		rc = VNM_ARRIVAL_DONE;
-	else if (state == VIR_DOMAIN_PAUSED && virDomainIsPersistent(d.dom) == 1 &&
-		 virDomainGetJobInfo(d.dom, &job) == 0 && job.type == VIR_DOMAIN_JOB_NONE)
+	else if ((state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_SHUTOFF) &&
+		 virDomainIsPersistent(d.dom) == 1 && virDomainGetJobInfo(d.dom, &job) == 0 &&
+		 job.type == VIR_DOMAIN_JOB_NONE)
 		rc = VNM_ARRIVAL_DONE;
 cleanup:
 	virResetLastError();

@@ -272,10 +272,25 @@ booted=$(grep -c 'vnmd-router ready' "$LOG1")
 # in its commit while the source's migrates it).
 MAXLOST=100
 
+# The TCG guest's own kernel crashing right after it arrived (a fault of
+# QEMU's TCG under live migration, see tests/README.md; never seen without
+# a migration) is named from its serial log and ends the run: what would
+# follow only waits on a dead router.  vr_migrate_multi_qemu.sh runs the
+# scenario again then.
+panic_stop() {
+	local p
+	p=$(grep -a -m1 "Kernel panic" "$LOG1" 2>/dev/null)
+	[ -n "$p" ] || return 0
+	echo "# guest-panic: $p"
+	t_done
+	exit 1
+}
+
 # 1. rm1 -> rm2
 move "$(r1_to rm2 rm1)"
 t_check "NETCONF: one edit moves r1 to rm2" "$MOVED" 0
 echo "# rm1 -> rm2: edit took ${SECS}s, $LOST of $SENT pings lost (10 ms apart)"
+panic_stop
 t_check "r1 runs on rm2" "$(vsh rm2 domstate $D1 | head -1)" running
 t_ok "r1 left rm1" sh -c "! virsh -c '${URI[rm1]}' dominfo $D1 >/dev/null 2>&1"
 t_check "r1 did not reboot (one boot in its log)" "$(grep -c 'vnmd-router ready' "$LOG1")" "$booted"
@@ -298,6 +313,7 @@ move "$(r1_to rm1 rm2)"
 cp "$LOG1" "$D/r1-serial.log" 2>/dev/null
 t_check "NETCONF: one edit moves r1 back to rm1" "$MOVED" 0
 echo "# rm2 -> rm1: edit took ${SECS}s, $LOST of $SENT pings lost"
+panic_stop
 t_check "r1 runs on rm1 again" "$(vsh rm1 domstate $D1 | head -1)" running
 [ "$(vsh rm1 domstate $D1 | head -1)" = running ] ||
 	{ echo "# r1's serial log:"; tail -25 "$D/r1-serial.log" | sed 's/^/#   /'; }
@@ -326,9 +342,7 @@ t_ok "the client still reaches r1" ns $P-cl busybox ping -c 2 -W 2 10.93.0.1
 t_ok "NETCONF: remove the network" nc "$(cfg "<network nc:operation=\"delete\"><network-id>$VN</network-id></network>")"
 t_ok "both domains are gone" sh -c "! virsh -c '${URI[rm1]}' dominfo $D1 && ! virsh -c '${URI[rm2]}' dominfo $D2" 
 t_ok "no vnmd exited" sh -c "kill -0 $PIDS"
-# The TCG guest's own kernel crashing after it arrived (a fault of QEMU's
-# TCG under live migration, see tests/README.md; never seen without a
-# migration) is named, for vr_migrate_multi_qemu.sh.
+# (a crash later than the checks after each move)
 p=$(cat "$LOG1" "$D/r1-serial.log" 2>/dev/null | grep -a -m1 "Kernel panic")
 [ -n "$p" ] && echo "# guest-panic: $p"
 if [ "$MULTI" = 1 ]; then

@@ -1064,8 +1064,10 @@ static int fh_arrival(void *ctx, const struct vnm_vr *vr, struct vnm_err *err)
 	ENTER(OP_VR_ARRIVAL);
 	o = fw_find(fw, "dom", vr_host(vr), vr->domain_name);
 	if (o) {
-		st = o->state == VNM_VR_RUNNING ? VNM_ARRIVAL_DONE : VNM_ARRIVAL_UNDERWAY;
-		if (o->state != VNM_VR_RUNNING && fw->arr_polls < 0)
+		/* running, or shut off by a move offline: done */
+		st = o->state == VNM_VR_RUNNING || o->state == VNM_VR_STOPPED ? VNM_ARRIVAL_DONE
+									       : VNM_ARRIVAL_UNDERWAY;
+		if (o->state == VNM_VR_PAUSED && fw->arr_polls < 0)
 			o->state = VNM_VR_RUNNING; /* the next poll sees it done */
 	} else if (fw->arr_name[0] && !strcmp(fw->arr_host, vr_host(vr)) &&
 		   !strcmp(fw->arr_name, vr->domain_name) && fw->arr_polls-- <= 0) {

@@ -934,6 +934,15 @@ static void move_destination_waits_for_arrival(void **state)
 	assert_int_equal(fake_count(w.fw, "vr_define"), 1);
 	assert_int_equal(fake_count(w.fw, "vr_set_state"), 0);
 	assert_int_equal(fake_count(w.fw, "vr_move"), 0);
+
+	/* a router that crashed before it left arrives shut off (moved
+	 * offline): adopted as it is, no taps to plug */
+	fake_remove(w.fw, "dom", "rm2", w.dom);
+	fake_put(w.fw, "dom", "rm2", w.dom, "vn", "r1", true);
+	fake_reset_counts(w.fw);
+	assert_int_equal(vnm_txn_apply(&w.drv, w.p.full, NULL, &err), 0);
+	assert_int_equal(fake_count(w.fw, "vr_define"), 1);
+	assert_int_equal(fake_domain_state(w.fw, "rm2", w.dom), VNM_VR_STOPPED);
 	vnm_arrive_appear_ms = appear;
 	mig_world_down(&w);
 }
