@@ -281,7 +281,6 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 		goto cleanup;
 	}
 	c->thread_started = true;
-	core_coord_resync(c);
 	*out = c;
 	c = NULL;
 	rc = 0;
@@ -339,4 +338,10 @@ void vnm_core_free(struct vnm_core *c)
 	pthread_mutex_destroy(&c->clock_);
 	pthread_cond_destroy(&c->ccond);
 	free(c);
+}
+
+void vnm_core_start_peers(struct vnm_core *c)
+{
+	if (c)
+		core_coord_resync(c);
 }

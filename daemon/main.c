@@ -387,6 +387,7 @@ static int run(const struct opts *o)
 	}
 	if (snmp_start(o, core, &agent))
 		goto cleanup;
+	vnm_core_start_peers(core);
 	vnm_log_info("vnmd started (state in %s, default hypervisor %s)", o->state_dir, o->uri);
 	if (ready_fd >= 0) {
 		tell_parent_ready(ready_fd);

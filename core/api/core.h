@@ -59,6 +59,10 @@ int vnm_core_running(struct vnm_core *c, struct lyd_node **out, struct vnm_err *
  * derives something from running (NACM's compiled rules) recomputes it only
  * when this changes.  Never waits for a transaction. */
 uint64_t vnm_core_generation(struct vnm_core *c);
+/* Once the daemon serves: a coordinator gives every participant its
+ * running configuration, in the background (coord.c); nothing else does
+ * anything. */
+void vnm_core_start_peers(struct vnm_core *c);
 /* A duplicate of running's top-level nodes of YANG module mod only (NULL
  * when none), and the generation they belong to; cheaper than
  * vnm_core_running() when a front needs one small part.  0 or -1. */

@@ -463,15 +463,16 @@ cleanup:
 static int add_retry(struct peer *p, const struct part *pt, const char *txid, const char *edit,
 		     unsigned first_ms)
 {
-	struct retry *grown = realloc(p->retry, (p->n_retry + 1) * sizeof(*grown));
-	struct retry *r;
+	struct retry *grown, *r;
 	bool oom = false;
 	size_t i;
 
+	/* the host's older retry first: p->retry may move in the realloc */
 	for (i = 0; i < p->n_retry; i++) {
 		if (!strcmp(p->retry[i].host, pt->host))
 			retry_remove(p, i--);
 	}
+	grown = realloc(p->retry, (p->n_retry + 1) * sizeof(*grown));
 	if (!grown)
 		return -1;
 	p->retry = grown;
