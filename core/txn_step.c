@@ -229,14 +229,18 @@ static void *plug_watch_run(void *arg)
 	size_t k;
 
 	while (!atomic_load(&w->stop)) {
+		size_t plugged = 0;
+
 		vnm_err_clear(&e);
 		if (!w->drv->hv->vr_arrival ||
 		    w->drv->hv->vr_arrival(w->drv->hv_ctx, w->vr, &e) == VNM_ARRIVAL_DONE) {
 			for (k = 0; k < w->vr->n_vnics; k++) {
 				vnm_err_clear(&e);
-				ln->vnic_plug(w->drv->link_ctx, &w->vr->vnics[k], &e);
+				plugged += ln->vnic_plug(w->drv->link_ctx, &w->vr->vnics[k], &e) == 0;
 			}
 		}
+		if (plugged && plugged == w->vr->n_vnics)
+			break; /* all in their bridges: nothing left to watch */
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
@@ -316,18 +320,6 @@ back:
 #define ARRIVE_MAX_MS 110000
 unsigned vnm_arrive_appear_ms = 30000;
 
-/* Whether vr's domain runs or is paused (has taps); true when unknown. */
-static bool active(const struct vnm_drivers *drv, const struct vnm_vr *vr)
-{
-	struct vnm_vr_status st;
-	struct vnm_err e;
-
-	vnm_err_clear(&e);
-	if (!drv->hv->vr_status || drv->hv->vr_status(drv->hv_ctx, vr, &st, &e))
-		return true;
-	return st.state == VNM_VR_RUNNING || st.state == VNM_VR_PAUSED;
-}
-
 /*
  * The destination's half of a live migration another vnmd carries out
  * (one vnmd per RM): the router's new ports and VL ends are made already
@@ -351,7 +343,7 @@ static int arrive(const struct vnm_drivers *drv, const struct vnm_step *s, struc
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		st = hv->vr_arrival(drv->hv_ctx, s->vr, err);
-		if (st < 0 || st == VNM_ARRIVAL_DONE)
+		if (st < 0 || st == VNM_ARRIVAL_DONE || st == VNM_ARRIVAL_DONE_OFF)
 			break;
 		seen = seen || st == VNM_ARRIVAL_UNDERWAY;
 		limit = seen ? ARRIVE_MAX_MS : (long)vnm_arrive_appear_ms;
@@ -372,7 +364,7 @@ static int arrive(const struct vnm_drivers *drv, const struct vnm_step *s, struc
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* a router that crashed before it left arrives shut off: no taps */
-	if (active(drv, s->vr) && plug_vnics(drv, s->vr, NULL, false, err))
+	if (st == VNM_ARRIVAL_DONE && plug_vnics(drv, s->vr, NULL, false, err))
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t2);
 	vnm_log(VNM_LOG_INFO, "router %s/%s arrived live from host %s after %ld ms; its vNICs "

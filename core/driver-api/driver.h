@@ -57,7 +57,12 @@ void vnm_own_list_free(struct vnm_own_list *l);
 /* ------------------------------------------------------------------ */
 
 
-enum vnm_arrival { VNM_ARRIVAL_NONE = 0, VNM_ARRIVAL_UNDERWAY, VNM_ARRIVAL_DONE };
+enum vnm_arrival {
+	VNM_ARRIVAL_NONE = 0,
+	VNM_ARRIVAL_UNDERWAY,
+	VNM_ARRIVAL_DONE,     /* runs or is paused there: it has taps */
+	VNM_ARRIVAL_DONE_OFF, /* moved offline (it crashed before it left): none */
+};
 
 struct vnm_vr_status {
 	enum vnm_vr_oper state;
@@ -122,7 +127,8 @@ struct vnm_hv_ops {
 	/* Where vr's domain stands on vr's host while another vnmd migrates it
 	 * there: VNM_ARRIVAL_NONE (no such domain yet), VNM_ARRIVAL_UNDERWAY
 	 * (the incoming migration runs: the domain is there, a job on it),
-	 * VNM_ARRIVAL_DONE (it runs, or is paused, with no job left); -1 with
+	 * VNM_ARRIVAL_DONE (it runs, or is paused, with no job left),
+	 * VNM_ARRIVAL_DONE_OFF (it arrived shut off: moved offline); -1 with
 	 * err.  May be NULL (then a destination cannot wait for it). */
 	int (*vr_arrival)(void *ctx, const struct vnm_vr *vr, struct vnm_err *err);
 	/* Every domain tagged by vnmd on host. */

@@ -313,7 +313,7 @@ hv_vr_arrival(void *ctx, const struct vnm_vr *vr, struct vnm_err *err)
 	else if ((state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_SHUTOFF) &&
 		 virDomainIsPersistent(d.dom) == 1 && virDomainGetJobInfo(d.dom, &job) == 0 &&
 		 job.type == VIR_DOMAIN_JOB_NONE)
-		rc = VNM_ARRIVAL_DONE;
+		rc = state == VIR_DOMAIN_PAUSED ? VNM_ARRIVAL_DONE : VNM_ARRIVAL_DONE_OFF;
 cleanup:
 	virResetLastError();
 	hv_dom_release(&d);

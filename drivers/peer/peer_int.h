@@ -35,11 +35,26 @@ struct psess {
 	struct nc_session *s;
 };
 
+/* The outcome of a call: done (ok), the participant answered with an
+ * rpc-error (refused), or no answer (the session is dropped). */
+enum call_rc { CALL_OK = 0, CALL_REFUSED, CALL_NO_ANSWER };
+
+/* A request sent and its reply not read yet: several participants work
+ * on theirs at once (a live migration's source and destination must). */
+struct pending {
+	const char *host;
+	struct nc_session *s;     /* NULL: not sent */
+	struct nc_rpc *rpc;
+	uint64_t msgid;
+	enum call_rc rc;
+	char why[1024], path[512];
+};
 /* A participant of the current transaction. */
 struct part {
 	char *host, *addr, *cred;
 	bool locked;              /* its candidate, by our session */
 	bool committed;
+	struct pending pd;        /* its commit or cancel, sent to all at once */
 };
 
 /* A confirm a participant did not answer, or the configuration it must
@@ -83,9 +98,6 @@ int peer_read_state(void *ctx, const struct vnm_host *h, struct vnm_peer_state *
 int peer_read_new(struct peer *p);
 void peer_read_free(struct peer *p);
 
-/* The outcome of a call: done (ok), the participant answered with an
- * rpc-error (refused), or no answer (the session is dropped). */
-enum call_rc { CALL_OK = 0, CALL_REFUSED, CALL_NO_ANSWER };
 
 /* Send rpc (freed here) to the vnmd at addr and wait up to reply_ms for
  * the reply.  why (len bytes) gets the participant's error message or
@@ -98,16 +110,6 @@ struct lyd_node;
 enum call_rc peer_call_data(struct peer *p, const char *host, const char *addr, const char *cred,
 			    struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
 			    size_t plen, struct lyd_node **data);
-/* A request sent and its reply not read yet: several participants work
- * on theirs at once (a live migration's source and destination must). */
-struct pending {
-	const char *host;
-	struct nc_session *s;     /* NULL: not sent */
-	struct nc_rpc *rpc;
-	uint64_t msgid;
-	enum call_rc rc;
-	char why[1024], path[512];
-};
 /* Send rpc (freed by peer_wait, or here when it fails) to host: 0, or -1
  * with pd->why (then pd->rc is CALL_NO_ANSWER and peer_wait returns it). */
 int peer_send(struct peer *p, struct pending *pd, const char *host, const char *addr,

@@ -266,7 +266,6 @@ static void unlock_parts(struct peer *p)
  * the others that got the edit; unlock. */
 static void cancel_parts(struct peer *p)
 {
-	struct pending *pd = calloc(p->n_parts ? p->n_parts : 1, sizeof(*pd));
 	char why[512];
 	size_t i;
 
@@ -277,30 +276,18 @@ static void cancel_parts(struct peer *p)
 		 * we could not lock may hold another session's changes) */
 		if (pt->locked && !pt->committed)
 			call_part(p, pt, nc_rpc_discard(), PEER_REPLY_MS, why, sizeof(why), NULL, 0);
-		if (!pt->committed)
-			continue;
-		if (!pd) {
-			/* out of memory: one after the other */
-			if (call_part(p, pt, nc_rpc_cancel(p->txid, NC_PARAMTYPE_CONST),
-				      PEER_COMMIT_MS, why, sizeof(why), NULL, 0) != CALL_OK)
-				vnm_log(VNM_LOG_WARNING, "peer %s: cancel-commit of %s: %s; it "
-					"rolls back at its confirm-timeout", pt->host, p->txid, why);
-		} else {
-			peer_send(p, &pd[i], pt->host, pt->addr, pt->cred,
+		if (pt->committed)
+			peer_send(p, &pt->pd, pt->host, pt->addr, pt->cred,
 				  nc_rpc_cancel(p->txid, NC_PARAMTYPE_CONST));
-		}
 	}
-	for (i = 0; pd && i < p->n_parts; i++) {
+	for (i = 0; i < p->n_parts; i++) {
 		struct part *pt = &p->parts[i];
 
-		if (pt->committed && peer_wait(p, &pd[i], PEER_COMMIT_MS) != CALL_OK)
+		if (pt->committed && peer_wait(p, &pt->pd, PEER_COMMIT_MS) != CALL_OK)
 			vnm_log(VNM_LOG_WARNING, "peer %s: cancel-commit of %s: %s; it rolls back "
-				"at its confirm-timeout", pt->host, p->txid, pd[i].why);
+				"at its confirm-timeout", pt->host, p->txid, pt->pd.why);
 		pt->committed = false;
 	}
-	for (i = 0; !pd && i < p->n_parts; i++)
-		p->parts[i].committed = false;
-	free(pd);
 	unlock_parts(p);
 }
 
@@ -373,32 +360,28 @@ static int stage_one(struct peer *p, struct part *pt, struct vnm_err *err)
  */
 static int commit_all(struct peer *p, unsigned timeout_s, struct vnm_err *err)
 {
-	struct pending *pd = calloc(p->n_parts ? p->n_parts : 1, sizeof(*pd));
 	size_t i;
 	int rc = 0;
 
-	if (!pd)
-		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory");
 	for (i = 0; i < p->n_parts; i++) {
 		struct part *pt = &p->parts[i];
 
-		peer_send(p, &pd[i], pt->host, pt->addr, pt->cred,
+		peer_send(p, &pt->pd, pt->host, pt->addr, pt->cred,
 			  nc_rpc_commit(1, timeout_s, p->txid, NULL, NC_PARAMTYPE_CONST));
 	}
 	for (i = 0; i < p->n_parts; i++) {
 		struct part *pt = &p->parts[i];
-		enum call_rc r = peer_wait(p, &pd[i], PEER_COMMIT_MS);
+		enum call_rc r = peer_wait(p, &pt->pd, PEER_COMMIT_MS);
 
 		pt->committed = r == CALL_OK;
 		if (r == CALL_OK || rc)
 			continue;
 		rc = -1;
 		if (r == CALL_REFUSED)
-			refused(pt, VNM_E_DRIVER, "confirmed commit", pd[i].why, pd[i].path, err);
+			refused(pt, VNM_E_DRIVER, "confirmed commit", pt->pd.why, pt->pd.path, err);
 		else
-			no_answer(pt, "confirmed commit", pd[i].why, err);
+			no_answer(pt, "confirmed commit", pt->pd.why, err);
 	}
-	free(pd);
 	return rc;
 }
 

@@ -227,58 +227,11 @@ static enum call_rc recv_reply(struct nc_session *s, struct nc_rpc *rpc, uint64_
 	return rc ? CALL_REFUSED : CALL_OK;
 }
 
-/* *sent: the request left (then it is not sent again: it may have run). */
-static enum call_rc call_once(struct nc_session *s, struct nc_rpc *rpc, int reply_ms, bool *sent,
-			      char *why, size_t len, char *path, size_t plen, struct lyd_node **data)
-{
-	uint64_t msgid;
-
-	*sent = false;
-	if (nc_send_rpc(s, rpc, PEER_SEND_MS, &msgid) != NC_MSG_RPC) {
-		snprintf(why, len, "cannot send the request (session lost)");
-		return CALL_NO_ANSWER;
-	}
-	*sent = true;
-	return recv_reply(s, rpc, msgid, reply_ms, why, len, path, plen, data);
-}
-
 enum call_rc peer_call(struct peer *p, const char *host, const char *addr, const char *cred,
 		       struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
 		       size_t plen)
 {
 	return peer_call_data(p, host, addr, cred, rpc, reply_ms, why, len, path, plen, NULL);
-}
-
-enum call_rc peer_call_data(struct peer *p, const char *host, const char *addr, const char *cred,
-			    struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
-			    size_t plen, struct lyd_node **data)
-{
-	struct nc_session *s;
-	enum call_rc rc = CALL_NO_ANSWER;
-	bool fresh, sent = false;
-	int attempt;
-
-	if (path && plen)
-		path[0] = '\0';
-	if (!rpc) {
-		snprintf(why, len, "out of memory");
-		return CALL_NO_ANSWER;
-	}
-	/* a cached session may have died with its vnmd: one more, fresh,
-	 * when the request did not leave */
-	for (attempt = 0; attempt < 2; attempt++) {
-		s = session(p, host, addr, cred, &fresh, why, len);
-		if (!s)
-			break;
-		rc = call_once(s, rpc, reply_ms, &sent, why, len, path, plen, data);
-		if (rc != CALL_NO_ANSWER)
-			break;
-		drop(find(p, host));
-		if (fresh || sent)
-			break;
-	}
-	nc_rpc_free(rpc);
-	return rc;
 }
 
 int peer_send(struct peer *p, struct pending *pd, const char *host, const char *addr,
@@ -313,11 +266,12 @@ int peer_send(struct peer *p, struct pending *pd, const char *host, const char *
 	return -1;
 }
 
-enum call_rc peer_wait(struct peer *p, struct pending *pd, int reply_ms)
+static enum call_rc wait_reply(struct peer *p, struct pending *pd, int reply_ms,
+			      struct lyd_node **data)
 {
 	if (pd->s) {
 		pd->rc = recv_reply(pd->s, pd->rpc, pd->msgid, reply_ms, pd->why, sizeof(pd->why),
-				    pd->path, sizeof(pd->path), NULL);
+				    pd->path, sizeof(pd->path), data);
 		if (pd->rc == CALL_NO_ANSWER)
 			drop(find(p, pd->host));
 		pd->s = NULL;
@@ -325,6 +279,27 @@ enum call_rc peer_wait(struct peer *p, struct pending *pd, int reply_ms)
 	nc_rpc_free(pd->rpc);
 	pd->rpc = NULL;
 	return pd->rc;
+}
+
+enum call_rc peer_wait(struct peer *p, struct pending *pd, int reply_ms)
+{
+	return wait_reply(p, pd, reply_ms, NULL);
+}
+
+/* One request, sent and awaited: the same two halves. */
+enum call_rc peer_call_data(struct peer *p, const char *host, const char *addr, const char *cred,
+			    struct nc_rpc *rpc, int reply_ms, char *why, size_t len, char *path,
+			    size_t plen, struct lyd_node **data)
+{
+	struct pending pd;
+	enum call_rc rc;
+
+	peer_send(p, &pd, host, addr, cred, rpc);
+	rc = wait_reply(p, &pd, reply_ms, data);
+	snprintf(why, len, "%s", pd.why);
+	if (path && plen)
+		snprintf(path, plen, "%s", pd.path);
+	return rc;
 }
 
 void peer_sess_close_all(struct peer *p)

@@ -1065,8 +1065,8 @@ static int fh_arrival(void *ctx, const struct vnm_vr *vr, struct vnm_err *err)
 	o = fw_find(fw, "dom", vr_host(vr), vr->domain_name);
 	if (o) {
 		/* running, or shut off by a move offline: done */
-		st = o->state == VNM_VR_RUNNING || o->state == VNM_VR_STOPPED ? VNM_ARRIVAL_DONE
-									       : VNM_ARRIVAL_UNDERWAY;
+		st = o->state == VNM_VR_RUNNING ? VNM_ARRIVAL_DONE :
+		     o->state == VNM_VR_STOPPED ? VNM_ARRIVAL_DONE_OFF : VNM_ARRIVAL_UNDERWAY;
 		if (o->state == VNM_VR_PAUSED && fw->arr_polls < 0)
 			o->state = VNM_VR_RUNNING; /* the next poll sees it done */
 	} else if (fw->arr_name[0] && !strcmp(fw->arr_host, vr_host(vr)) &&
