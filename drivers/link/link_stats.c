@@ -2,7 +2,8 @@
  * link_stats.c - counters of a VL: octets and packets from its end on the
  * source router's side (end_a), drops and overlimits from its shaping
  * classes (every physical link it rides, both directions; or both veth
- * ends of a same-host VL).  Read through libnl caches.
+ * ends of a same-host VL).  Read from one interface dump per namespace and
+ * one class dump per interface, parsed into what the counters need.
  *
  * Seen from the source router: out = what end_a transmits into the VL
  * (the router sent it), in = what end_a receives from the VL.
@@ -10,16 +11,19 @@
 #include "link_int.h"
 
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <linux/gen_stats.h>
+#include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/cache.h>
-#include <netlink/route/class.h>
-#include <netlink/route/link.h>
-#include <netlink/route/tc.h>
 
 /* ------------------------------------------------------------------ */
 /* Dumps kept for counter reads (struct vnm_lnl_scache)                */
@@ -30,15 +34,18 @@
 
 static void scache_clear(struct vnm_lnl_scache *e)
 {
-	nl_cache_free(e->cache);
+	free(e->ifs);
+	free(e->cls);
 	free(e->by);
-	e->cache = NULL;
+	e->ifs = NULL;
+	e->cls = NULL;
 	e->by = NULL;
-	e->n_by = 0;
+	e->n = e->cap = e->n_by = 0;
+	e->valid = false;
 }
 
-/* ---- lookups by name and handle: libnl's own getters walk the whole
- * cache, which made every VL's read cost the number of interfaces ---- */
+/* ---- lookups by name and handle: a walk of the dump per VL made every
+ * VL's read cost the number of interfaces ---- */
 
 static size_t str_hash(const char *s)
 {
@@ -49,59 +56,47 @@ static size_t str_hash(const char *s)
 	return h;
 }
 
-static size_t obj_hash(const struct vnm_lnl_scache *e, struct nl_object *o)
+static size_t handle_hash(uint32_t h)
 {
-	if (e->ifindex == 0)
-		return str_hash(rtnl_link_get_name((struct rtnl_link *)o));
-	return (size_t)rtnl_tc_get_handle((struct rtnl_tc *)o) * 2654435761u;
-}
-
-static void by_add(struct nl_object *o, void *arg)
-{
-	struct vnm_lnl_scache *e = arg;
-	size_t i;
-
-	if (e->ifindex == 0 && !rtnl_link_get_name((struct rtnl_link *)o))
-		return;
-	for (i = obj_hash(e, o) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1))
-		;
-	e->by[i] = o;
+	return (size_t)h * 2654435761u;
 }
 
 static int by_build(struct vnm_lnl_scache *e)
 {
-	size_t n = (size_t)nl_cache_nitems(e->cache), cap = 16;
+	size_t i, j, cap = 16;
 
-	while (cap < n * 2)
+	while (cap < e->n * 2)
 		cap *= 2;
 	e->by = calloc(cap, sizeof(*e->by));
 	if (!e->by)
 		return -NLE_NOMEM;
 	e->n_by = cap;
-	nl_cache_foreach(e->cache, by_add, e);
+	for (i = 0; i < e->n; i++) {
+		j = e->ifindex == 0 ? str_hash(e->ifs[i].name) : handle_hash(e->cls[i].handle);
+		for (j &= cap - 1; e->by[j]; j = (j + 1) & (cap - 1))
+			;
+		e->by[j] = (uint32_t)i + 1;
+	}
 	return 0;
 }
 
-static struct rtnl_link *link_by_name(const struct vnm_lnl_scache *e, const char *name)
+static const struct vnm_lnl_sif *link_by_name(const struct vnm_lnl_scache *e, const char *name)
 {
 	size_t i;
-	const char *n;
 
-	for (i = str_hash(name) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1)) {
-		n = rtnl_link_get_name((struct rtnl_link *)e->by[i]);
-		if (n && !strcmp(n, name))
-			return (struct rtnl_link *)e->by[i];
-	}
+	for (i = str_hash(name) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1))
+		if (!strcmp(e->ifs[e->by[i] - 1].name, name))
+			return &e->ifs[e->by[i] - 1];
 	return NULL;
 }
 
-static struct rtnl_class *class_by_handle(const struct vnm_lnl_scache *e, uint32_t h)
+static const struct vnm_lnl_scls *class_by_handle(const struct vnm_lnl_scache *e, uint32_t h)
 {
 	size_t i;
 
-	for (i = ((size_t)h * 2654435761u) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1))
-		if (rtnl_tc_get_handle((struct rtnl_tc *)e->by[i]) == h)
-			return (struct rtnl_class *)e->by[i];
+	for (i = handle_hash(h) & (e->n_by - 1); e->by[i]; i = (i + 1) & (e->n_by - 1))
+		if (e->cls[e->by[i] - 1].handle == h)
+			return &e->cls[e->by[i] - 1];
 	return NULL;
 }
 
@@ -158,8 +153,176 @@ static struct vnm_lnl_scache *scache_entry(struct vnm_lnl *c, struct nl_sock *sk
 	return &c->sc[k];
 }
 
-/* The interfaces of sk's namespace (ifindex 0) or the classes and VNI
- * filters of ifindex, dumped at most SCACHE_TTL_NS ago.  NULL on error. */
+/* ---- the dumps, parsed as they arrive (no libnl objects) ---- */
+
+struct dump_job {
+	struct vnm_lnl_scache *e;
+	bool nomem; /* keep reading to the end of the dump, then fail */
+};
+
+/* Room for one more item; false when out of memory. */
+static bool dump_grow(struct dump_job *j, size_t size)
+{
+	struct vnm_lnl_scache *e = j->e;
+	void **arr = e->ifindex == 0 ? (void **)&e->ifs : (void **)&e->cls;
+	size_t cap;
+	void *t;
+
+	if (e->n < e->cap)
+		return true;
+	cap = e->cap ? e->cap * 2 : 256;
+	t = realloc(*arr, cap * size);
+	if (!t)
+		return false;
+	*arr = t;
+	e->cap = cap;
+	return true;
+}
+
+static uint64_t u64_at(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t u32_at(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The part of a kernel's counters struct up to the last field read: the
+ * struct grows at its end with the kernel's version, both ways. */
+#define STATS_NEED(s) (offsetof(struct s, tx_dropped) + sizeof(((struct s *)0)->tx_dropped))
+
+/* One RTM_NEWLINK of the dump: its name, index, flags and 64-bit
+ * counters (IFLA_STATS64, or the 32-bit IFLA_STATS of an older kernel). */
+static int on_link(struct nl_msg *msg, void *arg)
+{
+	struct dump_job *j = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi;
+	struct vnm_lnl_sif *s;
+	const uint8_t *p;
+
+	if (j->nomem || nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_IFNAME])
+		return NL_SKIP;
+	if (!dump_grow(j, sizeof(*s))) {
+		j->nomem = true;
+		return NL_SKIP;
+	}
+	ifi = nlmsg_data(nlh);
+	s = &j->e->ifs[j->e->n++];
+	memset(s, 0, sizeof(*s));
+	nla_strlcpy(s->name, tb[IFLA_IFNAME], sizeof(s->name));
+	s->ifindex = ifi->ifi_index;
+	s->flags = ifi->ifi_flags;
+	if (tb[IFLA_STATS64] && nla_len(tb[IFLA_STATS64]) >= (int)STATS_NEED(rtnl_link_stats64)) {
+		p = nla_data(tb[IFLA_STATS64]);
+		s->rx_packets = u64_at(p + offsetof(struct rtnl_link_stats64, rx_packets));
+		s->tx_packets = u64_at(p + offsetof(struct rtnl_link_stats64, tx_packets));
+		s->rx_bytes = u64_at(p + offsetof(struct rtnl_link_stats64, rx_bytes));
+		s->tx_bytes = u64_at(p + offsetof(struct rtnl_link_stats64, tx_bytes));
+		s->tx_dropped = u64_at(p + offsetof(struct rtnl_link_stats64, tx_dropped));
+	} else if (tb[IFLA_STATS] && nla_len(tb[IFLA_STATS]) >= (int)STATS_NEED(rtnl_link_stats)) {
+		p = nla_data(tb[IFLA_STATS]);
+		s->rx_packets = u32_at(p + offsetof(struct rtnl_link_stats, rx_packets));
+		s->tx_packets = u32_at(p + offsetof(struct rtnl_link_stats, tx_packets));
+		s->rx_bytes = u32_at(p + offsetof(struct rtnl_link_stats, rx_bytes));
+		s->tx_bytes = u32_at(p + offsetof(struct rtnl_link_stats, tx_bytes));
+		s->tx_dropped = u32_at(p + offsetof(struct rtnl_link_stats, tx_dropped));
+	}
+	return NL_OK;
+}
+
+/* One RTM_NEWTCLASS of the dump: its handle and counters (TCA_STATS2's
+ * basic and queue parts, or the older TCA_STATS). */
+static int on_class(struct nl_msg *msg, void *arg)
+{
+	struct dump_job *j = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[TCA_MAX + 1], *st[TCA_STATS_MAX + 1];
+	const struct tcmsg *tcm;
+	struct vnm_lnl_scls *s;
+	const uint8_t *p;
+
+	if (j->nomem || nlh->nlmsg_type != RTM_NEWTCLASS ||
+	    nlmsg_parse(nlh, sizeof(*tcm), tb, TCA_MAX, NULL) < 0)
+		return NL_SKIP;
+	tcm = nlmsg_data(nlh);
+	if (tcm->tcm_ifindex != j->e->ifindex)
+		return NL_SKIP;
+	if (!dump_grow(j, sizeof(*s))) {
+		j->nomem = true;
+		return NL_SKIP;
+	}
+	s = &j->e->cls[j->e->n++];
+	memset(s, 0, sizeof(*s));
+	s->handle = tcm->tcm_handle;
+	if (tb[TCA_STATS2] && nla_parse_nested(st, TCA_STATS_MAX, tb[TCA_STATS2], NULL) >= 0) {
+		if (st[TCA_STATS_BASIC] && nla_len(st[TCA_STATS_BASIC]) >= 12)
+			s->bytes = u64_at(nla_data(st[TCA_STATS_BASIC]));
+		if (st[TCA_STATS_QUEUE] &&
+		    nla_len(st[TCA_STATS_QUEUE]) >= (int)sizeof(struct gnet_stats_queue)) {
+			p = nla_data(st[TCA_STATS_QUEUE]);
+			s->backlog = u32_at(p + offsetof(struct gnet_stats_queue, backlog));
+			s->drops = u32_at(p + offsetof(struct gnet_stats_queue, drops));
+			s->overlimits = u32_at(p + offsetof(struct gnet_stats_queue, overlimits));
+		}
+	} else if (tb[TCA_STATS] && nla_len(tb[TCA_STATS]) >= (int)sizeof(struct tc_stats)) {
+		p = nla_data(tb[TCA_STATS]);
+		s->bytes = u64_at(p + offsetof(struct tc_stats, bytes));
+		s->backlog = u32_at(p + offsetof(struct tc_stats, backlog));
+		s->drops = u32_at(p + offsetof(struct tc_stats, drops));
+		s->overlimits = u32_at(p + offsetof(struct tc_stats, overlimits));
+	}
+	return NL_OK;
+}
+
+/* Dump the interfaces of sk's namespace (e->ifindex 0) or the classes of
+ * e->ifindex into e; a dump the kernel says was interrupted by a change is
+ * read again. */
+static int scache_dump(struct nl_sock *sk, struct vnm_lnl_scache *e)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct tcmsg tcm = {.tcm_family = AF_UNSPEC, .tcm_ifindex = e->ifindex};
+	struct dump_job j = {.e = e};
+	struct nl_cb *cb, *scb;
+	int rc, tries;
+
+	/* nl_socket_get_cb() takes a reference */
+	scb = nl_socket_get_cb(sk);
+	cb = nl_cb_clone(scb);
+	nl_cb_put(scb);
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, e->ifindex == 0 ? on_link : on_class, &j);
+	for (tries = 0; tries < 3; tries++) {
+		e->n = 0;
+		j.nomem = false;
+		if (e->ifindex == 0)
+			rc = nl_send_simple(sk, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
+		else
+			rc = nl_send_simple(sk, RTM_GETTCLASS, NLM_F_DUMP, &tcm, sizeof(tcm));
+		if (rc >= 0)
+			rc = nl_recvmsgs(sk, cb);
+		if (rc != -NLE_DUMP_INTR)
+			break;
+	}
+	nl_cb_put(cb);
+	if (rc >= 0 && j.nomem)
+		rc = -NLE_NOMEM;
+	return rc < 0 ? rc : 0;
+}
+
+/* The interfaces of sk's namespace (ifindex 0) or the classes of ifindex,
+ * dumped at most SCACHE_TTL_NS ago.  NULL on error. */
 static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk, int ifindex,
 					   int *nrc)
 {
@@ -178,20 +341,17 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 	 * refresh of thousands of VLs outlasts 200 ms, and dumping tens of
 	 * thousands of interfaces again for each of them would make it
 	 * quadratic */
-	if (e->cache && age >= 0 && (age < SCACHE_TTL_NS || age < 5 * e->cost_ns))
+	if (e->valid && age >= 0 && (age < SCACHE_TTL_NS || age < 5 * e->cost_ns))
 		return e;
 	scache_clear(e);
-	if (ifindex == 0) {
-		*nrc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &e->cache);
-	} else {
-		*nrc = rtnl_class_alloc_cache(sk, ifindex, &e->cache);
-	}
+	*nrc = scache_dump(sk, e);
 	if (*nrc >= 0)
 		*nrc = by_build(e);
 	if (*nrc < 0) {
 		scache_clear(e);
 		return NULL;
 	}
+	e->valid = true;
 	clock_gettime(CLOCK_MONOTONIC, &e->at);
 	e->cost_ns = (e->at.tv_sec - now.tv_sec) * 1000000000L + (e->at.tv_nsec - now.tv_nsec);
 	return e;
@@ -200,17 +360,14 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 static int ifindex_of(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
 {
 	struct vnm_lnl_scache *links;
-	struct rtnl_link *l;
-	int nrc, idx;
+	const struct vnm_lnl_sif *l;
+	int nrc;
 
 	links = scache_fetch(c, sk, 0, &nrc);
 	if (!links)
 		return nrc;
 	l = link_by_name(links, name);
-	if (!l)
-		return 0;
-	idx = rtnl_link_get_ifindex(l);
-	return idx;
+	return l ? l->ifindex : 0;
 }
 
 /* One class's counters into out; dir is the direction the class carries
@@ -220,20 +377,20 @@ static int ifindex_of(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
 static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
 			struct vnm_vl_counters *out, int dir, int first)
 {
-	struct rtnl_class *cl;
+	const struct vnm_lnl_scls *cl;
 
-	(void)idx; /* a class cache holds one interface */
+	(void)idx; /* a class dump holds one interface */
 	cl = class_by_handle(e, classid);
 	if (cl) {
-		out->drops += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_DROPS);
-		out->overlimits += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_OVERLIMITS);
+		out->drops += cl->drops;
+		out->overlimits += cl->overlimits;
 		out->shaped = true;
 		if (first == 1)
-			out->cls_octets[dir] = rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BYTES);
+			out->cls_octets[dir] = cl->bytes;
 		else if (first == 2)
-			out->cls_octets[dir] += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BYTES);
-		out->cls_drops[dir] += rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_DROPS);
-		out->cls_backlog[dir] += (uint32_t)rtnl_tc_get_stat(TC_CAST(cl), RTNL_TC_BACKLOG);
+			out->cls_octets[dir] += cl->bytes;
+		out->cls_drops[dir] += cl->drops;
+		out->cls_backlog[dir] += cl->backlog;
 	}
 }
 
@@ -269,7 +426,7 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 			   struct vnm_vl_counters *out, struct vnm_err *err)
 {
 	struct vnm_lnl_scache *e, *links;
-	struct rtnl_link *l;
+	const struct vnm_lnl_sif *l;
 	struct nl_sock *sk;
 	uint32_t classid;
 	unsigned flags;
@@ -285,12 +442,12 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 	/* the VL's frames cross this interface: gone (unplugged, deleted)
 	 * or down, it carries nothing, whatever the VL's own ends say */
 	l = link_by_name(links, hif->ifname);
-	flags = l ? rtnl_link_get_flags(l) : 0;
+	flags = l ? l->flags : 0;
 	if (!(flags & IFF_UP) || !(flags & IFF_RUNNING)) {
 		out->up = false;
 		return 0;
 	}
-	idx = rtnl_link_get_ifindex(l);
+	idx = l->ifindex;
 	e = scache_fetch(c, sk, idx, &nrc);
 	if (!e)
 		return 0; /* no HTB (yet): no shaping counters */
@@ -403,7 +560,7 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 	const struct vnm_host *hb = vl->b && vl->b->vr ? vl->b->vr->host : NULL;
 	const struct vnm_host *h = ha;
 	struct vnm_lnl_scache *links, *e;
-	struct rtnl_link *l = NULL;
+	const struct vnm_lnl_sif *l = NULL;
 	const char *end = vl->end_a;
 	struct nl_sock *sk;
 	char where[200];
@@ -434,13 +591,13 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 		rc = 0; /* not created (yet): zero and down */
 		goto cleanup;
 	}
-	out->ifindex = rtnl_link_get_ifindex(l);
-	out->up = (rtnl_link_get_flags(l) & IFF_UP) && (rtnl_link_get_flags(l) & IFF_RUNNING);
-	out->out_octets = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES);
-	out->out_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS);
-	out->in_octets = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES);
-	out->in_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
-	out->drops = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED);
+	out->ifindex = l->ifindex;
+	out->up = (l->flags & IFF_UP) && (l->flags & IFF_RUNNING);
+	out->out_octets = l->tx_bytes;
+	out->out_packets = l->tx_packets;
+	out->in_octets = l->rx_bytes;
+	out->in_packets = l->rx_packets;
+	out->drops = l->tx_dropped;
 	if (mirror) {
 		uint64_t t = out->out_octets;
 
