@@ -116,6 +116,9 @@ struct vnm_lnl_scache {
 	size_t n_by;
 	struct timespec at;       /* CLOCK_MONOTONIC of the dump */
 	long cost_ns;             /* how long the dump took */
+	size_t last_n;            /* objects in the last dump */
+	struct timespec pt_at;    /* objects read one by one since pt_at */
+	unsigned pt_n;
 };
 
 /* What the driver knows of its own tc objects on one physical interface

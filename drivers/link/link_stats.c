@@ -201,24 +201,16 @@ static uint32_t u32_at(const void *p)
 
 /* One RTM_NEWLINK of the dump: its name, index, flags and 64-bit
  * counters (IFLA_STATS64, or the 32-bit IFLA_STATS of an older kernel). */
-static int on_link(struct nl_msg *msg, void *arg)
+static bool parse_link(struct nlmsghdr *nlh, struct vnm_lnl_sif *s)
 {
-	struct dump_job *j = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi;
-	struct vnm_lnl_sif *s;
 	const uint8_t *p;
 
-	if (j->nomem || nlh->nlmsg_type != RTM_NEWLINK ||
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
 	    nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_IFNAME])
-		return NL_SKIP;
-	if (!dump_grow(j, sizeof(*s))) {
-		j->nomem = true;
-		return NL_SKIP;
-	}
+		return false;
 	ifi = nlmsg_data(nlh);
-	s = &j->e->ifs[j->e->n++];
 	memset(s, 0, sizeof(*s));
 	nla_strlcpy(s->name, tb[IFLA_IFNAME], sizeof(s->name));
 	s->ifindex = ifi->ifi_index;
@@ -238,31 +230,38 @@ static int on_link(struct nl_msg *msg, void *arg)
 		s->tx_bytes = u32_at(p + offsetof(struct rtnl_link_stats, tx_bytes));
 		s->tx_dropped = u32_at(p + offsetof(struct rtnl_link_stats, tx_dropped));
 	}
+	return true;
+}
+
+static int on_link(struct nl_msg *msg, void *arg)
+{
+	struct dump_job *j = arg;
+
+	if (j->nomem)
+		return NL_SKIP;
+	if (!dump_grow(j, sizeof(struct vnm_lnl_sif))) {
+		j->nomem = true;
+		return NL_SKIP;
+	}
+	if (parse_link(nlmsg_hdr(msg), &j->e->ifs[j->e->n]))
+		j->e->n++;
 	return NL_OK;
 }
 
 /* One RTM_NEWTCLASS of the dump: its handle and counters (TCA_STATS2's
  * basic and queue parts, or the older TCA_STATS). */
-static int on_class(struct nl_msg *msg, void *arg)
+static bool parse_class(struct nlmsghdr *nlh, int ifindex, struct vnm_lnl_scls *s)
 {
-	struct dump_job *j = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlattr *tb[TCA_MAX + 1], *st[TCA_STATS_MAX + 1];
 	const struct tcmsg *tcm;
-	struct vnm_lnl_scls *s;
 	const uint8_t *p;
 
-	if (j->nomem || nlh->nlmsg_type != RTM_NEWTCLASS ||
+	if (nlh->nlmsg_type != RTM_NEWTCLASS ||
 	    nlmsg_parse(nlh, sizeof(*tcm), tb, TCA_MAX, NULL) < 0)
-		return NL_SKIP;
+		return false;
 	tcm = nlmsg_data(nlh);
-	if (tcm->tcm_ifindex != j->e->ifindex)
-		return NL_SKIP;
-	if (!dump_grow(j, sizeof(*s))) {
-		j->nomem = true;
-		return NL_SKIP;
-	}
-	s = &j->e->cls[j->e->n++];
+	if (tcm->tcm_ifindex != ifindex)
+		return false;
 	memset(s, 0, sizeof(*s));
 	s->handle = tcm->tcm_handle;
 	if (tb[TCA_STATS2] && nla_parse_nested(st, TCA_STATS_MAX, tb[TCA_STATS2], NULL) >= 0) {
@@ -282,6 +281,21 @@ static int on_class(struct nl_msg *msg, void *arg)
 		s->drops = u32_at(p + offsetof(struct tc_stats, drops));
 		s->overlimits = u32_at(p + offsetof(struct tc_stats, overlimits));
 	}
+	return true;
+}
+
+static int on_class(struct nl_msg *msg, void *arg)
+{
+	struct dump_job *j = arg;
+
+	if (j->nomem)
+		return NL_SKIP;
+	if (!dump_grow(j, sizeof(struct vnm_lnl_scls))) {
+		j->nomem = true;
+		return NL_SKIP;
+	}
+	if (parse_class(nlmsg_hdr(msg), j->e->ifindex, &j->e->cls[j->e->n]))
+		j->e->n++;
 	return NL_OK;
 }
 
@@ -321,6 +335,21 @@ static int scache_dump(struct nl_sock *sk, struct vnm_lnl_scache *e)
 	return rc < 0 ? rc : 0;
 }
 
+static long ns_since(const struct timespec *t, const struct timespec *now)
+{
+	return (now->tv_sec - t->tv_sec) * 1000000000L + (now->tv_nsec - t->tv_nsec);
+}
+
+/* A dump serves for its TTL, and for five times what it cost: a refresh
+ * of thousands of VLs outlasts 200 ms, and dumping tens of thousands of
+ * interfaces again for each of them would make it quadratic. */
+static bool scache_fresh(const struct vnm_lnl_scache *e, const struct timespec *now)
+{
+	long age = ns_since(&e->at, now);
+
+	return e->valid && age >= 0 && (age < SCACHE_TTL_NS || age < 5 * e->cost_ns);
+}
+
 /* The interfaces of sk's namespace (ifindex 0) or the classes of ifindex,
  * dumped at most SCACHE_TTL_NS ago.  NULL on error. */
 static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk, int ifindex,
@@ -328,7 +357,6 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 {
 	struct vnm_lnl_scache *e = scache_entry(c, sk, ifindex);
 	struct timespec now;
-	long age;
 
 	*nrc = 0;
 	if (!e) {
@@ -336,12 +364,7 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 		return NULL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	age = (now.tv_sec - e->at.tv_sec) * 1000000000L + (now.tv_nsec - e->at.tv_nsec);
-	/* a dump serves for its TTL, and for five times what it cost: a
-	 * refresh of thousands of VLs outlasts 200 ms, and dumping tens of
-	 * thousands of interfaces again for each of them would make it
-	 * quadratic */
-	if (e->valid && age >= 0 && (age < SCACHE_TTL_NS || age < 5 * e->cost_ns))
+	if (scache_fresh(e, &now))
 		return e;
 	scache_clear(e);
 	*nrc = scache_dump(sk, e);
@@ -352,46 +375,179 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 		return NULL;
 	}
 	e->valid = true;
+	e->last_n = e->n;
 	clock_gettime(CLOCK_MONOTONIC, &e->at);
 	e->cost_ns = (e->at.tv_sec - now.tv_sec) * 1000000000L + (e->at.tv_nsec - now.tv_nsec);
 	return e;
 }
 
-static int ifindex_of(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
+/* ---- one object read by itself ---- */
+
+/* A stale dump is not made again for a few objects: after a commit the
+ * snapshot reads the counters of the VLs it changed, one or two, and
+ * dumping a namespace's 20,000 interfaces and an interface's 10,000
+ * classes for them took a core and held the rtnl lock against the next
+ * edit's class change.  Up to a sixteenth of the last dump's objects (at
+ * least POINT_MIN) are read one by one in each SCACHE_TTL_NS; beyond that
+ * a refresh of many VLs is under way, and one dump serves them all. */
+#define POINT_MIN 8
+#define POINT_SHARE 16
+
+static bool point_budget(struct vnm_lnl_scache *e, const struct timespec *now)
 {
-	struct vnm_lnl_scache *links;
+	size_t budget = e->last_n / POINT_SHARE;
+	long since = ns_since(&e->pt_at, now);
+
+	if (budget < POINT_MIN)
+		budget = POINT_MIN;
+	if (since < 0 || since >= SCACHE_TTL_NS) {
+		e->pt_at = *now;
+		e->pt_n = 0;
+	}
+	if (e->pt_n >= budget)
+		return false;
+	e->pt_n++;
+	return true;
+}
+
+struct point_job {
+	int ifindex;
+	bool found;
+	struct vnm_lnl_sif *link;
+	struct vnm_lnl_scls *cls;
+};
+
+static int on_point(struct nl_msg *msg, void *arg)
+{
+	struct point_job *j = arg;
+
+	if (j->link ? parse_link(nlmsg_hdr(msg), j->link)
+		    : parse_class(nlmsg_hdr(msg), j->ifindex, j->cls))
+		j->found = true;
+	return NL_OK;
+}
+
+/* RTM_GETLINK by name: 1 and *out, 0 when there is no such interface. */
+static int point_link(struct nl_sock *sk, const char *name, struct vnm_lnl_sif *out)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct point_job j = {.link = out};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	int rc;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	rc = vnm_lnl_request(sk, msg, on_point, &j);
+	if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND)
+		return 0;
+	return rc < 0 ? rc : j.found;
+}
+
+/* RTM_GETTCLASS of one handle: 1 and *out, 0 when the interface has no
+ * such class (or no HTB yet).  NLM_F_ECHO: kernels before 6.3 answer a
+ * class get only as a notification, sent to the asker when it echoes. */
+static int point_class(struct nl_sock *sk, int ifindex, uint32_t handle,
+		       struct vnm_lnl_scls *out)
+{
+	struct tcmsg tcm = {.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_handle = handle};
+	struct point_job j = {.ifindex = ifindex, .cls = out};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETTCLASS, NLM_F_ECHO);
+	int rc;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	rc = vnm_lnl_request(sk, msg, on_point, &j);
+	if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND || rc == -NLE_INVAL)
+		return 0;
+	return rc < 0 ? rc : j.found;
+}
+
+/* The interface name of sk's namespace: 1 and *out, 0 when it does not
+ * exist, < 0 a libnl error. */
+static int sc_link(struct vnm_lnl *c, struct nl_sock *sk, const char *name,
+		   struct vnm_lnl_sif *out)
+{
+	struct vnm_lnl_scache *e = scache_entry(c, sk, 0);
 	const struct vnm_lnl_sif *l;
+	struct timespec now;
 	int nrc;
 
-	links = scache_fetch(c, sk, 0, &nrc);
-	if (!links)
+	if (!e)
+		return -NLE_NOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!scache_fresh(e, &now) && point_budget(e, &now))
+		return point_link(sk, name, out);
+	e = scache_fetch(c, sk, 0, &nrc);
+	if (!e)
 		return nrc;
-	l = link_by_name(links, name);
-	return l ? l->ifindex : 0;
+	l = link_by_name(e, name);
+	if (!l)
+		return 0;
+	*out = *l;
+	return 1;
+}
+
+/* Class handle of interface ifindex: 1 and *out, 0 when it has none. */
+static int sc_class(struct vnm_lnl *c, struct nl_sock *sk, int ifindex, uint32_t handle,
+		    struct vnm_lnl_scls *out)
+{
+	struct vnm_lnl_scache *e = scache_entry(c, sk, ifindex);
+	const struct vnm_lnl_scls *cl;
+	struct timespec now;
+	int nrc;
+
+	if (!e)
+		return -NLE_NOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!scache_fresh(e, &now) && point_budget(e, &now))
+		return point_class(sk, ifindex, handle, out);
+	e = scache_fetch(c, sk, ifindex, &nrc);
+	if (!e)
+		return nrc;
+	cl = class_by_handle(e, handle);
+	if (!cl)
+		return 0;
+	*out = *cl;
+	return 1;
+}
+
+static int ifindex_of(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
+{
+	struct vnm_lnl_sif l;
+	int rc = sc_link(c, sk, name, &l);
+
+	return rc > 0 ? l.ifindex : rc;
 }
 
 /* One class's counters into out; dir is the direction the class carries
  * (0 out, 1 in; see struct vnm_vl_counters), first whether it is that
  * direction's first hop (its octets are the direction's: 1 sets them, 2
  * adds them, as the links of a bond each carry a part). */
-static void class_stats(struct vnm_lnl_scache *e, int idx, uint32_t classid,
+static void class_stats(struct vnm_lnl *c, struct nl_sock *sk, int idx, uint32_t classid,
 			struct vnm_vl_counters *out, int dir, int first)
 {
-	const struct vnm_lnl_scls *cl;
+	struct vnm_lnl_scls cl;
 
-	(void)idx; /* a class dump holds one interface */
-	cl = class_by_handle(e, classid);
-	if (cl) {
-		out->drops += cl->drops;
-		out->overlimits += cl->overlimits;
-		out->shaped = true;
-		if (first == 1)
-			out->cls_octets[dir] = cl->bytes;
-		else if (first == 2)
-			out->cls_octets[dir] += cl->bytes;
-		out->cls_drops[dir] += cl->drops;
-		out->cls_backlog[dir] += cl->backlog;
-	}
+	if (sc_class(c, sk, idx, classid, &cl) <= 0)
+		return; /* no HTB (yet): no shaping counters */
+	out->drops += cl.drops;
+	out->overlimits += cl.overlimits;
+	out->shaped = true;
+	if (first == 1)
+		out->cls_octets[dir] = cl.bytes;
+	else if (first == 2)
+		out->cls_octets[dir] += cl.bytes;
+	out->cls_drops[dir] += cl.drops;
+	out->cls_backlog[dir] += cl.backlog;
 }
 
 /* The VL's class on interface idx from the tc index of the driver's own
@@ -425,36 +581,28 @@ static int plink_end_stats(struct vnm_lnl *c, const struct vnm_vl *vl,
 			   const struct vnm_host_if *hif, int dir, int first,
 			   struct vnm_vl_counters *out, struct vnm_err *err)
 {
-	struct vnm_lnl_scache *e, *links;
-	const struct vnm_lnl_sif *l;
+	struct vnm_lnl_sif l;
 	struct nl_sock *sk;
 	uint32_t classid;
-	unsigned flags;
-	int idx, nrc;
+	int rc;
 
 	if (!hif || !vnm_host_local(hif->host))
 		return 0; /* another RM's vnmd counts there */
 	if (vnm_lnl_sock(c, hif->host, &sk, err) < 0)
 		return -1;
-	links = scache_fetch(c, sk, 0, &nrc);
-	if (!links)
+	rc = sc_link(c, sk, hif->ifname, &l);
+	if (rc < 0)
 		return 0;
 	/* the VL's frames cross this interface: gone (unplugged, deleted)
 	 * or down, it carries nothing, whatever the VL's own ends say */
-	l = link_by_name(links, hif->ifname);
-	flags = l ? l->flags : 0;
-	if (!(flags & IFF_UP) || !(flags & IFF_RUNNING)) {
+	if (!rc || !(l.flags & IFF_UP) || !(l.flags & IFF_RUNNING)) {
 		out->up = false;
 		return 0;
 	}
-	idx = l->ifindex;
-	e = scache_fetch(c, sk, idx, &nrc);
-	if (!e)
-		return 0; /* no HTB (yet): no shaping counters */
 	/* which class is the VL's: the driver's own index (no filter dump) */
-	classid = vl_classid(c, hif, sk, idx, vl->vni);
+	classid = vl_classid(c, hif, sk, l.ifindex, vl->vni);
 	if (classid)
-		class_stats(e, idx, classid, out, dir, first);
+		class_stats(c, sk, l.ifindex, classid, out, dir, first);
 	return 0;
 }
 
@@ -559,8 +707,7 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
 	const struct vnm_host *hb = vl->b && vl->b->vr ? vl->b->vr->host : NULL;
 	const struct vnm_host *h = ha;
-	struct vnm_lnl_scache *links, *e;
-	const struct vnm_lnl_sif *l = NULL;
+	struct vnm_lnl_sif l;
 	const char *end = vl->end_a;
 	struct nl_sock *sk;
 	char where[200];
@@ -580,24 +727,23 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 		return 0;
 	if (vnm_lnl_sock(c, h, &sk, err) < 0)
 		goto cleanup;
-	links = scache_fetch(c, sk, 0, &nrc);
-	if (!links) {
+	nrc = sc_link(c, sk, end, &l);
+	if (nrc < 0) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read interfaces%s: %s",
 			    vnm_lnl_where(h, where, sizeof(where)), nl_geterror(nrc));
 		goto cleanup;
 	}
-	l = link_by_name(links, end);
-	if (!l) {
+	if (!nrc) {
 		rc = 0; /* not created (yet): zero and down */
 		goto cleanup;
 	}
-	out->ifindex = l->ifindex;
-	out->up = (l->flags & IFF_UP) && (l->flags & IFF_RUNNING);
-	out->out_octets = l->tx_bytes;
-	out->out_packets = l->tx_packets;
-	out->in_octets = l->rx_bytes;
-	out->in_packets = l->rx_packets;
-	out->drops = l->tx_dropped;
+	out->ifindex = l.ifindex;
+	out->up = (l.flags & IFF_UP) && (l.flags & IFF_RUNNING);
+	out->out_octets = l.tx_bytes;
+	out->out_packets = l.tx_packets;
+	out->in_octets = l.rx_bytes;
+	out->in_packets = l.rx_packets;
+	out->drops = l.tx_dropped;
 	if (mirror) {
 		uint64_t t = out->out_octets;
 
@@ -614,8 +760,8 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 		for (i = 0; i < 2; i++) {
 			idx = ifindex_of(c, sk, ends[i]);
 			/* end_a's egress carries what a sent toward b */
-			if (idx > 0 && (e = scache_fetch(c, sk, idx, &nrc)))
-				class_stats(e, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, out,
+			if (idx > 0)
+				class_stats(c, sk, idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, out,
 					    (int)i, true);
 		}
 	} else if ((vnm_vl_bonded(vl) ? bond_stats : plinks_stats)(c, vl, ha, out, err) < 0) {

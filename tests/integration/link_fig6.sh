@@ -113,6 +113,12 @@ t_check "vn-b's VL class was not" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" overlimits)
 t_check "vn-b's VL counted no packet out" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" out_packets)" "0"
 t_check "vn-b's VL counted no packet in" "$(delta "$LT_TMP/b0" "$LT_TMP/b1" in_packets)" "0"
 t_check "no frame captured on vn-b's VL end" "$(tcpdump -nn -r "$LT_TMP/b.pcap" 2>/dev/null | wc -l)" "0"
+# a commit's snapshot reads its few VLs object by object, a full one from
+# dumps of every interface and class: the same figures either way
+lt "$LT_TMP/equal.xml" counters-paths vn-a vl-a >"$LT_TMP/paths" 2>&1
+t_check "counters read object by object equal those from dumps (cross-host VL)" \
+	"$(sed -n 's/^point: //p' "$LT_TMP/paths")" "$(sed -n 's/^dump: //p' "$LT_TMP/paths")"
+t_ok "and carry the traffic and the VL's classes" grep -Eq '^point: in=[1-9].* cls=[1-9][0-9]*/[1-9][0-9]* shaped=1 .*up=1$' "$LT_TMP/paths"
 t_check "no frame reached vn-b's router with the same address" \
 	"$(tcpdump -nn -r "$LT_TMP/b2.pcap" 2>/dev/null | wc -l)" "0"
 

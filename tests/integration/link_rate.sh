@@ -85,6 +85,11 @@ t_ok "counters read through the driver" grep -q '^up=1' "$LT_TMP/counters"
 t_ok "counters count the traffic (> 100 MB sent to router a)" \
 	python3 -c "import sys; d=dict(l.strip().split('=') for l in open('$LT_TMP/counters')); sys.exit(0 if int(d['in_octets']) > 100e6 and int(d['ifindex']) == $IFIDX else 1)"
 
+lt "$LT_TMP/1G.xml" counters-paths vn-a vl-a >"$LT_TMP/paths" 2>&1
+t_check "counters read object by object equal those from dumps (same-host VL)" \
+	"$(sed -n 's/^point: //p' "$LT_TMP/paths")" "$(sed -n 's/^dump: //p' "$LT_TMP/paths")"
+t_ok "and carry the traffic and the VL's classes" grep -Eq '^point: in=[1-9].* cls=[1-9][0-9]*/[1-9][0-9]* shaped=1 .*up=1$' "$LT_TMP/paths"
+
 t_ok "lists its own interfaces" bash -c "'$LINKTOOL' '$LT_TMP/1G.xml' own rm1 | grep -q '$END_A vn-a/vl-a'"
 t_ok "teardown" lt "$LT_TMP/1G.xml" teardown
 t_check "no vnmd interface left" "$(ip -n $LT_P-rm1 -o link show | grep -c 'alias vnmd:')" "0"
