@@ -266,7 +266,7 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 	const struct vnm_snap_vl *ol;
 	struct vnm_err e;
 	bool oom = !s;
-	size_t i, j;
+	size_t i, j, n_read = 0;
 
 	if (oom)
 		goto cleanup;
@@ -338,6 +338,19 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 			sl->up = ol->up;
 			continue;
 		}
+		sl->ctr.read_ns = 1; /* to read, below */
+		n_read++;
+	}
+	/* the driver reads a few VLs object by object, many from dumps */
+	if (n_read && d->link && d->link->vl_counters_batch)
+		d->link->vl_counters_batch(d->link_ctx, n_read);
+	for (i = 0; i < s->n_vls; i++) {
+		const struct vnm_vl *vl = &m->vls[i];
+		struct vnm_snap_vl *sl = &s->vls[i];
+
+		if (sl->ctr.read_ns != 1)
+			continue;
+		sl->ctr.read_ns = 0;
 		vnm_err_clear(&e);
 		if (d->link && d->link->vl_counters && vl->a && vl->b &&
 		    !d->link->vl_counters(d->link_ctx, vl, &sl->ctr, &e))

@@ -191,6 +191,11 @@ struct vnm_link_ops {
 			  struct vnm_err *err);
 	int (*vl_counters)(void *ctx, const struct vnm_vl *vl, struct vnm_vl_counters *out,
 			   struct vnm_err *err);
+	/* Optional: the next vl_counters calls read n VLs one after the
+	 * other (a snapshot: all of them, or the few a commit changed), so
+	 * the driver can ask the kernel for a few objects alone and for many
+	 * in one dump.  Without a call, expect a few. */
+	void (*vl_counters_batch)(void *ctx, size_t n);
 	int (*list_own)(void *ctx, const struct vnm_host *host, struct vnm_own_list *out,
 			struct vnm_err *err);
 	int (*remove_own)(void *ctx, const struct vnm_host *host,

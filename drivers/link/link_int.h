@@ -116,9 +116,6 @@ struct vnm_lnl_scache {
 	size_t n_by;
 	struct timespec at;       /* CLOCK_MONOTONIC of the dump */
 	long cost_ns;             /* how long the dump took */
-	size_t last_n;            /* objects in the last dump */
-	struct timespec pt_at;    /* objects read one by one since pt_at */
-	unsigned pt_n;
 };
 
 /* What the driver knows of its own tc objects on one physical interface
@@ -152,6 +149,7 @@ struct vnm_lnl {
 	size_t n_seen, cap_seen;
 	struct vnm_lnl_scache *sc;
 	size_t n_sc;
+	size_t batch;            /* VLs the counter reads under way are for */
 	struct vnm_lnl_tcidx **tcx;
 	size_t n_tcx;
 	bool own_retired;        /* the daemon's namespace holds retired ones */

@@ -605,6 +605,15 @@ static int op_vl_counters(void *ctx, const struct vnm_vl *vl, struct vnm_vl_coun
 	LOCKED(s, vnm_lnl_vl_counters(s, vl, out, err));
 }
 
+static void op_vl_counters_batch(void *ctx, size_t n)
+{
+	struct vnm_lnl *c = ctx, *s = c->stats ? c->stats : c;
+
+	pthread_mutex_lock(&s->lock);
+	s->batch = n;
+	pthread_mutex_unlock(&s->lock);
+}
+
 static int op_list_own(void *ctx, const struct vnm_host *h, struct vnm_own_list *out,
 		       struct vnm_err *err)
 {
@@ -641,6 +650,7 @@ const struct vnm_link_ops vnm_link_nl_ops = {
 	.vl_shape = op_vl_shape,
 	.vl_unshape = op_vl_unshape,
 	.vl_counters = op_vl_counters,
+	.vl_counters_batch = op_vl_counters_batch,
 	.list_own = op_list_own,
 	.remove_own = op_remove_own,
 	.vnic_plug = vnm_lnl_op_vnic_plug,

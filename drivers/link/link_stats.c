@@ -375,7 +375,6 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 		return NULL;
 	}
 	e->valid = true;
-	e->last_n = e->n;
 	clock_gettime(CLOCK_MONOTONIC, &e->at);
 	e->cost_ns = (e->at.tv_sec - now.tv_sec) * 1000000000L + (e->at.tv_nsec - now.tv_nsec);
 	return e;
@@ -383,31 +382,19 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 
 /* ---- one object read by itself ---- */
 
-/* A stale dump is not made again for a few objects: after a commit the
+/* A stale dump is not made again for a few VLs: after a commit the
  * snapshot reads the counters of the VLs it changed, one or two, and
  * dumping a namespace's 20,000 interfaces and an interface's 10,000
  * classes for them took a core and held the rtnl lock against the next
- * edit's class change.  Up to a sixteenth of the last dump's objects (at
- * least POINT_MIN) are read one by one in each SCACHE_TTL_NS; beyond that
- * a refresh of many VLs is under way, and one dump serves them all. */
-#define POINT_MIN 8
-#define POINT_SHARE 16
+ * edit's class change.  A VL's read costs about five objects read alone
+ * (its end, the physical interfaces, their classes); a dump costs little
+ * per object, so a read of more VLs than this dumps. */
+#define POINT_MAX_VLS 16
 
-static bool point_budget(struct vnm_lnl_scache *e, const struct timespec *now)
+static bool point_read(const struct vnm_lnl *c, const struct vnm_lnl_scache *e,
+		       const struct timespec *now)
 {
-	size_t budget = e->last_n / POINT_SHARE;
-	long since = ns_since(&e->pt_at, now);
-
-	if (budget < POINT_MIN)
-		budget = POINT_MIN;
-	if (since < 0 || since >= SCACHE_TTL_NS) {
-		e->pt_at = *now;
-		e->pt_n = 0;
-	}
-	if (e->pt_n >= budget)
-		return false;
-	e->pt_n++;
-	return true;
+	return !scache_fresh(e, now) && c->batch <= POINT_MAX_VLS;
 }
 
 struct point_job {
@@ -484,7 +471,7 @@ static int sc_link(struct vnm_lnl *c, struct nl_sock *sk, const char *name,
 	if (!e)
 		return -NLE_NOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!scache_fresh(e, &now) && point_budget(e, &now))
+	if (point_read(c, e, &now))
 		return point_link(sk, name, out);
 	e = scache_fetch(c, sk, 0, &nrc);
 	if (!e)
@@ -508,7 +495,7 @@ static int sc_class(struct vnm_lnl *c, struct nl_sock *sk, int ifindex, uint32_t
 	if (!e)
 		return -NLE_NOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!scache_fresh(e, &now) && point_budget(e, &now))
+	if (point_read(c, e, &now))
 		return point_class(sk, ifindex, handle, out);
 	e = scache_fetch(c, sk, ifindex, &nrc);
 	if (!e)

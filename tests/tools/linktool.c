@@ -13,11 +13,12 @@
  *   linktool CONFIG plink-update OLD   physical links changed from OLD
  *                                      (another config file) to CONFIG
  *   linktool CONFIG counters VN VL     key=value lines
- *   linktool CONFIG counters-paths VN VL  the counters read 12 times in one
- *                                      context: the first read asks the
- *                                      kernel for each object alone, the
- *                                      last one comes from dumps; prints
- *                                      both lines, "point: ..." "dump: ..."
+ *   linktool CONFIG counters-paths VN VL  the counters read twice in one
+ *                                      context: as one VL of a commit's
+ *                                      snapshot (each object asked for
+ *                                      alone), then as one of a full one
+ *                                      (from dumps); prints both lines,
+ *                                      "point: ..." "dump: ..."
  *   linktool CONFIG watch VN VL N MS   setup, then N times: counters (one
  *                                      line), wait MS ms (one driver
  *                                      context throughout, like the daemon)
@@ -282,19 +283,17 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "counters-paths") && vl) {
 		struct vnm_vl_counters c;
 
-		for (i = 0; i < 12; i++) {
+		for (i = 0; i < 2; i++) {
+			ops->vl_counters_batch(lctx, i ? 10000 : 1);
 			if (ops->vl_counters(lctx, vl, &c, &err) < 0)
 				goto out;
-			if (i == 0 || i == 11)
-				printf("%s: in=%llu/%llu out=%llu/%llu drops=%llu over=%llu "
-				       "cls=%llu/%llu shaped=%d ifindex=%d up=%d\n",
-				       i ? "dump" : "point", (unsigned long long)c.in_octets,
-				       (unsigned long long)c.in_packets,
-				       (unsigned long long)c.out_octets,
-				       (unsigned long long)c.out_packets,
-				       (unsigned long long)c.drops, (unsigned long long)c.overlimits,
-				       (unsigned long long)c.cls_octets[0],
-				       (unsigned long long)c.cls_octets[1], c.shaped, c.ifindex, c.up);
+			printf("%s: in=%llu/%llu out=%llu/%llu drops=%llu over=%llu "
+			       "cls=%llu/%llu shaped=%d ifindex=%d up=%d\n",
+			       i ? "dump" : "point", (unsigned long long)c.in_octets,
+			       (unsigned long long)c.in_packets, (unsigned long long)c.out_octets,
+			       (unsigned long long)c.out_packets, (unsigned long long)c.drops,
+			       (unsigned long long)c.overlimits, (unsigned long long)c.cls_octets[0],
+			       (unsigned long long)c.cls_octets[1], c.shaped, c.ifindex, c.up);
 		}
 		rc = 0;
 	} else if (!strcmp(cmd, "watch") && vl && argc >= 7) {
