@@ -30,6 +30,22 @@ struct vnm_nets_text *vnm_nets_text_new(const struct lyd_node *nets);
 void vnm_nets_text_ref(struct vnm_nets_text *t);
 void vnm_nets_text_unref(struct vnm_nets_text *t);
 
+/* A leaf of a VL's virtual-link container (network vn, link-id link) and
+ * its value (canonical) now. */
+struct vnm_vl_leaf {
+	const char *vn, *link, *name, *value;
+};
+
+/*
+ * The text of t's configuration with the n leaves ch set to their values
+ * (changed, or added where the tree would print them): the same bytes and
+ * places vnm_nets_text_new() gives of the tree with those values, in the
+ * time of a copy of the text.  A new text (unref when done; t is left as
+ * it is), or NULL: a leaf it cannot place (print the tree anew).
+ */
+struct vnm_nets_text *vnm_nets_text_patch(const struct vnm_nets_text *t,
+					  const struct vnm_vl_leaf *ch, size_t n);
+
 /*
  * The text with the state of snap (may be NULL) and the host interfaces of
  * ifnames(src) in place: the same bytes vnm_oper_add() (not realised) and
