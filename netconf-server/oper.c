@@ -641,7 +641,9 @@ static struct vnm_nets_text *config_patched(const struct vnm_nets_text *old, uin
 	return t;
 }
 
-static struct vnm_nets_text *config_text(uint64_t gen)
+/* The configuration's text of generation gen or later, and in *tgen the
+ * generation it is of. */
+static struct vnm_nets_text *config_text(uint64_t gen, uint64_t *tgen)
 {
 	struct vnm_nets_text *t = NULL, *old = NULL;
 	struct lyd_node *nt = NULL;
@@ -655,8 +657,10 @@ static struct vnm_nets_text *config_text(uint64_t gen)
 		vnm_nets_text_ref(old);
 	}
 	pthread_mutex_unlock(&tcache.lock);
-	if (old && ogen >= gen)
+	if (old && ogen >= gen) {
+		*tgen = ogen;
 		return old;
+	}
 	if (old)
 		t = config_patched(old, ogen, &g);
 	vnm_nets_text_unref(old);
@@ -676,7 +680,44 @@ static struct vnm_nets_text *config_text(uint64_t gen)
 		tcache.gen = g;
 	}
 	pthread_mutex_unlock(&tcache.lock);
+	*tgen = g;
 	return t;
+}
+
+int vnm_running_text(uint64_t gen, char **out, size_t *len)
+{
+	const struct lys_module *nw = ly_ctx_get_module_implemented(vnm_srv->ctx, "ietf-network");
+	struct lyd_node *rest = NULL, *ph = NULL;
+	struct vnm_nets_text *t;
+	struct vnm_err err = {0};
+	const char *nets;
+	size_t nlen = 0;
+	uint64_t tg = 0, g = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (!nw || !(t = config_text(gen, &tg)))
+		return -1;
+	nets = vnm_nets_text_config(t, &nlen);
+	/* the rest of the same generation, the networks' place kept by an
+	 * empty container (as get_plain does) */
+	if (vnm_core_running_other(vnm_srv->core, "ietf-network", &rest, &g, &err) || g != tg ||
+	    lyd_new_inner(NULL, nw, "networks", 0, &ph))
+		goto cleanup;
+	if (lyd_insert_sibling(rest, ph, &rest)) {
+		lyd_free_tree(ph);
+		goto cleanup;
+	}
+	if (vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets, nlen, out, len)) {
+		*out = NULL;
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	lyd_free_all(rest);
+	vnm_nets_text_unref(t);
+	return rc;
 }
 
 /* The networks with their state as text the tree's way: a copy of the
@@ -712,6 +753,7 @@ static struct ntext *networks_text(void)
 	struct vnm_nets_text *t;
 	struct ntext *x = NULL, *old;
 	char *text = NULL;
+	uint64_t tg;
 	size_t len = 0;
 
 	pthread_mutex_lock(&ncache.lock);
@@ -727,7 +769,7 @@ static struct ntext *networks_text(void)
 	}
 	/* the configuration's text with this snapshot's state in place, else
 	 * the tree's way */
-	t = config_text(gen);
+	t = config_text(gen, &tg);
 	if (!t || vnm_nets_text_fill(t, snap, core_ifnames, vnm_srv->core, &text, &len))
 		text = NULL;
 	vnm_nets_text_unref(t);

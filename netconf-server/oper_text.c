@@ -234,6 +234,12 @@ static void places_unref(struct places *pl)
 	free(pl);
 }
 
+const char *vnm_nets_text_config(const struct vnm_nets_text *t, size_t *len)
+{
+	*len = t->len;
+	return t->text;
+}
+
 void vnm_nets_text_ref(struct vnm_nets_text *t)
 {
 	__atomic_add_fetch(&t->refs, 1, __ATOMIC_ACQ_REL);

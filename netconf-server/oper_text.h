@@ -27,6 +27,8 @@ int vnm_oper_add_from(struct lyd_node **tree, bool realised, const struct vnm_sn
  * vNIC and link goes in it.  NULL: the tree has what this cannot place
  * (read it the tree's way). */
 struct vnm_nets_text *vnm_nets_text_new(const struct lyd_node *nets);
+/* The configuration's text itself (t's, while t is held). */
+const char *vnm_nets_text_config(const struct vnm_nets_text *t, size_t *len);
 void vnm_nets_text_ref(struct vnm_nets_text *t);
 void vnm_nets_text_unref(struct vnm_nets_text *t);
 
