@@ -509,12 +509,14 @@ static int leaf_edit(const struct vnm_nets_text *t, const struct vnm_vl_leaf *l,
 	const char *x = t->text, *p, *q, *ve;
 	size_t end, at, nl;
 	long s = find_sp(t, SP_VL, l->vn, l->link, "");
+	const struct lysc_node *ls;
 	int want, o;
 
-	if (s < 0 || t->pl->sp[s].how != SP_INSIDE || !l->value || !*l->value ||
-	    (want = child_order(t->s_vl, l->name, strlen(l->name))) < 0 ||
-	    !(lys_find_child(t->s_vl, t->s_vl->module, l->name, 0, LYS_LEAF, 0)->flags &
-	      LYS_CONFIG_W))
+	/* a configuration leaf of vnmd's, in a container printed with content */
+	ls = lys_find_child(t->s_vl, t->s_vl->module, l->name, 0, LYS_LEAF, 0);
+	if (s < 0 || t->pl->sp[s].how != SP_INSIDE || !l->value || !*l->value || !ls ||
+	    !(ls->flags & LYS_CONFIG_W) ||
+	    (want = child_order(t->s_vl, l->name, strlen(l->name))) < 0)
 		return -1;
 	end = t->off[s];
 	/* the container's open tag, the nearest one before its end */
@@ -532,7 +534,8 @@ static int leaf_edit(const struct vnm_nets_text *t, const struct vnm_vl_leaf *l,
 		if (*p != '<' || p[1] == '/')
 			return -1;
 		nl = strcspn(p + 1, " />");
-		if ((o = child_order(t->s_vl, p + 1, nl)) < 0 || !(q = memchr(p, '>', end - (size_t)(p - x))))
+		if ((o = child_order(t->s_vl, p + 1, nl)) < 0 ||
+		    !(q = memchr(p, '>', end - (size_t)(p - x))))
 			return -1;
 		if (q[-1] == '/') {
 			if (o == want)
@@ -543,8 +546,8 @@ static int leaf_edit(const struct vnm_nets_text *t, const struct vnm_vl_leaf *l,
 			if (!ve || ve[1] != '/' || strncmp(ve + 2, p + 1, nl) || ve[2 + nl] != '>')
 				return -1;
 			if (o == want) {
-				*e = (struct edit){(size_t)(q + 1 - x), (size_t)(ve - q - 1), ins->len, 0,
-						   (unsigned)o};
+				*e = (struct edit){(size_t)(q + 1 - x), (size_t)(ve - q - 1),
+						   ins->len, 0, (unsigned)o};
 				put_esc(ins, l->value);
 				e->ins_len = ins->len - e->ins;
 				return ins->oom ? -1 : 0;

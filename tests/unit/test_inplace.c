@@ -403,8 +403,8 @@ static void readers_catch_up_with_leaves(void **state)
 	assert_int_equal(x.n, 1);
 	/* more changes than the record holds: a reader far behind prints */
 	for (i = 0; i < 70; i++) {
-		assert_int_equal(set1(f->c, LA12, "guaranteed-rate", i % 2 ? "20000000" : "21000000",
-				      &err), 0);
+		assert_int_equal(set1(f->c, LA12, "guaranteed-rate",
+				      i % 2 ? "20000000" : "21000000", &err), 0);
 	}
 	assert_int_equal(vnm_core_leaves_since(f->c, g, note_leaf, &x, &g2), 1);
 	x.n = 0;

@@ -285,6 +285,7 @@ static void test_patched_rates(void **state)
 		{{"v&1", "nolink", "guaranteed-rate", "1"}},
 		{{"v&1", "l&1", "burst-size", "1"}},
 		{{"v&1", "l&1", "oper-state", "up"}},
+		{{"v&1", "l&1", "statistics", "1"}},
 		{{"v&1", "l3", "rate-limit", "2000"}, {"v&1", "l3", "rate-limit", "3000"}},
 	};
 	struct lyd_node *tree = networks();
@@ -462,7 +463,8 @@ static void test_big_network(void **state)
 	}
 	vnm_nets_text_unref(t);
 	fprintf(stderr, "%u VLs, %zu bytes: tree's way %.1f ms; text: configuration %.1f ms "
-			"(once per generation; patched after a rate change %.1f ms), state %.1f ms\n",
+			"(once per generation; patched after a rate change %.1f ms), "
+			"state %.1f ms\n",
 		b.n_vns * 50, flen, ms_tree, ms_cfg, ms_patch, ms_fill);
 	assert_int_equal(flen, slen);
 	assert_true(!strcmp(fast, slow));
