@@ -138,6 +138,60 @@ int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node
 	return running_part(c, mod, false, out, generation, err);
 }
 
+/* A list entry's key (libyang keeps keys first), or NULL. */
+static const char *entry_key(const struct lyd_node *n)
+{
+	const struct lyd_node *k = n ? lyd_child(n) : NULL;
+
+	return k && k->schema && (k->schema->flags & LYS_KEY) ? lyd_get_value(k) : NULL;
+}
+
+int vnm_core_leaves_since(struct vnm_core *c, uint64_t from, vnm_leaf_since_cb cb, void *arg,
+			  uint64_t *generation)
+{
+	const struct lyd_node *leaf, *link, *net;
+	const struct core_ilog *e;
+	size_t i, k;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->mlock);
+	*generation = c->generation;
+	if (from == c->generation)
+		goto unlock;
+	rc = 1;
+	if (!c->ilog_valid || c->ilog_top != c->generation || from < c->ilog_base ||
+	    from > c->generation)
+		goto unlock;
+	rc = 0;
+	for (i = 0; i < c->n_ilog && !rc; i++) {
+		e = &c->ilog[i];
+		if (e->gen <= from)
+			continue;
+		/* a leaf changed again later: once, with its value now */
+		for (k = i + 1; k < c->n_ilog; k++) {
+			if (c->ilog[k].parent == e->parent && c->ilog[k].schema == e->schema)
+				break;
+		}
+		if (k < c->n_ilog)
+			continue;
+		LY_LIST_FOR(lyd_child(e->parent), leaf) {
+			if (leaf->schema == e->schema)
+				break;
+		}
+		link = lyd_parent(e->parent);
+		net = link ? lyd_parent(link) : NULL;
+		/* a default leaf is not in the text (with-defaults explicit) */
+		if (!leaf || (leaf->flags & LYD_DEFAULT) || !entry_key(net) || !entry_key(link)) {
+			rc = 1;
+			break;
+		}
+		rc = cb(arg, entry_key(net), entry_key(link), e->schema->name, lyd_get_value(leaf));
+	}
+unlock:
+	pthread_mutex_unlock(&c->mlock);
+	return rc;
+}
+
 int vnm_core_running_other(struct vnm_core *c, const char *mod, struct lyd_node **out,
 			   uint64_t *generation, struct vnm_err *err)
 {

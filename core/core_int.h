@@ -47,6 +47,9 @@ struct announced {
 	enum vnm_vr_oper state;
 };
 
+/* leaves changed in place that readers can catch up with (vnm_core_leaves_since) */
+#define CORE_ILOG_MAX 64
+
 struct vnm_core {
 	struct ly_ctx *ctx;
 	char *state_dir;
@@ -66,6 +69,19 @@ struct vnm_core {
 	struct lyd_node *running;
 	struct model_ref *model;
 	uint64_t generation;
+	/* the leaves changed in place (inplace.c) in generations (ilog_base,
+	 * ilog_top], for readers that derive text of running from an older
+	 * generation's (vnm_core_leaves_since); it speaks for running while
+	 * ilog_top == generation: any other commit replaces running and
+	 * leaves it behind */
+	struct core_ilog {
+		uint64_t gen;
+		const struct lyd_node *parent;    /* the virtual-link container */
+		const struct lysc_node *schema;   /* the leaf */
+	} ilog[CORE_ILOG_MAX];
+	size_t n_ilog;
+	uint64_t ilog_base, ilog_top;
+	bool ilog_valid;
 
 	pthread_mutex_t slock;
 	pthread_cond_t scond;

@@ -279,6 +279,24 @@ static int set_tree(struct change *ch, size_t n)
 	return 0;
 }
 
+/* Record the leaves of generation gen (mlock held, before running takes
+ * gen) for vnm_core_leaves_since.  The record restarts when a commit of the
+ * whole tree came between, or when it is full (readers that are further
+ * behind then print running anew). */
+static void ilog_add(struct vnm_core *c, const struct change *ch, size_t n, uint64_t gen)
+{
+	size_t i;
+
+	if (!c->ilog_valid || c->ilog_top != c->generation || c->n_ilog + n > CORE_ILOG_MAX) {
+		c->n_ilog = 0;
+		c->ilog_base = c->generation;
+		c->ilog_valid = true;
+	}
+	for (i = 0; i < n; i++)
+		c->ilog[c->n_ilog++] = (struct core_ilog){gen, ch[i].parent, ch[i].schema};
+	c->ilog_top = gen;
+}
+
 static int rules(const struct vnm_model *m, const struct change *ch, size_t n, struct vnm_err *err)
 {
 	size_t i;
@@ -338,6 +356,9 @@ static int apply(struct vnm_core *c, const struct vnm_model *m, struct change *c
 		 * journal already holds the change: keep it, say so */
 		vnm_log(VNM_LOG_ERR, "out of memory changing running in place: restart vnmd "
 			"to read the change back from the journal");
+		c->ilog_valid = false;
+	} else {
+		ilog_add(c, ch, n, *gen);
 	}
 	c->generation = *gen;
 	pthread_mutex_unlock(&c->mlock);

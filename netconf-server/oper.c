@@ -581,43 +581,143 @@ static struct {
 } ncache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The configuration's part of that text, printed once per running
- * generation (oper_text.c); NULL: none (read it the tree's way). */
+ * generation (oper_text.c), or patched from the generation before when
+ * only rates changed in place since; NULL: none (read it the tree's way). */
 static struct {
 	pthread_mutex_t lock;
-	uint64_t gen;
+	uint64_t gen;            /* the generation the text is of */
 	struct vnm_nets_text *t;
 } tcache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static struct vnm_nets_text *config_text(uint64_t gen)
+/* The leaves changed since a text's generation (vnm_core_leaves_since),
+ * copied: the core's strings are the core's once its lock is let go. */
+struct leaves {
+	struct vnm_vl_leaf l[64];
+	size_t n;
+	bool oom;
+};
+
+static int leaf_seen(void *arg, const char *vn, const char *link, const char *leaf,
+		     const char *value)
+{
+	struct leaves *x = arg;
+	struct vnm_vl_leaf *l;
+
+	if (x->n == sizeof(x->l) / sizeof(x->l[0]))
+		return 1;
+	l = &x->l[x->n++];
+	l->vn = strdup(vn);
+	l->link = strdup(link);
+	l->name = strdup(leaf);
+	l->value = strdup(value);
+	if (!l->vn || !l->link || !l->name || !l->value)
+		x->oom = true;
+	return x->oom ? -1 : 0;
+}
+
+static void leaves_free(struct leaves *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->n; i++) {
+		free((char *)x->l[i].vn);
+		free((char *)x->l[i].link);
+		free((char *)x->l[i].name);
+		free((char *)x->l[i].value);
+	}
+}
+
+/* The text of old (of generation ogen) with the rates changed since, and
+ * its generation in *g; NULL: running changed otherwise (print it). */
+static struct vnm_nets_text *config_patched(const struct vnm_nets_text *old, uint64_t ogen,
+					    uint64_t *g)
 {
 	struct vnm_nets_text *t = NULL;
+	struct leaves x = {.n = 0};
+
+	if (!vnm_core_leaves_since(vnm_srv->core, ogen, leaf_seen, &x, g) && *g > ogen)
+		t = vnm_nets_text_patch(old, x.l, x.n);
+	leaves_free(&x);
+	return t;
+}
+
+/* The configuration's text of generation gen or later, and in *tgen the
+ * generation it is of. */
+static struct vnm_nets_text *config_text(uint64_t gen, uint64_t *tgen)
+{
+	struct vnm_nets_text *t = NULL, *old = NULL;
 	struct lyd_node *nt = NULL;
 	struct vnm_err err = {0};
-	uint64_t g;
+	uint64_t g = 0, ogen = 0;
 
 	pthread_mutex_lock(&tcache.lock);
-	if (tcache.t && tcache.gen == gen) {
-		t = tcache.t;
-		vnm_nets_text_ref(t);
+	if (tcache.t) {
+		old = tcache.t;
+		ogen = tcache.gen;
+		vnm_nets_text_ref(old);
 	}
 	pthread_mutex_unlock(&tcache.lock);
-	if (t)
-		return t;
-	if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt)
-		return NULL;
-	t = vnm_nets_text_new(nt);
-	lyd_free_all(nt);
-	if (!t)
-		return NULL;
+	if (old && ogen >= gen) {
+		*tgen = ogen;
+		return old;
+	}
+	if (old)
+		t = config_patched(old, ogen, &g);
+	vnm_nets_text_unref(old);
+	if (!t) {
+		if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt)
+			return NULL;
+		t = vnm_nets_text_new(nt);
+		lyd_free_all(nt);
+		if (!t)
+			return NULL;
+	}
 	pthread_mutex_lock(&tcache.lock);
-	if (!tcache.t || tcache.gen < gen) {
+	if (!tcache.t || tcache.gen < g) {
 		vnm_nets_text_unref(tcache.t);
 		vnm_nets_text_ref(t);
 		tcache.t = t;
-		tcache.gen = gen;
+		tcache.gen = g;
 	}
 	pthread_mutex_unlock(&tcache.lock);
+	*tgen = g;
 	return t;
+}
+
+int vnm_running_text(uint64_t gen, char **out, size_t *len)
+{
+	const struct lys_module *nw = ly_ctx_get_module_implemented(vnm_srv->ctx, "ietf-network");
+	struct lyd_node *rest = NULL, *ph = NULL;
+	struct vnm_nets_text *t;
+	struct vnm_err err = {0};
+	const char *nets;
+	size_t nlen = 0;
+	uint64_t tg = 0, g = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (!nw || !(t = config_text(gen, &tg)))
+		return -1;
+	nets = vnm_nets_text_config(t, &nlen);
+	/* the rest of the same generation, the networks' place kept by an
+	 * empty container (as get_plain does) */
+	if (vnm_core_running_other(vnm_srv->core, "ietf-network", &rest, &g, &err) || g != tg ||
+	    lyd_new_inner(NULL, nw, "networks", 0, &ph))
+		goto cleanup;
+	if (lyd_insert_sibling(rest, ph, &rest)) {
+		lyd_free_tree(ph);
+		goto cleanup;
+	}
+	if (vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets, nlen, out, len)) {
+		*out = NULL;
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	lyd_free_all(rest);
+	vnm_nets_text_unref(t);
+	return rc;
 }
 
 /* The networks with their state as text the tree's way: a copy of the
@@ -653,6 +753,7 @@ static struct ntext *networks_text(void)
 	struct vnm_nets_text *t;
 	struct ntext *x = NULL, *old;
 	char *text = NULL;
+	uint64_t tg;
 	size_t len = 0;
 
 	pthread_mutex_lock(&ncache.lock);
@@ -668,7 +769,7 @@ static struct ntext *networks_text(void)
 	}
 	/* the configuration's text with this snapshot's state in place, else
 	 * the tree's way */
-	t = config_text(gen);
+	t = config_text(gen, &tg);
 	if (!t || vnm_nets_text_fill(t, snap, core_ifnames, vnm_srv->core, &text, &len))
 		text = NULL;
 	vnm_nets_text_unref(t);

@@ -35,9 +35,18 @@ enum sp_how {
 };
 
 struct splice {
-	size_t off;
 	unsigned char kind, how;
 	char *vn, *a, *b;        /* keys: network; node or link; tp ("" when none) */
+};
+
+/* The places of a configuration's text, shared by the texts patched from
+ * it (vnm_nets_text_patch: the same places, moved). */
+struct places {
+	int refs;
+	struct splice *sp;       /* in the text's order */
+	size_t n, cap;
+	size_t *idx;             /* hash table of places: index + 1, 0 empty */
+	size_t mask;
 };
 
 struct vnm_nets_text {
@@ -45,10 +54,8 @@ struct vnm_nets_text {
 	const struct ly_ctx *ctx;
 	char *text;
 	size_t len;
-	struct splice *sp;       /* in the text's order */
-	size_t n, cap;
-	size_t *idx;             /* hash table of places: index + 1, 0 empty */
-	size_t mask;
+	struct places *pl;
+	size_t *off;             /* per place: where it is in text */
 	char *ns;                /* vnmd's namespace */
 	const struct lysc_node *s_vnet, *s_router, *s_vnic, *s_vl, *s_uuid, *s_disc;
 	bool oom;
@@ -68,19 +75,25 @@ static const char *key1(const struct lyd_node *n)
 static void sp_add(struct vnm_nets_text *t, size_t off, int kind, int how, const char *vn,
 		   const char *a, const char *b)
 {
+	struct places *pl = t->pl;
 	struct splice *p;
+	size_t *o, cap = pl->cap ? 2 * pl->cap : 1024;
 
-	if (t->n == t->cap) {
-		p = realloc(t->sp, (t->cap ? 2 * t->cap : 1024) * sizeof(*p));
-		if (!p) {
+	if (pl->n == pl->cap) {
+		p = realloc(pl->sp, cap * sizeof(*p));
+		if (p)
+			pl->sp = p;
+		o = realloc(t->off, cap * sizeof(*o));
+		if (o)
+			t->off = o;
+		if (!p || !o) {
 			t->oom = true;
 			return;
 		}
-		t->sp = p;
-		t->cap = t->cap ? 2 * t->cap : 1024;
+		pl->cap = cap;
 	}
-	p = &t->sp[t->n];
-	*p = (struct splice){off, (unsigned char)kind, (unsigned char)how, strdup(vn),
+	p = &pl->sp[pl->n];
+	*p = (struct splice){(unsigned char)kind, (unsigned char)how, strdup(vn),
 			     strdup(a ? a : ""), strdup(b ? b : "")};
 	if (!p->vn || !p->a || !p->b) {
 		free(p->vn);
@@ -89,7 +102,7 @@ static void sp_add(struct vnm_nets_text *t, size_t off, int kind, int how, const
 		t->oom = true;
 		return;
 	}
-	t->n++;
+	t->off[pl->n++] = off;
 }
 
 /* A state container (schema s) not printed in parent can go at the
@@ -205,16 +218,26 @@ static bool sp_is(const struct splice *p, int kind, const char *vn, const char *
 	return p->kind == kind && !strcmp(p->vn, vn) && !strcmp(p->a, a) && !strcmp(p->b, b);
 }
 
-static void free_sp(struct vnm_nets_text *t)
+static void places_unref(struct places *pl)
 {
 	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		free(t->sp[i].vn);
-		free(t->sp[i].a);
-		free(t->sp[i].b);
+	if (!pl || __atomic_sub_fetch(&pl->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (i = 0; i < pl->n; i++) {
+		free(pl->sp[i].vn);
+		free(pl->sp[i].a);
+		free(pl->sp[i].b);
 	}
-	free(t->sp);
+	free(pl->sp);
+	free(pl->idx);
+	free(pl);
+}
+
+const char *vnm_nets_text_config(const struct vnm_nets_text *t, size_t *len)
+{
+	*len = t->len;
+	return t->text;
 }
 
 void vnm_nets_text_ref(struct vnm_nets_text *t)
@@ -226,8 +249,8 @@ void vnm_nets_text_unref(struct vnm_nets_text *t)
 {
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	free_sp(t);
-	free(t->idx);
+	places_unref(t->pl);
+	free(t->off);
 	free(t->text);
 	free(t->ns);
 	free(t);
@@ -245,11 +268,15 @@ struct vnm_nets_text *vnm_nets_text_new(const struct lyd_node *nets)
 	struct vnm_nets_text *t;
 	struct hook_st h = {0};
 	const struct ly_ctx *ctx;
+	struct places *pl;
 	size_t i;
 
 	if (!nets || !(t = calloc(1, sizeof(*t))))
 		return NULL;
 	t->refs = 1;
+	if (!(pl = t->pl = calloc(1, sizeof(*pl))))
+		goto fail;
+	pl->refs = 1;
 	ctx = t->ctx = LYD_CTX(nets);
 	t->s_vnet = sch(ctx, NWP "/vnmd:virtual-network");
 	t->s_router = sch(ctx, NWP "/node/vnmd:router");
@@ -266,22 +293,22 @@ struct vnm_nets_text *vnm_nets_text_new(const struct lyd_node *nets)
 	if (vnm_xml_print_hook(nets, LYD_PRINT_WD_EXPLICIT, hook, &h, &t->text, &t->len) ||
 	    t->oom || h.bad)
 		goto fail;
-	for (t->mask = 1023; t->mask < 2 * t->n; t->mask = 2 * t->mask + 1)
+	for (pl->mask = 1023; pl->mask < 2 * pl->n; pl->mask = 2 * pl->mask + 1)
 		;
-	t->idx = calloc(t->mask + 1, sizeof(*t->idx));
-	if (!t->idx)
+	pl->idx = calloc(pl->mask + 1, sizeof(*pl->idx));
+	if (!pl->idx)
 		goto fail;
-	for (i = 0; i < t->n; i++) {
-		const struct splice *p = &t->sp[i];
-		size_t k = sp_hash(p->kind, p->vn, p->a, p->b) & t->mask;
+	for (i = 0; i < pl->n; i++) {
+		const struct splice *p = &pl->sp[i];
+		size_t k = sp_hash(p->kind, p->vn, p->a, p->b) & pl->mask;
 
-		while (t->idx[k]) {
+		while (pl->idx[k]) {
 			/* the same object twice (cannot be in valid data): the tree's way */
-			if (sp_is(&t->sp[t->idx[k] - 1], p->kind, p->vn, p->a, p->b))
+			if (sp_is(&pl->sp[pl->idx[k] - 1], p->kind, p->vn, p->a, p->b))
 				goto fail;
-			k = (k + 1) & t->mask;
+			k = (k + 1) & pl->mask;
 		}
-		t->idx[k] = i + 1;
+		pl->idx[k] = i + 1;
 	}
 	return t;
 fail:
@@ -293,12 +320,13 @@ fail:
 static long find_sp(const struct vnm_nets_text *t, int kind, const char *vn, const char *a,
 		    const char *b)
 {
-	size_t h = sp_hash(kind, vn, a, b) & t->mask, i;
+	const struct places *pl = t->pl;
+	size_t h = sp_hash(kind, vn, a, b) & pl->mask, i;
 
-	while ((i = t->idx[h])) {
-		if (sp_is(&t->sp[i - 1], kind, vn, a, b))
+	while ((i = pl->idx[h])) {
+		if (sp_is(&pl->sp[i - 1], kind, vn, a, b))
 			return (long)(i - 1);
-		h = (h + 1) & t->mask;
+		h = (h + 1) & pl->mask;
 	}
 	return -1;
 }
@@ -432,6 +460,182 @@ static size_t u64_str(unsigned long long v, char *b)
 		size_t n_ = u64_str((unsigned long long)(v), b_); \
 		leafn(o, name, sizeof(name) - 1, b_, n_);         \
 	} while (0)
+
+/* ------------------------------------------------------------------ */
+/* A text patched: leaves of virtual-link containers changed in place */
+/* ------------------------------------------------------------------ */
+
+struct edit {
+	size_t pos, del;         /* bytes [pos, pos + del) of the old text go */
+	size_t ins, ins_len;     /* what comes instead: in the edits' buffer */
+	unsigned order;          /* inserts at one place: in the module's order */
+};
+
+/* The place among s's children of the one named name in s's module (its
+ * order in the module), or -1. */
+static int child_order(const struct lysc_node *s, const char *name, size_t len)
+{
+	const struct lysc_node *c;
+	int i = 0;
+
+	for (c = lysc_node_child(s); c; c = c->next, i++) {
+		if (!strncmp(c->name, name, len) && !c->name[len])
+			return c->module == s->module ? i : -1;
+	}
+	return -1;
+}
+
+static int edit_cmp(const void *x, const void *y)
+{
+	const struct edit *a = x, *b = y;
+
+	if (a->pos != b->pos)
+		return a->pos < b->pos ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * The edit that sets leaf l in the text of its virtual-link container.
+ * Config true, the container holds only leaves, each printed as
+ * <name>value</name> (values escaped: every '<' in it is a tag): the
+ * leaf's value is replaced, or the leaf goes before the first child that
+ * comes after it in the module (libyang keeps that order), else at the
+ * container's end.  -1: not so (the caller prints anew).
+ */
+static int leaf_edit(const struct vnm_nets_text *t, const struct vnm_vl_leaf *l, struct edit *e,
+		     struct obuf *ins)
+{
+	static const char tag[] = "virtual-link";
+	const char *x = t->text, *p, *q, *ve;
+	size_t end, at, nl;
+	long s = find_sp(t, SP_VL, l->vn, l->link, "");
+	const struct lysc_node *ls;
+	int want, o;
+
+	/* a configuration leaf of vnmd's, in a container printed with content */
+	ls = lys_find_child(t->s_vl, t->s_vl->module, l->name, 0, LYS_LEAF, 0);
+	if (s < 0 || t->pl->sp[s].how != SP_INSIDE || !l->value || !*l->value || !ls ||
+	    !(ls->flags & LYS_CONFIG_W) ||
+	    (want = child_order(t->s_vl, l->name, strlen(l->name))) < 0)
+		return -1;
+	end = t->off[s];
+	/* the container's open tag, the nearest one before its end */
+	for (p = x + end; p > x;) {
+		p--;
+		if (*p == '<' && !strncmp(p + 1, tag, sizeof(tag) - 1) &&
+		    (p[sizeof(tag)] == ' ' || p[sizeof(tag)] == '>'))
+			break;
+	}
+	if (p == x || !(p = memchr(p, '>', end - (size_t)(p - x))))
+		return -1;
+	at = end;
+	for (p++; p < x + end; p = q) {
+		/* a child: <name ...>value</name> or <name .../> */
+		if (*p != '<' || p[1] == '/')
+			return -1;
+		nl = strcspn(p + 1, " />");
+		if ((o = child_order(t->s_vl, p + 1, nl)) < 0 ||
+		    !(q = memchr(p, '>', end - (size_t)(p - x))))
+			return -1;
+		if (q[-1] == '/') {
+			if (o == want)
+				return -1;      /* an empty value: not a rate */
+			q++;
+		} else {
+			ve = memchr(q, '<', end - (size_t)(q - x));
+			if (!ve || ve[1] != '/' || strncmp(ve + 2, p + 1, nl) || ve[2 + nl] != '>')
+				return -1;
+			if (o == want) {
+				*e = (struct edit){(size_t)(q + 1 - x), (size_t)(ve - q - 1),
+						   ins->len, 0, (unsigned)o};
+				put_esc(ins, l->value);
+				e->ins_len = ins->len - e->ins;
+				return ins->oom ? -1 : 0;
+			}
+			q = ve + 3 + nl;
+		}
+		if (o > want && at == end)
+			at = (size_t)(p - x);
+	}
+	*e = (struct edit){at, 0, ins->len, 0, (unsigned)want};
+	put(ins, "<", 1);
+	puts_(ins, l->name);
+	put(ins, ">", 1);
+	put_esc(ins, l->value);
+	put(ins, "</", 2);
+	puts_(ins, l->name);
+	put(ins, ">", 1);
+	e->ins_len = ins->len - e->ins;
+	return ins->oom ? -1 : 0;
+}
+
+struct vnm_nets_text *vnm_nets_text_patch(const struct vnm_nets_text *t,
+					  const struct vnm_vl_leaf *ch, size_t n)
+{
+	struct vnm_nets_text *nt = NULL;
+	struct edit *e = calloc(n ? n : 1, sizeof(*e));
+	struct obuf ins = {0};
+	size_t i, k, len = t->len, pos = 0, w = 0;
+	long delta = 0;
+
+	if (!e)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (leaf_edit(t, &ch[i], &e[i], &ins))
+			goto fail;
+		len += e[i].ins_len - e[i].del;
+	}
+	qsort(e, n, sizeof(*e), edit_cmp);
+	for (i = 1; i < n; i++) {
+		if (e[i].pos < e[i - 1].pos + e[i - 1].del)
+			goto fail;  /* one leaf twice */
+	}
+	if (!(nt = calloc(1, sizeof(*nt))))
+		goto fail;
+	*nt = *t;
+	nt->refs = 1;
+	nt->text = NULL;
+	nt->off = NULL;
+	nt->ns = strdup(t->ns);
+	nt->text = malloc(len + 1);
+	nt->off = malloc((t->pl->n ? t->pl->n : 1) * sizeof(*nt->off));
+	if (!nt->ns || !nt->text || !nt->off)
+		goto fail;
+	__atomic_add_fetch(&t->pl->refs, 1, __ATOMIC_ACQ_REL);
+	for (i = 0, k = 0; i <= n; i++) {
+		size_t to = i < n ? e[i].pos : t->len;
+
+		/* the places up to the edit, moved by the edits before them */
+		for (; k < t->pl->n && t->off[k] < to; k++)
+			nt->off[k] = (size_t)((long)t->off[k] + delta);
+		memcpy(nt->text + w, t->text + pos, to - pos);
+		w += to - pos;
+		pos = to;
+		if (i == n)
+			break;
+		memcpy(nt->text + w, ins.p + e[i].ins, e[i].ins_len);
+		w += e[i].ins_len;
+		pos += e[i].del;
+		delta += (long)e[i].ins_len - (long)e[i].del;
+	}
+	for (; k < t->pl->n; k++)
+		nt->off[k] = (size_t)((long)t->off[k] + delta);
+	nt->text[w] = '\0';
+	nt->len = w;
+	free(e);
+	free(ins.p);
+	return nt;
+fail:
+	free(e);
+	free(ins.p);
+	if (nt) {
+		free(nt->ns);
+		free(nt->text);
+		free(nt->off);
+		free(nt);
+	}
+	return NULL;
+}
 
 /* The shape of yang:uuid, which libyang keeps as it is given. */
 static bool uuid_shape(const char *u)
@@ -671,12 +875,12 @@ int vnm_nets_text_fill(const struct vnm_nets_text *t, const struct vnm_snapshot 
 
 	*out = NULL;
 	*len = 0;
-	f.obj = calloc(t->n + 1, sizeof(*f.obj));
-	f.head = malloc((t->n + 1) * sizeof(*f.head));
-	f.tail = malloc((t->n + 1) * sizeof(*f.tail));
+	f.obj = calloc(t->pl->n + 1, sizeof(*f.obj));
+	f.head = malloc((t->pl->n + 1) * sizeof(*f.head));
+	f.tail = malloc((t->pl->n + 1) * sizeof(*f.tail));
 	if (!f.obj || !f.head || !f.tail)
 		goto done;
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->pl->n; i++)
 		f.head[i] = SIZE_MAX;
 	/* only objects still in the configuration get state: the snapshot may lag */
 	for (i = 0; snap && i < snap->n_vns; i++) {
@@ -697,13 +901,13 @@ int vnm_nets_text_fill(const struct vnm_nets_text *t, const struct vnm_snapshot 
 		goto done;
 
 	/* room for all of it at once: a VL's state is some 560 bytes */
-	o.cap = t->len + 64 * t->n + (snap ? 768 * snap->n_vls + 256 * snap->n_vrs : 0);
+	o.cap = t->len + 64 * t->pl->n + (snap ? 768 * snap->n_vls + 256 * snap->n_vrs : 0);
 	if (!(o.p = vnm_xml_buf(o.cap)))
 		goto done;
-	for (i = 0; i < t->n && !o.oom; i++) {
-		p = &t->sp[i];
-		put(&o, t->text + pos, p->off - pos);
-		pos = p->off;
+	for (i = 0; i < t->pl->n && !o.oom; i++) {
+		p = &t->pl->sp[i];
+		put(&o, t->text + pos, t->off[i] - pos);
+		pos = t->off[i];
 		mark = o.len;
 		if (p->how == SP_ABSENT) {
 			put(&o, "<", 1);

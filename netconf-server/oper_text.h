@@ -27,8 +27,26 @@ int vnm_oper_add_from(struct lyd_node **tree, bool realised, const struct vnm_sn
  * vNIC and link goes in it.  NULL: the tree has what this cannot place
  * (read it the tree's way). */
 struct vnm_nets_text *vnm_nets_text_new(const struct lyd_node *nets);
+/* The configuration's text itself (t's, while t is held). */
+const char *vnm_nets_text_config(const struct vnm_nets_text *t, size_t *len);
 void vnm_nets_text_ref(struct vnm_nets_text *t);
 void vnm_nets_text_unref(struct vnm_nets_text *t);
+
+/* A leaf of a VL's virtual-link container (network vn, link-id link) and
+ * its value (canonical) now. */
+struct vnm_vl_leaf {
+	const char *vn, *link, *name, *value;
+};
+
+/*
+ * The text of t's configuration with the n leaves ch set to their values
+ * (changed, or added where the tree would print them): the same bytes and
+ * places vnm_nets_text_new() gives of the tree with those values, in the
+ * time of a copy of the text.  A new text (unref when done; t is left as
+ * it is), or NULL: a leaf it cannot place (print the tree anew).
+ */
+struct vnm_nets_text *vnm_nets_text_patch(const struct vnm_nets_text *t,
+					  const struct vnm_vl_leaf *ch, size_t n);
 
 /*
  * The text with the state of snap (may be NULL) and the host interfaces of

@@ -174,9 +174,11 @@ static struct nc_server_reply *spliced(struct lyd_node *rpc, struct lyd_node *tr
 /*
  * running's text (with-defaults explicit) of one generation: a <get-config>
  * of the whole of running, the read every client starts with, is then a
- * copy of the text, not a copy, print and free of the whole tree.  The
- * generation is read before the tree, so the text is never older than the
- * generation it is kept under.
+ * copy of the text, not a copy, print and free of the whole tree.  Its
+ * networks are the configuration's text <get> keeps (vnm_running_text):
+ * after a rate change made in place, that text is patched, not printed.
+ * The generation is read before the tree, so the text is never older than
+ * the generation it is kept under.
  */
 static struct {
 	pthread_mutex_t lock;
@@ -204,11 +206,15 @@ static char *running_text(size_t *len)
 		return copy;
 	}
 	pthread_mutex_unlock(&rcache.lock);
-	if (vnm_core_running(vnm_srv->core, &tree, &err) || !tree)
-		return NULL;
-	if (print_tree(tree, LYD_PRINT_WD_EXPLICIT, &text, len))
-		text = NULL;
-	lyd_free_all(tree);
+	/* the networks' text <get> keeps (one print of them per generation),
+	 * else a copy of running printed */
+	if (vnm_running_text(gen, &text, len)) {
+		if (vnm_core_running(vnm_srv->core, &tree, &err) || !tree)
+			return NULL;
+		if (print_tree(tree, LYD_PRINT_WD_EXPLICIT, &text, len))
+			text = NULL;
+		lyd_free_all(tree);
+	}
 	if (!text)
 		return NULL;
 	copy = malloc(*len + 1);

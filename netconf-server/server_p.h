@@ -223,6 +223,12 @@ struct nc_server_reply *vnm_rpc_cancel_commit(struct lyd_node *rpc, struct nc_se
  * realised (<operational>): configured values the hypervisor reports
  * otherwise are replaced by what it reports, marked or:learned. */
 int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err);
+/* Running's text (with-defaults explicit, as vnm_xml_print prints it) of
+ * generation gen or later, its networks being the configuration's text
+ * kept for <get> (printed once per generation, patched after a rate
+ * change): <get-config> and <get> share that print.  0 with *out
+ * (malloc'd) and *len, or -1 (print running the ordinary way). */
+int vnm_running_text(uint64_t gen, char **out, size_t *len);
 /* ietf-netconf-monitoring /netconf-state, and ietf-yang-library data. */
 int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err);
 /* The XML text of an anydata/anyxml node's content (*xml NULL when empty),

@@ -72,6 +72,23 @@ int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node
 int vnm_core_running_other(struct vnm_core *c, const char *mod, struct lyd_node **out,
 			   uint64_t *generation, struct vnm_err *err);
 
+/*
+ * What changed in running after generation from, when all of it was
+ * leaves of virtual-link containers changed in place (a rate change): a
+ * front that keeps text of running (<get>'s networks) patches the leaves
+ * instead of copying and printing the whole tree again.  cb(arg, network,
+ * link, leaf, value) is called once per changed leaf with its value in
+ * running now (canonical), under the core's lock: it must not call the
+ * core.  Returns 0 with *generation (what running is now: the text with
+ * those leaves patched is running's text of that generation), 1 when
+ * running changed otherwise or too long ago (copy it whole), or what cb
+ * returned.
+ */
+typedef int (*vnm_leaf_since_cb)(void *arg, const char *vn, const char *link,
+				 const char *leaf, const char *value);
+int vnm_core_leaves_since(struct vnm_core *c, uint64_t from, vnm_leaf_since_cb cb, void *arg,
+			  uint64_t *generation);
+
 /* YANG-valid tree → semantic validation only, no side effects. */
 int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm_err *err);
 

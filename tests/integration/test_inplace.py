@@ -10,6 +10,9 @@ test:///default:
     rewritten for it;
   - an NMS that sends the link back whole (its other leaves unchanged) gets
     the same in-place change;
+  - <get> and <get-config> right after it show the new rate (their text
+    patched from the generation before) and the same configuration as a
+    filtered read;
   - a guarantee the physical link cannot admit is refused with an error
     naming the link, nothing changed in the kernel;
   - vnmd SIGKILLed right after the <ok/>s: `vnmd -n` and the restarted
@@ -141,6 +144,30 @@ def test_whole_link_restated(world):
     assert kernel_rates() == [7, 7]
     assert running_rate(m) == 7
     assert "7000000" in file_text(d, "running.journal")
+
+
+def networks_c14n(reply):
+    t = etree.fromstring(reply.data_xml.encode())
+    nets = t.xpath("//nw:networks", namespaces=NS)
+    assert len(nets) == 1
+    return etree.tostring(nets[0], method="c14n", exclusive=True)
+
+
+def test_reads_right_after_rate_changes(world):
+    """<get> and <get-config> right after rates changed in place show the
+    new rate; the networks' text they are served from is patched from the
+    generation before, not printed anew, and holds the same configuration
+    as a filtered read (the tree's way)."""
+    d, m = world
+    m.get()     # a kept text of this generation, to be patched
+    filt = ("subtree", '<networks xmlns="%s"/>' % NS["nw"])
+    for mbit in (5, 9, 7):
+        m.edit_config(target="running", config=rate_edit(mbit))
+        g = etree.fromstring(m.get().data_xml.encode())
+        assert [int(v) // MBIT for v in g.xpath(LINKP, namespaces=NS)] == [mbit]
+        assert (networks_c14n(m.get_config(source="running")) ==
+                networks_c14n(m.get_config(source="running", filter=filt)))
+    assert kernel_rates() == [7, 7]
 
 
 def test_beyond_capacity_refused(world):

@@ -341,6 +341,78 @@ static void compaction_folds_the_journal(void **state)
 	}
 }
 
+struct seen {
+	char got[4][160];
+	size_t n;
+};
+
+static int note_leaf(void *arg, const char *vn, const char *link, const char *leaf,
+		     const char *value)
+{
+	struct seen *x = arg;
+
+	if (x->n == 4)
+		return -1;
+	snprintf(x->got[x->n++], sizeof(x->got[0]), "%s/%s/%s=%s", vn, link, leaf, value);
+	return 0;
+}
+
+/* What a reader that keeps running's text (<get>) patches instead of
+ * printing anew: the leaves changed in place since its generation, once
+ * each with the value now; 1 once a whole commit came between or the
+ * record does not reach back. */
+static void readers_catch_up_with_leaves(void **state)
+{
+	struct fx *f = *state;
+	struct seen x = {.n = 0};
+	struct lyd_node *t;
+	struct vnm_err err;
+	uint64_t g0 = vnm_core_generation(f->c), g, g2, g3;
+	int i;
+
+	assert_int_equal(vnm_core_leaves_since(f->c, g0, note_leaf, &x, &g), 0);
+	assert_true(g == g0 && x.n == 0);
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "20000000", &err), 0);
+	assert_int_equal(set1(f->c, LA12, "rate-limit", "40000000", &err), 0);
+	g2 = vnm_core_generation(f->c);
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "25000000", &err), 0);
+	g3 = vnm_core_generation(f->c);
+	assert_int_equal(g3, g0 + 3);
+	assert_int_equal(vnm_core_leaves_since(f->c, g0, note_leaf, &x, &g), 0);
+	assert_int_equal(g, g3);
+	assert_int_equal(x.n, 2);
+	assert_string_equal(x.got[0], "vn-a/la12/rate-limit=40000000");
+	assert_string_equal(x.got[1], "vn-a/la12/guaranteed-rate=25000000");
+	x.n = 0;
+	assert_int_equal(vnm_core_leaves_since(f->c, g2, note_leaf, &x, &g), 0);
+	assert_int_equal(x.n, 1);
+	assert_string_equal(x.got[0], "vn-a/la12/guaranteed-rate=25000000");
+	/* before the record began (the first commit's generation) */
+	assert_int_equal(vnm_core_leaves_since(f->c, g0 - 1, note_leaf, &x, &g), 1);
+
+	/* a whole commit: nothing before it can be caught up with */
+	t = fx_tree_take(cg_figure4(&k0));
+	assert_int_equal(vnm_core_commit(f->c, t, NULL, &err), 0);
+	lyd_free_all(t);
+	assert_int_equal(vnm_core_leaves_since(f->c, g3, note_leaf, &x, &g), 1);
+	g = vnm_core_generation(f->c);
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "20000000", &err), 0);
+	assert_int_equal(vnm_core_leaves_since(f->c, g3, note_leaf, &x, &g2), 1);
+	x.n = 0;
+	assert_int_equal(vnm_core_leaves_since(f->c, g, note_leaf, &x, &g2), 0);
+	assert_int_equal(x.n, 1);
+	/* more changes than the record holds: a reader far behind prints */
+	for (i = 0; i < 70; i++) {
+		assert_int_equal(set1(f->c, LA12, "guaranteed-rate",
+				      i % 2 ? "20000000" : "21000000", &err), 0);
+	}
+	assert_int_equal(vnm_core_leaves_since(f->c, g, note_leaf, &x, &g2), 1);
+	x.n = 0;
+	assert_int_equal(vnm_core_leaves_since(f->c, g2 - 1, note_leaf, &x, &g3), 0);
+	assert_int_equal(x.n, 1);
+	assert_int_equal(g3, g2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +422,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(veto_sees_the_diff_and_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(survives_a_crash_and_a_torn_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(compaction_folds_the_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(readers_catch_up_with_leaves, setup, teardown),
 	};
 
 	vnm_log_set_level(VNM_LOG_ERR);

@@ -221,6 +221,103 @@ static void test_escaping_shows(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Rates changed in place: a text patched is the text printed anew     */
+/* ------------------------------------------------------------------ */
+
+static void set_leaves(struct lyd_node *tree, const struct vnm_vl_leaf *ch, size_t n)
+{
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path),
+			 "/ietf-network:networks/network[network-id=\"%s\"]/"
+			 "ietf-network-topology:link[link-id=\"%s\"]/vnmd:virtual-link/%s",
+			 ch[i].vn, ch[i].link, ch[i].name);
+		assert_int_equal(lyd_new_path(tree, NULL, path, ch[i].value, LYD_NEW_PATH_UPDATE,
+					      NULL), LY_SUCCESS);
+	}
+}
+
+/* p (a patched text) and the text of tree printed anew, each with the
+ * state of snap: the same bytes. */
+static void same_as_printed(const struct vnm_nets_text *p, const struct lyd_node *tree,
+			    const struct vnm_snapshot *snap, vnm_ifnames_fn ifnames, void *src)
+{
+	struct vnm_nets_text *t = vnm_nets_text_new(tree);
+	char *fresh = NULL, *patched = NULL;
+	size_t flen = 0, plen = 0;
+
+	assert_non_null(t);
+	assert_int_equal(vnm_nets_text_fill(t, snap, ifnames, src, &fresh, &flen), 0);
+	assert_int_equal(vnm_nets_text_fill(p, snap, ifnames, src, &patched, &plen), 0);
+	if (getenv("SHOW") || flen != plen || strcmp(fresh, patched))
+		fprintf(stderr, "printed:\n%s\npatched:\n%s\n", fresh, patched);
+	assert_int_equal(plen, flen);
+	assert_string_equal(patched, fresh);
+	free(fresh);
+	free(patched);
+	vnm_nets_text_unref(t);
+}
+
+static void test_patched_rates(void **state)
+{
+	struct vnm_snapshot snap = {.vns = vns, .n_vns = 3, .vrs = vrs, .n_vrs = 5,
+				    .vls = vls, .n_vls = 4};
+	/* l&1 has a guarantee; l3 only a delay: both new leaves go before it,
+	 * in the module's order whatever the order given */
+	const struct vnm_vl_leaf ch1[] = {
+		{"v&1", "l&1", "guaranteed-rate", "2000000"},
+		{"v&1", "l3", "rate-limit", "5000000"},
+		{"v&1", "l3", "guaranteed-rate", "1000"},
+	};
+	/* from a patched text: a limit after l&1's guarantee, at the
+	 * container's end (before its state), l3's guarantee again */
+	const struct vnm_vl_leaf ch2[] = {
+		{"v&1", "l3", "guaranteed-rate", "18446744073709551615"},
+		{"v&1", "l&1", "rate-limit", "3000000"},
+	};
+	/* what it cannot place: a container printed empty or not at all, a
+	 * link or a leaf not there, the same leaf twice */
+	const struct vnm_vl_leaf bad[][2] = {
+		{{"v2", "l", "guaranteed-rate", "1"}},
+		{{"v&1", "l2", "rate-limit", "1000"}},
+		{{"v&1", "nolink", "guaranteed-rate", "1"}},
+		{{"v&1", "l&1", "burst-size", "1"}},
+		{{"v&1", "l&1", "oper-state", "up"}},
+		{{"v&1", "l&1", "statistics", "1"}},
+		{{"v&1", "l3", "rate-limit", "2000"}, {"v&1", "l3", "rate-limit", "3000"}},
+	};
+	struct lyd_node *tree = networks();
+	struct vnm_nets_text *t = vnm_nets_text_new(tree), *p1, *p2;
+	size_t i;
+
+	(void)state;
+	assert_non_null(t);
+	p1 = vnm_nets_text_patch(t, ch1, 3);
+	assert_non_null(p1);
+	set_leaves(tree, ch1, 3);
+	same_as_printed(p1, tree, &snap, test_ifnames, (void *)ifns);
+	same_as_printed(p1, tree, NULL, test_ifnames, (void *)ifns);
+	p2 = vnm_nets_text_patch(p1, ch2, 2);
+	assert_non_null(p2);
+	/* the texts patched from are as they were */
+	vnm_nets_text_unref(t);
+	vnm_nets_text_unref(p1);
+	set_leaves(tree, ch2, 2);
+	same_as_printed(p2, tree, &snap, test_ifnames, (void *)ifns);
+	/* nothing changed: the same text */
+	p1 = vnm_nets_text_patch(p2, NULL, 0);
+	assert_non_null(p1);
+	same_as_printed(p1, tree, &snap, test_ifnames, (void *)ifns);
+	vnm_nets_text_unref(p1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(vnm_nets_text_patch(p2, bad[i], bad[i][1].vn ? 2 : 1));
+	vnm_nets_text_unref(p2);
+	lyd_free_all(tree);
+}
+
+/* ------------------------------------------------------------------ */
 /* A large network (VNMD_OPER_TEXT_VNS VNs of 50 VRs and 50 VLs; 20     */
 /* unless set): the same bytes, and the time each way takes            */
 /* ------------------------------------------------------------------ */
@@ -289,7 +386,7 @@ static void test_big_network(void **state)
 	struct timespec t0;
 	char *slow = NULL, *fast = NULL;
 	size_t slen, flen, i;
-	double ms_tree, ms_cfg, ms_fill;
+	double ms_tree, ms_cfg, ms_fill, ms_patch;
 
 	(void)state;
 	b.names = calloc(b.n_vns * 205 + 1, sizeof(char *));
@@ -350,10 +447,25 @@ static void test_big_network(void **state)
 		fprintf(stderr, "again: %.1f ms\n", ms_since(&t0));
 		free(x);
 	}
+	/* a rate changed in place: the text patched, not printed anew */
+	{
+		const struct vnm_vl_leaf ch = {b.n_vns > 3 ? "vn3" : "vn0", "l7", "guaranteed-rate",
+					       "2500000"};
+		struct vnm_nets_text *p;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		p = vnm_nets_text_patch(t, &ch, 1);
+		ms_patch = ms_since(&t0);
+		assert_non_null(p);
+		set_leaves(tree, &ch, 1);
+		same_as_printed(p, tree, &snap, big_ifnames, &b);
+		vnm_nets_text_unref(p);
+	}
 	vnm_nets_text_unref(t);
 	fprintf(stderr, "%u VLs, %zu bytes: tree's way %.1f ms; text: configuration %.1f ms "
-			"(once per generation), state %.1f ms\n",
-		b.n_vns * 50, flen, ms_tree, ms_cfg, ms_fill);
+			"(once per generation; patched after a rate change %.1f ms), "
+			"state %.1f ms\n",
+		b.n_vns * 50, flen, ms_tree, ms_cfg, ms_patch, ms_fill);
 	assert_int_equal(flen, slen);
 	assert_true(!strcmp(fast, slow));
 	free(slow);
@@ -373,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_state_in_place),
 		cmocka_unit_test(test_without_snapshot),
 		cmocka_unit_test(test_escaping_shows),
+		cmocka_unit_test(test_patched_rates),
 		cmocka_unit_test(test_big_network),
 	};
 
