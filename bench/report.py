@@ -357,11 +357,24 @@ for n, key in ((10, "hwm_10_kib"), (1000, "hwm_1000_kib"), (big, "hwm_%d_kib" % 
     h = V.get(key)
     lab = "6. vnmd's peak RSS (VmHWM) at %s VLs" % format(n, ",")
     if h is not None:
-        rows.append((lab, "%.1f MiB" % (h / 1024), "10 VLs: %.1f MiB" % (h10 / 1024),
-                     ratio(h, h10), "", ""))
+        if n == big:
+            rows.append((lab, "%.1f MiB" % (h / 1024), "10 VLs: %.1f MiB" % (h10 / 1024),
+                         ratio(h, h10), "<= 150 MiB", verdict(h <= 150 * 1024)))
+            rows.append(("6. bytes per VL above the 10-VL vnmd, at %s VLs" % format(n, ","),
+                         "%.1f KiB" % ((h - h10) / (n - 10)), "", "", "", ""))
+        else:
+            rows.append((lab, "%.1f MiB" % (h / 1024), "10 VLs: %.1f MiB" % (h10 / 1024),
+                         ratio(h, h10), "", ""))
     elif n == big and V.get("hwm_big_at_cap_kib"):
         rows.append((lab, "not reached; %.1f MiB when stopped at the cap (see 2.)" % (
             V["hwm_big_at_cap_kib"] / 1024), "10 VLs: %.1f MiB" % (h10 / 1024), "", "", ""))
+
+rb, rf, ra = V.get("rss_1000_before_kib"), V.get("rss_1000_full_kib"), V.get("rss_1000_after_kib")
+if rb and ra:
+    rows.append(("6. RSS after the 1,000 VLs were removed (one edit-config back to the underlay; "
+                 "%.1f MiB with them)" % (rf / 1024),
+                 "%.1f MiB" % (ra / 1024), "before they were made: %.1f MiB" % (rb / 1024),
+                 ratio(ra, rb), "within 10%", verdict(ra <= rb * 1.10)))
 
 # 7. shaping accuracy ---------------------------------------------------------
 sh = kv("shaping.out")
