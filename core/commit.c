@@ -361,7 +361,7 @@ cleanup:
 		vnm_log(VNM_LOG_WARNING, "commit refused: %s", err ? err->msg : "");
 	pthread_mutex_unlock(&c->txn);
 	if (!rc)
-		core_committed(c, gen);
+		core_committed(c, gen, false);
 	/* many objects went: return the freed heap pages to the kernel
 	 * (glibc's allocator keeps them otherwise; RSS back after removal).
 	 * A libc call, no program is run. */
@@ -370,7 +370,7 @@ cleanup:
 	return rc;
 }
 
-void core_committed(struct vnm_core *c, uint64_t gen)
+void core_committed(struct vnm_core *c, uint64_t gen, bool lazy)
 {
 	struct vnm_event ev;
 
@@ -378,7 +378,8 @@ void core_committed(struct vnm_core *c, uint64_t gen)
 	ev.kind = VNM_EV_CONFIG;
 	ev.generation = gen;
 	core_emit(c, &ev);
-	core_kick(c);
+	if (!lazy)
+		core_kick(c);
 }
 
 /* ------------------------------------------------------------------ */

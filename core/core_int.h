@@ -161,7 +161,9 @@ void core_model_put(struct vnm_core *c, struct model_ref *r);
 void core_emit(struct vnm_core *c, const struct vnm_event *ev);
 /* commit.c: after a commit to generation gen (locks released): the
  * configuration event to subscribers and the snapshot's refresh. */
-void core_committed(struct vnm_core *c, uint64_t gen);
+/* After commit gen: the configuration event, and a snapshot refresh at
+ * once, or (lazy) when a reader asks for the new generation. */
+void core_committed(struct vnm_core *c, uint64_t gen, bool lazy);
 /* core.c: wake the snapshot thread for a refresh of what a commit changed. */
 void core_kick(struct vnm_core *c);
 

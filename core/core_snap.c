@@ -26,14 +26,19 @@ struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 	uint64_t gen;
 
 	/* Read your writes: once a commit returned, the next read shows its
-	 * effect.  This waits for one snapshot refresh (the commit kicked it),
-	 * never for a transaction, and never longer than two seconds. */
+	 * effect.  This waits for one snapshot refresh (the commit kicked it,
+	 * or, after a change made in place, this read does), never for a
+	 * transaction, and never longer than two seconds. */
 	pthread_mutex_lock(&c->mlock);
 	gen = c->generation;
 	pthread_mutex_unlock(&c->mlock);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 2;
 	pthread_mutex_lock(&c->slock);
+	if (c->snap && c->snap->generation < gen && !c->kick) {
+		c->kick = true;
+		pthread_cond_signal(&c->scond);
+	}
 	while (c->snap && c->snap->generation < gen && !c->stop && c->thread_started) {
 		if (pthread_cond_timedwait(&c->pubcond, &c->slock, &until) == ETIMEDOUT)
 			break;

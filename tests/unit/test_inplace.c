@@ -413,6 +413,50 @@ static void readers_catch_up_with_leaves(void **state)
 	assert_int_equal(g3, g2);
 }
 
+/* A rate changed in place refreshes no snapshot by itself (at 10,000 VLs
+ * a rebuild per change took a core from the next edits); the next reader
+ * gets one of the new generation all the same, with the new rate, and no
+ * timer is what brought it (the refresh period here is ten minutes). */
+static void readers_get_the_new_generation(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_snapshot *s;
+	struct vnm_core_opts o = {0};
+	struct vnm_core *c;
+	struct lyd_node *t;
+	struct vnm_err err;
+	uint64_t g;
+	size_t i;
+	int k, seen = 0;
+
+	vnm_core_free(f->c);
+	o.ctx = fx_ctx();
+	o.state_dir = f->dir;
+	o.refresh_ms = 600000;
+	fake_drivers(f->fw, &o.drv);
+	assert_int_equal(vnm_core_new(&o, &c, &err), 0);
+	f->c = c;
+	t = fx_tree_take(cg_figure4(&k0));
+	assert_int_equal(vnm_core_commit(c, t, NULL, &err), 0);
+	lyd_free_all(t);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(set1(c, LA12, "guaranteed-rate", k % 2 ? "21000000" : "22000000",
+				      &err), 0);
+		g = vnm_core_generation(c);
+		s = vnm_core_snapshot(c);
+		assert_non_null(s);
+		assert_int_equal(s->generation, g);
+		for (i = 0; i < s->n_vls; i++) {
+			if (!strcmp(s->vls[i].vn, "vn-a") && !strcmp(s->vls[i].name, "la12")) {
+				assert_int_equal(s->vls[i].guaranteed, k % 2 ? 21000000 : 22000000);
+				seen++;
+			}
+		}
+		vnm_snapshot_unref(s);
+	}
+	assert_int_equal(seen, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(survives_a_crash_and_a_torn_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(compaction_folds_the_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_catch_up_with_leaves, setup, teardown),
+		cmocka_unit_test_setup_teardown(readers_get_the_new_generation, setup, teardown),
 	};
 
 	vnm_log_set_level(VNM_LOG_ERR);
