@@ -375,6 +375,12 @@ if rb and ra:
                  "%.1f MiB with them)" % (rf / 1024),
                  "%.1f MiB" % (ra / 1024), "before they were made: %.1f MiB" % (rb / 1024),
                  ratio(ra, rb), "within 10%", verdict(ra <= rb * 1.10)))
+    ab, aa = V.get("anon_1000_before_kib"), V.get("anon_1000_after_kib")
+    if ab and aa:
+        rows.append(("6. (the same, anonymous memory only, RssAnon: the heap and stacks, "
+                     "without the libraries' code pages that the VLs' work first touched)",
+                     "%.1f MiB" % (aa / 1024), "before: %.1f MiB" % (ab / 1024),
+                     ratio(aa, ab), "", ""))
 
 # 7. shaping accuracy ---------------------------------------------------------
 sh = kv("shaping.out")

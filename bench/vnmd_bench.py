@@ -442,6 +442,7 @@ def world(tmp, n, cap):
     d = Vnmd(tmp)
     d.must(edit(underlay()), "underlay")
     d.rss_before = d.rss_kib()
+    d.anon_before = d.status_kib("RssAnon")
     d.c.s.settimeout(cap)
     try:
         t = create(d, n)
@@ -558,6 +559,8 @@ def main():
                     R["remove_1000_s"] = remove(d, n)
                     time.sleep(1)
                     R["rss_1000_after_kib"] = d.rss_kib()
+                    R["anon_1000_before_kib"] = d.anon_before
+                    R["anon_1000_after_kib"] = d.status_kib("RssAnon")
                     log("1000 VLs: RSS %d KiB before, %d after removal" % (
                         R["rss_1000_before_kib"], R["rss_1000_after_kib"]))
                 # a graceful stop of a big vnmd waits for its counter

@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "core_int.h"
+
+#include <malloc.h>
 #include "log.h"
 
 /* ------------------------------------------------------------------ */
@@ -522,8 +524,15 @@ static void snapshot_refresh(struct vnm_core *c, bool full)
 	pthread_cond_broadcast(&c->pubcond);
 	pthread_mutex_unlock(&c->slock);
 	if (old) {
+		bool shrunk = old->n_vls + old->n_vrs > 2 * (s->n_vls + s->n_vrs) + 256;
+
 		announce_changes(c, old, s);
 		vnm_snapshot_unref(old);
+		/* the snapshot of a configuration since cut down is the last
+		 * large thing a commit's removal leaves: give the freed pages
+		 * back now (a libc call, no program is run) */
+		if (shrunk)
+			malloc_trim(0);
 	}
 }
 

@@ -720,6 +720,46 @@ cleanup:
 	return rc;
 }
 
+static void ntext_unref(struct ntext *x);
+
+static int leaf_ignored(void *arg, const char *vn, const char *link, const char *leaf,
+			const char *value)
+{
+	(void)arg;
+	(void)vn;
+	(void)link;
+	(void)leaf;
+	(void)value;
+	return 0;
+}
+
+/* Kept under its generation, a text is never served again once running
+ * moved on; after a commit that removed much, waiting for the next read to
+ * replace it kept megabytes of what is gone.  The configuration's text
+ * stays while the changes since are rates it can be patched with. */
+void vnm_oper_drop_older(uint64_t gen)
+{
+	struct vnm_nets_text *t = NULL;
+	struct ntext *x = NULL;
+	uint64_t g;
+
+	pthread_mutex_lock(&ncache.lock);
+	if (ncache.x && ncache.gen < gen) {
+		x = ncache.x;
+		ncache.x = NULL;
+	}
+	pthread_mutex_unlock(&ncache.lock);
+	ntext_unref(x);
+	pthread_mutex_lock(&tcache.lock);
+	if (tcache.t && tcache.gen < gen &&
+	    vnm_core_leaves_since(vnm_srv->core, tcache.gen, leaf_ignored, NULL, &g)) {
+		t = tcache.t;
+		tcache.t = NULL;
+	}
+	pthread_mutex_unlock(&tcache.lock);
+	vnm_nets_text_unref(t);
+}
+
 /* The networks with their state as text the tree's way: a copy of the
  * configuration, the state added as nodes, printed. */
 static char *networks_tree_text(size_t *len)

@@ -187,6 +187,19 @@ static struct {
 	size_t len;
 } rcache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+void vnm_reads_drop_older(uint64_t gen)
+{
+	char *text = NULL;
+
+	pthread_mutex_lock(&rcache.lock);
+	if (rcache.text && rcache.gen < gen) {
+		text = rcache.text;
+		rcache.text = NULL;
+	}
+	pthread_mutex_unlock(&rcache.lock);
+	free(text);
+}
+
 /* A copy of running's text (malloc'd), or NULL. */
 static char *running_text(size_t *len)
 {

@@ -411,6 +411,17 @@ static void sess_count(struct vnm_server *s, const struct nc_session *ncs, int r
 	pthread_mutex_unlock(&s->sess_lock);
 }
 
+/* The read texts kept for a generation go with the commit that made it
+ * old (oper.c, reads.c). */
+static void drop_old_texts(void *arg, const struct vnm_event *ev)
+{
+	(void)arg;
+	if (ev->kind != VNM_EV_CONFIG || !vnm_srv)
+		return; /* no server (stopped): nothing kept */
+	vnm_oper_drop_older(ev->generation);
+	vnm_reads_drop_older(ev->generation);
+}
+
 static void *worker_main(void *arg)
 {
 	struct vnm_server *s = arg;
@@ -582,6 +593,8 @@ int vnm_server_start(const struct vnm_server_opts *o, struct vnm_server **out,
 			goto cleanup;
 		}
 	}
+	if (vnm_core_subscribe(s->core, drop_old_texts, NULL) < 0)
+		vnm_log_warn("netconf: read texts of old generations are kept until the next read");
 	if (vnm_notif_start(s, err) || vnm_confirm_start(s, err)) {
 		s->stop = 1;
 		for (i = 0; i < s->n_workers; i++)

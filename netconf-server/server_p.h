@@ -229,6 +229,10 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err);
  * change): <get-config> and <get> share that print.  0 with *out
  * (malloc'd) and *len, or -1 (print running the ordinary way). */
 int vnm_running_text(uint64_t gen, char **out, size_t *len);
+/* A commit of generation gen: the read texts kept for older generations
+ * are let go at once (oper.c, reads.c), not at the next read. */
+void vnm_reads_drop_older(uint64_t gen);
+void vnm_oper_drop_older(uint64_t gen);
 /* ietf-netconf-monitoring /netconf-state, and ietf-yang-library data. */
 int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err);
 /* The XML text of an anydata/anyxml node's content (*xml NULL when empty),
