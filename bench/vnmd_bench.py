@@ -467,6 +467,14 @@ def reads(d, R, n):
         t, r = d.c.timed("<get/>")
         g.append(t)
         R["get_bytes"] = len(r)
+    # each <get> right after a VL's rate change (untimed): a new generation
+    # and a snapshot of it to show, as for a poller reading after an NMS's edit
+    ga = []
+    for i in range(7):
+        d.must(rate_edit(2000000 + (i % 2) * 1000000), "rate change before a read")
+        t, r = d.c.timed("<get/>")
+        ga.append(t)
+    R["get_after_edit_s"] = statistics.median(ga)
     R["reads_n"] = n
     R["get_config_s"] = statistics.median(gc)
     R["get_s"] = statistics.median(g)
