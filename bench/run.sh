@@ -75,7 +75,7 @@ piece() {
 
 piece domiftune 45 bash bench/domiftune.sh 20
 piece link_change 35 bash bench/link_change.sh 200
-piece vnmd 400 /usr/bin/python3 bench/vnmd_bench.py "$OUT/vnmd.json"
+piece vnmd 450 /usr/bin/python3 bench/vnmd_bench.py "$OUT/vnmd.json"
 piece snmp 200 bash bench/snmp_walk.sh 10000 1
 piece shaping 100 bash bench/shaping.sh 4
 piece plan 45 bash bench/plan.sh

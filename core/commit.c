@@ -373,7 +373,11 @@ cleanup:
 void core_committed(struct vnm_core *c, uint64_t gen, bool lazy)
 {
 	struct vnm_event ev;
+	struct timespec now;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	__atomic_store_n(&c->commit_ns, (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec,
+			 __ATOMIC_RELAXED);
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = VNM_EV_CONFIG;
 	ev.generation = gen;

@@ -90,6 +90,7 @@ struct vnm_core {
 	bool thread_started, stop, kick;
 	bool kick_full;          /* a driver event: read every object again */
 	unsigned full_cost_ms;   /* duration of the last full refresh */
+	int64_t commit_ns;       /* CLOCK_MONOTONIC of the last commit */
 	struct vnm_snapshot *snap;
 	struct gathered *gath;   /* participants' state (core_gather.c) */
 	size_t n_gath;

@@ -536,21 +536,27 @@ static void snapshot_refresh(struct vnm_core *c, bool full)
 	}
 }
 
+/* While edits stream in, the full refresh waits for a pause in steps of
+ * this, at most one period more: its dumps (the classes' under the rtnl
+ * lock) and its CPU made the edits that met it several times slower. */
+#define DEFER_STEP_MS 50
+
 void *core_snapshot_thread(void *arg)
 {
 	struct vnm_core *c = arg;
 	struct timespec until, t0, t1;
-	unsigned wait_ms;
-	bool full;
+	unsigned wait_ms, period, deferred = 0;
+	bool full, by_timer;
 
 	for (;;) {
 		pthread_mutex_lock(&c->slock);
 		/* reading every router and link costs time and the drivers'
 		 * locks: at most a tenth of the time goes to it, however
 		 * large the configuration */
-		wait_ms = c->refresh_ms;
-		if (c->full_cost_ms * 10 > wait_ms)
-			wait_ms = c->full_cost_ms * 10;
+		period = c->refresh_ms;
+		if (c->full_cost_ms * 10 > period)
+			period = c->full_cost_ms * 10;
+		wait_ms = deferred ? DEFER_STEP_MS : period;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += wait_ms / 1000;
 		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
@@ -565,6 +571,7 @@ void *core_snapshot_thread(void *arg)
 		}
 		/* a commit's kick reads what it changed; events and the timer
 		 * read everything */
+		by_timer = !c->kick;
 		if (c->kick && !c->kick_full)
 			full = false;
 		c->kick = false;
@@ -573,6 +580,14 @@ void *core_snapshot_thread(void *arg)
 			pthread_mutex_unlock(&c->slock);
 			break;
 		}
+		if (by_timer && deferred < period &&
+		    mono_ns() - __atomic_load_n(&c->commit_ns, __ATOMIC_RELAXED) <
+			    DEFER_STEP_MS * 1000000LL) {
+			deferred += DEFER_STEP_MS;
+			pthread_mutex_unlock(&c->slock);
+			continue;
+		}
+		deferred = 0;
 		pthread_mutex_unlock(&c->slock);
 		/* a failed transaction left reality to repair: retried here
 		 * too, so that it is repaired without waiting for an edit */

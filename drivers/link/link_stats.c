@@ -233,21 +233,6 @@ static bool parse_link(struct nlmsghdr *nlh, struct vnm_lnl_sif *s)
 	return true;
 }
 
-static int on_link(struct nl_msg *msg, void *arg)
-{
-	struct dump_job *j = arg;
-
-	if (j->nomem)
-		return NL_SKIP;
-	if (!dump_grow(j, sizeof(struct vnm_lnl_sif))) {
-		j->nomem = true;
-		return NL_SKIP;
-	}
-	if (parse_link(nlmsg_hdr(msg), &j->e->ifs[j->e->n]))
-		j->e->n++;
-	return NL_OK;
-}
-
 /* One RTM_NEWTCLASS of the dump: its handle and counters (TCA_STATS2's
  * basic and queue parts, or the older TCA_STATS). */
 static bool parse_class(struct nlmsghdr *nlh, int ifindex, struct vnm_lnl_scls *s)
@@ -284,18 +269,22 @@ static bool parse_class(struct nlmsghdr *nlh, int ifindex, struct vnm_lnl_scls *
 	return true;
 }
 
-static int on_class(struct nl_msg *msg, void *arg)
+/* One message of a dump: an interface (e->ifindex 0) or a class. */
+static int on_dump(struct nl_msg *msg, void *arg)
 {
 	struct dump_job *j = arg;
+	struct vnm_lnl_scache *e = j->e;
+	bool links = e->ifindex == 0;
 
 	if (j->nomem)
 		return NL_SKIP;
-	if (!dump_grow(j, sizeof(struct vnm_lnl_scls))) {
+	if (!dump_grow(j, links ? sizeof(*e->ifs) : sizeof(*e->cls))) {
 		j->nomem = true;
 		return NL_SKIP;
 	}
-	if (parse_class(nlmsg_hdr(msg), j->e->ifindex, &j->e->cls[j->e->n]))
-		j->e->n++;
+	if (links ? parse_link(nlmsg_hdr(msg), &e->ifs[e->n])
+		  : parse_class(nlmsg_hdr(msg), e->ifindex, &e->cls[e->n]))
+		e->n++;
 	return NL_OK;
 }
 
@@ -316,7 +305,7 @@ static int scache_dump(struct nl_sock *sk, struct vnm_lnl_scache *e)
 	nl_cb_put(scb);
 	if (!cb)
 		return -NLE_NOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, e->ifindex == 0 ? on_link : on_class, &j);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_dump, &j);
 	for (tries = 0; tries < 3; tries++) {
 		e->n = 0;
 		j.nomem = false;

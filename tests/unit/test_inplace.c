@@ -457,6 +457,29 @@ static void readers_get_the_new_generation(void **state)
 	assert_int_equal(seen, 3);
 }
 
+/* A stream of rate changes holds the full counter refresh back (its
+ * dumps slowed the edits that met them), but only for a while: counters
+ * are read again while the stream goes on (refresh period 50 ms here, a
+ * change every 10 ms for 600 ms). */
+static void counters_read_while_edits_stream(void **state)
+{
+	struct fx *f = *state;
+	struct timespec ts = {0, 10 * 1000000L};
+	struct vnm_err err;
+	unsigned before = 0;
+	int k;
+
+	for (k = 0; k < 70; k++) {
+		/* the stream under way: a refresh due from before it is past */
+		if (k == 15)
+			before = fake_count(f->fw, "vl_counters");
+		assert_int_equal(set1(f->c, LA12, "guaranteed-rate", k % 2 ? "21000000" : "22000000",
+				      &err), 0);
+		nanosleep(&ts, NULL);
+	}
+	assert_true(fake_count(f->fw, "vl_counters") > before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(compaction_folds_the_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_catch_up_with_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_get_the_new_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(counters_read_while_edits_stream, setup, teardown),
 	};
 
 	vnm_log_set_level(VNM_LOG_ERR);
