@@ -120,6 +120,7 @@ struct vnm_core {
 	pthread_mutex_t jlock;
 	uint64_t jseq, file_seq;
 	size_t wal_size;
+	size_t file_size;        /* of running.xml at its last save (jlock) */
 	/* the thread that folds the journal into running.xml (core_wal.c) */
 	pthread_mutex_t clock_;
 	pthread_cond_t ccond;
