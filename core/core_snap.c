@@ -260,6 +260,63 @@ static void gathered_vl(struct vnm_core *c, const struct vnm_vl *vl, struct vnm_
 	sl->age_ms = age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
 }
 
+/* The VLs of snapshot s: carried over from prev when configured alike,
+ * else read from the link driver, told first how many it will read. */
+static void take_vls(struct vnm_core *c, const struct vnm_model *m,
+		     const struct vnm_snapshot *prev, struct vnm_snapshot *s, bool *oomp)
+{
+	const struct vnm_drivers *d = &c->drv;
+	const struct vnm_snap_vl *ol;
+	bool oom = *oomp;
+	struct vnm_err e;
+	size_t i, n_read = 0;
+
+	for (i = 0; i < m->n_vls; i++) {
+		const struct vnm_vl *vl = &m->vls[i];
+		struct vnm_snap_vl *sl = &s->vls[s->n_vls++];
+
+		sl->vn = sdup(vl->vn ? vl->vn->name : "", &oom);
+		sl->name = sdup(vl->name, &oom);
+		sl->a_node = sdup(vl->a ? vl->a->vr->name : "", &oom);
+		sl->a_tp = sdup(vl->a ? vl->a->name : "", &oom);
+		sl->b_node = sdup(vl->b ? vl->b->vr->name : "", &oom);
+		sl->b_tp = sdup(vl->b ? vl->b->name : "", &oom);
+		sl->guaranteed = vl->guaranteed;
+		sl->limit = vl->limit;
+		sl->enabled = vl->enabled;
+		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
+		vl_where(vl, sl, &oom);
+		if (!oom && vl_elsewhere(vl)) {
+			gathered_vl(c, vl, sl);
+			continue;
+		}
+		if (!oom && (ol = same_vl(prev, sl))) {
+			sl->ctr = ol->ctr;
+			sl->up = ol->up;
+			continue;
+		}
+		sl->ctr.read_ns = 1; /* to read, below */
+		n_read++;
+	}
+	/* the driver reads a few VLs object by object, many from dumps */
+	if (n_read && d->link && d->link->vl_counters_batch)
+		d->link->vl_counters_batch(d->link_ctx, n_read);
+	for (i = 0; i < s->n_vls; i++) {
+		const struct vnm_vl *vl = &m->vls[i];
+		struct vnm_snap_vl *sl = &s->vls[i];
+
+		if (sl->ctr.read_ns != 1)
+			continue;
+		sl->ctr.read_ns = 0;
+		vnm_err_clear(&e);
+		if (d->link && d->link->vl_counters && vl->a && vl->b &&
+		    !d->link->vl_counters(d->link_ctx, vl, &sl->ctr, &e))
+			sl->up = sl->ctr.up;
+		sl->ctr.read_ns = mono_ns();
+	}
+	*oomp = oom;
+}
+
 /* A snapshot of the running model; with prev (after a commit), VRs and VLs
  * configured as in prev keep prev's driver state instead of being read
  * again: a commit of one change then costs no driver call per object. */
@@ -270,10 +327,9 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 	const struct vnm_model *m = ref->m;
 	struct vnm_snapshot *s = calloc(1, sizeof(*s));
 	const struct vnm_snap_vr *o;
-	const struct vnm_snap_vl *ol;
 	struct vnm_err e;
 	bool oom = !s;
-	size_t i, j, n_read = 0;
+	size_t i, j;
 
 	if (oom)
 		goto cleanup;
@@ -321,49 +377,7 @@ struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_sna
 		    !d->hv->vr_status(d->hv_ctx, vr, &st, &e))
 			set_status(sv, &st);
 	}
-	for (i = 0; i < m->n_vls; i++) {
-		const struct vnm_vl *vl = &m->vls[i];
-		struct vnm_snap_vl *sl = &s->vls[s->n_vls++];
-
-		sl->vn = sdup(vl->vn ? vl->vn->name : "", &oom);
-		sl->name = sdup(vl->name, &oom);
-		sl->a_node = sdup(vl->a ? vl->a->vr->name : "", &oom);
-		sl->a_tp = sdup(vl->a ? vl->a->name : "", &oom);
-		sl->b_node = sdup(vl->b ? vl->b->vr->name : "", &oom);
-		sl->b_tp = sdup(vl->b ? vl->b->name : "", &oom);
-		sl->guaranteed = vl->guaranteed;
-		sl->limit = vl->limit;
-		sl->enabled = vl->enabled;
-		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
-		vl_where(vl, sl, &oom);
-		if (!oom && vl_elsewhere(vl)) {
-			gathered_vl(c, vl, sl);
-			continue;
-		}
-		if (!oom && (ol = same_vl(prev, sl))) {
-			sl->ctr = ol->ctr;
-			sl->up = ol->up;
-			continue;
-		}
-		sl->ctr.read_ns = 1; /* to read, below */
-		n_read++;
-	}
-	/* the driver reads a few VLs object by object, many from dumps */
-	if (n_read && d->link && d->link->vl_counters_batch)
-		d->link->vl_counters_batch(d->link_ctx, n_read);
-	for (i = 0; i < s->n_vls; i++) {
-		const struct vnm_vl *vl = &m->vls[i];
-		struct vnm_snap_vl *sl = &s->vls[i];
-
-		if (sl->ctr.read_ns != 1)
-			continue;
-		sl->ctr.read_ns = 0;
-		vnm_err_clear(&e);
-		if (d->link && d->link->vl_counters && vl->a && vl->b &&
-		    !d->link->vl_counters(d->link_ctx, vl, &sl->ctr, &e))
-			sl->up = sl->ctr.up;
-		sl->ctr.read_ns = mono_ns();
-	}
+	take_vls(c, m, prev, s, &oom);
 	qsort(s->vrs, s->n_vrs, sizeof(*s->vrs), cmp_vr);
 	qsort(s->vls, s->n_vls, sizeof(*s->vls), cmp_vl);
 	if (!oom)

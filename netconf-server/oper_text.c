@@ -25,41 +25,8 @@
 #include <libyang/libyang.h>
 
 #include "oper_text.h"
+#include "oper_text_p.h"
 #include "xmlprint.h"
-
-enum sp_kind { SP_NET, SP_VR, SP_TP, SP_VL };
-enum sp_how {
-	SP_INSIDE,  /* off: the container's close tag */
-	SP_EMPTY,   /* off: the "/>" of the container printed empty */
-	SP_ABSENT,  /* off: the parent's close tag; the container is not printed */
-};
-
-struct splice {
-	unsigned char kind, how;
-	char *vn, *a, *b;        /* keys: network; node or link; tp ("" when none) */
-};
-
-/* The places of a configuration's text, shared by the texts patched from
- * it (vnm_nets_text_patch: the same places, moved). */
-struct places {
-	int refs;
-	struct splice *sp;       /* in the text's order */
-	size_t n, cap;
-	size_t *idx;             /* hash table of places: index + 1, 0 empty */
-	size_t mask;
-};
-
-struct vnm_nets_text {
-	int refs;
-	const struct ly_ctx *ctx;
-	char *text;
-	size_t len;
-	struct places *pl;
-	size_t *off;             /* per place: where it is in text */
-	char *ns;                /* vnmd's namespace */
-	const struct lysc_node *s_vnet, *s_router, *s_vnic, *s_vl, *s_uuid, *s_disc;
-	bool oom;
-};
 
 /* ------------------------------------------------------------------ */
 /* The configuration's text and its places                            */
@@ -317,7 +284,7 @@ fail:
 }
 
 /* The place of an object, or -1. */
-static long find_sp(const struct vnm_nets_text *t, int kind, const char *vn, const char *a,
+long vnm_ot_find_sp(const struct vnm_nets_text *t, int kind, const char *vn, const char *a,
 		    const char *b)
 {
 	const struct places *pl = t->pl;
@@ -335,11 +302,6 @@ static long find_sp(const struct vnm_nets_text *t, int kind, const char *vn, con
 /* The state of one snapshot                                          */
 /* ------------------------------------------------------------------ */
 
-struct obuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
 
 static void grow(struct obuf *o, size_t n)
 {
@@ -360,7 +322,7 @@ static void grow(struct obuf *o, size_t n)
 	o->cap = cap;
 }
 
-static void put(struct obuf *o, const char *s, size_t n)
+void vnm_ot_put(struct obuf *o, const char *s, size_t n)
 {
 	if (o->oom || !n)
 		return;
@@ -371,22 +333,22 @@ static void put(struct obuf *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void puts_(struct obuf *o, const char *s)
+void vnm_ot_puts(struct obuf *o, const char *s)
 {
-	put(o, s, strlen(s));
+	vnm_ot_put(o, s, strlen(s));
 }
 
 /* Text content escaped as the printer escapes it (xmlprint.c). */
-static void put_esc(struct obuf *o, const char *s)
+void vnm_ot_put_esc(struct obuf *o, const char *s)
 {
 	const char *p;
 
 	while (*(p = s + strcspn(s, "&<>"))) {
-		put(o, s, (size_t)(p - s));
-		puts_(o, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : "&gt;");
+		vnm_ot_put(o, s, (size_t)(p - s));
+		vnm_ot_puts(o, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : "&gt;");
 		s = p + 1;
 	}
-	put(o, s, (size_t)(p - s));
+	vnm_ot_put(o, s, (size_t)(p - s));
 }
 
 /* <name>value</name>, value escaped (n: strlen(name), vn: strlen(value)):
@@ -409,13 +371,13 @@ static void leafn(struct obuf *o, const char *name, size_t n, const char *value,
 		return;
 	}
 	if (value[strcspn(value, "&<>")]) {
-		put(o, "<", 1);
-		put(o, name, n);
-		put(o, ">", 1);
-		put_esc(o, value);
-		put(o, "</", 2);
-		put(o, name, n);
-		put(o, ">", 1);
+		vnm_ot_put(o, "<", 1);
+		vnm_ot_put(o, name, n);
+		vnm_ot_put(o, ">", 1);
+		vnm_ot_put_esc(o, value);
+		vnm_ot_put(o, "</", 2);
+		vnm_ot_put(o, name, n);
+		vnm_ot_put(o, ">", 1);
 		return;
 	}
 	grow(o, 2 * n + vn + 5);
@@ -460,182 +422,6 @@ static size_t u64_str(unsigned long long v, char *b)
 		size_t n_ = u64_str((unsigned long long)(v), b_); \
 		leafn(o, name, sizeof(name) - 1, b_, n_);         \
 	} while (0)
-
-/* ------------------------------------------------------------------ */
-/* A text patched: leaves of virtual-link containers changed in place */
-/* ------------------------------------------------------------------ */
-
-struct edit {
-	size_t pos, del;         /* bytes [pos, pos + del) of the old text go */
-	size_t ins, ins_len;     /* what comes instead: in the edits' buffer */
-	unsigned order;          /* inserts at one place: in the module's order */
-};
-
-/* The place among s's children of the one named name in s's module (its
- * order in the module), or -1. */
-static int child_order(const struct lysc_node *s, const char *name, size_t len)
-{
-	const struct lysc_node *c;
-	int i = 0;
-
-	for (c = lysc_node_child(s); c; c = c->next, i++) {
-		if (!strncmp(c->name, name, len) && !c->name[len])
-			return c->module == s->module ? i : -1;
-	}
-	return -1;
-}
-
-static int edit_cmp(const void *x, const void *y)
-{
-	const struct edit *a = x, *b = y;
-
-	if (a->pos != b->pos)
-		return a->pos < b->pos ? -1 : 1;
-	return a->order < b->order ? -1 : a->order > b->order;
-}
-
-/*
- * The edit that sets leaf l in the text of its virtual-link container.
- * Config true, the container holds only leaves, each printed as
- * <name>value</name> (values escaped: every '<' in it is a tag): the
- * leaf's value is replaced, or the leaf goes before the first child that
- * comes after it in the module (libyang keeps that order), else at the
- * container's end.  -1: not so (the caller prints anew).
- */
-static int leaf_edit(const struct vnm_nets_text *t, const struct vnm_vl_leaf *l, struct edit *e,
-		     struct obuf *ins)
-{
-	static const char tag[] = "virtual-link";
-	const char *x = t->text, *p, *q, *ve;
-	size_t end, at, nl;
-	long s = find_sp(t, SP_VL, l->vn, l->link, "");
-	const struct lysc_node *ls;
-	int want, o;
-
-	/* a configuration leaf of vnmd's, in a container printed with content */
-	ls = lys_find_child(t->s_vl, t->s_vl->module, l->name, 0, LYS_LEAF, 0);
-	if (s < 0 || t->pl->sp[s].how != SP_INSIDE || !l->value || !*l->value || !ls ||
-	    !(ls->flags & LYS_CONFIG_W) ||
-	    (want = child_order(t->s_vl, l->name, strlen(l->name))) < 0)
-		return -1;
-	end = t->off[s];
-	/* the container's open tag, the nearest one before its end */
-	for (p = x + end; p > x;) {
-		p--;
-		if (*p == '<' && !strncmp(p + 1, tag, sizeof(tag) - 1) &&
-		    (p[sizeof(tag)] == ' ' || p[sizeof(tag)] == '>'))
-			break;
-	}
-	if (p == x || !(p = memchr(p, '>', end - (size_t)(p - x))))
-		return -1;
-	at = end;
-	for (p++; p < x + end; p = q) {
-		/* a child: <name ...>value</name> or <name .../> */
-		if (*p != '<' || p[1] == '/')
-			return -1;
-		nl = strcspn(p + 1, " />");
-		if ((o = child_order(t->s_vl, p + 1, nl)) < 0 ||
-		    !(q = memchr(p, '>', end - (size_t)(p - x))))
-			return -1;
-		if (q[-1] == '/') {
-			if (o == want)
-				return -1;      /* an empty value: not a rate */
-			q++;
-		} else {
-			ve = memchr(q, '<', end - (size_t)(q - x));
-			if (!ve || ve[1] != '/' || strncmp(ve + 2, p + 1, nl) || ve[2 + nl] != '>')
-				return -1;
-			if (o == want) {
-				*e = (struct edit){(size_t)(q + 1 - x), (size_t)(ve - q - 1),
-						   ins->len, 0, (unsigned)o};
-				put_esc(ins, l->value);
-				e->ins_len = ins->len - e->ins;
-				return ins->oom ? -1 : 0;
-			}
-			q = ve + 3 + nl;
-		}
-		if (o > want && at == end)
-			at = (size_t)(p - x);
-	}
-	*e = (struct edit){at, 0, ins->len, 0, (unsigned)want};
-	put(ins, "<", 1);
-	puts_(ins, l->name);
-	put(ins, ">", 1);
-	put_esc(ins, l->value);
-	put(ins, "</", 2);
-	puts_(ins, l->name);
-	put(ins, ">", 1);
-	e->ins_len = ins->len - e->ins;
-	return ins->oom ? -1 : 0;
-}
-
-struct vnm_nets_text *vnm_nets_text_patch(const struct vnm_nets_text *t,
-					  const struct vnm_vl_leaf *ch, size_t n)
-{
-	struct vnm_nets_text *nt = NULL;
-	struct edit *e = calloc(n ? n : 1, sizeof(*e));
-	struct obuf ins = {0};
-	size_t i, k, len = t->len, pos = 0, w = 0;
-	long delta = 0;
-
-	if (!e)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (leaf_edit(t, &ch[i], &e[i], &ins))
-			goto fail;
-		len += e[i].ins_len - e[i].del;
-	}
-	qsort(e, n, sizeof(*e), edit_cmp);
-	for (i = 1; i < n; i++) {
-		if (e[i].pos < e[i - 1].pos + e[i - 1].del)
-			goto fail;  /* one leaf twice */
-	}
-	if (!(nt = calloc(1, sizeof(*nt))))
-		goto fail;
-	*nt = *t;
-	nt->refs = 1;
-	nt->text = NULL;
-	nt->off = NULL;
-	nt->ns = strdup(t->ns);
-	nt->text = malloc(len + 1);
-	nt->off = malloc((t->pl->n ? t->pl->n : 1) * sizeof(*nt->off));
-	if (!nt->ns || !nt->text || !nt->off)
-		goto fail;
-	__atomic_add_fetch(&t->pl->refs, 1, __ATOMIC_ACQ_REL);
-	for (i = 0, k = 0; i <= n; i++) {
-		size_t to = i < n ? e[i].pos : t->len;
-
-		/* the places up to the edit, moved by the edits before them */
-		for (; k < t->pl->n && t->off[k] < to; k++)
-			nt->off[k] = (size_t)((long)t->off[k] + delta);
-		memcpy(nt->text + w, t->text + pos, to - pos);
-		w += to - pos;
-		pos = to;
-		if (i == n)
-			break;
-		memcpy(nt->text + w, ins.p + e[i].ins, e[i].ins_len);
-		w += e[i].ins_len;
-		pos += e[i].del;
-		delta += (long)e[i].ins_len - (long)e[i].del;
-	}
-	for (; k < t->pl->n; k++)
-		nt->off[k] = (size_t)((long)t->off[k] + delta);
-	nt->text[w] = '\0';
-	nt->len = w;
-	free(e);
-	free(ins.p);
-	return nt;
-fail:
-	free(e);
-	free(ins.p);
-	if (nt) {
-		free(nt->ns);
-		free(nt->text);
-		free(nt->off);
-		free(nt);
-	}
-	return NULL;
-}
 
 /* The shape of yang:uuid, which libyang keeps as it is given. */
 static bool uuid_shape(const char *u)
@@ -705,7 +491,7 @@ static int add_ifname(void *arg, const char *vn, const char *vr, const char *obj
 		      const char *ifname)
 {
 	struct fill *f = arg;
-	long s = vr ? find_sp(f->t, SP_TP, vn, vr, obj) : find_sp(f->t, SP_VL, vn, obj, "");
+	long s = vr ? vnm_ot_find_sp(f->t, SP_TP, vn, vr, obj) : vnm_ot_find_sp(f->t, SP_VL, vn, obj, "");
 	struct ifn *p;
 
 	if (s < 0)
@@ -725,7 +511,7 @@ static int add_ifname(void *arg, const char *vn, const char *vr, const char *obj
 		f->cap_ifn = f->cap_ifn ? 2 * f->cap_ifn : 1024;
 	}
 	f->ifn[f->n_ifn] = (struct ifn){(size_t)s, f->names.len, SIZE_MAX};
-	put(&f->names, ifname, strlen(ifname) + 1);
+	vnm_ot_put(&f->names, ifname, strlen(ifname) + 1);
 	if (f->names.oom) {
 		f->oom = true;
 		return -1;
@@ -819,7 +605,7 @@ static int vl_state(struct fill *f, struct obuf *o, const struct vnm_snap_vl *l,
 	if (!l)
 		return 0;
 	c = &l->ctr;
-	puts_(o, "<statistics>");
+	vnm_ot_puts(o, "<statistics>");
 	if (c->discontinuity > 0) {
 		if (!f->disc[0] || f->disc_t != (time_t)c->discontinuity) {
 			gmtime_r(&(time_t){(time_t)c->discontinuity}, &tm);
@@ -836,15 +622,15 @@ static int vl_state(struct fill *f, struct obuf *o, const struct vnm_snap_vl *l,
 	LEAF_U64(o, "out-packets", c->out_packets);
 	LEAF_U64(o, "drops", c->drops);
 	LEAF_U64(o, "overlimits", c->overlimits);
-	puts_(o, "</statistics>");
+	vnm_ot_puts(o, "</statistics>");
 	if (l->watch.measured) {
-		puts_(o, "<guarantee-watch>");
+		vnm_ot_puts(o, "<guarantee-watch>");
 		LEAF_U64(o, "interval", l->watch.interval_ms);
 		LEAF_U64(o, "carried-rate-out", l->watch.rate_out);
 		LEAF_U64(o, "carried-rate-in", l->watch.rate_in);
 		LEAF(o, "guarantee-met", l->watch.met ? "true" : "false");
 		LEAF(o, "guarantee-violated", l->watch.violated ? "true" : "false");
-		puts_(o, "</guarantee-watch>");
+		vnm_ot_puts(o, "</guarantee-watch>");
 	}
 	return 0;
 }
@@ -885,16 +671,16 @@ int vnm_nets_text_fill(const struct vnm_nets_text *t, const struct vnm_snapshot 
 	/* only objects still in the configuration get state: the snapshot may lag */
 	for (i = 0; snap && i < snap->n_vns; i++) {
 		if (xpath_ok(snap->vns[i].name, NULL) &&
-		    (s = find_sp(t, SP_NET, snap->vns[i].name, "", "")) >= 0)
+		    (s = vnm_ot_find_sp(t, SP_NET, snap->vns[i].name, "", "")) >= 0)
 			f.obj[s] = &snap->vns[i];
 	}
 	for (i = 0; snap && i < snap->n_vrs; i++) {
 		if (xpath_ok(snap->vrs[i].vn, snap->vrs[i].name) &&
-		    (s = find_sp(t, SP_VR, snap->vrs[i].vn, snap->vrs[i].name, "")) >= 0)
+		    (s = vnm_ot_find_sp(t, SP_VR, snap->vrs[i].vn, snap->vrs[i].name, "")) >= 0)
 			f.obj[s] = &snap->vrs[i];
 	}
 	for (i = 0; snap && i < snap->n_vls; i++) {
-		if ((s = find_sp(t, SP_VL, snap->vls[i].vn, snap->vls[i].name, "")) >= 0)
+		if ((s = vnm_ot_find_sp(t, SP_VL, snap->vls[i].vn, snap->vls[i].name, "")) >= 0)
 			f.obj[s] = &snap->vls[i];
 	}
 	if (ifnames(src, add_ifname, &f) || f.oom || f.refused)
@@ -906,17 +692,17 @@ int vnm_nets_text_fill(const struct vnm_nets_text *t, const struct vnm_snapshot 
 		goto done;
 	for (i = 0; i < t->pl->n && !o.oom; i++) {
 		p = &t->pl->sp[i];
-		put(&o, t->text + pos, t->off[i] - pos);
+		vnm_ot_put(&o, t->text + pos, t->off[i] - pos);
 		pos = t->off[i];
 		mark = o.len;
 		if (p->how == SP_ABSENT) {
-			put(&o, "<", 1);
-			puts_(&o, cont_name(t, p->kind));
-			puts_(&o, " xmlns=\"");
-			put_esc(&o, t->ns);
-			put(&o, "\">", 2);
+			vnm_ot_put(&o, "<", 1);
+			vnm_ot_puts(&o, cont_name(t, p->kind));
+			vnm_ot_puts(&o, " xmlns=\"");
+			vnm_ot_put_esc(&o, t->ns);
+			vnm_ot_put(&o, "\">", 2);
 		} else if (p->how == SP_EMPTY) {
-			put(&o, ">", 1);
+			vnm_ot_put(&o, ">", 1);
 		}
 		body = o.len;
 		switch (p->kind) {
@@ -943,12 +729,12 @@ int vnm_nets_text_fill(const struct vnm_nets_text *t, const struct vnm_snapshot 
 		if (p->how == SP_EMPTY)
 			pos += 2;       /* the "/>" */
 		if (p->how != SP_INSIDE) {
-			put(&o, "</", 2);
-			puts_(&o, cont_name(t, p->kind));
-			put(&o, ">", 1);
+			vnm_ot_put(&o, "</", 2);
+			vnm_ot_puts(&o, cont_name(t, p->kind));
+			vnm_ot_put(&o, ">", 1);
 		}
 	}
-	put(&o, t->text + pos, t->len - pos);
+	vnm_ot_put(&o, t->text + pos, t->len - pos);
 	if (o.oom)
 		goto done;
 	grow(&o, 0);

@@ -233,6 +233,13 @@ int vnm_running_text(uint64_t gen, char **out, size_t *len);
  * are let go at once (oper.c, reads.c), not at the next read. */
 void vnm_reads_drop_older(uint64_t gen);
 void vnm_oper_drop_older(uint64_t gen);
+/* Helpers of the state nodes (oper.c), also for monitoring.c: an XPath
+ * string literal for a key value (quoted with ' or "), a UTC date-and-time,
+ * leaf rel under base set to value (0 or -1). */
+const char *vnm_xq(const char *v, char *buf, size_t len);
+void vnm_time_str(time_t t, char *buf, size_t len);
+int vnm_put_leaf(struct lyd_node *base, const char *rel, const char *value);
+int vnm_put_u64(struct lyd_node *base, const char *rel, uint64_t v);
 /* ietf-netconf-monitoring /netconf-state, and ietf-yang-library data. */
 int vnm_monitoring_add(struct lyd_node **tree, struct vnm_err *err);
 /* The XML text of an anydata/anyxml node's content (*xml NULL when empty),

@@ -447,24 +447,36 @@ static int point_class(struct nl_sock *sk, int ifindex, uint32_t handle,
 	return rc < 0 ? rc : j.found;
 }
 
+/* Where an object of sk's namespace is read from (ifindex 0: an interface,
+ * else a class of ifindex): 1 the kernel, asked for it alone; 0 the dump
+ * *e; < 0 a libnl error. */
+static int sc_source(struct vnm_lnl *c, struct nl_sock *sk, int ifindex,
+		     struct vnm_lnl_scache **e)
+{
+	struct timespec now;
+	int nrc;
+
+	*e = scache_entry(c, sk, ifindex);
+	if (!*e)
+		return -NLE_NOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (point_read(c, *e, &now))
+		return 1;
+	*e = scache_fetch(c, sk, ifindex, &nrc);
+	return *e ? 0 : nrc;
+}
+
 /* The interface name of sk's namespace: 1 and *out, 0 when it does not
  * exist, < 0 a libnl error. */
 static int sc_link(struct vnm_lnl *c, struct nl_sock *sk, const char *name,
 		   struct vnm_lnl_sif *out)
 {
-	struct vnm_lnl_scache *e = scache_entry(c, sk, 0);
+	struct vnm_lnl_scache *e;
 	const struct vnm_lnl_sif *l;
-	struct timespec now;
-	int nrc;
+	int rc = sc_source(c, sk, 0, &e);
 
-	if (!e)
-		return -NLE_NOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (point_read(c, e, &now))
-		return point_link(sk, name, out);
-	e = scache_fetch(c, sk, 0, &nrc);
-	if (!e)
-		return nrc;
+	if (rc)
+		return rc > 0 ? point_link(sk, name, out) : rc;
 	l = link_by_name(e, name);
 	if (!l)
 		return 0;
@@ -476,19 +488,12 @@ static int sc_link(struct vnm_lnl *c, struct nl_sock *sk, const char *name,
 static int sc_class(struct vnm_lnl *c, struct nl_sock *sk, int ifindex, uint32_t handle,
 		    struct vnm_lnl_scls *out)
 {
-	struct vnm_lnl_scache *e = scache_entry(c, sk, ifindex);
+	struct vnm_lnl_scache *e;
 	const struct vnm_lnl_scls *cl;
-	struct timespec now;
-	int nrc;
+	int rc = sc_source(c, sk, ifindex, &e);
 
-	if (!e)
-		return -NLE_NOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (point_read(c, e, &now))
-		return point_class(sk, ifindex, handle, out);
-	e = scache_fetch(c, sk, ifindex, &nrc);
-	if (!e)
-		return nrc;
+	if (rc)
+		return rc > 0 ? point_class(sk, ifindex, handle, out) : rc;
 	cl = class_by_handle(e, handle);
 	if (!cl)
 		return 0;
