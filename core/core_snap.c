@@ -550,17 +550,38 @@ static void snapshot_refresh(struct vnm_core *c, bool full)
 	}
 }
 
-/* While edits stream in, the full refresh waits for a pause in steps of
- * this, at most one period more: its dumps (the classes' under the rtnl
- * lock) and its CPU made the edits that met it several times slower. */
+/* While edits stream in, or a transaction runs, the full refresh waits
+ * for a pause in steps of this, at most one period more: its dumps (the
+ * classes' under the rtnl lock) and its CPU made the edits that met it
+ * several times slower. */
 #define DEFER_STEP_MS 50
+
+static bool edits_streaming(struct vnm_core *c)
+{
+	return mono_ns() - __atomic_load_n(&c->commit_ns, __ATOMIC_RELAXED) <
+	       DEFER_STEP_MS * 1000000LL;
+}
+
+/* A transaction is changing reality: a full read now (the timer's, or a
+ * hypervisor event's, which the transaction's own changes to a domain
+ * set off) would pair the old configuration with what the transaction
+ * already did: a VL it disables, seen down while still configured up, was
+ * announced as "state observed" instead of admin-down.  Counters read
+ * object by object see such states at once. */
+static bool txn_running(struct vnm_core *c)
+{
+	if (pthread_mutex_trylock(&c->txn))
+		return true;
+	pthread_mutex_unlock(&c->txn);
+	return false;
+}
 
 void *core_snapshot_thread(void *arg)
 {
 	struct vnm_core *c = arg;
 	struct timespec until, t0, t1;
 	unsigned wait_ms, period, deferred = 0;
-	bool full, by_timer;
+	bool full, by_timer, pending_full = false;
 
 	for (;;) {
 		pthread_mutex_lock(&c->slock);
@@ -594,14 +615,16 @@ void *core_snapshot_thread(void *arg)
 			pthread_mutex_unlock(&c->slock);
 			break;
 		}
-		if (by_timer && deferred < period &&
-		    mono_ns() - __atomic_load_n(&c->commit_ns, __ATOMIC_RELAXED) <
-			    DEFER_STEP_MS * 1000000LL) {
+		full = full || pending_full;
+		if (full && deferred < period &&
+		    ((by_timer && edits_streaming(c)) || txn_running(c))) {
 			deferred += DEFER_STEP_MS;
+			pending_full = true;
 			pthread_mutex_unlock(&c->slock);
 			continue;
 		}
 		deferred = 0;
+		pending_full = false;
 		pthread_mutex_unlock(&c->slock);
 		/* a failed transaction left reality to repair: retried here
 		 * too, so that it is repaired without waiting for an edit */
