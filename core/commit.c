@@ -163,7 +163,7 @@ int vnm_core_leaves_since(struct vnm_core *c, uint64_t from, vnm_leaf_since_cb c
 	    from > c->generation)
 		goto unlock;
 	rc = 0;
-	for (i = 0; i < c->n_ilog && !rc; i++) {
+	for (i = 0; cb && i < c->n_ilog && !rc; i++) {
 		e = &c->ilog[i];
 		if (e->gen <= from)
 			continue;
@@ -373,11 +373,7 @@ cleanup:
 void core_committed(struct vnm_core *c, uint64_t gen, bool lazy)
 {
 	struct vnm_event ev;
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	__atomic_store_n(&c->commit_ns, (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec,
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&c->commit_ns, core_mono_ns(), __ATOMIC_RELAXED);
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = VNM_EV_CONFIG;
 	ev.generation = gen;

@@ -28,14 +28,6 @@ struct gathered {
 	bool failing;             /* the last attempt failed (logged) */
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 /* The reported routers and links, ordered by (network, name) once per
  * read, so that each lookup of a snapshot is a binary search (the
  * snapshot looks every object up: a scan would be quadratic). */
@@ -84,7 +76,7 @@ void core_gather(struct vnm_core *c, const struct vnm_model *m)
 	struct vnm_peer_state st;
 	struct gathered *g;
 	struct vnm_err e;
-	int64_t now = now_ns();
+	int64_t now = core_mono_ns();
 	size_t i;
 
 	if (!ops || !ops->read_state || c->local_host)
@@ -116,7 +108,7 @@ void core_gather(struct vnm_core *c, const struct vnm_model *m)
 		if (st.n_vls)
 			qsort(st.vls, st.n_vls, sizeof(*st.vls), cmp_vl);
 		g->st = st;
-		g->read_ns = now_ns();
+		g->read_ns = core_mono_ns();
 		g->cost_ns = g->read_ns - now;
 	}
 }
@@ -124,7 +116,7 @@ void core_gather(struct vnm_core *c, const struct vnm_model *m)
 /* Age in ms of what host's entry holds; -1 when nothing was read. */
 static int64_t age_ms(const struct gathered *g)
 {
-	return g && g->read_ns ? (now_ns() - g->read_ns) / 1000000LL : -1;
+	return g && g->read_ns ? (core_mono_ns() - g->read_ns) / 1000000LL : -1;
 }
 
 int64_t core_gather_vr(struct vnm_core *c, const char *host, const char *vn, const char *vr,

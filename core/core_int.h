@@ -166,6 +166,8 @@ void core_emit(struct vnm_core *c, const struct vnm_event *ev);
 /* After commit gen: the configuration event, and a snapshot refresh at
  * once, or (lazy) when a reader asks for the new generation. */
 void core_committed(struct vnm_core *c, uint64_t gen, bool lazy);
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t core_mono_ns(void);
 /* core.c: wake the snapshot thread for a refresh of what a commit changed. */
 void core_kick(struct vnm_core *c);
 

@@ -167,7 +167,7 @@ static const struct vnm_snap_vl *same_vl(const struct vnm_snapshot *prev,
 	return o;
 }
 
-static int64_t mono_ns(void)
+int64_t core_mono_ns(void)
 {
 	struct timespec t;
 
@@ -250,11 +250,11 @@ static void gathered_vl(struct vnm_core *c, const struct vnm_vl *vl, struct vnm_
 
 	if (!vnm_host_participant(h))
 		h = vl->b->vr->host;
-	sl->ctr.read_ns = mono_ns();
+	sl->ctr.read_ns = core_mono_ns();
 	if (!vnm_host_participant(h) ||
 	    (age = core_gather_vl(c, h->name, sl->vn, sl->name, &sl->ctr)) < 0)
 		return;
-	sl->ctr.read_ns = mono_ns();
+	sl->ctr.read_ns = core_mono_ns();
 	sl->up = sl->ctr.up;
 	sl->gathered = true;
 	sl->age_ms = age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
@@ -312,7 +312,7 @@ static void take_vls(struct vnm_core *c, const struct vnm_model *m,
 		if (d->link && d->link->vl_counters && vl->a && vl->b &&
 		    !d->link->vl_counters(d->link_ctx, vl, &sl->ctr, &e))
 			sl->up = sl->ctr.up;
-		sl->ctr.read_ns = mono_ns();
+		sl->ctr.read_ns = core_mono_ns();
 	}
 	*oomp = oom;
 }
@@ -558,7 +558,7 @@ static void snapshot_refresh(struct vnm_core *c, bool full)
 
 static bool edits_streaming(struct vnm_core *c)
 {
-	return mono_ns() - __atomic_load_n(&c->commit_ns, __ATOMIC_RELAXED) <
+	return core_mono_ns() - __atomic_load_n(&c->commit_ns, __ATOMIC_RELAXED) <
 	       DEFER_STEP_MS * 1000000LL;
 }
 

@@ -584,17 +584,6 @@ cleanup:
 
 static void ntext_unref(struct ntext *x);
 
-static int leaf_ignored(void *arg, const char *vn, const char *link, const char *leaf,
-			const char *value)
-{
-	(void)arg;
-	(void)vn;
-	(void)link;
-	(void)leaf;
-	(void)value;
-	return 0;
-}
-
 /* Kept under its generation, a text is never served again once running
  * moved on; after a commit that removed much, waiting for the next read to
  * replace it kept megabytes of what is gone.  The configuration's text
@@ -614,7 +603,7 @@ void vnm_oper_drop_older(uint64_t gen)
 	ntext_unref(x);
 	pthread_mutex_lock(&tcache.lock);
 	if (tcache.t && tcache.gen < gen &&
-	    vnm_core_leaves_since(vnm_srv->core, tcache.gen, leaf_ignored, NULL, &g)) {
+	    vnm_core_leaves_since(vnm_srv->core, tcache.gen, NULL, NULL, &g)) {
 		t = tcache.t;
 		tcache.t = NULL;
 	}

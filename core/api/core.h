@@ -82,7 +82,8 @@ int vnm_core_running_other(struct vnm_core *c, const char *mod, struct lyd_node 
  * core.  Returns 0 with *generation (what running is now: the text with
  * those leaves patched is running's text of that generation), 1 when
  * running changed otherwise or too long ago (copy it whole), or what cb
- * returned.
+ * returned.  cb NULL: only whether running changed otherwise since (0)
+ * or not (1), the leaves not looked at.
  */
 typedef int (*vnm_leaf_since_cb)(void *arg, const char *vn, const char *link,
 				 const char *leaf, const char *value);

@@ -395,7 +395,10 @@ static void readers_catch_up_with_leaves(void **state)
 	assert_int_equal(vnm_core_commit(f->c, t, NULL, &err), 0);
 	lyd_free_all(t);
 	assert_int_equal(vnm_core_leaves_since(f->c, g3, note_leaf, &x, &g), 1);
+	/* without a callback: only whether a reader of g3 can catch up */
+	assert_int_equal(vnm_core_leaves_since(f->c, g3, NULL, NULL, &g), 1);
 	g = vnm_core_generation(f->c);
+	assert_int_equal(vnm_core_leaves_since(f->c, g, NULL, NULL, &g2), 0);
 	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "20000000", &err), 0);
 	assert_int_equal(vnm_core_leaves_since(f->c, g3, note_leaf, &x, &g2), 1);
 	x.n = 0;
