@@ -85,12 +85,6 @@ struct vnm_lnl_seen {
 	int64_t since;
 };
 
-/* One kernel dump kept for counter reads (link_stats.c): the interfaces of
- * a namespace (ifindex 0), or the HTB classes of one interface (which class
- * is a VL's comes from the interface's struct vnm_lnl_tcidx).  A snapshot
- * reads the counters of every VL within a few milliseconds: one dump per
- * namespace and interface serves them all, instead of one dump per VL
- * (which made a refresh grow with the square of the number of VLs). */
 struct vnm_lnl_sif {      /* what a counter read needs of one interface */
 	char name[16];           /* IFNAMSIZ */
 	int ifindex;
@@ -101,10 +95,15 @@ struct vnm_lnl_scls {     /* ... and of one class */
 	uint32_t handle, backlog;
 	uint64_t bytes, drops, overlimits;
 };
+/* One kernel dump kept for counter reads (link_stats.c): the interfaces of
+ * a namespace (ifindex 0), or the HTB classes of one interface (which class
+ * is a VL's comes from the interface's struct vnm_lnl_tcidx).  A snapshot
+ * reads the counters of every VL within a few milliseconds: one dump per
+ * namespace and interface serves them all, instead of one dump per VL
+ * (which made a refresh grow with the square of the number of VLs). */
 struct vnm_lnl_scache {
 	struct nl_sock *sk;
 	int ifindex;
-	bool valid;
 	/* parsed straight from the dump's messages, ~64 bytes an interface:
 	 * libnl's cache objects took 2.5 KiB each (per-family data of every
 	 * interface), 100 MiB for the 40,000 interfaces of 10,000 VLs */
@@ -112,7 +111,7 @@ struct vnm_lnl_scache {
 	struct vnm_lnl_scls *cls; /* otherwise */
 	size_t n, cap;
 	uint32_t *by;             /* 1 + index into ifs/cls by name or handle:
-				   * open addressing, 0 empty */
+				   * open addressing, 0 empty; NULL: no dump */
 	size_t n_by;
 	struct timespec at;       /* CLOCK_MONOTONIC of the dump */
 	long cost_ns;             /* how long the dump took */

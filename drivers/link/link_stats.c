@@ -41,7 +41,6 @@ static void scache_clear(struct vnm_lnl_scache *e)
 	e->cls = NULL;
 	e->by = NULL;
 	e->n = e->cap = e->n_by = 0;
-	e->valid = false;
 }
 
 /* ---- lookups by name and handle: a walk of the dump per VL made every
@@ -336,7 +335,7 @@ static bool scache_fresh(const struct vnm_lnl_scache *e, const struct timespec *
 {
 	long age = ns_since(&e->at, now);
 
-	return e->valid && age >= 0 && (age < SCACHE_TTL_NS || age < 5 * e->cost_ns);
+	return e->by && age >= 0 && (age < SCACHE_TTL_NS || age < 5 * e->cost_ns);
 }
 
 /* The interfaces of sk's namespace (ifindex 0) or the classes of ifindex,
@@ -363,7 +362,6 @@ static struct vnm_lnl_scache *scache_fetch(struct vnm_lnl *c, struct nl_sock *sk
 		scache_clear(e);
 		return NULL;
 	}
-	e->valid = true;
 	clock_gettime(CLOCK_MONOTONIC, &e->at);
 	e->cost_ns = (e->at.tv_sec - now.tv_sec) * 1000000000L + (e->at.tv_nsec - now.tv_nsec);
 	return e;
