@@ -162,13 +162,13 @@ static void slot_release(struct gate *g)
 	s->gates[g->slot].handshake = false;
 	s->gates[g->slot].deadline = 0;
 	s->gates[g->slot].sid = 0;
-	free(s->gates[g->slot].splice);
+	vnm_splice_free(s->gates[g->slot].splice);
 	s->gates[g->slot].splice = NULL;
 	s->n_gates--;
 	pthread_mutex_unlock(&s->sess_lock);
 }
 
-int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, char *text, size_t len)
+int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, struct vnm_splice *sp)
 {
 	unsigned i;
 
@@ -180,24 +180,22 @@ int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, char *text, size_t l
 			continue;
 		/* one RPC of a session at a time: a text left over is a reply
 		 * libnetconf2 never sent */
-		free(s->gates[i].splice);
-		s->gates[i].splice = text;
-		s->gates[i].splice_len = len;
+		vnm_splice_free(s->gates[i].splice);
+		s->gates[i].splice = sp;
 		break;
 	}
 	pthread_mutex_unlock(&s->sess_lock);
 	return i < VNM_MAX_GATES ? 0 : -1;
 }
 
-static char *splice_take(void *arg, size_t *len)
+static struct vnm_splice *splice_take(void *arg)
 {
 	struct gate *g = arg;
 	struct vnm_gate_slot *sl = &g->s->gates[g->slot];
-	char *t;
+	struct vnm_splice *t;
 
 	pthread_mutex_lock(&g->s->sess_lock);
 	t = sl->splice;
-	*len = sl->splice_len;
 	sl->splice = NULL;
 	pthread_mutex_unlock(&g->s->sess_lock);
 	return t;

@@ -83,30 +83,52 @@ int vnm_oframe_flush(struct vnm_oframe *o)
 	return n;
 }
 
-/* The marker was seen: the registered text in its place. */
+size_t vnm_splice_len(const struct vnm_splice *sp)
+{
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < sp->n; i++)
+		n += sp->len[i];
+	return n;
+}
+
+void vnm_splice_free(struct vnm_splice *sp)
+{
+	if (!sp)
+		return;
+	if (sp->release)
+		sp->release(sp->arg);
+	free(sp);
+}
+
+/* The marker was seen: the registered data in its place. */
 static int splice(struct vnm_oframe *o)
 {
-	char h[32], *text;
-	size_t len = 0;
-	int st = o->st, n;
+	struct vnm_splice *sp = o->take ? o->take(o->arg) : NULL;
+	char h[32];
+	size_t len;
+	unsigned i;
+	int st = o->st, n, rc = -1;
 
-	text = o->take ? o->take(o->arg, &len) : NULL;
-	if (!text)
+	if (!sp)
 		return put(o, marker, marker_len);
+	len = vnm_splice_len(sp);
 	if (vnm_oframe_flush(o))
-		goto fail;
+		goto out;
 	if (len && (st == OF_HDR || st == OF_DATA)) {
 		n = snprintf(h, sizeof(h), "\n#%zu\n", len);
 		if (o->emit(o->arg, h, (size_t)n))
-			goto fail;
+			goto out;
 	}
-	if (len && o->emit(o->arg, text, len))
-		goto fail;
-	free(text);
-	return 0;
-fail:
-	free(text);
-	return -1;
+	for (i = 0; i < sp->n; i++) {
+		if (sp->len[i] && o->emit(o->arg, sp->part[i], sp->len[i]))
+			goto out;
+	}
+	rc = 0;
+out:
+	vnm_splice_free(sp);
+	return rc;
 }
 
 /* Content of a message: passed on, the marker replaced. */

@@ -26,10 +26,28 @@
 /* The marker reads.c puts in a spliced reply's <data>. */
 const char *vnm_splice_marker(void);
 
+/* A reply's data for the marker's place: up to three pieces sent one
+ * after the other as one chunk, so that a large text a cache keeps goes
+ * out from where it is, not copied into each reply; release(arg) once sent
+ * or dropped (vnm_splice_free). */
+#define VNM_SPLICE_PARTS 3
+struct vnm_splice {
+	const char *part[VNM_SPLICE_PARTS];
+	size_t len[VNM_SPLICE_PARTS];
+	unsigned n;
+	void (*release)(void *arg);
+	void *arg;
+};
+
+/* The bytes of all its parts. */
+size_t vnm_splice_len(const struct vnm_splice *sp);
+/* release, then sp itself (malloc'd); NULL is nothing. */
+void vnm_splice_free(struct vnm_splice *sp);
+
 /* Bytes to the client; 0 or -1 (the connection is gone). */
 typedef int (*vnm_oframe_emit)(void *arg, const char *buf, size_t n);
-/* The text registered for the marker (handed over, malloc'd), or NULL. */
-typedef char *(*vnm_oframe_take)(void *arg, size_t *len);
+/* The data registered for the marker (handed over), or NULL. */
+typedef struct vnm_splice *(*vnm_oframe_take)(void *arg);
 
 struct vnm_oframe {
 	int st;                 /* state of the parser (oframe.c) */

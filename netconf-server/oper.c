@@ -546,21 +546,22 @@ static struct vnm_nets_text *config_text(uint64_t gen, uint64_t *tgen)
 	return t;
 }
 
-int vnm_running_text(uint64_t gen, char **out, size_t *len)
+static void nets_text_unref_v(void *t);
+
+struct vnm_ptext *vnm_running_ptext(uint64_t gen)
 {
 	const struct lys_module *nw = ly_ctx_get_module_implemented(vnm_srv->ctx, "ietf-network");
 	struct lyd_node *rest = NULL, *ph = NULL;
+	struct vnm_ptext *p = NULL;
 	struct vnm_nets_text *t;
 	struct vnm_err err = {0};
 	const char *nets;
-	size_t nlen = 0;
+	char *out = NULL;
+	size_t nlen = 0, len = 0, at = 0;
 	uint64_t tg = 0, g = 0;
-	int rc = -1;
 
-	*out = NULL;
-	*len = 0;
 	if (!nw || !(t = config_text(gen, &tg)))
-		return -1;
+		return NULL;
 	nets = vnm_nets_text_config(t, &nlen);
 	/* the rest of the same generation, the networks' place kept by an
 	 * empty container (as get_plain does) */
@@ -571,18 +572,27 @@ int vnm_running_text(uint64_t gen, char **out, size_t *len)
 		lyd_free_tree(ph);
 		goto cleanup;
 	}
-	if (vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets, nlen, out, len)) {
-		*out = NULL;
-		goto cleanup;
+	if (!vnm_xml_print_split(rest, LYD_PRINT_WD_EXPLICIT, ph, &out, &len, &at)) {
+		p = vnm_ptext_new(out, len, at, nets, nlen, nets_text_unref_v, t);
+		t = NULL; /* p's, or let go */
 	}
-	rc = 0;
 cleanup:
 	lyd_free_all(rest);
 	vnm_nets_text_unref(t);
-	return rc;
+	return p;
 }
 
 static void ntext_unref(struct ntext *x);
+
+static void ntext_unref_v(void *x)
+{
+	ntext_unref(x);
+}
+
+static void nets_text_unref_v(void *t)
+{
+	vnm_nets_text_unref(t);
+}
 
 /* Kept under its generation, a text is never served again once running
  * moved on; after a commit that removed much, waiting for the next read to
@@ -600,7 +610,7 @@ void vnm_oper_drop_older(uint64_t gen)
 		ncache.x = NULL;
 	}
 	pthread_mutex_unlock(&ncache.lock);
-	ntext_unref(x);
+	vnm_srv_later(ntext_unref_v, x);
 	pthread_mutex_lock(&tcache.lock);
 	if (tcache.t && tcache.gen < gen &&
 	    vnm_core_leaves_since(vnm_srv->core, tcache.gen, NULL, NULL, &g)) {
@@ -608,7 +618,7 @@ void vnm_oper_drop_older(uint64_t gen)
 		tcache.t = NULL;
 	}
 	pthread_mutex_unlock(&tcache.lock);
-	vnm_nets_text_unref(t);
+	vnm_srv_later(nets_text_unref_v, t);
 }
 
 /* The networks with their state as text the tree's way: a copy of the
@@ -696,7 +706,7 @@ static struct nc_server_reply *get_plain(struct lyd_node *rpc)
 	struct vnm_err err = {0};
 	struct ntext *nets;
 	char *out = NULL;
-	size_t len = 0;
+	size_t len = 0, at = 0;
 	uint64_t g;
 	int rc;
 
@@ -709,11 +719,15 @@ static struct nc_server_reply *get_plain(struct lyd_node *rpc)
 		rc = -1;
 	}
 	rc = rc || vnm_monitoring_add(&rest, &err) || vnm_nacm_state_add(&rest, &err) ||
-	     vnm_xml_print_subst(rest, LYD_PRINT_WD_EXPLICIT, ph, nets->text, nets->len, &out,
-				 &len);
+	     vnm_xml_print_split(rest, LYD_PRINT_WD_EXPLICIT, ph, &out, &len, &at);
 	lyd_free_all(rest);
-	ntext_unref(nets);
-	return rc ? NULL : vnm_reply_text(rpc, out, len);
+	if (rc) {
+		ntext_unref(nets);
+		return NULL;
+	}
+	/* the networks' text goes out from the cache, not copied */
+	return vnm_reply_ptext(rpc, vnm_ptext_new(out, len, at, nets->text, nets->len,
+						  ntext_unref_v, nets));
 }
 
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs)

@@ -138,6 +138,98 @@ static int print_tree(const struct lyd_node *tree, uint32_t wd, char **xml, size
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Texts sent in pieces                                                */
+/* ------------------------------------------------------------------ */
+
+struct vnm_ptext *vnm_ptext_new(char *frame, size_t flen, size_t at, const char *piece,
+				size_t plen, void (*release)(void *), void *arg)
+{
+	struct vnm_ptext *p = frame && at <= flen ? malloc(sizeof(*p)) : NULL;
+
+	if (!p) {
+		free(frame);
+		if (release)
+			release(arg);
+		return NULL;
+	}
+	*p = (struct vnm_ptext){1, frame, flen, at, piece, plen, release, arg};
+	return p;
+}
+
+struct vnm_ptext *vnm_ptext_ref(struct vnm_ptext *p)
+{
+	if (p)
+		__atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+	return p;
+}
+
+void vnm_ptext_unref(struct vnm_ptext *p)
+{
+	if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	free(p->frame);
+	if (p->release)
+		p->release(p->arg);
+	free(p);
+}
+
+static void ptext_unref_v(void *p)
+{
+	vnm_ptext_unref(p);
+}
+
+size_t vnm_ptext_len(const struct vnm_ptext *p)
+{
+	return p->flen + p->plen;
+}
+
+/* p's bytes as the gate's pieces for session sid, p handed over; -1 (p
+ * let go) when sid has no gate. */
+static int ptext_put(uint32_t sid, struct vnm_ptext *p)
+{
+	struct vnm_splice *sp = malloc(sizeof(*sp));
+
+	if (!sp) {
+		vnm_ptext_unref(p);
+		return -1;
+	}
+	*sp = (struct vnm_splice){
+		.part = {p->frame, p->piece, p->frame + p->at},
+		.len = {p->at, p->plen, p->flen - p->at},
+		.n = 3,
+		.release = ptext_unref_v,
+		.arg = p,
+	};
+	if (vnm_gate_splice_put(vnm_srv, sid, sp)) {
+		vnm_splice_free(sp);
+		return -1;
+	}
+	return 0;
+}
+
+/* A reply whose <data> is the marker the gate replaces with p (handed
+ * over); NULL (p let go): too small to be worth it, or no gate. */
+struct nc_server_reply *vnm_reply_ptext(struct lyd_node *rpc, struct vnm_ptext *p)
+{
+	const struct vnm_sess *vs = vnm_rpc_sess;
+	struct lyd_node *out = NULL;
+
+	if (!p)
+		return NULL;
+	if (!vs || vnm_ptext_len(p) < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
+	    lyd_new_any(out, NULL, "data", vnm_splice_marker(), 0, LYD_ANYDATA_XML, 1, NULL)) {
+		vnm_ptext_unref(p);
+		lyd_free_all(out);
+		return NULL;
+	}
+	if (ptext_put(vs->id, p)) {
+		lyd_free_all(out);
+		return NULL;
+	}
+	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
 /*
  * A large reply's data, printed here in one piece and sent by the session's
  * gate in place of the marker libnetconf2 prints (oframe.h): libnetconf2
@@ -148,105 +240,86 @@ static int print_tree(const struct lyd_node *tree, uint32_t wd, char **xml, size
  */
 static struct nc_server_reply *spliced(struct lyd_node *rpc, struct lyd_node *tree, NC_WD_MODE wd)
 {
-	const struct vnm_sess *vs = vnm_rpc_sess;
-	struct lyd_node *out = NULL;
+	struct nc_server_reply *r;
 	uint32_t wdf;
 	char *xml = NULL;
 	size_t len;
 
-	if (!tree || !vs || wd == NC_WD_ALL_TAG)
+	if (!tree || !vnm_rpc_sess || wd == NC_WD_ALL_TAG)
 		return NULL;
 	wdf = wd == NC_WD_ALL ? LYD_PRINT_WD_ALL : wd == NC_WD_TRIM ? LYD_PRINT_WD_TRIM
 								   : LYD_PRINT_WD_EXPLICIT;
 	if (print_tree(tree, wdf, &xml, &len))
 		return NULL;
-	if (len < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
-	    lyd_new_any(out, NULL, "data", vnm_splice_marker(), 0, LYD_ANYDATA_XML, 1, NULL) ||
-	    vnm_gate_splice_put(vnm_srv, vs->id, xml, len)) {
-		free(xml);
-		lyd_free_all(out);
-		return NULL;
-	}
-	lyd_free_all(tree);
-	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+	r = vnm_reply_ptext(rpc, vnm_ptext_new(xml, len, len, NULL, 0, NULL, NULL));
+	if (r)
+		lyd_free_all(tree);
+	return r;
 }
 
 /*
  * running's text (with-defaults explicit) of one generation: a <get-config>
- * of the whole of running, the read every client starts with, is then a
- * copy of the text, not a copy, print and free of the whole tree.  Its
- * networks are the configuration's text <get> keeps (vnm_running_text):
- * after a rate change made in place, that text is patched, not printed.
- * The generation is read before the tree, so the text is never older than
- * the generation it is kept under.
+ * of the whole of running, the read every client starts with, is then the
+ * text sent as it is kept, not a copy, print and free of the whole tree.
+ * Its networks are the configuration's text <get> keeps (vnm_running_ptext),
+ * sent from there: after a rate change made in place, that text is patched,
+ * not printed.  The generation is read before the tree, so the text is never
+ * older than the generation it is kept under.
  */
 static struct {
 	pthread_mutex_t lock;
 	uint64_t gen;
-	char *text;                 /* NULL: none kept */
-	size_t len;
+	struct vnm_ptext *p;        /* NULL: none kept */
 } rcache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void vnm_reads_drop_older(uint64_t gen)
 {
-	char *text = NULL;
+	struct vnm_ptext *p = NULL;
 
 	pthread_mutex_lock(&rcache.lock);
-	if (rcache.text && rcache.gen < gen) {
-		text = rcache.text;
-		rcache.text = NULL;
+	if (rcache.p && rcache.gen < gen) {
+		p = rcache.p;
+		rcache.p = NULL;
 	}
 	pthread_mutex_unlock(&rcache.lock);
-	free(text);
+	vnm_srv_later(ptext_unref_v, p);
 }
 
-/* A copy of running's text (malloc'd), or NULL. */
-static char *running_text(size_t *len)
+/* running's text (a reference), or NULL. */
+static struct vnm_ptext *running_text(void)
 {
 	struct lyd_node *tree = NULL;
 	struct vnm_err err = {0};
 	uint64_t gen = vnm_core_generation(vnm_srv->core);
-	char *text = NULL, *copy;
+	struct vnm_ptext *p = NULL;
+	char *text = NULL;
+	size_t len = 0;
 
 	pthread_mutex_lock(&rcache.lock);
-	if (rcache.text && rcache.gen == gen) {
-		copy = malloc(rcache.len + 1);
-		if (copy) {
-			memcpy(copy, rcache.text, rcache.len + 1);
-			*len = rcache.len;
-		}
-		pthread_mutex_unlock(&rcache.lock);
-		return copy;
-	}
+	if (rcache.p && rcache.gen == gen)
+		p = vnm_ptext_ref(rcache.p);
 	pthread_mutex_unlock(&rcache.lock);
+	if (p)
+		return p;
 	/* the networks' text <get> keeps (one print of them per generation),
-	 * else a copy of running printed */
-	if (vnm_running_text(gen, &text, len)) {
+	 * else running printed */
+	if (!(p = vnm_running_ptext(gen))) {
 		if (vnm_core_running(vnm_srv->core, &tree, &err) || !tree)
 			return NULL;
-		if (print_tree(tree, LYD_PRINT_WD_EXPLICIT, &text, len))
+		if (print_tree(tree, LYD_PRINT_WD_EXPLICIT, &text, &len))
 			text = NULL;
 		lyd_free_all(tree);
+		if (!(p = vnm_ptext_new(text, len, len, NULL, 0, NULL, NULL)))
+			return NULL;
 	}
-	if (!text)
-		return NULL;
-	copy = malloc(*len + 1);
-	if (!copy) {
-		free(text);
-		return NULL;
-	}
-	memcpy(copy, text, *len + 1);
 	pthread_mutex_lock(&rcache.lock);
-	if (!rcache.text || rcache.gen < gen) {
-		free(rcache.text);
-		rcache.text = text;
-		rcache.len = *len;
+	if (!rcache.p || rcache.gen < gen) {
+		vnm_ptext_unref(rcache.p);
+		rcache.p = vnm_ptext_ref(p);
 		rcache.gen = gen;
-		text = NULL;
 	}
 	pthread_mutex_unlock(&rcache.lock);
-	free(text);
-	return copy;
+	return p;
 }
 
 bool vnm_read_plain(struct lyd_node *rpc)
@@ -264,29 +337,11 @@ bool vnm_read_plain(struct lyd_node *rpc)
 	return !o.filtered && o.wd == VNM_WD_EXPLICIT && vnm_nacm_reads_all(vnm_rpc_sess);
 }
 
-struct nc_server_reply *vnm_reply_text(struct lyd_node *rpc, char *text, size_t len)
-{
-	struct lyd_node *out = NULL;
-
-	/* small: libnetconf2 prints it (an empty datastore is <data/>) */
-	if (!vnm_rpc_sess || len < VNM_SPLICE_MIN || lyd_dup_single(rpc, NULL, 0, &out) ||
-	    lyd_new_any(out, NULL, "data", vnm_splice_marker(), 0, LYD_ANYDATA_XML, 1, NULL) ||
-	    vnm_gate_splice_put(vnm_srv, vnm_rpc_sess->id, text, len)) {
-		free(text);
-		lyd_free_all(out);
-		return NULL;
-	}
-	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
-}
-
 struct nc_server_reply *vnm_reply_running_cached(struct lyd_node *rpc)
 {
-	char *text;
-	size_t len = 0;
-
-	if (!vnm_read_plain(rpc) || !(text = running_text(&len)))
+	if (!vnm_read_plain(rpc))
 		return NULL;
-	return vnm_reply_text(rpc, text, len);
+	return vnm_reply_ptext(rpc, running_text());
 }
 
 struct nc_server_reply *vnm_reply_filtered(struct lyd_node *rpc, struct lyd_node *tree)

@@ -422,6 +422,47 @@ static void drop_old_texts(void *arg, const struct vnm_event *ev)
 	vnm_reads_drop_older(ev->generation);
 }
 
+/* Frees that wait for the reply in hand (vnm_srv_later). */
+#define LATER_MAX 8
+static struct {
+	pthread_mutex_t lock;
+	struct later {
+		void (*fn)(void *);
+		void *p;
+	} v[LATER_MAX];
+	size_t n;
+} later = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void vnm_srv_later(void (*fn)(void *), void *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&later.lock);
+	if (later.n < LATER_MAX) {
+		later.v[later.n++] = (struct later){fn, p};
+		p = NULL;
+	}
+	pthread_mutex_unlock(&later.lock);
+	if (p)
+		fn(p);
+}
+
+static void later_run(void)
+{
+	struct later v[LATER_MAX];
+	size_t n, i;
+
+	if (!__atomic_load_n(&later.n, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&later.lock);
+	n = later.n;
+	memcpy(v, later.v, n * sizeof(v[0]));
+	later.n = 0;
+	pthread_mutex_unlock(&later.lock);
+	for (i = 0; i < n; i++)
+		v[i].fn(v[i].p);
+}
+
 static void *worker_main(void *arg)
 {
 	struct vnm_server *s = arg;
@@ -433,6 +474,7 @@ static void *worker_main(void *arg)
 		/* libnetconf2 holds the pollsession lock for the whole timeout:
 		 * keep it short, or new sessions wait for every worker in turn */
 		rc = nc_ps_poll(s->ps, 10, &ncs);
+		later_run(); /* the RPC in hand, if any, is answered */
 		/* A session whose client vanished while its next message was
 		 * read comes with NC_PSPOLL_ERROR too: it ends here all the
 		 * same (before, it stayed, holding its locks for good). */
@@ -654,6 +696,7 @@ void vnm_server_stop(struct vnm_server *s)
 	pthread_join(s->accept_thr, NULL);
 	for (i = 0; i < s->n_workers; i++)
 		pthread_join(s->workers[i], NULL);
+	later_run();
 	vnm_confirm_stop();
 	vnm_notif_stop();
 	/* every client is cut off; the gate's threads end */

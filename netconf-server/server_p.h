@@ -97,8 +97,7 @@ struct vnm_server {
 		bool handshake;
 		time_t deadline;       /* 0: none */
 		uint32_t sid;          /* its session, once the hello is over */
-		char *splice;          /* a reply's data for the gate (oframe.h) */
-		size_t splice_len;
+		struct vnm_splice *splice; /* a reply's data for the gate (oframe.h) */
 	} gates[VNM_MAX_GATES];
 
 	pthread_mutex_t ds_lock;
@@ -226,13 +225,17 @@ int vnm_oper_add(struct lyd_node **tree, bool realised, struct vnm_err *err);
 /* Running's text (with-defaults explicit, as vnm_xml_print prints it) of
  * generation gen or later, its networks being the configuration's text
  * kept for <get> (printed once per generation, patched after a rate
- * change): <get-config> and <get> share that print.  0 with *out
- * (malloc'd) and *len, or -1 (print running the ordinary way). */
-int vnm_running_text(uint64_t gen, char **out, size_t *len);
+ * change) and sent from where it is kept: <get-config> and <get> share
+ * that print.  A reference, or NULL (print running the ordinary way). */
+struct vnm_ptext *vnm_running_ptext(uint64_t gen);
 /* A commit of generation gen: the read texts kept for older generations
  * are let go at once (oper.c, reads.c), not at the next read. */
 void vnm_reads_drop_older(uint64_t gen);
 void vnm_oper_drop_older(uint64_t gen);
+/* fn(p) run by a worker once the RPC in hand is answered (server.c), or at
+ * once when too many wait: a commit's callbacks let go of megabytes of old
+ * text, and freeing them before the <ok/> cost that edit milliseconds. */
+void vnm_srv_later(void (*fn)(void *), void *p);
 /* Helpers of the state nodes (oper.c), also for monitoring.c: an XPath
  * string literal for a key value (quoted with ' or "), a UTC date-and-time,
  * leaf rel under base set to value (0 or -1). */
@@ -276,9 +279,29 @@ struct nc_server_reply *vnm_reply_running_cached(struct lyd_node *rpc);
 /* Whether rpc (get, get-config) asks for everything, unfiltered, in the
  * default with-defaults mode, of a session that may read everything. */
 bool vnm_read_plain(struct lyd_node *rpc);
-/* The data reply of rpc with text (taken over) as <data>'s content, sent
- * by the gate (oframe.h); NULL when text is too small for that (freed). */
-struct nc_server_reply *vnm_reply_text(struct lyd_node *rpc, char *text, size_t len);
+/* A reply's text in pieces (reads.c): a frame printed for it and a large
+ * piece kept elsewhere (a cache's text, with a reference) that goes at
+ * frame + at.  The gate sends the three parts as they are (oframe.h): the
+ * piece is never copied into a reply. */
+struct vnm_ptext {
+	int refs;
+	char *frame;                /* malloc'd */
+	size_t flen, at;
+	const char *piece;          /* NULL: none */
+	size_t plen;
+	void (*release)(void *arg); /* the piece's owner, when p goes */
+	void *arg;
+};
+/* frame and the piece's reference taken over (let go when NULL: out of
+ * memory, no frame). */
+struct vnm_ptext *vnm_ptext_new(char *frame, size_t flen, size_t at, const char *piece,
+				size_t plen, void (*release)(void *), void *arg);
+struct vnm_ptext *vnm_ptext_ref(struct vnm_ptext *p);
+void vnm_ptext_unref(struct vnm_ptext *p);
+size_t vnm_ptext_len(const struct vnm_ptext *p);
+/* The data reply of rpc with p (taken over) as <data>'s content, sent by
+ * the gate (oframe.h); NULL when p is too small for that (let go). */
+struct nc_server_reply *vnm_reply_ptext(struct lyd_node *rpc, struct vnm_ptext *p);
 struct nc_server_reply *vnm_rpc_get(struct lyd_node *rpc, struct nc_session *ncs);
 struct nc_server_reply *vnm_rpc_get_schema(struct lyd_node *rpc, struct nc_session *ncs);
 
@@ -367,7 +390,7 @@ void vnm_gate_sweep(struct vnm_server *s);
 
 /* Give the gate of session sid text (taken over) to send in place of the
  * splice marker of its next reply (oframe.h); -1 when sid has no gate. */
-int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, char *text, size_t len);
+int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, struct vnm_splice *sp);
 /* Cut every connection off and wait for the gate's threads. */
 void vnm_gate_stop_all(struct vnm_server *s);
 

@@ -25,9 +25,8 @@ struct pbuf {
 	char *p;
 	size_t len, cap;
 	int rc;         /* 0, VNM_XP_LIBYANG or -1 */
-	const struct lyd_node *subst;   /* printed as subst_text */
-	const char *subst_text;
-	size_t subst_len;
+	const struct lyd_node *subst;   /* printed as nothing, its place kept */
+	size_t subst_at;
 	vnm_xp_hook hook;       /* told where each inner node ends */
 	void *hook_arg;
 };
@@ -195,7 +194,7 @@ static void node(struct pbuf *b, const struct lyd_node *n, const struct lys_modu
 		 uint32_t wd)
 {
 	if (n == b->subst) {
-		add(b, b->subst_text, b->subst_len);
+		b->subst_at = b->len;
 		return;
 	}
 	if (!n->schema || n->meta) {
@@ -221,21 +220,19 @@ static void node(struct pbuf *b, const struct lyd_node *n, const struct lys_modu
 
 int vnm_xml_print(const struct lyd_node *tree, uint32_t wd, char **out, size_t *len)
 {
-	return vnm_xml_print_subst(tree, wd, NULL, NULL, 0, out, len);
+	struct pbuf b = {0};
+
+	return print_all(&b, tree, wd, out, len);
 }
 
-int vnm_xml_print_subst(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
-			const char *text, size_t text_len, char **out, size_t *len)
+int vnm_xml_print_split(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
+			char **out, size_t *len, size_t *at)
 {
-	struct pbuf b = {.subst = subst, .subst_text = text, .subst_len = text_len};
+	struct pbuf b = {.subst = subst};
+	int rc = print_all(&b, tree, wd, out, len);
 
-	/* a large text spliced in: room for it and the rest at once */
-	if (text_len >= (1u << 20)) {
-		b.cap = text_len + (1u << 20);
-		if (!(b.p = vnm_xml_buf(b.cap)))
-			return -1;
-	}
-	return print_all(&b, tree, wd, out, len);
+	*at = rc ? 0 : b.subst_at;
+	return rc;
 }
 
 int vnm_xml_print_hook(const struct lyd_node *tree, uint32_t wd, vnm_xp_hook hook, void *arg,
@@ -272,5 +269,6 @@ static int print_all(struct pbuf *bp, const struct lyd_node *tree, uint32_t wd, 
 	}
 	*out = b.p;
 	*len = b.len;
+	bp->subst_at = b.subst_at;
 	return 0;
 }

@@ -18,10 +18,11 @@ struct lyd_node;
  * and *len, VNM_XP_LIBYANG, or -1 when out of memory. */
 int vnm_xml_print(const struct lyd_node *tree, uint32_t wd, char **out, size_t *len);
 
-/* The same, with the node subst (of tree) printed as text (its own XML,
- * printed before): a large part kept as text goes into a small tree. */
-int vnm_xml_print_subst(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
-			const char *text, size_t text_len, char **out, size_t *len);
+/* The same, with the node subst (of tree) left out and *at where it
+ * would be: a large part kept as text (its own XML, printed before) goes
+ * there when the text is sent (reads.c's vnm_ptext), not copied in. */
+int vnm_xml_print_split(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
+			char **out, size_t *len, size_t *at);
 
 /* The same, calling hook(arg, n, off, empty) where each container or list
  * entry n ends: off is where its close tag (empty: the "/>" of an element

@@ -2,8 +2,8 @@
  * (netconf-server/oframe.c): the hello passes as it came; under chunked
  * framing the content of what one batch held goes out as one chunk and
  * message ends stay where they were; the splice marker is replaced by the
- * registered text, also when it is cut across reads at any byte and across
- * libnetconf2's chunks; without a registered text, and under end-of-message
+ * registered text (handed over in three parts, let go once), also when it is
+ * cut across reads at any byte and across libnetconf2's chunks; without a registered text, and under end-of-message
  * framing, what passes is what came; a broken chunk header is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +23,7 @@ struct sink {
 	size_t len;
 	const char *text;   /* what take hands over, once */
 	int takes;
+	int released;
 };
 
 static int emit(void *arg, const char *buf, size_t n)
@@ -36,18 +37,36 @@ static int emit(void *arg, const char *buf, size_t n)
 	return 0;
 }
 
-static char *take(void *arg, size_t *len)
+static void release(void *arg)
 {
 	struct sink *k = arg;
-	char *t;
+
+	k->released++;
+}
+
+/* The text in three parts: its first 3 bytes, the middle, its last 2. */
+static struct vnm_splice *take(void *arg)
+{
+	struct sink *k = arg;
+	struct vnm_splice *sp;
+	size_t n;
 
 	k->takes++;
 	if (!k->text)
 		return NULL;
-	t = strdup(k->text);
-	*len = strlen(t);
+	n = strlen(k->text);
+	assert_true(n >= 5);
+	sp = calloc(1, sizeof(*sp));
+	assert_non_null(sp);
+	*sp = (struct vnm_splice){
+		.part = {k->text, k->text + 3, k->text + n - 2},
+		.len = {3, n - 5, 2},
+		.n = 3,
+		.release = release,
+		.arg = k,
+	};
 	k->text = NULL;
-	return t;
+	return sp;
 }
 
 /* Feed s in pieces of step bytes (0: at once), one flush per piece. */
@@ -137,6 +156,7 @@ static void test_marker_spliced_at_every_cut(void **state)
 		assert_non_null(c);
 		assert_string_equal(c, want);
 		assert_int_equal(k.takes, 1);
+		assert_int_equal(k.released, 1);
 	}
 }
 
@@ -170,6 +190,7 @@ static void test_end_of_message_framing(void **state)
 
 		assert_int_equal(run(&k, 0, in, step), 0);
 		assert_string_equal(k.out, want);
+		assert_int_equal(k.released, 1);
 	}
 }
 
