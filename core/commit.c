@@ -209,7 +209,7 @@ int vnm_core_validate(struct vnm_core *c, const struct lyd_node *cfg, struct vnm
 }
 
 static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_node **take,
-		  const struct lyd_node *diff, struct vnm_err *err);
+		  const struct lyd_node *diff, struct lyd_node **diff_take, struct vnm_err *err);
 
 /* ------------------------------------------------------------------ */
 /* Repair after a failed transaction                                   */
@@ -256,17 +256,17 @@ void core_repair(struct vnm_core *c)
 int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg, const struct lyd_node *diff,
 		    struct vnm_err *err)
 {
-	return commit(c, cfg, NULL, diff, err);
+	return commit(c, cfg, NULL, diff, NULL, err);
 }
 
-int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg, const struct lyd_node *diff,
+int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg, struct lyd_node **diff,
 			 struct vnm_err *err)
 {
-	return commit(c, *cfg, cfg, diff, err);
+	return commit(c, *cfg, cfg, diff ? *diff : NULL, diff, err);
 }
 
 static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_node **take,
-		  const struct lyd_node *diff, struct vnm_err *err)
+		  const struct lyd_node *diff, struct lyd_node **diff_take, struct vnm_err *err)
 {
 	struct vnm_model *nm = NULL;
 	struct model_ref *nref = NULL, *oref;
@@ -305,6 +305,11 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	popts.default_uri = c->uris ? c->uris->default_uri : NULL;
 	if (vnm_plan_build_opts(oref->m, nref->m, diff, c->generation, gen, &popts, &plan, err))
 		goto cleanup;
+	if (diff_take) {
+		lyd_free_all(*diff_take);
+		*diff_take = NULL;
+		diff = NULL;
+	}
 	vnm_log(VNM_LOG_INFO, "commit %llu: %zu step(s)", (unsigned long long)gen, plan->n);
 	/* Network-wide: every participant holds it as a confirmed commit
 	 * before this vnmd applies its share; confirmed after the save. */

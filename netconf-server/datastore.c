@@ -372,10 +372,17 @@ struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum v
 	r = config_text(cfg, &xml);
 	if (r)
 		return r;
+	/* a large edit is held three times over (the request's tree, its
+	 * text, the edit's tree) while the transaction runs: each goes as
+	 * soon as what comes next is made of it (10,000 VLs: tens of MB off
+	 * the peak) */
+	lyd_free_tree(cfg);
 	if (vnm_edit_parse(s->ctx, xml, &edit, &err)) {
 		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		goto cleanup;
 	}
+	free(xml);
+	xml = NULL;
 
 	pthread_mutex_lock(&s->ds_lock);
 	locked = true;
@@ -389,6 +396,8 @@ struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum v
 		r = vnm_reply_err(&err, NC_ERR_TYPE_APP);
 		goto cleanup;
 	}
+	lyd_free_all(edit);
+	edit = NULL;
 	if (diff && (r = vnm_nacm_write(vs, diff)))
 		goto cleanup;
 	if (test_only) {
@@ -413,7 +422,7 @@ struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum v
 		goto cleanup;
 	}
 	/* tree was built for this commit: running takes it over */
-	if (vnm_core_commit_take(s->core, &tree, diff, &err)) {
+	if (vnm_core_commit_take(s->core, &tree, &diff, &err)) {
 		vnm_log_warn("netconf: running not changed: %s", err.msg);
 		if (erropt == VNM_ERROPT_CONTINUE)
 			vnm_err_prefix(&err, "error-option continue-on-error cannot apply to "

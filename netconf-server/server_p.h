@@ -184,7 +184,8 @@ int vnm_ds_commit_running(const struct lyd_node *cfg, const struct lyd_node *dif
 struct nc_server_reply *vnm_ds_check_writable(enum vnm_ds ds, struct vnm_sess *s);
 /* Apply the edit in cfg (<config> of edit-config or edit-data) to ds for
  * session vs: running through one core transaction, candidate kept here,
- * startup validated and saved.  The one write path of both operations. */
+ * startup validated and saved.  The one write path of both operations.
+ * cfg, a node of the request, is freed (unlinked) once read. */
 struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum vnm_edit_op dflt,
 				   enum vnm_error_option erropt, bool test_only,
 				   struct vnm_sess *vs);

@@ -107,9 +107,12 @@ int vnm_core_commit(struct vnm_core *c, const struct lyd_node *cfg,
 		    const struct lyd_node *diff, struct vnm_err *err);
 /* The same, taking over *cfg when it succeeds (*cfg set to NULL) instead
  * of copying it: a caller that built the tree for this commit spares a
- * copy of the whole configuration. */
-int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg,
-			 const struct lyd_node *diff, struct vnm_err *err);
+ * copy of the whole configuration.  *diff (may be NULL) is freed and set
+ * to NULL once the plan is made of it: a diff that creates 10,000 VLs
+ * holds a copy of them, megabytes the rest of the transaction need not
+ * keep. */
+int vnm_core_commit_take(struct vnm_core *c, struct lyd_node **cfg, struct lyd_node **diff,
+			 struct vnm_err *err);
 
 /*
  * A change of leaves made in place: no copy, validation or save of the
