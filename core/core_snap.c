@@ -634,10 +634,13 @@ void *core_snapshot_thread(void *arg)
 		snapshot_refresh(c, full);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (full) {
+			unsigned ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
+						 (t1.tv_nsec - t0.tv_nsec) / 1000000);
+
 			pthread_mutex_lock(&c->slock);
-			c->full_cost_ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
-						     (t1.tv_nsec - t0.tv_nsec) / 1000000);
+			c->full_cost_ms = ms;
 			pthread_mutex_unlock(&c->slock);
+			vnm_log(VNM_LOG_DEBUG, "snapshot: every object read in %u ms", ms);
 		}
 	}
 	return NULL;
