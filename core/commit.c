@@ -223,6 +223,23 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
+/* The snapshot thread learns of a repair owed at once, whatever the pace
+ * of its full refreshes, and of one done (core_repair_locked). */
+static void set_owed(struct vnm_core *c, bool owed)
+{
+	pthread_mutex_lock(&c->slock);
+	c->repair_owed = owed;
+	if (owed)
+		pthread_cond_signal(&c->scond);
+	pthread_mutex_unlock(&c->slock);
+}
+
+void core_repair_owe(struct vnm_core *c)
+{
+	c->repair = true;
+	set_owed(c, true);
+}
+
 void core_repair_locked(struct vnm_core *c)
 {
 	struct vnm_reconcile_stats st;
@@ -239,6 +256,7 @@ void core_repair_locked(struct vnm_core *c)
 		return;
 	}
 	c->repair = false;
+	set_owed(c, false);
 	vnm_log(VNM_LOG_NOTICE, "reality repaired after a failed transaction: %zu object(s) "
 		"adopted, %zu leftover(s) removed, %zu step(s) to create or correct",
 		st.adopted, st.removed, st.repairs);
@@ -318,7 +336,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	/* Apply, journaling inverses.  A failure was undone as far as the
 	 * drivers let it; what they did not is repaired by reconciliation. */
 	if (vnm_txn_apply(&c->drv, plan, &j, err)) {
-		c->repair = true;
+		core_repair_owe(c);
 		goto cleanup;
 	}
 	/* Persist; a configuration that cannot be saved is not committed. */
@@ -327,7 +345,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 		if (vnm_txn_undo(&c->drv, j, &ue)) {
 			vnm_err_prefix(err, "%s; then", ue.msg);
 			err->code = VNM_E_INCONSISTENT;
-			c->repair = true;
+			core_repair_owe(c);
 		} else {
 			vnm_err_prefix(err, "change undone");
 		}

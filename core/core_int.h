@@ -89,6 +89,7 @@ struct vnm_core {
 	pthread_t thread;
 	bool thread_started, stop, kick;
 	bool kick_full;          /* a driver event: read every object again */
+	bool repair_owed;        /* repair (below) as the snapshot thread sees it */
 	unsigned full_cost_ms;   /* duration of the last full refresh */
 	int64_t commit_ns;       /* CLOCK_MONOTONIC of the last commit */
 	struct vnm_snapshot *snap;
@@ -194,10 +195,14 @@ void *core_snapshot_thread(void *arg);
 
 /* commit.c: after a failed transaction, reconcile reality with running
  * (adopt, create what is missing, remove own leftovers); clears c->repair
- * when complete.  core_repair_locked: txn held, always tries;
- * core_repair: from the snapshot thread, never waits for txn and tries
- * at most every VNM_REPAIR_PERIOD_MS. */
+ * and c->repair_owed when complete.  core_repair_owe: txn held, a
+ * transaction failed part-way (sets both, wakes the snapshot thread);
+ * core_repair_locked: txn held, always tries; core_repair: from the
+ * snapshot thread, never waits for txn and tries at most every
+ * VNM_REPAIR_PERIOD_MS, which is also how often that thread comes for it
+ * while one is owed. */
 #define VNM_REPAIR_PERIOD_MS 2000
+void core_repair_owe(struct vnm_core *c);
 void core_repair_locked(struct vnm_core *c);
 void core_repair(struct vnm_core *c);
 

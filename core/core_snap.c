@@ -576,12 +576,36 @@ static bool txn_running(struct vnm_core *c)
 	return false;
 }
 
+/* A repair owed (a failed transaction's leftovers) is retried on its own
+ * clock, every VNM_REPAIR_PERIOD_MS (core_repair), not at the full
+ * refresh's pace: that is ten times the last full refresh's cost, and a
+ * refresh that waited for a hypervisor coming back (libvirtd, restarting,
+ * took the connection and answered seconds later) put the next one, and
+ * with it the removal of a leftover domain, half a minute or more away.
+ * Whether the thread woke for the repair alone (its wait cut short, or a
+ * repair newly owed), not yet time to read everything: */
+static bool repair_tick(struct vnm_core *c, bool cut, int64_t last_full_ns, unsigned period)
+{
+	return cut && !c->kick && core_mono_ns() - last_full_ns < (int64_t)period * 1000000;
+}
+
+static bool repair_owed(struct vnm_core *c)
+{
+	bool owed;
+
+	pthread_mutex_lock(&c->slock);
+	owed = c->repair_owed;
+	pthread_mutex_unlock(&c->slock);
+	return owed;
+}
+
 void *core_snapshot_thread(void *arg)
 {
 	struct vnm_core *c = arg;
 	struct timespec until, t0, t1;
 	unsigned wait_ms, period, deferred = 0;
-	bool full, by_timer, pending_full = false;
+	bool full, by_timer, cut, owed, pending_full = false;
+	int64_t last_full_ns = core_mono_ns();
 
 	for (;;) {
 		pthread_mutex_lock(&c->slock);
@@ -592,6 +616,9 @@ void *core_snapshot_thread(void *arg)
 		if (c->full_cost_ms * 10 > period)
 			period = c->full_cost_ms * 10;
 		wait_ms = deferred ? DEFER_STEP_MS : period;
+		cut = c->repair_owed && wait_ms > VNM_REPAIR_PERIOD_MS;
+		if (cut)
+			wait_ms = VNM_REPAIR_PERIOD_MS;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += wait_ms / 1000;
 		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
@@ -601,14 +628,19 @@ void *core_snapshot_thread(void *arg)
 		}
 		full = true;
 		while (!c->stop && !c->kick) {
+			if (c->repair_owed && wait_ms > VNM_REPAIR_PERIOD_MS) {
+				cut = true;
+				break;
+			}
 			if (pthread_cond_timedwait(&c->scond, &c->slock, &until) == ETIMEDOUT)
 				break;
 		}
 		/* a commit's kick reads what it changed; events and the timer
 		 * read everything */
 		by_timer = !c->kick;
-		if (c->kick && !c->kick_full)
+		if ((c->kick && !c->kick_full) || repair_tick(c, cut, last_full_ns, period))
 			full = false;
+		owed = c->repair_owed;
 		c->kick = false;
 		c->kick_full = false;
 		if (c->stop) {
@@ -627,9 +659,14 @@ void *core_snapshot_thread(void *arg)
 		pending_full = false;
 		pthread_mutex_unlock(&c->slock);
 		/* a failed transaction left reality to repair: retried here
-		 * too, so that it is repaired without waiting for an edit */
-		if (full)
+		 * too, so that it is repaired without waiting for an edit;
+		 * a repair done changed reality: read all of it */
+		if (full || owed)
 			core_repair(c);
+		if (owed && !repair_owed(c))
+			full = true;
+		else if (!full && by_timer)
+			continue;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		snapshot_refresh(c, full);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -637,6 +674,7 @@ void *core_snapshot_thread(void *arg)
 			unsigned ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
 						 (t1.tv_nsec - t0.tv_nsec) / 1000000);
 
+			last_full_ns = core_mono_ns();
 			pthread_mutex_lock(&c->slock);
 			c->full_cost_ms = ms;
 			pthread_mutex_unlock(&c->slock);

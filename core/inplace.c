@@ -335,7 +335,7 @@ static int apply(struct vnm_core *c, const struct vnm_model *m, struct change *c
 	vnm_log(VNM_LOG_INFO, "commit %llu (in place): %zu step(s)", (unsigned long long)*gen,
 		plan->n);
 	if (vnm_txn_apply(&c->drv, plan, &j, err)) {
-		c->repair = true;
+		core_repair_owe(c);
 		goto restore;
 	}
 	applied = 1;
@@ -369,7 +369,7 @@ undo:
 	if (applied && vnm_txn_undo(&c->drv, j, &ue)) {
 		vnm_err_prefix(err, "%s; then", ue.msg);
 		err->code = VNM_E_INCONSISTENT;
-		c->repair = true;
+		core_repair_owe(c);
 	} else {
 		vnm_err_prefix(err, "change undone");
 	}
