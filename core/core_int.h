@@ -90,7 +90,7 @@ struct vnm_core {
 	bool thread_started, stop, kick;
 	bool kick_full;          /* a driver event: read every object again */
 	bool repair_owed;        /* repair (below) as the snapshot thread sees it */
-	unsigned full_cost_ms;   /* duration of the last full refresh */
+	unsigned full_cost_ms;   /* CPU time of the last full refresh */
 	int64_t commit_ns;       /* CLOCK_MONOTONIC of the last commit */
 	struct vnm_snapshot *snap;
 	struct gathered *gath;   /* participants' state (core_gather.c) */

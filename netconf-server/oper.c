@@ -602,6 +602,7 @@ void vnm_oper_drop_older(uint64_t gen)
 {
 	struct vnm_nets_text *t = NULL;
 	struct ntext *x = NULL;
+	size_t tlen = 0;
 	uint64_t g;
 
 	pthread_mutex_lock(&ncache.lock);
@@ -610,7 +611,7 @@ void vnm_oper_drop_older(uint64_t gen)
 		ncache.x = NULL;
 	}
 	pthread_mutex_unlock(&ncache.lock);
-	vnm_srv_later(ntext_unref_v, x);
+	vnm_srv_later(ntext_unref_v, x, x ? x->len : 0);
 	pthread_mutex_lock(&tcache.lock);
 	if (tcache.t && tcache.gen < gen &&
 	    vnm_core_leaves_since(vnm_srv->core, tcache.gen, NULL, NULL, &g)) {
@@ -618,7 +619,9 @@ void vnm_oper_drop_older(uint64_t gen)
 		tcache.t = NULL;
 	}
 	pthread_mutex_unlock(&tcache.lock);
-	vnm_srv_later(nets_text_unref_v, t);
+	if (t)
+		vnm_nets_text_config(t, &tlen);
+	vnm_srv_later(nets_text_unref_v, t, tlen);
 }
 
 /* The networks with their state as text the tree's way: a copy of the
@@ -652,7 +655,7 @@ static struct ntext *networks_text(void)
 	uint64_t gen = vnm_core_generation(vnm_srv->core), sgen = snap ? snap->generation : 0;
 	struct timespec taken = snap ? snap->taken : (struct timespec){0, 0};
 	struct vnm_nets_text *t;
-	struct ntext *x = NULL, *old;
+	struct ntext *x = NULL, *old = NULL;
 	char *text = NULL;
 	uint64_t tg;
 	size_t len = 0;
@@ -662,12 +665,18 @@ static struct ntext *networks_text(void)
 	    ncache.taken.tv_sec == taken.tv_sec && ncache.taken.tv_nsec == taken.tv_nsec) {
 		x = ncache.x;
 		__atomic_add_fetch(&x->refs, 1, __ATOMIC_ACQ_REL);
+	} else {
+		/* it will not serve again: let it go before its successor is
+		 * made, whose megabytes can then take its place */
+		old = ncache.x;
+		ncache.x = NULL;
 	}
 	pthread_mutex_unlock(&ncache.lock);
 	if (x) {
 		vnm_snapshot_unref(snap);
 		return x;
 	}
+	ntext_unref(old);
 	/* the configuration's text with this snapshot's state in place, else
 	 * the tree's way */
 	t = config_text(gen, &tg);

@@ -282,7 +282,7 @@ void vnm_reads_drop_older(uint64_t gen)
 		rcache.p = NULL;
 	}
 	pthread_mutex_unlock(&rcache.lock);
-	vnm_srv_later(ptext_unref_v, p);
+	vnm_srv_later(ptext_unref_v, p, p ? vnm_ptext_len(p) : 0);
 }
 
 /* running's text (a reference), or NULL. */

@@ -16,6 +16,7 @@
 #include "server_p.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -429,17 +430,18 @@ static struct {
 	struct later {
 		void (*fn)(void *);
 		void *p;
+		size_t bytes;
 	} v[LATER_MAX];
 	size_t n;
 } later = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-void vnm_srv_later(void (*fn)(void *), void *p)
+void vnm_srv_later(void (*fn)(void *), void *p, size_t bytes)
 {
 	if (!p)
 		return;
 	pthread_mutex_lock(&later.lock);
 	if (later.n < LATER_MAX) {
-		later.v[later.n++] = (struct later){fn, p};
+		later.v[later.n++] = (struct later){fn, p, bytes};
 		p = NULL;
 	}
 	pthread_mutex_unlock(&later.lock);
@@ -450,7 +452,7 @@ void vnm_srv_later(void (*fn)(void *), void *p)
 static void later_run(void)
 {
 	struct later v[LATER_MAX];
-	size_t n, i;
+	size_t n, i, bytes = 0;
 
 	if (!__atomic_load_n(&later.n, __ATOMIC_RELAXED))
 		return;
@@ -459,8 +461,13 @@ static void later_run(void)
 	memcpy(v, later.v, n * sizeof(v[0]));
 	later.n = 0;
 	pthread_mutex_unlock(&later.lock);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		v[i].fn(v[i].p);
+		bytes += v[i].bytes;
+	}
+	/* a libc call, no program is run */
+	if (bytes >= (1u << 20))
+		malloc_trim(0);
 }
 
 static void *worker_main(void *arg)

@@ -235,8 +235,10 @@ void vnm_reads_drop_older(uint64_t gen);
 void vnm_oper_drop_older(uint64_t gen);
 /* fn(p) run by a worker once the RPC in hand is answered (server.c), or at
  * once when too many wait: a commit's callbacks let go of megabytes of old
- * text, and freeing them before the <ok/> cost that edit milliseconds. */
-void vnm_srv_later(void (*fn)(void *), void *p);
+ * text, and freeing them before the <ok/> cost that edit milliseconds.
+ * bytes: about what goes; a megabyte or more and the heap is trimmed
+ * after (glibc keeps freed pages otherwise: RSS back after removal). */
+void vnm_srv_later(void (*fn)(void *), void *p, size_t bytes);
 /* Helpers of the state nodes (oper.c), also for monitoring.c: an XPath
  * string literal for a key value (quoted with ' or "), a UTC date-and-time,
  * leaf rel under base set to value (0 or -1). */

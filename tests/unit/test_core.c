@@ -291,10 +291,11 @@ static void failed_undo_is_repaired(void **state)
 	lyd_free_all(t);
 }
 
-/* A full refresh that waited long for the hypervisor (libvirtd coming
- * back answers seconds late) puts the next one ten times as far away; the
- * repair of a failed transaction does not wait for it: it is retried every
- * VNM_REPAIR_PERIOD_MS (2 s) once the drivers work again. */
+/* The repair of a failed transaction does not wait for the pace of full
+ * refreshes (ten times the last one's cost): it is retried every
+ * VNM_REPAIR_PERIOD_MS (2 s) once the drivers work again, also after a
+ * full refresh that waited long for the hypervisor (libvirtd coming back
+ * answers seconds late). */
 static void repair_does_not_wait_for_a_slow_refresh(void **state)
 {
 	struct fx *f = *state;
@@ -338,6 +339,31 @@ static void repair_does_not_wait_for_a_slow_refresh(void **state)
 	free(now);
 	free(world);
 	lyd_free_all(t);
+}
+
+/* Full refreshes are paced by the CPU they cost, not by their wall time:
+ * one that waited 1.5 s for the hypervisor (the fake's gate) leaves the
+ * next at the fixture's 50 ms period, not 15 s away. */
+static void refresh_paced_by_its_work(void **state)
+{
+	struct fx *f = *state;
+	unsigned before;
+	int i;
+
+	commit_xml(f->c, cg_figure4(&k0));
+	/* the commit's own refresh is over: the next router read is the
+	 * timer's, a full refresh */
+	usleep(300000);
+	fake_gate(f->fw, "vr_status");
+	fake_gate_reached(f->fw);
+	usleep(1500000);
+	fake_gate_open(f->fw);
+	/* the held refresh ends; then a full refresh reads every router again */
+	usleep(200000);
+	before = fake_count(f->fw, "vr_status");
+	for (i = 0; i < 60 && fake_count(f->fw, "vr_status") == before; i++)
+		usleep(50000);
+	assert_int_not_equal(fake_count(f->fw, "vr_status"), before);
 }
 
 /* A commit that fails in the middle leaves reality, running and the file
@@ -620,6 +646,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(failed_commit_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_undo_is_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(refresh_paced_by_its_work, setup, teardown),
 		cmocka_unit_test_setup_teardown(repair_does_not_wait_for_a_slow_refresh, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(netem_refused_before_any_step, setup, teardown),
