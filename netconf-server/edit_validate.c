@@ -291,14 +291,54 @@ static int validate_full(struct edit *ed, struct lyd_node **vdiff)
 	return 0;
 }
 
-/* Validate a copy of each network entry of set alone, then put the copies
- * in place of the originals, keeping the order of the networks.  set is
- * freed. */
+/* Which networks of set this edit created whole (linked in as one, with
+ * nothing journaled below them): those are validated as they are, not
+ * copied, since undoing the edit removes them whole whatever validation
+ * did inside (a create of 10,000 VLs held a second copy of them).  NULL
+ * when out of memory (then every network is copied). */
+static bool *created_whole(struct edit *ed, const struct lysc_node *net,
+			   struct lyd_node *networks, struct ly_set *set)
+{
+	bool *whole = calloc(set->count, sizeof(*whole)), *below = calloc(set->count, 1);
+	uint32_t idx;
+
+	if (!whole || !below) {
+		free(whole);
+		free(below);
+		return NULL;
+	}
+	for (size_t i = 0; i < ed->nj; i++) {
+		struct jent *j = &ed->j[i];
+		struct lyd_node *at = j->kind == J_UNLINKED ? j->parent : j->node, *t;
+
+		if (j->kind == J_INSERTED && j->node == networks) {
+			for (idx = 0; idx < set->count; idx++)
+				whole[idx] = true;
+			continue;
+		}
+		t = at ? network_of(at, net, networks) : NULL;
+		if (!t || !ly_set_contains(set, t, &idx))
+			continue;
+		if (j->kind == J_INSERTED && j->node == t)
+			whole[idx] = true;
+		else
+			below[idx] = true;
+	}
+	for (idx = 0; idx < set->count; idx++)
+		whole[idx] = whole[idx] && !below[idx];
+	free(below);
+	return whole;
+}
+
+/* Validate each network entry of set alone (a copy, or itself when the
+ * edit created it whole), then put the validated entries in place of the
+ * originals, keeping the order of the networks.  set is freed. */
 static int validate_networks(struct edit *ed, const struct lysc_node *net, struct ly_set *set,
 			     struct lyd_node **vdiff)
 {
 	struct lyd_node *networks = *ed->ds, *tmp = NULL, *vd, **order = NULL, **copies = NULL, *c;
 	size_t n = 0, k = 0;
+	bool *own = NULL;
 	int rc = 0;
 
 	if (!set->count)
@@ -307,7 +347,9 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 		n++;
 	order = malloc(n * sizeof(*order));
 	copies = calloc(set->count, sizeof(*copies));
-	if (!order || !copies || lyd_new_inner(NULL, net->parent->module, "networks", 0, &tmp)) {
+	own = created_whole(ed, net, networks, set);
+	if (!order || !copies || !own ||
+	    lyd_new_inner(NULL, net->parent->module, "networks", 0, &tmp)) {
 		rc = validate_full(ed, vdiff);
 		goto cleanup;
 	}
@@ -316,8 +358,11 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 	for (uint32_t i = 0; i < set->count && !rc; i++) {
 		struct lyd_node *root = tmp;
 
-		if (lyd_dup_single(set->dnodes[i], NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS,
-				   &copies[i])) {
+		if (own[i]) {
+			copies[i] = set->dnodes[i];
+			lyd_unlink_tree(copies[i]);
+		} else if (lyd_dup_single(set->dnodes[i], NULL,
+					  LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &copies[i])) {
 			rc = vnm_err_set(ed->err, VNM_E_NOMEM, NULL,
 					 "cannot copy a network to validate it");
 			break;
@@ -343,14 +388,14 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 	}
 	if (rc)
 		goto cleanup;
-	/* the copies take the originals' places; insertion appends, so all
-	 * go back in the order they were */
+	/* the validated entries take the originals' places; insertion
+	 * appends, so all go back in the order they were */
 	for (uint32_t i = 0; i < set->count; i++) {
 		for (k = 0; k < n && order[k] != set->dnodes[i]; k++)
 			;
 		if (k < n) {
 			order[k] = copies[i];
-			copies[i] = set->dnodes[i]; /* the original, freed below */
+			copies[i] = own[i] ? NULL : set->dnodes[i]; /* the original, freed below */
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -363,10 +408,16 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 	}
 cleanup:
 	if (copies) {
-		for (uint32_t i = 0; i < set->count; i++)
-			lyd_free_tree(copies[i]);
+		for (uint32_t i = 0; i < set->count; i++) {
+			/* an entry validated as it is goes back for the undo */
+			if (own && own[i] && copies[i])
+				lyd_insert_child(networks, copies[i]);
+			else
+				lyd_free_tree(copies[i]);
+		}
 	}
 	lyd_free_tree(tmp);
+	free(own);
 	free(copies);
 	free(order);
 	ly_set_free(set, NULL);

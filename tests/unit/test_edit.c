@@ -388,6 +388,17 @@ static const struct edit_case cases[] = {
 	{.name = "router_without_its_host_is_invalid_value", .before = {FIG5}, .edit = ROUTER_NO_HOST,
 	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "node[node-id='vr3']",
 	 .msg = {"node 'vr3' of network 'vn-a'", "exactly one supporting-node"}},
+	/* networks the edit creates whole are validated as they are, not
+	 * copied: a refusal still leaves none of them behind */
+	{.name = "new_network_invalid_is_refused_and_gone", .before = {FIG5},
+	 .edit = NETS(VN("vn-c", "<node><node-id>vr3</node-id><vnm:router><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>")),
+	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "vn-c",
+	 .msg = {"node 'vr3' of network 'vn-c'"}},
+	{.name = "new_networks_one_valid_one_not_leave_neither", .before = {FIG5},
+	 .edit = NETS(VN("vn-c", "<node><node-id>vr4</node-id></node>")
+		      VN("vn-d", "<node><node-id>vr3</node-id><vnm:router><vnm:image><vnm:kernel>/k</vnm:kernel></vnm:image></vnm:router></node>")),
+	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "vn-d",
+	 .msg = {"node 'vr3' of network 'vn-d'"}},
 	{.name = "rollback_restores_nodes_removed_by_when", .before = {FIG5},
 	 .edit = NETS(VN("vn-a", VN_A_UNMARKED) VN_B_BROKEN),
 	 .rc = APPLY_FAILS, .tag = "invalid-value", .path_has = "vn-b", .msg = {"node 'vr1' of network 'vn-b'"},
