@@ -377,6 +377,9 @@ static int validate_networks(struct edit *ed, const struct lysc_node *net, struc
 		if (rc)
 			ed->bad_net = set->dnodes[i];
 		lyd_unlink_tree(copies[i]);
+		/* only removals matter to the caller (edit.c prunes the rest):
+		 * the defaults of 10,000 new VLs merged first were megabytes */
+		edit_prune_defaults(&vd, NULL);
 		if (vd) {
 			if (!*vdiff) {
 				*vdiff = vd;
