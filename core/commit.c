@@ -138,6 +138,24 @@ int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node
 	return running_part(c, mod, false, out, generation, err);
 }
 
+int vnm_core_running_read(struct vnm_core *c, const char *mod,
+			  int (*fn)(void *arg, const struct lyd_node *top), void *arg,
+			  uint64_t *generation)
+{
+	const struct lyd_node *top;
+	int rc;
+
+	pthread_mutex_lock(&c->mlock);
+	*generation = c->generation;
+	LY_LIST_FOR(c->running, top) {
+		if (top->schema && !strcmp(top->schema->module->name, mod))
+			break;
+	}
+	rc = fn(arg, top);
+	pthread_mutex_unlock(&c->mlock);
+	return rc;
+}
+
 /* A list entry's key (libyang keeps keys first), or NULL. */
 static const char *entry_key(const struct lyd_node *n)
 {

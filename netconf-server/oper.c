@@ -505,11 +505,17 @@ static struct vnm_nets_text *config_patched(const struct vnm_nets_text *old, uin
 
 /* The configuration's text of generation gen or later, and in *tgen the
  * generation it is of. */
+static int nets_text_of(void *arg, const struct lyd_node *nets)
+{
+	struct vnm_nets_text **t = arg;
+
+	*t = nets ? vnm_nets_text_new(nets) : NULL;
+	return 0;
+}
+
 static struct vnm_nets_text *config_text(uint64_t gen, uint64_t *tgen)
 {
 	struct vnm_nets_text *t = NULL, *old = NULL;
-	struct lyd_node *nt = NULL;
-	struct vnm_err err = {0};
 	uint64_t g = 0, ogen = 0;
 
 	pthread_mutex_lock(&tcache.lock);
@@ -527,11 +533,9 @@ static struct vnm_nets_text *config_text(uint64_t gen, uint64_t *tgen)
 		t = config_patched(old, ogen, &g);
 	vnm_nets_text_unref(old);
 	if (!t) {
-		if (vnm_core_running_module(vnm_srv->core, "ietf-network", &nt, &g, &err) || !nt)
-			return NULL;
-		t = vnm_nets_text_new(nt);
-		lyd_free_all(nt);
-		if (!t)
+		/* printed from running itself, under the core's lock */
+		if (vnm_core_running_read(vnm_srv->core, "ietf-network", nets_text_of, &t, &g) ||
+		    !t)
 			return NULL;
 	}
 	pthread_mutex_lock(&tcache.lock);

@@ -29,6 +29,7 @@ struct pbuf {
 	size_t subst_at;
 	vnm_xp_hook hook;       /* told where each inner node ends */
 	void *hook_arg;
+	bool one;               /* the first node only, not its siblings */
 };
 
 #define HUGE_PAGE (2u << 20)
@@ -238,7 +239,7 @@ int vnm_xml_print_split(const struct lyd_node *tree, uint32_t wd, const struct l
 int vnm_xml_print_hook(const struct lyd_node *tree, uint32_t wd, vnm_xp_hook hook, void *arg,
 		       char **out, size_t *len)
 {
-	struct pbuf b = {.hook = hook, .hook_arg = arg};
+	struct pbuf b = {.hook = hook, .hook_arg = arg, .one = true};
 
 	return print_all(&b, tree, wd, out, len);
 }
@@ -255,7 +256,7 @@ static int print_all(struct pbuf *bp, const struct lyd_node *tree, uint32_t wd, 
 		return VNM_XP_LIBYANG;
 	LY_LIST_FOR(tree, n) {
 		node(&b, n, NULL, wd);
-		if (b.rc)
+		if (b.rc || b.one)
 			break;
 	}
 	if (b.rc) {

@@ -24,7 +24,8 @@ int vnm_xml_print(const struct lyd_node *tree, uint32_t wd, char **out, size_t *
 int vnm_xml_print_split(const struct lyd_node *tree, uint32_t wd, const struct lyd_node *subst,
 			char **out, size_t *len, size_t *at);
 
-/* The same, calling hook(arg, n, off, empty) where each container or list
+/* tree alone (not its siblings: it may be a node of running, printed in
+ * place), calling hook(arg, n, off, empty) where each container or list
  * entry n ends: off is where its close tag (empty: the "/>" of an element
  * with nothing printed inside) starts in the text.  A text printed once can
  * then take more content at those places (oper_text.c).  Non-zero from

@@ -71,6 +71,15 @@ int vnm_core_running_module(struct vnm_core *c, const char *mod, struct lyd_node
 /* The same of every top-level node not of module mod. */
 int vnm_core_running_other(struct vnm_core *c, const char *mod, struct lyd_node **out,
 			   uint64_t *generation, struct vnm_err *err);
+/* fn(arg, top) on running's first top-level node of module mod itself,
+ * not a copy (NULL when none), under the lock commits take to change
+ * running: fn reads it, keeps no pointer into it and calls nothing of the
+ * core.  For a front that prints running's largest part once per
+ * generation: a copy of 10,000 VLs was 27 MB and longer under the lock
+ * than the print.  fn's result; *generation is the tree's. */
+int vnm_core_running_read(struct vnm_core *c, const char *mod,
+			  int (*fn)(void *arg, const struct lyd_node *top), void *arg,
+			  uint64_t *generation);
 
 /*
  * What changed in running after generation from, when all of it was
