@@ -313,7 +313,7 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	struct core_coord co = {0};
 	struct vnm_err ue;
 	uint64_t gen;
-	bool shrunk = false;
+	bool big = false;
 	int rc = -1;
 
 	pthread_mutex_lock(&c->txn);
@@ -376,7 +376,11 @@ static int commit(struct vnm_core *c, const struct lyd_node *cfg, struct lyd_nod
 	c->model = nref;
 	c->generation = gen;
 	pthread_mutex_unlock(&c->mlock);
-	shrunk = oref->m->n_vls + oref->m->n_vrs > nref->m->n_vls + nref->m->n_vrs + 64;
+	{
+		size_t o = oref->m->n_vls + oref->m->n_vrs, n = nref->m->n_vls + nref->m->n_vrs;
+
+		big = o > n + 64 || n > o + 64;
+	}
 	ncfg = NULL;
 	if (take)
 		*take = NULL;
@@ -403,10 +407,13 @@ cleanup:
 	pthread_mutex_unlock(&c->txn);
 	if (!rc)
 		core_committed(c, gen, false);
-	/* many objects went: return the freed heap pages to the kernel
-	 * (glibc's allocator keeps them otherwise; RSS back after removal).
-	 * A libc call, no program is run. */
-	if (shrunk)
+	/* many objects came or went: return the freed heap pages to the
+	 * kernel (glibc's allocator keeps them otherwise): after a removal,
+	 * what the objects held; after a creation, the request, the edit
+	 * and its diff (some 40 MB at 10,000 VLs), which the reads that come
+	 * next could not reuse for their large texts.  A libc call, no
+	 * program is run. */
+	if (big)
 		malloc_trim(0);
 	return rc;
 }

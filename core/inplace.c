@@ -68,7 +68,9 @@ static int unchanged(struct vnm_core *c, const struct vnm_leaf_set *in)
 	const char *canon = NULL;
 	int rc = 1;
 
-	if (lyd_find_path(c->running, in->same, 0, &n) || !n || !n->schema)
+	/* an empty running has nothing to restate (libyang logs a NULL
+	 * context node as an error: every daemon's first edit warned) */
+	if (!c->running || lyd_find_path(c->running, in->same, 0, &n) || !n || !n->schema)
 		return 1;
 	if (!in->value) /* a list entry or container restated: it exists */
 		return 0;
