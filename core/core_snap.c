@@ -314,6 +314,8 @@ static void take_vls(struct vnm_core *c, const struct vnm_model *m,
 			sl->up = sl->ctr.up;
 		sl->ctr.read_ns = core_mono_ns();
 	}
+	if (n_read && d->link && d->link->vl_counters_batch)
+		d->link->vl_counters_batch(d->link_ctx, 0);
 	*oomp = oom;
 }
 

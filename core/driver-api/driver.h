@@ -194,7 +194,8 @@ struct vnm_link_ops {
 	/* Optional: the next vl_counters calls read n VLs one after the
 	 * other (a snapshot: all of them, or the few a commit changed), so
 	 * the driver can ask the kernel for a few objects alone and for many
-	 * in one dump.  Without a call, expect a few. */
+	 * in one dump.  Without a call, expect a few.  n 0: those reads
+	 * are over; what the driver kept for them (dumps) may go. */
 	void (*vl_counters_batch)(void *ctx, size_t n);
 	int (*list_own)(void *ctx, const struct vnm_host *host, struct vnm_own_list *out,
 			struct vnm_err *err);

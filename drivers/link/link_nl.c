@@ -611,6 +611,10 @@ static void op_vl_counters_batch(void *ctx, size_t n)
 
 	pthread_mutex_lock(&s->lock);
 	s->batch = n;
+	/* a refresh is over: its dumps (5 MB at 10,000 VLs) would be stale
+	 * by the next one */
+	if (!n)
+		vnm_lnl_scache_free(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
