@@ -147,8 +147,34 @@ def rate_edit(rate, test_only=False):
 # the kernel side
 # ---------------------------------------------------------------------------
 
+def kernel_settled(limit=180.0):
+    """Wait until the kernel is done with what earlier worlds left (the
+    deletion of their namespaces' port bridges, one rcu_barrier each under
+    the rtnl lock, goes on for tens of seconds after `ip netns del`): a
+    probe that needs the rtnl lock answers in under 50 ms, or limit
+    seconds passed.  Seconds waited."""
+    t0 = time.time()
+    ns = "vnmt-bench-probe"
+    subprocess.run(["ip", "netns", "add", ns], stderr=subprocess.DEVNULL)
+    try:
+        while time.time() - t0 < limit:
+            t1 = time.time()
+            subprocess.run(["ip", "-n", ns, "link", "add", "p0", "type", "veth", "peer", "name",
+                            "p1"], stderr=subprocess.DEVNULL)
+            subprocess.run(["ip", "-n", ns, "link", "del", "p0"], stderr=subprocess.DEVNULL)
+            if time.time() - t1 < 0.05:
+                break
+            time.sleep(1)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+    return time.time() - t0
+
+
 def netns_setup():
     netns_cleanup()
+    w = kernel_settled()
+    if w > 1:
+        log("waited %.0f s for the kernel to finish deleting the last world" % w)
     for ns in (NS1, NS2):
         sh("ip", "netns", "add", ns)
         sh("ip", "-n", ns, "link", "set", "lo", "up")
