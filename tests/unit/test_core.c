@@ -254,31 +254,29 @@ static void commit_take_owns_the_tree_only_on_success(void **state)
 	lyd_free_all(bad);
 }
 
-/* A transaction whose undo fails too (libvirtd gone in the middle of it)
- * leaves reality to repair: vnmd reconciles by itself, without an edit,
- * once the drivers work again. */
-static void failed_undo_is_repaired(void **state)
+/* Figure 4 committed, then a commit of t whose apply fails at the 4th
+ * driver call and whose undo fails too: reality is left to repair.  The
+ * world as it was before (fake_dump, malloc'd). */
+static char *fail_undo(struct fx *f, struct lyd_node *t, struct vnm_err *err)
 {
-	struct fx *f = *state;
-	struct fig4_knobs k = {.a4_extra = true, .b2_on_rm3 = true, .la12_guaranteed = 20000000};
-	struct lyd_node *t = fx_tree_take(cg_figure4(&k));
-	char *world, *now = NULL;
-	struct vnm_err err;
-	int i;
+	char *world;
 
 	commit_xml(f->c, cg_figure4(&k0));
 	world = fake_dump(f->fw);
 	fake_reset_counts(f->fw);
 	fake_fail_from(f->fw, 4);
-	assert_int_equal(vnm_core_commit(f->c, t, NULL, &err), -1);
-	assert_int_equal(err.code, VNM_E_INCONSISTENT);
-	assert_non_null(strstr(err.msg, "repairs"));
-	now = fake_dump(f->fw);
-	assert_string_not_equal(world, now);
-	free(now);
-	now = NULL;
-	fake_fail_from(f->fw, 0);
-	for (i = 0; i < 200; i++) {
+	assert_int_equal(vnm_core_commit(f->c, t, NULL, err), -1);
+	assert_int_equal(err->code, VNM_E_INCONSISTENT);
+	return world;
+}
+
+/* Whether the fake world comes back to world within tries x 50 ms. */
+static void world_comes_back(struct fx *f, const char *world, int tries)
+{
+	char *now = NULL;
+	int i;
+
+	for (i = 0; i < tries; i++) {
 		free(now);
 		now = fake_dump(f->fw);
 		if (!strcmp(world, now))
@@ -287,6 +285,25 @@ static void failed_undo_is_repaired(void **state)
 	}
 	assert_string_equal(world, now);
 	free(now);
+}
+
+/* A transaction whose undo fails too (libvirtd gone in the middle of it)
+ * leaves reality to repair: vnmd reconciles by itself, without an edit,
+ * once the drivers work again. */
+static void failed_undo_is_repaired(void **state)
+{
+	struct fx *f = *state;
+	struct fig4_knobs k = {.a4_extra = true, .b2_on_rm3 = true, .la12_guaranteed = 20000000};
+	struct lyd_node *t = fx_tree_take(cg_figure4(&k));
+	struct vnm_err err;
+	char *world = fail_undo(f, t, &err), *now;
+
+	assert_non_null(strstr(err.msg, "repairs"));
+	now = fake_dump(f->fw);
+	assert_string_not_equal(world, now);
+	free(now);
+	fake_fail_from(f->fw, 0);
+	world_comes_back(f, world, 200);
 	free(world);
 	lyd_free_all(t);
 }
@@ -302,16 +319,10 @@ static void repair_does_not_wait_for_a_slow_refresh(void **state)
 	struct fig4_knobs k = {.a4_extra = true, .b2_on_rm3 = true, .la12_guaranteed = 20000000};
 	struct lyd_node *t = fx_tree_take(cg_figure4(&k));
 	struct timespec t0, t1;
-	char *world, *now = NULL;
 	struct vnm_err err;
+	char *world = fail_undo(f, t, &err);
 	int i;
 
-	commit_xml(f->c, cg_figure4(&k0));
-	world = fake_dump(f->fw);
-	fake_reset_counts(f->fw);
-	fake_fail_from(f->fw, 4);
-	assert_int_equal(vnm_core_commit(f->c, t, NULL, &err), -1);
-	assert_int_equal(err.code, VNM_E_INCONSISTENT);
 	/* the first repair was tried (and failed; the fake's is over in well
 	 * under 200 ms): the next is 2 s away, so the next vr_status is a
 	 * full refresh's, held 1.5 s (a pace of 15 s) */
@@ -325,18 +336,10 @@ static void repair_does_not_wait_for_a_slow_refresh(void **state)
 	fake_fail_from(f->fw, 0);
 	fake_gate_open(f->fw);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < 100; i++) {
-		free(now);
-		now = fake_dump(f->fw);
-		if (!strcmp(world, now))
-			break;
-		usleep(50000);
-	}
+	world_comes_back(f, world, 100);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	assert_string_equal(world, now);
 	/* within a repair period or two, not the refreshes' 15 s */
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
-	free(now);
 	free(world);
 	lyd_free_all(t);
 }
