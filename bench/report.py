@@ -578,8 +578,9 @@ md += ["## Where the time goes (profiled with perf, vnmd at commit 09cc3f6 and a
        "of running shares that text. What a `<get>` after a rate change still costs: the "
        "snapshot of the new generation (12-20 ms, rebuilt whole), the patch, the state fill "
        "(17-23 ms, some 60,000 places), then copying the 12 MB into the reply and the socket.",
-       "- **Memory at 10,000 VLs** (valgrind massif at 1,000 VLs, RSS sampled every 10 ms "
-       "through a 10,000-VL create, 200 rate changes and the reads of figure 4). What stays "
+       "- **Memory at 10,000 VLs** (measured by hand, not part of this run: valgrind massif "
+       "at 1,000 VLs, RSS sampled every 10 ms through a 10,000-VL create, 200 rate changes "
+       "and the reads of figure 4; this run prints only the peak, figure 6). What stays "
        "is running's libyang tree (about 2.7 KB a VL with the defaults validation adds), "
        "libvirt's test driver holding the 400 routers' definitions in-process twice (the "
        "persistent and the live one: 2.8 KB a VL; with a real hypervisor that is libvirtd's "

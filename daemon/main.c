@@ -476,9 +476,10 @@ int main(int argc, char **argv)
 	 * what a large commit freed in each, out of reach of the others:
 	 * one arena serves vnmd's few busy threads (a commit, a read, the
 	 * snapshot), so that what a transaction freed serves the reads that
-	 * follow (2,000 VLs: peak RSS 82 -> 72 MiB with two instead of one
-	 * per thread; 10,000 VLs: 152 -> 147 MiB in one probe with one
-	 * instead of two, the counter dumps freed between the runs too) */
+	 * follow (measured by hand, RSS sampled through bench/vnmd_bench.py's
+	 * steps: 2,000 VLs 82 -> 72 MiB with two arenas instead of one per
+	 * thread; 10,000 VLs 152 -> 147 MiB with one instead of two, the
+	 * counter dumps freed between the runs too) */
 	mallopt(M_ARENA_MAX, 1);
 	rc = vnm_opts_parse(argc, argv, VNM_CONF_FILE, &o, stderr);
 

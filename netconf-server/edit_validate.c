@@ -299,7 +299,7 @@ static int validate_full(struct edit *ed, struct lyd_node **vdiff)
 static bool *created_whole(struct edit *ed, const struct lysc_node *net,
 			   struct lyd_node *networks, struct ly_set *set)
 {
-	bool *whole = calloc(set->count, sizeof(*whole)), *below = calloc(set->count, 1);
+	bool *whole = calloc(set->count, sizeof(*whole)), *below = calloc(set->count, sizeof(*below));
 	uint32_t idx;
 
 	if (!whole || !below) {
