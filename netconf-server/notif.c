@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libyang/libyang.h>
 
@@ -39,7 +40,8 @@ struct nsub {
 	uint64_t live_from; /* the first live event it gets (by seq) */
 	bool has_stop;
 	struct timespec stop;
-	struct vnm_nlog_rec *replay; /* copies of the log's events to replay */
+	struct vnm_nlog_rec *replay; /* the log's index of the events to replay */
+	int replay_fd;               /* the log's file they are read from, or -1 */
 	size_t n_replay, next_replay;
 	bool replaying;     /* replayComplete not sent yet */
 };
@@ -367,11 +369,11 @@ static void sub_free(struct nsub *sub)
 {
 	size_t i;
 
-	for (i = 0; i < sub->n_replay; i++) {
-		free(sub->replay[i].time);
-		free(sub->replay[i].xml);
-	}
+	for (i = 0; i < sub->n_replay; i++)
+		vnm_nlog_rec_free(&sub->replay[i]);
 	free(sub->replay);
+	if (sub->replay_fd >= 0)
+		close(sub->replay_fd);
 	free(sub->filter);
 	free(sub->xpath);
 }
@@ -398,17 +400,25 @@ static bool replay_some(size_t i)
 
 	for (k = 0; k < REPLAY_CHUNK && sub->next_replay < sub->n_replay; k++) {
 		struct vnm_nlog_rec *r = &sub->replay[sub->next_replay++];
+		char *time, *xml;
 
+		if (vnm_nlog_read(sub->replay_fd, r, &time, &xml)) {
+			vnm_log_warn("netconf: a logged notification could not be read back from "
+				     "the replay log: not replayed");
+			continue;
+		}
 		tree = NULL;
-		if (!ly_in_new_memory(r->xml, &in)) {
+		if (!ly_in_new_memory(xml, &in)) {
 			if (!lyd_parse_op(N.ctx, NULL, in, LYD_XML, LYD_TYPE_NOTIF_YANG, &tree, NULL))
-				deliver(sub, tree, r->time);
+				deliver(sub, tree, time);
 			else
 				vnm_log_warn("netconf: a logged notification of %s no longer "
-					     "parses: not replayed", r->time);
+					     "parses: not replayed", time);
 			ly_in_free(in, 0);
 		}
 		lyd_free_all(tree);
+		free(time);
+		free(xml);
 	}
 	if (sub->next_replay < sub->n_replay)
 		return true;
@@ -690,6 +700,8 @@ static int replay_copy(struct nsub *sub, const struct timespec *start)
 	const struct vnm_nlog_rec *r;
 	size_t i, k = 0;
 
+	if (N.log.path && (sub->replay_fd = vnm_nlog_reader(&N.log)) < 0)
+		return -1;
 	sub->replay = calloc(N.log.n ? N.log.n : 1, sizeof(*sub->replay));
 	if (!sub->replay)
 		return -1;
@@ -699,11 +711,9 @@ static int replay_copy(struct nsub *sub, const struct timespec *start)
 			continue;
 		if (sub->has_stop && vnm_nlog_cmp(&r->t, &sub->stop) > 0)
 			break;
-		sub->replay[k].time = strdup(r->time);
-		sub->replay[k].xml = strdup(r->xml);
-		sub->n_replay = ++k;
-		if (!sub->replay[k - 1].time || !sub->replay[k - 1].xml)
+		if (vnm_nlog_rec_copy(&sub->replay[k], r))
 			return -1;
+		sub->n_replay = ++k;
 	}
 	return 0;
 }
@@ -711,7 +721,7 @@ static int replay_copy(struct nsub *sub, const struct timespec *start)
 struct nc_server_reply *vnm_rpc_create_subscription(struct lyd_node *rpc, struct nc_session *ncs)
 {
 	struct lyd_node *n = NULL, *filter = NULL;
-	struct nsub sub = {.ncs = ncs};
+	struct nsub sub = {.ncs = ncs, .replay_fd = -1};
 	struct nc_server_reply *r;
 	struct timespec start;
 	bool has_start;

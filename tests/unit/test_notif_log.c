@@ -63,12 +63,30 @@ static void add(struct vnm_nlog *l, int i)
 	vnm_nlog_append(l, t, x);
 }
 
-static int first_i(const struct vnm_nlog *l)
+/* The number in the j-th record's XML, read back as a replay reads it
+ * (from fd, or the log's own file when fd < 0); checks its time as well. */
+static int rec_i_from(const struct vnm_nlog *l, const struct vnm_nlog_rec *r, int fd)
 {
+	char *time, *xml, t[40];
 	int i = -1;
 
-	sscanf(vnm_nlog_at(l, 0)->xml, "<e xmlns=\"urn:x\"><i>%d", &i);
+	assert_int_equal(vnm_nlog_read(fd >= 0 ? fd : l->fd, r, &time, &xml), 0);
+	sscanf(xml, "<e xmlns=\"urn:x\"><i>%d", &i);
+	when(i, t, sizeof(t));
+	assert_string_equal(time, t);
+	free(time);
+	free(xml);
 	return i;
+}
+
+static int rec_i(const struct vnm_nlog *l, size_t j)
+{
+	return rec_i_from(l, vnm_nlog_at(l, j), -1);
+}
+
+static int first_i(const struct vnm_nlog *l)
+{
+	return rec_i(l, 0);
 }
 
 static void bound_in_events_keeps_the_newest(void **state)
@@ -133,7 +151,18 @@ static void the_file_stays_bounded(void **state)
 		assert_int_equal(stat(p, &st), 0);
 		/* two bounds of records of about 55 bytes, and a header */
 		assert_true(st.st_size < 2 * 10 * 70 + 200);
+		/* and what the index says is where it says, after each rewrite */
+		assert_int_equal(rec_i(&l, 0), i < 10 ? 0 : i - 9);
+		assert_int_equal(rec_i(&l, l.n - 1), i);
 	}
+	/* memory holds the index, the XML is in the file */
+	assert_null(vnm_nlog_at(&l, 0)->mem);
+	vnm_nlog_close(&l);
+	/* reopened: the same ten, read back from the rewritten file */
+	assert_int_equal(vnm_nlog_open(&l, dir, 10, 1 << 20, &err), 0);
+	assert_int_equal(l.n, 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(rec_i(&l, (size_t)i), 490 + i);
 	vnm_nlog_close(&l);
 }
 
@@ -163,7 +192,7 @@ static void a_torn_record_is_dropped(void **state)
 	/* the file holds whole records only: 1, 2, 4 */
 	assert_int_equal(vnm_nlog_open(&l, dir, 10, 1 << 20, &err), 0);
 	assert_int_equal(l.n, 3);
-	assert_non_null(strstr(vnm_nlog_at(&l, 2)->xml, "<i>4</i>"));
+	assert_int_equal(rec_i(&l, 2), 4);
 	vnm_nlog_close(&l);
 	f = fopen(p, "r");
 	fseek(f, 0, SEEK_END);
@@ -174,6 +203,54 @@ static void a_torn_record_is_dropped(void **state)
 	fclose(f);
 	assert_null(strstr(text, "<i>3</i>"));
 	free(text);
+}
+
+/* A replay copies the index of what it will send and a reader: the log
+ * may age those events out and rewrite its file meanwhile. */
+static void a_reader_outlives_rewrites(void **state)
+{
+	struct vnm_nlog_rec copy[5];
+	struct vnm_nlog l;
+	struct vnm_err err;
+	int fd, i;
+
+	(void)state;
+	fresh();
+	assert_int_equal(vnm_nlog_open(&l, dir, 5, 1 << 20, &err), 0);
+	for (i = 0; i < 5; i++)
+		add(&l, i);
+	fd = vnm_nlog_reader(&l);
+	assert_true(fd >= 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(vnm_nlog_rec_copy(&copy[i], vnm_nlog_at(&l, (size_t)i)), 0);
+	for (i = 5; i < 40; i++) /* several rewrites: none of 0-4 is left */
+		add(&l, i);
+	assert_int_equal(first_i(&l), 35);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(rec_i_from(&l, &copy[i], fd), i);
+		vnm_nlog_rec_free(&copy[i]);
+	}
+	close(fd);
+	vnm_nlog_close(&l);
+}
+
+/* Without a file the copies carry the XML themselves. */
+static void memory_only_copies(void **state)
+{
+	struct vnm_nlog_rec copy;
+	struct vnm_nlog l;
+	struct vnm_err err;
+
+	(void)state;
+	assert_int_equal(vnm_nlog_open(&l, NULL, 2, 1 << 20, &err), 0);
+	add(&l, 7);
+	assert_int_equal(vnm_nlog_reader(&l), -1);
+	assert_int_equal(vnm_nlog_rec_copy(&copy, vnm_nlog_at(&l, 0)), 0);
+	add(&l, 8);
+	add(&l, 9);
+	assert_int_equal(rec_i_from(&l, &copy, -1), 7);
+	vnm_nlog_rec_free(&copy);
+	vnm_nlog_close(&l);
 }
 
 static void not_a_log_starts_anew(void **state)
@@ -207,8 +284,10 @@ static void memory_only(void **state)
 	add(&l, 2);
 	add(&l, 3);
 	assert_int_equal(l.n, 2);
-	assert_int_equal(vnm_nlog_time(vnm_nlog_at(&l, 0)->time, &a), 0);
-	assert_int_equal(vnm_nlog_time(vnm_nlog_at(&l, 1)->time, &b), 0);
+	assert_int_equal(rec_i(&l, 0), 2);
+	assert_int_equal(rec_i(&l, 1), 3);
+	a = vnm_nlog_at(&l, 0)->t;
+	b = vnm_nlog_at(&l, 1)->t;
 	assert_int_equal(vnm_nlog_cmp(&a, &b), -1);
 	vnm_nlog_close(&l);
 }
@@ -220,6 +299,8 @@ int main(void)
 		cmocka_unit_test(bound_in_bytes),
 		cmocka_unit_test(the_file_stays_bounded),
 		cmocka_unit_test(a_torn_record_is_dropped),
+		cmocka_unit_test(a_reader_outlives_rewrites),
+		cmocka_unit_test(memory_only_copies),
 		cmocka_unit_test(not_a_log_starts_anew),
 		cmocka_unit_test(memory_only),
 	};
