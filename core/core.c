@@ -126,6 +126,7 @@ static void on_vr_event(void *arg, const char *vn, const char *vr, enum vnm_vr_o
 		snprintf(c->ann[c->n_ann].vn, sizeof(c->ann[0].vn), "%s", vn);
 		snprintf(c->ann[c->n_ann].vr, sizeof(c->ann[0].vr), "%s", vr);
 		c->ann[c->n_ann].state = state;
+		c->ann[c->n_ann].at_ms = (core_mono_ns() / 1000000);
 		c->n_ann++;
 	}
 	c->kick = true;
@@ -201,6 +202,7 @@ int vnm_core_new(const struct vnm_core_opts *o, struct vnm_core **out, struct vn
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory starting the core");
+	c->ann_max_age_ms = CORE_ANN_MAX_AGE_MS;
 	pthread_mutex_init(&c->txn, NULL);
 	pthread_mutex_init(&c->startup, NULL);
 	pthread_mutex_init(&c->mlock, NULL);

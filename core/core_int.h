@@ -45,7 +45,14 @@ struct sub {
 struct announced {
 	char vn[128], vr[128];
 	enum vnm_vr_oper state;
+	int64_t at_ms; /* CLOCK_MONOTONIC */
 };
+
+/* A driver's router event the snapshots did not match within this long
+ * never will (its router went, or its state was another by the time a
+ * snapshot looked): forgotten, so that the list follows what happens now
+ * and not every router that ever came and went. */
+#define CORE_ANN_MAX_AGE_MS 60000
 
 /* leaves changed in place that readers can catch up with (vnm_core_leaves_since) */
 #define CORE_ILOG_MAX 64
@@ -97,6 +104,7 @@ struct vnm_core {
 	size_t n_gath;
 	struct announced *ann;
 	size_t n_ann, cap_ann;
+	int64_t ann_max_age_ms;  /* CORE_ANN_MAX_AGE_MS; tests set less */
 
 	pthread_mutex_t sublock;
 	struct sub *subs;

@@ -435,6 +435,28 @@ static bool was_announced(struct vnm_core *c, const char *vn, const char *vr,
 	return r;
 }
 
+/* Forget the driver's router events no snapshot matched in time. */
+static void ann_expire(struct vnm_core *c)
+{
+	int64_t now = (core_mono_ns() / 1000000);
+	size_t i;
+
+	pthread_mutex_lock(&c->slock);
+	for (i = 0; i < c->n_ann;) {
+		if (now - c->ann[i].at_ms >= c->ann_max_age_ms)
+			c->ann[i] = c->ann[--c->n_ann];
+		else
+			i++;
+	}
+	if (!c->n_ann && c->cap_ann > 64) {
+		/* the events of many routers at once are gone */
+		free(c->ann);
+		c->ann = NULL;
+		c->cap_ann = 0;
+	}
+	pthread_mutex_unlock(&c->slock);
+}
+
 /* Announce a VL's state (up: what it is now; a removed one goes down),
  * with the cause as far as vnmd knows it. */
 static void vl_announce(struct vnm_core *c, const struct vnm_snap_vl *vl, const char *why,
@@ -543,6 +565,7 @@ static void snapshot_refresh(struct vnm_core *c, bool full)
 		bool shrunk = old->n_vls + old->n_vrs > 2 * (s->n_vls + s->n_vrs) + 256;
 
 		announce_changes(c, old, s);
+		ann_expire(c);
 		vnm_snapshot_unref(old);
 		/* the snapshot of a configuration since cut down is the last
 		 * large thing a commit's removal leaves: give the freed pages

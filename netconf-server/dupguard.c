@@ -347,8 +347,14 @@ void vnm_dupguard_init(struct vnm_dupguard *g)
 
 	memcpy(last, g->last, sizeof(last));
 	memset(g, 0, offsetof(struct vnm_dupguard, set));
-	if (n)
+	if (cap > 4096) {
+		/* a large message's set is not kept for the session's next */
+		free(set);
+		set = NULL;
+		cap = 0;
+	} else if (n) {
 		memset(set, 0, cap * sizeof(*set));
+	}
 	g->set = set;
 	g->set_cap = cap;
 	g->set_n = 0;

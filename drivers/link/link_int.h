@@ -414,6 +414,14 @@ int vnm_lnl_vl_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool up, struc
 int vnm_lnl_vl_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err *err);
 int vnm_lnl_remove_own(struct vnm_lnl *c, const struct vnm_host *h,
 		       const struct vnm_own_obj *o, struct vnm_err *err);
+/* The counters of the VL with this id restarted when their source is
+ * another interface than last time (other index or namespace) or they went
+ * backwards: the time they did (ietf-interfaces' discontinuity-time), the
+ * time of the first call for an id. */
+int64_t vnm_lnl_seen_note(struct vnm_lnl *c, const char *id, int ifindex, ino_t ns,
+			  uint64_t in_octets, uint64_t out_octets);
+/* Forget what the counter reads recorded of the VL with this id. */
+void vnm_lnl_seen_forget(struct vnm_lnl *c, const char *id);
 int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 			struct vnm_vl_counters *out, struct vnm_err *err);
 

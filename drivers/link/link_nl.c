@@ -577,7 +577,22 @@ static int op_vl_create(void *ctx, const struct vnm_vl *vl, struct vnm_err *err)
 
 static int op_vl_destroy(void *ctx, const struct vnm_vl *vl, struct vnm_err *err)
 {
-	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_vl_destroy(ctx, vl, err));
+	struct vnm_lnl *c = ctx, *s = c->stats ? c->stats : c;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = vnm_lnl_vl_destroy(c, vl, err);
+	pthread_mutex_unlock(&c->lock);
+	/* its counters' discontinuity time goes with it (a VL made again
+	 * starts anew): the counter reads' table follows the VLs that exist,
+	 * not every VL ever made.  The stats lock is never taken under the
+	 * parent's. */
+	if (!rc) {
+		pthread_mutex_lock(&s->lock);
+		vnm_lnl_seen_forget(s, vl->id);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return rc;
 }
 
 static int op_vl_set_up(void *ctx, const struct vnm_vl *vl, bool up, struct vnm_err *err)

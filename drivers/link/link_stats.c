@@ -635,48 +635,78 @@ static int plinks_stats(struct vnm_lnl *c, const struct vnm_vl *vl, const struct
 	return 0;
 }
 
-/* The counters restarted when their source (end_a) is another interface
- * than last time (other index or namespace) or they went backwards:
- * record the time, as ietf-interfaces' discontinuity-time. */
-static int64_t discontinuity(struct vnm_lnl *c, const struct vnm_vl *vl,
-			     const struct vnm_vl_counters *now, ino_t ns)
+/* The table of seen VLs at cap entries, rehashed. */
+static int seen_rehash(struct vnm_lnl *c, size_t cap)
 {
-	struct vnm_lnl_seen *s, *t;
-	size_t i, j, cap;
+	struct vnm_lnl_seen *t = calloc(cap, sizeof(*t));
+	size_t i, j;
 
-	if ((c->n_seen + 1) * 2 > c->cap_seen) {
-		cap = c->cap_seen ? c->cap_seen * 2 : 64;
-		t = calloc(cap, sizeof(*t));
-		if (!t)
-			return (int64_t)time(NULL);
-		for (i = 0; i < c->cap_seen; i++) {
-			if (!c->seen[i].id[0])
-				continue;
-			for (j = str_hash(c->seen[i].id) & (cap - 1); t[j].id[0]; j = (j + 1) & (cap - 1))
-				;
-			t[j] = c->seen[i];
-		}
-		free(c->seen);
-		c->seen = t;
-		c->cap_seen = cap;
+	if (!t)
+		return -1;
+	for (i = 0; i < c->cap_seen; i++) {
+		if (!c->seen[i].id[0])
+			continue;
+		for (j = str_hash(c->seen[i].id) & (cap - 1); t[j].id[0]; j = (j + 1) & (cap - 1))
+			;
+		t[j] = c->seen[i];
 	}
-	for (i = str_hash(vl->id) & (c->cap_seen - 1);
-	     c->seen[i].id[0] && strcmp(c->seen[i].id, vl->id); i = (i + 1) & (c->cap_seen - 1))
+	free(c->seen);
+	c->seen = t;
+	c->cap_seen = cap;
+	return 0;
+}
+
+void vnm_lnl_seen_forget(struct vnm_lnl *c, const char *id)
+{
+	size_t i, j, k, mask = c->cap_seen - 1;
+
+	if (!c->cap_seen)
+		return;
+	for (i = str_hash(id) & mask; c->seen[i].id[0] && strcmp(c->seen[i].id, id); i = (i + 1) & mask)
+		;
+	if (!c->seen[i].id[0])
+		return;
+	/* linear probing: close the gap with the entries after it that may
+	 * move back to it (their home is not cyclically in (i, j]) */
+	for (j = (i + 1) & mask; c->seen[j].id[0]; j = (j + 1) & mask) {
+		k = str_hash(c->seen[j].id) & mask;
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		c->seen[i] = c->seen[j];
+		i = j;
+	}
+	memset(&c->seen[i], 0, sizeof(c->seen[i]));
+	c->n_seen--;
+	if (c->cap_seen > 64 && c->n_seen * 8 < c->cap_seen)
+		seen_rehash(c, c->cap_seen / 4);
+}
+
+int64_t vnm_lnl_seen_note(struct vnm_lnl *c, const char *id, int ifindex, ino_t ns,
+			  uint64_t in_octets, uint64_t out_octets)
+{
+	struct vnm_lnl_seen *s;
+	size_t i;
+
+	if ((c->n_seen + 1) * 2 > c->cap_seen &&
+	    seen_rehash(c, c->cap_seen ? c->cap_seen * 2 : 64))
+		return (int64_t)time(NULL);
+	for (i = str_hash(id) & (c->cap_seen - 1);
+	     c->seen[i].id[0] && strcmp(c->seen[i].id, id); i = (i + 1) & (c->cap_seen - 1))
 		;
 	s = &c->seen[i];
 	if (!s->id[0]) {
 		c->n_seen++;
 		memset(s, 0, sizeof(*s));
-		snprintf(s->id, sizeof(s->id), "%s", vl->id);
+		snprintf(s->id, sizeof(s->id), "%s", id);
 		s->since = (int64_t)time(NULL);
-	} else if (s->ifindex != now->ifindex || s->ns != ns ||
-		   now->in_octets < s->in_octets || now->out_octets < s->out_octets) {
+	} else if (s->ifindex != ifindex || s->ns != ns ||
+		   in_octets < s->in_octets || out_octets < s->out_octets) {
 		s->since = (int64_t)time(NULL);
 	}
-	s->ifindex = now->ifindex;
+	s->ifindex = ifindex;
 	s->ns = ns;
-	s->in_octets = now->in_octets;
-	s->out_octets = now->out_octets;
+	s->in_octets = in_octets;
+	s->out_octets = out_octets;
 	return s->since;
 }
 
@@ -732,7 +762,8 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 		out->out_packets = out->in_packets;
 		out->in_packets = t;
 	}
-	out->discontinuity = discontinuity(c, vl, out, vnm_lnl_ns_id(c, h));
+	out->discontinuity = vnm_lnl_seen_note(c, vl->id, out->ifindex, vnm_lnl_ns_id(c, h),
+					       out->in_octets, out->out_octets);
 	if (ha == hb) {
 		const char *ends[2] = {vl->end_a, vl->end_b};
 

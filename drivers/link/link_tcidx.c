@@ -73,10 +73,11 @@ static struct vnm_lnl_tcvl *lookup(const struct vnm_lnl_tcidx *x, uint32_t vni)
 	return NULL;
 }
 
-static int grow(struct vnm_lnl_tcidx *x)
+/* The VL table at cap slots (a power of two above its entries). */
+static int rehash(struct vnm_lnl_tcidx *x, size_t cap)
 {
-	size_t cap = x->cap ? x->cap * 2 : 64, i, j;
 	struct vnm_lnl_tcvl *v = calloc(cap, sizeof(*v));
+	size_t i, j;
 
 	if (!v)
 		return -NLE_NOMEM;
@@ -91,6 +92,11 @@ static int grow(struct vnm_lnl_tcidx *x)
 	x->v = v;
 	x->cap = cap;
 	return 0;
+}
+
+static int grow(struct vnm_lnl_tcidx *x)
+{
+	return rehash(x, x->cap ? x->cap * 2 : 64);
 }
 
 const struct vnm_lnl_tcvl *vnm_lnl_tcidx_find(const struct vnm_lnl_tcidx *x, uint32_t vni)
@@ -121,6 +127,10 @@ void vnm_lnl_tcidx_forget(struct vnm_lnl_tcidx *x, uint32_t vni)
 		}
 	}
 	x->n--;
+	/* a table that held many VLs shrinks as they go (a failed
+	 * rehash keeps the larger one) */
+	if (x->cap > 64 && x->n * 8 < x->cap)
+		rehash(x, x->cap / 4);
 	/* vnmd gives every VL its own class */
 	if (TC_H_MAJ(gone.classid) == VNM_TC_ROOT)
 		BIT_CLR(x->minor_ref, TC_H_MIN(gone.classid));

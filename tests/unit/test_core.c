@@ -21,6 +21,7 @@
 #include "cfg_gen.h"
 #include "core.h"
 #include "core_fixture.h"
+#include "core_int.h"
 #include "fake_driver.h"
 #include "log.h"
 #include "store.h"
@@ -586,6 +587,39 @@ static void events_for_commits_and_driver_changes(void **state)
 	pthread_mutex_unlock(&l.lock);
 }
 
+/* The hypervisor's events that no snapshot matches (a state a router had
+ * only between two snapshots, a router that came and went) are not kept
+ * for ever: the list of events waiting for a snapshot to match them
+ * follows what happens now, not everything that ever happened. */
+static void unmatched_router_events_are_forgotten(void **state)
+{
+	struct fx *f = *state;
+	struct fig4_knobs k = {.a1_vcpus = 3};
+	struct vnm_snapshot *s;
+	size_t n, cap;
+	int i;
+
+	commit_xml(f->c, cg_figure4(&k0));
+	vnm_snapshot_unref(snapshot_at(f->c, 1));
+	/* b3 runs: a snapshot sees no change, so nothing consumes these */
+	for (i = 0; i < 200; i++)
+		fake_vr_event(f->fw, "rm3", "vnmd-vn-b-b3", VNM_VR_RUNNING, "booted");
+	pthread_mutex_lock(&f->c->slock);
+	n = f->c->n_ann;
+	f->c->ann_max_age_ms = 0; /* the next snapshot is past their time */
+	pthread_mutex_unlock(&f->c->slock);
+	assert_int_equal(n, 200);
+	commit_xml(f->c, cg_figure4(&k));
+	s = snapshot_at(f->c, 2);
+	vnm_snapshot_unref(s);
+	pthread_mutex_lock(&f->c->slock);
+	n = f->c->n_ann;
+	cap = f->c->cap_ann;
+	pthread_mutex_unlock(&f->c->slock);
+	assert_int_equal(n, 0);
+	assert_int_equal(cap, 0);
+}
+
 struct committer {
 	struct vnm_core *c;
 	struct lyd_node *t;
@@ -658,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(restart_adopts_without_restarting, setup, teardown),
 		cmocka_unit_test_setup_teardown(startup_datastore, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_for_commits_and_driver_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(unmatched_router_events_are_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(reads_never_wait_for_a_transaction, setup, teardown),
 	};
 

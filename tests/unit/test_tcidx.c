@@ -123,6 +123,36 @@ static void forget_keeps_the_others(void **state)
 	vnm_lnl_tcidx_destroy(x);
 }
 
+/* The VLs of an interface go, most of them: the table shrinks with them
+ * (it does not keep the room of its largest day) and finds the rest. */
+static void the_table_shrinks_as_vls_go(void **state)
+{
+	struct vnm_lnl_tcidx *x = vnm_lnl_tcidx_new(NULL, 3);
+	uint32_t vni, minor, handle;
+	size_t big;
+	bool adopt;
+
+	(void)state;
+	for (vni = 1; vni <= 3000; vni++) {
+		assert_int_equal(vnm_lnl_tcidx_pick(x, 0x10 + vni, vni, &minor, &handle, &adopt),
+				 0);
+		assert_int_equal(vnm_lnl_tcidx_note_filter(x, handle, CLS(minor), vni), 0);
+	}
+	big = x->cap;
+	for (vni = 3000; vni >= 1; vni--)
+		if (vni % 100)
+			vnm_lnl_tcidx_forget(x, vni);
+	assert_int_equal(x->n, 30);
+	assert_true(x->cap <= big / 16);
+	for (vni = 1; vni <= 3000; vni++) {
+		if (vni % 100)
+			assert_null(vnm_lnl_tcidx_find(x, vni));
+		else
+			assert_non_null(vnm_lnl_tcidx_find(x, vni));
+	}
+	vnm_lnl_tcidx_destroy(x);
+}
+
 static void more_vls_than_one_u32_table_holds(void **state)
 {
 	struct vnm_lnl_tcidx *x = vnm_lnl_tcidx_new(NULL, 3);
@@ -158,6 +188,7 @@ int main(void)
 		cmocka_unit_test(pick_avoids_used_minors_and_nodes),
 		cmocka_unit_test(class_without_filter_is_adopted),
 		cmocka_unit_test(forget_keeps_the_others),
+		cmocka_unit_test(the_table_shrinks_as_vls_go),
 		cmocka_unit_test(more_vls_than_one_u32_table_holds),
 	};
 
