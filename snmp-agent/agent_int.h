@@ -40,6 +40,9 @@ struct vnm_agent {
 	char *snmp_dir;              /* net-snmp's directories, or NULL */
 	void *listen_sess;           /* embedded: the listening session */
 	bool fastwalk;               /* embedded: fastwalk.c answers what it can */
+	int64_t linger_us;           /* embedded: poll this long after a walk's answer */
+	int64_t linger_until;        /* CLOCK_MONOTONIC us; 0: no walk going on */
+	int64_t answered;            /* when fastwalk.c last answered (us) */
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];                 /* core threads write, the agent reads */
@@ -111,6 +114,12 @@ int vnm_embed_sender(const struct vnm_agent *a, const struct snmp_pdu *pdu);
  * are net-snmp's snmp_callback's; session->myvoid is the agent). */
 int vnm_fastwalk_packet(int op, struct snmp_session *sess, int reqid, struct snmp_pdu *pdu,
 			void *magic);
+/* Sets the fast path up for the listening session (before requests). */
+void vnm_fastwalk_init(struct vnm_agent *a);
+/* After net-snmp's loop handled something: while a walk goes on, go on
+ * handling requests without sleeping between them (see fastwalk.c);
+ * returns at once otherwise (and for the AgentX subagent). */
+void vnm_fastwalk_linger(struct vnm_agent *a);
 
 /* The OID of VNMD-MIB (vnmdMIB), as the start of an oid array. */
 #define VNM_MIB_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 7

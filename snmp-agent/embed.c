@@ -374,7 +374,7 @@ int vnm_embed_listen(struct vnm_agent *a, struct vnm_err *err)
 	 * that a test can compare the two. */
 	s.callback = vnm_fastwalk_packet;
 	s.myvoid = a;
-	a->fastwalk = !getenv("VNMD_SNMP_NO_FASTWALK");
+	vnm_fastwalk_init(a);
 	s.authenticator = NULL;
 	s.flags = netsnmp_ds_get_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_FLAGS);
 	s.isAuthoritative = SNMP_SESS_AUTHORITATIVE;
