@@ -629,9 +629,12 @@ static void *agent_main(void *arg)
 		vnm_log_info("snmp: AgentX subagent for VNMD-MIB on %s", a->socket);
 
 	/* agent_check_and_process(1) sleeps until a request, an alarm (the
-	 * AgentX ping, cache expiry) or the wake-up pipe. */
-	while (!atomic_load(&a->stop))
+	 * AgentX ping, cache expiry) or the wake-up pipe; during a table walk
+	 * of the embedded agent, it does not sleep between requests. */
+	while (!atomic_load(&a->stop)) {
 		agent_check_and_process(1);
+		vnm_fastwalk_linger(a);
+	}
 
 	/* Nothing of net-snmp may point at a once the thread ends. */
 	snmp_alarm_unregister(a->timer);

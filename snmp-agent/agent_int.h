@@ -27,6 +27,10 @@ struct vnm_picture {
 struct vnm_agent_ev;  /* a copied struct vnm_event */
 struct vnm_agent_sub; /* the subscription handed to the core */
 struct vnm_table;     /* one registered MIB table (tables.c) */
+/* net-snmp's netsnmp_session, netsnmp_pdu, netsnmp_variable_list */
+struct snmp_session;
+struct snmp_pdu;
+struct variable_list;
 
 struct vnm_agent {
 	struct vnm_core *core;
@@ -35,6 +39,10 @@ struct vnm_agent {
 	char *community, *user;      /* embedded: access */
 	char *snmp_dir;              /* net-snmp's directories, or NULL */
 	void *listen_sess;           /* embedded: the listening session */
+	bool fastwalk;               /* embedded: fastwalk.c answers what it can */
+	int64_t linger_us;           /* embedded: poll this long after a walk's answer */
+	int64_t linger_until;        /* CLOCK_MONOTONIC us; 0: no walk going on */
+	int64_t answered;            /* when fastwalk.c last answered (us) */
 	pthread_t thread;
 	bool thread_started;
 	int wake[2];                 /* core threads write, the agent reads */
@@ -76,6 +84,17 @@ void vnm_tables_invalidate(struct vnm_agent *a);
 /* The same for the tables whose rows are not of snapshot s. */
 void vnm_tables_invalidate_older(struct vnm_agent *a, const struct vnm_snapshot *s);
 void vnm_tables_unregister(struct vnm_agent *a);
+/* For the fast path (fastwalk.c): the rows of table kind (0 networks, 1
+ * routers, 2 links) that net-snmp's helpers would read now, the cache
+ * reloaded first when it expired, as the cache helper does once per
+ * request.  Returns 0 with *w set, or -1 when the table has no loaded
+ * picture or caching is off (then net-snmp's own path answers).  The rows
+ * stay valid until the next call for the same table. */
+int vnm_table_walk(struct vnm_agent *a, int kind, struct vnm_walk_table *w);
+/* Column col of row number row of that table into v's type and value, as
+ * the table's handler fills them: 0, or -1 for a column it has not. */
+int vnm_table_cell(struct vnm_agent *a, int kind, size_t row, unsigned col,
+		   struct variable_list *v);
 
 /* embed.c: the embedded master agent.  _before_init sets the role and
  * transport and calls init_agent(); _access feeds the access lines (before
@@ -85,6 +104,22 @@ int vnm_embed_access(struct vnm_agent *a, struct vnm_err *err);
 void vnm_embed_access_drop(struct vnm_agent *a);
 int vnm_embed_listen(struct vnm_agent *a, struct vnm_err *err);
 void vnm_embed_shutdown(struct vnm_agent *a);
+/* Whether the sender of pdu may read VNMD-MIB: 0 (VACM_SUCCESS), or the
+ * VACM code net-snmp's path acts on (embed.c's access check). */
+int vnm_embed_sender(const struct vnm_agent *a, const struct snmp_pdu *pdu);
+
+/* fastwalk.c: the embedded agent's session callback.  Answers GETNEXT and
+ * GETBULK requests that stay inside VNMD-MIB's tables from the rows, and
+ * hands everything else to net-snmp's handle_snmp_packet (the arguments
+ * are net-snmp's snmp_callback's; session->myvoid is the agent). */
+int vnm_fastwalk_packet(int op, struct snmp_session *sess, int reqid, struct snmp_pdu *pdu,
+			void *magic);
+/* Sets the fast path up for the listening session (before requests). */
+void vnm_fastwalk_init(struct vnm_agent *a);
+/* After net-snmp's loop handled something: while a walk goes on, go on
+ * handling requests without sleeping between them (see fastwalk.c);
+ * returns at once otherwise (and for the AgentX subagent). */
+void vnm_fastwalk_linger(struct vnm_agent *a);
 
 /* The OID of VNMD-MIB (vnmdMIB), as the start of an oid array. */
 #define VNM_MIB_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 7

@@ -1,6 +1,7 @@
 /*
  * rows.c - VNMD-MIB table rows from core snapshots (see rows.h).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -606,4 +607,79 @@ cleanup:
 	free(by_name);
 	vnm_rowset_free(rs);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking a table in GETNEXT order                                   */
+/* ------------------------------------------------------------------ */
+
+/* vnm_walk_table reads a row's index as its first uint32_t values. */
+_Static_assert(offsetof(struct vnm_row_vn, idx) == 0, "vn row index first");
+_Static_assert(offsetof(struct vnm_row_vr, vn_idx) == 0 &&
+	       offsetof(struct vnm_row_vr, idx) == sizeof(uint32_t), "vr row index first");
+_Static_assert(offsetof(struct vnm_row_vl, vn_idx) == 0 &&
+	       offsetof(struct vnm_row_vl, idx) == sizeof(uint32_t), "vl row index first");
+
+const uint32_t *vnm_walk_index(const struct vnm_walk_table *t, size_t row)
+{
+	return (const uint32_t *)((const char *)t->rows + row * t->stride);
+}
+
+/* Row key against an index of len values, as OIDs compare: <0, 0, >0. */
+static int walk_cmp(const struct vnm_walk_table *t, size_t i, const uint32_t *ix, size_t len)
+{
+	const uint32_t *k = vnm_walk_index(t, i);
+	size_t j;
+
+	for (j = 0; j < t->ilen && j < len; j++)
+		if (k[j] != ix[j])
+			return k[j] < ix[j] ? -1 : 1;
+	return t->ilen < len ? -1 : t->ilen > len;
+}
+
+int vnm_walk_after(const struct vnm_walk_table *t, const uint32_t *sub, size_t len,
+		   struct vnm_walk_pos *pos)
+{
+	size_t lo = 0, hi = t->n;
+
+	if (!t->n || (len >= 1 && sub[0] > 1) || (len >= 2 && sub[0] == 1 && sub[1] > t->max_col))
+		return -1;
+	if (len < 2 || sub[0] == 0 || sub[1] < t->min_col) {
+		pos->col = t->min_col;
+		pos->row = 0;
+		return 0;
+	}
+	pos->col = sub[1];
+	/* The first row whose index is above sub[2..]; none given: row 0. */
+	if (len > 2) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (walk_cmp(t, mid, sub + 2, len - 2) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	pos->row = lo;
+	if (lo < t->n)
+		return 0;
+	if (pos->col >= t->max_col)
+		return -1;
+	pos->col++;
+	pos->row = 0;
+	return 0;
+}
+
+int vnm_walk_next(const struct vnm_walk_table *t, struct vnm_walk_pos *pos)
+{
+	if (pos->row + 1 < t->n) {
+		pos->row++;
+		return 0;
+	}
+	if (pos->col >= t->max_col)
+		return -1;
+	pos->col++;
+	pos->row = 0;
+	return 0;
 }

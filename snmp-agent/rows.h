@@ -117,4 +117,43 @@ int vnm_rows_build(struct vnm_rows *r, const struct vnm_snapshot *s, uint32_t no
 		   int64_t start_unix, struct vnm_rowset **out, struct vnm_err *err);
 void vnm_rowset_free(struct vnm_rowset *rs); /* NULL is fine; not the snapshot */
 
+/*
+ * Walking one table in GETNEXT order, as net-snmp's table and container
+ * helpers do, without them (the embedded agent's fast path, fastwalk.c).
+ * rows points at n row structs of stride bytes, sorted by their index,
+ * which is the first ilen (1 or 2) uint32_t of each struct: struct
+ * vnm_row_vn, _vr and _vl start with it.  Columns min_col..max_col all
+ * exist in every row.
+ */
+struct vnm_walk_table {
+	const void *rows;
+	size_t n, stride;
+	unsigned ilen;
+	uint32_t min_col, max_col;
+};
+
+/* An object of the table: column col of row number row. */
+struct vnm_walk_pos {
+	uint32_t col;
+	size_t row;
+};
+
+/*
+ * The first object after the OID whose part below the table's OID is
+ * sub[0..len) (sub[0] the entry, 1; sub[1] the column; the rest an index of
+ * any length): the next row of that column, else the first row of the next
+ * column.  An entry of 0, no column, or a column below min_col start the
+ * table over; an index compares as OIDs do (element by element, a prefix
+ * first).  Returns 0 with *pos set, or -1 when the object after lies
+ * outside the table (an entry above 1, a column above max_col, the end of
+ * the last column, no rows).
+ */
+int vnm_walk_after(const struct vnm_walk_table *t, const uint32_t *sub, size_t len,
+		   struct vnm_walk_pos *pos);
+/* The index of row number row (t->ilen values). */
+const uint32_t *vnm_walk_index(const struct vnm_walk_table *t, size_t row);
+/* The object after *pos (one of the table's), as vnm_walk_after would find
+ * it from pos's own OID: 0, or -1 after the last column's last row. */
+int vnm_walk_next(const struct vnm_walk_table *t, struct vnm_walk_pos *pos);
+
 #endif

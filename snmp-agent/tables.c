@@ -6,7 +6,9 @@
  * expired (1 s, or at once after a core event) loads the rows of the latest
  * core snapshot into the container, and every request until the next load
  * reads that one picture.  The container helper answers GETNEXT by itself;
- * our handlers only fill in one column of one row for GET.
+ * our handlers only fill in one column of one row for GET.  The embedded
+ * agent's fast path (fastwalk.c) reads the same rows and columns through
+ * vnm_table_walk and vnm_table_cell.
  *
  * Runs on the agent's net-snmp thread only.
  */
@@ -318,6 +320,68 @@ static int tbl_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 }
 
 /* ------------------------------------------------------------------ */
+/* The rows for the embedded agent's fast path (fastwalk.c)           */
+/* ------------------------------------------------------------------ */
+
+static const unsigned max_col[] = {6, 8, 25};
+
+int vnm_table_walk(struct vnm_agent *a, int kind, struct vnm_walk_table *w)
+{
+	struct vnm_table *t = kind >= TBL_VN && kind <= TBL_VL ? a->tables[kind] : NULL;
+	const struct vnm_rowset *rs;
+
+	/* When the cache helper would not load (caching off), what the
+	 * container holds is net-snmp's business. */
+	if (!t || !t->cache || !t->cache->enabled || !t->cache->load_cache ||
+	    netsnmp_ds_get_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_NO_CACHING))
+		return -1;
+	/* What the cache helper does at the first pass of a request. */
+	netsnmp_cache_check_and_reload(t->cache);
+	if (!t->cache->valid || !t->pic)
+		return -1;
+	rs = t->pic->rs;
+	switch (t->kind) {
+	case TBL_VN:
+		w->rows = rs->vns;
+		w->n = rs->n_vns;
+		w->stride = sizeof(*rs->vns);
+		w->ilen = 1;
+		break;
+	case TBL_VR:
+		w->rows = rs->vrs;
+		w->n = rs->n_vrs;
+		w->stride = sizeof(*rs->vrs);
+		w->ilen = 2;
+		break;
+	case TBL_VL:
+		w->rows = rs->vls;
+		w->n = rs->n_vls;
+		w->stride = sizeof(*rs->vls);
+		w->ilen = 2;
+		break;
+	}
+	w->min_col = 2;
+	w->max_col = max_col[t->kind];
+	return 0;
+}
+
+int vnm_table_cell(struct vnm_agent *a, int kind, size_t row, unsigned col,
+		   netsnmp_variable_list *v)
+{
+	const struct vnm_rowset *rs = a->tables[kind]->pic->rs;
+
+	switch (kind) {
+	case TBL_VN:
+		return col_vn(v, &rs->vns[row], col);
+	case TBL_VR:
+		return col_vr(v, &rs->vrs[row], col);
+	case TBL_VL:
+		return col_vl(v, &rs->vls[row], col);
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Scalars: vnmConfigGeneration and the three last-change stamps       */
 /* ------------------------------------------------------------------ */
 
@@ -378,7 +442,6 @@ static void tbl_free_all(struct vnm_table *t)
 static int tbl_register(struct vnm_agent *a, enum vnm_table_kind kind, struct vnm_err *err)
 {
 	static const char *names[] = {"vnmNetworkTable", "vnmRouterTable", "vnmLinkTable"};
-	static const unsigned max_col[] = {6, 8, 25};
 	/* vnmdObjects.{2,3,4}.2: vnmNetworkTable, vnmRouterTable, vnmLinkTable */
 	oid toid[] = {VNM_MIB_ROOT, 1, 2 + kind, 2};
 	struct vnm_table *t;

@@ -466,6 +466,103 @@ static void test_long_name(void **state)
 	vnm_idxmap_clear(&m);
 }
 
+/* Lexicographic OID order of suffixes: what a GETNEXT promises. */
+static int oid_cmp(const uint32_t *a, size_t alen, const uint32_t *b, size_t blen)
+{
+	size_t i;
+
+	for (i = 0; i < alen && i < blen; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* The table's objects in walk order: entry 1, column, index. */
+static size_t walk_objects(const struct vnm_walk_table *t, uint32_t (*obj)[4])
+{
+	size_t n = 0, r;
+	uint32_t c;
+
+	for (c = t->min_col; c <= t->max_col; c++)
+		for (r = 0; r < t->n; r++) {
+			const uint32_t *k = vnm_walk_index(t, r);
+
+			obj[n][0] = 1;
+			obj[n][1] = c;
+			obj[n][2] = k[0];
+			obj[n][3] = t->ilen > 1 ? k[1] : 0;
+			n++;
+		}
+	return n;
+}
+
+/* vnm_walk_after against the definition: the first object of the table
+ * whose OID is above the request's (requests of every length up to 5 from
+ * values around the table's, including past the columns and the entry). */
+static void walk_check(const struct vnm_walk_table *t)
+{
+	static const uint32_t vals[] = {0, 1, 2, 3, 4, 7, 8, 9, UINT32_MAX};
+	const size_t nv = sizeof(vals) / sizeof(vals[0]);
+	uint32_t obj[64][4], req[5];
+	size_t n_obj = walk_objects(t, obj), len, code, total, i, j;
+	struct vnm_walk_pos pos;
+
+	for (len = 0; len <= 5; len++) {
+		total = 1;
+		for (i = 0; i < len; i++)
+			total *= nv;
+		for (code = 0; code < total; code++) {
+			size_t c = code;
+			int rc;
+
+			for (i = 0; i < len; i++, c /= nv)
+				req[i] = vals[c % nv];
+			for (j = 0; j < n_obj; j++)
+				if (oid_cmp(obj[j], 2 + t->ilen, req, len) > 0)
+					break;
+			rc = vnm_walk_after(t, req, len, &pos);
+			if (j == n_obj) {
+				assert_int_equal(rc, -1);
+				continue;
+			}
+			assert_int_equal(rc, 0);
+			assert_int_equal(pos.col, obj[j][1]);
+			assert_int_equal(obj[j][2], vnm_walk_index(t, pos.row)[0]);
+			if (t->ilen > 1)
+				assert_int_equal(obj[j][3], vnm_walk_index(t, pos.row)[1]);
+		}
+	}
+	/* vnm_walk_next visits every object once, in order, and stops. */
+	assert_int_equal(vnm_walk_after(t, NULL, 0, &pos), n_obj ? 0 : -1);
+	for (j = 1; j < n_obj; j++) {
+		assert_int_equal(vnm_walk_next(t, &pos), 0);
+		assert_int_equal(pos.col, obj[j][1]);
+		assert_int_equal(vnm_walk_index(t, pos.row)[0], obj[j][2]);
+	}
+	if (n_obj)
+		assert_int_equal(vnm_walk_next(t, &pos), -1);
+}
+
+static void test_walk_order(void **state)
+{
+	struct vnm_row_vl vls[] = {{1, 1, 0, NULL}, {1, 3, 0, NULL}, {2, 2, 0, NULL},
+				   {2, 7, 0, NULL}, {8, UINT32_MAX, 0, NULL}};
+	struct vnm_row_vn vns[] = {{1, NULL}, {3, NULL}, {4, NULL}};
+	struct vnm_walk_table t = {vls, 5, sizeof(vls[0]), 2, 2, 4};
+
+	(void)state;
+	walk_check(&t);
+	t.n = 1;
+	walk_check(&t);
+	t.n = 0; /* no rows: every GETNEXT leaves the table */
+	walk_check(&t);
+	t = (struct vnm_walk_table){vns, 3, sizeof(vns[0]), 1, 2, 3};
+	walk_check(&t);
+	/* one column */
+	t.min_col = t.max_col = 7;
+	walk_check(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_orphans_of_a_network_just_gone),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_long_name),
+		cmocka_unit_test(test_walk_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
