@@ -637,6 +637,16 @@ static int walk_cmp(const struct vnm_walk_table *t, size_t i, const uint32_t *ix
 	return t->ilen < len ? -1 : t->ilen > len;
 }
 
+/* The first row of the next column: 0, or -1 past the last column. */
+static int next_col(const struct vnm_walk_table *t, struct vnm_walk_pos *pos)
+{
+	if (pos->col >= t->max_col)
+		return -1;
+	pos->col++;
+	pos->row = 0;
+	return 0;
+}
+
 int vnm_walk_after(const struct vnm_walk_table *t, const uint32_t *sub, size_t len,
 		   struct vnm_walk_pos *pos)
 {
@@ -662,13 +672,7 @@ int vnm_walk_after(const struct vnm_walk_table *t, const uint32_t *sub, size_t l
 		}
 	}
 	pos->row = lo;
-	if (lo < t->n)
-		return 0;
-	if (pos->col >= t->max_col)
-		return -1;
-	pos->col++;
-	pos->row = 0;
-	return 0;
+	return lo < t->n ? 0 : next_col(t, pos);
 }
 
 int vnm_walk_next(const struct vnm_walk_table *t, struct vnm_walk_pos *pos)
@@ -677,9 +681,5 @@ int vnm_walk_next(const struct vnm_walk_table *t, struct vnm_walk_pos *pos)
 		pos->row++;
 		return 0;
 	}
-	if (pos->col >= t->max_col)
-		return -1;
-	pos->col++;
-	pos->row = 0;
-	return 0;
+	return next_col(t, pos);
 }

@@ -15,7 +15,7 @@ printing both answers.
 import socket
 import sys
 
-from snmp_util import VNMD_OID, _int, _len, _oid, _parse, _tlv
+from snmp_util import VNMD_OID, _int, _len, _oid, _parse, _tlv, response
 
 ROOT = VNMD_OID
 TABLES = {"vnmNetworkTable": ROOT + ".1.2.2", "vnmRouterTable": ROOT + ".1.3.2",
@@ -43,21 +43,8 @@ def request(version, community, tag, rid, a, b, oids):
 
 def varbinds(msg):
     """[(oid text, value tag)] of a response, and its error-status."""
-    _, body, _ = _parse(msg, 0)
-    _, _, i = _parse(body, 0)
-    _, _, i = _parse(body, i)
-    _, pdu, _ = _parse(body, i)
-    _, _, j = _parse(pdu, 0)
-    _, es, j = _parse(pdu, j)
-    _, _, j = _parse(pdu, j)
-    _, vbl, _ = _parse(pdu, j)
-    out, k = [], 0
-    while k < len(vbl):
-        _, vb, k = _parse(vbl, k)
-        _, name, m = _parse(vb, 0)
-        t, _, _ = _parse(vb, m)
-        out.append((oid_text(name), t))
-    return out, int.from_bytes(es, "big")
+    _, es, vbs = response(msg)
+    return [(oid_text(name), t) for name, t, _ in vbs], es
 
 
 class Pair:

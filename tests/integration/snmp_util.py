@@ -25,6 +25,26 @@ def free_udp_port():
     return p
 
 
+
+def response(msg):
+    """request-id, error-status and [(name bytes, value tag, value bytes)]
+    of a v1/v2c message."""
+    _, body, _ = _parse(msg, 0)
+    _, _, i = _parse(body, 0)  # version
+    _, _, i = _parse(body, i)  # community
+    _, pdu, _ = _parse(body, i)
+    _, rid, j = _parse(pdu, 0)
+    _, es, j = _parse(pdu, j)
+    _, _, j = _parse(pdu, j)
+    _, vbl, _ = _parse(pdu, j)
+    out, k = [], 0
+    while k < len(vbl):
+        _, vb, k = _parse(vbl, k)
+        _, name, m = _parse(vb, 0)
+        t, v, _ = _parse(vb, m)
+        out.append((name, t, v))
+    return int.from_bytes(rid, "big", signed=True), int.from_bytes(es, "big"), out
+
 class Snmpd:
     """snmpd as the AgentX master; rocommunity public, and rwcommunity
     private when rw (so that SETs reach the subagent, which must refuse)."""
@@ -143,26 +163,12 @@ class SnmpGet:
         msg = _tlv(0x30, _int(1) + _tlv(0x04, self.community) + pdu)
         self.s.sendto(msg, self.addr)
         while True:
-            data = self.s.recv(65535)
-            _, body, _ = _parse(data, 0)
-            _, _, i = _parse(body, 0)  # version
-            _, _, i = _parse(body, i)  # community
-            tag, pdu, _ = _parse(body, i)
-            _, rid, j = _parse(pdu, 0)
-            if int.from_bytes(rid, "big", signed=True) != self.rid:
+            rid, es, vbs = response(self.s.recv(65535))
+            if rid != self.rid:
                 continue  # a late answer to an earlier request
-            _, es, j = _parse(pdu, j)
-            _, _, j = _parse(pdu, j)
-            if int.from_bytes(es, "big"):
-                raise RuntimeError("SNMP error-status %d" % int.from_bytes(es, "big"))
-            _, vbl, _ = _parse(pdu, j)
-            out, k = [], 0
-            while k < len(vbl):
-                _, vb, k = _parse(vbl, k)
-                _, _, m = _parse(vb, 0)
-                t, v, _ = _parse(vb, m)
-                out.append((t, v))
-            return out
+            if es:
+                raise RuntimeError("SNMP error-status %d" % es)
+            return [(t, v) for _, t, v in vbs]
 
     def close(self):
         self.s.close()
