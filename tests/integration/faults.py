@@ -238,9 +238,25 @@ def lv_stop():
                 return
             time.sleep(0.1)
         os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        lv_probes_kill()
+
+
+def lv_probes_kill():
+    """The QEMU capability probes of a libvirtd that was killed: they run
+    -daemonize'd, so they outlive it (seen: one left after each run).
+    Called with no libvirtd running: every probe there is is an orphan."""
+    if lv_pid():
+        return
+    for p in sh("pgrep", "-f", "qemu-system-.* -machine none.*/libvirt/qemu/qmp-").split():
+        try:
+            os.kill(int(p), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def lv_up():
+    lv_probes_kill()
     return subprocess.run(["bash", os.path.join(ROOT, "tools", "libvirtd-up.sh")]).returncode == 0
 
 
