@@ -50,12 +50,17 @@ struct vnm_agent_ev {
  * object in a snapshot (builds happen once per new snapshot: ~1/s). */
 #define VNM_TRAP_HOLD_EPOCHS 30
 
-static int64_t mono_ms(void)
+int64_t vnm_agent_mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+	return vnm_agent_mono_us() / 1000;
 }
 
 /* What the core calls back with.  The core has no unsubscribe, so this

@@ -91,10 +91,13 @@ void vnm_tables_unregister(struct vnm_agent *a);
  * picture or caching is off (then net-snmp's own path answers).  The rows
  * stay valid until the next call for the same table. */
 int vnm_table_walk(struct vnm_agent *a, int kind, struct vnm_walk_table *w);
-/* Column col of row number row of that table into v's type and value, as
- * the table's handler fills them: 0, or -1 for a column it has not. */
-int vnm_table_cell(struct vnm_agent *a, int kind, size_t row, unsigned col,
-		   struct variable_list *v);
+/* Column col of a row of that table (a struct of the rowset: what
+ * vnm_table_walk's rows hold) into v's type and value, as the table's
+ * handler fills them for GET: 0, or -1 for a column it has not. */
+int vnm_table_cell(int kind, const void *row, unsigned col, struct variable_list *v);
+
+/* agent.c: CLOCK_MONOTONIC in microseconds. */
+int64_t vnm_agent_mono_us(void);
 
 /* embed.c: the embedded master agent.  _before_init sets the role and
  * transport and calls init_agent(); _access feeds the access lines (before

@@ -48,7 +48,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent_int.h"
@@ -80,14 +79,6 @@ struct fw_req {
 	struct fw_vb vb[FW_MAX_VBS];
 	size_t n_vbs;
 };
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Where the GETNEXT of v lands: 0 with *b set, or -1 when its answer is
  * not an object of a table (or the table has no picture). */
@@ -144,7 +135,8 @@ static int fw_append(struct fw_req *q, const struct fw_vb *b, netsnmp_variable_l
 		name[TABLE_OID_LEN + 2 + i] = key[i];
 	if (snmp_set_var_objid(v, name, TABLE_OID_LEN + 2 + t->ilen) != 0)
 		return -1;
-	return vnm_table_cell(q->a, b->kind, b->pos.row, b->pos.col, v);
+	return vnm_table_cell(b->kind, (const char *)t->rows + b->pos.row * t->stride,
+			      b->pos.col, v);
 }
 
 /*
@@ -243,7 +235,7 @@ static int fw_answer(struct vnm_agent *a, netsnmp_session *sess, netsnmp_pdu *pd
 	size_t n, reps, i, j;
 	long max_size;
 	bool bulk = pdu->command == SNMP_MSG_GETBULK;
-	int64_t came = a->linger_us ? mono_us() : 0;
+	int64_t came = a->linger_us ? vnm_agent_mono_us() : 0;
 
 	/* A v3 request the session marks as failing authentication is for
 	 * net-snmp's path (it sends the authenticationFailure trap). */
@@ -289,7 +281,7 @@ static int fw_answer(struct vnm_agent *a, netsnmp_session *sess, netsnmp_pdu *pd
 	if (a->linger_us) {
 		bool quick = a->answered && came - a->answered <= FW_QUICK_US;
 
-		a->answered = mono_us();
+		a->answered = vnm_agent_mono_us();
 		a->linger_until = quick ? a->answered + a->linger_us : 0;
 	}
 	return 0;
@@ -321,7 +313,7 @@ void vnm_fastwalk_linger(struct vnm_agent *a)
 {
 	/* Each request answered here moves linger_until on. */
 	while (a->linger_until && !atomic_load(&a->stop)) {
-		if (mono_us() >= a->linger_until) {
+		if (vnm_agent_mono_us() >= a->linger_until) {
 			a->linger_until = 0;
 			break;
 		}

@@ -281,6 +281,19 @@ static int col_vl(netsnmp_variable_list *v, const struct vnm_row_vl *row, unsign
 	return 0;
 }
 
+int vnm_table_cell(int kind, const void *row, unsigned col, netsnmp_variable_list *v)
+{
+	switch (kind) {
+	case TBL_VN:
+		return col_vn(v, row, col);
+	case TBL_VR:
+		return col_vr(v, row, col);
+	case TBL_VL:
+		return col_vl(v, row, col);
+	}
+	return -1;
+}
+
 static int tbl_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
 		       netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
@@ -292,7 +305,6 @@ static int tbl_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 	for (req = requests; req; req = req->next) {
 		struct tbl_row *row;
 		netsnmp_table_request_info *ti;
-		int rc = -1;
 
 		if (req->processed)
 			continue;
@@ -302,18 +314,7 @@ static int tbl_handler(netsnmp_mib_handler *handler, netsnmp_handler_registratio
 			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
 			continue;
 		}
-		switch (t->kind) {
-		case TBL_VN:
-			rc = col_vn(req->requestvb, row->row, ti->colnum);
-			break;
-		case TBL_VR:
-			rc = col_vr(req->requestvb, row->row, ti->colnum);
-			break;
-		case TBL_VL:
-			rc = col_vl(req->requestvb, row->row, ti->colnum);
-			break;
-		}
-		if (rc < 0)
+		if (vnm_table_cell(t->kind, row->row, ti->colnum, req->requestvb) < 0)
 			netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
 	}
 	return SNMP_ERR_NOERROR;
@@ -365,21 +366,6 @@ int vnm_table_walk(struct vnm_agent *a, int kind, struct vnm_walk_table *w)
 	return 0;
 }
 
-int vnm_table_cell(struct vnm_agent *a, int kind, size_t row, unsigned col,
-		   netsnmp_variable_list *v)
-{
-	const struct vnm_rowset *rs = a->tables[kind]->pic->rs;
-
-	switch (kind) {
-	case TBL_VN:
-		return col_vn(v, &rs->vns[row], col);
-	case TBL_VR:
-		return col_vr(v, &rs->vrs[row], col);
-	case TBL_VL:
-		return col_vl(v, &rs->vls[row], col);
-	}
-	return -1;
-}
 
 /* ------------------------------------------------------------------ */
 /* Scalars: vnmConfigGeneration and the three last-change stamps       */
