@@ -218,7 +218,7 @@ static void ingress_message(void **state)
 	nlmsg_free(msg);
 }
 
-/* The attach message, without a kernel: b may be NULL-free fake fds. */
+/* The attach message parsed back: what cls_bpf needs, nothing else. */
 static void check_attach(struct nl_msg *msg, int ifindex, int fd, const char *name)
 {
 	struct nlattr *tb[TCA_MAX + 1], *opt[TCA_BPF_MAX + 1];
@@ -327,6 +327,7 @@ static void kernel_takes_messages(void **state)
 	assert_int_equal(vnm_bpf_vni_get(b, 77, &got), -ENOENT);
 	assert_int_equal(vnm_bpf_prog_ids(a, &tx, &id), 0);
 	assert_int_equal(id, rx);
+	vnm_bpf_close(a);
 	assert_int_equal(vnm_bpf_adopt(&a, 0x7fffffff, rx, err, sizeof(err)) < 0 && !a, 1);
 	/* detached: gone, and a second detach says so */
 	assert_int_equal(vnm_bpf_msg_detach(LO, &msg), 0);
