@@ -73,9 +73,12 @@ static const struct map_shape {
 	[MAP_CTR] = { "vnm_ctr", sizeof(struct vnm_bpf_ctr) },
 };
 
-/* No preallocation: an empty map costs almost nothing and the host pays
- * for the VLs it has; preallocated, 65,536 entries of each map are
- * allocated at creation (measured in the commit that made this choice). */
+/* No preallocation: the host pays for the VLs it has.  Measured (6.18,
+ * 2 CPUs, bpf_glue bench, fdinfo memlock of the three maps): 3.0 MiB
+ * empty, 6.0 MiB with 10,000 VLs, 22.5 MiB with 65,536, against 21 MiB
+ * from the start when preallocated; an entry costs 3.4 us (tap_set plus
+ * vni_set) against 1.5 us preallocated.  The daemon's RSS is the same
+ * either way (kernel memory). */
 #define MAP_FLAGS BPF_F_NO_PREALLOC
 
 struct vnm_bpf {
