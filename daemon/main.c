@@ -363,6 +363,7 @@ static int run(const struct opts *o)
 		vnm_log_err("link driver: %s", err.msg);
 		goto cleanup;
 	}
+	vnm_link_nl_set_shared(link_ctx, o->shared_datapath);
 	co.drv.link = &vnm_link_nl_ops;
 	co.drv.link_ctx = link_ctx;
 	co.ctx = ctx;
@@ -404,8 +405,7 @@ cleanup:
 	vnm_server_stop(srv);
 	vnm_core_free(core); /* saves running */
 	vnm_peer_nc_free(peer_ctx);
-	if (link_ctx)
-		vnm_link_nl_free(link_ctx);
+	vnm_link_nl_free(link_ctx); /* NULL is fine */
 #ifdef VNM_HAVE_HV
 	if (hv_ctx)
 		vnm_hv_libvirt_free(hv_ctx);

@@ -29,6 +29,7 @@ static const struct option lopts[] = {
 	{"snmp-listen", required_argument, NULL, 'N'},
 	{"snmp-community", required_argument, NULL, 'K'},
 	{"snmp-user", required_argument, NULL, 'O'},
+	{"link-datapath", required_argument, NULL, 'D'},
 	{"startup", no_argument, NULL, 'S'},
 	{"log-level", required_argument, NULL, 'L'},
 	{"workers", required_argument, NULL, 'w'},
@@ -48,9 +49,10 @@ static const struct option lopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-#define SHORTOPTS "fs:u:l:k:a:p:U:A:H:e:g:q:j:x:N:K:O:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
+#define SHORTOPTS "fs:u:l:k:a:p:U:A:H:e:g:q:j:x:N:K:O:D:SL:w:m:P:W:E:B:T:X:Y:Z:M:nc:C:h"
 
-void vnm_opts_usage(FILE *f)
+/* What --help says up to the datapath (vnm_opts_usage says the rest). */
+static void usage_head(FILE *f)
 {
 	fprintf(f,
 		"usage: vnmd [options]\n"
@@ -122,7 +124,20 @@ void vnm_opts_usage(FILE *f)
 		"                              unknown host key is refused\n"
 		"  -q, --peer-timeout SECONDS  confirm-timeout of the participants' confirmed\n"
 		"                              commits (default 60): a coordinator that dies\n"
-		"                              mid-transaction is rolled back after it\n"
+		"                              mid-transaction is rolled back after it\n");
+}
+
+void vnm_opts_usage(FILE *f)
+{
+	usage_head(f);
+	fprintf(f,
+		"  -D, --link-datapath per-link|shared\n"
+		"                              how VLs cross hosts that live in a network\n"
+		"                              namespace: per-link (default) gives each VL end a\n"
+		"                              VXLAN device and a port bridge; shared gives each\n"
+		"                              host one VXLAN device and BPF programs on the\n"
+		"                              guests' taps, no interface per VL (scales to tens\n"
+		"                              of thousands of VLs; needs BPF and cls_bpf)\n"
 		"  -x, --agentx-socket SOCK    serve VNMD-MIB as an AgentX subagent of the master\n"
 		"                              at SOCK: a path or tcp:HOST:PORT; off unless given\n"
 		"  -N, --snmp-listen udp:ADDR:PORT\n"
@@ -304,6 +319,13 @@ static int apply(struct opts *o, int c, const char *val, char *why, size_t len)
 		}
 		return 0;
 	case 'x': o->agentx = val; return 0;
+	case 'D':
+		if (strcmp(val, "per-link") && strcmp(val, "shared")) {
+			snprintf(why, len, "per-link or shared");
+			return -1;
+		}
+		o->shared_datapath = !strcmp(val, "shared");
+		return 0;
 	case 'N':
 		o->snmp_listen = val;
 		return vnm_snmp_listen_check(val, why, len);

@@ -56,6 +56,7 @@ struct opts {
 	const char *tls_maps[VNM_MAX_TLS_MAPS]; /* --tls-map, in order */
 	size_t n_tls_maps;
 	int no_unix;
+	int shared_datapath;          /* --link-datapath shared */
 	const char *allow[VNM_MAX_ALLOW_URI]; /* --allow-uri, in uris */
 	struct vnm_uri_policy uris;
 	const char *allow_peer[VNM_MAX_ALLOW_PEER]; /* --allow-peer, in peers */

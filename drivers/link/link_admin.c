@@ -2,7 +2,9 @@
  * link_admin.c - a VL's admin state on the host side (vnm_link_ops.vl_set_up).
  *
  * A disabled VL keeps everything it is made of: its ends stay in their
- * port bridges with their tag, shaping and counters; only IFF_UP goes.  An
+ * port bridges with their tag, shaping and counters; only IFF_UP goes (in
+ * the shared datapath, the UP flag of its entries in the hosts' maps: the
+ * programs then drop its frames both ways).  An
  * end that is down forwards nothing, and (a veth pair) takes its peer's
  * carrier with it.  Only vnmd's own interfaces are touched: an end that
  * exists without vnmd's tag is an error, as everywhere in this driver.
@@ -45,6 +47,17 @@ static int end_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, const char *na
 	return 0;
 }
 
+/* The a (or b) end of vl, of whichever datapath. */
+static int one_end(struct vnm_lnl *c, const struct vnm_vl *vl, bool a, bool cross, bool up,
+		   struct vnm_err *err)
+{
+	const struct vnm_host *h = (a ? vl->a : vl->b)->vr->host;
+
+	if (cross && vnm_lnl_shared(c, h))
+		return vnm_lnl_sh_end_set_up(c, vl, a, up, err);
+	return end_set_up(c, vl, a ? vl->end_a : vl->end_b, h, up, err);
+}
+
 int vnm_lnl_vl_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool up, struct vnm_err *err)
 {
 	const struct vnm_host *ha = vl->a && vl->a->vr ? vl->a->vr->host : NULL;
@@ -57,11 +70,11 @@ int vnm_lnl_vl_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool up, struc
 		return vnm_err_set(err, VNM_E_MISSING, path,
 				   "link %s/%s: a router at one of its ends is missing or has no "
 				   "host", vl->vn ? vl->vn->name : "?", vl->name);
-	if (end_set_up(c, vl, vl->end_a, ha, up, err) < 0)
+	if (one_end(c, vl, true, ha != hb, up, err) < 0)
 		goto fail;
-	if (end_set_up(c, vl, vl->end_b, hb, up, err) < 0) {
+	if (one_end(c, vl, false, ha != hb, up, err) < 0) {
 		/* the step fails as a whole */
-		end_set_up(c, vl, vl->end_a, ha, !up, &ignore);
+		one_end(c, vl, true, ha != hb, !up, &ignore);
 		goto fail;
 	}
 	return 0;

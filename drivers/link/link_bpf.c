@@ -397,6 +397,19 @@ static int build_rx(struct prog *p, const struct vnm_bpf *b)
 	here(p, L_SRC_OK);
 	LDW(p, BPF_REG_8, BPF_REG_7, offsetof(struct vni_val, tap_ifindex));
 	JEQ_K(p, BPF_REG_8, 0, L_DROP);
+	/* the tap must still be this VL's (its own entry names the VNI): a
+	 * tap handed to another VL takes nothing of this one's.  It also
+	 * makes the program hold the taps map, so that a restarted driver
+	 * finds all three maps from this program alone (vnm_bpf_adopt). */
+	STW(p, BPF_REG_10, -56, BPF_REG_8);
+	ld_map(p, BPF_REG_1, b->map[MAP_TAP]);
+	MOV_R(p, BPF_REG_2, BPF_REG_10);
+	ADD_K(p, BPF_REG_2, -56);
+	CALL(p, BPF_FUNC_map_lookup_elem);
+	JEQ_K(p, BPF_REG_0, 0, L_DROP);
+	LDW(p, BPF_REG_1, BPF_REG_0, offsetof(struct tap_val, key.tunnel_id));
+	LDW(p, BPF_REG_2, BPF_REG_10, -48);
+	JNE_R(p, BPF_REG_1, BPF_REG_2, L_DROP);
 	MOV_K(p, BPF_REG_1, 1);
 	XADD(p, BPF_REG_9, offsetof(struct vnm_bpf_ctr, rx_packets), BPF_REG_1);
 	LDW(p, BPF_REG_1, BPF_REG_6, offsetof(struct __sk_buff, len));
@@ -512,19 +525,44 @@ void vnm_bpf_close(struct vnm_bpf *b)
 	free(b);
 }
 
+/* Assemble and load one program over b's maps: its fd, or -errno. */
+static int prog_new(struct vnm_bpf *b, bool rx, char *errbuf, size_t errlen)
+{
+	struct prog *p = malloc(sizeof(*p));
+	int rc;
+
+	if (!p) {
+		put_err(errbuf, errlen, "cannot open the BPF datapath: out of memory");
+		return -ENOMEM;
+	}
+	rc = rx ? build_rx(p, b) : build_tx(p, b);
+	if (rc < 0)
+		put_err(errbuf, errlen, "BPF program does not assemble (%s): a bug of link_bpf.c",
+			strerror(-rc));
+	else
+		rc = prog_load(p, rx ? "vnm_rx" : "vnm_tx", errbuf, errlen);
+	free(p);
+	return rc;
+}
+
+static int tx_new(struct vnm_bpf *b, char *errbuf, size_t errlen)
+{
+	int rc = prog_new(b, false, errbuf, errlen);
+
+	if (rc >= 0)
+		b->tx_fd = rc;
+	return rc < 0 ? rc : 0;
+}
+
 int vnm_bpf_open(struct vnm_bpf **out, char *errbuf, size_t errlen)
 {
-	struct vnm_bpf *b = NULL;
-	struct prog *p = NULL;
+	struct vnm_bpf *b;
 	int i, rc;
 
 	*out = NULL;
-	b = bpf_alloc();
-	p = malloc(sizeof(*p));
-	if (!b || !p) {
-		rc = -ENOMEM;
+	if (!(b = bpf_alloc())) {
 		put_err(errbuf, errlen, "cannot open the BPF datapath: out of memory");
-		goto cleanup;
+		return -ENOMEM;
 	}
 	for (i = 0; i < N_MAPS; i++) {
 		if ((rc = map_create(i)) < 0) {
@@ -535,25 +573,14 @@ int vnm_bpf_open(struct vnm_bpf **out, char *errbuf, size_t errlen)
 		}
 		b->map[i] = rc;
 	}
-	if ((rc = build_tx(p, b)) < 0)
-		goto assemble;
-	if ((rc = prog_load(p, "vnm_tx", errbuf, errlen)) < 0)
-		goto cleanup;
-	b->tx_fd = rc;
-	if ((rc = build_rx(p, b)) < 0)
-		goto assemble;
-	if ((rc = prog_load(p, "vnm_rx", errbuf, errlen)) < 0)
+	if ((rc = tx_new(b, errbuf, errlen)) < 0 ||
+	    (rc = prog_new(b, true, errbuf, errlen)) < 0)
 		goto cleanup;
 	b->rx_fd = rc;
 	*out = b;
 	b = NULL;
 	rc = 0;
-	goto cleanup;
-assemble:
-	put_err(errbuf, errlen, "BPF program does not assemble (%s): a bug of link_bpf.c",
-		strerror(-rc));
 cleanup:
-	free(p);
 	vnm_bpf_close(b);
 	return rc;
 }
@@ -643,7 +670,10 @@ static int adopt_prog(struct vnm_bpf *b, uint32_t id, const char *name, char *er
 		put_err(errbuf, errlen, "cannot read BPF program %u: %s", id, strerror(-rc));
 		goto fail;
 	}
-	if (strcmp(pi.name, name) || pi.type != BPF_PROG_TYPE_SCHED_CLS || pi.nr_map_ids != 2) {
+	/* the transmit program uses the taps and counters, the receive one
+	 * all three maps */
+	if (strcmp(pi.name, name) || pi.type != BPF_PROG_TYPE_SCHED_CLS ||
+	    pi.nr_map_ids != (strcmp(name, "vnm_rx") ? 2U : 3U)) {
 		put_err(errbuf, errlen, "BPF program %u (%s, %u maps) is not vnmd's %s", id,
 			pi.name, pi.nr_map_ids, name);
 		rc = -EPROTO;
@@ -669,12 +699,12 @@ int vnm_bpf_adopt(struct vnm_bpf **out, uint32_t tx_id, uint32_t rx_id, char *er
 		put_err(errbuf, errlen, "cannot adopt the BPF datapath: out of memory");
 		return -ENOMEM;
 	}
-	if ((rc = adopt_prog(b, tx_id, "vnm_tx", errbuf, errlen)) < 0)
-		goto cleanup;
-	b->tx_fd = rc;
 	if ((rc = adopt_prog(b, rx_id, "vnm_rx", errbuf, errlen)) < 0)
 		goto cleanup;
 	b->rx_fd = rc;
+	if (tx_id && (rc = adopt_prog(b, tx_id, "vnm_tx", errbuf, errlen)) < 0)
+		goto cleanup;
+	b->tx_fd = tx_id ? rc : -1;
 	for (i = 0; i < N_MAPS; i++)
 		if (b->map[i] < 0) {
 			put_err(errbuf, errlen, "BPF programs %u and %u lack the map %s", tx_id,
@@ -682,6 +712,10 @@ int vnm_bpf_adopt(struct vnm_bpf **out, uint32_t tx_id, uint32_t rx_id, char *er
 			rc = -EPROTO;
 			goto cleanup;
 		}
+	/* the transmit program is on the taps only: a new one, over the
+	 * adopted maps, replaces it on each tap as its VL is set again */
+	if (!tx_id && (rc = tx_new(b, errbuf, errlen)) < 0)
+		goto cleanup;
 	*out = b;
 	b = NULL;
 	rc = 0;

@@ -56,7 +56,9 @@ struct vnm_bpf; /* maps and programs of one host namespace */
  * verifier refused a program, it holds the tail of the verifier's log. */
 int vnm_bpf_open(struct vnm_bpf **out, char *errbuf, size_t errlen);
 /* Take over the maps of programs already attached (after a restart):
- * tx_id and rx_id are program ids (vnm_bpf_parse_filter); the programs
+ * tx_id and rx_id are program ids (vnm_bpf_parse_filter); tx_id 0: a new
+ * transmit program is loaded over the adopted maps (the transmit program
+ * sits on taps only, which a restarted driver need not know); the programs
  * must be vnmd's (names "vnm_tx"/"vnm_rx") and their maps of the shapes
  * this build makes, else -EPROTO with a message.  The returned object
  * holds the found programs, so vnm_bpf_msg_attach re-attaches them. */

@@ -555,6 +555,8 @@ int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
 				   "router %s/%s has no host: cannot create the port of vNIC %s",
 				   nic->vr && nic->vr->vn ? nic->vr->vn->name : "?",
 				   nic->vr ? nic->vr->name : "?", nic->name);
+	if (!vnm_lnl_sh_wants_port(c, nic))
+		return 0; /* its tap gets the shared datapath's program instead */
 	snprintf(alias, sizeof(alias), VNM_ALIAS_PREFIX "%s/%s/%s", nic->vr->vn->name,
 		 nic->vr->name, nic->name);
 	if (vnm_lnl_sock(c, h, &sk, err) < 0)
@@ -654,6 +656,10 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 	    (!hb->remote && vnm_lnl_sock(c, hb, &skb, err) < 0))
 		goto fail;
 	if (ha == hb) {
+		/* the shared datapath makes port bridges only for these */
+		if (vnm_lnl_shared(c, ha) && (vnm_lnl_vnic_port_create(c, vl->a, err) < 0 ||
+					      vnm_lnl_vnic_port_create(c, vl->b, err) < 0))
+			goto fail;
 		if (vnm_lnl_own_get(ska, vl->end_a, ha, &l, err) < 0)
 			goto fail;
 		if (!l) {
@@ -682,16 +688,21 @@ int vnm_lnl_vl_create(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_err
 			    vl->name, vl->encap);
 		return -1;
 	}
-	if (!ha->remote &&
-	    tunnel_end(ska, vl, e, vl->end_a, ha, hb, alias, vl->a->bridge, &created_a, err) < 0)
+	if (vnm_lnl_shared(c, ha) ? vnm_lnl_sh_end_create(c, vl, true, err) < 0
+				  : !ha->remote && tunnel_end(ska, vl, e, vl->end_a, ha, hb, alias,
+							      vl->a->bridge, &created_a, err) < 0)
 		goto undo;
-	if (!hb->remote &&
-	    tunnel_end(skb, vl, e, vl->end_b, hb, ha, alias, vl->b->bridge, &created_b, err) < 0)
+	created_a |= vnm_lnl_shared(c, ha);
+	if (vnm_lnl_shared(c, hb) ? vnm_lnl_sh_end_create(c, vl, false, err) < 0
+				  : !hb->remote && tunnel_end(skb, vl, e, vl->end_b, hb, ha, alias,
+							      vl->b->bridge, &created_b, err) < 0)
 		goto undo;
 	return 0;
 undo:
 	/* leave nothing half made behind */
-	if (created_a)
+	if (created_a && vnm_lnl_shared(c, ha))
+		vnm_lnl_sh_end_destroy(c, vl, true, &ignore);
+	else if (created_a)
 		link_del(ska, vl->end_a, ha, &ignore);
 	if (created_b)
 		link_del(skb, vl->end_b, hb, &ignore);
@@ -706,13 +717,23 @@ int vnm_lnl_vl_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, struct vnm_er
 	const struct vnm_host *ha = nic_host(vl->a), *hb = nic_host(vl->b);
 	struct nl_sock *sk;
 
+	bool cross = ha != hb;
+
 	/* both ends of a veth pair are retired: each frees its name */
-	if (vnm_host_local(ha) &&
-	    (vnm_lnl_sock(c, ha, &sk, err) < 0 || link_retire(c, sk, vl->end_a, ha, err) < 0))
+	if (cross && vnm_lnl_shared(c, ha)) {
+		if (vnm_lnl_sh_end_destroy(c, vl, true, err) < 0)
+			goto fail;
+	} else if (vnm_host_local(ha) && (vnm_lnl_sock(c, ha, &sk, err) < 0 ||
+					  link_retire(c, sk, vl->end_a, ha, err) < 0)) {
 		goto fail;
-	if (vnm_host_local(hb) &&
-	    (vnm_lnl_sock(c, hb, &sk, err) < 0 || link_retire(c, sk, vl->end_b, hb, err) < 0))
+	}
+	if (cross && vnm_lnl_shared(c, hb)) {
+		if (vnm_lnl_sh_end_destroy(c, vl, false, err) < 0)
+			goto fail;
+	} else if (vnm_host_local(hb) && (vnm_lnl_sock(c, hb, &sk, err) < 0 ||
+					  link_retire(c, sk, vl->end_b, hb, err) < 0)) {
 		goto fail;
+	}
 	return 0;
 fail:
 	vnm_err_prefix(err, "link %s/%s", vl->vn->name, vl->name);

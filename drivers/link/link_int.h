@@ -59,6 +59,11 @@ struct vnm_lnl_ns {
 	ino_t ino;
 	struct nl_sock *sk;
 	bool retired;            /* holds interfaces in VNM_RETIRE_GROUP */
+	/* the shared datapath (link_shared.c): the host's BPF maps and
+	 * programs, and the ifindex of its VXLAN device VNM_SH_DEV (0: not
+	 * made or not checked yet by this run) */
+	struct vnm_bpf *bpf;
+	int vx;
 };
 
 /* Interfaces a transaction removes are retired (down, out of their bridge,
@@ -144,6 +149,7 @@ struct vnm_lnl {
 	size_t n_ns;
 	struct vnm_link_caps caps;
 	bool probed;
+	bool shared;             /* --link-datapath shared (link_shared.c) */
 	struct vnm_lnl_seen *seen; /* open addressing on the VL id */
 	size_t n_seen, cap_seen;
 	struct vnm_lnl_scache *sc;
@@ -291,6 +297,39 @@ int vnm_lnl_msg_bond_route(const struct vnm_vl *bond, const struct vnm_host *hos
 			   const int *ifindex, struct nl_msg **out);
 int vnm_lnl_msg_bond_route_del(const struct vnm_vl *bond, const struct vnm_host *host,
 			       struct nl_msg **out);
+
+/* ---- link_shared.c: the shared datapath -------------------------- */
+
+/* The one VXLAN device of a host in the shared datapath, and its tag (not
+ * VNM_ALIAS_PREFIX: it is no VN's object, reconciliation leaves it). */
+#define VNM_SH_DEV "vnmvx0"
+#define VNM_SH_ALIAS "vnmd-datapath:shared"
+/* Whether VL ends on h take the shared datapath (c may be the stats
+ * context): --link-datapath shared and h a local host in a namespace. */
+bool vnm_lnl_shared(const struct vnm_lnl *c, const struct vnm_host *h);
+/* Whether nic needs a port bridge: always, but in the shared datapath only
+ * for the vNICs of same-host VLs. */
+bool vnm_lnl_sh_wants_port(const struct vnm_lnl *c, const struct vnm_vnic *nic);
+/* RTM_NEWLINK of VNM_SH_DEV (collect-metadata VXLAN, port 4789, local). */
+int vnm_lnl_msg_sh_dev(const char *local, struct nl_msg **out);
+/* The end of cross-host vl on its a (or b) side: its map entries (and
+ * its tap's program when the tap is there), removed, or set up/down. */
+int vnm_lnl_sh_end_create(struct vnm_lnl *c, const struct vnm_vl *vl, bool a,
+			  struct vnm_err *err);
+int vnm_lnl_sh_end_destroy(struct vnm_lnl *c, const struct vnm_vl *vl, bool a,
+			   struct vnm_err *err);
+int vnm_lnl_sh_end_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool a, bool up,
+			  struct vnm_err *err);
+/* The tap (ifindex tap in sk's namespace) of nic, which has no port
+ * bridge: up, the transmit program, its VL's entries. */
+int vnm_lnl_sh_plug(struct vnm_lnl *c, const struct vnm_vnic *nic, struct nl_sock *sk,
+		    int tap, struct vnm_err *err);
+/* Counters of vl's end on h from the maps (s: the stats context). */
+struct vnm_vl_counters;
+int vnm_lnl_sh_counters(struct vnm_lnl *s, const struct vnm_vl *vl, const struct vnm_host *h,
+			bool mirror, struct vnm_vl_counters *out, struct vnm_err *err);
+/* Forget a namespace's maps and device (it was replaced, or the end). */
+void vnm_lnl_sh_ns_reset(struct vnm_lnl_ns *ns);
 
 /* ---- link_plug.c: taps of guests on hosts in a namespace ---------- */
 

@@ -101,6 +101,15 @@ int vnm_link_nl_new(void **ctx, struct vnm_err *err)
 	return 0;
 }
 
+void vnm_link_nl_set_shared(void *ctx, bool shared)
+{
+	struct vnm_lnl *c = ctx;
+
+	c->shared = shared;
+	if (c->stats)
+		c->stats->shared = shared;
+}
+
 void vnm_link_nl_free(void *ctx)
 {
 	struct vnm_lnl *c = ctx;
@@ -110,8 +119,10 @@ void vnm_link_nl_free(void *ctx)
 		return;
 	vnm_link_nl_free(c->stats);
 	vnm_lnl_flush(c);
-	for (i = 0; i < c->n_ns; i++)
+	for (i = 0; i < c->n_ns; i++) {
+		vnm_lnl_sh_ns_reset(&c->ns[i]);
 		nl_socket_free(c->ns[i].sk);
+	}
 	free(c->ns);
 	free(c->seen);
 	vnm_lnl_scache_free(c);
@@ -278,6 +289,7 @@ int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **o
 	/* the namespace was replaced: the old socket talks to a dead one */
 	if (ns->sk)
 		vnm_lnl_tcidx_drop_sock(c, ns->sk);
+	vnm_lnl_sh_ns_reset(ns);
 	nl_socket_free(ns->sk);
 	ns->sk = sk;
 	ns->dev = st.st_dev;

@@ -14,6 +14,8 @@
 #ifndef VNM_LINK_NL_H
 #define VNM_LINK_NL_H
 
+#include <stdbool.h>
+
 #include "driver.h"
 #include "err.h"
 
@@ -23,5 +25,10 @@ extern const struct vnm_link_ops vnm_link_nl_ops;
  * object is touched.  Returns 0, or -1 with err set. */
 int vnm_link_nl_new(void **ctx, struct vnm_err *err);
 void vnm_link_nl_free(void *ctx);
+/* The datapath of cross-host VL ends on hosts in a namespace: false (the
+ * default) one VXLAN device and one port bridge per end; true one VXLAN
+ * device per host and BPF programs on the guests' taps, no netdevice per
+ * VL (link_shared.c).  Set before the first operation. */
+void vnm_link_nl_set_shared(void *ctx, bool shared);
 
 #endif

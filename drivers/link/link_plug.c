@@ -74,6 +74,7 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 	struct nl_sock *hsk;
 	struct nl_msg *msg;
 	int idx, br, fd = -1, rc = -1, nrc;
+	bool glue;
 
 	if (!h || !h->netns)
 		return 0; /* libvirt plugged it (NIC type bridge) */
@@ -87,7 +88,9 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 	if (idx <= 0 && vnm_lnl_ifindex(hsk, nic->tap) <= 0)
 		return 0; /* the guest is not running: nothing to plug */
 	br = vnm_lnl_ifindex(hsk, nic->bridge);
-	if (br <= 0) {
+	/* the shared datapath gives ports only to the vNICs of same-host VLs */
+	glue = br == 0 && !vnm_lnl_sh_wants_port(c, nic);
+	if (br <= 0 && !glue) {
 		vnm_err_set(err, VNM_E_DRIVER, npath,
 			    "vNIC %s of router %s: its port bridge %s is missing%s",
 			    nic->name, nic->vr->name, nic->bridge, where);
@@ -125,6 +128,12 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 		vnm_err_set(err, VNM_E_DRIVER, npath,
 			    "vNIC %s of router %s: tap %s vanished while plugging it%s",
 			    nic->name, nic->vr->name, nic->tap, where);
+		goto cleanup;
+	}
+	if (glue) {
+		rc = vnm_lnl_sh_plug(c, nic, hsk, idx, err);
+		if (rc < 0)
+			vnm_err_prefix(err, "vNIC %s of router %s", nic->name, nic->vr->name);
 		goto cleanup;
 	}
 	nrc = vnm_lnl_msg_link_set(idx, NULL, br, true, 0, &msg);

@@ -736,6 +736,11 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 		return 0;
 	if (vnm_lnl_sock(c, h, &sk, err) < 0)
 		goto cleanup;
+	if (ha != hb && vnm_lnl_shared(c, h)) {
+		if (vnm_lnl_sh_counters(c, vl, h, mirror, out, err) < 0)
+			goto cleanup;
+		goto classes;
+	}
 	nrc = sc_link(c, sk, end, &l);
 	if (nrc < 0) {
 		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read interfaces%s: %s",
@@ -762,6 +767,7 @@ int vnm_lnl_vl_counters(struct vnm_lnl *c, const struct vnm_vl *vl,
 		out->out_packets = out->in_packets;
 		out->in_packets = t;
 	}
+classes:
 	out->discontinuity = vnm_lnl_seen_note(c, vl->id, out->ifindex, vnm_lnl_ns_id(c, h),
 					       out->in_octets, out->out_octets);
 	if (ha == hb) {

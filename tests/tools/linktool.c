@@ -31,6 +31,10 @@
  *   linktool CONFIG remove-own HOST    remove them
  *   linktool CONFIG bench VN VL N R1 R2  N limit changes alternating R1/R2
  *                                      bit/s, prints the median in us
+ *   linktool CONFIG admin VN VL 0|1    vl_set_up: the VL's admin state
+ *
+ * VNMT_DATAPATH=shared in the environment selects the shared datapath
+ * (vnmd --link-datapath shared).
  *
  * Shapes come from the model (vnm_vl_shape_on / vnm_vl_shape_local), like
  * the core computes them.  Exit status 0 on success, 1 on a driver error
@@ -216,6 +220,8 @@ int main(int argc, char **argv)
 		rc = fail(&err);
 		goto cleanup;
 	}
+	if (getenv("VNMT_DATAPATH") && !strcmp(getenv("VNMT_DATAPATH"), "shared"))
+		vnm_link_nl_set_shared(lctx, true);
 	if (argc >= 5 && strcmp(cmd, "own") && strcmp(cmd, "remove-own")) {
 		vl = vnm_model_vl(m, argv[3], argv[4]);
 		if (!vl) {
@@ -320,6 +326,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "macs") && vl) {
 		printf("%s %s\n", vl->a->mac, vl->b->mac);
 		rc = 0;
+	} else if (!strcmp(cmd, "admin") && vl && argc >= 6) {
+		rc = ops->vl_set_up(lctx, vl, atoi(argv[5]) != 0, &err) < 0;
 	} else if (!strcmp(cmd, "plug") && vl) {
 		rc = ops->vnic_plug(lctx, vl->a, &err) < 0 || ops->vnic_plug(lctx, vl->b, &err) < 0;
 	} else if (!strcmp(cmd, "names") && vl) {

@@ -286,7 +286,7 @@ static void kernel_takes_messages(void **state)
 {
 	struct vnm_bpf *b = open_or_skip(), *a = NULL;
 	struct vnm_bpf_vni v = { .tap_ifindex = 3, .flags = VNM_BPF_UP }, got;
-	uint32_t tx, rx, id;
+	uint32_t tx, rx, id, id2;
 	char err[256] = "";
 	struct nl_msg *msg;
 	struct nl_sock *sk;
@@ -318,8 +318,17 @@ static void kernel_takes_messages(void **state)
 	/* a restarted daemon: the maps again, through the programs' ids */
 	assert_int_equal(vnm_bpf_vni_set(b, 77, &v), 0);
 	assert_int_equal(vnm_bpf_adopt(&a, rx, tx, err, sizeof(err)), -EPROTO);
-	assert_non_null(strstr(err, "not vnmd's vnm_tx"));
+	assert_non_null(strstr(err, "not vnmd's vnm_rx"));
 	assert_null(a);
+	/* from the receive program alone (the one on the VXLAN device): the
+	 * same maps, a new transmit program over them */
+	assert_int_equal(vnm_bpf_adopt(&a, 0, rx, err, sizeof(err)), 0);
+	assert_int_equal(vnm_bpf_vni_get(a, 77, &got), 0);
+	assert_int_equal(vnm_bpf_prog_ids(a, &id, &id2), 0);
+	assert_int_equal(id2, rx);
+	assert_true(id != tx && id != 0);
+	vnm_bpf_close(a);
+	a = NULL;
 	assert_int_equal(vnm_bpf_adopt(&a, tx, rx, err, sizeof(err)), 0);
 	assert_int_equal(vnm_bpf_vni_get(a, 77, &got), 0);
 	assert_int_equal(got.tap_ifindex, 3);
