@@ -702,8 +702,100 @@ def main_big():
         shutil.rmtree(tmpd, ignore_errors=True)
 
 
+class Probe:
+    """While a removal runs: in a namespace of its own, one rtnl operation
+    (a veth pair added and deleted) and one namespace creation and deletion,
+    over and over; the longest wait of each (what any other user of the
+    machine would have waited for)."""
+
+    def __init__(self):
+        import threading
+        self.ns = "vnmt-bench-probe2"
+        subprocess.run(["ip", "netns", "add", self.ns], stderr=subprocess.DEVNULL)
+        self.stop_ev = threading.Event()
+        self.rtnl, self.netns, self.rounds = [], [], 0
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.stop_ev.is_set() and self.rounds < 100000:
+            t1 = time.perf_counter()
+            subprocess.run(["ip", "-n", self.ns, "link", "add", "p0", "type", "veth", "peer",
+                            "name", "p1"], stderr=subprocess.DEVNULL)
+            subprocess.run(["ip", "-n", self.ns, "link", "del", "p0"], stderr=subprocess.DEVNULL)
+            t2 = time.perf_counter()
+            subprocess.run(["ip", "netns", "add", "vnmt-bench-probe3"], stderr=subprocess.DEVNULL)
+            subprocess.run(["ip", "netns", "del", "vnmt-bench-probe3"], stderr=subprocess.DEVNULL)
+            t3 = time.perf_counter()
+            self.rtnl.append(t2 - t1)
+            self.netns.append(t3 - t2)
+            self.rounds += 1
+
+    def stop(self):
+        self.stop_ev.set()
+        self.t.join(60)
+        subprocess.run(["ip", "netns", "del", self.ns], stderr=subprocess.DEVNULL)
+        return (max(self.rtnl) if self.rtnl else None,
+                max(self.netns) if self.netns else None, self.rounds)
+
+
+def main_shared():
+    """Figure 2 with the shared datapath (vnmd --link-datapath shared): one
+    edit-config creating 1,000 and 10,000 VLs, and one removing them, timed
+    while a probe measures how long other rtnl and namespace users wait."""
+    out_path = sys.argv[1]
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    os.environ["VNMD_BENCH_ARGS"] = (os.environ.get("VNMD_BENCH_ARGS", "")
+                                     + " --link-datapath shared")
+    sizes = (100, 1000) if QUICK else (1000, 10000)
+    try:
+        R = json.load(open(out_path))
+    except (OSError, ValueError):
+        R = {"nproc": os.cpu_count(), "per_vn": PER_VN}
+    tmpd = tempfile.mkdtemp(prefix="vnmt-bench-")
+    d = None
+    try:
+        for n in sizes:
+            cr, rm = [], []
+            for r in range(3 if n < 10000 else 1):
+                d, t = world(os.path.join(tmpd, "ws%d-%d" % (n, r)), n, 600)
+                if t is None:
+                    raise RuntimeError("no <ok/> for %d VLs within 600 s" % n)
+                cr.append(t)
+                log("shared datapath: created %d VLs in %.2f s" % (n, t))
+                if r == 0:
+                    # the deletion alone, with the probe; the counter
+                    # snapshot of the creation is done first
+                    time.sleep(SETTLE_S)
+                    idle = Probe()
+                    time.sleep(2)
+                    R["shared_idle_rtnl_max_s"], R["shared_idle_netns_max_s"], _ = idle.stop()
+                    p = Probe()
+                    d.c.s.settimeout(600)
+                    rm.append(remove(d, n))
+                    time.sleep(0.5)
+                    (R["shared_remove_%d_rtnl_max_s" % n], R["shared_remove_%d_netns_max_s" % n],
+                     R["shared_remove_%d_probe_rounds" % n]) = p.stop()
+                    log("shared datapath: removed %d VLs in %.2f s (longest rtnl wait %.0f ms, "
+                        "netns %.0f ms)" % (n, rm[-1], 1e3 * R["shared_remove_%d_rtnl_max_s" % n],
+                                            1e3 * R["shared_remove_%d_netns_max_s" % n]))
+                kill(d)
+                d = None
+            R["shared_create_%d_s" % n] = statistics.median(cr)
+            R["shared_create_%d_runs" % n] = cr
+            R["shared_remove_%d_s" % n] = rm[0]
+            json.dump(R, open(out_path, "w"), indent=1)
+    finally:
+        if d:
+            kill(d)
+        netns_cleanup()
+        shutil.rmtree(tmpd, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    if "--big" in sys.argv:
+    if "--shared" in sys.argv:
+        main_shared()
+    elif "--big" in sys.argv:
         main_big()
     else:
         main()

@@ -52,6 +52,15 @@ struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 	return s;
 }
 
+/* The interface the link driver realises an end of l with. */
+static const char *end_ifname(const struct vnm_core *c, const struct vnm_vl *l, bool a)
+{
+	const struct vnm_link_ops *ln = c->drv.link;
+	const char *name = ln && ln->vl_end_ifname ? ln->vl_end_ifname(c->drv.link_ctx, l, a) : NULL;
+
+	return name ? name : a ? l->end_a : l->end_b;
+}
+
 int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg)
 {
 	struct model_ref *ref = core_model_get(c);
@@ -69,9 +78,9 @@ int vnm_core_ifnames(struct vnm_core *c, vnm_ifname_cb cb, void *arg)
 		const struct vnm_vl *l = &m->vls[i];
 
 		if (l->end_a[0])
-			rc = cb(arg, l->vn->name, NULL, l->name, l->end_a);
+			rc = cb(arg, l->vn->name, NULL, l->name, end_ifname(c, l, true));
 		if (!rc && l->end_b[0])
-			rc = cb(arg, l->vn->name, NULL, l->name, l->end_b);
+			rc = cb(arg, l->vn->name, NULL, l->name, end_ifname(c, l, false));
 	}
 	core_model_put(c, ref);
 	return rc;
@@ -284,7 +293,7 @@ static void take_vls(struct vnm_core *c, const struct vnm_model *m,
 		sl->guaranteed = vl->guaranteed;
 		sl->limit = vl->limit;
 		sl->enabled = vl->enabled;
-		snprintf(sl->ifname, sizeof(sl->ifname), "%s", vl->end_a);
+		snprintf(sl->ifname, sizeof(sl->ifname), "%s", end_ifname(c, vl, true));
 		vl_where(vl, sl, &oom);
 		if (!oom && vl_elsewhere(vl)) {
 			gathered_vl(c, vl, sl);

@@ -213,6 +213,10 @@ struct vnm_link_ops {
 	 * steps deferred, e.g. delete the interfaces vl_destroy and
 	 * vnic_port_destroy retired, all in one batch.  May be NULL. */
 	void (*flush)(void *ctx);
+	/* The host interface that carries the a (or b) end of vl, when it is
+	 * not vl->end_a (end_b): e.g. a device the host's VL ends share.  NULL
+	 * (the op or its answer): the end's own name.  No kernel call. */
+	const char *(*vl_end_ifname)(void *ctx, const struct vnm_vl *vl, bool a);
 };
 
 /* ------------------------------------------------------------------ */

@@ -307,6 +307,8 @@ int vnm_lnl_msg_bond_route_del(const struct vnm_vl *bond, const struct vnm_host 
 /* Whether VL ends on h take the shared datapath (c may be the stats
  * context): --link-datapath shared and h a local host in a namespace. */
 bool vnm_lnl_shared(const struct vnm_lnl *c, const struct vnm_host *h);
+/* struct vnm_link_ops.vl_end_ifname: VNM_SH_DEV for a shared end. */
+const char *vnm_lnl_op_vl_end_ifname(void *ctx, const struct vnm_vl *vl, bool a);
 /* Whether nic needs a port bridge: always, but in the shared datapath only
  * for the vNICs of same-host VLs. */
 bool vnm_lnl_sh_wants_port(const struct vnm_lnl *c, const struct vnm_vnic *nic);

@@ -686,4 +686,5 @@ const struct vnm_link_ops vnm_link_nl_ops = {
 	.remove_own = op_remove_own,
 	.vnic_plug = vnm_lnl_op_vnic_plug,
 	.flush = op_flush,
+	.vl_end_ifname = vnm_lnl_op_vl_end_ifname,
 };

@@ -49,6 +49,16 @@ bool vnm_lnl_shared(const struct vnm_lnl *c, const struct vnm_host *h)
 	return p->shared && h && h->netns && !h->remote;
 }
 
+const char *vnm_lnl_op_vl_end_ifname(void *ctx, const struct vnm_vl *vl, bool a)
+{
+	const struct vnm_vnic *nic = a ? vl->a : vl->b, *far = a ? vl->b : vl->a;
+
+	if (!nic || !far || !nic->vr || !far->vr || nic->vr->host == far->vr->host ||
+	    !vnm_lnl_shared(ctx, nic->vr->host))
+		return NULL;
+	return VNM_SH_DEV;
+}
+
 bool vnm_lnl_sh_wants_port(const struct vnm_lnl *c, const struct vnm_vnic *nic)
 {
 	const struct vnm_vl *vl = nic ? nic->vl : NULL;
