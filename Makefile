@@ -73,7 +73,7 @@ LIB_OBJ_ASAN := $(LIB_SRC:%.c=$(BUILD)/asan/obj/%.o)
 UT_SUP_OBJ      := $(UT_SUP:%.c=$(BUILD)/obj/%.o)
 UT_SUP_OBJ_ASAN := $(UT_SUP:%.c=$(BUILD)/asan/obj/%.o)
 
-.PHONY: tools all deps check unit asan integration image demo demo-fast demo-multi bench clean lint install-mib fuzz fuzz-build soak install uninstall
+.PHONY: tools all deps check unit asan integration image demo demo-fast demo-multi demo-shared bench clean lint install-mib fuzz fuzz-build soak install uninstall
 # make demo after make check: the tool programs' objects are kept, not rebuilt
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -158,6 +158,11 @@ demo-fast: deps
 demo-multi: deps
 	$(MAKE) all
 	VNMD_DEMO_MULTI=1 bash tools/demo.sh
+
+# the same with the shared datapath (--link-datapath shared; issue 16)
+demo-shared: deps
+	$(MAKE) all
+	VNMD_DEMO_SHARED=1 bash tools/demo.sh
 
 # The topology pictures of the README, rendered from the examples
 # (docs/figure6.png is the plot of a `make demo` run: demo-out/figure6.png).

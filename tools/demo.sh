@@ -32,6 +32,12 @@
 # the VLs' counters it reads from the RMs' vnmds (vnmd's <get>, every
 # 500 ms); the routers' domain ids come from each RM's vnmd.
 #
+# `make demo-shared` (VNMD_DEMO_SHARED=1): the same with vnmd's shared
+# datapath (--link-datapath shared): each RM has one VXLAN device, the
+# routers' taps of the two VLs get vnmd's BPF programs instead of port
+# bridges (the clients' vNICs, which have no VL, keep theirs).  Real QEMU
+# routers only: the fast variant plugs its stand-ins into port bridges.
+#
 # Everything the demo creates (vnmd, snmpd, domains, namespaces, interfaces,
 # iperf3) is removed on exit, Ctrl-C or failure.
 set -u
@@ -49,6 +55,9 @@ RM2=$P-rm2
 PHASE=${VNMD_DEMO_PHASE:-25}
 FAST=${VNMD_DEMO_FAST:-0}
 MULTI=${VNMD_DEMO_MULTI:-0}
+SHARED=${VNMD_DEMO_SHARED:-0}
+DP_ARGS=()
+[ "$SHARED" = 1 ] && DP_ARGS=(--link-datapath shared)
 URI=qemu:///system
 PY=/usr/bin/python3
 NMS_PY=$ROOT/tools/demo_nms.py
@@ -179,6 +188,11 @@ else
 	VARIANT=qemu
 	say "variant: REAL (4 QEMU/TCG router guests on $URI)"
 fi
+if [ "$SHARED" = 1 ]; then
+	[ $VARIANT = qemu ] || die "the shared datapath demo needs real routers ($why_fast)"
+	[ -n "${VNMD_DEMO_OUT:-}" ] || OUT=$OUT-shared
+	say "shared datapath (--link-datapath shared): one VXLAN device per RM, BPF on the taps; output in $OUT"
+fi
 if [ "$MULTI" = 1 ]; then
 	[ -n "${VNMD_DEMO_OUT:-}" ] || OUT=$OUT-multi
 	say "one vnmd per RM (demo-multi): rm1's and rm2's vnmds and a coordinator; output in $OUT"
@@ -253,7 +267,7 @@ if [ "$MULTI" = 1 ]; then
 	for i in 1 2; do
 		say "rm$i's vnmd (--host rm$i): NETCONF on $TMP/rm$i.sock and SSH 127.0.0.1:$((NC_PORT + i))"
 		setsid "$VNMD" -f -H rm$i -s "$TMP/state-rm$i" -u "$TMP/rm$i.sock" -U "$URI" \
-			-l 127.0.0.1:$((NC_PORT + i)) -a "$TMP/authorized_keys" \
+			-l 127.0.0.1:$((NC_PORT + i)) -a "$TMP/authorized_keys" "${DP_ARGS[@]}" \
 			-L info >"$OUT/vnmd-rm$i.log" 2>&1 &
 		RM_PIDS+=($!)
 		wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$((NC_PORT + i))" || die "rm$i's vnmd did not come up"
@@ -265,7 +279,7 @@ else
 fi
 # (setsid: a Ctrl-C reaches the demo, which then has vnmd remove what it made)
 setsid "$VNMD" -f -s "$TMP/state" -u "$TMP/vnmd.sock" -U "$URI" -l 127.0.0.1:$NC_PORT \
-	-a "$TMP/authorized_keys" "${AGENTX[@]}" -L info >"$OUT/vnmd.log" 2>&1 &
+	-a "$TMP/authorized_keys" "${AGENTX[@]}" "${DP_ARGS[@]}" -L info >"$OUT/vnmd.log" 2>&1 &
 VNMD_PID=$!
 wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$NC_PORT" || die "vnmd did not come up"
 
@@ -294,7 +308,14 @@ fi
 if [ $VARIANT = qemu ]; then
 	# vnmd put the guests' taps into their RM's namespace and port bridges
 	# (libvirt makes them in its own namespace; the link driver's vnic_plug)
+	# (shared datapath: the taps of the VLs' vNICs, eth0, have vnmd's
+	# transmit program instead, and no bridge)
 	while read -r _ vn vr nic _ ns tap br _; do
+		if [ "$SHARED" = 1 ] && [ "$nic" = eth0 ]; then
+			wait_for 30 in_rm "$ns" bash -c "tc filter show dev $tap ingress | grep -q vnm_tx" ||
+				die "router $vn/$vr: its tap $tap has no transmit program"
+			continue
+		fi
 		in_rm "$ns" ip link show "$tap" 2>/dev/null | grep -q "master $br " ||
 			die "router $vn/$vr: its tap $tap is not in its port bridge $br"
 	done < <(awk '$1 == "vnic"' "$TMP/names")

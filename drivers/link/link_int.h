@@ -309,8 +309,8 @@ int vnm_lnl_msg_bond_route_del(const struct vnm_vl *bond, const struct vnm_host 
 bool vnm_lnl_shared(const struct vnm_lnl *c, const struct vnm_host *h);
 /* struct vnm_link_ops.vl_end_ifname: VNM_SH_DEV for a shared end. */
 const char *vnm_lnl_op_vl_end_ifname(void *ctx, const struct vnm_vl *vl, bool a);
-/* Whether nic needs a port bridge: always, but in the shared datapath only
- * for the vNICs of same-host VLs. */
+/* Whether nic needs a port bridge: always, but in the shared datapath not
+ * for the vNICs of cross-host VLs (their taps get the programs). */
 bool vnm_lnl_sh_wants_port(const struct vnm_lnl *c, const struct vnm_vnic *nic);
 /* RTM_NEWLINK of VNM_SH_DEV (collect-metadata VXLAN, port 4789, local). */
 int vnm_lnl_msg_sh_dev(const char *local, struct nl_msg **out);

@@ -88,8 +88,10 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 	if (idx <= 0 && vnm_lnl_ifindex(hsk, nic->tap) <= 0)
 		return 0; /* the guest is not running: nothing to plug */
 	br = vnm_lnl_ifindex(hsk, nic->bridge);
-	/* the shared datapath gives ports only to the vNICs of same-host VLs */
-	glue = br == 0 && !vnm_lnl_sh_wants_port(c, nic);
+	/* in the shared datapath, the tap of a cross-host VL's vNIC gets the
+	 * program (a port bridge it may have from before its VL stays unused:
+	 * the program takes every frame before a bridge would) */
+	glue = !vnm_lnl_sh_wants_port(c, nic);
 	if (br <= 0 && !glue) {
 		vnm_err_set(err, VNM_E_DRIVER, npath,
 			    "vNIC %s of router %s: its port bridge %s is missing%s",

@@ -65,8 +65,11 @@ bool vnm_lnl_sh_wants_port(const struct vnm_lnl *c, const struct vnm_vnic *nic)
 
 	if (!nic || !nic->vr || !vnm_lnl_shared(c, nic->vr->host))
 		return true;
-	/* a same-host VL's veth pair hangs in both vNICs' port bridges */
-	return vl && vl->a && vl->b && vl->a->vr && vl->b->vr && vl->a->vr->host == vl->b->vr->host;
+	/* a same-host VL's veth pair hangs in both vNICs' port bridges, and
+	 * a vNIC without a VL keeps its bridge: what else the operator plugs
+	 * into the router (a client, a host's own interface) goes there */
+	return !vl || !vl->a || !vl->b || !vl->a->vr || !vl->b->vr ||
+	       vl->a->vr->host == vl->b->vr->host;
 }
 
 /* The entry of h's namespace in c (after vnm_lnl_sock opened it). */
