@@ -38,11 +38,17 @@ lt_ns() {
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 }
 
-# lt_router NS RMNS TAP BRIDGE ADDR: a VR stand-in plugged into its port bridge.
+# lt_router NS RMNS TAP BRIDGE ADDR: a VR stand-in plugged into its port
+# bridge; with VNMT_DATAPATH=shared and no such bridge (a cross-host VL's
+# vNIC has none there), only made: `lt CONFIG plug VN VL` plugs it.
 lt_router() {
 	lt_ns "$1"
 	ip -n "$2" link add "$3" type veth peer name eth0 netns "$1"
-	ip -n "$2" link set "$3" master "$4" up
+	if [ "${VNMT_DATAPATH:-}" = shared ] && ! ip -n "$2" link show "$4" >/dev/null 2>&1; then
+		:
+	else
+		ip -n "$2" link set "$3" master "$4" up
+	fi
 	ip -n "$1" addr add "$5" dev eth0
 	ip -n "$1" link set eth0 up
 }
