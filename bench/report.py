@@ -273,6 +273,60 @@ for n in (1000, big):
                      "minutes to delete (one rcu_barrier each), stalling the machine; see the "
                      "kernel floor section", "", "<= 1.5x the floor", "**MISSED** (no figure)"))
 
+# 2 and 2b with the shared datapath (vnmd --link-datapath shared, bench/vnmd_bench.py
+# --shared): no netdevice per VL; the floor is the same tc objects (the grouped HTB
+# classes and u32 filters, bench/kernel_floor_shared.sh `tcg`) plus the BPF map entries
+# (bpf_glue bench, one VNI entry per host and VL)
+S = {}
+try:
+    S = json.load(open(os.path.join(D, "vnmd_shared.json")))
+except (OSError, ValueError):
+    pass
+_bg = kv("bpf.out")
+prev = None
+for n in (1000, big):
+    t = S.get("shared_create_%d_s" % n)
+    runs = S.get("shared_create_%d_runs" % n)
+    label = ("2. one edit-config creating %s VLs, shared datapath (routers, BPF map entries, "
+             "HTB classes; no interface per VL)" % format(n, ","))
+    if t is None:
+        rows.append((label, "did not run", "", "", "< 5 s, linear" if n == big else "",
+                     "**MISSED** (no figure)" if n == big else ""))
+        continue
+    if prev:
+        g = t / prev
+        ok = g <= 11.5 and t < 5.0
+        rows.append((label + (" (median of %d)" % len(runs) if runs and len(runs) > 1 else ""),
+                     sec(t), "growth x%.1f for x10 VLs" % g, "%.1f" % g, "< 5 s, linear",
+                     verdict(ok)))
+    else:
+        rows.append((label + (" (median of %d)" % len(runs) if runs and len(runs) > 1 else ""),
+                     sec(t), "baseline of the growth", "", "", ""))
+    prev = t
+tg = _kf.get("tcg_%d_create_s" % big)
+t = S.get("shared_create_%d_s" % big)
+if tg and t is not None and "vni_set_ms" in _bg:
+    fl = float(tg) + 2 * float(_bg["vni_set_ms"]) * big / float(_bg.get("n", 10000)) / 1e3
+    rows.append(("2. one edit-config creating %s VLs, shared datapath, against the kernel floor "
+                 "of the same objects" % format(big, ","), sec(t),
+                 "tc -batch (grouped HTB classes, u32 filters, both hosts) + BPF map entries: "
+                 "%.2f s" % fl, ratio(t, fl), "<= 1.5x the floor", verdict(t <= 1.5 * fl)))
+for n in (1000, big):
+    t = S.get("shared_remove_%d_s" % n)
+    if t is None:
+        continue
+    wr, wn = S.get("shared_remove_%d_rtnl_max_s" % n), S.get("shared_remove_%d_netns_max_s" % n)
+    w = max(x for x in (wr, wn, 0) if x is not None)
+    rows.append(("2. one edit-config removing %s VLs, shared datapath; meanwhile the longest "
+                 "wait of another rtnl user / of `ip netns add`+`del` (a probe in a namespace "
+                 "of its own, %s rounds)" % (format(n, ","),
+                                             S.get("shared_remove_%d_probe_rounds" % n, 0)),
+                 "%s; %.0f ms / %.0f ms" % (sec(t), 1e3 * (wr or 0), 1e3 * (wn or 0)),
+                 "idle machine: %.0f ms / %.0f ms" % (1e3 * S.get("shared_idle_rtnl_max_s", 0),
+                                                      1e3 * S.get("shared_idle_netns_max_s", 0)),
+                 "", "< 5 s, no wait over 1 s" if n == big else "",
+                 verdict(t < 5.0 and w < 1.0) if n == big else ""))
+
 prev = None
 for n in (100, 1000, big):
     t = V.get("test_only_%d_s" % n)

@@ -17,6 +17,7 @@
 #   bench/kernel_floor.sh  the kernel alone: creating and deleting VL interfaces
 #   bench/kernel_floor_shared.sh  the kernel alone, 1,000 and 10,000 VLs per
 #                        link-driver design (today's, bridgeless, shared bridge)
+#   bench/vnmd_bench.py --shared  the same transactions with --link-datapath shared (2)
 #   bench/vnmd_bench.py --big   the 10,000-VL transaction (2), stopped at 5 s, the target
 # Outputs of the run are kept in build/bench/.
 set -u
@@ -88,6 +89,13 @@ piece kernel 60 bash bench/kernel_floor.sh 600 200
 # the kernel floor per link-driver design; the bridgeless one only at 1,000
 # VLs (at 10,000 it alone takes 3.5 minutes: figures in docs/shared-bridge.md)
 piece kernel_shared 200 env KFS_BRIDGELESS_MAX=1000 bash bench/kernel_floor_shared.sh 1000 10000
+# the BPF map entries of the shared datapath (its floor's non-tc part)
+piece bpf 30 bash -c "build/tools/bpf_glue bench 10000 | tr \" \" \"\\n\""
+# figure 2 with the shared datapath (vnmd --link-datapath shared): 1,000 and
+# 10,000 VLs created and removed, a probe timing the machine's other rtnl
+# and namespace users meanwhile; before vnmd_big, whose port bridges keep
+# the kernel busy for minutes
+piece vnmd_shared 300 /usr/bin/python3 bench/vnmd_bench.py "$OUT/vnmd_shared.json" --shared
 # last: the 10,000-VL transaction (target 5 s; it may take up to 240 s so
 # that the rate change, reads and memory are measured at that size);
 # deleting the port bridges it made keeps the kernel busy afterwards (one

@@ -644,6 +644,14 @@ def main():
         shutil.rmtree(tmpd, ignore_errors=True)
 
 
+def results(path, big):
+    """The figures of an earlier part of the run (path), to add to."""
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError):
+        return {"nproc": os.cpu_count(), "per_vn": PER_VN, "big": big}
+
+
 def main_big():
     """The largest transaction alone (run last by bench/run.sh: deleting its
     namespaces keeps the kernel busy for minutes, one rcu_barrier per port
@@ -655,10 +663,7 @@ def main_big():
     # so that figures 3, 4 and 6 are measured at this size all the same
     wait = max(cap, float(os.environ.get("VNMD_BENCH_WAIT", "240")))
     big = 1000 if QUICK else 10000
-    try:
-        R = json.load(open(out_path))
-    except (OSError, ValueError):
-        R = {"nproc": os.cpu_count(), "per_vn": PER_VN, "big": big}
+    R = results(out_path, big)
     R["cap_s"] = cap
     tmpd = tempfile.mkdtemp(prefix="vnmt-bench-")
     d = None
@@ -748,10 +753,7 @@ def main_shared():
     os.environ["VNMD_BENCH_ARGS"] = (os.environ.get("VNMD_BENCH_ARGS", "")
                                      + " --link-datapath shared")
     sizes = (100, 1000) if QUICK else (1000, 10000)
-    try:
-        R = json.load(open(out_path))
-    except (OSError, ValueError):
-        R = {"nproc": os.cpu_count(), "per_vn": PER_VN}
+    R = results(out_path, sizes[-1])
     tmpd = tempfile.mkdtemp(prefix="vnmt-bench-")
     d = None
     try:

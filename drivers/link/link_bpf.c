@@ -61,6 +61,10 @@ _Static_assert(sizeof(struct bpf_tunnel_key) == 44, "bpf_tunnel_key layout");
 _Static_assert(sizeof(struct tap_val) == 56, "tap value layout");
 _Static_assert(sizeof(struct vni_val) == 24, "vni value layout");
 _Static_assert(sizeof(struct vnm_bpf_ctr) == 40, "counter layout");
+/* emit_count_redirect: each direction's bytes follow its packets */
+_Static_assert(offsetof(struct vnm_bpf_ctr, tx_bytes) == offsetof(struct vnm_bpf_ctr, tx_packets) + 8 &&
+	       offsetof(struct vnm_bpf_ctr, rx_bytes) == offsetof(struct vnm_bpf_ctr, rx_packets) + 8,
+	       "counter layout");
 
 enum { MAP_TAP, MAP_VNI, MAP_CTR, N_MAPS };
 
@@ -284,6 +288,23 @@ static void emit_drop_tail(struct prog *p)
 /* The programs                                                       */
 /* ------------------------------------------------------------------ */
 
+/* The end of both programs: one packet and skb->len bytes (r6) added to
+ * the counters (r9) at pkts_off (the bytes follow), redirected to the
+ * egress of ifindex r8; then the shared drop tail.  Assembled, resolved. */
+static int emit_count_redirect(struct prog *p, int16_t pkts_off)
+{
+	MOV_K(p, BPF_REG_1, 1);
+	XADD(p, BPF_REG_9, pkts_off, BPF_REG_1);
+	LDW(p, BPF_REG_1, BPF_REG_6, offsetof(struct __sk_buff, len));
+	XADD(p, BPF_REG_9, pkts_off + 8, BPF_REG_1);
+	MOV_R(p, BPF_REG_1, BPF_REG_8);
+	MOV_K(p, BPF_REG_2, 0);
+	CALL(p, BPF_FUNC_redirect);
+	EXIT(p);
+	emit_drop_tail(p);
+	return resolve(p);
+}
+
 /*
  * tx, on a tap's ingress:
  *   r7 = taps[skb->ifindex]            miss: shot
@@ -319,16 +340,7 @@ static int build_tx(struct prog *p, const struct vnm_bpf *b)
 	LDW(p, BPF_REG_4, BPF_REG_7, offsetof(struct tap_val, tunflags));
 	CALL(p, BPF_FUNC_skb_set_tunnel_key);
 	JNE_K(p, BPF_REG_0, 0, L_DROP);
-	MOV_K(p, BPF_REG_1, 1);
-	XADD(p, BPF_REG_9, offsetof(struct vnm_bpf_ctr, tx_packets), BPF_REG_1);
-	LDW(p, BPF_REG_1, BPF_REG_6, offsetof(struct __sk_buff, len));
-	XADD(p, BPF_REG_9, offsetof(struct vnm_bpf_ctr, tx_bytes), BPF_REG_1);
-	MOV_R(p, BPF_REG_1, BPF_REG_8);
-	MOV_K(p, BPF_REG_2, 0);
-	CALL(p, BPF_FUNC_redirect);
-	EXIT(p);
-	emit_drop_tail(p);
-	return resolve(p);
+	return emit_count_redirect(p, offsetof(struct vnm_bpf_ctr, tx_packets));
 }
 
 /* r0 = bpf_skb_get_tunnel_key(skb = r6, fp-48, 44, flags) */
@@ -410,16 +422,7 @@ static int build_rx(struct prog *p, const struct vnm_bpf *b)
 	LDW(p, BPF_REG_1, BPF_REG_0, offsetof(struct tap_val, key.tunnel_id));
 	LDW(p, BPF_REG_2, BPF_REG_10, -48);
 	JNE_R(p, BPF_REG_1, BPF_REG_2, L_DROP);
-	MOV_K(p, BPF_REG_1, 1);
-	XADD(p, BPF_REG_9, offsetof(struct vnm_bpf_ctr, rx_packets), BPF_REG_1);
-	LDW(p, BPF_REG_1, BPF_REG_6, offsetof(struct __sk_buff, len));
-	XADD(p, BPF_REG_9, offsetof(struct vnm_bpf_ctr, rx_bytes), BPF_REG_1);
-	MOV_R(p, BPF_REG_1, BPF_REG_8);
-	MOV_K(p, BPF_REG_2, 0);
-	CALL(p, BPF_FUNC_redirect);
-	EXIT(p);
-	emit_drop_tail(p);
-	return resolve(p);
+	return emit_count_redirect(p, offsetof(struct vnm_bpf_ctr, rx_packets));
 }
 
 /* The last line(s) of the verifier's log that fit into buf: the reason is
