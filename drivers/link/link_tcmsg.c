@@ -1,9 +1,10 @@
 /*
  * link_tcmsg.c - the traffic-control messages of the link driver, built
  * with libnl-route-3 and never sent from here (link_tc.c sends them; the
- * unit tests parse them): the HTB root with its size table, HTB classes,
- * the u32 filter on a VL's VNI, netem, TBF, deletions; and the parameters
- * they are made from (quantum, class minors).
+ * unit tests parse them): the HTB root with its size table, the child HTB
+ * qdisc of a VNI bucket, HTB classes, the u32 filters (the VNI hash table,
+ * a bucket's, a VL's), netem, TBF, deletions; and the parameters they are
+ * made from (quantum, class minors, a bucket's shaping).
  *
  * libnl has no setter for a qdisc's size table: TCA_STAB is appended to
  * the message libnl builds.
@@ -49,6 +50,26 @@ uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl)
 	for (p = vl->id; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619U;
 	return VNM_TC_VL_MINOR_MIN + h % (VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1);
+}
+
+void vnm_lnl_bucket_shape(const struct vnm_plink *pl, const struct vnm_lnl_tcbkt *bk,
+			  struct vnm_shape *bucket, struct vnm_shape *inner)
+{
+	struct vnm_shape parent, dflt;
+
+	/* the figures are the core's: the default class's ceiling is the
+	 * capacity in VL frames and its burst the one of that rate, the
+	 * bucket's guarantee is what its VLs were given */
+	vnm_plink_shape(pl, &parent, &dflt);
+	memset(bucket, 0, sizeof(*bucket));
+	bucket->rate = bk->rate ? bk->rate : dflt.rate;
+	bucket->ceil = dflt.ceil > bucket->rate ? dflt.ceil : bucket->rate;
+	bucket->burst = bk->burst ? (bk->burst > UINT32_MAX ? UINT32_MAX : (uint32_t)bk->burst)
+				  : dflt.burst;
+	bucket->cburst = dflt.cburst > bucket->burst ? dflt.cburst : bucket->burst;
+	memset(inner, 0, sizeof(*inner));
+	inner->rate = inner->ceil = dflt.ceil;
+	inner->burst = inner->cburst = dflt.cburst;
 }
 
 /* ------------------------------------------------------------------ */
@@ -97,6 +118,27 @@ cleanup:
 	return rc;
 }
 
+int vnm_lnl_msg_htb_child(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	/* default 0: what no filter of the child claims is sent from its
+	 * direct queue, shaped by the bucket class above it */
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "htb")) >= 0 &&
+	    (rc = rtnl_htb_set_defcls(q, 0)) >= 0)
+		rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, out);
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
 int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
 			  const struct vnm_shape *s, uint32_t overhead, bool create,
 			  struct nl_msg **out)
@@ -136,14 +178,14 @@ static int u32_add(struct rtnl_cls *f, int rc, struct nl_msg **out)
 	return rc;
 }
 
-static struct rtnl_cls *u32_alloc(int ifindex, uint32_t handle)
+static struct rtnl_cls *u32_alloc(int ifindex, uint32_t parent, uint32_t handle)
 {
 	struct rtnl_cls *f = rtnl_cls_alloc();
 
 	if (!f)
 		return NULL;
 	rtnl_tc_set_ifindex(TC_CAST(f), ifindex);
-	rtnl_tc_set_parent(TC_CAST(f), VNM_TC_ROOT);
+	rtnl_tc_set_parent(TC_CAST(f), parent);
 	rtnl_cls_set_prio(f, VNM_TC_U32_PRIO);
 	rtnl_cls_set_protocol(f, ETH_P_IP);
 	if (rtnl_tc_set_kind(TC_CAST(f), "u32") < 0) {
@@ -160,7 +202,7 @@ int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out)
 	struct rtnl_cls *f;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
+	f = u32_alloc(ifindex, VNM_TC_ROOT, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
 	if (!f)
 		return -NLE_NOMEM;
 	return u32_add(f, rtnl_u32_set_divisor(f, VNM_TC_VNI_BUCKETS), out);
@@ -184,7 +226,8 @@ int vnm_lnl_msg_u32_link(int ifindex, const struct vnm_lnl_encap *e, struct nl_m
 	int rc;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, VNM_TC_U32_LINK_NODE));
+	f = u32_alloc(ifindex, VNM_TC_ROOT,
+		      VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, VNM_TC_U32_LINK_NODE));
 	if (!f)
 		return -NLE_NOMEM;
 	/* the encapsulation's packets, on to the bucket of their key */
@@ -193,14 +236,32 @@ int vnm_lnl_msg_u32_link(int ifindex, const struct vnm_lnl_encap *e, struct nl_m
 	return u32_add(f, rc, out);
 }
 
-int vnm_lnl_msg_u32_vni(int ifindex, const struct vnm_lnl_encap *e, uint32_t key,
-			uint32_t handle, uint32_t classid, struct nl_msg **out)
+int vnm_lnl_msg_u32_bucket(int ifindex, uint32_t bkt, struct nl_msg **out)
+{
+	uint32_t handle = VNM_U32_HANDLE(VNM_TC_VNI_HTID, bkt, VNM_TC_BUCKET_NODE);
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, VNM_TC_ROOT, handle);
+	if (!f)
+		return -NLE_NOMEM;
+	/* everything in the bucket (the link filter's match brought it) */
+	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) >= 0 &&
+	    (rc = rtnl_u32_add_key_uint32(f, 0, 0, 0, 0)) >= 0 &&
+	    (rc = rtnl_u32_set_classid(f, VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(bkt))) >= 0)
+		rc = rtnl_u32_set_cls_terminal(f);
+	return u32_add(f, rc, out);
+}
+
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t parent, const struct vnm_lnl_encap *e,
+			uint32_t key, uint32_t handle, uint32_t classid, struct nl_msg **out)
 {
 	struct rtnl_cls *f;
 	int rc;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, handle);
+	f = u32_alloc(ifindex, parent, handle);
 	if (!f)
 		return -NLE_NOMEM;
 	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) >= 0 &&
@@ -288,9 +349,9 @@ int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out)
 	return vnm_lnl_msg_tc_del(RTM_DELTCLASS, ifindex, 0, classid, 0, NULL, out);
 }
 
-int vnm_lnl_msg_u32_del(int ifindex, uint32_t handle, struct nl_msg **out)
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
 {
-	/* a filter is found by its priority, protocol and handle */
-	return vnm_lnl_msg_tc_del(RTM_DELTFILTER, ifindex, VNM_TC_ROOT, handle,
+	/* a filter is found by its qdisc, priority, protocol and handle */
+	return vnm_lnl_msg_tc_del(RTM_DELTFILTER, ifindex, parent, handle,
 				  TC_H_MAKE(VNM_TC_U32_PRIO << 16, htons(ETH_P_IP)), "u32", out);
 }
