@@ -120,6 +120,19 @@ lt_kernel_warnings() { grep -c "the kernel warns" "$LT_TMP/driver.log" 2>/dev/nu
 
 lt_quantum_warnings() { lt_dmesg_since "$1" "quantum of class .* is big"; }
 
+# vnmd's classes on a physical interface (drivers/link/link_int.h): the
+# VL classes sit in the child HTB (77+b): of their VNI's bucket b under
+# its capacity class (77+b):1; the bucket's class is 766e:(100+b).
+# lt_vl_classes NS DEV: the VL classes' lines of `tc class show`.
+lt_vl_classes() {
+	ip netns exec "$1" tc class show dev "$2" | grep -E '^class htb 77[0-9a-f]{2}:[0-9a-f]+ parent 77[0-9a-f]{2}:1 '
+}
+# lt_bucket_rate NS DEV VNI: the rate of the class of VNI's bucket
+lt_bucket_rate() {
+	ip netns exec "$1" tc class show dev "$2" classid "766e:$(printf %x $((0x100 + ($3 & 255))))" |
+		grep -o 'rate [^ ]*' | head -1
+}
+
 # Configuration: lt_cfg_header, hosts, then networks.  Each writer prints XML.
 lt_cfg_open() {
 	cat <<'EOF'
