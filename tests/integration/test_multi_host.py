@@ -55,9 +55,11 @@ def vxlan_ends(ns):
 
 
 def class_rate(ns, dev):
-    """The VL's class rate on dev (Mbit/s), None when there is none."""
+    """The VL's class rate on dev (Mbit/s), None when there is none: a
+    class in the child HTB (77xx:) of its VNI's bucket."""
     t = sh("ip", "netns", "exec", ns, "tc", "class", "show", "dev", dev)
-    rates = [int(m) for m in re.findall(r"parent [0-9a-f]+:1 .*?rate (\d+)Mbit", t)]
+    rates = [int(m) for m in re.findall(r"class htb 77[0-9a-f]{2}:[0-9a-f]+ "
+                                        r"parent 77[0-9a-f]{2}:1 .*?rate (\d+)Mbit", t)]
     return max(rates) if rates else None
 
 

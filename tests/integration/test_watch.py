@@ -72,11 +72,10 @@ def vnic_if(m, r):
 
 
 def vl_class(ns, dev):
-    """The classid of the VL's class on dev: the capacity class's child
-    that is not the default class (minor 2)."""
+    """The classid of the VL's class on dev: in the child HTB (77xx:) of
+    its VNI's bucket, under its capacity class."""
     out = sh("ip", "netns", "exec", ns, "tc", "class", "show", "dev", dev)
-    return [c for c in re.findall(r"class htb ([0-9a-f]+:[0-9a-f]+) parent [0-9a-f]+:1 ", out)
-            if not c.endswith(":2")][0]
+    return re.findall(r"class htb (77[0-9a-f]{2}:[0-9a-f]+) parent 77[0-9a-f]{2}:1 ", out)[0]
 
 
 def squeeze(mbit):

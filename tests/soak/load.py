@@ -352,7 +352,7 @@ def pct(xs, p):
 def htb_rates(netns, dev):
     out = sh("tc", "-n", netns, "class", "show", "dev", dev)
     return sorted(int(m) for m in re.findall(
-        r"class htb [0-9a-f]+:(?!2 )[0-9a-f]+ parent [0-9a-f]+:1 .*?rate (\d+)Mbit", out))
+        r"class htb 77[0-9a-f]{2}:[0-9a-f]+ parent 77[0-9a-f]{2}:1 .*?rate (\d+)Mbit", out))
 
 
 def main():
