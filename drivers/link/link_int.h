@@ -161,6 +161,7 @@ struct vnm_lnl_tcbkt {
 	uint64_t rate, set, ceil;      /* sum of its VLs' rates; the class's */
 	uint64_t burst;                /* sum of its VLs' bursts */
 	uint32_t n;                    /* its VLs */
+	uint32_t qn;                   /* the VLs its class's quantum is for */
 	uint8_t have;                  /* VNM_TCB_* */
 };
 #define VNM_TCB_CLASS 1U               /* 766e:(100 + b) */
@@ -402,6 +403,10 @@ int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out);
  * (bytes, may be negative; 0: no size table). */
 int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool replace,
 			 struct nl_msg **out);
+/* The class of VNI bucket bkt (under the capacity class) with the
+ * quantum of n_vls VLs (vnm_lnl_bucket_quantum). */
+int vnm_lnl_msg_htb_bucket(int ifindex, uint32_t bkt, const struct vnm_shape *s, uint32_t n_vls,
+			   bool create, struct nl_msg **out);
 /* An HTB qdisc handle under the class parent (a bucket's child qdisc),
  * no default class (unclassified packets take its direct queue); an
  * existing one is left as it is (-NLE_EXIST). */
@@ -445,6 +450,8 @@ int vnm_lnl_msg_u32_del(int ifindex, uint32_t parent, uint32_t handle, struct nl
 
 /* Quantum of a class: near one frame (the kernel warns when it is big). */
 uint32_t vnm_lnl_quantum(const struct vnm_shape *s);
+/* Quantum of a bucket's class holding n_vls VLs. */
+uint32_t vnm_lnl_bucket_quantum(uint32_t n_vls);
 /* Preferred class minor of a VL on a physical interface. */
 uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl);
 /* The shaping of bucket bkt's class on pl (its VLs' rates and bursts

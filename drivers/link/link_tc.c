@@ -409,13 +409,13 @@ static int bucket_make(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 	if (bk->have == VNM_TCB_ALL)
 		return 0;
 	vnm_lnl_bucket_shape(pl, bk, &bs, &in);
-	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR,
-				   VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(b), &bs, 0, true, &msg);
+	rc = vnm_lnl_msg_htb_bucket(idx, b, &bs, bk->n, true, &msg);
 	if ((rc = send_ok(sk, rc, msg, false)) < 0)
 		return rc;
 	bk->have |= VNM_TCB_CLASS;
 	bk->set = bs.rate;
 	bk->ceil = bs.ceil;
+	bk->qn = bk->n;
 	rc = vnm_lnl_msg_htb_child(idx, VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(b), VNM_TC_GROUP(b),
 				   &msg);
 	if ((rc = send_ok(sk, rc, msg, true)) < 0)
@@ -460,13 +460,14 @@ static int bucket_sync(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 		return 0;
 	}
 	vnm_lnl_bucket_shape(pl, bk, &bs, &in);
-	if (bs.rate == bk->set && bs.ceil == bk->ceil)
+	if (bs.rate == bk->set && bs.ceil == bk->ceil &&
+	    vnm_lnl_bucket_quantum(bk->n) == vnm_lnl_bucket_quantum(bk->qn))
 		return 0;
-	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR,
-				   VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(b), &bs, 0, false, &msg);
+	rc = vnm_lnl_msg_htb_bucket(idx, b, &bs, bk->n, false, &msg);
 	if ((rc = send_ok(sk, rc, msg, false)) < 0)
 		return rc;
 	bk->set = bs.rate;
+	bk->qn = bk->n;
 	if (bs.ceil != bk->ceil) {
 		rc = vnm_lnl_msg_htb_class(idx, VNM_TC_GROUP(b),
 					   VNM_TC_GROUP(b) | VNM_TC_PARENT_MINOR, &in, 0, false,

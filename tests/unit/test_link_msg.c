@@ -363,6 +363,29 @@ static void bucket_shape_sums_its_vls(void **state)
 	assert_int_equal(in.rate, 100000000);
 	assert_int_equal(in.ceil, 100000000);
 	assert_false(b.netem || in.netem);
+	/* the bucket's class: under the capacity class, a frame of quantum per
+	 * VL (spare capacity shared by busy VLs, not by buckets), no more than
+	 * the kernel warns about */
+	{
+		struct nlattr *opt[TCA_HTB_MAX + 1];
+		struct nl_msg *msg = NULL;
+		struct nlmsghdr *h;
+		struct tc_htb_opt o;
+		struct tcmsg *t;
+
+		assert_int_equal(vnm_lnl_msg_htb_bucket(3, 0x2a, &b, 2, false, &msg), 0);
+		class_opts(msg, &h, &o, opt);
+		t = nlmsg_data(h);
+		assert_false(h->nlmsg_flags & NLM_F_CREATE);
+		assert_int_equal(t->tcm_parent, 0x766e0001);
+		assert_int_equal(t->tcm_handle, 0x766e012a);
+		assert_int_equal(o.rate.rate, 3000000 / 8);
+		assert_int_equal(o.quantum, 2 * VNM_FRAME_BYTES);
+		nlmsg_free(msg);
+	}
+	assert_int_equal(vnm_lnl_bucket_quantum(0), VNM_FRAME_BYTES);
+	assert_int_equal(vnm_lnl_bucket_quantum(40), 40 * VNM_FRAME_BYTES);
+	assert_true(vnm_lnl_bucket_quantum(4000) <= 200000);
 	/* an empty bucket still has a rate HTB takes */
 	bk.rate = 0;
 	bk.burst = 0;
