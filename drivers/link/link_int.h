@@ -162,6 +162,8 @@ struct vnm_lnl_tcbkt {
 	uint64_t burst;                /* sum of its VLs' bursts */
 	uint32_t n;                    /* its VLs */
 	uint32_t qn;                   /* the VLs its class's quantum is for */
+	uint32_t flat;                 /* 1 + the VNI of a VL class of the flat
+					* layout at the bucket's minor, or 0 */
 	uint8_t have;                  /* VNM_TCB_* */
 };
 #define VNM_TCB_CLASS 1U               /* 766e:(100 + b) */

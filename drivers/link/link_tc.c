@@ -394,6 +394,30 @@ static int send_ok(struct nl_sock *sk, int rc, struct nl_msg *msg, bool exist_ok
 	return rc == -NLE_EXIST && exist_ok ? 0 : rc;
 }
 
+/* The filter and class of the VL of vni (a libnl error code, absent is
+ * success).  The filter first, so that no packet is sent to a missing
+ * class.  Its bucket is left to bucket_sync. */
+static int vl_remove(struct nl_sock *sk, int idx, struct vnm_lnl_tcidx *x, uint32_t vni)
+{
+	const struct vnm_lnl_tcvl *e = vnm_lnl_tcidx_find(x, vni);
+	struct nl_msg *msg = NULL;
+	uint32_t classid;
+	int rc;
+
+	if (!e)
+		return 0;
+	classid = e->classid;
+	rc = vnm_lnl_msg_u32_del(idx, TC_H_MAJ(classid), e->handle, &msg);
+	if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND)
+		return rc;
+	vnm_lnl_tcidx_forget(x, vni);
+	rc = vnm_lnl_msg_class_del(idx, classid, &msg);
+	if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND)
+		return rc;
+	vnm_lnl_tcidx_forget_class(x, classid);
+	return 0;
+}
+
 /* The class of bucket b, its child qdisc, the child's capacity class and
  * the root's filter of the bucket, where the index says one is missing
  * (what exists already is left or changed in place: a run killed halfway
@@ -408,6 +432,17 @@ static int bucket_make(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 
 	if (bk->have == VNM_TCB_ALL)
 		return 0;
+	/* a VL class of the flat layout at the bucket's minor: it goes (its
+	 * VL's next shaping makes it again in its own bucket) */
+	if (bk->flat) {
+		const struct vnm_lnl_tcvl *e = vnm_lnl_tcidx_find(x, bk->flat - 1);
+
+		if (e && e->classid == (VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(b)) &&
+		    (rc = vl_remove(sk, idx, x, bk->flat - 1)) < 0)
+			return rc;
+		bk->flat = 0;
+		bk->have &= ~VNM_TCB_CLASS;
+	}
 	vnm_lnl_bucket_shape(pl, bk, &bs, &in);
 	rc = vnm_lnl_msg_htb_bucket(idx, b, &bs, bk->n, true, &msg);
 	if ((rc = send_ok(sk, rc, msg, false)) < 0)
@@ -477,14 +512,6 @@ static int bucket_sync(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 		bk->ceil = bs.ceil;
 	}
 	return 0;
-}
-
-/* The qdisc holding a VL's class and filter: its bucket's child, or the
- * root for a VL class of the flat layout of earlier versions (kept and
- * changed in place until the VL goes). */
-static uint32_t vl_qdisc(uint32_t classid)
-{
-	return TC_H_MAJ(classid);
 }
 
 /* A new VL: its bucket when it is the first, its class, its filter. */
@@ -572,10 +599,21 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, const struct
 					   "cannot add the VNI filter table on %s: %s", what,
 					   vnm_lnl_strerror(nrc));
 	}
-	if ((e = vnm_lnl_tcidx_find(x, vl->vni))) {
+	/* a VL class of the flat layout of earlier versions moves into its
+	 * bucket (the one change not made in place) */
+	if ((e = vnm_lnl_tcidx_find(x, vl->vni)) && TC_H_MAJ(e->classid) == VNM_TC_ROOT) {
+		if ((nrc = vl_remove(sk, idx, x, vl->vni)) < 0) {
+			*stale = index_stale(nrc);
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot move the class of VNI %u on %s: %s", vl->vni,
+					   what, vnm_lnl_strerror(nrc));
+		}
+		e = NULL;
+	}
+	if (e) {
 		/* in place: the class keeps its packets, counters and flows */
 		classid = e->classid;
-		nrc = vnm_lnl_msg_htb_class(idx, vl_qdisc(classid) | VNM_TC_PARENT_MINOR, classid,
+		nrc = vnm_lnl_msg_htb_class(idx, TC_H_MAJ(classid) | VNM_TC_PARENT_MINOR, classid,
 					    shape, 0, false, &msg);
 		if ((nrc = send_ok(sk, nrc, msg, false)) < 0) {
 			*stale = index_stale(nrc);
@@ -629,9 +667,7 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl, const stru
 {
 	const struct vnm_lnl_tcvl *e;
 	struct vnm_lnl_tcidx *x;
-	struct nl_msg *msg = NULL;
 	struct nl_sock *sk;
-	uint32_t classid, handle;
 	char where[200];
 	int idx, rc, b;
 
@@ -650,27 +686,13 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl, const stru
 				   where, nl_geterror(rc));
 	if (!(e = vnm_lnl_tcidx_find(x, vl->vni)))
 		return 0;
-	classid = e->classid;
-	handle = e->handle;
-	b = VNM_TC_GROUP_BKT(classid);
-	/* the filter first, so that no packet is sent to a missing class */
-	rc = vnm_lnl_msg_u32_del(idx, vl_qdisc(classid), handle, &msg);
-	if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND) {
+	b = VNM_TC_GROUP_BKT(e->classid);
+	if ((rc = vl_remove(sk, idx, x, vl->vni)) < 0) {
 		vnm_lnl_tcidx_drop(c, sk, idx);
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
-				   "cannot remove the VNI %u filter from %s%s: %s", vl->vni,
-				   hif->ifname, where, vnm_lnl_strerror(rc));
+				   "cannot remove the class and filter of VNI %u from %s%s: %s",
+				   vl->vni, hif->ifname, where, vnm_lnl_strerror(rc));
 	}
-	vnm_lnl_tcidx_forget(x, vl->vni);
-	rc = vnm_lnl_msg_class_del(idx, classid, &msg);
-	if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND) {
-		vnm_lnl_tcidx_drop(c, sk, idx);
-		return vnm_err_set(err, VNM_E_DRIVER, NULL,
-				   "cannot remove class %x:%x from %s%s: %s",
-				   TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), hif->ifname, where,
-				   vnm_lnl_strerror(rc));
-	}
-	vnm_lnl_tcidx_forget_class(x, classid);
 	/* a lower guarantee for the bucket, or the bucket gone with its last
 	 * VL */
 	if (b >= 0 && (rc = bucket_sync(sk, idx, pl, x, (uint32_t)b)) < 0) {

@@ -254,6 +254,10 @@ int vnm_lnl_tcidx_note_filter(struct vnm_lnl_tcidx *x, uint32_t parent, uint32_t
 	e->handle = handle;
 	e->rate = 0;
 	e->burst = 0;
+	/* a VL class of the flat layout where the bucket's class belongs */
+	if (TC_H_MAJ(classid) == VNM_TC_ROOT && TC_H_MIN(classid) >= VNM_TC_BUCKET_MINOR(0) &&
+	    TC_H_MIN(classid) < VNM_TC_BUCKET_MINOR(VNM_TC_VNI_BUCKETS))
+		x->b[TC_H_MIN(classid) - VNM_TC_BUCKET_MINOR(0)].flat = (uint32_t)vni + 1;
 	if (filling && filling[TC_H_MIN(classid)].classid == classid) {
 		e->rate = filling[TC_H_MIN(classid)].rate;
 		e->burst = filling[TC_H_MIN(classid)].burst;
