@@ -105,8 +105,13 @@ PT=$!
 ip netns exec $LT_P-b2 timeout 6 tcpdump -i eth0 -nn -c 1000 -w "$LT_TMP/b2.pcap" >/dev/null 2>&1 &
 PT2=$!
 sleep 1
-ip netns exec $LT_P-a1 iperf3 -c 10.1.0.2 -p 5201 -t 2 >/dev/null 2>&1
+ip netns exec $LT_P-a1 iperf3 -c 10.1.0.2 -p 5201 -t 3 -J >"$LT_TMP/alone.json" 2>&1
 wait $PT $PT2
+# vn-b idle: vn-a borrows its share (through its bucket's class and the
+# capacity class), well above its own 15 Mbit/s
+ALONE=$(lt_goodput "$LT_TMP/alone.json" 2 3)
+echo "# goodput Mbit/s of vn-a alone: $ALONE"
+t_ok "vn-a alone borrows the idle capacity (goodput $ALONE >= 24)" lt_cmp "$ALONE" '>=' 24
 lt "$LT_TMP/equal.xml" counters vn-b vl-b >"$LT_TMP/b1" 2>&1
 lt "$LT_TMP/equal.xml" counters vn-a vl-a >"$LT_TMP/a1" 2>&1
 delta() { python3 -c "import sys
