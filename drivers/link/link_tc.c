@@ -514,11 +514,13 @@ static int bucket_sync(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 	return 0;
 }
 
-/* A new VL: its bucket when it is the first, its class, its filter. */
+/* A new VL: its bucket when it is the first, its class, its filter.
+ * *fresh: the class is a new one (not a leftover taken over), so it has
+ * the default leaf qdisc. */
 static int vl_add(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 		  const struct vnm_lnl_encap *enc, struct vnm_lnl_tcidx *x,
 		  const struct vnm_vl *vl, const struct vnm_shape *shape, uint32_t *classid,
-		  const char *what, bool *stale, struct vnm_err *err)
+		  bool *fresh, const char *what, bool *stale, struct vnm_err *err)
 {
 	uint32_t b = vl->vni & 0xffU, minor = 0, fh = 0;
 	struct nl_msg *msg = NULL;
@@ -535,6 +537,7 @@ static int vl_add(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "no free class for the link on %s: %s",
 				   what, nl_geterror(nrc));
 	*classid = VNM_TC_GROUP(b) | minor;
+	*fresh = !adopt;
 	nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_GROUP(b) | VNM_TC_PARENT_MINOR, *classid, shape,
 				    0, true, &msg);
 	if ((nrc = send_ok(sk, nrc, msg, false)) < 0) {
@@ -573,6 +576,7 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, const struct
 	struct nl_msg *msg = NULL;
 	uint32_t handle, classid = 0;
 	char where[200], what[240];
+	bool fresh = false;
 	int nrc;
 
 	vnm_lnl_where(hif->host, where, sizeof(where));
@@ -623,7 +627,8 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, const struct
 					   vnm_lnl_strerror(nrc));
 		}
 		vnm_lnl_tcidx_set_rate(x, vl->vni, shape->rate, shape->burst);
-	} else if (vl_add(sk, idx, pl, enc, x, vl, shape, &classid, what, stale, err) < 0) {
+	} else if (vl_add(sk, idx, pl, enc, x, vl, shape, &classid, &fresh, what, stale,
+			  err) < 0) {
 		return -1;
 	}
 	/* the bucket's guarantee follows its VLs' */
@@ -634,7 +639,9 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, const struct
 				   "cannot set the rate of VNI bucket %d on %s: %s",
 				   VNM_TC_GROUP_BKT(classid), what, vnm_lnl_strerror(nrc));
 	}
-	if (with_netem && (nrc = netem_apply(sk, idx, classid, shape)) < 0)
+	/* (a new class has no netem to take away) */
+	if (with_netem && (shape->netem || !fresh) &&
+	    (nrc = netem_apply(sk, idx, classid, shape)) < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set delay/jitter/loss on %s: %s", what,
 				   vnm_lnl_strerror(nrc));
