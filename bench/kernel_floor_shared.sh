@@ -165,11 +165,19 @@ probe_stop() {
 
 # tc: one class and one u32 filter per VL (and their deletion), in the
 # driver's layout (drivers/link/link_int.h): VNI bucket b = VNI & 0xff has
-# a class 766e:(100+b) under the capacity class, a child HTB (77+b): with
-# a capacity class (77+b):1, and one filter 1:b:fff in the root's hash
-# table; a VL's class and its VNI filter sit in its bucket's child, and
-# each VL added or removed changes its bucket's rate (the sum of its VLs')
-# in place, as the driver does.  The bucket goes with its last VL.
+# a class 766e:(100+b) under the capacity class, a child HTB G[b]: with a
+# capacity class G[b]:1, and one filter 1:b:fff in the root's hash table;
+# a VL's class and its VNI filter sit in its bucket's child, and each VL
+# added or removed changes its bucket's rate (the sum of its VLs') in
+# place, as the driver does.  The bucket goes with its last VL.
+# G[b]: the driver's majors (vnm_lnl_group_major): from 0x7700 up, those
+# the kernel's qdisc hash (hash_32(handle, 4)) does not put with handle 0
+declare -a G
+gm=$((0x7700))
+while [ ${#G[@]} -lt 256 ]; do
+	(((gm * 0x8647 & 0xffff) >> 12)) && G[${#G[@]}]=$gm
+	gm=$((gm + 1))
+done
 tc_files() { # N
 	local i v b n m k g
 	local -a cnt node
@@ -177,7 +185,7 @@ tc_files() { # N
 	for ((i = 1; i <= $1; i++)); do
 		v=$((100000 + i))
 		b=$((v & 255))
-		printf -v g '%x' $((0x7700 + b))
+		printf -v g '%x' ${G[$b]}
 		if [ -z "${cnt[$b]:-}" ]; then
 			cnt[$b]=0
 			printf 'class add dev vnmtp parent 766e:1 classid 766e:%x htb rate 1mbit ceil 100gbit quantum 1514\n' $((0x100 + b)) >&3
@@ -197,7 +205,7 @@ tc_files() { # N
 	for ((i = 1; i <= $1; i++)); do
 		v=$((100000 + i))
 		b=$((v & 255))
-		printf -v g '%x' $((0x7700 + b))
+		printf -v g '%x' ${G[$b]}
 		printf -v n '%x' ${node[$i]}
 		printf -v m '%x' $((0x10 + i))
 		echo "filter del dev vnmtp parent $g: prio 10 protocol ip handle 800::$n u32"
@@ -234,7 +242,7 @@ taps() { # N S
 # pkts I: packets sent by VL I's class on host 1's physical interface (in
 # the child HTB of its VNI's bucket)
 pkts() {
-	tc -n $H1 -s class show dev vnmtp classid "$(printf %x $((0x7700 + ($(vni "$1") & 255)))):$(minor "$1")" |
+	tc -n $H1 -s class show dev vnmtp classid "$(printf %x ${G[$(($(vni "$1") & 255))]}):$(minor "$1")" |
 		awk '/Sent/ { print $4; f = 1; exit } END { if (!f) print -1 }'
 }
 

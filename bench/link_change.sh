@@ -89,13 +89,15 @@ DRV=$("$LINKTOOL" "$TMP/cfg.xml" bench vn-a vl "$REPEATS" $R1 $R2) || exit 1
 DRV_US=$(echo "$DRV" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
 
 # tc: the same class change at both ends of the physical link (the VL's
-# filter and class are in the child HTB 77xx: of its VNI's bucket)
+# filter and class are in the child HTB of its VNI's bucket, the leaf of
+# the bucket's class 766e:(100 + bucket))
 VNI=$("$LINKTOOL" "$TMP/cfg.xml" names vn-a vl | awk '{print $3}')
-GRP=$(printf %x $((0x7700 + (VNI & 255))))
-read -r CLS1 < <(ip netns exec vnmt-bench-rm1 tc filter show dev vnmtb1 parent "$GRP:" |
+GRP=$(ip netns exec vnmt-bench-rm1 tc class show dev vnmtb1 classid "766e:$(printf %x $((0x100 + (VNI & 255))))" |
+	grep -o 'leaf [0-9a-f]*:' | cut -d' ' -f2)
+read -r CLS1 < <(ip netns exec vnmt-bench-rm1 tc filter show dev vnmtb1 parent "$GRP" |
 	awk -v vni="$(printf '%06x00/ffffff00' "$VNI")" \
 	'/flowid/ {for (i = 1; i <= NF; i++) if ($i == "flowid" || $i == "*flowid") f = $(i + 1)} $0 ~ "match " vni {print f; exit}')
-read -r CLS2 < <(ip netns exec vnmt-bench-rm2 tc filter show dev vnmtb2 parent "$GRP:" |
+read -r CLS2 < <(ip netns exec vnmt-bench-rm2 tc filter show dev vnmtb2 parent "$GRP" |
 	awk -v vni="$(printf '%06x00/ffffff00' "$VNI")" \
 	'/flowid/ {for (i = 1; i <= NF; i++) if ($i == "flowid" || $i == "*flowid") f = $(i + 1)} $0 ~ "match " vni {print f; exit}')
 [ -n "$CLS1" ] && [ -n "$CLS2" ] || { echo "link_change: the VL's classes were not found" >&2; exit 1; }

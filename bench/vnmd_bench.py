@@ -193,10 +193,10 @@ def netns_cleanup():
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
-# A VL's class: in the child HTB (77xx:) of its VNI's bucket, under that
-# child's capacity class (drivers/link/link_int.h); the bucket's class
-# (766e:1xx) carries the sum of its VLs' rates.
-VL_CLASS = re.compile(r"^class htb 77[0-9a-f]{2}:[0-9a-f]+ parent 77[0-9a-f]{2}:1 ")
+# A VL's class: in the child HTB (X:, not the root's 766e:) of its VNI's
+# bucket, under that child's capacity class X:1 (drivers/link/link_int.h);
+# the bucket's class (766e:1xx) carries the sum of its VLs' rates.
+VL_CLASS = re.compile(r"^class htb (?!766e:)([0-9a-f]+):[0-9a-f]+ parent \1:1 ")
 
 
 def tc_class_of(ns, dev, rate_text):

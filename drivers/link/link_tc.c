@@ -543,7 +543,7 @@ static int vl_add(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
 	if ((nrc = send_ok(sk, nrc, msg, false)) < 0) {
 		*stale = index_stale(nrc);
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot add class %x:%x on %s: %s",
-				   VNM_TC_GROUP_MAJOR(b), minor, what, vnm_lnl_strerror(nrc));
+				   vnm_lnl_group_major(b), minor, what, vnm_lnl_strerror(nrc));
 	}
 	vnm_lnl_tcidx_note_class(x, *classid, shape->rate, shape->burst);
 	nrc = vnm_lnl_msg_u32_vni(idx, VNM_TC_GROUP(b), enc, vl->vni, fh, *classid, &msg);

@@ -12,6 +12,7 @@
 #include "link_int.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,44 @@ uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl)
 	for (p = vl->id; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619U;
 	return VNM_TC_VL_MINOR_MIN + h % (VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1);
+}
+
+/* The majors of the buckets' child qdiscs and back (link_int.h). */
+static uint16_t group_major[VNM_TC_VNI_BUCKETS];
+static int16_t group_bkt[0x200]; /* by major - 0x7700, -1: none */
+static pthread_once_t group_once = PTHREAD_ONCE_INIT;
+
+static void group_init(void)
+{
+	uint32_t m, b = 0;
+
+	for (m = 0; m < sizeof(group_bkt) / sizeof(group_bkt[0]); m++)
+		group_bkt[m] = -1;
+	for (m = 0x7700U; b < VNM_TC_VNI_BUCKETS; m++) {
+		/* hash_32(m << 16, 4): the top 4 bits of (m << 16) times the
+		 * golden ratio 0x61c88647, i.e. of the low 16 bits of m *
+		 * 0x8647; handle 0's bucket is 0 */
+		if (!(((m * 0x8647U) & 0xffffU) >> 12))
+			continue;
+		group_major[b] = (uint16_t)m;
+		group_bkt[m - 0x7700U] = (int16_t)b++;
+	}
+}
+
+uint32_t vnm_lnl_group_major(uint32_t b)
+{
+	pthread_once(&group_once, group_init);
+	return group_major[b & 0xffU];
+}
+
+int vnm_lnl_group_bkt(uint32_t handle)
+{
+	uint32_t maj = TC_H_MAJ(handle) >> 16;
+
+	pthread_once(&group_once, group_init);
+	if (maj < 0x7700U || maj - 0x7700U >= sizeof(group_bkt) / sizeof(group_bkt[0]))
+		return -1;
+	return group_bkt[maj - 0x7700U];
 }
 
 uint32_t vnm_lnl_bucket_quantum(uint32_t n_vls)

@@ -295,17 +295,14 @@ static void u32_filter_matches_the_vni_in_its_bucket(void **state)
 
 	(void)state;
 	assert_int_equal(handle, 0x80000123);
-	assert_int_equal(VNM_TC_GROUP(0xef), 0x77ef0000);
-	assert_int_equal(VNM_TC_GROUP_BKT(0x77ef0123), 0xef);
-	assert_int_equal(VNM_TC_GROUP_BKT(0x766e0123), -1);
 	/* in the child qdisc of the VNI's bucket (0xef), to a class there */
 	assert_int_equal(vnm_lnl_msg_u32_vni(4, VNM_TC_GROUP(0xef), &vnm_lnl_encap_vxlan, 0xabcdef,
-					     handle, 0x77ef0123, &msg), 0);
-	sel = u32_parse_in(msg, 0x77ef0000, handle, opt);
+					     handle, VNM_TC_GROUP(0xef) | 0x123, &msg), 0);
+	sel = u32_parse_in(msg, VNM_TC_GROUP(0xef), handle, opt);
 	assert_non_null(sel);
 	/* the child's own table 800: */
 	assert_int_equal(nla_get_u32(opt[TCA_U32_HASH]), 0x80000000);
-	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), 0x77ef0123);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), VNM_TC_GROUP(0xef) | 0x123);
 	assert_true(sel->flags & TC_U32_TERMINAL);
 	assert_int_equal(sel->nkeys, 1);
 	assert_int_equal(sel->keys[0].off, 32);
@@ -316,6 +313,29 @@ static void u32_filter_matches_the_vni_in_its_bucket(void **state)
 					      sel->keys[0].off), 0xabcdef);
 	assert_int_equal(vnm_lnl_encap_key_of(sel->keys[0].val, sel->keys[0].mask, 28), -1);
 	nlmsg_free(msg);
+}
+
+/* The buckets' child qdiscs: 256 distinct majors from 0x7700 up, found
+ * back from any handle of theirs, none the root's, none where the
+ * kernel's qdisc hash puts handle 0 (the default leaf of every class). */
+static void group_majors(void **state)
+{
+	uint32_t b, m;
+
+	(void)state;
+	for (b = 0; b < VNM_TC_VNI_BUCKETS; b++) {
+		m = vnm_lnl_group_major(b);
+		assert_true(m >= 0x7700 && m < 0x7900 && m != VNM_TC_MAJOR);
+		assert_int_equal(VNM_TC_GROUP(b), m << 16);
+		assert_int_equal(VNM_TC_GROUP_BKT(VNM_TC_GROUP(b) | 0x42), (int)b);
+		/* hash_32(handle, 4) of the kernel's qdisc hash */
+		assert_true(((m << 16) * 0x61c88647U) >> 28 != 0);
+		if (b) /* increasing: distinct */
+			assert_true(m > vnm_lnl_group_major(b - 1));
+	}
+	assert_int_equal(VNM_TC_GROUP_BKT(VNM_TC_ROOT | 5), -1);
+	assert_int_equal(VNM_TC_GROUP_BKT(0x77000000), -1); /* hashed like 0: skipped */
+	assert_int_equal(VNM_TC_GROUP_BKT(0x10000), -1);
 }
 
 /* A bucket's child HTB: under the bucket class, never over an existing
@@ -337,7 +357,7 @@ static void htb_child_of_a_bucket(void **state)
 	assert_int_equal(h->nlmsg_type, RTM_NEWQDISC);
 	assert_true(h->nlmsg_flags & NLM_F_EXCL);
 	assert_int_equal(t->tcm_parent, 0x766e0105);
-	assert_int_equal(t->tcm_handle, 0x77050000);
+	assert_int_equal(t->tcm_handle, VNM_TC_GROUP(5));
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "htb");
 	assert_null(tb[TCA_STAB]);
 	parse_nested(tb[TCA_OPTIONS], opt, TCA_HTB_MAX);
@@ -708,7 +728,7 @@ static void tc_deletions(void **state)
 	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
 	t = nlmsg_data(h);
 	assert_int_equal(h->nlmsg_type, RTM_DELTFILTER);
-	assert_int_equal(t->tcm_parent, 0x77ef0000);
+	assert_int_equal(t->tcm_parent, VNM_TC_GROUP(0xef));
 	assert_int_equal(t->tcm_handle, 0x80000123);
 	assert_int_equal(TC_H_MAJ(t->tcm_info) >> 16, VNM_TC_U32_PRIO);
 	assert_int_equal(ntohs(TC_H_MIN(t->tcm_info)), ETH_P_IP);
@@ -808,6 +828,7 @@ int main(void)
 		cmocka_unit_test(u32_link_matches_vxlan_and_hashes_the_vni),
 		cmocka_unit_test(u32_bucket_filter_sends_to_the_bucket_class),
 		cmocka_unit_test(u32_filter_matches_the_vni_in_its_bucket),
+		cmocka_unit_test(group_majors),
 		cmocka_unit_test(htb_child_of_a_bucket),
 		cmocka_unit_test(bucket_shape_sums_its_vls),
 		cmocka_unit_test(netem_message),
