@@ -172,7 +172,7 @@ probe_stop() {
 # place, as the driver does.  The bucket goes with its last VL.
 # G[b]: the driver's majors (vnm_lnl_group_major): from 0x7700 up, those
 # the kernel's qdisc hash (hash_32(handle, 4)) does not put with handle 0
-declare -a G
+G=()
 gm=$((0x7700))
 while [ ${#G[@]} -lt 256 ]; do
 	(((gm * 0x8647 & 0xffff) >> 12)) && G[${#G[@]}]=$gm
