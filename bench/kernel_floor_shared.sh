@@ -20,8 +20,10 @@
 #        sh_unsupported says why
 # plus, in every design, the HTB class and u32 filter per VL on each
 # host's physical interface (tc -batch), of the driver's shape
-# (drivers/link/link_tcmsg.c, encap_vxlan.c: root 766e: with a size table,
-# a 256-bucket u32 hash table on the VNI's low byte, one filter per VNI).
+# (drivers/link/link_int.h, link_tcmsg.c, encap_vxlan.c: root 766e: with a
+# size table, a 256-bucket u32 hash table on the VNI's low byte whose
+# bucket b sends to a bucket class holding a child HTB, the VL's class and
+# its VNI filter in that child).
 #
 # vNIC taps are libvirt's and exist in every design: persistent taps
 # (ip tuntap) stand in for them, made before the timed part (taps_N_create_s
@@ -161,21 +163,61 @@ probe_stop() {
 		      k, r / 1000, k, n / 1000, k, c }' "$T/probe"
 }
 
-# tc: one class and one u32 filter per VL (and their deletion)
+# tc: one class and one u32 filter per VL (and their deletion), in the
+# driver's layout (drivers/link/link_int.h): VNI bucket b = VNI & 0xff has
+# a class 766e:(100+b) under the capacity class, a child HTB G[b]: with a
+# capacity class G[b]:1, and one filter 1:b:fff in the root's hash table;
+# a VL's class and its VNI filter sit in its bucket's child, and each VL
+# added or removed changes its bucket's rate (the sum of its VLs') in
+# place, as the driver does.  The bucket goes with its last VL.
+# G[b]: the driver's majors (vnm_lnl_group_major): from 0x7700 up, those
+# the kernel's qdisc hash (hash_32(handle, 4)) does not put with handle 0
+G=()
+gm=$((0x7700))
+while [ ${#G[@]} -lt 256 ]; do
+	(((gm * 0x8647 & 0xffff) >> 12)) && G[${#G[@]}]=$gm
+	gm=$((gm + 1))
+done
 tc_files() { # N
-	local i v b n m k
-	# (printf -v and no subshell per line: 10,000 VLs are 40,000 lines)
+	local i v b n m k g
+	local -a cnt node
+	# (printf -v and no subshell per line: 10,000 VLs are 50,000 lines)
 	for ((i = 1; i <= $1; i++)); do
 		v=$((100000 + i))
-		printf -v b '%x' $((v & 255))
-		printf -v n '%x' $((i / 256 + 1))
+		b=$((v & 255))
+		printf -v g '%x' ${G[$b]}
+		if [ -z "${cnt[$b]:-}" ]; then
+			cnt[$b]=0
+			printf 'class add dev vnmtp parent 766e:1 classid 766e:%x htb rate 1mbit ceil 100gbit quantum 1514\n' $((0x100 + b)) >&3
+			echo "qdisc add dev vnmtp parent 766e:$(printf %x $((0x100 + b))) handle $g: htb" >&3
+			echo "class add dev vnmtp parent $g: classid $g:1 htb rate 100gbit ceil 100gbit quantum 1514" >&3
+			printf 'filter add dev vnmtp parent 766e: prio 10 protocol ip handle 1:%x:fff u32 ht 1:%x: match u32 0 0 flowid 766e:%x\n' $b $b $((0x100 + b)) >&3
+		fi
+		cnt[$b]=$((cnt[$b] + 1))
+		node[$i]=${cnt[$b]}
+		printf -v n '%x' ${cnt[$b]}
 		printf -v m '%x' $((0x10 + i))
 		printf -v k '0x%08x' $((v << 8))
-		echo "class add dev vnmtp parent 766e:1 classid 766e:$m htb rate 1mbit ceil 100gbit burst 1514 cburst 1514 quantum 1514" >&3
-		echo "filter add dev vnmtp parent 766e: prio 10 protocol ip handle 1:$b:$n u32 ht 1:$b: match u32 $k 0xffffff00 at 32 flowid 766e:$m" >&4
-		echo "filter del dev vnmtp parent 766e: prio 10 protocol ip handle 1:$b:$n u32" >&5
-		echo "class del dev vnmtp classid 766e:$m" >&6
-	done 3>"$T/tc_cls" 4>"$T/tc_flt" 5>"$T/tc_del" 6>"$T/tc_delc"
+		echo "class add dev vnmtp parent $g:1 classid $g:$m htb rate 1mbit ceil 100gbit burst 1514 cburst 1514 quantum 1514" >&3
+		echo "filter add dev vnmtp parent $g: prio 10 protocol ip handle 800::$n u32 match u32 $k 0xffffff00 at 32 flowid $g:$m" >&3
+		printf 'class change dev vnmtp parent 766e:1 classid 766e:%x htb rate %dmbit ceil 100gbit quantum 1514\n' $((0x100 + b)) ${cnt[$b]} >&3
+	done 3>"$T/tc_add"
+	for ((i = 1; i <= $1; i++)); do
+		v=$((100000 + i))
+		b=$((v & 255))
+		printf -v g '%x' ${G[$b]}
+		printf -v n '%x' ${node[$i]}
+		printf -v m '%x' $((0x10 + i))
+		echo "filter del dev vnmtp parent $g: prio 10 protocol ip handle 800::$n u32"
+		echo "class del dev vnmtp classid $g:$m"
+		cnt[$b]=$((cnt[$b] - 1))
+		if [ ${cnt[$b]} = 0 ]; then
+			printf 'filter del dev vnmtp parent 766e: prio 10 protocol ip handle 1:%x:fff u32\n' $b
+			printf 'class del dev vnmtp classid 766e:%x\n' $((0x100 + b))
+		else
+			printf 'class change dev vnmtp parent 766e:1 classid 766e:%x htb rate %dmbit ceil 100gbit quantum 1514\n' $((0x100 + b)) ${cnt[$b]}
+		fi
+	done >"$T/tc_rm"
 }
 
 # the stand-ins of the vNIC taps; the first S of them veth pairs into
@@ -197,9 +239,10 @@ taps() { # N S
 	timed "taps_${1}_create_s" ip "$T/taps"
 }
 
-# pkts I: packets sent by VL I's class on host 1's physical interface
+# pkts I: packets sent by VL I's class on host 1's physical interface (in
+# the child HTB of its VNI's bucket)
 pkts() {
-	tc -n $H1 -s class show dev vnmtp classid "766e:$(minor "$1")" |
+	tc -n $H1 -s class show dev vnmtp classid "$(printf %x ${G[$(($(vni "$1") & 255))]}):$(minor "$1")" |
 		awk '/Sent/ { print $4; f = 1; exit } END { if (!f) print -1 }'
 }
 
@@ -367,8 +410,6 @@ design() { # D N S
 		echo "${k}_plug_s=$(secs $ACC)"
 	fi
 	tc_files "$n"
-	# the classes first: each new class walks the filters to bind them
-	cat "$T/tc_cls" "$T/tc_flt" >"$T/tc_add"
 	timed "${k}_tc_create_s" tc "$T/tc_add"
 	[ $d != shvx ] && traffic "$k" "$s"
 
@@ -378,7 +419,6 @@ design() { # D N S
 	probe 20 >"$T/idle" 2>/dev/null
 	awk -v k="$k" '{ if ($1 > r) r = $1; if ($2 > n) n = $2 }
 		END { printf "%s_idle_rtnl_max_ms=%.1f\n%s_idle_netns_max_ms=%.1f\n", k, r / 1000, k, n / 1000 }' "$T/idle"
-	cat "$T/tc_del" "$T/tc_delc" >"$T/tc_rm"
 	case $d in
 	cur)
 		for ((i = 1; i <= n; i++)); do echo "link set vnmtx$i group 77"; echo "link set vnmtb$i group 77"; done >"$T/grp"

@@ -88,12 +88,17 @@ ip -n vnmt-bench-rm2 link set vnmtb2 up
 DRV=$("$LINKTOOL" "$TMP/cfg.xml" bench vn-a vl "$REPEATS" $R1 $R2) || exit 1
 DRV_US=$(echo "$DRV" | sed -n 's/.*median_us=\([0-9.]*\).*/\1/p')
 
-# tc: the same class change at both ends of the physical link
-read -r CLS1 < <(ip netns exec vnmt-bench-rm1 tc filter show dev vnmtb1 parent 766e: |
-	awk -v vni="$("$LINKTOOL" "$TMP/cfg.xml" names vn-a vl | awk '{printf "%06x00/ffffff00", $3}')" \
+# tc: the same class change at both ends of the physical link (the VL's
+# filter and class are in the child HTB of its VNI's bucket, the leaf of
+# the bucket's class 766e:(100 + bucket))
+VNI=$("$LINKTOOL" "$TMP/cfg.xml" names vn-a vl | awk '{print $3}')
+GRP=$(ip netns exec vnmt-bench-rm1 tc class show dev vnmtb1 classid "766e:$(printf %x $((0x100 + (VNI & 255))))" |
+	grep -o 'leaf [0-9a-f]*:' | cut -d' ' -f2)
+read -r CLS1 < <(ip netns exec vnmt-bench-rm1 tc filter show dev vnmtb1 parent "$GRP" |
+	awk -v vni="$(printf '%06x00/ffffff00' "$VNI")" \
 	'/flowid/ {for (i = 1; i <= NF; i++) if ($i == "flowid" || $i == "*flowid") f = $(i + 1)} $0 ~ "match " vni {print f; exit}')
-read -r CLS2 < <(ip netns exec vnmt-bench-rm2 tc filter show dev vnmtb2 parent 766e: |
-	awk -v vni="$("$LINKTOOL" "$TMP/cfg.xml" names vn-a vl | awk '{printf "%06x00/ffffff00", $3}')" \
+read -r CLS2 < <(ip netns exec vnmt-bench-rm2 tc filter show dev vnmtb2 parent "$GRP" |
+	awk -v vni="$(printf '%06x00/ffffff00' "$VNI")" \
 	'/flowid/ {for (i = 1; i <= NF; i++) if ($i == "flowid" || $i == "*flowid") f = $(i + 1)} $0 ~ "match " vni {print f; exit}')
 [ -n "$CLS1" ] && [ -n "$CLS2" ] || { echo "link_change: the VL's classes were not found" >&2; exit 1; }
 TC_US=$(python3 - "$REPEATS" "$CLS1" "$CLS2" $R1 $R2 <<'EOF'
@@ -104,7 +109,7 @@ for i in range(n):
     ceil = r2 if i % 2 else r1
     t0 = time.perf_counter()
     for ns, dev, cls in (("vnmt-bench-rm1", "vnmtb1", c1), ("vnmt-bench-rm2", "vnmtb2", c2)):
-        subprocess.run(["tc", "-n", ns, "class", "change", "dev", dev, "parent", "766e:1",
+        subprocess.run(["tc", "-n", ns, "class", "change", "dev", dev, "parent", cls.split(":")[0] + ":1",
                         "classid", cls, "htb", "rate", "%dbit" % (ceil // 2), "ceil", "%dbit" % ceil,
                         "burst", "3125b", "cburst", "3125b", "quantum", "1514"], check=True)
     t.append(time.perf_counter() - t0)
@@ -115,8 +120,9 @@ lines = {"vnmtb1": [], "vnmtb2": []}
 for i in range(n):
     ceil = r2 if i % 2 else r1
     for dev, cls in (("vnmtb1", c1), ("vnmtb2", c2)):
-        lines[dev].append("class change dev %s parent 766e:1 classid %s htb rate %dbit ceil %dbit "
-                          "burst 3125b cburst 3125b quantum 1514" % (dev, cls, ceil // 2, ceil))
+        lines[dev].append("class change dev %s parent %s:1 classid %s htb rate %dbit ceil %dbit "
+                          "burst 3125b cburst 3125b quantum 1514"
+                          % (dev, cls.split(":")[0], cls, ceil // 2, ceil))
 t0 = time.perf_counter()
 for ns, dev in (("vnmt-bench-rm1", "vnmtb1"), ("vnmt-bench-rm2", "vnmtb2")):
     subprocess.run(["tc", "-n", ns, "-batch", "-"], input="\n".join(lines[dev]) + "\n",

@@ -193,10 +193,16 @@ def netns_cleanup():
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
+# A VL's class: in the child HTB (X:, not the root's 766e:) of its VNI's
+# bucket, under that child's capacity class X:1 (drivers/link/link_int.h);
+# the bucket's class (766e:1xx) carries the sum of its VLs' rates.
+VL_CLASS = re.compile(r"^class htb (?!766e:)([0-9a-f]+):[0-9a-f]+ parent \1:1 ")
+
+
 def tc_class_of(ns, dev, rate_text):
-    """(parent, classid, line) of the one HTB class whose rate reads rate_text."""
+    """(parent, classid, line) of the one VL class whose rate reads rate_text."""
     hits = [ln for ln in sh("tc", "-n", ns, "class", "show", "dev", dev).splitlines()
-            if re.search(r"\brate %s\b" % re.escape(rate_text), ln)]
+            if VL_CLASS.match(ln) and re.search(r"\brate %s\b" % re.escape(rate_text), ln)]
     if len(hits) != 1:
         raise RuntimeError("%s/%s: %d classes with rate %s, expected 1"
                            % (ns, dev, len(hits), rate_text))
@@ -205,8 +211,9 @@ def tc_class_of(ns, dev, rate_text):
 
 
 def n_classes(ns, dev):
+    """The VL classes on dev."""
     return sum(1 for ln in sh("tc", "-n", ns, "class", "show", "dev", dev).splitlines()
-               if ln.startswith("class htb"))
+               if VL_CLASS.match(ln))
 
 
 # ---------------------------------------------------------------------------

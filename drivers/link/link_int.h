@@ -24,25 +24,57 @@ struct nl_sock;
 #define VNM_TC_MAJOR 0x766eU
 #define VNM_TC_ROOT (VNM_TC_MAJOR << 16)
 /* Classes under the root: the parent at the link's capacity, the class of
- * traffic that belongs to no VL, then one class per VL. */
+ * traffic that belongs to no VL, then one bucket class per VNI bucket. */
 #define VNM_TC_PARENT_MINOR 1U
 #define VNM_TC_DEFAULT_MINOR 2U
 #define VNM_TC_VL_MINOR_MIN 0x10U
 #define VNM_TC_VL_MINOR_MAX 0xfffeU
 #define VNM_TC_U32_HTID 0x800U
 #define VNM_TC_U32_PRIO 10U
-/* The VL filters live in a u32 hash table of 256 buckets keyed on the
- * low byte of the VL's key, e.g. its VNI (table 1:, bucket = key & 0xff,
- * nodes 1..0xffe in each), reached from the root table 800: through one
- * filter (800::fff) that matches the packets of the link's encapsulation
- * (its row's match, e.g. IPv4 UDP to port 4789) and links to it.
- * A packet meets two filters of a few dozen at most instead of one per VL,
- * and an interface takes 65,000 VLs instead of the 4,095 nodes of one
- * table. */
+/* The layout on a physical interface is grouped by the low byte of a VL's
+ * key, e.g. its VNI (its bucket b = key & 0xff):
+ *
+ *   766e: HTB root (size table), default 766e:2
+ *     766e:1 capacity
+ *       766e:2 traffic of no VL
+ *       766e:(100 + b) bucket class: rate = the sum of its VLs' rates,
+ *           ceil = capacity, a frame of quantum per VL
+ *         G(b): child HTB (G(b) = vnm_lnl_group_major(b), 7701..7811), no
+ *             default (unmatched packets take its direct queue, still
+ *             under the bucket class)
+ *           G(b):1 at the capacity: what its VLs borrow from (a class
+ *               without a parent inside its qdisc never passes its rate)
+ *             G(b):minor one per VL: rate = guarantee, ceil = limit
+ *
+ * Filters: in the root, 800::fff matches the packets of the link's
+ * encapsulation (its row's match, e.g. IPv4 UDP to port 4789) and links to
+ * the hash table 1: of 256 buckets keyed on the key's low byte; bucket b
+ * holds one filter, 1:b:fff, to the bucket class.  In the child qdisc of
+ * bucket b, one u32 filter per VL (800::node) matches the whole key to its
+ * class.
+ *
+ * The kernel walks every class of a qdisc when it adds or deletes one
+ * (tc_bind_tclass): with one class per VL under the root, N VLs cost N^2/2
+ * steps (10,000 classes on two hosts: 14.3 s); grouped, N^2/512.  A packet
+ * still meets two root filters and the VLs of its bucket only.  Class
+ * minors stay unique on the interface (0x10..0xfffe: 65,000 VLs); netem
+ * qdiscs under VL classes get handles the kernel picks (8000: and up). */
 #define VNM_TC_VNI_HTID 0x001U
 #define VNM_TC_VNI_BUCKETS 256U
 #define VNM_TC_U32_NODE_MAX 0xffeU
 #define VNM_TC_U32_LINK_NODE 0xfffU
+#define VNM_TC_BUCKET_NODE 0xfffU
+#define VNM_TC_BUCKET_MINOR(b) (0x100U + (b))
+/* The handle major of bucket b's child qdisc: the 256 majors from 0x7700
+ * up, skipping those the kernel's qdisc hash of a device (hash_32 of the
+ * handle into 16 buckets) puts where handle 0 goes: the default leaf
+ * qdisc of every class has handle 0, so a lookup of a child there walked
+ * all of them (15% of the time to make 10,000 VLs).  Never 0x766e. */
+uint32_t vnm_lnl_group_major(uint32_t b);
+/* The bucket whose child qdisc has handle's major, or -1. */
+int vnm_lnl_group_bkt(uint32_t handle);
+#define VNM_TC_GROUP(b) (vnm_lnl_group_major(b) << 16)
+#define VNM_TC_GROUP_BKT(h) vnm_lnl_group_bkt(h)
 /* u32 filter handles: table (12 bits), bucket (8), node (12) */
 #define VNM_U32_HANDLE(htid, bkt, node) (((uint32_t)(htid) << 20) | ((uint32_t)(bkt) << 12) | (node))
 #define VNM_U32_HTID(h) ((h) >> 20)
@@ -123,22 +155,41 @@ struct vnm_lnl_scache {
 };
 
 /* What the driver knows of its own tc objects on one physical interface
- * (link_tcidx.c): the VL filters by VNI, the class minors and filter
- * nodes in use, whether the VNI hash table and its link filter exist.
- * Filled by one class dump and one filter dump, then kept by the driver's
- * own changes; dropped whenever the kernel may disagree. */
+ * (link_tcidx.c): the VL filters by VNI with their classes' rates, the
+ * class minors and filter nodes in use, which buckets are complete (class,
+ * child qdisc, its capacity class, the root filter), the rate each bucket
+ * class has and the one it needs, whether the VNI hash table and its link
+ * filter exist.  Filled by one class dump and one filter dump per qdisc
+ * (the root and each child), then kept by the driver's own changes;
+ * dropped whenever the kernel may disagree. */
 struct vnm_lnl_tcvl {
 	uint32_t vni, classid, handle; /* handle 0: empty slot */
+	uint32_t burst;                /* its class's (0 when not known) */
+	uint64_t rate;
 };
+struct vnm_lnl_tcbkt {
+	uint64_t rate, set, ceil;      /* sum of its VLs' rates; the class's */
+	uint64_t burst;                /* sum of its VLs' bursts */
+	uint32_t n;                    /* its VLs */
+	uint32_t qn;                   /* the VLs its class's quantum is for */
+	uint32_t flat;                 /* 1 + the VNI of a VL class of the flat
+					* layout at the bucket's minor, or 0 */
+	uint8_t have;                  /* VNM_TCB_* */
+};
+#define VNM_TCB_CLASS 1U               /* 766e:(100 + b) */
+#define VNM_TCB_INNER 2U               /* (77 + b):1, so the child qdisc too */
+#define VNM_TCB_FILTER 4U              /* 1:b:fff */
+#define VNM_TCB_ALL 7U
 struct vnm_lnl_tcidx {
 	struct nl_sock *sk;
 	int ifindex;
 	bool table, link;              /* hash table 1: and filter 800::fff */
 	struct vnm_lnl_tcvl *v;        /* open addressing on the VNI */
 	size_t cap, n;
-	uint64_t minor_class[1024];    /* class VNM_TC_MAJOR:minor exists */
+	uint64_t minor_class[1024];    /* a VL class (any bucket) has the minor */
 	uint64_t minor_ref[1024];      /* a VL filter sends to it */
-	uint64_t node[VNM_TC_VNI_BUCKETS][64]; /* nodes in use per bucket */
+	uint64_t node[VNM_TC_VNI_BUCKETS][64]; /* nodes in use per child qdisc */
+	struct vnm_lnl_tcbkt b[VNM_TC_VNI_BUCKETS];
 };
 
 struct vnm_lnl {
@@ -258,18 +309,26 @@ void vnm_lnl_tcidx_free(struct vnm_lnl *c);
 /* The pieces, kernel-free (the unit tests feed them directly). */
 struct vnm_lnl_tcidx *vnm_lnl_tcidx_new(struct nl_sock *sk, int ifindex);
 void vnm_lnl_tcidx_destroy(struct vnm_lnl_tcidx *x);
-/* a class or a u32 filter as a dump lists it; vni < 0 for a filter that
- * matches no VNI (the hash table, the link filter, foreign filters) */
-void vnm_lnl_tcidx_note_class(struct vnm_lnl_tcidx *x, uint32_t classid);
-int vnm_lnl_tcidx_note_filter(struct vnm_lnl_tcidx *x, uint32_t handle, uint32_t classid,
-			      int64_t vni);
+/* a class (with its HTB rate and burst, 0 when not known) or a u32 filter
+ * of the qdisc parent as a dump lists it; vni < 0 for a filter that
+ * matches no VNI (the hash table, the link filter, a bucket's filter,
+ * foreign filters) */
+void vnm_lnl_tcidx_note_class(struct vnm_lnl_tcidx *x, uint32_t classid, uint64_t rate,
+			      uint32_t burst);
+int vnm_lnl_tcidx_note_filter(struct vnm_lnl_tcidx *x, uint32_t parent, uint32_t handle,
+			      uint32_t classid, int64_t vni);
 const struct vnm_lnl_tcvl *vnm_lnl_tcidx_find(const struct vnm_lnl_tcidx *x, uint32_t vni);
+/* The rate and burst of vni's class are now these (its bucket's sums
+ * follow). */
+void vnm_lnl_tcidx_set_rate(struct vnm_lnl_tcidx *x, uint32_t vni, uint64_t rate,
+			    uint32_t burst);
 void vnm_lnl_tcidx_forget(struct vnm_lnl_tcidx *x, uint32_t vni);
 void vnm_lnl_tcidx_forget_class(struct vnm_lnl_tcidx *x, uint32_t classid);
-/* A class minor and a filter handle for a new VL filter of vni: the
- * preferred minor when free, else the next free one; *adopt when a class
- * without a filter sits at the preferred minor (left by an interrupted
- * run) and is taken over.  -NLE_RANGE when the interface is full. */
+/* A class minor and a filter handle (in the child qdisc of vni's bucket)
+ * for a new VL filter of vni: the preferred minor when free, else the
+ * next free one; *adopt when a class without a filter sits at the
+ * preferred minor in vni's bucket (left by an interrupted run) and is
+ * taken over.  -NLE_RANGE when the interface or the bucket is full. */
 int vnm_lnl_tcidx_pick(const struct vnm_lnl_tcidx *x, uint32_t pref_minor, uint32_t vni,
 		       uint32_t *minor, uint32_t *handle, bool *adopt);
 
@@ -392,6 +451,14 @@ int vnm_lnl_msg_rename(int ifindex, const char *name, struct nl_msg **out);
  * (bytes, may be negative; 0: no size table). */
 int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool replace,
 			 struct nl_msg **out);
+/* The class of VNI bucket bkt (under the capacity class) with the
+ * quantum of n_vls VLs (vnm_lnl_bucket_quantum). */
+int vnm_lnl_msg_htb_bucket(int ifindex, uint32_t bkt, const struct vnm_shape *s, uint32_t n_vls,
+			   bool create, struct nl_msg **out);
+/* An HTB qdisc handle under the class parent (a bucket's child qdisc),
+ * no default class (unclassified packets take its direct queue); an
+ * existing one is left as it is (-NLE_EXIST). */
+int vnm_lnl_msg_htb_child(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out);
 /* An HTB class; rates in bit/s, bursts in bytes; overhead is added to
  * every packet by the class's rate computation (tc_ratespec.overhead). */
 int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
@@ -402,10 +469,14 @@ int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
  * to the bucket of their key's low byte. */
 int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out);
 int vnm_lnl_msg_u32_link(int ifindex, const struct vnm_lnl_encap *e, struct nl_msg **out);
-/* The filter of one VL in its bucket: its key (e's match_key) to classid;
- * handle from VNM_U32_HANDLE(VNM_TC_VNI_HTID, key & 0xff, n). */
-int vnm_lnl_msg_u32_vni(int ifindex, const struct vnm_lnl_encap *e, uint32_t key,
-			uint32_t handle, uint32_t classid, struct nl_msg **out);
+/* The one filter of bucket bkt of the root's hash table: every packet
+ * there to the bucket's class. */
+int vnm_lnl_msg_u32_bucket(int ifindex, uint32_t bkt, struct nl_msg **out);
+/* The filter of one VL in the qdisc parent (its bucket's child qdisc):
+ * its key (e's match_key) to classid; handle from
+ * VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, n). */
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t parent, const struct vnm_lnl_encap *e,
+			uint32_t key, uint32_t handle, uint32_t classid, struct nl_msg **out);
 /* u32 keys matching IPv4 without options, UDP to dport (for the rows). */
 int vnm_lnl_u32_udp(struct rtnl_cls *f, uint16_t dport);
 /* A netem qdisc under parent (delay and jitter in microseconds, loss in
@@ -423,12 +494,19 @@ int vnm_lnl_msg_tc_del(int type, int ifindex, uint32_t parent, uint32_t handle,
 int vnm_lnl_msg_qdisc_del(int ifindex, uint32_t parent, uint32_t handle,
 			  struct nl_msg **out);
 int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out);
-int vnm_lnl_msg_u32_del(int ifindex, uint32_t handle, struct nl_msg **out);
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out);
 
 /* Quantum of a class: near one frame (the kernel warns when it is big). */
 uint32_t vnm_lnl_quantum(const struct vnm_shape *s);
+/* Quantum of a bucket's class holding n_vls VLs. */
+uint32_t vnm_lnl_bucket_quantum(uint32_t n_vls);
 /* Preferred class minor of a VL on a physical interface. */
 uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl);
+/* The shaping of bucket bkt's class on pl (its VLs' rates and bursts
+ * summed in bk, ceil the capacity of the default class) and of its child
+ * qdisc's capacity class. */
+void vnm_lnl_bucket_shape(const struct vnm_plink *pl, const struct vnm_lnl_tcbkt *bk,
+			  struct vnm_shape *bucket, struct vnm_shape *inner);
 
 /* ---- ops (one per file, called with the lock held) ---------------- */
 

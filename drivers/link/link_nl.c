@@ -494,7 +494,7 @@ static void *probe_thread(void *arg)
 			job->caps.u32 = try_msg(sk, rc, msg);
 			rc = vnm_lnl_msg_u32_link(a, vnm_lnl_encap_find(NULL), &msg);
 			job->caps.u32 = try_msg(sk, rc, msg) && job->caps.u32;
-			rc = vnm_lnl_msg_u32_vni(a, vnm_lnl_encap_find(NULL), 1,
+			rc = vnm_lnl_msg_u32_vni(a, VNM_TC_ROOT, vnm_lnl_encap_find(NULL), 1,
 						 VNM_U32_HANDLE(VNM_TC_VNI_HTID, 1, 1),
 						 VNM_TC_ROOT | VNM_TC_VL_MINOR_MIN, &msg);
 			job->caps.u32 = try_msg(sk, rc, msg) && job->caps.u32;

@@ -1,7 +1,8 @@
 /*
- * link_tc.c - shaping: HTB on physical interfaces (one class per VL, u32 on
- * the VNI), HTB on the veth ends of same-host VLs, netem for delay, jitter
- * and loss.
+ * link_tc.c - shaping: HTB on physical interfaces (one class per VL in the
+ * child HTB of its VNI bucket, u32 on the VNI; the layout is drawn in
+ * link_int.h), HTB on the veth ends of same-host VLs, netem for delay,
+ * jitter and loss.
  *
  * Every figure installed here (rates, bursts, whether netem is needed, the
  * link's overhead) comes from the core (shape.c) in a struct vnm_shape or
@@ -22,6 +23,12 @@
  * survive and counters keep counting.  The kernel itself records which
  * class belongs to which VL: the u32 filter matching the VL's VNI points
  * at it.
+ *
+ * A bucket's class guarantees the sum of its VLs' rates: it is changed
+ * with each VL added, removed or changed in its bucket (one more class
+ * change, in place), made with the bucket's first VL and removed with its
+ * last.  Inside the bucket the VLs' classes borrow from the child qdisc's
+ * capacity class, the bucket class borrows from the link's.
  */
 #include "link_int.h"
 
@@ -45,8 +52,6 @@
 #include <netlink/route/qdisc/netem.h>
 #include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
-
-#define NETEM_HANDLE(minor) ((0x7000U + (minor)) << 16)
 
 /* ------------------------------------------------------------------ */
 /* Reading the kernel's state                                         */
@@ -113,6 +118,9 @@ static int vni_table(struct nl_sock *sk, int idx, const struct vnm_lnl_encap *e,
 	return 0;
 }
 
+static int bucket_sync(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
+		       struct vnm_lnl_tcidx *x, uint32_t b);
+
 /* ------------------------------------------------------------------ */
 /* Physical links                                                     */
 /* ------------------------------------------------------------------ */
@@ -148,7 +156,7 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 	struct rtnl_link *l = NULL;
 	struct nl_msg *msg = NULL;
 	struct nl_sock *sk;
-	uint32_t handle, mtu;
+	uint32_t handle, mtu, b;
 	char where[200];
 	int idx, rc;
 
@@ -216,6 +224,15 @@ static int plink_end_setup(struct vnm_lnl *c, const struct vnm_plink *pl,
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot add the VNI filter table on %s%s: %s", hif->ifname, where,
 				   vnm_lnl_strerror(rc));
+	/* the buckets' ceilings follow the capacity */
+	for (b = 0; b < VNM_TC_VNI_BUCKETS; b++) {
+		if ((rc = bucket_sync(sk, idx, pl, x, b)) < 0) {
+			vnm_lnl_tcidx_drop(c, sk, idx);
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot change VNI bucket %u on %s%s: %s", b, hif->ifname,
+					   where, vnm_lnl_strerror(rc));
+		}
+	}
 	return 0;
 }
 
@@ -346,14 +363,17 @@ static int netem_apply(struct nl_sock *sk, int idx, uint32_t parent,
 	struct nl_msg *msg = NULL;
 	int rc;
 
+	/* the qdisc under the class parent, whatever its handle: the kernel
+	 * picks one for a new netem (classes of different qdiscs share
+	 * minors), changes an existing netem in place */
 	if (!shape->netem) {
 		/* back to the class's default leaf qdisc */
-		rc = vnm_lnl_msg_qdisc_del(idx, parent, NETEM_HANDLE(TC_H_MIN(parent)), &msg);
+		rc = vnm_lnl_msg_qdisc_del(idx, parent, 0, &msg);
 		if (!rc)
 			rc = vnm_lnl_send(sk, msg);
 		return rc == -NLE_OBJ_NOTFOUND || rc == -NLE_INVAL || rc == -NLE_NOATTR ? 0 : rc;
 	}
-	rc = vnm_lnl_msg_netem(idx, parent, NETEM_HANDLE(TC_H_MIN(parent)), shape->delay_us,
+	rc = vnm_lnl_msg_netem(idx, parent, 0, shape->delay_us,
 			       shape->jitter_us, shape->loss_ppm, &msg);
 	if (!rc)
 		rc = vnm_lnl_send(sk, msg);
@@ -367,101 +387,268 @@ static bool index_stale(int nlrc)
 	return nlrc == -NLE_OBJ_NOTFOUND || nlrc == -NLE_EXIST;
 }
 
-static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, struct nl_sock *sk,
-			int idx, const struct vnm_host_if *hif, const struct vnm_shape *shape,
-			bool with_netem, bool *stale, struct vnm_err *err)
+static int send_ok(struct nl_sock *sk, int rc, struct nl_msg *msg, bool exist_ok)
+{
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	return rc == -NLE_EXIST && exist_ok ? 0 : rc;
+}
+
+/* The filter and class of the VL of vni (a libnl error code, absent is
+ * success).  The filter first, so that no packet is sent to a missing
+ * class.  Its bucket is left to bucket_sync. */
+static int vl_remove(struct nl_sock *sk, int idx, struct vnm_lnl_tcidx *x, uint32_t vni)
+{
+	const struct vnm_lnl_tcvl *e = vnm_lnl_tcidx_find(x, vni);
+	struct nl_msg *msg = NULL;
+	uint32_t classid;
+	int rc;
+
+	if (!e)
+		return 0;
+	classid = e->classid;
+	rc = vnm_lnl_msg_u32_del(idx, TC_H_MAJ(classid), e->handle, &msg);
+	if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND)
+		return rc;
+	vnm_lnl_tcidx_forget(x, vni);
+	rc = vnm_lnl_msg_class_del(idx, classid, &msg);
+	if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND)
+		return rc;
+	vnm_lnl_tcidx_forget_class(x, classid);
+	return 0;
+}
+
+/* The class of bucket b, its child qdisc, the child's capacity class and
+ * the root's filter of the bucket, where the index says one is missing
+ * (what exists already is left or changed in place: a run killed halfway
+ * left the others). */
+static int bucket_make(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
+		       struct vnm_lnl_tcidx *x, uint32_t b)
+{
+	struct vnm_lnl_tcbkt *bk = &x->b[b];
+	struct vnm_shape bs, in;
+	struct nl_msg *msg = NULL;
+	int rc;
+
+	if (bk->have == VNM_TCB_ALL)
+		return 0;
+	/* a VL class of the flat layout at the bucket's minor: it goes (its
+	 * VL's next shaping makes it again in its own bucket) */
+	if (bk->flat) {
+		const struct vnm_lnl_tcvl *e = vnm_lnl_tcidx_find(x, bk->flat - 1);
+
+		if (e && e->classid == (VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(b)) &&
+		    (rc = vl_remove(sk, idx, x, bk->flat - 1)) < 0)
+			return rc;
+		bk->flat = 0;
+		bk->have &= ~VNM_TCB_CLASS;
+	}
+	vnm_lnl_bucket_shape(pl, bk, &bs, &in);
+	rc = vnm_lnl_msg_htb_bucket(idx, b, &bs, bk->n, true, &msg);
+	if ((rc = send_ok(sk, rc, msg, false)) < 0)
+		return rc;
+	bk->have |= VNM_TCB_CLASS;
+	bk->set = bs.rate;
+	bk->ceil = bs.ceil;
+	bk->qn = bk->n;
+	rc = vnm_lnl_msg_htb_child(idx, VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(b), VNM_TC_GROUP(b),
+				   &msg);
+	if ((rc = send_ok(sk, rc, msg, true)) < 0)
+		return rc;
+	rc = vnm_lnl_msg_htb_class(idx, VNM_TC_GROUP(b), VNM_TC_GROUP(b) | VNM_TC_PARENT_MINOR,
+				   &in, 0, true, &msg);
+	if ((rc = send_ok(sk, rc, msg, false)) < 0)
+		return rc;
+	bk->have |= VNM_TCB_INNER;
+	rc = vnm_lnl_msg_u32_bucket(idx, b, &msg);
+	if ((rc = send_ok(sk, rc, msg, true)) < 0)
+		return rc;
+	bk->have |= VNM_TCB_FILTER;
+	return 0;
+}
+
+/* Bucket b's class to the sum of its VLs' rates and the link's capacity
+ * (and its child's capacity class with it), or the bucket removed when it
+ * has no VL left. */
+static int bucket_sync(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
+		       struct vnm_lnl_tcidx *x, uint32_t b)
+{
+	struct vnm_lnl_tcbkt *bk = &x->b[b];
+	struct vnm_shape bs, in;
+	struct nl_msg *msg = NULL;
+	int rc;
+
+	if (!bk->have)
+		return 0;
+	if (!bk->n) {
+		/* the filter first: a class a filter points at is busy */
+		rc = vnm_lnl_msg_u32_del(idx, VNM_TC_ROOT,
+					 VNM_U32_HANDLE(VNM_TC_VNI_HTID, b, VNM_TC_BUCKET_NODE), &msg);
+		if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND)
+			return rc;
+		bk->have &= ~VNM_TCB_FILTER;
+		/* the child qdisc and its class go with it */
+		rc = vnm_lnl_msg_class_del(idx, VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(b), &msg);
+		if ((rc = send_ok(sk, rc, msg, false)) < 0 && rc != -NLE_OBJ_NOTFOUND)
+			return rc;
+		memset(bk, 0, sizeof(*bk));
+		return 0;
+	}
+	vnm_lnl_bucket_shape(pl, bk, &bs, &in);
+	if (bs.rate == bk->set && bs.ceil == bk->ceil &&
+	    vnm_lnl_bucket_quantum(bk->n) == vnm_lnl_bucket_quantum(bk->qn))
+		return 0;
+	rc = vnm_lnl_msg_htb_bucket(idx, b, &bs, bk->n, false, &msg);
+	if ((rc = send_ok(sk, rc, msg, false)) < 0)
+		return rc;
+	bk->set = bs.rate;
+	bk->qn = bk->n;
+	if (bs.ceil != bk->ceil) {
+		rc = vnm_lnl_msg_htb_class(idx, VNM_TC_GROUP(b),
+					   VNM_TC_GROUP(b) | VNM_TC_PARENT_MINOR, &in, 0, false,
+					   &msg);
+		if ((rc = send_ok(sk, rc, msg, false)) < 0)
+			return rc;
+		bk->ceil = bs.ceil;
+	}
+	return 0;
+}
+
+/* A new VL: its bucket when it is the first, its class, its filter.
+ * *fresh: the class is a new one (not a leftover taken over), so it has
+ * the default leaf qdisc. */
+static int vl_add(struct nl_sock *sk, int idx, const struct vnm_plink *pl,
+		  const struct vnm_lnl_encap *enc, struct vnm_lnl_tcidx *x,
+		  const struct vnm_vl *vl, const struct vnm_shape *shape, uint32_t *classid,
+		  bool *fresh, const char *what, bool *stale, struct vnm_err *err)
+{
+	uint32_t b = vl->vni & 0xffU, minor = 0, fh = 0;
+	struct nl_msg *msg = NULL;
+	bool adopt = false;
+	int nrc;
+
+	if ((nrc = bucket_make(sk, idx, pl, x, b)) < 0) {
+		*stale = index_stale(nrc);
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot add the class of VNI bucket "
+				   "%u on %s: %s", b, what, vnm_lnl_strerror(nrc));
+	}
+	if ((nrc = vnm_lnl_tcidx_pick(x, vnm_lnl_vl_minor(vl), vl->vni, &minor, &fh,
+				      &adopt)) < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "no free class for the link on %s: %s",
+				   what, nl_geterror(nrc));
+	*classid = VNM_TC_GROUP(b) | minor;
+	*fresh = !adopt;
+	nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_GROUP(b) | VNM_TC_PARENT_MINOR, *classid, shape,
+				    0, true, &msg);
+	if ((nrc = send_ok(sk, nrc, msg, false)) < 0) {
+		*stale = index_stale(nrc);
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot add class %x:%x on %s: %s",
+				   vnm_lnl_group_major(b), minor, what, vnm_lnl_strerror(nrc));
+	}
+	vnm_lnl_tcidx_note_class(x, *classid, shape->rate, shape->burst);
+	nrc = vnm_lnl_msg_u32_vni(idx, VNM_TC_GROUP(b), enc, vl->vni, fh, *classid, &msg);
+	if ((nrc = send_ok(sk, nrc, msg, false)) < 0) {
+		vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot add the VNI %u filter on %s: %s",
+			    vl->vni, what, vnm_lnl_strerror(nrc));
+		*stale = index_stale(nrc);
+		if (!adopt && !vnm_lnl_msg_class_del(idx, *classid, &msg) &&
+		    !vnm_lnl_send(sk, msg))
+			vnm_lnl_tcidx_forget_class(x, *classid);
+		return -1;
+	}
+	if ((nrc = vnm_lnl_tcidx_note_filter(x, VNM_TC_GROUP(b), fh, *classid, vl->vni)) < 0) {
+		/* the kernel has it, the index cannot say so: reread later */
+		*stale = true;
+		return vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
+	}
+	vnm_lnl_tcidx_set_rate(x, vl->vni, shape->rate, shape->burst);
+	return 0;
+}
+
+static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_plink *pl,
+			struct nl_sock *sk, int idx, const struct vnm_host_if *hif,
+			const struct vnm_shape *shape, bool with_netem, bool *stale,
+			struct vnm_err *err)
 {
 	const struct vnm_lnl_encap *enc = vnm_lnl_encap_find(vl->encap);
 	const struct vnm_lnl_tcvl *e;
 	struct vnm_lnl_tcidx *x;
 	struct nl_msg *msg = NULL;
-	uint32_t handle, minor = 0, fh = 0, classid;
-	bool adopt = false;
-	char where[200];
+	uint32_t handle, classid = 0;
+	char where[200], what[240];
+	bool fresh = false;
 	int nrc;
 
 	vnm_lnl_where(hif->host, where, sizeof(where));
+	snprintf(what, sizeof(what), "%s%s", hif->ifname, where);
 	if (!enc)
 		return vnm_err_set(err, VNM_E_UNSUPPORTED, NULL,
 				   "the link driver has no encapsulation %s", vl->encap);
 	x = vnm_lnl_tcidx_get(c, sk, idx, &nrc);
 	if (!x)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
-				   "cannot read the classes and filters of %s%s: %s", hif->ifname,
-				   where, nl_geterror(nrc));
+				   "cannot read the classes and filters of %s: %s", what,
+				   nl_geterror(nrc));
 	if (!x->table || !x->link) {
 		/* no VNI table yet: only on vnmd's own root is one added */
 		int hrc = root_handle(sk, idx, &handle);
 
 		if (hrc < 0 || handle != VNM_TC_ROOT)
 			return vnm_err_set(err, VNM_E_DRIVER, NULL,
-					   "interface %s%s has no vnmd HTB%s%s: set its physical "
-					   "link up first", hif->ifname, where, hrc < 0 ? ": " : "",
+					   "interface %s has no vnmd HTB%s%s: set its physical "
+					   "link up first", what, hrc < 0 ? ": " : "",
 					   hrc < 0 ? nl_geterror(hrc) : "");
 		if ((nrc = vni_table(sk, idx, enc, x)) < 0)
 			return vnm_err_set(err, VNM_E_DRIVER, NULL,
-					   "cannot add the VNI filter table on %s%s: %s",
-					   hif->ifname, where, vnm_lnl_strerror(nrc));
+					   "cannot add the VNI filter table on %s: %s", what,
+					   vnm_lnl_strerror(nrc));
 	}
-	if ((e = vnm_lnl_tcidx_find(x, vl->vni))) {
+	/* a VL class of the flat layout of earlier versions moves into its
+	 * bucket (the one change not made in place) */
+	if ((e = vnm_lnl_tcidx_find(x, vl->vni)) && TC_H_MAJ(e->classid) == VNM_TC_ROOT) {
+		if ((nrc = vl_remove(sk, idx, x, vl->vni)) < 0) {
+			*stale = index_stale(nrc);
+			return vnm_err_set(err, VNM_E_DRIVER, NULL,
+					   "cannot move the class of VNI %u on %s: %s", vl->vni,
+					   what, vnm_lnl_strerror(nrc));
+		}
+		e = NULL;
+	}
+	if (e) {
 		/* in place: the class keeps its packets, counters and flows */
 		classid = e->classid;
-		nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, classid, shape,
-					    0, false, &msg);
-		if (!nrc)
-			nrc = vnm_lnl_send(sk, msg);
-		if (nrc < 0) {
+		nrc = vnm_lnl_msg_htb_class(idx, TC_H_MAJ(classid) | VNM_TC_PARENT_MINOR, classid,
+					    shape, 0, false, &msg);
+		if ((nrc = send_ok(sk, nrc, msg, false)) < 0) {
 			*stale = index_stale(nrc);
 			return vnm_err_set(err, VNM_E_DRIVER, NULL,
-					   "cannot change class %x:%x on %s%s: %s",
-					   TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), hif->ifname,
-					   where, vnm_lnl_strerror(nrc));
+					   "cannot change class %x:%x on %s: %s",
+					   TC_H_MAJ(classid) >> 16, TC_H_MIN(classid), what,
+					   vnm_lnl_strerror(nrc));
 		}
-	} else {
-		if ((nrc = vnm_lnl_tcidx_pick(x, vnm_lnl_vl_minor(vl), vl->vni, &minor, &fh,
-					      &adopt)) < 0)
-			return vnm_err_set(err, VNM_E_DRIVER, NULL,
-					   "no free class for the link on %s%s: %s", hif->ifname,
-					   where, nl_geterror(nrc));
-		classid = VNM_TC_ROOT | minor;
-		nrc = vnm_lnl_msg_htb_class(idx, VNM_TC_ROOT | VNM_TC_PARENT_MINOR, classid, shape,
-					    0, true, &msg);
-		if (!nrc)
-			nrc = vnm_lnl_send(sk, msg);
-		if (nrc < 0) {
-			*stale = index_stale(nrc);
-			return vnm_err_set(err, VNM_E_DRIVER, NULL,
-					   "cannot add class %x:%x on %s%s: %s", VNM_TC_MAJOR,
-					   minor, hif->ifname, where, vnm_lnl_strerror(nrc));
-		}
-		vnm_lnl_tcidx_note_class(x, classid);
-		nrc = vnm_lnl_msg_u32_vni(idx, enc, vl->vni, fh, classid, &msg);
-		if (!nrc)
-			nrc = vnm_lnl_send(sk, msg);
-		if (nrc < 0) {
-			vnm_err_set(err, VNM_E_DRIVER, NULL,
-				    "cannot add the VNI %u filter on %s%s: %s", vl->vni, hif->ifname,
-				    where, vnm_lnl_strerror(nrc));
-			*stale = index_stale(nrc);
-			if (!adopt && !vnm_lnl_msg_class_del(idx, classid, &msg) &&
-			    !vnm_lnl_send(sk, msg))
-				vnm_lnl_tcidx_forget_class(x, classid);
-			return -1;
-		}
-		if ((nrc = vnm_lnl_tcidx_note_filter(x, fh, classid, vl->vni)) < 0) {
-			/* the kernel has it, the index cannot say so: reread later */
-			*stale = true;
-			return vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
-		}
+		vnm_lnl_tcidx_set_rate(x, vl->vni, shape->rate, shape->burst);
+	} else if (vl_add(sk, idx, pl, enc, x, vl, shape, &classid, &fresh, what, stale,
+			  err) < 0) {
+		return -1;
 	}
-	if (with_netem && (nrc = netem_apply(sk, idx, classid, shape)) < 0)
+	/* the bucket's guarantee follows its VLs' */
+	if (VNM_TC_GROUP_BKT(classid) >= 0 &&
+	    (nrc = bucket_sync(sk, idx, pl, x, (uint32_t)VNM_TC_GROUP_BKT(classid))) < 0) {
+		*stale = index_stale(nrc);
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
-				   "cannot set delay/jitter/loss on %s%s: %s", hif->ifname, where,
+				   "cannot set the rate of VNI bucket %d on %s: %s",
+				   VNM_TC_GROUP_BKT(classid), what, vnm_lnl_strerror(nrc));
+	}
+	/* (a new class has no netem to take away) */
+	if (with_netem && (shape->netem || !fresh) &&
+	    (nrc = netem_apply(sk, idx, classid, shape)) < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot set delay/jitter/loss on %s: %s", what,
 				   vnm_lnl_strerror(nrc));
 	return 0;
 }
 
-static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
+static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_plink *pl,
 			const struct vnm_host_if *hif, const struct vnm_shape *shape,
 			bool with_netem, struct vnm_err *err)
 {
@@ -473,25 +660,23 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 		return 0;
 	if (end_sock(c, hif, &sk, &idx, err) < 0)
 		return -1;
-	if (vl_shape_try(c, vl, sk, idx, hif, shape, with_netem, &stale, err) == 0)
+	if (vl_shape_try(c, vl, pl, sk, idx, hif, shape, with_netem, &stale, err) == 0)
 		return 0;
 	vnm_lnl_tcidx_drop(c, sk, idx);
 	if (!stale)
 		return -1;
 	vnm_err_clear(err);
-	return vl_shape_try(c, vl, sk, idx, hif, shape, with_netem, &stale, err);
+	return vl_shape_try(c, vl, pl, sk, idx, hif, shape, with_netem, &stale, err);
 }
 
-static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
+static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_plink *pl,
 			  const struct vnm_host_if *hif, struct vnm_err *err)
 {
 	const struct vnm_lnl_tcvl *e;
 	struct vnm_lnl_tcidx *x;
-	struct nl_msg *msg = NULL;
 	struct nl_sock *sk;
-	uint32_t classid, handle;
 	char where[200];
-	int idx, rc;
+	int idx, rc, b;
 
 	if (hif->host->remote)
 		return 0;
@@ -508,29 +693,21 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl,
 				   where, nl_geterror(rc));
 	if (!(e = vnm_lnl_tcidx_find(x, vl->vni)))
 		return 0;
-	classid = e->classid;
-	handle = e->handle;
-	/* the filter first, so that no packet is sent to a missing class */
-	rc = vnm_lnl_msg_u32_del(idx, handle, &msg);
-	if (!rc)
-		rc = vnm_lnl_send(sk, msg);
-	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND) {
+	b = VNM_TC_GROUP_BKT(e->classid);
+	if ((rc = vl_remove(sk, idx, x, vl->vni)) < 0) {
 		vnm_lnl_tcidx_drop(c, sk, idx);
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
-				   "cannot remove the VNI %u filter from %s%s: %s", vl->vni,
-				   hif->ifname, where, vnm_lnl_strerror(rc));
+				   "cannot remove the class and filter of VNI %u from %s%s: %s",
+				   vl->vni, hif->ifname, where, vnm_lnl_strerror(rc));
 	}
-	vnm_lnl_tcidx_forget(x, vl->vni);
-	rc = vnm_lnl_msg_class_del(idx, classid, &msg);
-	if (!rc)
-		rc = vnm_lnl_send(sk, msg);
-	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND) {
+	/* a lower guarantee for the bucket, or the bucket gone with its last
+	 * VL */
+	if (b >= 0 && (rc = bucket_sync(sk, idx, pl, x, (uint32_t)b)) < 0) {
 		vnm_lnl_tcidx_drop(c, sk, idx);
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
-				   "cannot remove class %x:%x from %s%s: %s", VNM_TC_MAJOR,
-				   TC_H_MIN(classid), hif->ifname, where, vnm_lnl_strerror(rc));
+				   "cannot change VNI bucket %d on %s%s: %s", b, hif->ifname,
+				   where, vnm_lnl_strerror(rc));
 	}
-	vnm_lnl_tcidx_forget_class(x, classid);
 	return 0;
 }
 
@@ -607,8 +784,8 @@ int vnm_lnl_vl_shape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vn
 		goto fail;
 	}
 	/* delay, jitter and loss once per VL: on its first physical link */
-	if (vl_shape_end(c, vl, pl->src, shape, vl->n_plinks && vl->plinks[0] == pl, err) < 0 ||
-	    vl_shape_end(c, vl, pl->dst, shape, vl->n_plinks && vl->plinks[0] == pl, err) < 0)
+	if (vl_shape_end(c, vl, pl, pl->src, shape, vl->n_plinks && vl->plinks[0] == pl, err) < 0 ||
+	    vl_shape_end(c, vl, pl, pl->dst, shape, vl->n_plinks && vl->plinks[0] == pl, err) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -637,8 +814,8 @@ int vnm_lnl_vl_unshape(struct vnm_lnl *c, const struct vnm_vl *vl, const struct 
 		}
 		return 0;
 	}
-	if ((pl->src && pl->src->host && vl_unshape_end(c, vl, pl->src, err) < 0) ||
-	    (pl->dst && pl->dst->host && vl_unshape_end(c, vl, pl->dst, err) < 0))
+	if ((pl->src && pl->src->host && vl_unshape_end(c, vl, pl, pl->src, err) < 0) ||
+	    (pl->dst && pl->dst->host && vl_unshape_end(c, vl, pl, pl->dst, err) < 0))
 		goto fail;
 	return 0;
 fail:

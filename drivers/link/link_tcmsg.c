@@ -1,9 +1,10 @@
 /*
  * link_tcmsg.c - the traffic-control messages of the link driver, built
  * with libnl-route-3 and never sent from here (link_tc.c sends them; the
- * unit tests parse them): the HTB root with its size table, HTB classes,
- * the u32 filter on a VL's VNI, netem, TBF, deletions; and the parameters
- * they are made from (quantum, class minors).
+ * unit tests parse them): the HTB root with its size table, the child HTB
+ * qdisc of a VNI bucket, HTB classes, the u32 filters (the VNI hash table,
+ * a bucket's, a VL's), netem, TBF, deletions; and the parameters they are
+ * made from (quantum, class minors, a bucket's shaping).
  *
  * libnl has no setter for a qdisc's size table: TCA_STAB is appended to
  * the message libnl builds.
@@ -11,6 +12,7 @@
 #include "link_int.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,77 @@ uint32_t vnm_lnl_vl_minor(const struct vnm_vl *vl)
 	for (p = vl->id; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619U;
 	return VNM_TC_VL_MINOR_MIN + h % (VNM_TC_VL_MINOR_MAX - VNM_TC_VL_MINOR_MIN + 1);
+}
+
+/* The majors of the buckets' child qdiscs and back (link_int.h). */
+static uint16_t group_major[VNM_TC_VNI_BUCKETS];
+static int16_t group_bkt[0x200]; /* by major - 0x7700, -1: none */
+static pthread_once_t group_once = PTHREAD_ONCE_INIT;
+
+static void group_init(void)
+{
+	uint32_t m, b = 0;
+
+	for (m = 0; m < sizeof(group_bkt) / sizeof(group_bkt[0]); m++)
+		group_bkt[m] = -1;
+	for (m = 0x7700U; b < VNM_TC_VNI_BUCKETS; m++) {
+		/* hash_32(m << 16, 4): the top 4 bits of (m << 16) times the
+		 * golden ratio 0x61c88647, i.e. of the low 16 bits of m *
+		 * 0x8647; handle 0's bucket is 0 */
+		if (!(((m * 0x8647U) & 0xffffU) >> 12))
+			continue;
+		group_major[b] = (uint16_t)m;
+		group_bkt[m - 0x7700U] = (int16_t)b++;
+	}
+}
+
+uint32_t vnm_lnl_group_major(uint32_t b)
+{
+	pthread_once(&group_once, group_init);
+	return group_major[b & 0xffU];
+}
+
+int vnm_lnl_group_bkt(uint32_t handle)
+{
+	uint32_t maj = TC_H_MAJ(handle) >> 16;
+
+	pthread_once(&group_once, group_init);
+	if (maj < 0x7700U || maj - 0x7700U >= sizeof(group_bkt) / sizeof(group_bkt[0]))
+		return -1;
+	return group_bkt[maj - 0x7700U];
+}
+
+uint32_t vnm_lnl_bucket_quantum(uint32_t n_vls)
+{
+	/* Spare capacity goes round the classes that borrow it, a quantum
+	 * each turn: a VL class's is one frame, so under the flat layout
+	 * every busy VL got an equal part.  A bucket's class takes a frame per
+	 * VL, so its busy VLs still get about theirs, up to where the kernel
+	 * warns about big quanta (200,000 bytes: 132 VLs a bucket, 33,000 an
+	 * interface). */
+	uint32_t n = n_vls ? n_vls : 1, max = 200000 / VNM_FRAME_BYTES;
+
+	return (n < max ? n : max) * VNM_FRAME_BYTES;
+}
+
+void vnm_lnl_bucket_shape(const struct vnm_plink *pl, const struct vnm_lnl_tcbkt *bk,
+			  struct vnm_shape *bucket, struct vnm_shape *inner)
+{
+	struct vnm_shape parent, dflt;
+
+	/* the figures are the core's: the default class's ceiling is the
+	 * capacity in VL frames and its burst the one of that rate, the
+	 * bucket's guarantee is what its VLs were given */
+	vnm_plink_shape(pl, &parent, &dflt);
+	memset(bucket, 0, sizeof(*bucket));
+	bucket->rate = bk->rate ? bk->rate : dflt.rate;
+	bucket->ceil = dflt.ceil > bucket->rate ? dflt.ceil : bucket->rate;
+	bucket->burst = bk->burst ? (bk->burst > UINT32_MAX ? UINT32_MAX : (uint32_t)bk->burst)
+				  : dflt.burst;
+	bucket->cburst = dflt.cburst > bucket->burst ? dflt.cburst : bucket->burst;
+	memset(inner, 0, sizeof(*inner));
+	inner->rate = inner->ceil = dflt.ceil;
+	inner->burst = inner->cburst = dflt.cburst;
 }
 
 /* ------------------------------------------------------------------ */
@@ -97,9 +170,29 @@ cleanup:
 	return rc;
 }
 
-int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
-			  const struct vnm_shape *s, uint32_t overhead, bool create,
-			  struct nl_msg **out)
+int vnm_lnl_msg_htb_child(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
+{
+	struct rtnl_qdisc *q;
+	int rc;
+
+	*out = NULL;
+	q = rtnl_qdisc_alloc();
+	if (!q)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	/* default 0: what no filter of the child claims is sent from its
+	 * direct queue, shaped by the bucket class above it */
+	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "htb")) >= 0 &&
+	    (rc = rtnl_htb_set_defcls(q, 0)) >= 0)
+		rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, out);
+	rtnl_qdisc_put(q);
+	return rc;
+}
+
+static int htb_class(int ifindex, uint32_t parent, uint32_t classid, const struct vnm_shape *s,
+		     uint32_t overhead, uint32_t quantum, bool create, struct nl_msg **out)
 {
 	struct rtnl_class *cl;
 	int rc;
@@ -118,12 +211,27 @@ int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
 	    (rc = rtnl_htb_set_ceil64(cl, s->ceil / 8)) < 0 ||
 	    (rc = rtnl_htb_set_rbuffer(cl, s->burst)) < 0 ||
 	    (rc = rtnl_htb_set_cbuffer(cl, s->cburst)) < 0 ||
-	    (rc = rtnl_htb_set_quantum(cl, vnm_lnl_quantum(s))) < 0)
+	    (rc = rtnl_htb_set_quantum(cl, quantum)) < 0)
 		goto cleanup;
 	rc = rtnl_class_build_add_request(cl, create ? NLM_F_CREATE : 0, out);
 cleanup:
 	rtnl_class_put(cl);
 	return rc;
+}
+
+int vnm_lnl_msg_htb_class(int ifindex, uint32_t parent, uint32_t classid,
+			  const struct vnm_shape *s, uint32_t overhead, bool create,
+			  struct nl_msg **out)
+{
+	return htb_class(ifindex, parent, classid, s, overhead, vnm_lnl_quantum(s), create, out);
+}
+
+int vnm_lnl_msg_htb_bucket(int ifindex, uint32_t bkt, const struct vnm_shape *s, uint32_t n_vls,
+			   bool create, struct nl_msg **out)
+{
+	return htb_class(ifindex, VNM_TC_ROOT | VNM_TC_PARENT_MINOR,
+			 VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(bkt), s, 0, vnm_lnl_bucket_quantum(n_vls),
+			 create, out);
 }
 
 /* The add request of a new u32 filter (never over an existing one) after
@@ -136,14 +244,14 @@ static int u32_add(struct rtnl_cls *f, int rc, struct nl_msg **out)
 	return rc;
 }
 
-static struct rtnl_cls *u32_alloc(int ifindex, uint32_t handle)
+static struct rtnl_cls *u32_alloc(int ifindex, uint32_t parent, uint32_t handle)
 {
 	struct rtnl_cls *f = rtnl_cls_alloc();
 
 	if (!f)
 		return NULL;
 	rtnl_tc_set_ifindex(TC_CAST(f), ifindex);
-	rtnl_tc_set_parent(TC_CAST(f), VNM_TC_ROOT);
+	rtnl_tc_set_parent(TC_CAST(f), parent);
 	rtnl_cls_set_prio(f, VNM_TC_U32_PRIO);
 	rtnl_cls_set_protocol(f, ETH_P_IP);
 	if (rtnl_tc_set_kind(TC_CAST(f), "u32") < 0) {
@@ -160,7 +268,7 @@ int vnm_lnl_msg_u32_table(int ifindex, struct nl_msg **out)
 	struct rtnl_cls *f;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
+	f = u32_alloc(ifindex, VNM_TC_ROOT, VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0, 0));
 	if (!f)
 		return -NLE_NOMEM;
 	return u32_add(f, rtnl_u32_set_divisor(f, VNM_TC_VNI_BUCKETS), out);
@@ -184,7 +292,8 @@ int vnm_lnl_msg_u32_link(int ifindex, const struct vnm_lnl_encap *e, struct nl_m
 	int rc;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, VNM_TC_U32_LINK_NODE));
+	f = u32_alloc(ifindex, VNM_TC_ROOT,
+		      VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, VNM_TC_U32_LINK_NODE));
 	if (!f)
 		return -NLE_NOMEM;
 	/* the encapsulation's packets, on to the bucket of their key */
@@ -193,14 +302,32 @@ int vnm_lnl_msg_u32_link(int ifindex, const struct vnm_lnl_encap *e, struct nl_m
 	return u32_add(f, rc, out);
 }
 
-int vnm_lnl_msg_u32_vni(int ifindex, const struct vnm_lnl_encap *e, uint32_t key,
-			uint32_t handle, uint32_t classid, struct nl_msg **out)
+int vnm_lnl_msg_u32_bucket(int ifindex, uint32_t bkt, struct nl_msg **out)
+{
+	uint32_t handle = VNM_U32_HANDLE(VNM_TC_VNI_HTID, bkt, VNM_TC_BUCKET_NODE);
+	struct rtnl_cls *f;
+	int rc;
+
+	*out = NULL;
+	f = u32_alloc(ifindex, VNM_TC_ROOT, handle);
+	if (!f)
+		return -NLE_NOMEM;
+	/* everything in the bucket (the link filter's match brought it) */
+	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) >= 0 &&
+	    (rc = rtnl_u32_add_key_uint32(f, 0, 0, 0, 0)) >= 0 &&
+	    (rc = rtnl_u32_set_classid(f, VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(bkt))) >= 0)
+		rc = rtnl_u32_set_cls_terminal(f);
+	return u32_add(f, rc, out);
+}
+
+int vnm_lnl_msg_u32_vni(int ifindex, uint32_t parent, const struct vnm_lnl_encap *e,
+			uint32_t key, uint32_t handle, uint32_t classid, struct nl_msg **out)
 {
 	struct rtnl_cls *f;
 	int rc;
 
 	*out = NULL;
-	f = u32_alloc(ifindex, handle);
+	f = u32_alloc(ifindex, parent, handle);
 	if (!f)
 		return -NLE_NOMEM;
 	if ((rc = rtnl_u32_set_hashtable(f, handle & ~0xfffU)) >= 0 &&
@@ -288,9 +415,9 @@ int vnm_lnl_msg_class_del(int ifindex, uint32_t classid, struct nl_msg **out)
 	return vnm_lnl_msg_tc_del(RTM_DELTCLASS, ifindex, 0, classid, 0, NULL, out);
 }
 
-int vnm_lnl_msg_u32_del(int ifindex, uint32_t handle, struct nl_msg **out)
+int vnm_lnl_msg_u32_del(int ifindex, uint32_t parent, uint32_t handle, struct nl_msg **out)
 {
-	/* a filter is found by its priority, protocol and handle */
-	return vnm_lnl_msg_tc_del(RTM_DELTFILTER, ifindex, VNM_TC_ROOT, handle,
+	/* a filter is found by its qdisc, priority, protocol and handle */
+	return vnm_lnl_msg_tc_del(RTM_DELTFILTER, ifindex, parent, handle,
 				  TC_H_MAKE(VNM_TC_U32_PRIO << 16, htons(ETH_P_IP)), "u32", out);
 }

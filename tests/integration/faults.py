@@ -279,12 +279,12 @@ def ifaces(netns):
 
 
 def htb_classes(netns, dev):
-    """The VL classes on dev: children of the capacity class other than the default."""
+    """The VL classes on dev: those in the child HTB (X:, not the root's
+    766e:) of a VNI bucket, under its capacity class X:1."""
     out = sh("tc", "-n", netns, "class", "show", "dev", dev)
     return sorted(ln.split(" prio")[0] + " " + (re.search(r"rate \S+", ln).group(0))
                   for ln in out.splitlines()
-                  if re.search(r"class htb [0-9a-f]+:[0-9a-f]+ parent [0-9a-f]+:1 ", ln)
-                  and not re.search(r"class htb [0-9a-f]+:2 ", ln))
+                  if re.search(r"class htb (?!766e:)([0-9a-f]+):[0-9a-f]+ parent \1:1 ", ln))
 
 
 def qdomains():

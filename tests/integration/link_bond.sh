@@ -69,7 +69,7 @@ read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <(lt "$LT_TMP/limit.xml" names v
 
 # class_of NS DEV: "rate ceil" of the VL's class on a physical interface
 class_of() {
-	ip netns exec "$1" tc class show dev "$2" | awk '/class htb 766e:/ && $3 != "766e:1" && $3 != "766e:2" {
+	lt_vl_classes "$1" "$2" | awk '{
 		for (i = 1; i <= NF; i++) { if ($i == "rate") r = $(i + 1); if ($i == "ceil") c = $(i + 1) }
 		print r, c }'
 }

@@ -126,6 +126,25 @@ lt_kernel_warnings() { grep -c "the kernel warns" "$LT_TMP/driver.log" 2>/dev/nu
 
 lt_quantum_warnings() { lt_dmesg_since "$1" "quantum of class .* is big"; }
 
+# vnmd's classes on a physical interface (drivers/link/link_int.h): the
+# VL classes sit in the child HTB X: of their VNI's bucket b under its
+# capacity class X:1; the bucket's class is 766e:(100+b), "leaf X:".
+# lt_vl_classes NS DEV: the VL classes' lines of `tc class show`.
+lt_vl_classes() {
+	ip netns exec "$1" tc class show dev "$2" | grep -E '^class htb ([0-9a-f]+):[0-9a-f]+ parent \1:1 ' |
+		grep -v '^class htb 766e:'
+}
+# lt_bucket_child NS DEV VNI: the handle of VNI's bucket's child HTB (X:)
+lt_bucket_child() {
+	ip netns exec "$1" tc class show dev "$2" classid "766e:$(printf %x $((0x100 + ($3 & 255))))" |
+		grep -o 'leaf [0-9a-f]*:' | cut -d' ' -f2
+}
+# lt_bucket_rate NS DEV VNI: the rate of the class of VNI's bucket
+lt_bucket_rate() {
+	ip netns exec "$1" tc class show dev "$2" classid "766e:$(printf %x $((0x100 + ($3 & 255))))" |
+		grep -o 'rate [^ ]*' | head -1
+}
+
 # Configuration: lt_cfg_header, hosts, then networks.  Each writer prints XML.
 lt_cfg_open() {
 	cat <<'EOF'

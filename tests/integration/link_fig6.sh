@@ -36,8 +36,12 @@ t_check "vl-a's end on rm1 is VXLAN with its VNI to rm2" \
 	"vxlan id $A_VNI remote 10.99.0.2 local 10.99.0.1"
 t_check "HTB root with a size table for the encapsulation" \
 	"$(ip netns exec $LT_P-rm1 tc -d qdisc show dev vnmtp1 | grep -o "overhead -50" | head -1)" "overhead -50"
-t_check "two VL classes under the capacity class" \
-	"$(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1 .*rate 15')" "2"
+t_check "two VL classes at an equal share, each in its VNI bucket's child HTB" \
+	"$(lt_vl_classes $LT_P-rm1 vnmtp1 | grep -c ' rate 15')" "2"
+if [ $((A_VNI & 255)) != $((B_VNI & 255)) ]; then
+	t_check "each bucket class guarantees its VL's share on both ends" \
+		"$(lt_bucket_rate $LT_P-rm1 vnmtp1 $A_VNI | grep -c 'rate 15') $(lt_bucket_rate $LT_P-rm2 vnmtp2 $B_VNI | grep -c 'rate 15')" "1 1"
+fi
 
 # The same addresses in both VNs: they are separate networks.
 lt_router $LT_P-a1 $LT_P-rm1 "$A_TAP_A" "$A_BR_A" 10.1.0.1/24
@@ -63,12 +67,17 @@ PB=$!
 t_cleanup "kill $PA $PB 2>/dev/null"
 sleep 7.2
 lt "$LT_TMP/guar.xml" shape vn-a vl-a >"$LT_TMP/shape1.log" 2>&1; RC1=$?
+GB1=$(lt_bucket_rate $LT_P-rm1 vnmtp1 $A_VNI)
+GB2=$(lt_bucket_rate $LT_P-rm2 vnmtp2 $A_VNI)
 sleep 7
 lt "$LT_TMP/equal.xml" shape vn-a vl-a >"$LT_TMP/shape2.log" 2>&1; RC2=$?
 wait $PA; RA=$?
 wait $PB; RB=$?
 t_check "guarantee 30 Mbit/s applied while iperf3 runs" "$RC1" "0"
 t_check "guarantee removed while iperf3 runs" "$RC2" "0"
+if [ $((A_VNI & 255)) != $((B_VNI & 255)) ]; then
+	t_check "vn-a's bucket class guaranteed its 30 Mbit/s on both ends" "$GB1 $GB2" "rate 30Mbit rate 30Mbit"
+fi
 t_check "vn-a's TCP connection survived both changes" "$RA $(lt_intervals "$LT_TMP/a.json")" "0 21 0 False"
 t_check "vn-b's TCP connection survived both changes" "$RB $(lt_intervals "$LT_TMP/b.json")" "0 21 0 False"
 
@@ -96,8 +105,13 @@ PT=$!
 ip netns exec $LT_P-b2 timeout 6 tcpdump -i eth0 -nn -c 1000 -w "$LT_TMP/b2.pcap" >/dev/null 2>&1 &
 PT2=$!
 sleep 1
-ip netns exec $LT_P-a1 iperf3 -c 10.1.0.2 -p 5201 -t 2 >/dev/null 2>&1
+ip netns exec $LT_P-a1 iperf3 -c 10.1.0.2 -p 5201 -t 3 -J >"$LT_TMP/alone.json" 2>&1
 wait $PT $PT2
+# vn-b idle: vn-a borrows its share (through its bucket's class and the
+# capacity class), well above its own 15 Mbit/s
+ALONE=$(lt_goodput "$LT_TMP/alone.json" 2 3)
+echo "# goodput Mbit/s of vn-a alone: $ALONE"
+t_ok "vn-a alone borrows the idle capacity (goodput $ALONE >= 24)" lt_cmp "$ALONE" '>=' 24
 lt "$LT_TMP/equal.xml" counters vn-b vl-b >"$LT_TMP/b1" 2>&1
 lt "$LT_TMP/equal.xml" counters vn-a vl-a >"$LT_TMP/a1" 2>&1
 delta() { python3 -c "import sys
@@ -133,8 +147,8 @@ t_check "the capacity class is at 64 Mbit/s on both ends" \
 t_ok "the HTB root kept its counters (not recreated)" \
 	lt_cmp "$(ip netns exec $LT_P-rm1 tc -s qdisc show dev vnmtp1 | awk '/^ Sent/ {print $2; exit}')" '>=' "$ROOT_SENT0"
 t_ok "unshape vn-b's VL removes its class and filter" lt "$LT_TMP/equal.xml" unshape vn-b vl-b
-t_check "vn-a's class and the default class left on rm1's interface" \
-	"$(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -c 'parent 766e:1' )" "2"
+t_check "vn-a's class and its bucket's left on rm1's interface, with the default class" \
+	"$(lt_vl_classes $LT_P-rm1 vnmtp1 | wc -l) $(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -Ec '^class htb 766e:1[0-9a-f]{2} parent 766e:1 ') $(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -c '^class htb 766e:2 parent 766e:1 ')" "1 1 1"
 t_ok "teardown" lt "$LT_TMP/equal.xml" teardown
 t_check "no vnmd interface left on rm1" "$(ip -n $LT_P-rm1 -o link show | grep -c 'alias vnmd:')" "0"
 t_check "no vnmd qdisc left on the physical link" \

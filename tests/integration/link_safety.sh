@@ -37,6 +37,10 @@ state() {
 			ip netns exec $n tc -d qdisc show dev "$d"
 			ip netns exec $n tc -d class show dev "$d"
 			ip netns exec $n tc filter show dev "$d" parent 766e: 2>/dev/null
+			# and the VNI buckets' child qdiscs' (a filter dump lists one qdisc's)
+			for q in $(ip netns exec $n tc qdisc show dev "$d" | awk '$2 == "htb" && $3 != "766e:" {print $3}'); do
+				ip netns exec $n tc filter show dev "$d" parent "$q"
+			done
 		done
 	done
 }

@@ -27,13 +27,17 @@ read -r END_A END_B VNI TAP_A BR_A TAP_B BR_B < <(lt "$LT_TMP/10M.xml" names vn-
 t_check "the VXLAN ends segment before encapsulation (one frame per packet)" \
 	"$(ip -n $LT_P-rm1 -d -o link show "$END_A" | grep -o 'gso_max_size 1514 gso_max_segs 1 ')" \
 	"gso_max_size 1514 gso_max_segs 1 "
-# The VL's filter is found by hashing: it sits in the bucket of its VNI's
-# low byte in vnmd's VNI table, reached through one link filter.
+# The VL's filter is found by hashing: the bucket of its VNI's low byte in
+# vnmd's VNI table (reached through one link filter) sends to the bucket's
+# class, whose child HTB has the VL's filter on its whole VNI and its class.
 BKT=$(printf %x $((VNI & 255)))
-t_check "the VL's filter is in bucket $BKT of the VNI table (1:)" \
-	"$(ip netns exec $LT_P-rm1 tc filter show dev vnmtp1 | grep -c "key ht 1 bkt $BKT .*flowid 766e:")" 1
+GRP=$(lt_bucket_child $LT_P-rm1 vnmtp1 "$VNI")
+t_check "bucket $BKT of the VNI table (1:) sends to its bucket class" \
+	"$(ip netns exec $LT_P-rm1 tc filter show dev vnmtp1 | grep -c "key ht 1 bkt $BKT .*flowid 766e:$(printf %x $((0x100 + (VNI & 255)))) ")" 1
 t_check "one link filter hashes VXLAN packets into that table" \
 	"$(ip netns exec $LT_P-rm1 tc filter show dev vnmtp1 | grep -c "fh 800::fff .*link 1:")" 1
+t_check "the bucket's child qdisc $GRP sends the VL's VNI to its class" \
+	"$(ip netns exec $LT_P-rm1 tc filter show dev vnmtp1 parent $GRP | grep -A1 "flowid $GRP" | grep -c "match $(printf %06x "$VNI")00/ffffff00 at 32")" 1
 # A guest's large send (GSO, segments not yet counted) leaves the host as
 # one VXLAN packet per frame, so the size table counts every frame.
 if make -s -C "$ROOT" build/tools/tapgso >/dev/null 2>&1; then

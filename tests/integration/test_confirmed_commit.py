@@ -81,7 +81,10 @@ def tc_rates(ns):
     for dev in netns_links(ns):
         out = subprocess.run(["ip", "netns", "exec", ns, "tc", "class", "show", "dev", dev],
                              capture_output=True, text=True).stdout
-        rates.update(re.findall(r"class htb \S+ .*?rate (\S+)", out))
+        # a VNI bucket's class (766e:1xx) and its child's capacity class
+        # (X:1 at the top of the child X:) are no VL's
+        rates.update(re.findall(r"class htb (?!766e:1[0-9a-f]{2} |(?!766e:)[0-9a-f]+:1 root )\S+ "
+                                r".*?rate (\S+)", out))
     return rates
 
 

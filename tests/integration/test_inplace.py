@@ -74,11 +74,15 @@ def rate_edit(mbit, whole=False):
 
 
 def kernel_rates():
-    """The VL's class rate at each end of the physical link (Mbit/s)."""
+    """The VL's class rate at each end of the physical link (Mbit/s): a
+    class in the child HTB of its VNI's bucket (X:minor under X:1, X not the
+    root's 766e), under its capacity
+    class."""
     out = []
     for ns, dev in ((RM1, PL1), (RM2, PL2)):
         t = sh("ip", "netns", "exec", ns, "tc", "class", "show", "dev", dev)
-        rates = [int(m) for m in re.findall(r"parent [0-9a-f]+:1 .*?rate (\d+)Mbit", t)]
+        rates = [int(r) for _, r in re.findall(r"class htb (?!766e:)([0-9a-f]+):[0-9a-f]+ "
+                                            r"parent \1:1 .*?rate (\d+)Mbit", t)]
         out.append(max(rates) if rates else None)
     return out
 

@@ -65,12 +65,14 @@ def config(socks=None):
 
 def vl_classes(rm, dev):
     """Rates (Mbit/s, 0 when not in Mbit) of the VL classes on dev: HTB
-    classes under vnmd's capacity class, but its default class."""
+    classes in the child HTB of a VNI bucket (X:minor under its capacity
+    class X:1, X not the root's 766e)."""
     t = sh("ip", "netns", "exec", ns(rm), "tc", "class", "show", "dev", dev)
     out = []
     for line in t.splitlines():
-        m = re.match(r"class htb 766e:(\w+) parent 766e:1 .*?rate (\d+)(\w+)", line)
-        if m and m.group(1) != "2":
+        m = re.match(r"class htb (?!766e:)([0-9a-f]+):\w+ parent \1:1 .*?rate (\d+)(\w+)",
+                     line)
+        if m:
             out.append(int(m.group(2)) if m.group(3) == "Mbit" else 0)
     return out
 

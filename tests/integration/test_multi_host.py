@@ -55,9 +55,12 @@ def vxlan_ends(ns):
 
 
 def class_rate(ns, dev):
-    """The VL's class rate on dev (Mbit/s), None when there is none."""
+    """The VL's class rate on dev (Mbit/s), None when there is none: a
+    class in the child HTB of its VNI's bucket (X:minor under X:1, X not the
+    root's 766e)."""
     t = sh("ip", "netns", "exec", ns, "tc", "class", "show", "dev", dev)
-    rates = [int(m) for m in re.findall(r"parent [0-9a-f]+:1 .*?rate (\d+)Mbit", t)]
+    rates = [int(r) for _, r in re.findall(r"class htb (?!766e:)([0-9a-f]+):[0-9a-f]+ "
+                                        r"parent \1:1 .*?rate (\d+)Mbit", t)]
     return max(rates) if rates else None
 
 

@@ -72,11 +72,11 @@ def vnic_if(m, r):
 
 
 def vl_class(ns, dev):
-    """The classid of the VL's class on dev: the capacity class's child
-    that is not the default class (minor 2)."""
+    """The classid of the VL's class on dev: in the child HTB (X:, not the
+    root's 766e:) of its VNI's bucket, under its capacity class X:1."""
     out = sh("ip", "netns", "exec", ns, "tc", "class", "show", "dev", dev)
-    return [c for c in re.findall(r"class htb ([0-9a-f]+:[0-9a-f]+) parent [0-9a-f]+:1 ", out)
-            if not c.endswith(":2")][0]
+    return [x + ":" + m for x, m in re.findall(
+        r"class htb (?!766e:)([0-9a-f]+):([0-9a-f]+) parent \1:1 ", out)][0]
 
 
 def squeeze(mbit):

@@ -332,11 +332,10 @@ def reality_matches(world, c, st, ids_before, round_no, kept_cfg=None):
              if st["routers"][a][0] != st["routers"][b][0]]
     for n in (N1, N2):
         out = sh("tc", "-n", n, "class", "show", "dev", PL_IF[n])
-        # VL classes: children of the capacity class (minor 1) other than the
-        # default class (minor 2) that traffic of no VL goes to
+        # VL classes: in the child HTB (X:, not the root 766e:) of a VNI
+        # bucket, under its capacity class X:1
         leaves = [ln for ln in out.splitlines()
-                  if re.search(r"class htb [0-9a-f]+:([0-9a-f]+) parent [0-9a-f]+:1 ", ln)
-                  and not re.search(r"class htb [0-9a-f]+:2 ", ln)]
+                  if re.search(r"class htb (?!766e:)([0-9a-f]+):[0-9a-f]+ parent \1:1 ", ln)]
         rates = sorted(int(m) for m in re.findall(r"rate (\d+)Mbit", "\n".join(leaves)))
         ok("round %d: %s has one HTB class per VL riding it" % (round_no, n),
            len(leaves) == len(cross), "%d classes for %d VLs:\n%s" % (len(leaves), len(cross), out))

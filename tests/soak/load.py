@@ -351,8 +351,8 @@ def pct(xs, p):
 
 def htb_rates(netns, dev):
     out = sh("tc", "-n", netns, "class", "show", "dev", dev)
-    return sorted(int(m) for m in re.findall(
-        r"class htb [0-9a-f]+:(?!2 )[0-9a-f]+ parent [0-9a-f]+:1 .*?rate (\d+)Mbit", out))
+    return sorted(int(m[1]) for m in re.findall(
+        r"class htb (?!766e:)([0-9a-f]+):[0-9a-f]+ parent \1:1 .*?rate (\d+)Mbit", out))
 
 
 def main():

@@ -223,7 +223,9 @@ t_ok "the client reaches r1 across r2 and l12" wait_for 60 ns $P-cl busybox ping
 vx_ends() { ip -n $P-$1 -o link show type vxlan 2>/dev/null | grep -c ': vnx' || true; }
 veth_ends() { ip -n $P-$1 -o link show type veth 2>/dev/null | grep -c ': vnv' || true; }
 # HTB classes of l12 on pl12's end in RM: the class with its guarantee
-vl_class_on_pl() { tc -n $P-$1 class show dev vnmtm${1#rm} 2>/dev/null | grep -c 'rate 10Mbit' || true; }
+# (VL classes sit in the child HTB of their VNI's bucket: X:minor under
+# X:1, X not vnmd's root 766e)
+vl_class_on_pl() { tc -n $P-$1 class show dev vnmtm${1#rm} 2>/dev/null | grep -E '^class htb ([0-9a-f]+):[0-9a-f]+ parent \1:1 .*rate 10Mbit' | grep -vc '^class htb 766e:' || true; }
 # classes of a same-host VL: on its veth ends, at its limit
 vl_class_local() {
 	local e n=0

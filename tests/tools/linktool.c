@@ -188,6 +188,34 @@ static int bench(const struct vnm_vl *vl, int n, uint64_t r1, uint64_t r2, struc
 	return 0;
 }
 
+/* The shaping of n VLs like vl (VNIs vl->vni + 1 ..., their own ids) on
+ * its first physical link, made (add) or removed in one process, as one
+ * transaction's steps would: the driver's tc work alone at scale (no
+ * interface is made).  A removal in a fresh process first fills the
+ * driver's index from the kernel's dumps. */
+static int many(const struct vnm_vl *vl, int n, bool add, struct vnm_err *err)
+{
+	const struct vnm_plink *pl = vl->n_plinks ? vl->plinks[0] : NULL;
+	struct vnm_vl v = *vl;
+	struct vnm_shape s;
+	uint64_t t0;
+	int i;
+
+	if (same_host(vl) || !pl)
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "the link rides no physical link");
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		v.vni = vl->vni + 1 + (uint32_t)i;
+		snprintf(v.id, sizeof(v.id), "%08x", 0xa0000000U + (unsigned)i);
+		vnm_vl_shape_on(&v, pl, &s);
+		if ((add ? ops->vl_shape(lctx, &v, pl, &s, err) : ops->vl_unshape(lctx, &v, pl, err)) < 0)
+			return -1;
+	}
+	ops->flush(lctx);
+	printf("%s_%d_s=%.3f\n", add ? "shape" : "unshape", n, (now_ns() - t0) / 1e9);
+	return 0;
+}
+
 static const struct vnm_host *host_arg(const struct vnm_model *m, const char *name)
 {
 	const struct vnm_host *h = vnm_model_host(m, name);
@@ -349,6 +377,9 @@ int main(int argc, char **argv)
 				rc = ops->remove_own(lctx, h, &l.objs[i], &err) < 0;
 		}
 		vnm_own_list_free(&l);
+	} else if ((!strcmp(cmd, "shape-many") || !strcmp(cmd, "unshape-many")) && vl &&
+		   argc >= 6) {
+		rc = many(vl, atoi(argv[5]), !strcmp(cmd, "shape-many"), &err) < 0;
 	} else if (!strcmp(cmd, "bench") && vl && argc >= 8) {
 		rc = bench(vl, atoi(argv[5]), strtoull(argv[6], NULL, 10),
 			   strtoull(argv[7], NULL, 10), &err) < 0;

@@ -1,6 +1,8 @@
 /* test_link_msg.c - the netlink messages the link driver would send, built
  * without a kernel and parsed back: HTB root with its size table, classes
- * changed in place, the u32 VNI hash table and filters, netem, VXLAN/veth/bridge devices;
+ * changed in place, a VNI bucket's child HTB and shaping, the u32 VNI hash table and
+ * filters (the bucket's in the root, a VL's in its bucket's child), netem,
+ * VXLAN/veth/bridge devices;
  * tags; and the missing-netem refusal before any change. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -180,7 +182,8 @@ static void htb_class_above_32_bits(void **state)
 	nlmsg_free(msg);
 }
 
-static struct tc_u32_sel *u32_parse(struct nl_msg *msg, uint32_t handle, struct nlattr **opt)
+static struct tc_u32_sel *u32_parse_in(struct nl_msg *msg, uint32_t parent, uint32_t handle,
+				       struct nlattr **opt)
 {
 	struct nlattr *tb[TCA_MAX + 1];
 	struct nlmsghdr *h;
@@ -190,13 +193,18 @@ static struct tc_u32_sel *u32_parse(struct nl_msg *msg, uint32_t handle, struct 
 	t = nlmsg_data(h);
 	assert_int_equal(h->nlmsg_type, RTM_NEWTFILTER);
 	assert_true(h->nlmsg_flags & NLM_F_EXCL); /* never over another's filter */
-	assert_int_equal(t->tcm_parent, VNM_TC_ROOT);
+	assert_int_equal(t->tcm_parent, parent);
 	assert_int_equal(t->tcm_handle, handle);
 	assert_int_equal(TC_H_MAJ(t->tcm_info) >> 16, VNM_TC_U32_PRIO);
 	assert_int_equal(TC_H_MIN(t->tcm_info), htons(ETH_P_IP));
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "u32");
 	parse_nested(tb[TCA_OPTIONS], opt, TCA_U32_MAX);
 	return opt[TCA_U32_SEL] ? nla_data(opt[TCA_U32_SEL]) : NULL;
+}
+
+static struct tc_u32_sel *u32_parse(struct nl_msg *msg, uint32_t handle, struct nlattr **opt)
+{
+	return u32_parse_in(msg, VNM_TC_ROOT, handle, opt);
 }
 
 static void u32_table_has_256_buckets(void **state)
@@ -258,21 +266,43 @@ static void u32_link_matches_vxlan_and_hashes_the_vni(void **state)
 	nlmsg_free(msg);
 }
 
+/* Bucket 0xef of the root's hash table: one filter, everything to the
+ * bucket's class. */
+static void u32_bucket_filter_sends_to_the_bucket_class(void **state)
+{
+	struct nlattr *opt[TCA_U32_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct tc_u32_sel *sel;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_u32_bucket(4, 0xef, &msg), 0);
+	sel = u32_parse(msg, 0x001effff, opt);
+	assert_non_null(sel);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_HASH]), 0x001ef000);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), 0x766e01ef);
+	assert_true(sel->flags & TC_U32_TERMINAL);
+	assert_int_equal(sel->nkeys, 1);
+	assert_int_equal(sel->keys[0].mask, 0);
+	nlmsg_free(msg);
+}
+
 static void u32_filter_matches_the_vni_in_its_bucket(void **state)
 {
 	struct nlattr *opt[TCA_U32_MAX + 1];
 	struct nl_msg *msg = NULL;
 	struct tc_u32_sel *sel;
-	uint32_t handle = VNM_U32_HANDLE(VNM_TC_VNI_HTID, 0xef, 0x123);
+	uint32_t handle = VNM_U32_HANDLE(VNM_TC_U32_HTID, 0, 0x123);
 
 	(void)state;
-	assert_int_equal(handle, 0x001ef123);
-	assert_int_equal(vnm_lnl_msg_u32_vni(4, &vnm_lnl_encap_vxlan, 0xabcdef, handle, 0x766e0123, &msg), 0);
-	sel = u32_parse(msg, handle, opt);
+	assert_int_equal(handle, 0x80000123);
+	/* in the child qdisc of the VNI's bucket (0xef), to a class there */
+	assert_int_equal(vnm_lnl_msg_u32_vni(4, VNM_TC_GROUP(0xef), &vnm_lnl_encap_vxlan, 0xabcdef,
+					     handle, VNM_TC_GROUP(0xef) | 0x123, &msg), 0);
+	sel = u32_parse_in(msg, VNM_TC_GROUP(0xef), handle, opt);
 	assert_non_null(sel);
-	/* the kernel takes the table and bucket from TCA_U32_HASH */
-	assert_int_equal(nla_get_u32(opt[TCA_U32_HASH]), 0x001ef000);
-	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), 0x766e0123);
+	/* the child's own table 800: */
+	assert_int_equal(nla_get_u32(opt[TCA_U32_HASH]), 0x80000000);
+	assert_int_equal(nla_get_u32(opt[TCA_U32_CLASSID]), VNM_TC_GROUP(0xef) | 0x123);
 	assert_true(sel->flags & TC_U32_TERMINAL);
 	assert_int_equal(sel->nkeys, 1);
 	assert_int_equal(sel->keys[0].off, 32);
@@ -283,6 +313,105 @@ static void u32_filter_matches_the_vni_in_its_bucket(void **state)
 					      sel->keys[0].off), 0xabcdef);
 	assert_int_equal(vnm_lnl_encap_key_of(sel->keys[0].val, sel->keys[0].mask, 28), -1);
 	nlmsg_free(msg);
+}
+
+/* The buckets' child qdiscs: 256 distinct majors from 0x7700 up, found
+ * back from any handle of theirs, none the root's, none where the
+ * kernel's qdisc hash puts handle 0 (the default leaf of every class). */
+static void group_majors(void **state)
+{
+	uint32_t b, m;
+
+	(void)state;
+	for (b = 0; b < VNM_TC_VNI_BUCKETS; b++) {
+		m = vnm_lnl_group_major(b);
+		assert_true(m >= 0x7700 && m < 0x7900 && m != VNM_TC_MAJOR);
+		assert_int_equal(VNM_TC_GROUP(b), m << 16);
+		assert_int_equal(VNM_TC_GROUP_BKT(VNM_TC_GROUP(b) | 0x42), (int)b);
+		/* hash_32(handle, 4) of the kernel's qdisc hash */
+		assert_true(((m << 16) * 0x61c88647U) >> 28 != 0);
+		if (b) /* increasing: distinct */
+			assert_true(m > vnm_lnl_group_major(b - 1));
+	}
+	assert_int_equal(VNM_TC_GROUP_BKT(VNM_TC_ROOT | 5), -1);
+	assert_int_equal(VNM_TC_GROUP_BKT(0x77000000), -1); /* hashed like 0: skipped */
+	assert_int_equal(VNM_TC_GROUP_BKT(0x10000), -1);
+}
+
+/* A bucket's child HTB: under the bucket class, never over an existing
+ * qdisc, no default class (its direct queue takes what no filter
+ * claims). */
+static void htb_child_of_a_bucket(void **state)
+{
+	struct nlattr *tb[TCA_MAX + 1], *opt[TCA_HTB_MAX + 1];
+	struct nl_msg *msg = NULL;
+	struct tc_htb_glob glob;
+	struct nlmsghdr *h;
+	struct tcmsg *t;
+
+	(void)state;
+	assert_int_equal(vnm_lnl_msg_htb_child(7, VNM_TC_ROOT | VNM_TC_BUCKET_MINOR(5),
+					       VNM_TC_GROUP(5), &msg), 0);
+	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
+	t = nlmsg_data(h);
+	assert_int_equal(h->nlmsg_type, RTM_NEWQDISC);
+	assert_true(h->nlmsg_flags & NLM_F_EXCL);
+	assert_int_equal(t->tcm_parent, 0x766e0105);
+	assert_int_equal(t->tcm_handle, VNM_TC_GROUP(5));
+	assert_string_equal(nla_get_string(tb[TCA_KIND]), "htb");
+	assert_null(tb[TCA_STAB]);
+	parse_nested(tb[TCA_OPTIONS], opt, TCA_HTB_MAX);
+	memcpy(&glob, nla_data(opt[TCA_HTB_INIT]), sizeof(glob));
+	assert_int_equal(glob.defcls, 0);
+	nlmsg_free(msg);
+}
+
+/* A bucket's class guarantees its VLs' rates summed, may reach the
+ * capacity; its child's capacity class is the capacity. */
+static void bucket_shape_sums_its_vls(void **state)
+{
+	struct vnm_plink pl = {.capacity = 100000000};
+	struct vnm_lnl_tcbkt bk = {.rate = 3000000, .burst = 3000, .n = 2};
+	struct vnm_shape b, in;
+
+	(void)state;
+	vnm_lnl_bucket_shape(&pl, &bk, &b, &in);
+	assert_int_equal(b.rate, 3000000);
+	assert_int_equal(b.ceil, 100000000);
+	assert_int_equal(b.burst, 3000);
+	assert_true(b.cburst >= b.burst);
+	assert_int_equal(in.rate, 100000000);
+	assert_int_equal(in.ceil, 100000000);
+	assert_false(b.netem || in.netem);
+	/* the bucket's class: under the capacity class, a frame of quantum per
+	 * VL (spare capacity shared by busy VLs, not by buckets), no more than
+	 * the kernel warns about */
+	{
+		struct nlattr *opt[TCA_HTB_MAX + 1];
+		struct nl_msg *msg = NULL;
+		struct nlmsghdr *h;
+		struct tc_htb_opt o;
+		struct tcmsg *t;
+
+		assert_int_equal(vnm_lnl_msg_htb_bucket(3, 0x2a, &b, 2, false, &msg), 0);
+		class_opts(msg, &h, &o, opt);
+		t = nlmsg_data(h);
+		assert_false(h->nlmsg_flags & NLM_F_CREATE);
+		assert_int_equal(t->tcm_parent, 0x766e0001);
+		assert_int_equal(t->tcm_handle, 0x766e012a);
+		assert_int_equal(o.rate.rate, 3000000 / 8);
+		assert_int_equal(o.quantum, 2 * VNM_FRAME_BYTES);
+		nlmsg_free(msg);
+	}
+	assert_int_equal(vnm_lnl_bucket_quantum(0), VNM_FRAME_BYTES);
+	assert_int_equal(vnm_lnl_bucket_quantum(40), 40 * VNM_FRAME_BYTES);
+	assert_true(vnm_lnl_bucket_quantum(4000) <= 200000);
+	/* an empty bucket still has a rate HTB takes */
+	bk.rate = 0;
+	bk.burst = 0;
+	vnm_lnl_bucket_shape(&pl, &bk, &b, &in);
+	assert_true(b.rate > 0);
+	assert_true(b.burst > 0);
 }
 
 /* The table of encapsulations: VXLAN is the default row, its overhead
@@ -595,12 +724,12 @@ static void tc_deletions(void **state)
 	assert_int_equal(t->tcm_handle, VNM_TC_ROOT | 0x42);
 	nlmsg_free(msg);
 
-	assert_int_equal(vnm_lnl_msg_u32_del(3, 0x001ef123, &msg), 0);
+	assert_int_equal(vnm_lnl_msg_u32_del(3, VNM_TC_GROUP(0xef), 0x80000123, &msg), 0);
 	h = parse(msg, sizeof(struct tcmsg), tb, TCA_MAX);
 	t = nlmsg_data(h);
 	assert_int_equal(h->nlmsg_type, RTM_DELTFILTER);
-	assert_int_equal(t->tcm_parent, VNM_TC_ROOT);
-	assert_int_equal(t->tcm_handle, 0x001ef123);
+	assert_int_equal(t->tcm_parent, VNM_TC_GROUP(0xef));
+	assert_int_equal(t->tcm_handle, 0x80000123);
 	assert_int_equal(TC_H_MAJ(t->tcm_info) >> 16, VNM_TC_U32_PRIO);
 	assert_int_equal(ntohs(TC_H_MIN(t->tcm_info)), ETH_P_IP);
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "u32");
@@ -697,7 +826,11 @@ int main(void)
 		cmocka_unit_test(htb_class_above_32_bits),
 		cmocka_unit_test(u32_table_has_256_buckets),
 		cmocka_unit_test(u32_link_matches_vxlan_and_hashes_the_vni),
+		cmocka_unit_test(u32_bucket_filter_sends_to_the_bucket_class),
 		cmocka_unit_test(u32_filter_matches_the_vni_in_its_bucket),
+		cmocka_unit_test(group_majors),
+		cmocka_unit_test(htb_child_of_a_bucket),
+		cmocka_unit_test(bucket_shape_sums_its_vls),
 		cmocka_unit_test(netem_message),
 		cmocka_unit_test(vxlan_device),
 		cmocka_unit_test(bond_route),
