@@ -48,8 +48,9 @@ t_check "the same-host VL keeps its veth pair in its port bridges" \
 	"$(ip -n $LT_P-rm1 -o link show | grep -c -e "$END3_A.*master $BR3_A" -e "$END3_B.*master $BR3_B")" 2
 t_check "the VL limited to 10 Mbit/s has its HTB class on the physical link (rm1)" \
 	"$(ip netns exec $LT_P-rm1 tc class show dev vnmtp1 | grep -c 'ceil 10Mbit')" 1
-t_check "... and so has the other one (rm2)" \
-	"$(ip netns exec $LT_P-rm2 tc filter show dev vnmtp2 | grep -c "match $(printf %06x "$VNI2")00/ffffff00 at 32")" 1
+GRP2=$(lt_bucket_child $LT_P-rm2 vnmtp2 "$VNI2")
+t_check "... and so has the other one, its VNI's filter in its bucket's child HTB (rm2)" \
+	"$(ip netns exec $LT_P-rm2 tc filter show dev vnmtp2 parent "$GRP2" | grep -c "match $(printf %06x "$VNI2")00/ffffff00 at 32")" 1
 
 # routers: a veth whose host end is named like the domain's tap (as libvirt
 # makes it; vnic_plug finds it in the RM's namespace)
