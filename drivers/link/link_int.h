@@ -96,7 +96,15 @@ struct vnm_lnl_ns {
 	 * made or not checked yet by this run) */
 	struct vnm_bpf *bpf;
 	int vx;
+	/* whether taps of guests are in this namespace (VNM_SH_TAPS_*): they
+	 * get there only through vnic_plug, so a namespace found without any
+	 * needs no lookup of a tap by name until a plug brings one (20,000
+	 * lookups in a 10,000-VL transaction, 0.3 s) */
+	int taps;
 };
+#define VNM_SH_TAPS_UNKNOWN 0
+#define VNM_SH_TAPS_NONE 1
+#define VNM_SH_TAPS_SOME 2
 
 /* Interfaces a transaction removes are retired (down, out of their bridge,
  * renamed, put in this netdev group) and deleted together when it ends
@@ -385,6 +393,11 @@ int vnm_lnl_sh_end_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool a, bo
  * bridge: up, the transmit program, its VL's entries. */
 int vnm_lnl_sh_plug(struct vnm_lnl *c, const struct vnm_vnic *nic, struct nl_sock *sk,
 		    int tap, struct vnm_err *err);
+/* ifindex of tap in the namespace of sk (h's, local): > 0, or 0 when
+ * absent, without asking the kernel where the shared datapath knows no
+ * tap is there. */
+int vnm_lnl_sh_tap_ifindex(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock *sk,
+			   const char *tap);
 /* Counters of vl's end on h from the maps (s: the stats context). */
 struct vnm_vl_counters;
 int vnm_lnl_sh_counters(struct vnm_lnl *s, const struct vnm_vl *vl, const struct vnm_host *h,

@@ -85,7 +85,7 @@ static int plug_locked(struct vnm_lnl *c, const struct vnm_vnic *nic, struct vnm
 	/* Look before moving anything: a missing port bridge is an error
 	 * that must leave the tap where it is. */
 	idx = vnm_lnl_ifindex(c->own, nic->tap);
-	if (idx <= 0 && vnm_lnl_ifindex(hsk, nic->tap) <= 0)
+	if (idx <= 0 && vnm_lnl_sh_tap_ifindex(c, h, hsk, nic->tap) <= 0)
 		return 0; /* the guest is not running: nothing to plug */
 	br = vnm_lnl_ifindex(hsk, nic->bridge);
 	/* in the shared datapath, the tap of a cross-host VL's vNIC gets the

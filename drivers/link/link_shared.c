@@ -88,6 +88,39 @@ void vnm_lnl_sh_ns_reset(struct vnm_lnl_ns *ns)
 	vnm_bpf_close(ns->bpf);
 	ns->bpf = NULL;
 	ns->vx = 0;
+	ns->taps = VNM_SH_TAPS_UNKNOWN;
+}
+
+static void tap_seen(struct nl_object *o, void *arg)
+{
+	const char *name = rtnl_link_get_name((struct rtnl_link *)o);
+
+	if (name && !strncmp(name, "vnt", 3))
+		*(int *)arg = VNM_SH_TAPS_SOME;
+}
+
+/* ns->taps from one dump of the namespace (taps are "vnt" + a vNIC's id,
+ * model.h); left unknown when the dump fails. */
+static void taps_count(struct nl_sock *sk, struct vnm_lnl_ns *ns)
+{
+	struct nl_cache *links = NULL;
+	int found = VNM_SH_TAPS_NONE;
+
+	if (rtnl_link_alloc_cache(sk, AF_UNSPEC, &links) < 0)
+		return;
+	nl_cache_foreach(links, tap_seen, &found);
+	nl_cache_free(links);
+	ns->taps = found;
+}
+
+int vnm_lnl_sh_tap_ifindex(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock *sk,
+			   const char *tap)
+{
+	struct vnm_lnl_ns *ns = vnm_lnl_shared(c, h) ? ns_of(c, h) : NULL;
+
+	if (ns && ns->taps == VNM_SH_TAPS_NONE)
+		return 0;
+	return vnm_lnl_ifindex(sk, tap);
 }
 
 /* An address as the maps hold it: 0, 1 for IPv6, or -1. */
@@ -244,6 +277,8 @@ static int host_ready(struct vnm_lnl *c, const struct vnm_host *h, struct nl_soc
 				   h->name, log);
 	if (!ns->vx && dev_ready(*sk, h, ns, err) < 0)
 		return -1;
+	if (ns->taps == VNM_SH_TAPS_UNKNOWN)
+		taps_count(*sk, ns);
 	*out = ns;
 	return 0;
 }
@@ -285,7 +320,9 @@ static int end_set(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_
 		return -1;
 	vnm_lnl_where(h, where, sizeof(where));
 	if (tap < 0)
-		tap = vnm_lnl_ifindex(sk, nic->tap);
+		tap = vnm_lnl_sh_tap_ifindex(c, h, sk, nic->tap);
+	else
+		ns->taps = VNM_SH_TAPS_SOME; /* a plug brought it */
 	if (end_entries(vl, peer, up, ns->vx, tap, &t, &v) < 0)
 		return vnm_err_set(err, VNM_E_INVALID, NULL,
 				   "host %s: its tunnel-address %s is not an IP address",
@@ -317,7 +354,7 @@ static int end_del(struct vnm_lnl *c, const struct vnm_vl *vl, const struct vnm_
 	ns = ns_of(c, h);
 	if (!ns || (!ns->bpf && adopt(sk, h, ns) < 0))
 		return 0; /* no maps on the host: no entry to remove */
-	tap = vnm_lnl_ifindex(sk, nic->tap);
+	tap = vnm_lnl_sh_tap_ifindex(c, h, sk, nic->tap);
 	if (tap > 0)
 		vnm_bpf_tap_del(ns->bpf, tap);
 	vnm_bpf_vni_del(ns->bpf, vl->vni);
@@ -349,10 +386,13 @@ int vnm_lnl_sh_end_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool a, bo
 int vnm_lnl_sh_plug(struct vnm_lnl *c, const struct vnm_vnic *nic, struct nl_sock *sk,
 		    int tap, struct vnm_err *err)
 {
+	struct vnm_lnl_ns *ns = ns_of(c, nic->vr->host);
 	const struct vnm_vl *vl = nic->vl;
 	struct nl_msg *msg = NULL;
 	int rc;
 
+	if (ns)
+		ns->taps = VNM_SH_TAPS_SOME;
 	/* up, so that the guest's frames reach the ingress hook */
 	rc = vnm_lnl_msg_link_set(tap, NULL, -1, true, 0, &msg);
 	if (!rc)

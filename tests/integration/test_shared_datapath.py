@@ -39,6 +39,7 @@ RM1, RM2, R1, R2 = TAG + "-rm1", TAG + "-rm2", TAG + "-r1", TAG + "-r2"
 PL1, PL2 = "sd-pl1", "sd-pl2"
 VN = "sd"
 EMPTY = '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>'
+DOT = os.path.join(os.path.dirname(VNMD), "tools", "vnm_dot")
 PING = ["ping"] if shutil.which("ping") else ["busybox", "ping"]
 
 
@@ -81,6 +82,19 @@ def taps(m):
                     "nt:termination-point/vnm:vnic/vnm:host-interface/text()" % (VN, r),
                     namespaces=NS)
         out.append(v[0] if v else None)
+    return out
+
+
+def macs(tmp):
+    """tap name -> its vNIC's MAC, as vnmd derives them (vnm_dot -n)."""
+    path = os.path.join(str(tmp), "cfg.xml")
+    with open(path, "w") as f:
+        f.write(cfg())
+    out = {}
+    for ln in sh(DOT, "-n", path).splitlines():
+        w = ln.split()
+        if w and w[0] == "vnic":
+            out[w[6]] = w[8]
     return out
 
 
@@ -137,13 +151,15 @@ def test_no_interface_per_vl(world):
     assert vl_state(m)["ifs"] == ["vnmvx0"]
 
 
-def test_plugged_routers_reach_each_other(world):
+def test_plugged_routers_reach_each_other(world, tmp_path):
     m = world.ssh_key()
     t1, t2 = taps(m)
     assert t1 and t2
+    # made in the daemon's namespace with the guest's MAC (fe: for 52:), as
+    # libvirt makes them: vnmd's plug moves them into their RM's namespace
     for rm, r, tap, a in ((RM1, R1, t1, "10.5.0.1/24"), (RM2, R2, t2, "10.5.0.2/24")):
-        sh("ip", "-n", rm, "link", "add", tap, "type", "veth", "peer", "name", "eth0",
-           "netns", r)
+        sh("ip", "link", "add", tap, "type", "veth", "peer", "name", "eth0", "netns", r)
+        sh("ip", "link", "set", tap, "address", "fe:" + macs(tmp_path)[tap][3:])
         sh("ip", "-n", r, "addr", "add", a, "dev", "eth0")
         sh("ip", "-n", r, "link", "set", "eth0", "up")
         sh("ip", "-n", r, "link", "set", "lo", "up")
