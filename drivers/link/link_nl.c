@@ -392,6 +392,36 @@ int vnm_lnl_send(struct nl_sock *sk, struct nl_msg *msg)
 	return vnm_lnl_request(sk, msg, NULL, NULL);
 }
 
+static int on_ifindex(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+
+	if (h->nlmsg_type == RTM_NEWLINK && nlmsg_datalen(h) >= (int)sizeof(struct ifinfomsg))
+		*(int *)arg = ((struct ifinfomsg *)nlmsg_data(h))->ifi_index;
+	return NL_OK;
+}
+
+/* One RTM_GETLINK by name without the statistics, read for its ifindex
+ * alone: a libnl link object parses every attribute of the answer (30 us
+ * a lookup; a 10,000-VL transaction plugs 20,000 vNICs). */
+int vnm_lnl_ifindex(struct nl_sock *sk, const char *name)
+{
+	struct nl_msg *msg = vnm_lnl_ifi_msg(RTM_GETLINK, 0, 0);
+	int idx = 0, rc;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
+		nlmsg_free(msg);
+		return -NLE_MSGSIZE;
+	}
+	rc = vnm_lnl_request(sk, msg, on_ifindex, &idx);
+	if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV)
+		return 0;
+	return rc < 0 ? rc : idx;
+}
+
 const char *vnm_lnl_strerror(int rc)
 {
 	static __thread char buf[384];
