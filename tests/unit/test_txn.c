@@ -7,7 +7,6 @@
  * that succeeds must leave the same world as building the target from
  * nothing.
  */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libyang/libyang.h>
 
@@ -416,106 +414,6 @@ static void every_variant_to_every_other(void **state)
 	}
 }
 
-/* 20 VNs of two routers (one per host) and a VL over the hosts' physical
- * link: 80 router steps (define, start) before 40 VL steps (create,
- * shape), enough for txn.c's two lanes. */
-static char *many_vns(void)
-{
-	static const char *const h1[] = {"p1", NULL}, *const h2[] = {"p2", NULL};
-	struct cg g;
-	char a[16], b[16], vn[16];
-	unsigned i;
-
-	cg_begin(&g);
-	cg_underlay(&g);
-	cg_host(&g, "rm1", h1);
-	cg_host(&g, "rm2", h2);
-	cg_plink(&g, "pl", "rm1", "p1", "rm2", "p2", 10000000000ULL);
-	cg_net_end(&g);
-	for (i = 0; i < 20; i++) {
-		snprintf(vn, sizeof(vn), "vn%u", i);
-		snprintf(a, sizeof(a), "a%u", i);
-		snprintf(b, sizeof(b), "b%u", i);
-		cg_vn(&g, vn, NULL);
-		cg_router(&g, &(struct cg_vr){.name = a, .host = "rm1", .n_nics = 1});
-		cg_router(&g, &(struct cg_vr){.name = b, .host = "rm2", .n_nics = 1});
-		cg_vlink(&g, &(struct cg_vl){.name = "l", .src = a, .stp = "eth0", .dst = b,
-					     .dtp = "eth0", .plinks = {"pl"},
-					     .guaranteed = 1000000});
-		cg_net_end(&g);
-	}
-	return cg_end(&g);
-}
-
-struct apply_job {
-	struct vnm_drivers d;
-	struct vnm_plan *p;
-	struct vnm_err err;
-	int rc;
-};
-
-static void *apply_thread(void *arg)
-{
-	struct apply_job *a = arg;
-
-	a->rc = vnm_txn_apply(&a->d, a->p, NULL, &a->err);
-	return NULL;
-}
-
-/* The router steps and the VL steps of a large creation run at once (the
- * VLs go on while a router step waits), and a failure in either lane
- * leaves the world as it was; without one, the world the plan describes. */
-static void router_and_link_lanes(void **state)
-{
-	struct cfg empty = cfg_of(NULL), to = cfg_of(many_vns());
-	struct fake_world *fw = fake_world_new();
-	struct apply_job a = {0};
-	const char *ops[] = {"vl_shape", "vr_define", "vl_create", "vr_set_state"};
-	char *before, *after, *want;
-	pthread_t tid;
-	size_t k;
-
-	(void)state;
-	fake_drivers(fw, &a.d);
-	before = fake_dump(fw);
-	a.p = plan_of(&empty, &to, false);
-	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
-		fake_fail_op(fw, ops[k]);
-		assert_int_equal(vnm_txn_apply(&a.d, a.p, NULL, &a.err), -1);
-		assert_non_null(strstr(a.err.msg, "injected failure"));
-		after = fake_dump(fw);
-		if (strcmp(before, after))
-			fprintf(stderr, "world changed after %s failed\n", ops[k]);
-		assert_string_equal(before, after);
-		free(after);
-	}
-	fake_fail_op(fw, NULL);
-	/* the first router step waits; the VLs' lane goes on meanwhile (one
-	 * by one in the plan's order, no VL step would come before it) */
-	fake_reset_counts(fw);
-	fake_gate(fw, "vr_define");
-	assert_int_equal(pthread_create(&tid, NULL, apply_thread, &a), 0);
-	fake_gate_reached(fw);
-	for (k = 0; k < 2000 && fake_count(fw, "vl_shape") < 20; k++)
-		usleep(1000);
-	assert_int_equal(fake_count(fw, "vl_create"), 20);
-	assert_int_equal(fake_count(fw, "vl_shape"), 20);
-	assert_int_equal(fake_count(fw, "vr_set_state"), 0);
-	fake_gate_open(fw);
-	pthread_join(tid, NULL);
-	assert_int_equal(a.rc, 0);
-	after = fake_dump(fw);
-	want = reference_world(&to);
-	assert_string_equal(after, want);
-	free(after);
-	free(want);
-	free(before);
-	vnm_plan_free(a.p);
-	fake_world_free(fw);
-	cfg_free(&empty);
-	cfg_free(&to);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,7 +428,6 @@ int main(void)
 		cmocka_unit_test(every_variant_to_every_other),
 		cmocka_unit_test(failed_undo_is_inconsistent),
 		cmocka_unit_test(journal_undoes_a_committed_plan),
-		cmocka_unit_test(router_and_link_lanes),
 	};
 
 	vnm_log_set_level(VNM_LOG_SILENT); /* failures are the point here: keep quiet */
