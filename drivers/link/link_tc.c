@@ -639,8 +639,9 @@ static int vl_shape_try(struct vnm_lnl *c, const struct vnm_vl *vl, const struct
 				   "cannot set the rate of VNI bucket %d on %s: %s",
 				   VNM_TC_GROUP_BKT(classid), what, vnm_lnl_strerror(nrc));
 	}
-	/* (a new class has no netem to take away) */
-	if (with_netem && (shape->netem || !fresh) &&
+	/* (a new class has no netem to take away, nor has any class where the
+	 * kernel has no sch_netem: a rate change then asks nothing more) */
+	if (with_netem && (shape->netem || (!fresh && (!c->probed || c->caps.netem))) &&
 	    (nrc = netem_apply(sk, idx, classid, shape)) < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL,
 				   "cannot set delay/jitter/loss on %s: %s", what,
