@@ -305,6 +305,16 @@ static int emit_count_redirect(struct prog *p, int16_t pkts_off)
 	return resolve(p);
 }
 
+/* r0 = the value at key fp+off in the map of fd; on to miss when absent. */
+static void emit_lookup(struct prog *p, int fd, int16_t off, int miss)
+{
+	ld_map(p, BPF_REG_1, fd);
+	MOV_R(p, BPF_REG_2, BPF_REG_10);
+	ADD_K(p, BPF_REG_2, off);
+	CALL(p, BPF_FUNC_map_lookup_elem);
+	JEQ_K(p, BPF_REG_0, 0, miss);
+}
+
 /*
  * tx, on a tap's ingress:
  *   r7 = taps[skb->ifindex]            miss: shot
@@ -318,11 +328,7 @@ static int build_tx(struct prog *p, const struct vnm_bpf *b)
 	MOV_R(p, BPF_REG_6, BPF_REG_1);
 	LDW(p, BPF_REG_2, BPF_REG_6, offsetof(struct __sk_buff, ifindex));
 	STW(p, BPF_REG_10, -4, BPF_REG_2);
-	ld_map(p, BPF_REG_1, b->map[MAP_TAP]);
-	MOV_R(p, BPF_REG_2, BPF_REG_10);
-	ADD_K(p, BPF_REG_2, -4);
-	CALL(p, BPF_FUNC_map_lookup_elem);
-	JEQ_K(p, BPF_REG_0, 0, L_SHOT);
+	emit_lookup(p, b->map[MAP_TAP], -4, L_SHOT);
 	MOV_R(p, BPF_REG_7, BPF_REG_0);
 	ld_map(p, BPF_REG_1, b->map[MAP_CTR]);
 	MOV_R(p, BPF_REG_2, BPF_REG_7); /* key.tunnel_id is the value's first word */
@@ -384,17 +390,9 @@ static int build_rx(struct prog *p, const struct vnm_bpf *b)
 	JNE_K(p, BPF_REG_0, 0, L_SHOT);
 	MOV_K(p, BPF_REG_8, VNM_BPF_IPV6);
 	here(p, L_HAVE_KEY);
-	ld_map(p, BPF_REG_1, b->map[MAP_VNI]);
-	MOV_R(p, BPF_REG_2, BPF_REG_10);
-	ADD_K(p, BPF_REG_2, -48); /* tunnel_id first */
-	CALL(p, BPF_FUNC_map_lookup_elem);
-	JEQ_K(p, BPF_REG_0, 0, L_SHOT);
+	emit_lookup(p, b->map[MAP_VNI], -48, L_SHOT);
 	MOV_R(p, BPF_REG_7, BPF_REG_0);
-	ld_map(p, BPF_REG_1, b->map[MAP_CTR]);
-	MOV_R(p, BPF_REG_2, BPF_REG_10);
-	ADD_K(p, BPF_REG_2, -48);
-	CALL(p, BPF_FUNC_map_lookup_elem);
-	JEQ_K(p, BPF_REG_0, 0, L_SHOT);
+	emit_lookup(p, b->map[MAP_CTR], -48, L_SHOT);
 	MOV_R(p, BPF_REG_9, BPF_REG_0);
 	LDW(p, BPF_REG_1, BPF_REG_7, offsetof(struct vni_val, flags));
 	MOV_R(p, BPF_REG_2, BPF_REG_1);
@@ -414,11 +412,7 @@ static int build_rx(struct prog *p, const struct vnm_bpf *b)
 	 * makes the program hold the taps map, so that a restarted driver
 	 * finds all three maps from this program alone (vnm_bpf_adopt). */
 	STW(p, BPF_REG_10, -56, BPF_REG_8);
-	ld_map(p, BPF_REG_1, b->map[MAP_TAP]);
-	MOV_R(p, BPF_REG_2, BPF_REG_10);
-	ADD_K(p, BPF_REG_2, -56);
-	CALL(p, BPF_FUNC_map_lookup_elem);
-	JEQ_K(p, BPF_REG_0, 0, L_DROP);
+	emit_lookup(p, b->map[MAP_TAP], -56, L_DROP);
 	LDW(p, BPF_REG_1, BPF_REG_0, offsetof(struct tap_val, key.tunnel_id));
 	LDW(p, BPF_REG_2, BPF_REG_10, -48);
 	JNE_R(p, BPF_REG_1, BPF_REG_2, L_DROP);

@@ -143,6 +143,26 @@ static int put_stab(struct nl_msg *msg, int overhead)
 	return 0;
 }
 
+/* A qdisc of kind on ifindex under parent with handle: NULL with *rc set
+ * (a negative libnl error) when it cannot be made. */
+static struct rtnl_qdisc *qdisc_new(int ifindex, uint32_t parent, uint32_t handle,
+				    const char *kind, int *rc)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+
+	*rc = -NLE_NOMEM;
+	if (!q)
+		return NULL;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	if ((*rc = rtnl_tc_set_kind(TC_CAST(q), kind)) < 0) {
+		rtnl_qdisc_put(q);
+		return NULL;
+	}
+	return q;
+}
+
 int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool replace,
 			 struct nl_msg **out)
 {
@@ -150,14 +170,9 @@ int vnm_lnl_msg_htb_root(int ifindex, uint32_t defcls, int stab_overhead, bool r
 	int rc;
 
 	*out = NULL;
-	q = rtnl_qdisc_alloc();
-	if (!q)
-		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), VNM_TC_ROOT);
-	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "htb")) < 0 ||
-	    (rc = rtnl_htb_set_defcls(q, defcls)) < 0)
+	if (!(q = qdisc_new(ifindex, TC_H_ROOT, VNM_TC_ROOT, "htb", &rc)))
+		return rc;
+	if ((rc = rtnl_htb_set_defcls(q, defcls)) < 0)
 		goto cleanup;
 	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE |
 					     (replace ? NLM_F_REPLACE : NLM_F_EXCL), out);
@@ -176,16 +191,11 @@ int vnm_lnl_msg_htb_child(int ifindex, uint32_t parent, uint32_t handle, struct 
 	int rc;
 
 	*out = NULL;
-	q = rtnl_qdisc_alloc();
-	if (!q)
-		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), parent);
-	rtnl_tc_set_handle(TC_CAST(q), handle);
+	if (!(q = qdisc_new(ifindex, parent, handle, "htb", &rc)))
+		return rc;
 	/* default 0: what no filter of the child claims is sent from its
 	 * direct queue, shaped by the bucket class above it */
-	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "htb")) >= 0 &&
-	    (rc = rtnl_htb_set_defcls(q, 0)) >= 0)
+	if ((rc = rtnl_htb_set_defcls(q, 0)) >= 0)
 		rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_EXCL, out);
 	rtnl_qdisc_put(q);
 	return rc;
@@ -344,21 +354,14 @@ int vnm_lnl_msg_netem(int ifindex, uint32_t parent, uint32_t handle, uint32_t de
 	int rc;
 
 	*out = NULL;
-	q = rtnl_qdisc_alloc();
-	if (!q)
-		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), parent);
-	rtnl_tc_set_handle(TC_CAST(q), handle);
-	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "netem")) < 0)
-		goto cleanup;
+	if (!(q = qdisc_new(ifindex, parent, handle, "netem", &rc)))
+		return rc;
 	rtnl_netem_set_limit(q, 1000);
 	rtnl_netem_set_delay(q, (int)delay_us);
 	rtnl_netem_set_jitter(q, (int)jitter_us);
 	/* netem's loss is a probability scaled to 2^32 - 1 */
 	rtnl_netem_set_loss(q, (int)(uint32_t)((double)loss_ppm / 1e6 * 4294967295.0));
 	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, out);
-cleanup:
 	rtnl_qdisc_put(q);
 	return rc;
 }
@@ -369,18 +372,11 @@ int vnm_lnl_msg_tbf(int ifindex, uint64_t rate, uint32_t burst, struct nl_msg **
 	int rc;
 
 	*out = NULL;
-	q = rtnl_qdisc_alloc();
-	if (!q)
-		return -NLE_NOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), VNM_TC_ROOT);
-	if ((rc = rtnl_tc_set_kind(TC_CAST(q), "tbf")) < 0)
-		goto cleanup;
+	if (!(q = qdisc_new(ifindex, TC_H_ROOT, VNM_TC_ROOT, "tbf", &rc)))
+		return rc;
 	rtnl_qdisc_tbf_set_limit(q, (int)(burst * 4));
 	rtnl_qdisc_tbf_set_rate(q, (int)(rate / 8), (int)burst, 0);
 	rc = rtnl_qdisc_build_add_request(q, NLM_F_CREATE | NLM_F_REPLACE, out);
-cleanup:
 	rtnl_qdisc_put(q);
 	return rc;
 }
