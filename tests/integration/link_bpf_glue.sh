@@ -109,7 +109,7 @@ t_ok "VL b saw none of it (< 20 frames delivered meanwhile)" \
 # VL a down on host 2: its frames arrive and are dropped there, counted
 D0=$(ctr h2 vbgta2 100 drops)
 t_ok "VL a set down on host 2" x $P-h2 "$TOOL" set vbgvx vbgta2 100 10.77.0.1 down
-t_ok "a1 no longer reaches a2" bash -c "! ip netns exec $P-ra1 $PING -c 2 -i 0.2 -w 2 10.1.0.2"
+t_ok "a1 no longer reaches a2" bash -c "! ip netns exec $P-ra1 $PING -c 2 -i 0.2 -w 2 -W 1 10.1.0.2"
 t_ok "host 2 counted the dropped frames" test "$(ctr h2 vbgta2 100 drops)" -gt "$D0"
 t_ok "VL b is not affected" pings $P-rb1 10.1.0.2 2
 t_ok "VL a up again" x $P-h2 "$TOOL" set vbgvx vbgta2 100 10.77.0.1 up
@@ -118,7 +118,7 @@ t_ok "a1 reaches a2 again" pings $P-ra1 10.1.0.2 2
 # host 2 expects VL a from another remote: the real one is refused
 D0=$(ctr h2 vbgta2 100 drops)
 t_ok "VL a's remote on host 2 changed to 10.77.0.9" x $P-h2 "$TOOL" set vbgvx vbgta2 100 10.77.0.9 up
-t_ok "frames from 10.77.0.1 are not delivered" bash -c "! ip netns exec $P-ra1 $PING -c 2 -i 0.2 -w 2 10.1.0.2"
+t_ok "frames from 10.77.0.1 are not delivered" bash -c "! ip netns exec $P-ra1 $PING -c 2 -i 0.2 -w 2 -W 1 10.1.0.2"
 t_ok "and are counted as drops" test "$(ctr h2 vbgta2 100 drops)" -gt "$D0"
 t_ok "VL a's remote restored" x $P-h2 "$TOOL" set vbgvx vbgta2 100 10.77.0.1 up
 t_ok "a1 reaches a2" pings $P-ra1 10.1.0.2 2
