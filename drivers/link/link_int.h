@@ -89,6 +89,7 @@ struct vnm_lnl_ns {
 	char name[72];
 	dev_t dev;               /* identity of /run/netns/NAME when opened */
 	ino_t ino;
+	uint64_t checked_ms;     /* when that identity was last checked */
 	struct nl_sock *sk;
 	bool retired;            /* holds interfaces in VNM_RETIRE_GROUP */
 	/* the shared datapath (link_shared.c): the host's BPF maps and
@@ -200,6 +201,24 @@ struct vnm_lnl_tcidx {
 	struct vnm_lnl_tcbkt b[VNM_TC_VNI_BUCKETS];
 };
 
+/*
+ * What a name was found to be, trusted for VNM_LNL_TRUST_MS: a transaction
+ * asks for the same namespaces and physical interfaces tens of thousands
+ * of times (each VL's class at each end), and a look each time (an open
+ * and fstat of /run/netns/NAME, an RTM_GETLINK) was a tenth of a
+ * 10,000-VL creation's own work.  A namespace or interface replaced
+ * within that time is seen at the next look; an operation that fails
+ * forgets what it trusted.
+ */
+#define VNM_LNL_TRUST_MS 200
+#define VNM_LNL_IFX 8
+struct vnm_lnl_ifx {
+	struct nl_sock *sk;
+	char name[16];
+	int ifindex;
+	uint64_t at_ms;
+};
+
 struct vnm_lnl {
 	pthread_mutex_t lock;
 	int self_ns;             /* fd of the daemon's own network namespace */
@@ -218,6 +237,8 @@ struct vnm_lnl {
 	size_t n_tcx;
 	bool own_retired;        /* the daemon's namespace holds retired ones */
 	uint32_t retire_seq;     /* names of retired interfaces: "vnd" + hex */
+	struct vnm_lnl_ifx ifx[VNM_LNL_IFX];
+	unsigned ifx_next;
 	/* Counter reads have a context of their own (sockets, dumps, lock):
 	 * a dump of tens of thousands of interfaces for a snapshot must not
 	 * hold up a commit's class change.  stats is that context; in it,
@@ -415,6 +436,11 @@ int vnm_lnl_op_vnic_plug(void *ctx, const struct vnm_vnic *nic, struct vnm_err *
 /* ifindex of name in sk's namespace: > 0, 0 when absent, or a negative
  * libnl error code. */
 int vnm_lnl_ifindex(struct nl_sock *sk, const char *name);
+/* vnm_lnl_ifindex() through c's trusted names (struct vnm_lnl_ifx); forget
+ * drops what c trusts of sk's name */
+int vnm_lnl_ifindex_trust(struct vnm_lnl *c, struct nl_sock *sk, const char *name);
+void vnm_lnl_ifindex_forget(struct vnm_lnl *c, struct nl_sock *sk, const char *name);
+uint64_t vnm_lnl_now_ms(void);
 /* The tag of an interface: "vnmd:" vn "/" obj. */
 void vnm_lnl_alias(char *buf, size_t len, const char *vn, const char *obj);
 int vnm_lnl_alias_parse(const char *alias, char *vn, size_t vn_len, char *obj,

@@ -253,6 +253,12 @@ int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **o
 		*out = c->own;
 		return 0;
 	}
+	for (i = 0; i < c->n_ns; i++)
+		if (c->ns[i].sk && !strcmp(c->ns[i].name, h->netns) &&
+		    vnm_lnl_now_ms() - c->ns[i].checked_ms < VNM_LNL_TRUST_MS) {
+			*out = c->ns[i].sk;
+			return 0;
+		}
 	snprintf(path, sizeof(path), NETNS_DIR "/%s", h->netns);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -266,6 +272,7 @@ int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **o
 		if (!strcmp(c->ns[i].name, h->netns))
 			ns = &c->ns[i];
 	if (ns && ns->dev == st.st_dev && ns->ino == st.st_ino) {
+		ns->checked_ms = vnm_lnl_now_ms();
 		*out = ns->sk;
 		rc = 0;
 		goto cleanup;
@@ -294,6 +301,7 @@ int vnm_lnl_sock(struct vnm_lnl *c, const struct vnm_host *h, struct nl_sock **o
 	ns->sk = sk;
 	ns->dev = st.st_dev;
 	ns->ino = st.st_ino;
+	ns->checked_ms = vnm_lnl_now_ms();
 	*out = sk;
 	rc = 0;
 cleanup:
@@ -404,6 +412,47 @@ static int on_ifindex(struct nl_msg *msg, void *arg)
 /* One RTM_GETLINK by name without the statistics, read for its ifindex
  * alone: a libnl link object parses every attribute of the answer (30 us
  * a lookup; a 10,000-VL transaction plugs 20,000 vNICs). */
+uint64_t vnm_lnl_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+int vnm_lnl_ifindex_trust(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
+{
+	uint64_t now = vnm_lnl_now_ms();
+	struct vnm_lnl_ifx *x;
+	unsigned i;
+	int idx;
+
+	for (i = 0; i < VNM_LNL_IFX; i++) {
+		x = &c->ifx[i];
+		if (x->sk == sk && !strcmp(x->name, name) && now - x->at_ms < VNM_LNL_TRUST_MS)
+			return x->ifindex;
+	}
+	idx = vnm_lnl_ifindex(sk, name);
+	if (idx <= 0 || strlen(name) >= sizeof(x->name))
+		return idx;
+	vnm_lnl_ifindex_forget(c, sk, name);
+	x = &c->ifx[c->ifx_next++ % VNM_LNL_IFX];
+	x->sk = sk;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	x->ifindex = idx;
+	x->at_ms = now;
+	return idx;
+}
+
+void vnm_lnl_ifindex_forget(struct vnm_lnl *c, struct nl_sock *sk, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < VNM_LNL_IFX; i++)
+		if (c->ifx[i].sk == sk && (!name || !strcmp(c->ifx[i].name, name)))
+			c->ifx[i].sk = NULL;
+}
+
 int vnm_lnl_ifindex(struct nl_sock *sk, const char *name)
 {
 	struct nl_msg *msg = vnm_lnl_ifi_msg(RTM_GETLINK, 0, 0);

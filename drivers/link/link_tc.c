@@ -133,7 +133,7 @@ static int end_sock(struct vnm_lnl *c, const struct vnm_host_if *hif, struct nl_
 
 	if (vnm_lnl_sock(c, hif->host, sk, err) < 0)
 		return -1;
-	idx = vnm_lnl_ifindex(*sk, hif->ifname);
+	idx = vnm_lnl_ifindex_trust(c, *sk, hif->ifname);
 	if (idx < 0)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot look up interface %s%s: %s",
 				   hif->ifname, vnm_lnl_where(hif->host, where, sizeof(where)),
@@ -667,6 +667,8 @@ static int vl_shape_end(struct vnm_lnl *c, const struct vnm_vl *vl, const struct
 	if (!stale)
 		return -1;
 	vnm_err_clear(err);
+	if (end_sock(c, hif, &sk, &idx, err) < 0)
+		return -1;
 	return vl_shape_try(c, vl, pl, sk, idx, hif, shape, with_netem, &stale, err);
 }
 
@@ -684,7 +686,7 @@ static int vl_unshape_end(struct vnm_lnl *c, const struct vnm_vl *vl, const stru
 	if (vnm_lnl_sock(c, hif->host, &sk, err) < 0)
 		return -1;
 	vnm_lnl_where(hif->host, where, sizeof(where));
-	idx = vnm_lnl_ifindex(sk, hif->ifname);
+	idx = vnm_lnl_ifindex_trust(c, sk, hif->ifname);
 	if (idx <= 0)
 		return 0;
 	x = vnm_lnl_tcidx_get(c, sk, idx, &rc);

@@ -436,6 +436,10 @@ void vnm_lnl_tcidx_drop(struct vnm_lnl *c, struct nl_sock *sk, int ifindex)
 {
 	size_t i;
 
+	/* what failed may be the interface's name meaning another one now */
+	for (i = 0; i < VNM_LNL_IFX; i++)
+		if (c->ifx[i].sk == sk && c->ifx[i].ifindex == ifindex)
+			c->ifx[i].sk = NULL;
 	for (i = 0; i < c->n_tcx; i++) {
 		if (c->tcx[i]->sk == sk && c->tcx[i]->ifindex == ifindex) {
 			drop_at(c, i);
@@ -448,6 +452,7 @@ void vnm_lnl_tcidx_drop_sock(struct vnm_lnl *c, struct nl_sock *sk)
 {
 	size_t i = 0;
 
+	vnm_lnl_ifindex_forget(c, sk, NULL);
 	while (i < c->n_tcx) {
 		if (c->tcx[i]->sk == sk)
 			drop_at(c, i);
