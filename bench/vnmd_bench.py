@@ -189,7 +189,14 @@ def netns_setup():
 
 def netns_cleanup():
     log("namespaces deleted")
-    for ns in (NS1, NS2):
+    for ns, dev in ((NS1, IF1), (NS2, IF2)):
+        # the shaping first, here and now: a namespace's deletion goes on in
+        # the kernel after `ip netns del` returns, and every HTB class it
+        # frees takes the machine-wide lock of tc blocks (and walks their
+        # list, flow_indr_dev_setup_offload) that the next world's classes
+        # need: the next creation would time the last one's teardown
+        subprocess.run(["ip", "-n", ns, "qdisc", "del", "dev", dev, "root"],
+                       stderr=subprocess.DEVNULL)
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 

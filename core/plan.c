@@ -604,6 +604,28 @@ static void mark_dirty_new(struct planner *pl, const struct vnm_vl *n)
 	}
 }
 
+/*
+ * A vNIC that stays while its VL goes has what a vNIC without a VL has:
+ * its port bridge, its tap in it, where whatever else the operator plugs
+ * into the router goes.  With per-link ends it had it all along (the step
+ * finds it there); a shared datapath glued the tap of a cross-host VL's
+ * vNIC to the host's tunnel instead, and makes the port now.  No inverse:
+ * a port that was there is not the transaction's to remove, and the VL
+ * made again by an undo takes the tap back.
+ */
+static void vnic_keeps_port(struct planner *pl, const struct vnm_vnic *on)
+{
+	const struct vnm_vr *nvr = on && on->vr ? plan_vr_other(pl->n, on->vr) : NULL;
+	const struct vnm_vnic *nn = nvr ? plan_vnic_find(nvr, on->name) : NULL;
+	struct vnm_step f, i = {.kind = VNM_STEP_NONE};
+
+	if (!nn || nn->vl || !nvr->host || !nvr->host->netns ||
+	    !on->vr->host || strcmp(nvr->host->name, on->vr->host->name))
+		return;
+	f = st_nic(VNM_STEP_PORT_CREATE, nn);
+	emit(pl, P_PORT_CREATE, &f, &i);
+}
+
 static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
 {
 	bool mig = vl_of_migrating(pl, o);
@@ -627,6 +649,10 @@ static void vl_destroy(struct planner *pl, const struct vnm_vl *o)
 	i = st_vl(VNM_STEP_VL_CREATE, o);
 	emit(pl, mig ? P_MIG_VL_DESTROY : P_VL_DESTROY, &f, &i);
 	mark_dirty_old(pl, o);
+	if (!mig && o->a && o->b && o->a->vr && o->b->vr && o->a->vr->host != o->b->vr->host) {
+		vnic_keeps_port(pl, o->a);
+		vnic_keeps_port(pl, o->b);
+	}
 }
 
 /*

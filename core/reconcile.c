@@ -6,6 +6,7 @@
  * URI, interfaces and qdiscs within a network namespace.  The model gives
  * the expected names; the drivers' list_own gives what exists.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,53 @@ cleanup:
 	vnm_own_list_free(&l);
 }
 
+static int cmp_vni(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* What the link driver keeps of VLs that are no interface (vl_sweep): the
+ * VNIs of h's VLs stay, the rest goes. */
+static void sweep_vls(struct recon *r, const struct vnm_host *h)
+{
+	const struct vnm_drivers *d = r->drv;
+	const struct vnm_model *m = r->m;
+	uint32_t *vnis = malloc((m->n_vls ? m->n_vls : 1) * sizeof(*vnis));
+	size_t i, n = 0, removed = 0;
+	char what[300], key[512];
+	struct vnm_err e;
+
+	if (!vnis) {
+		r->nomem = 1;
+		return;
+	}
+	for (i = 0; i < m->n_vls; i++) {
+		const struct vnm_vl *vl = &m->vls[i];
+
+		/* by namespace: hosts sharing one share its maps */
+		if ((vl->a && vl->a->vr && vl->a->vr->host &&
+		     !strcmp(if_realm(vl->a->vr->host), if_realm(h))) ||
+		    (vl->b && vl->b->vr && vl->b->vr->host &&
+		     !strcmp(if_realm(vl->b->vr->host), if_realm(h))))
+			vnis[n++] = vl->vni;
+	}
+	qsort(vnis, n, sizeof(*vnis), cmp_vni);
+	vnm_err_clear(&e);
+	if (d->link->vl_sweep(d->link_ctx, h, vnis, n, &removed, &e)) {
+		snprintf(what, sizeof(what), "removing leftover VLs on host %s", h->name);
+		fail(r, &e, what);
+	} else if (removed) {
+		r->st.removed += removed;
+		/* their HTB classes too: the host's shaping starts afresh */
+		key_of(key, sizeof(key), 'n', if_realm(h), "");
+		if (smap_put(&r->stale, key, h))
+			r->nomem = 1;
+	}
+	free(vnis);
+}
+
 static void list_and_sweep(struct recon *r)
 {
 	const struct vnm_drivers *d = r->drv;
@@ -292,6 +340,8 @@ static void list_and_sweep(struct recon *r)
 			if (smap_put(&r->listed, key, h))
 				r->nomem = 1;
 			sweep(r, h, false);
+			if (d->link->vl_sweep)
+				sweep_vls(r, h);
 		}
 	}
 }

@@ -217,6 +217,12 @@ struct vnm_link_ops {
 	 * not vl->end_a (end_b): e.g. a device the host's VL ends share.  NULL
 	 * (the op or its answer): the end's own name.  No kernel call. */
 	const char *(*vl_end_ifname)(void *ctx, const struct vnm_vl *vl, bool a);
+	/* Reconciliation: remove what the driver keeps on host for VLs whose
+	 * VNI is not in vnis (sorted, n of them) and that list_own does not
+	 * report (no interface: e.g. a shared datapath's map entries).
+	 * *removed: how many VLs' went.  May be NULL. */
+	int (*vl_sweep)(void *ctx, const struct vnm_host *host, const uint32_t *vnis, size_t n,
+			size_t *removed, struct vnm_err *err);
 };
 
 /* ------------------------------------------------------------------ */

@@ -161,6 +161,17 @@ static int map_delete(int fd, uint32_t key)
 	return sys_bpf(BPF_MAP_DELETE_ELEM, &a);
 }
 
+static int map_next(int fd, const uint32_t *prev, uint32_t *next)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = prev ? (uint64_t)(uintptr_t)prev : 0;
+	a.next_key = (uint64_t)(uintptr_t)next;
+	return sys_bpf(BPF_MAP_GET_NEXT_KEY, &a);
+}
+
 static int obj_info(int fd, void *info, uint32_t len)
 {
 	union bpf_attr a;
@@ -846,6 +857,21 @@ int vnm_bpf_vni_del(struct vnm_bpf *b, uint32_t vni)
 	if (rc == -ENOENT)
 		return rc2;
 	return rc < 0 ? rc : rc2 == -ENOENT ? 0 : rc2;
+}
+
+int vnm_bpf_vni_next(struct vnm_bpf *b, const uint32_t *prev, uint32_t *next)
+{
+	return map_next(b->map[MAP_VNI], prev, next);
+}
+
+int vnm_bpf_tap_next(struct vnm_bpf *b, const int *prev, int *next)
+{
+	uint32_t p = prev ? (uint32_t)*prev : 0, n;
+	int rc = map_next(b->map[MAP_TAP], prev ? &p : NULL, &n);
+
+	if (!rc)
+		*next = (int)n;
+	return rc;
 }
 
 int vnm_bpf_ctr_get(struct vnm_bpf *b, uint32_t vni, struct vnm_bpf_ctr *out)

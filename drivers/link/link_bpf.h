@@ -97,6 +97,10 @@ int vnm_bpf_vni_set(struct vnm_bpf *b, uint32_t vni, const struct vnm_bpf_vni *v
 int vnm_bpf_vni_get(struct vnm_bpf *b, uint32_t vni, struct vnm_bpf_vni *out);
 /* Removes the VNI's entry and its counters; -ENOENT when neither existed. */
 int vnm_bpf_vni_del(struct vnm_bpf *b, uint32_t vni);
+/* The key after *prev (NULL: the first) in the VNI map, or the tap map:
+ * 0, or -ENOENT after the last. */
+int vnm_bpf_vni_next(struct vnm_bpf *b, const uint32_t *prev, uint32_t *next);
+int vnm_bpf_tap_next(struct vnm_bpf *b, const int *prev, int *next);
 
 /* Per-VL counters: tx = what the guest sent into the VL (frames as they
  * left the tap, Ethernet header included), rx = what was delivered to it,

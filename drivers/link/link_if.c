@@ -556,6 +556,8 @@ int vnm_lnl_vnic_port_create(struct vnm_lnl *c, const struct vnm_vnic *nic,
 	rtnl_link_put(l);
 	if (link_setup(sk, nic->bridge, alias, NULL, true, h, err) < 0)
 		goto fail;
+	if (vnm_lnl_shared(c, h) && vnm_lnl_sh_unglue(c, nic, sk, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	vnm_err_prefix(err, "router %s/%s, vNIC %s", nic->vr->vn->name, nic->vr->name, nic->name);

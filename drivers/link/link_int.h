@@ -414,6 +414,16 @@ int vnm_lnl_sh_end_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool a, bo
  * bridge: up, the transmit program, its VL's entries. */
 int vnm_lnl_sh_plug(struct vnm_lnl *c, const struct vnm_vnic *nic, struct nl_sock *sk,
 		    int tap, struct vnm_err *err);
+/* A vNIC's port bridge was made (nic has no cross-host VL, or its port
+ * is wanted anyway): its tap, if its router runs, leaves the shared
+ * datapath (its program goes) for the bridge. */
+int vnm_lnl_sh_unglue(struct vnm_lnl *c, const struct vnm_vnic *nic, struct nl_sock *sk,
+		      struct vnm_err *err);
+/* Remove the map entries of h's VLs whose VNI is not in vnis (sorted, n
+ * of them): VLs removed while no vnmd ran.  *removed: how many VNIs went
+ * (struct vnm_link_ops.vl_sweep). */
+int vnm_lnl_sh_sweep(struct vnm_lnl *c, const struct vnm_host *h, const uint32_t *vnis,
+		     size_t n, size_t *removed, struct vnm_err *err);
 /* ifindex of tap in the namespace of sk (h's, local): > 0, or 0 when
  * absent, without asking the kernel where the shared datapath knows no
  * tap is there. */

@@ -730,6 +730,12 @@ static int op_list_own(void *ctx, const struct vnm_host *h, struct vnm_own_list 
 	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_list_own(ctx, h, out, err));
 }
 
+static int op_vl_sweep(void *ctx, const struct vnm_host *h, const uint32_t *vnis, size_t n,
+		       size_t *removed, struct vnm_err *err)
+{
+	LOCKED((struct vnm_lnl *)ctx, vnm_lnl_sh_sweep(ctx, h, vnis, n, removed, err));
+}
+
 static int op_remove_own(void *ctx, const struct vnm_host *h, const struct vnm_own_obj *o,
 			 struct vnm_err *err)
 {
@@ -763,6 +769,7 @@ const struct vnm_link_ops vnm_link_nl_ops = {
 	.vl_counters_batch = op_vl_counters_batch,
 	.list_own = op_list_own,
 	.remove_own = op_remove_own,
+	.vl_sweep = op_vl_sweep,
 	.vnic_plug = vnm_lnl_op_vnic_plug,
 	.flush = op_flush,
 	.vl_end_ifname = vnm_lnl_op_vl_end_ifname,

@@ -383,6 +383,125 @@ int vnm_lnl_sh_end_set_up(struct vnm_lnl *c, const struct vnm_vl *vl, bool a, bo
 	return end_set(c, vl, nic, far->vr->host, up, -1, err);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool wanted(uint32_t vni, const uint32_t *vnis, size_t n)
+{
+	return bsearch(&vni, vnis, n, sizeof(*vnis), cmp_u32) != NULL;
+}
+
+/* Keys of h's VNI map (vni true) or tap map that are not for a VNI of
+ * vnis: into *out, *n_out of them. */
+static int unwanted(struct vnm_bpf *b, bool vni, const uint32_t *vnis, size_t n,
+		    uint32_t **out, size_t *n_out)
+{
+	uint32_t k = 0, prev = 0, *tmp;
+	size_t cap = 0;
+	bool first = true;
+	int kk = 0, pk = 0;
+	struct vnm_bpf_tap t;
+
+	*out = NULL;
+	*n_out = 0;
+	for (;;) {
+		if (vni ? vnm_bpf_vni_next(b, first ? NULL : &prev, &k) :
+			  vnm_bpf_tap_next(b, first ? NULL : &pk, &kk))
+			break;
+		first = false;
+		prev = k;
+		pk = kk;
+		if (vni ? wanted(k, vnis, n) :
+			  vnm_bpf_tap_get(b, kk, &t) < 0 || wanted(t.vni, vnis, n))
+			continue;
+		if (*n_out == cap) {
+			cap = cap ? 2 * cap : 64;
+			tmp = realloc(*out, cap * sizeof(**out));
+			if (!tmp)
+				return -ENOMEM;
+			*out = tmp;
+		}
+		(*out)[(*n_out)++] = vni ? k : (uint32_t)kk;
+	}
+	return 0;
+}
+
+int vnm_lnl_sh_sweep(struct vnm_lnl *c, const struct vnm_host *h, const uint32_t *vnis,
+		     size_t n, size_t *removed, struct vnm_err *err)
+{
+	uint32_t *gone = NULL, *taps = NULL;
+	size_t ng = 0, nt = 0, i;
+	struct vnm_lnl_ns *ns;
+	struct nl_sock *sk;
+	char where[200];
+	int rc;
+
+	*removed = 0;
+	if (!vnm_lnl_shared(c, h))
+		return 0;
+	if (vnm_lnl_sock(c, h, &sk, err) < 0)
+		return -1;
+	ns = ns_of(c, h);
+	if (!ns || (!ns->bpf && adopt(sk, h, ns) < 0))
+		return 0; /* no maps on the host: nothing left behind */
+	/* collected first, removed after: a hash map's walk restarts when
+	 * the key it stands on goes */
+	rc = unwanted(ns->bpf, true, vnis, n, &gone, &ng);
+	if (!rc)
+		rc = unwanted(ns->bpf, false, vnis, n, &taps, &nt);
+	if (rc) {
+		vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < nt; i++)
+		vnm_bpf_tap_del(ns->bpf, (int)taps[i]);
+	for (i = 0; i < ng; i++) {
+		if (vnm_bpf_vni_del(ns->bpf, gone[i]) < 0)
+			continue;
+		vnm_log(VNM_LOG_INFO, "reconciliation: removing leftover VNI %u of the shared "
+			"datapath%s", gone[i], vnm_lnl_where(h, where, sizeof(where)));
+		(*removed)++;
+	}
+cleanup:
+	free(gone);
+	free(taps);
+	return rc ? -1 : 0;
+}
+
+int vnm_lnl_sh_unglue(struct vnm_lnl *c, const struct vnm_vnic *nic, struct nl_sock *sk,
+		      struct vnm_err *err)
+{
+	struct nl_msg *msg = NULL;
+	int tap, br, rc;
+
+	tap = vnm_lnl_sh_tap_ifindex(c, nic->vr->host, sk, nic->tap);
+	if (tap <= 0)
+		return 0; /* the router does not run: its start plugs the tap */
+	br = vnm_lnl_ifindex(sk, nic->bridge);
+	if (br <= 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "its port bridge %s vanished",
+				   nic->bridge);
+	/* the transmit program would send the tap's frames on regardless */
+	rc = vnm_bpf_msg_detach(tap, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NOADDR && rc != -NLE_INVAL)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL,
+				   "cannot take the shared datapath's program off tap %s: %s",
+				   nic->tap, vnm_lnl_strerror(rc));
+	rc = vnm_lnl_msg_link_set(tap, NULL, br, true, 0, &msg);
+	if (!rc)
+		rc = vnm_lnl_send(sk, msg);
+	if (rc < 0)
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot plug tap %s into bridge %s: %s",
+				   nic->tap, nic->bridge, vnm_lnl_strerror(rc));
+	return 0;
+}
+
 int vnm_lnl_sh_plug(struct vnm_lnl *c, const struct vnm_vnic *nic, struct nl_sock *sk,
 		    int tap, struct vnm_err *err)
 {

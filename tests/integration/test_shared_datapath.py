@@ -14,6 +14,12 @@ them.  What an operator sees:
     traffic, and the counters go on from where they were;
   - a disabled VL carries nothing and says oper-state down; enabled again
     it carries traffic again;
+  - a VN removed from the configuration while no vnmd ran (vnmd started
+    from a startup datastore without it) carries nothing once vnmd is up:
+    reconciliation removes its VL's entries from the maps;
+  - a VL removed while its routers stay leaves each vNIC its port bridge
+    with the tap in it (where else would the operator plug a client?), and
+    the VL made again carries traffic again;
   - the VN removed, nothing is carried, the shaping goes, no VL interface
     was ever made.
 """
@@ -47,16 +53,24 @@ def sh(*a, check=True):
     return subprocess.run(a, check=check, capture_output=True, text=True).stdout
 
 
-def cfg(enabled=None, admin=None):
+def cfg(enabled=None, admin=None, vn_too=True, eth1=False):
+    """The underlay; with vn_too the VN: r1 and r2 joined by l12 over the
+    physical link (eth1: by l12b between their second vNICs instead)."""
     pl = plink("pl", "h1", PL1, "h2", PL2, 1000000000)
-    link = vlink("l12", "r1", "eth0", "r2", "eth0", plinks=("pl",))
+    if eth1:
+        link = vlink("l12b", "r1", "eth1", "r2", "eth1", plinks=("pl",))
+    else:
+        link = vlink("l12", "r1", "eth0", "r2", "eth0", plinks=("pl",))
     if enabled is not None:
         link = link.replace("<vnm:virtual-link/>", "<vnm:virtual-link><vnm:enabled>%s"
                             "</vnm:enabled></vnm:virtual-link>" % str(enabled).lower())
-    return config(underlay(host("h1", RM1, tps=(PL1,), addr="10.95.0.1"),
-                           host("h2", RM2, tps=(PL2,), addr="10.95.0.2"), links=pl),
-                  vn(VN, router("r1", "h1", tps=("eth0",), admin=admin),
-                     router("r2", "h2", tps=("eth0",), admin=admin), links=link))
+    tps = ("eth0", "eth1") if eth1 else ("eth0",)
+    nets = [underlay(host("h1", RM1, tps=(PL1,), addr="10.95.0.1"),
+                     host("h2", RM2, tps=(PL2,), addr="10.95.0.2"), links=pl)]
+    if vn_too:
+        nets.append(vn(VN, router("r1", "h1", tps=tps, admin=admin),
+                       router("r2", "h2", tps=tps, admin=admin), links=link))
+    return config(*nets)
 
 
 def get_tree(m):
@@ -201,6 +215,50 @@ def test_disable_and_enable(world):
     m.edit_config(target="running", config=cfg(enabled=True, admin="running"))
     assert wait_for(lambda: vl_state(m)["oper"] == "up"), vl_state(m)
     assert ping(R1, "10.5.0.2")
+
+
+def test_vl_removed_while_vnmd_was_down_is_swept(world):
+    m = world.ssh_key()
+    assert ping(R1, "10.5.0.2")
+    world.stop(sig=signal.SIGKILL)
+    with open(os.path.join(world.state, "startup.xml"), "w") as f:
+        f.write(cfg(vn_too=False))
+    extra = list(world.extra)
+    try:
+        world.start(extra=extra + ["--startup"])
+        m = world.ssh_key()
+        assert wait_for(lambda: "reconciliation: removing leftover VNI" in world.logtext())
+        # the entries the killed vnmd left would still carry the traffic
+        assert not ping(R1, "10.5.0.2", tries=2)
+    finally:
+        world.stop()
+        world.start(extra=extra)
+    m = world.ssh_key()
+    m.edit_config(target="running", config=cfg())
+    assert ping(R1, "10.5.0.2"), "the VL configured again carries traffic again"
+
+
+def test_removed_vl_leaves_the_vnics_their_port_bridges(world):
+    m = world.ssh_key()
+    t1, t2 = taps(m)
+    # l12 goes, l12b joins the routers' second vNICs (a VN stays connected);
+    # test:///default plugs no vNIC into a running router: stopped meanwhile
+    m.edit_config(target="running", config=cfg(admin="stopped"))
+    m.edit_config(target="running", config=cfg(admin="stopped", eth1=True),
+                  default_operation="replace")
+    m.edit_config(target="running", config=cfg(admin="running", eth1=True))
+    for rm, tap in ((RM1, t1), (RM2, t2)):
+        out = sh("ip", "-n", rm, "-o", "link", "show", "dev", tap)
+        master = re.search(r" master (\S+) ", out)
+        assert master, out
+        assert master.group(1) in links(rm, "bridge")
+        assert "bpf" not in sh("ip", "netns", "exec", rm, "tc", "filter", "show", "dev", tap,
+                               "ingress")
+    assert not ping(R1, "10.5.0.2", tries=2)
+    m.edit_config(target="running", config=cfg(admin="stopped", eth1=True))
+    m.edit_config(target="running", config=cfg(admin="stopped"), default_operation="replace")
+    m.edit_config(target="running", config=cfg(admin="running"))
+    assert ping(R1, "10.5.0.2"), "the VL made again carries traffic again"
 
 
 def test_removed_vn_carries_nothing(world):
