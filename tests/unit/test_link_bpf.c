@@ -151,6 +151,39 @@ static void vni_round_trip_and_counters(void **state)
 	vnm_bpf_close(b);
 }
 
+/* The walks reconciliation sweeps with: every key once, then -ENOENT. */
+static void map_walks(void **state)
+{
+	struct vnm_bpf *b = open_or_skip();
+	struct vnm_bpf_vni v = { .tap_ifindex = 0, .flags = VNM_BPF_UP };
+	struct vnm_bpf_tap t = { .vni = 1, .vx_ifindex = 9, .flags = VNM_BPF_UP };
+	uint32_t k, prev, seen = 0;
+	int tk, tprev, tseen = 0, n = 0;
+
+	(void)state;
+	v.remote[0] = t.remote[0] = htonl(0x0a4d0002);
+	assert_int_equal(vnm_bpf_vni_next(b, NULL, &k), -ENOENT);
+	assert_int_equal(vnm_bpf_tap_next(b, NULL, &tk), -ENOENT);
+	for (k = 1; k <= 5; k++)
+		assert_int_equal(vnm_bpf_vni_set(b, k * 1000, &v), 0);
+	assert_int_equal(vnm_bpf_tap_set(b, 21, &t), 0);
+	assert_int_equal(vnm_bpf_tap_set(b, 22, &t), 0);
+	for (int rc = vnm_bpf_vni_next(b, NULL, &k); rc == 0; rc = vnm_bpf_vni_next(b, &prev, &k)) {
+		assert_true(k % 1000 == 0 && k >= 1000 && k <= 5000);
+		seen |= 1U << (k / 1000);
+		prev = k;
+		n++;
+	}
+	assert_int_equal(n, 5);
+	assert_int_equal(seen, 0x3e);
+	for (int rc = vnm_bpf_tap_next(b, NULL, &tk); rc == 0; rc = vnm_bpf_tap_next(b, &tprev, &tk)) {
+		tseen |= 1 << (tk - 20);
+		tprev = tk;
+	}
+	assert_int_equal(tseen, 0x6);
+	vnm_bpf_close(b);
+}
+
 /* The tx program's verdicts: a set-up tap is redirected (counted), one
  * that is down, unknown, or whose VNI has no counters is dropped. */
 static void tx_program_verdicts(void **state)
@@ -369,6 +402,7 @@ int main(void)
 		cmocka_unit_test(programs_load),
 		cmocka_unit_test(tap_round_trip),
 		cmocka_unit_test(vni_round_trip_and_counters),
+		cmocka_unit_test(map_walks),
 		cmocka_unit_test(tx_program_verdicts),
 		cmocka_unit_test(ingress_message),
 		cmocka_unit_test(attach_message),
