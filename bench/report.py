@@ -305,9 +305,13 @@ for n in (1000, big):
     if prev:
         g = t / prev
         ok = g <= 11.5 and t < 5.0
+        fa, fb = _kf.get("tcg_1000_create_s"), _kf.get("tcg_%d_create_s" % big)
+        fg = ("; the kernel floor's tc objects alone (tc -batch, grouped HTB) grow x%.1f: "
+              "%.2f -> %.2f s" % (float(fb) / float(fa), float(fa), float(fb))
+              if fa and fb and float(fa) > 0 else "")
         rows.append((label + (" (median of %d)" % len(runs) if runs and len(runs) > 1 else ""),
-                     sec(t), "growth x%.1f for x10 VLs" % g, "%.1f" % g, "< 5 s, linear",
-                     verdict(ok)))
+                     sec(t), "growth x%.1f for x10 VLs%s" % (g, fg), "%.1f" % g,
+                     "< 5 s, linear", verdict(ok)))
     else:
         rows.append((label + (" (median of %d)" % len(runs) if runs and len(runs) > 1 else ""),
                      sec(t), "baseline of the growth", "", "", ""))
