@@ -27,43 +27,6 @@
 #include "plan_cmp.h"
 #include "plan_int.h"
 
-/* ------------------------------------------------------------------ */
-/* Plans                                                               */
-/* ------------------------------------------------------------------ */
-
-struct vnm_plan *vnm_plan_new(void)
-{
-	return calloc(1, sizeof(struct vnm_plan));
-}
-
-void vnm_plan_free(struct vnm_plan *p)
-{
-	if (!p)
-		return;
-	free(p->steps);
-	free(p);
-}
-
-int vnm_plan_add(struct vnm_plan *p, const struct vnm_step *fwd, const struct vnm_step *inv,
-		 struct vnm_err *err)
-{
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 16;
-		struct vnm_plan_step *nv = realloc(p->steps, ncap * sizeof(*nv));
-
-		if (!nv)
-			return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
-		p->steps = nv;
-		p->cap = ncap;
-	}
-	memset(&p->steps[p->n], 0, sizeof(p->steps[p->n]));
-	p->steps[p->n].fwd = *fwd;
-	if (inv)
-		p->steps[p->n].inv = *inv;
-	p->n++;
-	return 0;
-}
-
 static void emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
 		 const struct vnm_step *inv)
 {

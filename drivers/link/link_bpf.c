@@ -20,6 +20,7 @@
  * every read; a VL is one guest's link, its frames seldom race on two CPUs.
  */
 #include "link_bpf.h"
+#include "link_bpfsys.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,13 +95,6 @@ struct vnm_bpf {
 /* bpf(2)                                                             */
 /* ------------------------------------------------------------------ */
 
-static int sys_bpf(int cmd, union bpf_attr *a)
-{
-	long rc = syscall(__NR_bpf, cmd, a, sizeof(*a));
-
-	return rc < 0 ? -errno : (int)rc;
-}
-
 static void put_err(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void put_err(char *buf, size_t len, const char *fmt, ...)
@@ -125,62 +119,7 @@ static int map_create(int which)
 	a.max_entries = VNM_BPF_MAX_VLS;
 	a.map_flags = MAP_FLAGS;
 	strncpy(a.map_name, map_shapes[which].name, sizeof(a.map_name) - 1);
-	return sys_bpf(BPF_MAP_CREATE, &a);
-}
-
-static int map_update(int fd, uint32_t key, const void *val, uint64_t flags)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (uint32_t)fd;
-	a.key = (uint64_t)(uintptr_t)&key;
-	a.value = (uint64_t)(uintptr_t)val;
-	a.flags = flags;
-	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
-}
-
-static int map_lookup(int fd, uint32_t key, void *val)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (uint32_t)fd;
-	a.key = (uint64_t)(uintptr_t)&key;
-	a.value = (uint64_t)(uintptr_t)val;
-	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a);
-}
-
-static int map_delete(int fd, uint32_t key)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (uint32_t)fd;
-	a.key = (uint64_t)(uintptr_t)&key;
-	return sys_bpf(BPF_MAP_DELETE_ELEM, &a);
-}
-
-static int map_next(int fd, const uint32_t *prev, uint32_t *next)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.map_fd = (uint32_t)fd;
-	a.key = prev ? (uint64_t)(uintptr_t)prev : 0;
-	a.next_key = (uint64_t)(uintptr_t)next;
-	return sys_bpf(BPF_MAP_GET_NEXT_KEY, &a);
-}
-
-static int obj_info(int fd, void *info, uint32_t len)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.info.bpf_fd = (uint32_t)fd;
-	a.info.info_len = len;
-	a.info.info = (uint64_t)(uintptr_t)info;
-	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a);
+	return vnm_bpf_sys(BPF_MAP_CREATE, &a);
 }
 
 /* ------------------------------------------------------------------ */
@@ -473,7 +412,7 @@ static int prog_load(const struct prog *p, const char *name, char *errbuf, size_
 	a.insn_cnt = (uint32_t)p->n;
 	a.license = (uint64_t)(uintptr_t)license;
 	strncpy(a.prog_name, name, sizeof(a.prog_name) - 1);
-	fd = sys_bpf(BPF_PROG_LOAD, &a);
+	fd = vnm_bpf_sys(BPF_PROG_LOAD, &a);
 	if (fd >= 0)
 		return fd;
 	if (fd == -EPERM || !(log = calloc(1, LOG_SIZE)))
@@ -481,7 +420,7 @@ static int prog_load(const struct prog *p, const char *name, char *errbuf, size_
 	a.log_level = 1;
 	a.log_size = LOG_SIZE;
 	a.log_buf = (uint64_t)(uintptr_t)log;
-	rc = sys_bpf(BPF_PROG_LOAD, &a);
+	rc = vnm_bpf_sys(BPF_PROG_LOAD, &a);
 	if (rc >= 0) { /* refused once, taken with a log: keep it */
 		fd = rc;
 		goto cleanup;
@@ -606,7 +545,7 @@ static int fd_by_id(int cmd, uint32_t id)
 		a.prog_id = id;
 	else
 		a.map_id = id;
-	return sys_bpf(cmd, &a);
+	return vnm_bpf_sys(cmd, &a);
 }
 
 static uint32_t map_id_of(int fd)
@@ -614,7 +553,7 @@ static uint32_t map_id_of(int fd)
 	struct bpf_map_info mi;
 
 	memset(&mi, 0, sizeof(mi));
-	return obj_info(fd, &mi, sizeof(mi)) < 0 ? 0 : mi.id;
+	return vnm_bpf_obj_info(fd, &mi, sizeof(mi)) < 0 ? 0 : mi.id;
 }
 
 /* Take map id as one of b's maps when its name and shape are this
@@ -629,7 +568,7 @@ static int adopt_map(struct vnm_bpf *b, uint32_t id, char *errbuf, size_t errlen
 		return fd;
 	}
 	memset(&mi, 0, sizeof(mi));
-	if ((rc = obj_info(fd, &mi, sizeof(mi))) < 0) {
+	if ((rc = vnm_bpf_obj_info(fd, &mi, sizeof(mi))) < 0) {
 		put_err(errbuf, errlen, "cannot read BPF map %u: %s", id, strerror(-rc));
 		goto fail;
 	}
@@ -674,7 +613,7 @@ static int adopt_prog(struct vnm_bpf *b, uint32_t id, const char *name, char *er
 	memset(&pi, 0, sizeof(pi));
 	pi.nr_map_ids = 8;
 	pi.map_ids = (uint64_t)(uintptr_t)ids;
-	if ((rc = obj_info(fd, &pi, sizeof(pi))) < 0) {
+	if ((rc = vnm_bpf_obj_info(fd, &pi, sizeof(pi))) < 0) {
 		put_err(errbuf, errlen, "cannot read BPF program %u: %s", id, strerror(-rc));
 		goto fail;
 	}
@@ -743,11 +682,11 @@ int vnm_bpf_prog_ids(struct vnm_bpf *b, uint32_t *tx_id, uint32_t *rx_id)
 	int rc;
 
 	memset(&pi, 0, sizeof(pi));
-	if ((rc = obj_info(b->tx_fd, &pi, sizeof(pi))) < 0)
+	if ((rc = vnm_bpf_obj_info(b->tx_fd, &pi, sizeof(pi))) < 0)
 		return rc;
 	*tx_id = pi.id;
 	memset(&pi, 0, sizeof(pi));
-	if ((rc = obj_info(b->rx_fd, &pi, sizeof(pi))) < 0)
+	if ((rc = vnm_bpf_obj_info(b->rx_fd, &pi, sizeof(pi))) < 0)
 		return rc;
 	*rx_id = pi.id;
 	return 0;
@@ -787,7 +726,7 @@ int vnm_bpf_tap_set(struct vnm_bpf *b, int tap_ifindex, const struct vnm_bpf_tap
 	t.vx_ifindex = v->vx_ifindex;
 	t.flags = v->flags & (VNM_BPF_UP | VNM_BPF_IPV6);
 	t.tunflags = v->flags & VNM_BPF_IPV6 ? BPF_F_TUNINFO_IPV6 : 0;
-	return map_update(b->map[MAP_TAP], (uint32_t)tap_ifindex, &t, BPF_ANY);
+	return vnm_bpf_map_update(b->map[MAP_TAP], (uint32_t)tap_ifindex, &t, BPF_ANY);
 }
 
 int vnm_bpf_tap_get(struct vnm_bpf *b, int tap_ifindex, struct vnm_bpf_tap *out)
@@ -795,7 +734,7 @@ int vnm_bpf_tap_get(struct vnm_bpf *b, int tap_ifindex, struct vnm_bpf_tap *out)
 	struct tap_val t;
 	int rc;
 
-	if ((rc = map_lookup(b->map[MAP_TAP], (uint32_t)tap_ifindex, &t)) < 0)
+	if ((rc = vnm_bpf_map_lookup(b->map[MAP_TAP], (uint32_t)tap_ifindex, &t)) < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->vni = t.key.tunnel_id;
@@ -808,7 +747,7 @@ int vnm_bpf_tap_get(struct vnm_bpf *b, int tap_ifindex, struct vnm_bpf_tap *out)
 
 int vnm_bpf_tap_del(struct vnm_bpf *b, int tap_ifindex)
 {
-	return map_delete(b->map[MAP_TAP], (uint32_t)tap_ifindex);
+	return vnm_bpf_map_delete(b->map[MAP_TAP], (uint32_t)tap_ifindex);
 }
 
 int vnm_bpf_vni_set(struct vnm_bpf *b, uint32_t vni, const struct vnm_bpf_vni *v)
@@ -821,7 +760,7 @@ int vnm_bpf_vni_set(struct vnm_bpf *b, uint32_t vni, const struct vnm_bpf_vni *v
 	if (vni > 0xffffff)
 		return -EINVAL;
 	/* counters before the entry: the rx program drops a VNI without them */
-	rc = map_update(b->map[MAP_CTR], vni, &zero, BPF_NOEXIST);
+	rc = vnm_bpf_map_update(b->map[MAP_CTR], vni, &zero, BPF_NOEXIST);
 	if (rc < 0 && rc != -EEXIST)
 		return rc;
 	made = rc == 0;
@@ -829,9 +768,9 @@ int vnm_bpf_vni_set(struct vnm_bpf *b, uint32_t vni, const struct vnm_bpf_vni *v
 	n.tap_ifindex = v->tap_ifindex;
 	n.flags = v->flags & (VNM_BPF_UP | VNM_BPF_IPV6);
 	remote_to_key(n.remote, v->remote, v->flags);
-	rc = map_update(b->map[MAP_VNI], vni, &n, BPF_ANY);
+	rc = vnm_bpf_map_update(b->map[MAP_VNI], vni, &n, BPF_ANY);
 	if (rc < 0 && made)
-		map_delete(b->map[MAP_CTR], vni);
+		vnm_bpf_map_delete(b->map[MAP_CTR], vni);
 	return rc;
 }
 
@@ -840,7 +779,7 @@ int vnm_bpf_vni_get(struct vnm_bpf *b, uint32_t vni, struct vnm_bpf_vni *out)
 	struct vni_val n;
 	int rc;
 
-	if ((rc = map_lookup(b->map[MAP_VNI], vni, &n)) < 0)
+	if ((rc = vnm_bpf_map_lookup(b->map[MAP_VNI], vni, &n)) < 0)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	out->tap_ifindex = n.tap_ifindex;
@@ -851,8 +790,8 @@ int vnm_bpf_vni_get(struct vnm_bpf *b, uint32_t vni, struct vnm_bpf_vni *out)
 
 int vnm_bpf_vni_del(struct vnm_bpf *b, uint32_t vni)
 {
-	int rc = map_delete(b->map[MAP_VNI], vni);
-	int rc2 = map_delete(b->map[MAP_CTR], vni);
+	int rc = vnm_bpf_map_delete(b->map[MAP_VNI], vni);
+	int rc2 = vnm_bpf_map_delete(b->map[MAP_CTR], vni);
 
 	if (rc == -ENOENT)
 		return rc2;
@@ -861,13 +800,13 @@ int vnm_bpf_vni_del(struct vnm_bpf *b, uint32_t vni)
 
 int vnm_bpf_vni_next(struct vnm_bpf *b, const uint32_t *prev, uint32_t *next)
 {
-	return map_next(b->map[MAP_VNI], prev, next);
+	return vnm_bpf_map_next(b->map[MAP_VNI], prev, next);
 }
 
 int vnm_bpf_tap_next(struct vnm_bpf *b, const int *prev, int *next)
 {
 	uint32_t p = prev ? (uint32_t)*prev : 0, n;
-	int rc = map_next(b->map[MAP_TAP], prev ? &p : NULL, &n);
+	int rc = vnm_bpf_map_next(b->map[MAP_TAP], prev ? &p : NULL, &n);
 
 	if (!rc)
 		*next = (int)n;
@@ -876,7 +815,7 @@ int vnm_bpf_tap_next(struct vnm_bpf *b, const int *prev, int *next)
 
 int vnm_bpf_ctr_get(struct vnm_bpf *b, uint32_t vni, struct vnm_bpf_ctr *out)
 {
-	return map_lookup(b->map[MAP_CTR], vni, out);
+	return vnm_bpf_map_lookup(b->map[MAP_CTR], vni, out);
 }
 
 /* fdinfo's "memlock:" of a BPF fd, in bytes. */
