@@ -631,8 +631,8 @@ md += ["## Where the time goes (profiled with perf, vnmd at commit 09cc3f6 and a
        "its YANG validation 0.4 s, the model and plan 0.1 s, libvirt's test driver 1.17 s "
        "(defining and starting 400 routers of 50 NICs; each start copies the definition "
        "through XML), the BPF map entries 0.1 s, tc 2.9 s, the save 0.06 s. The same "
-       "machine's figures move by a quarter between quiet and busy hours (the same build: "
-       "4.7 s at one hour, 5.8-6.0 s two hours later); compare runs made back to back.",
+       "machine's figures move by a quarter between quiet and busy times (the same build: "
+       "4.7 s, and 5.8-6.0 s half an hour later); compare runs made back to back.",
        "- **The kernel's own growth**: in a perf profile of a 2,000-VL transaction (taken by "
        "hand, not part of this run) 82%% of vnmd's samples were in the kernel, and part of "
        "that grows with what exists: `vxlan_vni_in_use` walks every VXLAN device of the "

@@ -32,22 +32,8 @@ static void emit(struct planner *pl, enum phase ph, const struct vnm_step *fwd,
 {
 	struct step_vec *sv = &pl->ph[ph];
 
-	if (sv->n == sv->cap) {
-		size_t ncap = sv->cap ? sv->cap * 2 : 16;
-		struct vnm_plan_step *nv = realloc(sv->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			pl->nomem = 1;
-			return;
-		}
-		sv->v = nv;
-		sv->cap = ncap;
-	}
-	memset(&sv->v[sv->n], 0, sizeof(sv->v[sv->n]));
-	sv->v[sv->n].fwd = *fwd;
-	if (inv)
-		sv->v[sv->n].inv = *inv;
-	sv->n++;
+	if (plan_steps_push(&sv->v, &sv->n, &sv->cap, fwd, inv))
+		pl->nomem = 1;
 }
 
 static void add(struct worklist *w, struct planner *pl, const void *o, const void *n)

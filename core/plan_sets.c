@@ -27,23 +27,31 @@ void vnm_plan_free(struct vnm_plan *p)
 	free(p);
 }
 
+int plan_steps_push(struct vnm_plan_step **v, size_t *n, size_t *cap,
+		    const struct vnm_step *fwd, const struct vnm_step *inv)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct vnm_plan_step *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	memset(&(*v)[*n], 0, sizeof((*v)[*n]));
+	(*v)[*n].fwd = *fwd;
+	if (inv)
+		(*v)[*n].inv = *inv;
+	(*n)++;
+	return 0;
+}
+
 int vnm_plan_add(struct vnm_plan *p, const struct vnm_step *fwd, const struct vnm_step *inv,
 		 struct vnm_err *err)
 {
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 16;
-		struct vnm_plan_step *nv = realloc(p->steps, ncap * sizeof(*nv));
-
-		if (!nv)
-			return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
-		p->steps = nv;
-		p->cap = ncap;
-	}
-	memset(&p->steps[p->n], 0, sizeof(p->steps[p->n]));
-	p->steps[p->n].fwd = *fwd;
-	if (inv)
-		p->steps[p->n].inv = *inv;
-	p->n++;
+	if (plan_steps_push(&p->steps, &p->n, &p->cap, fwd, inv))
+		return vnm_err_set(err, VNM_E_NOMEM, NULL, "out of memory planning a change");
 	return 0;
 }
 

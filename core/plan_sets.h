@@ -24,6 +24,15 @@ struct worklist {
 	struct pset seen;  /* keyed by n, or o when n is NULL */
 };
 
+struct vnm_plan_step;
+struct vnm_step;
+
+/* Append fwd (and inv, or nothing to undo) to the vector *v of *n steps
+ * with room for *cap: 0, or -1 on memory.  The plan's vector and the
+ * planner's per-phase ones grow alike. */
+int plan_steps_push(struct vnm_plan_step **v, size_t *n, size_t *cap,
+		    const struct vnm_step *fwd, const struct vnm_step *inv);
+
 /* 1 when p was added, 0 when it was there, -1 on memory. */
 int plan_pset_add(struct pset *s, const void *p);
 bool plan_pset_has(const struct pset *s, const void *p);

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
@@ -92,7 +91,7 @@ struct vnm_bpf {
 };
 
 /* ------------------------------------------------------------------ */
-/* bpf(2)                                                             */
+/* Maps (the bpf(2) calls are link_bpfsys.c's)                        */
 /* ------------------------------------------------------------------ */
 
 static void put_err(char *buf, size_t len, const char *fmt, ...)

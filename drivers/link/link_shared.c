@@ -395,39 +395,52 @@ static bool wanted(uint32_t vni, const uint32_t *vnis, size_t n)
 	return bsearch(&vni, vnis, n, sizeof(*vnis), cmp_u32) != NULL;
 }
 
-/* Keys of h's VNI map (vni true) or tap map that are not for a VNI of
- * vnis: into *out, *n_out of them. */
-static int unwanted(struct vnm_bpf *b, bool vni, const uint32_t *vnis, size_t n,
-		    uint32_t **out, size_t *n_out)
+static int push(uint32_t **v, size_t *n, size_t *cap, uint32_t k)
 {
-	uint32_t k = 0, prev = 0, *tmp;
-	size_t cap = 0;
-	bool first = true;
-	int kk = 0, pk = 0;
-	struct vnm_bpf_tap t;
+	size_t ncap = *cap ? 2 * *cap : 64;
+	uint32_t *tmp;
 
-	*out = NULL;
-	*n_out = 0;
-	for (;;) {
-		if (vni ? vnm_bpf_vni_next(b, first ? NULL : &prev, &k) :
-			  vnm_bpf_tap_next(b, first ? NULL : &pk, &kk))
-			break;
-		first = false;
-		prev = k;
-		pk = kk;
-		if (vni ? wanted(k, vnis, n) :
-			  vnm_bpf_tap_get(b, kk, &t) < 0 || wanted(t.vni, vnis, n))
-			continue;
-		if (*n_out == cap) {
-			cap = cap ? 2 * cap : 64;
-			tmp = realloc(*out, cap * sizeof(**out));
-			if (!tmp)
-				return -ENOMEM;
-			*out = tmp;
-		}
-		(*out)[(*n_out)++] = vni ? k : (uint32_t)kk;
+	if (*n == *cap) {
+		tmp = realloc(*v, ncap * sizeof(**v));
+		if (!tmp)
+			return -ENOMEM;
+		*v = tmp;
+		*cap = ncap;
 	}
+	(*v)[(*n)++] = k;
 	return 0;
+}
+
+/* The VNI map's keys that are not in vnis: into *out (*n_out of them).
+ * 0, or -errno (a walk ends with -ENOENT after the last key). */
+static int unwanted_vnis(struct vnm_bpf *b, const uint32_t *vnis, size_t n, uint32_t **out,
+			 size_t *n_out)
+{
+	uint32_t k, prev;
+	size_t cap = 0;
+	int rc;
+
+	for (rc = vnm_bpf_vni_next(b, NULL, &k); !rc;
+	     prev = k, rc = vnm_bpf_vni_next(b, &prev, &k))
+		if (!wanted(k, vnis, n) && push(out, n_out, &cap, k))
+			return -ENOMEM;
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* The tap map's keys (taps) whose VNI is not in vnis, likewise. */
+static int unwanted_taps(struct vnm_bpf *b, const uint32_t *vnis, size_t n, uint32_t **out,
+			 size_t *n_out)
+{
+	struct vnm_bpf_tap t;
+	size_t cap = 0;
+	int k, prev, rc;
+
+	for (rc = vnm_bpf_tap_next(b, NULL, &k); !rc;
+	     prev = k, rc = vnm_bpf_tap_next(b, &prev, &k))
+		if (vnm_bpf_tap_get(b, k, &t) == 0 && !wanted(t.vni, vnis, n) &&
+		    push(out, n_out, &cap, (uint32_t)k))
+			return -ENOMEM;
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int vnm_lnl_sh_sweep(struct vnm_lnl *c, const struct vnm_host *h, const uint32_t *vnis,
@@ -450,11 +463,13 @@ int vnm_lnl_sh_sweep(struct vnm_lnl *c, const struct vnm_host *h, const uint32_t
 		return 0; /* no maps on the host: nothing left behind */
 	/* collected first, removed after: a hash map's walk restarts when
 	 * the key it stands on goes */
-	rc = unwanted(ns->bpf, true, vnis, n, &gone, &ng);
+	rc = unwanted_vnis(ns->bpf, vnis, n, &gone, &ng);
 	if (!rc)
-		rc = unwanted(ns->bpf, false, vnis, n, &taps, &nt);
+		rc = unwanted_taps(ns->bpf, vnis, n, &taps, &nt);
 	if (rc) {
-		vnm_err_set(err, VNM_E_NOMEM, NULL, "link driver: out of memory");
+		vnm_err_set(err, rc == -ENOMEM ? VNM_E_NOMEM : VNM_E_DRIVER, NULL,
+			    "cannot read the shared datapath's BPF maps%s: %s",
+			    vnm_lnl_where(h, where, sizeof(where)), strerror(-rc));
 		goto cleanup;
 	}
 	for (i = 0; i < nt; i++)

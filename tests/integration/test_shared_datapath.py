@@ -218,7 +218,6 @@ def test_disable_and_enable(world):
 
 
 def test_vl_removed_while_vnmd_was_down_is_swept(world):
-    m = world.ssh_key()
     assert ping(R1, "10.5.0.2")
     world.stop(sig=signal.SIGKILL)
     with open(os.path.join(world.state, "startup.xml"), "w") as f:
@@ -226,7 +225,6 @@ def test_vl_removed_while_vnmd_was_down_is_swept(world):
     extra = list(world.extra)
     try:
         world.start(extra=extra + ["--startup"])
-        m = world.ssh_key()
         assert wait_for(lambda: "reconciliation: removing leftover VNI" in world.logtext())
         # the entries the killed vnmd left would still carry the traffic
         assert not ping(R1, "10.5.0.2", tries=2)
