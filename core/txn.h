@@ -10,6 +10,9 @@
  * VNM_E_INCONSISTENT (the next reconciliation repairs it).
  *
  * One transaction at a time: apply and undo hold a process-wide mutex.
+ * Within one, the hypervisor calls of routers being defined and started
+ * may run on a thread of their own beside the link calls of the VLs being
+ * made (txn.c says which steps, and why the result is the same).
  */
 #ifndef VNM_TXN_H
 #define VNM_TXN_H
@@ -27,6 +30,11 @@ struct vnm_journal;
 int vnm_txn_apply(const struct vnm_drivers *drv, const struct vnm_plan *p,
 		  struct vnm_journal **journal, struct vnm_err *err);
 
+/* Whether vnm_txn_apply() may run hypervisor and link steps side by side
+ * (default true; tests that count calls against a failing Nth one turn it
+ * off). */
+extern bool vnm_txn_lanes;
+
 /* Undo everything in the journal, newest first.  Returns 0, or -1 with err
  * (VNM_E_INCONSISTENT) naming the first inverse that failed. */
 int vnm_txn_undo(const struct vnm_drivers *drv, struct vnm_journal *j, struct vnm_err *err);
@@ -36,6 +44,14 @@ void vnm_journal_free(struct vnm_journal *j);
  * set by the driver (VNM_E_UNSUPPORTED when the driver lacks the call). */
 int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s,
 		 struct vnm_err *err);
+
+/* The same without the link driver's plug of the taps that a router's
+ * start or a vNIC's attach made (hypervisor calls only), and that plug
+ * alone (0 for any other step).  A plug that fails leaves the hypervisor
+ * change in place: the caller's journal holds its inverse. */
+int vnm_step_run_unplugged(const struct vnm_drivers *drv, const struct vnm_step *s,
+			   struct vnm_err *err);
+int vnm_step_plug(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err);
 
 /* Look whether step s can run, changing nothing (a live migration: both
  * hypervisors able to).  Returns 0, or -1 with err set.  vnm_txn_apply()

@@ -449,7 +449,20 @@ static bool step_remote(const struct vnm_step *s)
 	return h && h->remote;
 }
 
-int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+int vnm_step_plug(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	if (step_remote(s))
+		return 0;
+	if (s->kind == VNM_STEP_VR_STATE && s->to != VNM_ADMIN_STOPPED)
+		return plug_vnics(drv, s->vr, NULL, false, err);
+	if (s->kind == VNM_STEP_VNIC_ATTACH)
+		return plug_vnics(drv, s->nic->vr, s->nic, false, err);
+	return 0;
+}
+
+/* The step; plug: with the plug that follows a start or an attach. */
+static int run(const struct vnm_drivers *drv, const struct vnm_step *s, bool plug,
+	       struct vnm_err *err)
 {
 	const struct vnm_hv_ops *hv = drv->hv;
 	const struct vnm_link_ops *ln = drv->link;
@@ -485,7 +498,9 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		NEED_OP(hv, vr_set_state, "hypervisor");
 		if (hv->vr_set_state(drv->hv_ctx, s->vr, s->to, err))
 			return -1;
-		return s->to == VNM_ADMIN_STOPPED ? 0 : plug_vnics(drv, s->vr, NULL, true, err);
+		if (!plug || s->to == VNM_ADMIN_STOPPED)
+			return 0;
+		return plug_vnics(drv, s->vr, NULL, true, err);
 	case VNM_STEP_VR_RESOURCES:
 		NEED_OP(hv, vr_set_resources, "hypervisor");
 		return hv->vr_set_resources(drv->hv_ctx, s->vr_old, s->vr, &live, err);
@@ -493,7 +508,7 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		NEED_OP(hv, vnic_attach, "hypervisor");
 		if (hv->vnic_attach(drv->hv_ctx, s->nic, err))
 			return -1;
-		return plug_vnics(drv, s->nic->vr, s->nic, true, err);
+		return plug ? plug_vnics(drv, s->nic->vr, s->nic, true, err) : 0;
 	case VNM_STEP_VNIC_DETACH:
 		NEED_OP(hv, vnic_detach, "hypervisor");
 		return hv->vnic_detach(drv->hv_ctx, s->nic, err);
@@ -521,4 +536,15 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct
 		return migrate(drv, s, err);
 	}
 	return vnm_err_set(err, VNM_E_INTERNAL, NULL, "unknown step kind %d", (int)s->kind);
+}
+
+int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+{
+	return run(drv, s, true, err);
+}
+
+int vnm_step_run_unplugged(const struct vnm_drivers *drv, const struct vnm_step *s,
+			   struct vnm_err *err)
+{
+	return run(drv, s, false, err);
 }

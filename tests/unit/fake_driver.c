@@ -245,18 +245,31 @@ void fake_reset_counts(struct fake_world *fw)
 	pthread_mutex_unlock(&fw->lock);
 }
 
+/* Both read under the world's lock: a test may poll them while a
+ * transaction calls the drivers from two threads. */
 unsigned fake_calls(const struct fake_world *fw)
 {
-	return fw->calls;
+	struct fake_world *w = (struct fake_world *)fw;
+	unsigned n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->calls;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }
 
 unsigned fake_count(const struct fake_world *fw, const char *op)
 {
+	struct fake_world *w = (struct fake_world *)fw;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&w->lock);
 	for (int i = 0; i < OP_N; i++) {
 		if (!strcmp(op_names[i], op))
-			return fw->counts[i];
+			n = w->counts[i];
 	}
-	return 0;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }
 
 static int cmp_str(const void *a, const void *b)

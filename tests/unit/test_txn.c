@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libyang/libyang.h>
 
@@ -91,9 +93,50 @@ static char *reference_world(const struct cfg *c)
 }
 
 /*
- * From a world at `from`, apply from -> to with step i failing, for every
- * i; then apply it without failure.
+ * From a world at `from` (dump before), apply p with the i-th driver call
+ * failing, for every i.  One after the other (lanes off) the i-th call is
+ * step i: the error names it and the undo makes i-1 calls.  With the two
+ * lanes (txn.c) the i-th call is whichever came i-th; the error still
+ * names a step and the failed call, and the world is back as it was.
  */
+static void fail_each(struct fake_world *fw, const struct vnm_drivers *d,
+		      const struct vnm_plan *p, const char *before, bool lanes)
+{
+	struct vnm_err err;
+	char *after, head[64], what[256];
+	size_t i;
+
+	vnm_txn_lanes = lanes;
+	for (i = 1; i <= p->n; i++) {
+		fake_reset_counts(fw);
+		fake_fail_at(fw, (unsigned)i);
+		vnm_err_clear(&err);
+		assert_int_equal(vnm_txn_apply(d, p, NULL, &err), -1);
+		/* the error names the step that failed and says why */
+		snprintf(head, sizeof(head), lanes ? "step " : "step %zu/%zu ", i, p->n);
+		vnm_step_describe(&p->steps[i - 1].fwd, what, sizeof(what));
+		if (strncmp(err.msg, head, strlen(head)) || (!lanes && !strstr(err.msg, what)) ||
+		    !strstr(err.msg, "injected failure")) {
+			fprintf(stderr, "call %zu: unexpected message: %s\n", i, err.msg);
+			fail();
+		}
+		assert_int_equal(err.code, VNM_E_DRIVER);
+		/* the failed step and the undo of the i-1 before it */
+		if (!lanes)
+			assert_int_equal(fake_calls(fw), i + (i - 1));
+		after = fake_dump(fw);
+		if (strcmp(before, after)) {
+			fprintf(stderr, "world changed after a failure at call %zu (lanes %d): %s\n", i,
+				lanes, err.msg);
+			assert_string_equal(before, after);
+		}
+		free(after);
+	}
+	fake_fail_at(fw, 0);
+	vnm_txn_lanes = true;
+}
+
+/* from -> to with each step failing, then without failure, both ways. */
 static void each_step_fails(char *xml_from, char *xml_to, bool use_diff)
 {
 	struct cfg from = cfg_of(xml_from), to = cfg_of(xml_to);
@@ -101,45 +144,36 @@ static void each_step_fails(char *xml_from, char *xml_to, bool use_diff)
 	struct vnm_plan *p;
 	struct vnm_drivers d;
 	struct vnm_err err;
-	char *before, *after, *want, head[64], what[256];
-	size_t i;
+	char *before, *after, *want;
+	int lanes;
 
 	fake_drivers(fw, &d);
 	build(fw, &from);
 	before = fake_dump(fw);
 	p = plan_of(&from, &to, use_diff);
 	assert_true(p->n > 0);
-	for (i = 1; i <= p->n; i++) {
-		fake_reset_counts(fw);
-		fake_fail_at(fw, (unsigned)i);
-		vnm_err_clear(&err);
-		assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), -1);
-		/* the error names the step that failed and says why */
-		snprintf(head, sizeof(head), "step %zu/%zu ", i, p->n);
-		vnm_step_describe(&p->steps[i - 1].fwd, what, sizeof(what));
-		if (strncmp(err.msg, head, strlen(head)) || !strstr(err.msg, what) ||
-		    !strstr(err.msg, "injected failure")) {
-			fprintf(stderr, "step %zu: unexpected message: %s\n", i, err.msg);
-			fail();
-		}
-		assert_int_equal(err.code, VNM_E_DRIVER);
-		/* the failed step and the undo of the i-1 before it */
-		assert_int_equal(fake_calls(fw), i + (i - 1));
-		after = fake_dump(fw);
-		if (strcmp(before, after)) {
-			fprintf(stderr, "world changed after a failure at step %zu (%s)\n", i, what);
-			assert_string_equal(before, after);
-		}
-		free(after);
-	}
-	fake_fail_at(fw, 0);
-	fake_reset_counts(fw);
-	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), 0);
-	assert_int_equal(fake_calls(fw), p->n);
-	after = fake_dump(fw);
 	want = reference_world(&to);
-	assert_string_equal(after, want);
-	free(after);
+	for (lanes = 0; lanes < 2; lanes++) {
+		fail_each(fw, &d, p, before, lanes);
+		fake_reset_counts(fw);
+		vnm_txn_lanes = lanes;
+		assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), 0);
+		vnm_txn_lanes = true;
+		assert_int_equal(fake_calls(fw), p->n);
+		after = fake_dump(fw);
+		assert_string_equal(after, want);
+		free(after);
+		if (!lanes) {
+			/* back to from for the second round */
+			struct vnm_plan *back = plan_of(&to, &from, false);
+
+			assert_int_equal(vnm_txn_apply(&d, back, NULL, &err), 0);
+			vnm_plan_free(back);
+			after = fake_dump(fw);
+			assert_string_equal(after, before);
+			free(after);
+		}
+	}
 	free(want);
 	free(before);
 	vnm_plan_free(p);
@@ -364,6 +398,95 @@ static void journal_undoes_a_committed_plan(void **state)
 	cfg_free(&b);
 }
 
+struct apply_arg {
+	const struct vnm_drivers *d;
+	const struct vnm_plan *p;
+	int rc;
+	struct vnm_err err;
+};
+
+static void *apply_thread(void *arg)
+{
+	struct apply_arg *a = arg;
+
+	a->rc = vnm_txn_apply(a->d, a->p, NULL, &a->err);
+	return NULL;
+}
+
+/* Building Figure 4: while the first router's definition is held up in
+ * the hypervisor, the link lane makes and shapes every VL; then the
+ * definitions go on and the world is what one step after the other makes. */
+static void links_made_while_routers_are_defined(void **state)
+{
+	struct cfg empty = cfg_of(NULL), c = cfg_of(cg_figure4(&k0));
+	struct fake_world *fw = fake_world_new();
+	struct vnm_drivers d;
+	struct vnm_plan *p = plan_of(&empty, &c, false);
+	struct apply_arg a = {.d = &d, .p = p};
+	unsigned n_shape = 0, n_create = 0, tries;
+	char *after, *want = reference_world(&c);
+	pthread_t tid;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < p->n; i++) {
+		n_shape += p->steps[i].fwd.kind == VNM_STEP_VL_SHAPE;
+		n_create += p->steps[i].fwd.kind == VNM_STEP_VL_CREATE;
+	}
+	assert_true(n_shape > 0 && n_create > 0);
+	fake_drivers(fw, &d);
+	fake_gate(fw, "vr_define");
+	assert_int_equal(pthread_create(&tid, NULL, apply_thread, &a), 0);
+	fake_gate_reached(fw);
+	for (tries = 0; tries < 500 && fake_count(fw, "vl_shape") < n_shape; tries++)
+		usleep(10000);
+	assert_int_equal(fake_count(fw, "vl_create"), n_create);
+	assert_int_equal(fake_count(fw, "vl_shape"), n_shape);
+	assert_int_equal(fake_count(fw, "vr_set_state"), 0);
+	fake_gate_open(fw);
+	pthread_join(tid, NULL);
+	assert_int_equal(a.rc, 0);
+	after = fake_dump(fw);
+	assert_string_equal(after, want);
+	free(after);
+	free(want);
+	vnm_plan_free(p);
+	fake_world_free(fw);
+	cfg_free(&empty);
+	cfg_free(&c);
+}
+
+/* A router that fails to start while the link lane is making VLs: the
+ * error names that router, and nothing of either lane stays. */
+static void router_start_fails_beside_the_links(void **state)
+{
+	struct cfg empty = cfg_of(NULL), c = cfg_of(cg_figure4(&k0));
+	struct fake_world *fw = fake_world_new();
+	struct vnm_plan *p = plan_of(&empty, &c, false);
+	struct vnm_drivers d;
+	struct vnm_err err;
+	char *before, *after;
+
+	(void)state;
+	fake_drivers(fw, &d);
+	before = fake_dump(fw);
+	fake_fail_op(fw, "vr_set_state");
+	vnm_err_clear(&err);
+	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), -1);
+	assert_int_equal(err.code, VNM_E_DRIVER);
+	assert_non_null(strstr(err.msg, "injected failure of vr_set_state"));
+	assert_non_null(strstr(err.msg, "router"));
+	assert_true(fake_count(fw, "vl_destroy") > 0); /* the link lane had made some */
+	after = fake_dump(fw);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+	vnm_plan_free(p);
+	fake_world_free(fw);
+	cfg_free(&empty);
+	cfg_free(&c);
+}
+
 /* From every variant of Figure 4 to every other, with and without the
  * diff: the world ends as building the target from nothing makes it. */
 static void every_variant_to_every_other(void **state)
@@ -428,6 +551,8 @@ int main(void)
 		cmocka_unit_test(every_variant_to_every_other),
 		cmocka_unit_test(failed_undo_is_inconsistent),
 		cmocka_unit_test(journal_undoes_a_committed_plan),
+		cmocka_unit_test(links_made_while_routers_are_defined),
+		cmocka_unit_test(router_start_fails_beside_the_links),
 	};
 
 	vnm_log_set_level(VNM_LOG_SILENT); /* failures are the point here: keep quiet */
