@@ -10,8 +10,12 @@
  * Crash safety: running.xml is replaced atomically (store.c) and names the
  * last journal record it holds; records up to it are skipped at load.  So
  * a crash between any two of the steps below loses nothing acknowledged:
- *   compaction: [txn] copy running, note seq S; [jlock] save running.xml
- *   with S; [txn] drop records <= S from the journal.
+ *   compaction: [txn] copy running, note seq S, rename the journal (records
+ *   <= S) aside; [jlock] save running.xml with S; remove the journal set
+ *   aside.  Load replays the one aside, then the journal.
+ * Edits wait for the copy and a rename only: the fold used to rewrite the
+ * journal's tail under txn, and the edits of the next 0.1 s were 3-9 ms
+ * slower.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +68,8 @@ int core_save_running(struct vnm_core *c, const struct lyd_node *cfg, struct vnm
 	/* every record is in running.xml now: a journal left behind by a
 	 * failure here is skipped at load (its records are <= seq) */
 	vnm_err_clear(&e);
-	if (vnm_wal_trim(c->state_dir, seq, &c->wal_size, &e))
+	if (vnm_wal_trim(c->state_dir, seq, &c->wal_size, &e) ||
+	    vnm_wal_drop_aside(c->state_dir, &e))
 		vnm_log(VNM_LOG_WARNING, "%s", e.msg);
 	return 0;
 }
@@ -73,6 +78,7 @@ static void compact(struct vnm_core *c)
 {
 	struct lyd_node *copy = NULL;
 	struct vnm_err e;
+	bool aside = false;
 	uint64_t seq;
 	int rc;
 
@@ -80,6 +86,10 @@ static void compact(struct vnm_core *c)
 	pthread_mutex_lock(&c->txn);
 	seq = c->jseq;
 	rc = core_dup_tree(c->running, &copy, &e);
+	/* the journal's records up to seq go aside whole, new ones to a new
+	 * journal: nothing is rewritten later while edits wait */
+	if (!rc && !vnm_wal_set_aside(c->state_dir, &aside, &e) && aside)
+		c->wal_size = 0;
 	pthread_mutex_unlock(&c->txn);
 	if (rc)
 		goto fail;
@@ -90,10 +100,16 @@ static void compact(struct vnm_core *c)
 	lyd_free_all(copy);
 	if (rc)
 		goto fail;
-	pthread_mutex_lock(&c->txn);
-	rc = vnm_wal_trim(c->state_dir, seq, &c->wal_size, &e);
-	pthread_mutex_unlock(&c->txn);
-	if (rc)
+	if (!aside) {
+		/* an earlier fold's journal was still aside, or the rename
+		 * failed: cut the records running.xml holds now */
+		pthread_mutex_lock(&c->txn);
+		rc = vnm_wal_trim(c->state_dir, seq, &c->wal_size, &e);
+		pthread_mutex_unlock(&c->txn);
+		if (rc)
+			goto fail;
+	}
+	if (vnm_wal_drop_aside(c->state_dir, &e))
 		goto fail;
 	vnm_log(VNM_LOG_DEBUG, "journal folded into running.xml (up to record %llu)",
 		(unsigned long long)seq);

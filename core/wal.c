@@ -33,11 +33,17 @@ static uint64_t fnv1a(const char *p, size_t n)
 	return h;
 }
 
-static int wal_path(char *buf, size_t len, const char *dir, struct vnm_err *err)
+static int path_in(char *buf, size_t len, const char *dir, const char *name,
+		   struct vnm_err *err)
 {
-	if ((size_t)snprintf(buf, len, "%s/%s", dir, VNM_WAL_FILE) < len)
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) < len)
 		return 0;
 	return vnm_err_set(err, VNM_E_INVALID, NULL, "state directory path %s is too long", dir);
+}
+
+static int wal_path(char *buf, size_t len, const char *dir, struct vnm_err *err)
+{
+	return path_in(buf, len, dir, VNM_WAL_FILE, err);
 }
 
 /* One record at p (n bytes left): 1 with its fields, 0 at a clean end,
@@ -107,8 +113,11 @@ static int merge_rec(struct ly_ctx *ctx, const struct rec *r, struct lyd_node **
 	return 0;
 }
 
-static int replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq, struct lyd_node **tree,
-		  struct vnm_wal_info *info, bool cut, struct vnm_err *err)
+/* Merge the records of dir/name newer than base_seq into *tree; info
+ * adds up over the files. */
+static int replay_file(struct ly_ctx *ctx, const char *dir, const char *name, uint64_t base_seq,
+		       struct lyd_node **tree, struct vnm_wal_info *info, bool cut,
+		       struct vnm_err *err)
 {
 	char path[4096];
 	char *buf = NULL;
@@ -116,9 +125,7 @@ static int replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq, struct
 	size_t off = 0, n;
 	int rc = -1, k;
 
-	memset(info, 0, sizeof(*info));
-	info->last_seq = base_seq;
-	if (wal_path(path, sizeof(path), dir, err))
+	if (path_in(path, sizeof(path), dir, name, err))
 		return -1;
 	if (vnm_file_read(path, &buf)) {
 		if (errno == ENOENT)
@@ -126,7 +133,7 @@ static int replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq, struct
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot read %s: %m", path);
 	}
 	n = strlen(buf);
-	info->file_len = n;
+	info->file_len += n;
 	while ((k = next_rec(buf + off, n - off, &r)) > 0) {
 		if (r.seq <= base_seq) {
 			info->skipped++;
@@ -141,23 +148,35 @@ static int replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq, struct
 			info->last_seq = r.seq;
 		off += r.total;
 	}
-	info->valid_len = off;
+	info->valid_len += off;
 	if (k < 0 && cut) {
 		vnm_log(VNM_LOG_WARNING, "%s: %zu byte(s) after the last whole record (a write "
 			"interrupted by a crash, never acknowledged): dropped", path, n - off);
 		if (truncate(path, (off_t)off))
 			vnm_log(VNM_LOG_WARNING, "cannot cut %s: %m", path);
 	}
-	if (info->applied && *tree &&
-	    lyd_validate_all(tree, ctx, LYD_VALIDATE_NO_STATE, NULL) != LY_SUCCESS) {
-		vnm_err_set(err, VNM_E_INVALID, NULL, "%s: the configuration with its %zu journal "
-			    "record(s) is not valid: %s", path, info->applied, ly_errmsg(ctx));
-		goto cleanup;
-	}
 	rc = 0;
 cleanup:
 	free(buf);
 	return rc;
+}
+
+/* The journal set aside by a fold first (its records are the older ones),
+ * then the journal. */
+static int replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq, struct lyd_node **tree,
+		  struct vnm_wal_info *info, bool cut, struct vnm_err *err)
+{
+	memset(info, 0, sizeof(*info));
+	info->last_seq = base_seq;
+	if (replay_file(ctx, dir, VNM_WAL_ASIDE, base_seq, tree, info, cut, err) ||
+	    replay_file(ctx, dir, VNM_WAL_FILE, base_seq, tree, info, cut, err))
+		return -1;
+	if (info->applied && *tree &&
+	    lyd_validate_all(tree, ctx, LYD_VALIDATE_NO_STATE, NULL) != LY_SUCCESS)
+		return vnm_err_set(err, VNM_E_INVALID, NULL, "%s/%s: the configuration with its %zu "
+				   "journal record(s) is not valid: %s", dir, VNM_WAL_FILE,
+				   info->applied, ly_errmsg(ctx));
+	return 0;
 }
 
 int vnm_wal_append(const char *dir, uint64_t seq, const char *xml, size_t *size,
@@ -248,6 +267,42 @@ int vnm_wal_trim(const char *dir, uint64_t upto, size_t *size, struct vnm_err *e
 cleanup:
 	free(buf);
 	return rc;
+}
+
+int vnm_wal_set_aside(const char *dir, bool *done, struct vnm_err *err)
+{
+	char from[4096], to[4096];
+	struct stat st;
+
+	*done = false;
+	if (wal_path(from, sizeof(from), dir, err) ||
+	    path_in(to, sizeof(to), dir, VNM_WAL_ASIDE, err))
+		return -1;
+	if (lstat(to, &st) == 0)
+		return 0; /* an earlier fold's, not dropped yet: trim instead */
+	if (rename(from, to)) {
+		if (errno == ENOENT)
+			return 0;
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot rename %s to %s: %m", from, to);
+	}
+	*done = true;
+	return 0;
+}
+
+int vnm_wal_drop_aside(const char *dir, struct vnm_err *err)
+{
+	char path[4096];
+
+	if (path_in(path, sizeof(path), dir, VNM_WAL_ASIDE, err))
+		return -1;
+	if (unlink(path)) {
+		if (errno == ENOENT)
+			return 0;
+		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove %s: %m", path);
+	}
+	if (vnm_file_fsync_dir(dir))
+		vnm_log(VNM_LOG_WARNING, "cannot flush directory %s to disk: %m", dir);
+	return 0;
 }
 
 int vnm_wal_replay(struct ly_ctx *ctx, const char *dir, uint64_t base_seq,

@@ -20,6 +20,7 @@
 #ifndef VNM_WAL_H
 #define VNM_WAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,8 @@ struct ly_ctx;
 struct lyd_node;
 
 #define VNM_WAL_FILE "running.journal"
+/* The journal a fold set aside (vnm_wal_set_aside). */
+#define VNM_WAL_ASIDE "running.journal.folding"
 
 /* What a load found. */
 struct vnm_wal_info {
@@ -61,6 +64,17 @@ int vnm_wal_append(const char *dir, uint64_t seq, const char *xml, size_t *size,
  * now): the rest is rewritten to a temporary file and renamed over the
  * journal; none left removes it.  Returns 0, or -1 with err set. */
 int vnm_wal_trim(const char *dir, uint64_t upto, size_t *size, struct vnm_err *err);
+
+/* Set the journal aside for a fold (a rename to VNM_WAL_ASIDE; the next
+ * append starts a new journal), so that once running.xml holds its
+ * records it is dropped whole, with no rewrite while edits wait.  Records
+ * set aside are replayed before the journal's.  When an earlier fold's
+ * journal is still aside (its save failed), nothing is renamed and *done
+ * stays false: the caller trims the journal instead.  Returns 0, or -1
+ * with err set. */
+int vnm_wal_set_aside(const char *dir, bool *done, struct vnm_err *err);
+/* Remove the journal set aside (running.xml holds every record of it). */
+int vnm_wal_drop_aside(const char *dir, struct vnm_err *err);
 
 /* The sequence number in the first line of dir/name (0 when absent). */
 uint64_t vnm_wal_base_seq(const char *dir, const char *name);

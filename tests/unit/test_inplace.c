@@ -120,6 +120,15 @@ static off_t wal_size(const char *dir)
 	return stat(p, &st) ? -1 : st.st_size;
 }
 
+static off_t aside_size(const char *dir)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, VNM_WAL_ASIDE);
+	return stat(p, &st) ? -1 : st.st_size;
+}
+
 static int set1(struct vnm_core *c, const char *parent, const char *name, const char *v,
 		struct vnm_err *err)
 {
@@ -307,6 +316,54 @@ static void survives_a_crash_and_a_torn_record(void **state)
 	/* f->c's own view is stale now; teardown's save must not matter */
 }
 
+/* The process dies while a fold has set the journal aside, before
+ * running.xml holds it: the next start replays the records aside, then the
+ * new journal's (a later value of the same leaf wins); its clean stop
+ * leaves neither file. */
+static void crash_while_the_journal_is_aside(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_err err;
+	pid_t pid;
+	int st;
+	char *v;
+
+	pid = fork();
+	if (pid == 0) {
+		bool done = false;
+		int rc = set1(f->c, LA12, "guaranteed-rate", "21000000", &err);
+
+		rc |= set1(f->c, LA23, "rate-limit", "46000000", &err);
+		rc |= vnm_wal_set_aside(f->dir, &done, &err); /* the fold's first step */
+		rc |= !done;
+		rc |= set1(f->c, LA12, "guaranteed-rate", "22000000", &err);
+		_exit(rc ? 1 : 0); /* no vnm_core_free: no save */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_true(aside_size(f->dir) > 0);
+	assert_true(wal_size(f->dir) > 0);
+	{
+		struct fx g = *f;
+		struct vnm_core *c2 = open_core(&g);
+
+		v = leaf_of(c2, LA12, "guaranteed-rate");
+		assert_string_equal(v, "22000000");
+		free(v);
+		v = leaf_of(c2, LA23, "rate-limit");
+		assert_string_equal(v, "46000000");
+		free(v);
+		vnm_core_free(c2);
+		assert_int_equal(wal_size(f->dir), -1);
+		assert_int_equal(aside_size(f->dir), -1);
+		c2 = open_core(&g);
+		v = leaf_of(c2, LA12, "guaranteed-rate");
+		assert_string_equal(v, "22000000");
+		free(v);
+		vnm_core_free(c2);
+	}
+}
+
 /* Enough changes to pass the compaction size: running.xml catches up in
  * the background and the journal shrinks, nothing lost. */
 static void compaction_folds_the_journal(void **state)
@@ -329,6 +386,10 @@ static void compaction_folds_the_journal(void **state)
 	}
 	assert_true(base > base0);
 	assert_true(wal_size(f->dir) < 256 * 1024);
+	/* the journal the fold set aside goes once running.xml holds it */
+	for (i = 0; i < 500 && aside_size(f->dir) >= 0; i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(aside_size(f->dir), -1);
 	/* what running.xml and the journal hold together is running */
 	{
 		struct fx g = *f;
@@ -491,6 +552,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refusals_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(veto_sees_the_diff_and_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(survives_a_crash_and_a_torn_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(crash_while_the_journal_is_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(compaction_folds_the_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_catch_up_with_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_get_the_new_generation, setup, teardown),
