@@ -47,11 +47,13 @@ int vnm_step_run(const struct vnm_drivers *drv, const struct vnm_step *s,
 
 /* The same without the link driver's plug of the taps that a router's
  * start or a vNIC's attach made (hypervisor calls only), and that plug
- * alone (0 for any other step).  A plug that fails leaves the hypervisor
- * change in place: the caller's journal holds its inverse. */
+ * alone (0 for any other step).  A plug that fails takes the hypervisor
+ * change back (best effort) when take_back, else leaves it in place (the
+ * caller's journal holds its inverse). */
 int vnm_step_run_unplugged(const struct vnm_drivers *drv, const struct vnm_step *s,
 			   struct vnm_err *err);
-int vnm_step_plug(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err);
+int vnm_step_plug(const struct vnm_drivers *drv, const struct vnm_step *s, bool take_back,
+		  struct vnm_err *err);
 
 /* Look whether step s can run, changing nothing (a live migration: both
  * hypervisors able to).  Returns 0, or -1 with err set.  vnm_txn_apply()

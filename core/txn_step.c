@@ -449,14 +449,15 @@ static bool step_remote(const struct vnm_step *s)
 	return h && h->remote;
 }
 
-int vnm_step_plug(const struct vnm_drivers *drv, const struct vnm_step *s, struct vnm_err *err)
+int vnm_step_plug(const struct vnm_drivers *drv, const struct vnm_step *s, bool take_back,
+		  struct vnm_err *err)
 {
 	if (step_remote(s))
 		return 0;
 	if (s->kind == VNM_STEP_VR_STATE && s->to != VNM_ADMIN_STOPPED)
-		return plug_vnics(drv, s->vr, NULL, false, err);
+		return plug_vnics(drv, s->vr, NULL, take_back, err);
 	if (s->kind == VNM_STEP_VNIC_ATTACH)
-		return plug_vnics(drv, s->nic->vr, s->nic, false, err);
+		return plug_vnics(drv, s->nic->vr, s->nic, take_back, err);
 	return 0;
 }
 

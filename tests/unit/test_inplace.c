@@ -111,22 +111,33 @@ static char *leaf_of(struct vnm_core *c, const char *parent, const char *name)
 	return v;
 }
 
-static off_t wal_size(const char *dir)
+static void assert_leaf(struct vnm_core *c, const char *parent, const char *name,
+			const char *want)
+{
+	char *v = leaf_of(c, parent, name);
+
+	assert_string_equal(v, want);
+	free(v);
+}
+
+/* Size of dir/name, -1 when there is none. */
+static off_t file_size(const char *dir, const char *name)
 {
 	char p[256];
 	struct stat st;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, VNM_WAL_FILE);
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	return stat(p, &st) ? -1 : st.st_size;
+}
+
+static off_t wal_size(const char *dir)
+{
+	return file_size(dir, VNM_WAL_FILE);
 }
 
 static off_t aside_size(const char *dir)
 {
-	char p[256];
-	struct stat st;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, VNM_WAL_ASIDE);
-	return stat(p, &st) ? -1 : st.st_size;
+	return file_size(dir, VNM_WAL_ASIDE);
 }
 
 static int set1(struct vnm_core *c, const char *parent, const char *name, const char *v,
@@ -143,7 +154,6 @@ static void changes_in_place_and_journals(void **state)
 	struct lyd_node *t;
 	struct vnm_err err;
 	unsigned n1;
-	char *v;
 
 	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "20000000", &err), 0);
 	/* la12 and the VL without a guarantee on pl12, whose default share
@@ -151,9 +161,7 @@ static void changes_in_place_and_journals(void **state)
 	n1 = fake_count(f->fw, "vl_shape");
 	assert_int_equal(n1, 2);
 	assert_int_equal(fake_count(f->fw, "vl_create") + fake_count(f->fw, "vr_define"), 0);
-	v = leaf_of(f->c, LA12, "guaranteed-rate");
-	assert_string_equal(v, "20000000");
-	free(v);
+	assert_leaf(f->c, LA12, "guaranteed-rate", "20000000");
 	assert_true(wal_size(f->dir) > 0);
 	/* running.xml is not rewritten for it */
 	assert_int_equal(vnm_wal_base_seq(f->dir, VNM_STORE_RUNNING) < 2, 1);
@@ -166,9 +174,7 @@ static void changes_in_place_and_journals(void **state)
 	assert_int_equal(wal_size(f->dir), -1);
 	/* a limit appears where there was none */
 	assert_int_equal(set1(f->c, LA12, "rate-limit", "40000000", &err), 0);
-	v = leaf_of(f->c, LA12, "rate-limit");
-	assert_string_equal(v, "40000000");
-	free(v);
+	assert_leaf(f->c, LA12, "rate-limit", "40000000");
 	/* the same value again changes nothing */
 	fake_reset_counts(f->fw);
 	assert_int_equal(set1(f->c, LA12, "rate-limit", "40000000", &err), 0);
@@ -186,18 +192,13 @@ static void restated_leaves(void **state)
 		{LA12, "guaranteed-rate", "20000000", NULL},
 	};
 	struct vnm_err err;
-	char *v;
 
 	assert_int_equal(vnm_core_set_leaves(f->c, s, 2, NULL, NULL, &err), 0);
-	v = leaf_of(f->c, LA12, "guaranteed-rate");
-	assert_string_equal(v, "20000000");
-	free(v);
+	assert_leaf(f->c, LA12, "guaranteed-rate", "20000000");
 	s[0].value = "a3";
 	s[1].value = "30000000";
 	assert_int_equal(vnm_core_set_leaves(f->c, s, 2, NULL, NULL, &err), 1);
-	v = leaf_of(f->c, LA12, "guaranteed-rate");
-	assert_string_equal(v, "20000000");
-	free(v);
+	assert_leaf(f->c, LA12, "guaranteed-rate", "20000000");
 }
 
 static void refusals_change_nothing(void **state)
@@ -205,7 +206,6 @@ static void refusals_change_nothing(void **state)
 	struct fx *f = *state;
 	struct vnm_err err;
 	off_t w0 = wal_size(f->dir);
-	char *v;
 
 	/* above la23's limit of 50 Mbit/s */
 	assert_int_equal(set1(f->c, LA23, "guaranteed-rate", "60000000", &err), -1);
@@ -220,9 +220,7 @@ static void refusals_change_nothing(void **state)
 	fake_fail_op(f->fw, "vl_shape");
 	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "30000000", &err), -1);
 	fake_fail_op(f->fw, NULL);
-	v = leaf_of(f->c, LA12, "guaranteed-rate");
-	assert_string_equal(v, "10000000");
-	free(v);
+	assert_leaf(f->c, LA12, "guaranteed-rate", "10000000");
 	assert_int_equal(wal_size(f->dir), w0);
 	/* not leaves the core changes in place: the whole path */
 	assert_int_equal(set1(f->c, LA12, "burst", "3000", &err), 1);
@@ -243,14 +241,11 @@ static void veto_sees_the_diff_and_stops(void **state)
 	struct vnm_leaf_set s = {LA12, "guaranteed-rate", "20000000", NULL};
 	struct vnm_err err;
 	int saw = 0;
-	char *v;
 
 	assert_int_equal(vnm_core_set_leaves(f->c, &s, 1, deny, &saw, &err), 2);
 	assert_true(saw);
 	assert_int_equal(fake_count(f->fw, "vl_shape"), 0);
-	v = leaf_of(f->c, LA12, "guaranteed-rate");
-	assert_string_equal(v, "10000000");
-	free(v);
+	assert_leaf(f->c, LA12, "guaranteed-rate", "10000000");
 }
 
 /* Acknowledged, then the process dies before any whole save: the next
@@ -264,7 +259,6 @@ static void survives_a_crash_and_a_torn_record(void **state)
 	pid_t pid;
 	int st;
 	FILE *fp;
-	char *v;
 
 	pid = fork();
 	if (pid == 0) {
@@ -286,12 +280,8 @@ static void survives_a_crash_and_a_torn_record(void **state)
 		struct fx g = *f;
 		struct vnm_core *c2 = open_core(&g);
 
-		v = leaf_of(c2, LA12, "guaranteed-rate");
-		assert_string_equal(v, "25000000");
-		free(v);
-		v = leaf_of(c2, LA23, "rate-limit");
-		assert_string_equal(v, "45000000");
-		free(v);
+		assert_leaf(c2, LA12, "guaranteed-rate", "25000000");
+		assert_leaf(c2, LA23, "rate-limit", "45000000");
 		{
 			char buf[8192] = {0};
 			FILE *rf = fopen(p, "r");
@@ -308,9 +298,7 @@ static void survives_a_crash_and_a_torn_record(void **state)
 		/* a clean stop folds everything into running.xml */
 		assert_int_equal(wal_size(f->dir), -1);
 		c2 = open_core(&g);
-		v = leaf_of(c2, LA12, "guaranteed-rate");
-		assert_string_equal(v, "26000000");
-		free(v);
+		assert_leaf(c2, LA12, "guaranteed-rate", "26000000");
 		vnm_core_free(c2);
 	}
 	/* f->c's own view is stale now; teardown's save must not matter */
@@ -326,7 +314,6 @@ static void crash_while_the_journal_is_aside(void **state)
 	struct vnm_err err;
 	pid_t pid;
 	int st;
-	char *v;
 
 	pid = fork();
 	if (pid == 0) {
@@ -347,19 +334,13 @@ static void crash_while_the_journal_is_aside(void **state)
 		struct fx g = *f;
 		struct vnm_core *c2 = open_core(&g);
 
-		v = leaf_of(c2, LA12, "guaranteed-rate");
-		assert_string_equal(v, "22000000");
-		free(v);
-		v = leaf_of(c2, LA23, "rate-limit");
-		assert_string_equal(v, "46000000");
-		free(v);
+		assert_leaf(c2, LA12, "guaranteed-rate", "22000000");
+		assert_leaf(c2, LA23, "rate-limit", "46000000");
 		vnm_core_free(c2);
 		assert_int_equal(wal_size(f->dir), -1);
 		assert_int_equal(aside_size(f->dir), -1);
 		c2 = open_core(&g);
-		v = leaf_of(c2, LA12, "guaranteed-rate");
-		assert_string_equal(v, "22000000");
-		free(v);
+		assert_leaf(c2, LA12, "guaranteed-rate", "22000000");
 		vnm_core_free(c2);
 	}
 }
@@ -374,7 +355,6 @@ static void compaction_folds_the_journal(void **state)
 	char val[32];
 	uint64_t base0 = vnm_wal_base_seq(f->dir, VNM_STORE_RUNNING), base = base0;
 	int i;
-	char *v;
 
 	for (i = 0; i < 1200; i++) {
 		snprintf(val, sizeof(val), "%d", 1000000 + i);
@@ -395,9 +375,7 @@ static void compaction_folds_the_journal(void **state)
 		struct fx g = *f;
 		struct vnm_core *c2 = open_core(&g);
 
-		v = leaf_of(c2, LA12, "guaranteed-rate");
-		assert_string_equal(v, "1001199");
-		free(v);
+		assert_leaf(c2, LA12, "guaranteed-rate", "1001199");
 		vnm_core_free(c2);
 	}
 }

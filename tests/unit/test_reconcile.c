@@ -212,6 +212,57 @@ static void failures_are_reported_and_skipped(void **state)
 	cfg_free(&c);
 }
 
+/* A world made from nothing (a host rebooted) while every router start
+ * fails: with the two lanes (txn_lanes.c) as one after the other, the link
+ * lane goes on past the failures, each failure is counted, the world is
+ * the same either way, and the next
+ * reconciliation, without failures, ends where building from nothing does. */
+static void rebuild_goes_on_past_failures_in_both_lanes(void **state)
+{
+	struct cfg c = cfg_of(cg_figure4(&k0));
+	struct fake_world *ref = fake_world_new();
+	char *want, *got, *failed[2];
+	int lanes;
+
+	(void)state;
+	build(ref, &c);
+	want = fake_dump(ref);
+	for (lanes = 0; lanes < 2; lanes++) {
+		struct fake_world *fw = fake_world_new();
+		struct vnm_reconcile_stats st;
+		struct vnm_drivers d;
+		struct vnm_err err;
+		unsigned n_vr, n_vl;
+
+		fake_drivers(fw, &d);
+		vnm_txn_lanes = lanes;
+		fake_fail_op(fw, "vr_set_state");
+		vnm_err_clear(&err);
+		assert_int_equal(vnm_reconcile(&d, c.m, 1, &st, &err), -1);
+		n_vr = fake_count(fw, "vr_define");
+		n_vl = fake_count(fw, "vl_create");
+		assert_true(n_vr > 0 && n_vl > 0);
+		assert_int_equal(st.failed, n_vr); /* each start, and nothing else */
+		assert_non_null(strstr(err.msg, "injected failure of vr_set_state"));
+		assert_int_equal(fake_n(fw, "shape") > 0, 1);
+		failed[lanes] = fake_dump(fw);
+		fake_fail_op(fw, NULL);
+		assert_int_equal(vnm_reconcile(&d, c.m, 1, &st, &err), 0);
+		vnm_txn_lanes = true;
+		got = fake_dump(fw);
+		assert_string_equal(want, got);
+		free(got);
+		fake_world_free(fw);
+	}
+	/* the same world after the failures, either way */
+	assert_string_equal(failed[0], failed[1]);
+	free(failed[0]);
+	free(failed[1]);
+	free(want);
+	fake_world_free(ref);
+	cfg_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +270,7 @@ int main(void)
 		cmocka_unit_test(adopts_running_world),
 		cmocka_unit_test(empty_config_removes_own_only),
 		cmocka_unit_test(failures_are_reported_and_skipped),
+		cmocka_unit_test(rebuild_goes_on_past_failures_in_both_lanes),
 	};
 
 	vnm_log_set_level(VNM_LOG_SILENT);
