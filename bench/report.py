@@ -357,7 +357,9 @@ base99 = V.get("change_10_p99_s", base)
 for n in (10, 1000, big):
     t = V.get("change_%d_median_s" % n)
     t99 = V.get("change_%d_p99_s" % n)
-    lab = "3. one VL's rate changed in %s VLs, median" % format(n, ",")
+    cnt = V.get("change_%d_n" % n)
+    lab = "3. one VL's rate changed in %s VLs%s, median" % (
+        format(n, ","), (" (%s changes)" % format(cnt, ",")) if cnt else "")
     if t is None:
         rows.append((lab, "not reached (no %s-VL configuration, see 2.)" % format(n, ","),
                      "10 VLs: " + ms(base), "", "within 1.5x of 10 VLs", "**MISSED**"))
