@@ -193,6 +193,9 @@ int core_dup_tree(const struct lyd_node *t, struct lyd_node **out, struct vnm_er
 /* core_snap.c: a snapshot of the running model (NULL: out of memory); with
  * prev, objects configured as in prev keep prev's driver state. */
 struct vnm_snapshot *core_snapshot_take(struct vnm_core *c, const struct vnm_snapshot *prev);
+/* The snapshot published last, as it is: no refresh asked for, no wait
+ * for the running generation (vnm_core_snapshot's read-your-writes). */
+struct vnm_snapshot *core_snapshot_latest(struct vnm_core *c);
 /* core_watch.c: copy the watch's state of each VL into s (sorted);
  * free the table. */
 void core_watch_fill(struct vnm_core *c, struct vnm_snapshot *s);

@@ -21,6 +21,18 @@
 /* Snapshots                                                           */
 /* ------------------------------------------------------------------ */
 
+struct vnm_snapshot *core_snapshot_latest(struct vnm_core *c)
+{
+	struct vnm_snapshot *s;
+
+	pthread_mutex_lock(&c->slock);
+	s = c->snap;
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&c->slock);
+	return s;
+}
+
 struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 {
 	struct vnm_snapshot *s;

@@ -23,6 +23,7 @@
 #include "cfg_gen.h"
 #include "core.h"
 #include "core_fixture.h"
+#include "core_int.h"
 #include "fake_driver.h"
 #include "log.h"
 #include "store.h"
@@ -41,6 +42,9 @@ struct fx {
 	struct vnm_core *c;
 };
 
+/* The snapshot thread's timer (the fixture's cores). */
+static unsigned fx_refresh_ms = 50;
+
 static struct vnm_core *open_core(struct fx *f)
 {
 	struct vnm_core_opts o = {0};
@@ -49,7 +53,7 @@ static struct vnm_core *open_core(struct fx *f)
 
 	o.ctx = fx_ctx();
 	o.state_dir = f->dir;
-	o.refresh_ms = 50;
+	o.refresh_ms = fx_refresh_ms;
 	fake_drivers(f->fw, &o.drv);
 	if (vnm_core_new(&o, &c, &err))
 		fail_msg("vnm_core_new: %s", err.msg);
@@ -345,6 +349,43 @@ static void crash_while_the_journal_is_aside(void **state)
 	}
 }
 
+/* A fixture whose snapshot thread reads only when asked (the timer's
+ * refresh ten minutes away). */
+static int setup_no_timer(void **state)
+{
+	int rc;
+
+	fx_refresh_ms = 600000;
+	rc = setup(state);
+	fx_refresh_ms = 50;
+	return rc;
+}
+
+/* The guarantee watch's tick during a stream of rate changes made in place
+ * (each a new generation) asks for no refresh: it takes the snapshot there
+ * is.  A read of the running generation (NETCONF, SNMP) still gets one. */
+static void watch_tick_asks_for_no_refresh(void **state)
+{
+	struct fx *f = *state;
+	struct vnm_snapshot *s;
+	struct vnm_err err;
+	uint64_t gen;
+
+	usleep(300000); /* the snapshot of the setup's commit */
+	assert_int_equal(set1(f->c, LA12, "guaranteed-rate", "20000000", &err), 0);
+	gen = vnm_core_generation(f->c);
+	vnm_core_watch_tick(f->c);
+	usleep(300000);
+	s = core_snapshot_latest(f->c);
+	assert_non_null(s);
+	assert_true(s->generation < gen);
+	vnm_snapshot_unref(s);
+	s = vnm_core_snapshot(f->c);
+	assert_non_null(s);
+	assert_true(s->generation == gen);
+	vnm_snapshot_unref(s);
+}
+
 /* Enough changes to pass the compaction size: running.xml catches up in
  * the background and the journal shrinks, nothing lost. */
 static void compaction_folds_the_journal(void **state)
@@ -532,6 +573,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(survives_a_crash_and_a_torn_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(crash_while_the_journal_is_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(compaction_folds_the_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(watch_tick_asks_for_no_refresh, setup_no_timer,
+						teardown),
 		cmocka_unit_test_setup_teardown(readers_catch_up_with_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(readers_get_the_new_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(counters_read_while_edits_stream, setup, teardown),
