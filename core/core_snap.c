@@ -21,14 +21,22 @@
 /* Snapshots                                                           */
 /* ------------------------------------------------------------------ */
 
+/* A reference to the snapshot published last (c->slock held). */
+static struct vnm_snapshot *snap_ref_locked(struct vnm_core *c)
+{
+	struct vnm_snapshot *s = c->snap;
+
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+	return s;
+}
+
 struct vnm_snapshot *core_snapshot_latest(struct vnm_core *c)
 {
 	struct vnm_snapshot *s;
 
 	pthread_mutex_lock(&c->slock);
-	s = c->snap;
-	if (s)
-		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+	s = snap_ref_locked(c);
 	pthread_mutex_unlock(&c->slock);
 	return s;
 }
@@ -57,9 +65,7 @@ struct vnm_snapshot *vnm_core_snapshot(struct vnm_core *c)
 		if (pthread_cond_timedwait(&c->pubcond, &c->slock, &until) == ETIMEDOUT)
 			break;
 	}
-	s = c->snap;
-	if (s)
-		__atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+	s = snap_ref_locked(c);
 	pthread_mutex_unlock(&c->slock);
 	return s;
 }

@@ -27,7 +27,7 @@
 #define CONFIG_OPEN "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">\n"
 #define CONFIG_CLOSE "</config>\n"
 
-static int path_of(char *buf, size_t len, const char *dir, const char *name,
+int vnm_store_path(char *buf, size_t len, const char *dir, const char *name,
 		   const char *suffix, struct vnm_err *err)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s%s", dir, name, suffix) >= len)
@@ -68,8 +68,8 @@ static int store_write(const char *dir, const char *name, const char *const *par
 	size_t i;
 	int fd = -1, rc = -1;
 
-	if (path_of(path, sizeof(path), dir, name, "", err) ||
-	    path_of(tmp, sizeof(tmp), dir, name, ".tmp", err))
+	if (vnm_store_path(path, sizeof(path), dir, name, "", err) ||
+	    vnm_store_path(tmp, sizeof(tmp), dir, name, ".tmp", err))
 		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -147,7 +147,7 @@ int vnm_store_load_text(const char *dir, const char *name, char **out, struct vn
 	int rc;
 
 	*out = NULL;
-	if (path_of(path, sizeof(path), dir, name, "", err))
+	if (vnm_store_path(path, sizeof(path), dir, name, "", err))
 		return -1;
 	rc = vnm_file_read(path, out);
 	if (!rc || (rc == -1 && errno == ENOENT))
@@ -177,7 +177,7 @@ int vnm_store_clean(const char *dir, struct vnm_err *err)
 	int n = 0;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (path_of(tmp, sizeof(tmp), dir, names[i], ".tmp", err))
+		if (vnm_store_path(tmp, sizeof(tmp), dir, names[i], ".tmp", err))
 			return -1;
 		if (unlink(tmp)) {
 			if (errno == ENOENT)
@@ -199,7 +199,7 @@ int vnm_store_exists(const char *dir, const char *name)
 	char path[4096];
 	struct stat st;
 
-	if (path_of(path, sizeof(path), dir, name, "", NULL))
+	if (vnm_store_path(path, sizeof(path), dir, name, "", NULL))
 		return 0;
 	return stat(path, &st) == 0;
 }
@@ -211,7 +211,7 @@ int vnm_store_load(struct ly_ctx *ctx, const char *dir, const char *name,
 	struct stat st;
 
 	*out = NULL;
-	if (path_of(path, sizeof(path), dir, name, "", err))
+	if (vnm_store_path(path, sizeof(path), dir, name, "", err))
 		return -1;
 	if (stat(path, &st)) {
 		if (errno == ENOENT)
@@ -235,7 +235,7 @@ int vnm_store_delete(const char *dir, const char *name, struct vnm_err *err)
 {
 	char path[4096];
 
-	if (path_of(path, sizeof(path), dir, name, "", err))
+	if (vnm_store_path(path, sizeof(path), dir, name, "", err))
 		return -1;
 	if (unlink(path) && errno != ENOENT)
 		return vnm_err_set(err, VNM_E_DRIVER, NULL, "cannot remove %s: %m", path);

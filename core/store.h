@@ -21,6 +21,11 @@ struct lyd_node;
 /* the NETCONF server's pending confirmed commit (vnm_core_file_*) */
 #define VNM_STORE_CONFIRM "confirmed-commit"
 
+/* buf = "dir/name" + suffix.  Returns 0, or -1 with err set when it does
+ * not fit in len. */
+int vnm_store_path(char *buf, size_t len, const char *dir, const char *name,
+		   const char *suffix, struct vnm_err *err);
+
 /* Replace dir/name with cfg (NULL: the empty configuration).  Returns 0, or
  * -1 with err set; on failure dir/name is as before. */
 int vnm_store_save(const char *dir, const char *name, const struct lyd_node *cfg,

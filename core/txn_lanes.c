@@ -59,21 +59,25 @@ struct lanes {
 	size_t limit;           /* the hypervisor lane may run steps before this */
 	size_t hv_at;           /* it has done every step before this */
 	bool closed;            /* nothing more for it */
-	bool stop;              /* a step failed, and there is a journal */
 	struct txn_lanes_result res;
 	size_t *plugs, n_plugs; /* hypervisor steps done whose plug is due */
 };
 
-/* Step i failed (L->lock held); with a journal, both lanes stop. */
+/* Whether both lanes stop (L->lock held): a step failed and there is a
+ * journal to undo. */
+static bool stopped(const struct lanes *L)
+{
+	return L->j && L->res.n_failed;
+}
+
+/* Step i failed (L->lock held). */
 static void lanes_fail(struct lanes *L, size_t i, const struct vnm_err *e)
 {
 	if (!L->res.n_failed++) {
 		L->res.first = i;
 		L->res.e = *e;
 	}
-	if (L->j)
-		L->stop = true;
-	else
+	if (!L->j)
 		txn_log_failure(L->p, i, e);
 	pthread_cond_broadcast(&L->cond);
 }
@@ -84,7 +88,7 @@ static void *hv_lane(void *arg)
 	struct vnm_err e;
 
 	pthread_mutex_lock(&L->lock);
-	while (!L->stop && (L->hv_at < L->limit || !L->closed)) {
+	while (!stopped(L) && (L->hv_at < L->limit || !L->closed)) {
 		size_t i = L->hv_at;
 		const struct vnm_plan_step *ps = &L->p->steps[i];
 		int rc;
@@ -104,7 +108,7 @@ static void *hv_lane(void *arg)
 			else if (ps->fwd.kind == VNM_STEP_VR_STATE ||
 				 ps->fwd.kind == VNM_STEP_VNIC_ATTACH)
 				L->plugs[L->n_plugs++] = i;
-			if (L->stop)
+			if (stopped(L))
 				break;
 		}
 		L->hv_at = i + 1;
@@ -123,8 +127,8 @@ static int lanes_plug(struct lanes *L, size_t *next)
 		size_t i;
 
 		pthread_mutex_lock(&L->lock);
-		if (L->stop || *next >= L->n_plugs) {
-			bool stop = L->stop;
+		if (stopped(L) || *next >= L->n_plugs) {
+			bool stop = stopped(L);
 
 			pthread_mutex_unlock(&L->lock);
 			return stop ? -1 : 0;
@@ -153,9 +157,9 @@ static int lanes_wait(struct lanes *L, size_t *next)
 		if (lanes_plug(L, next))
 			return -1;
 		pthread_mutex_lock(&L->lock);
-		while (!L->stop && L->hv_at < L->limit && *next >= L->n_plugs)
+		while (!stopped(L) && L->hv_at < L->limit && *next >= L->n_plugs)
 			pthread_cond_wait(&L->cond, &L->lock);
-		done = !L->stop && L->hv_at >= L->limit && *next >= L->n_plugs;
+		done = !stopped(L) && L->hv_at >= L->limit && *next >= L->n_plugs;
 		pthread_mutex_unlock(&L->lock);
 		if (done)
 			return 0;
@@ -189,7 +193,7 @@ static void lanes_main(struct lanes *L)
 		pthread_mutex_lock(&L->lock);
 		if (rc || txn_journal_step(L->drv, L->j, ps, &e))
 			lanes_fail(L, i, &e);
-		if (L->stop) {
+		if (stopped(L)) {
 			pthread_mutex_unlock(&L->lock);
 			return;
 		}

@@ -33,17 +33,9 @@ static uint64_t fnv1a(const char *p, size_t n)
 	return h;
 }
 
-static int path_in(char *buf, size_t len, const char *dir, const char *name,
-		   struct vnm_err *err)
-{
-	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) < len)
-		return 0;
-	return vnm_err_set(err, VNM_E_INVALID, NULL, "state directory path %s is too long", dir);
-}
-
 static int wal_path(char *buf, size_t len, const char *dir, struct vnm_err *err)
 {
-	return path_in(buf, len, dir, VNM_WAL_FILE, err);
+	return vnm_store_path(buf, len, dir, VNM_WAL_FILE, "", err);
 }
 
 /* One record at p (n bytes left): 1 with its fields, 0 at a clean end,
@@ -125,7 +117,7 @@ static int replay_file(struct ly_ctx *ctx, const char *dir, const char *name, ui
 	size_t off = 0, n;
 	int rc = -1, k;
 
-	if (path_in(path, sizeof(path), dir, name, err))
+	if (vnm_store_path(path, sizeof(path), dir, name, "", err))
 		return -1;
 	if (vnm_file_read(path, &buf)) {
 		if (errno == ENOENT)
@@ -276,7 +268,7 @@ int vnm_wal_set_aside(const char *dir, bool *done, struct vnm_err *err)
 
 	*done = false;
 	if (wal_path(from, sizeof(from), dir, err) ||
-	    path_in(to, sizeof(to), dir, VNM_WAL_ASIDE, err))
+	    vnm_store_path(to, sizeof(to), dir, VNM_WAL_ASIDE, "", err))
 		return -1;
 	if (lstat(to, &st) == 0)
 		return 0; /* an earlier fold's, not dropped yet: trim instead */
@@ -293,7 +285,7 @@ int vnm_wal_drop_aside(const char *dir, struct vnm_err *err)
 {
 	char path[4096];
 
-	if (path_in(path, sizeof(path), dir, VNM_WAL_ASIDE, err))
+	if (vnm_store_path(path, sizeof(path), dir, VNM_WAL_ASIDE, "", err))
 		return -1;
 	if (unlink(path)) {
 		if (errno == ENOENT)

@@ -413,6 +413,36 @@ static void *apply_thread(void *arg)
 	return NULL;
 }
 
+static unsigned n_steps(const struct vnm_plan *p, enum vnm_step_kind k)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		n += p->steps[i].fwd.kind == k;
+	return n;
+}
+
+/* Wait (up to 5 s) until fw has seen n calls of op. */
+static void wait_calls(struct fake_world *fw, const char *op, unsigned n)
+{
+	unsigned tries;
+
+	for (tries = 0; tries < 500 && fake_count(fw, op) < n; tries++)
+		usleep(10000);
+}
+
+/* Building Figure 4 with a hypervisor call held at a gate (op) on a thread
+ * of its own: returns when the link lane has shaped every VL. */
+static void build_held(struct fake_world *fw, struct apply_arg *a, pthread_t *tid,
+		       const char *op)
+{
+	fake_gate(fw, op);
+	assert_int_equal(pthread_create(tid, NULL, apply_thread, a), 0);
+	fake_gate_reached(fw);
+	wait_calls(fw, "vl_shape", n_steps(a->p, VNM_STEP_VL_SHAPE));
+}
+
 /* Building Figure 4: while the first router's definition is held up in
  * the hypervisor, the link lane makes and shapes every VL; then the
  * definitions go on and the world is what one step after the other makes. */
@@ -423,23 +453,14 @@ static void links_made_while_routers_are_defined(void **state)
 	struct vnm_drivers d;
 	struct vnm_plan *p = plan_of(&empty, &c, false);
 	struct apply_arg a = {.d = &d, .p = p};
-	unsigned n_shape = 0, n_create = 0, tries;
+	unsigned n_shape = n_steps(p, VNM_STEP_VL_SHAPE), n_create = n_steps(p, VNM_STEP_VL_CREATE);
 	char *after, *want = reference_world(&c);
 	pthread_t tid;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < p->n; i++) {
-		n_shape += p->steps[i].fwd.kind == VNM_STEP_VL_SHAPE;
-		n_create += p->steps[i].fwd.kind == VNM_STEP_VL_CREATE;
-	}
 	assert_true(n_shape > 0 && n_create > 0);
 	fake_drivers(fw, &d);
-	fake_gate(fw, "vr_define");
-	assert_int_equal(pthread_create(&tid, NULL, apply_thread, &a), 0);
-	fake_gate_reached(fw);
-	for (tries = 0; tries < 500 && fake_count(fw, "vl_shape") < n_shape; tries++)
-		usleep(10000);
+	build_held(fw, &a, &tid, "vr_define");
 	assert_int_equal(fake_count(fw, "vl_create"), n_create);
 	assert_int_equal(fake_count(fw, "vl_shape"), n_shape);
 	assert_int_equal(fake_count(fw, "vr_set_state"), 0);
@@ -456,7 +477,7 @@ static void links_made_while_routers_are_defined(void **state)
 	cfg_free(&c);
 }
 
-/* A router that fails to start while the link lane is making VLs: the
+/* A router that fails to start once the link lane has made every VL: the
  * error names that router, and nothing of either lane stays. */
 static void router_start_fails_beside_the_links(void **state)
 {
@@ -464,19 +485,23 @@ static void router_start_fails_beside_the_links(void **state)
 	struct fake_world *fw = fake_world_new();
 	struct vnm_plan *p = plan_of(&empty, &c, false);
 	struct vnm_drivers d;
-	struct vnm_err err;
+	struct apply_arg a = {.d = &d, .p = p};
 	char *before, *after;
+	pthread_t tid;
 
 	(void)state;
 	fake_drivers(fw, &d);
 	before = fake_dump(fw);
 	fake_fail_op(fw, "vr_set_state");
-	vnm_err_clear(&err);
-	assert_int_equal(vnm_txn_apply(&d, p, NULL, &err), -1);
-	assert_int_equal(err.code, VNM_E_DRIVER);
-	assert_non_null(strstr(err.msg, "injected failure of vr_set_state"));
-	assert_non_null(strstr(err.msg, "router"));
-	assert_true(fake_count(fw, "vl_destroy") > 0); /* the link lane had made some */
+	build_held(fw, &a, &tid, "vr_set_state");
+	fake_gate_open(fw);
+	pthread_join(tid, NULL);
+	assert_int_equal(a.rc, -1);
+	assert_int_equal(a.err.code, VNM_E_DRIVER);
+	assert_non_null(strstr(a.err.msg, "injected failure of vr_set_state"));
+	assert_non_null(strstr(a.err.msg, "router"));
+	/* every VL the link lane made was undone */
+	assert_int_equal(fake_count(fw, "vl_destroy"), n_steps(p, VNM_STEP_VL_CREATE));
 	after = fake_dump(fw);
 	assert_string_equal(before, after);
 	free(after);
