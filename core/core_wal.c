@@ -13,9 +13,8 @@
  *   compaction: [txn] copy running, note seq S, rename the journal (records
  *   <= S) aside; [jlock] save running.xml with S; remove the journal set
  *   aside.  Load replays the one aside, then the journal.
- * Edits wait for the copy and a rename only: the fold used to rewrite the
- * journal's tail under txn, and the edits of the next 0.1 s were 3-9 ms
- * slower.
+ * Edits wait for the copy and a rename only: the fold used to read the
+ * journal, write its tail to a new file and fsync both under txn.
  */
 #include <stdio.h>
 #include <stdlib.h>
