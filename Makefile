@@ -196,7 +196,7 @@ FUZZ_SRC_check  := core/model.c core/model_str.c core/uri_policy.c core/validate
 FUZZ_SRC_edit   := $(wildcard netconf-server/edit*.c) netconf-server/nsguard.c core/yctx.c core/file.c core/err.c
 FUZZ_SRC_filter := netconf-server/filter.c core/yctx.c core/file.c core/err.c
 FUZZ_SRC_rows   := snmp-agent/rows.c core/snapshot.c core/err.c
-FUZZ_SRC_frame  := netconf-server/frame.c netconf-server/nsguard.c netconf-server/nsfix.c netconf-server/dupguard.c
+FUZZ_SRC_frame  := netconf-server/frame.c netconf-server/nsguard.c netconf-server/nsfix.c netconf-server/dupguard.c netconf-server/stash.c
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

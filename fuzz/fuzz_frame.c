@@ -4,6 +4,8 @@
  * bytes and libnetconf2.
  *
  * Input: byte 0 picks the framing after the hello (bit 0: chunked) and
+ * whether edits' <config> contents are set aside (bit 1; stash.h, with a
+ * limit of 300 bytes and a fixed id, so that pieces and whole compare), and
  * byte 1 the size of the pieces the rest is fed in (1..256; 0: at once);
  * the rest is what a client sends, hello first.  The size limit is small
  * (600 bytes) so that the fuzzer reaches it.
@@ -37,8 +39,8 @@
 #include "fuzz_assert.h"
 
 #define MAX_MSG 600
-/* what nsfix.h may add to a message */
-#define FIX_MAX (VNM_NSFIX_MAX * VNM_NSFIX_INS_MAX)
+/* what nsfix.h may add to a message, and the placeholder of stash.h */
+#define FIX_MAX (VNM_NSFIX_MAX * VNM_NSFIX_INS_MAX + VNM_STASH_EMIT_MAX)
 
 struct result {
 	enum vnm_frame_rc rc;
@@ -50,7 +52,14 @@ struct result {
 
 /* Feed in (len bytes) in pieces of step (0: at once), switching framing at
  * the hello as the gate does. */
-static void run(const uint8_t *in, size_t len, size_t step, bool chunked, struct result *r)
+static void fixed_id(char id[VNM_STASH_ID + 1])
+{
+	memset(id, 'f', VNM_STASH_ID);
+	id[VNM_STASH_ID] = '\0';
+}
+
+static void run(const uint8_t *in, size_t len, size_t step, bool chunked, bool stash,
+		struct result *r)
 {
 	struct vnm_frame f;
 	size_t off = 0, n, o, used, cap = 8 * len + 4096;
@@ -72,6 +81,9 @@ static void run(const uint8_t *in, size_t len, size_t step, bool chunked, struct
 		off += used;
 		if (r->rc == VNM_FRAME_HELLO) {
 			vnm_frame_set_chunked(&f, chunked);
+			f.sx.on = stash;
+			f.sx.limit = 300;
+			f.sx.make_id = fixed_id;
 			r->chunked = chunked;
 			r->rc = VNM_FRAME_MORE;
 			continue;
@@ -162,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct result whole, pieces;
 	const char *hello_end;
 	size_t step, hlen;
-	bool chunked;
+	bool chunked, stash;
 
 	static const char *const nk[] = {"network-id"}, *const ab[] = {"a", "b"};
 	static bool taught;
@@ -177,11 +189,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	chunked = data[0] & 1;
+	stash = data[0] & 2;
 	step = data[1];
 	data += 2;
 	size -= 2;
-	run(data, size, 0, chunked, &whole);
-	run(data, size, step, chunked, &pieces);
+	run(data, size, 0, chunked, stash, &whole);
+	run(data, size, step, chunked, stash, &pieces);
 
 	CHECK(whole.rc == pieces.rc);
 	CHECK(whole.taken == pieces.taken);

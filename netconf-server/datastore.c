@@ -19,6 +19,7 @@
 #include "log.h"
 #include "nmda.h"
 #include "server_p.h"
+#include "stash.h"
 #include "yctx.h"
 
 static const char *const ds_names[VNM_DS_COUNT] = {"running", "candidate", "startup"};
@@ -205,12 +206,63 @@ void vnm_ds_session_gone(uint32_t sid)
 	lyd_free_all(old);
 }
 
-/* The XML of an inline <config> (the anyxml's content), size-checked. */
-static struct nc_server_reply *config_text(struct lyd_node *cfg, char **xml)
+static struct nc_server_reply *too_big(size_t n)
 {
-	size_t n;
+	return vnm_reply_tag(NC_ERR_TOO_BIG, NC_ERR_TYPE_APP, "config", NULL,
+			     "the <config> holds %zu bytes; vnmd accepts at most %zu "
+			     "(--max-config-size)",
+			     n, vnm_srv->max_config);
+}
+
+/* The id of the gate's placeholder when it is all the <config> holds
+ * (stash.h), else NULL. */
+static const char *stash_id(const struct lyd_node *cfg)
+{
+	const struct lyd_node_any *a = (const struct lyd_node_any *)cfg;
+	const struct lyd_node_opaq *o;
+
+	if (a->value_type != LYD_ANYDATA_DATATREE || !a->value.tree || a->value.tree->next ||
+	    a->value.tree->schema)
+		return NULL;
+	o = (const struct lyd_node_opaq *)a->value.tree;
+	if (o->format != LY_VALUE_XML || strcmp(o->name.name, VNM_STASH_ELEM) ||
+	    !o->name.module_ns || strcmp(o->name.module_ns, VNM_STASH_NS) || lyd_child(a->value.tree))
+		return NULL;
+	for (const struct lyd_attr *at = o->attr; at; at = at->next) {
+		if (!strcmp(at->name.name, "id") && !at->name.prefix)
+			return at->value;
+	}
+	return NULL;
+}
+
+/* The XML of an inline <config> (the anyxml's content), size-checked.  For
+ * an edit (vs), the content the gate set aside when it left a placeholder. */
+static struct nc_server_reply *config_text(struct lyd_node *cfg, const struct vnm_sess *vs,
+					   char **xml)
+{
+	struct vnm_stash_item *it;
+	const char *id;
 
 	*xml = NULL;
+	if (vs && (id = stash_id(cfg))) {
+		it = vnm_gate_stash_take(vnm_srv, vs->id, id);
+		if (!it)
+			return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "config", NULL,
+					     "the <config> holds a placeholder of vnmd's gate "
+					     "that names no content of this session");
+		if (it->too_big) {
+			size_t n = it->len;
+
+			vnm_stash_item_free(it);
+			return too_big(n);
+		}
+		vnm_log(VNM_LOG_DEBUG, "netconf: session %u: the <config> (%zu bytes) came set "
+			"aside by the gate", vs->id, it->len);
+		*xml = it->xml;
+		it->xml = NULL;
+		vnm_stash_item_free(it);
+		return NULL;
+	}
 	if (vnm_any_xml(cfg, xml))
 		return vnm_reply_tag(NC_ERR_MALFORMED_MSG, NC_ERR_TYPE_RPC, "config", NULL,
 				     "the <config> element cannot be read");
@@ -220,14 +272,12 @@ static struct nc_server_reply *config_text(struct lyd_node *cfg, char **xml)
 			return vnm_reply_tag(NC_ERR_RES_DENIED, NC_ERR_TYPE_APP, "config", NULL,
 					     "out of memory");
 	}
-	n = strlen(*xml);
-	if (n > vnm_srv->max_config) {
+	if (strlen(*xml) > vnm_srv->max_config) {
+		size_t n = strlen(*xml);
+
 		free(*xml);
 		*xml = NULL;
-		return vnm_reply_tag(NC_ERR_TOO_BIG, NC_ERR_TYPE_APP, "config", NULL,
-				     "the <config> holds %zu bytes; vnmd accepts at most %zu "
-				     "(--max-config-size)",
-				     n, vnm_srv->max_config);
+		return too_big(n);
 	}
 	return NULL;
 }
@@ -242,7 +292,7 @@ static struct nc_server_reply *inline_tree(struct lyd_node *cfg, struct lyd_node
 	char *xml = NULL;
 
 	*tree = NULL;
-	r = config_text(cfg, &xml);
+	r = config_text(cfg, NULL, &xml);
 	if (r)
 		return r;
 	if (vnm_edit_parse(vnm_srv->ctx, xml, &edit, &err) ||
@@ -369,7 +419,7 @@ struct nc_server_reply *vnm_ds_edit(enum vnm_ds ds, struct lyd_node *cfg, enum v
 	char *xml = NULL;
 	bool locked = false;
 
-	r = config_text(cfg, &xml);
+	r = config_text(cfg, vs, &xml);
 	if (r)
 		return r;
 	/* a large edit is held three times over (the request's tree, its

@@ -260,10 +260,16 @@ int vnm_edit_parse(struct ly_ctx *ctx, const char *xml, struct lyd_node **edit,
 	if (lrc != LY_SUCCESS) {
 		lyd_free_all(tree);
 		e = ly_err_last(ctx);
-		if (e && (e->vecode == LYVE_SYNTAX_XML || e->vecode == LYVE_SYNTAX))
+		/* the XML itself, or one of the parser's own limits (open
+		 * elements: an error without a validation code) */
+		if (e && (e->vecode == LYVE_SYNTAX_XML || e->vecode == LYVE_SYNTAX ||
+			  (e->vecode == LYVE_SUCCESS && e->no == LY_EINVAL)))
 			code = VNM_E_MALFORMED;
 		else if (e && e->vecode == LYVE_DATA)
 			code = VNM_E_BAD_ELEMENT;
+		if (e && e->msg && vnm_guard_mark_msg(e->msg, path, sizeof(path)))
+			/* the gate's mark, in content it set aside (stash.h) */
+			return vnm_err_set(err, VNM_E_MALFORMED, NULL, "%s", path);
 		edit_ly_path(e ? e->path : NULL, path, sizeof(path));
 		if (bad_attribute(xml, e, path[0] == '/' ? path : NULL, err))
 			return -1;

@@ -19,8 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Room kept free for one step: an insertion, a byte, an end of chunks. */
-#define STEP_ROOM (VNM_NSFIX_INS_MAX + VNM_FRAME_HDR_MAX + 8)
+/* Room kept free for one step: an insertion, a byte, a placeholder
+ * (stash.h), an end of chunks or of a message. */
+#define STEP_ROOM (VNM_NSFIX_INS_MAX + VNM_STASH_EMIT_MAX + VNM_FRAME_HDR_MAX + 8)
 
 enum {
 	ST_LF,     /* a header's "\n" */
@@ -56,19 +57,33 @@ void vnm_frame_init(struct vnm_frame *f, size_t max_msg)
 	vnm_nsguard_init(&f->ns);
 	vnm_dupguard_init(&f->dg);
 	vnm_nsfix_init(&f->fx);
+	vnm_stash_init(&f->sx, 0); /* off until the owner sets limit and on */
+}
+
+/* A new message: the scanners start over. */
+static void next_msg(struct vnm_frame *f)
+{
+	vnm_nsguard_init(&f->ns);
+	vnm_dupguard_init(&f->dg);
+	vnm_nsfix_init(&f->fx);
+	vnm_stash_next(&f->sx);
 }
 
 /* n content bytes just written to out: spoil empty namespace declarations
- * and list entries with equal keys past the limit */
-static void content(struct vnm_frame *f, char *out, size_t n)
+ * and list entries with equal keys past the limit, then set an edit's
+ * content aside (stash.h; out has room for VNM_STASH_EMIT_MAX more).  The
+ * bytes that stay. */
+static size_t content(struct vnm_frame *f, char *out, size_t n)
 {
 	f->ns_spoiled += vnm_nsguard_feed(&f->ns, out, n, true);
 	vnm_dupguard_feed(&f->dg, out, n);
+	return vnm_stash_filter(&f->sx, out, n);
 }
 
 void vnm_frame_free(struct vnm_frame *f)
 {
 	vnm_dupguard_free(&f->dg);
+	vnm_stash_free(&f->sx);
 }
 
 void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
@@ -81,9 +96,7 @@ void vnm_frame_set_chunked(struct vnm_frame *f, bool chunked)
 	f->hdr_len = 0;
 	f->had_chunk = false;
 	f->pro = P_TOP;
-	vnm_nsguard_init(&f->ns);
-	vnm_dupguard_init(&f->dg);
-	vnm_nsfix_init(&f->fx);
+	next_msg(f);
 }
 
 /* One byte of a message's prolog; -1 when it completes "<!DOCTYPE". */
@@ -223,9 +236,7 @@ static int hdr_byte(struct vnm_frame *f, char c, char *out, size_t *o)
 		if (ok) {
 			memcpy(out + *o, "\n##\n", 4);
 			*o += 4;
-			vnm_nsguard_init(&f->ns);
-			vnm_dupguard_init(&f->dg);
-			vnm_nsfix_init(&f->fx);
+			next_msg(f);
 			f->hdr_len = 0;
 			f->msg_len = 0;
 			f->had_chunk = false;
@@ -278,9 +289,9 @@ static enum vnm_frame_rc feed_chunked(struct vnm_frame *f, const char *in, size_
 				pend = true;
 			}
 			n = len - i < f->left ? len - i : (size_t)f->left;
-			w = vnm_nsfix_copy(&f->fx, in + i, n, out + o, cap - o - 8, &u);
-			content(f, out + o, w);
-			o += w;
+			w = vnm_nsfix_copy(&f->fx, in + i, n, out + o,
+					   cap - o - 8 - VNM_STASH_EMIT_MAX, &u);
+			o += content(f, out + o, w);
 			i += u;
 			f->left -= u;
 			if (!f->left)
@@ -321,9 +332,9 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 
 				if (over) /* cut where the byte-wise path below would */
 					n = f->max_msg - f->msg_len;
-				w = vnm_nsfix_copy(&f->fx, in + i, n, out + o, cap - o, &u);
-				content(f, out + o, w);
-				o += w;
+				w = vnm_nsfix_copy(&f->fx, in + i, n, out + o,
+						   cap - o - VNM_STASH_EMIT_MAX, &u);
+				o += content(f, out + o, w);
 				i += u;
 				f->msg_len += u;
 				if (over && u == n)
@@ -349,17 +360,23 @@ static enum vnm_frame_rc feed_eom(struct vnm_frame *f, const char *in, size_t le
 		w = strlen(ins);
 		memcpy(out + o, ins, w);
 		out[o + w] = c;
-		content(f, out + o, w + 1);
-		o += w + 1;
+		o += content(f, out + o, w + 1);
 		i++;
 		f->msg_len++;
 		if (f->eom == sizeof(eom_pat) - 1) {
+			/* a <config> that never closed took the delimiter's
+			 * bytes too: libnetconf2 must see the message end */
+			size_t cut = vnm_stash_cut(&f->sx), d = sizeof(eom_pat) - 1;
+
+			if (cut) {
+				d = cut < d ? cut : d;
+				memcpy(out + o, eom_pat + sizeof(eom_pat) - 1 - d, d);
+				o += d;
+			}
 			f->eom = 0;
 			f->msg_len = 0;
 			f->pro = P_TOP;
-			vnm_nsguard_init(&f->ns);
-			vnm_dupguard_init(&f->dg);
-			vnm_nsfix_init(&f->fx);
+			next_msg(f);
 			if (f->in_hello) {
 				f->in_hello = false;
 				*out_len = o;

@@ -37,12 +37,13 @@
 #include "nsfix.h"
 #include "dupguard.h"
 #include "nsguard.h"
+#include "stash.h"
 
 /* Largest chunk header: "\n#" + 10 digits + "\n". */
 #define VNM_FRAME_HDR_MAX 13
 
 /* Room the caller gives beyond the input's length (vnm_frame_feed). */
-#define VNM_FRAME_ROOM (2 * VNM_FRAME_HDR_MAX + VNM_NSFIX_INS_MAX + 8)
+#define VNM_FRAME_ROOM (2 * VNM_FRAME_HDR_MAX + VNM_NSFIX_INS_MAX + VNM_STASH_EMIT_MAX + 16)
 
 enum vnm_frame_rc {
 	VNM_FRAME_MORE = 0,  /* every byte taken; give more */
@@ -68,6 +69,7 @@ struct vnm_frame {
 	struct vnm_nsguard ns; /* empty namespace declarations (nsguard.h) */
 	struct vnm_nsfix fx;   /* <config>/<filter> without a namespace (nsfix.h) */
 	struct vnm_dupguard dg; /* list entries with equal keys (dupguard.h) */
+	struct vnm_stash sx;   /* an edit's <config> set aside (stash.h; off unless sx.on) */
 	size_t ns_spoiled; /* how many were spoiled since init */
 	char why[128];
 };

@@ -164,6 +164,9 @@ static void slot_release(struct gate *g)
 	s->gates[g->slot].sid = 0;
 	vnm_splice_free(s->gates[g->slot].splice);
 	s->gates[g->slot].splice = NULL;
+	vnm_stash_list_free(s->gates[g->slot].stash);
+	s->gates[g->slot].stash = NULL;
+	s->gates[g->slot].stash_bytes = 0;
 	s->n_gates--;
 	pthread_mutex_unlock(&s->sess_lock);
 }
@@ -186,6 +189,75 @@ int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, struct vnm_splice *s
 	}
 	pthread_mutex_unlock(&s->sess_lock);
 	return i < VNM_MAX_GATES ? 0 : -1;
+}
+
+struct vnm_stash_item *vnm_gate_stash_take(struct vnm_server *s, uint32_t sid, const char *id)
+{
+	struct vnm_stash_item **pp, *it = NULL, *old;
+	unsigned i;
+
+	if (!sid)
+		return NULL;
+	pthread_mutex_lock(&s->sess_lock);
+	for (i = 0; i < VNM_MAX_GATES; i++) {
+		if (s->gates[i].fd < 0 || s->gates[i].sid != sid)
+			continue;
+		for (pp = &s->gates[i].stash; *pp; pp = &(*pp)->next) {
+			if (!strcmp((*pp)->id, id)) {
+				it = *pp;
+				break;
+			}
+		}
+		if (!it)
+			break;
+		/* a session's RPCs are answered in order: what came before
+		 * this one's content will never be asked for */
+		while ((old = s->gates[i].stash) != it) {
+			s->gates[i].stash = old->next;
+			s->gates[i].stash_bytes -= old->xml ? old->len + 1 : 0;
+			vnm_stash_item_free(old);
+		}
+		s->gates[i].stash = it->next;
+		s->gates[i].stash_bytes -= it->xml ? it->len + 1 : 0;
+		it->next = NULL;
+		break;
+	}
+	pthread_mutex_unlock(&s->sess_lock);
+	return it;
+}
+
+/* Contents the parser finished set aside go to the session's slot before
+ * the placeholders that name them go on to libnetconf2. */
+static void stash_put(struct gate *g)
+{
+	struct vnm_gate_slot *sl = &g->s->gates[g->slot];
+	struct vnm_stash_item *l, **tail, *it;
+	size_t bytes;
+
+	l = vnm_stash_take_done(&g->fr.sx, &bytes);
+	if (!l)
+		return;
+	pthread_mutex_lock(&g->s->sess_lock);
+	for (tail = &sl->stash; *tail; tail = &(*tail)->next)
+		;
+	*tail = l;
+	for (it = l; it; it = it->next)
+		sl->stash_bytes += it->xml ? it->len + 1 : 0;
+	pthread_mutex_unlock(&g->s->sess_lock);
+}
+
+/* Whether the next <config> may be set aside: the contents waiting for
+ * libnetconf2's handler stay within one message's limit.  A content whose
+ * message libnetconf2 refused waits until a later one is asked for (or the
+ * session ends); meanwhile edits pass on whole, as they came. */
+static bool stash_room(struct gate *g)
+{
+	size_t n;
+
+	pthread_mutex_lock(&g->s->sess_lock);
+	n = g->s->gates[g->slot].stash_bytes;
+	pthread_mutex_unlock(&g->s->sess_lock);
+	return n < g->s->max_msg;
 }
 
 static struct vnm_splice *splice_take(void *arg)
@@ -294,6 +366,8 @@ static int gate_parse(struct gate *g)
 
 	if (!g->in_len)
 		return 0;
+	if (g->fr.sx.limit)
+		g->fr.sx.on = stash_room(g);
 	do {
 		/* the parser may add bytes (nsfix.h): it stops when out is
 		 * short of room, and goes on once there is more */
@@ -307,6 +381,7 @@ static int gate_parse(struct gate *g)
 		memmove(g->in, g->in + used, g->in_len - used);
 		g->in_len -= used;
 	} while (rc == VNM_FRAME_MORE && used && g->in_len);
+	stash_put(g);
 	if (g->fr.ns_spoiled != spoiled)
 		vnm_log_warn("netconf: session %u of %s: %zu empty namespace declaration%s "
 			     "(xmlns=\"\"), which libyang cannot parse: the message gets "
@@ -345,6 +420,9 @@ static void gate_relay(struct gate *g)
 				return;
 			if (v != HELLO_PENDING) {
 				vnm_frame_set_chunked(&g->fr, v != 0);
+				/* the session is known: large edits' contents
+				 * can be set aside for it */
+				g->fr.sx.limit = g->s->max_config;
 				slot_handshake_over(g);
 				held = false;
 			}
@@ -377,8 +455,10 @@ static void gate_relay(struct gate *g)
 			shutdown(g->gfd, SHUT_WR);
 			rx = RX_DONE;
 		}
+		/* what the gate holds of the message being read, passed on or
+		 * set aside, stays within its limit */
 		want_in = rx == RX_OPEN && !held && g->in_len < sizeof(g->in) &&
-			  g->out_len - g->out_off <= g->s->max_msg;
+			  g->out_len - g->out_off + vnm_stash_held(&g->fr.sx) <= g->s->max_msg;
 		/* not asking: -1, or a client that hung up would wake poll at once */
 		p[0].fd = want_in ? g->cfd : -1;
 		p[0].events = POLLIN;

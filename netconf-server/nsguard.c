@@ -2,7 +2,9 @@
  * nsguard.c - empty namespace declarations in a message (see nsguard.h).
  */
 #include "nsguard.h"
+#include "dupguard.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum {
@@ -190,4 +192,20 @@ bool vnm_nsguard_has_empty(const char *xml)
 
 	vnm_nsguard_init(&g);
 	return vnm_nsguard_feed(&g, (char *)xml, strlen(xml), false) > 0;
+}
+
+const char *vnm_guard_mark_msg(const char *msg, char *buf, size_t len)
+{
+	if (!strcmp(msg, "Invalid character 0x1."))
+		snprintf(buf, len, "an empty namespace declaration (xmlns=\"\"): NETCONF "
+			 "content has no element in no namespace, and libyang cannot parse "
+			 "them (or the message holds the byte 0x01)");
+	else if (!strcmp(msg, "Invalid character 0x2."))
+		snprintf(buf, len, "more than %d list entries with equal keys (or leaf-list "
+			 "entries with equal values) in one message: a configuration holds "
+			 "none and a filter needs few; refused before parsing (or the message "
+			 "holds the byte 0x02)", VNM_DUPGUARD_MAX);
+	else
+		return NULL;
+	return buf;
 }

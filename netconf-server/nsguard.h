@@ -43,4 +43,9 @@ size_t vnm_nsguard_feed(struct vnm_nsguard *g, char *buf, size_t n, bool mark);
 /* Whether a whole document declares an empty namespace. */
 bool vnm_nsguard_has_empty(const char *xml);
 
+/* What libyang's parser message msg means when it met one of the gate's
+ * marks (this file's 0x01, dupguard.h's 0x02): the explanation for the
+ * client, written to buf; NULL for any other message. */
+const char *vnm_guard_mark_msg(const char *msg, char *buf, size_t len);
+
 #endif

@@ -17,7 +17,7 @@
 
 #include <libyang/libyang.h>
 
-#include "dupguard.h"
+#include "nsguard.h"
 #include "server_p.h"
 
 #define NC_NS_BASE "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -107,18 +107,9 @@ static const char *fix(struct lyd_node *err, const char *msg, char *buf, size_t 
 	 * entity or DTD (libyang expands none), a duplicate namespace */
 	/* the gate's marks (nsguard.h, dupguard.h), unless the client sent
 	 * such a byte itself */
-	if (!strcmp(msg, "Invalid character 0x1.") || !strcmp(msg, "Invalid character 0x2.")) {
+	if (vnm_guard_mark_msg(msg, buf, len)) {
 		set_child(err, "error-type", "rpc");
 		set_child(err, "error-tag", "malformed-message");
-		if (msg[20] == '1')
-			snprintf(buf, len, "an empty namespace declaration (xmlns=\"\"): NETCONF "
-				 "content has no element in no namespace, and libyang cannot parse "
-				 "them (or the message holds the byte 0x01)");
-		else
-			snprintf(buf, len, "more than %d list entries with equal keys (or leaf-list "
-				 "entries with equal values) in one message: a configuration holds "
-				 "none and a filter needs few; refused before parsing (or the message "
-				 "holds the byte 0x02)", VNM_DUPGUARD_MAX);
 		return buf;
 	}
 	if (!strncmp(msg, "Invalid character", 17) || strstr(msg, "end-of-input") ||

@@ -98,6 +98,8 @@ struct vnm_server {
 		time_t deadline;       /* 0: none */
 		uint32_t sid;          /* its session, once the hello is over */
 		struct vnm_splice *splice; /* a reply's data for the gate (oframe.h) */
+		struct vnm_stash_item *stash; /* edits' <config> contents set aside (stash.h) */
+		size_t stash_bytes;    /* what they hold */
 	} gates[VNM_MAX_GATES];
 
 	pthread_mutex_t ds_lock;
@@ -394,6 +396,13 @@ void vnm_gate_sweep(struct vnm_server *s);
 /* Give the gate of session sid text (taken over) to send in place of the
  * splice marker of its next reply (oframe.h); -1 when sid has no gate. */
 int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, struct vnm_splice *sp);
+
+struct vnm_stash_item;
+/* The <config> content the gate set aside under id for session sid
+ * (stash.h), now the caller's; NULL when the session has none of that id.
+ * Contents set aside before it were never asked for (libnetconf2 refused
+ * their messages) and are freed. */
+struct vnm_stash_item *vnm_gate_stash_take(struct vnm_server *s, uint32_t sid, const char *id);
 /* Cut every connection off and wait for the gate's threads. */
 void vnm_gate_stop_all(struct vnm_server *s);
 

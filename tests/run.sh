@@ -88,6 +88,7 @@ if [ -x build/asan/vnmd ] && { [ -z "$filter" ] || [[ asan-daemon == *$filter* ]
 	export ASAN_OPTIONS="detect_leaks=0:log_path=$asan_dir/asan:abort_on_error=0"
 	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$asan_dir/ubsan"
 	for t in tests/integration/test_netconf.py tests/integration/test_netconf_gate.py \
+		 tests/integration/test_netconf_stash.py \
 		 tests/integration/test_nacm.py tests/integration/test_nmda.py \
 		 tests/integration/test_replay.py tests/integration/test_tls.py; do
 		# (test_oversized_message is 17 s under ASan: the gate's size
