@@ -81,7 +81,7 @@ static void run(const uint8_t *in, size_t len, size_t step, bool chunked, bool s
 		off += used;
 		if (r->rc == VNM_FRAME_HELLO) {
 			vnm_frame_set_chunked(&f, chunked);
-			f.sx.on = stash;
+			f.sx.on = f.sx.room = stash;
 			f.sx.limit = 300;
 			f.sx.make_id = fixed_id;
 			r->chunked = chunked;

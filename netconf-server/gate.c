@@ -366,8 +366,8 @@ static int gate_parse(struct gate *g)
 
 	if (!g->in_len)
 		return 0;
-	if (g->fr.sx.limit)
-		g->fr.sx.on = stash_room(g);
+	if (g->fr.sx.on)
+		g->fr.sx.room = stash_room(g);
 	do {
 		/* the parser may add bytes (nsfix.h): it stops when out is
 		 * short of room, and goes on once there is more */
@@ -423,6 +423,7 @@ static void gate_relay(struct gate *g)
 				/* the session is known: large edits' contents
 				 * can be set aside for it */
 				g->fr.sx.limit = g->s->max_config;
+				g->fr.sx.on = true;
 				slot_handshake_over(g);
 				held = false;
 			}

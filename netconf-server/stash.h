@@ -69,6 +69,8 @@ struct vnm_stash_decl {
 
 struct vnm_stash {
 	bool on;                   /* the owner's switch (off: bytes pass untouched) */
+	bool room;                 /* the owner's: a new content may be set aside (read
+				    * where one would start, so never inside one) */
 	size_t limit;              /* largest content kept */
 	void (*make_id)(char id[VNM_STASH_ID + 1]); /* NULL: random */
 	int mode;                  /* stash.c */
