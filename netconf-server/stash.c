@@ -447,7 +447,12 @@ static bool outer_tag_end(struct vnm_stash *x, bool opens)
 		else
 			x->mode = M_OFF;
 	}
-	if (level != 3 || !opens || x->overflow || !x->room || strcmp(local, "config") || !ns ||
+	if (level != 3 || strcmp(local, "config"))
+		return false;
+	/* the <config>: its content is set aside, or the rest of the message
+	 * goes on as it came, unread */
+	x->mode = M_OFF;
+	if (!opens || x->overflow || !x->room || !ns ||
 	    strcmp(ns, x->op == OP_EDIT_CONFIG ? NS_BASE : NS_NMDA))
 		return false;
 	if (x->make_id)
