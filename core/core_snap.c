@@ -308,8 +308,10 @@ static void take_vls(struct vnm_core *c, const struct vnm_model *m,
 		sl->a_tp = sdup(vl->a ? vl->a->name : "", &oom);
 		sl->b_node = sdup(vl->b ? vl->b->vr->name : "", &oom);
 		sl->b_tp = sdup(vl->b ? vl->b->name : "", &oom);
-		sl->guaranteed = vl->guaranteed;
-		sl->limit = vl->limit;
+		/* an edit made in place stores these while the thread reads
+		 * (inplace.c: atomic stores; the rest of the VL is fixed) */
+		sl->guaranteed = __atomic_load_n(&vl->guaranteed, __ATOMIC_RELAXED);
+		sl->limit = __atomic_load_n(&vl->limit, __ATOMIC_RELAXED);
 		sl->enabled = vl->enabled;
 		snprintf(sl->ifname, sizeof(sl->ifname), "%s", end_ifname(c, vl, true));
 		vl_where(vl, sl, &oom);

@@ -158,6 +158,7 @@ void core_wal_stop(struct vnm_core *c)
 	c->cthread_started = false;
 }
 
+/* (c->txn held: wal_size is its) */
 void core_wal_grew(struct vnm_core *c)
 {
 	size_t fs = __atomic_load_n(&c->file_size, __ATOMIC_RELAXED);

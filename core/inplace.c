@@ -453,9 +453,11 @@ cleanup:
 unlock:
 	if (rc < 0)
 		vnm_log(VNM_LOG_WARNING, "commit refused: %s", err ? err->msg : "");
+	/* the journal's size is the transaction lock's (core_int.h) */
+	if (!rc && gen)
+		core_wal_grew(c);
 	pthread_mutex_unlock(&c->txn);
 	if (!rc && gen) {
-		core_wal_grew(c);
 		/* no snapshot refresh for a rate: nothing a refresh announces
 		 * (up, down) changed, and at 10,000 VLs rebuilding the
 		 * snapshot after every change (15 ms) took a core from the

@@ -80,9 +80,22 @@ uint64_t vnm_vl_part_on(const struct vnm_vl *vl, const struct vnm_plink *pl, uin
 	return (uint64_t)part;
 }
 
+/* A VL's rates: an edit made in place stores them (inplace.c, atomic
+ * stores, under the transaction lock) while the snapshot thread computes
+ * shapes from the same model, so they are loaded atomically here. */
+static uint64_t guaranteed_of(const struct vnm_vl *vl)
+{
+	return __atomic_load_n(&vl->guaranteed, __ATOMIC_RELAXED);
+}
+
+static uint64_t limit_of(const struct vnm_vl *vl)
+{
+	return __atomic_load_n(&vl->limit, __ATOMIC_RELAXED);
+}
+
 uint64_t vnm_vl_guaranteed_on(const struct vnm_vl *vl, const struct vnm_plink *pl)
 {
-	return vnm_vl_part_on(vl, pl, vl->guaranteed);
+	return vnm_vl_part_on(vl, pl, guaranteed_of(vl));
 }
 
 const struct vnm_vl *vnm_plink_bond(const struct vnm_plink *pl)
@@ -139,17 +152,17 @@ void vnm_vl_shape_on(const struct vnm_vl *vl, const struct vnm_plink *pl,
 		     struct vnm_shape *out)
 {
 	uint64_t cap = vnm_plink_vl_capacity(pl), guaranteed = 0;
-	uint64_t limit = vnm_vl_part_on(vl, pl, vl->limit);
+	uint64_t limit = vnm_vl_part_on(vl, pl, limit_of(vl));
 	size_t n_free = 0, k;
 	int listed = 0;
 
-	if (vl->guaranteed) {
+	if (guaranteed_of(vl)) {
 		out->rate = vnm_vl_guaranteed_on(vl, pl);
 	} else {
 		for (k = 0; pl && k < pl->n_vls; k++) {
 			if (pl->vls[k] == vl)
 				listed = 1;
-			if (pl->vls[k]->guaranteed)
+			if (guaranteed_of(pl->vls[k]))
 				guaranteed += vnm_vl_guaranteed_on(pl->vls[k], pl);
 			else
 				n_free++;
@@ -181,7 +194,7 @@ void vnm_vl_shape_local(const struct vnm_vl *vl, struct vnm_shape *out)
 	netem_of(vl, out);
 	/* one class per end: its rate is the ceiling, there is nothing to
 	 * share with */
-	out->ceil = vl->limit ? vl->limit : out->netem ? VNM_NO_LIMIT : 0;
+	out->ceil = limit_of(vl) ? limit_of(vl) : out->netem ? VNM_NO_LIMIT : 0;
 	if (!out->ceil)
 		return;
 	out->rate = out->ceil;
