@@ -9,6 +9,7 @@
  * goes right there.
  */
 #include "nsfix.h"
+#include "xmlscan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,6 @@
 
 enum { K_NONE, K_BASE, K_NOTIF, K_OTHER };
 
-enum {
-	S_TEXT, S_LT, S_NAME, S_ATTRS, S_SLASH, S_ANAME, S_AEQ, S_AQ, S_AVAL, S_ETAG,
-	S_PI, S_PI_Q, S_BANG, S_BANG_DASH, S_CMT, S_CDATA_OPEN, S_CDATA, S_DECL,
-};
 
 static bool is_space(char c)
 {
@@ -259,43 +256,8 @@ const char *vnm_nsfix_step(struct vnm_nsfix *x, char c)
 			x->st = S_TEXT;
 		}
 		break;
-	case S_PI:
-		if (c == '?')
-			x->st = S_PI_Q;
-		break;
-	case S_PI_Q:
-		x->st = c == '>' ? S_TEXT : c == '?' ? S_PI_Q : S_PI;
-		break;
-	case S_BANG:
-		x->n = 0;
-		x->st = c == '-' ? S_BANG_DASH : c == '[' ? S_CDATA_OPEN : c == '>' ? S_TEXT : S_DECL;
-		break;
-	case S_BANG_DASH:
-		x->st = c == '-' ? S_CMT : S_DECL;
-		x->n = 0;
-		break;
-	case S_CMT:
-	case S_CDATA:
-		if (c == (x->st == S_CMT ? '-' : ']'))
-			x->n = x->n < 2 ? x->n + 1 : 2;
-		else if (c == '>' && x->n == 2)
-			x->st = S_TEXT;
-		else
-			x->n = 0;
-		break;
-	case S_CDATA_OPEN:
-		if (c == '[') {
-			x->st = S_CDATA;
-			x->n = 0;
-		}
-		break;
-	default: /* S_DECL */
-		if (c == '[')
-			x->n++;
-		else if (c == ']' && x->n)
-			x->n--;
-		else if (c == '>' && !x->n)
-			x->st = S_TEXT;
+	default: /* after "<?" or "<!" */
+		x->st = vnm_xmlscan_skip(x->st, &x->n, c);
 		break;
 	}
 	return "";

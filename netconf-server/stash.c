@@ -9,6 +9,7 @@
  * declarations they are missing there.
  */
 #include "stash.h"
+#include "xmlscan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,6 @@
 enum { M_OUT, M_IN, M_DONE, M_OFF };
 enum { OP_NONE, OP_EDIT_CONFIG, OP_EDIT_DATA };
 
-enum {
-	S_TEXT, S_LT, S_NAME, S_ATTRS, S_SLASH, S_ANAME, S_AEQ, S_AQ, S_AVAL, S_ETAG,
-	S_PI, S_PI_Q, S_BANG, S_BANG_DASH, S_CMT, S_CDATA_OPEN, S_CDATA, S_DECL,
-};
 
 /* What a byte did, for the mode's handler. */
 enum {
@@ -225,43 +222,8 @@ static int lex(struct vnm_stash *x, char c)
 			return EV_ETAG_END;
 		}
 		return EV_NONE;
-	case S_PI:
-		if (c == '?')
-			x->st = S_PI_Q;
-		return EV_NONE;
-	case S_PI_Q:
-		x->st = c == '>' ? S_TEXT : c == '?' ? S_PI_Q : S_PI;
-		return EV_NONE;
-	case S_BANG:
-		x->n = 0;
-		x->st = c == '-' ? S_BANG_DASH : c == '[' ? S_CDATA_OPEN : c == '>' ? S_TEXT : S_DECL;
-		return EV_NONE;
-	case S_BANG_DASH:
-		x->st = c == '-' ? S_CMT : S_DECL;
-		x->n = 0;
-		return EV_NONE;
-	case S_CMT:
-	case S_CDATA:
-		if (c == (x->st == S_CMT ? '-' : ']'))
-			x->n = x->n < 2 ? x->n + 1 : 2;
-		else if (c == '>' && x->n == 2)
-			x->st = S_TEXT;
-		else
-			x->n = 0;
-		return EV_NONE;
-	case S_CDATA_OPEN:
-		if (c == '[') {
-			x->st = S_CDATA;
-			x->n = 0;
-		}
-		return EV_NONE;
-	default: /* S_DECL */
-		if (c == '[')
-			x->n++;
-		else if (c == ']' && x->n)
-			x->n--;
-		else if (c == '>' && !x->n)
-			x->st = S_TEXT;
+	default: /* after "<?" or "<!" */
+		x->st = vnm_xmlscan_skip(x->st, &x->n, c);
 		return EV_NONE;
 	}
 }
