@@ -232,9 +232,8 @@ static void stash_put(struct gate *g)
 {
 	struct vnm_gate_slot *sl = &g->s->gates[g->slot];
 	struct vnm_stash_item *l, **tail, *it;
-	size_t bytes;
 
-	l = vnm_stash_take_done(&g->fr.sx, &bytes);
+	l = vnm_stash_take_done(&g->fr.sx);
 	if (!l)
 		return;
 	pthread_mutex_lock(&g->s->sess_lock);

@@ -33,7 +33,6 @@ enum {
 	EV_TAG_SHUT,  /* the '>' of that "/>" */
 	EV_ETAG,      /* the '/' of "</" */
 	EV_ETAG_END,  /* the '>' of an end tag */
-	EV_LT,        /* a '<' in character data */
 };
 
 static bool is_space(char c)
@@ -103,23 +102,20 @@ void vnm_stash_free(struct vnm_stash *x)
 	vnm_stash_list_free(x->done);
 	x->done = NULL;
 	x->done_tail = &x->done;
-	x->done_bytes = 0;
 }
 
-struct vnm_stash_item *vnm_stash_take_done(struct vnm_stash *x, size_t *bytes)
+struct vnm_stash_item *vnm_stash_take_done(struct vnm_stash *x)
 {
 	struct vnm_stash_item *l = x->done;
 
-	*bytes = x->done_bytes;
 	x->done = NULL;
 	x->done_tail = &x->done;
-	x->done_bytes = 0;
 	return l;
 }
 
 size_t vnm_stash_held(const struct vnm_stash *x)
 {
-	return x->cap + x->done_bytes;
+	return x->cap;
 }
 
 /* ------------------------------------------------------------------ */
@@ -198,10 +194,8 @@ static int lex(struct vnm_stash *x, char c)
 {
 	switch (x->st) {
 	case S_TEXT:
-		if (c == '<') {
+		if (c == '<')
 			x->st = S_LT;
-			return EV_LT;
-		}
 		return EV_NONE;
 	case S_LT:
 		if (c == '!' || c == '?' || c == '/') {
@@ -381,7 +375,6 @@ static void finish(struct vnm_stash *x)
 	if (!x->too_big) {
 		x->buf[x->len] = '\0';
 		it->xml = x->buf;
-		x->done_bytes += x->cap;
 		x->buf = NULL;
 	}
 	drop_buf(x);
@@ -438,7 +431,6 @@ static int step_out(struct vnm_stash *x, char c)
 		if (outer_tag_end(x, true)) {
 			x->depth++;
 			x->mode = M_IN;
-			x->lt = 0;
 			return 1;
 		}
 		x->depth++;
@@ -469,9 +461,6 @@ static bool step_in(struct vnm_stash *x, char c)
 	const char *pfx;
 
 	switch (lex(x, c)) {
-	case EV_LT:
-		x->lt = x->len;
-		break;
 	case EV_NEW_TAG:
 		if (x->depth == 3)
 			x->own = 0;

@@ -94,10 +94,8 @@ struct vnm_stash {
 	char *buf;                 /* the content so far */
 	size_t len, cap;
 	bool too_big;
-	size_t lt;                 /* where in buf the '<' just read is */
 	size_t taken;              /* bytes of the message set aside (as they came) */
 	struct vnm_stash_item *done, **done_tail; /* finished, for the owner */
-	size_t done_bytes;
 	char emit[VNM_STASH_EMIT_MAX + 1];
 };
 
@@ -116,10 +114,11 @@ size_t vnm_stash_cut(struct vnm_stash *x);
  * VNM_STASH_EMIT_MAX bytes. */
 size_t vnm_stash_filter(struct vnm_stash *x, char *buf, size_t n);
 
-/* The contents finished since the last call (a list), and their bytes. */
-struct vnm_stash_item *vnm_stash_take_done(struct vnm_stash *x, size_t *bytes);
+/* The contents finished since the last call (a list). */
+struct vnm_stash_item *vnm_stash_take_done(struct vnm_stash *x);
 
-/* Bytes held now: the content being read and what was not taken yet. */
+/* Bytes held by the content being read (finished ones are the owner's once
+ * taken, which the gate does after each feed). */
 size_t vnm_stash_held(const struct vnm_stash *x);
 
 void vnm_stash_item_free(struct vnm_stash_item *it);

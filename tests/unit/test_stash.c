@@ -77,7 +77,7 @@ static struct run feed(bool chunked, size_t limit, const char *const *msgs, size
 	struct vnm_stash_item **tail;
 	struct vnm_frame f;
 	struct run r = {.rc = VNM_FRAME_MORE};
-	size_t len = 0, off = 0, raw_len = 0, k, o, used, bytes;
+	size_t len = 0, off = 0, raw_len = 0, k, o, used;
 	char *out = malloc(sizeof(in) + VNM_FRAME_ROOM);
 
 	assert_non_null(out);
@@ -94,7 +94,7 @@ static struct run feed(bool chunked, size_t limit, const char *const *msgs, size
 		memcpy(raw + raw_len, out, o);
 		raw_len += o;
 		off += used;
-		*tail = vnm_stash_take_done(&f.sx, &bytes);
+		*tail = vnm_stash_take_done(&f.sx);
 		while (*tail)
 			tail = &(*tail)->next;
 		if (r.rc != VNM_FRAME_MORE)
@@ -387,7 +387,7 @@ static void no_room_is_decided_where_a_content_would_start(void **state)
 	char in[1024], out[2048], got[2048];
 	struct vnm_stash_item *it;
 	struct vnm_frame f;
-	size_t len, half, o1, o2 = 0, u, bytes;
+	size_t len, half, o1, o2 = 0, u;
 
 	(void)state;
 	len = (size_t)snprintf(in, sizeof(in), "%s]]>]]>%s]]>]]>", m1, m2);
@@ -408,7 +408,7 @@ static void no_room_is_decided_where_a_content_would_start(void **state)
 	snprintf(got, sizeof(got), "<rpc xmlns=\"" BASE "\"><edit-config><config>" PH
 		 "</config></edit-config></rpc>]]>]]>%s]]>]]>", m2);
 	assert_string_equal(out, got);
-	it = vnm_stash_take_done(&f.sx, &bytes);
+	it = vnm_stash_take_done(&f.sx);
 	assert_non_null(it);
 	assert_null(it->next);
 	assert_string_equal(it->xml, "<a xmlns=\"urn:a\"/><b xmlns=\"urn:b\"/>");
