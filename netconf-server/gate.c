@@ -171,56 +171,58 @@ static void slot_release(struct gate *g)
 	pthread_mutex_unlock(&s->sess_lock);
 }
 
+/* The slot of session sid's gate, or NULL (s->sess_lock held). */
+static struct vnm_gate_slot *slot_of(struct vnm_server *s, uint32_t sid)
+{
+	for (unsigned i = 0; sid && i < VNM_MAX_GATES; i++) {
+		if (s->gates[i].fd >= 0 && s->gates[i].sid == sid)
+			return &s->gates[i];
+	}
+	return NULL;
+}
+
 int vnm_gate_splice_put(struct vnm_server *s, uint32_t sid, struct vnm_splice *sp)
 {
-	unsigned i;
+	struct vnm_gate_slot *sl;
 
-	if (!sid)
-		return -1;
 	pthread_mutex_lock(&s->sess_lock);
-	for (i = 0; i < VNM_MAX_GATES; i++) {
-		if (s->gates[i].fd < 0 || s->gates[i].sid != sid)
-			continue;
+	sl = slot_of(s, sid);
+	if (sl) {
 		/* one RPC of a session at a time: a text left over is a reply
 		 * libnetconf2 never sent */
-		vnm_splice_free(s->gates[i].splice);
-		s->gates[i].splice = sp;
-		break;
+		vnm_splice_free(sl->splice);
+		sl->splice = sp;
 	}
 	pthread_mutex_unlock(&s->sess_lock);
-	return i < VNM_MAX_GATES ? 0 : -1;
+	return sl ? 0 : -1;
+}
+
+/* What a content set aside counts against its slot's room. */
+static size_t item_bytes(const struct vnm_stash_item *it)
+{
+	return it->xml ? it->len + 1 : 0;
 }
 
 struct vnm_stash_item *vnm_gate_stash_take(struct vnm_server *s, uint32_t sid, const char *id)
 {
-	struct vnm_stash_item **pp, *it = NULL, *old;
-	unsigned i;
+	struct vnm_stash_item *it, *old;
+	struct vnm_gate_slot *sl;
 
-	if (!sid)
-		return NULL;
 	pthread_mutex_lock(&s->sess_lock);
-	for (i = 0; i < VNM_MAX_GATES; i++) {
-		if (s->gates[i].fd < 0 || s->gates[i].sid != sid)
-			continue;
-		for (pp = &s->gates[i].stash; *pp; pp = &(*pp)->next) {
-			if (!strcmp((*pp)->id, id)) {
-				it = *pp;
-				break;
-			}
-		}
-		if (!it)
-			break;
+	sl = slot_of(s, sid);
+	for (it = sl ? sl->stash : NULL; it && strcmp(it->id, id); it = it->next)
+		;
+	if (it) {
 		/* a session's RPCs are answered in order: what came before
 		 * this one's content will never be asked for */
-		while ((old = s->gates[i].stash) != it) {
-			s->gates[i].stash = old->next;
-			s->gates[i].stash_bytes -= old->xml ? old->len + 1 : 0;
+		while ((old = sl->stash) != it) {
+			sl->stash = old->next;
+			sl->stash_bytes -= item_bytes(old);
 			vnm_stash_item_free(old);
 		}
-		s->gates[i].stash = it->next;
-		s->gates[i].stash_bytes -= it->xml ? it->len + 1 : 0;
+		sl->stash = it->next;
+		sl->stash_bytes -= item_bytes(it);
 		it->next = NULL;
-		break;
 	}
 	pthread_mutex_unlock(&s->sess_lock);
 	return it;
@@ -241,7 +243,7 @@ static void stash_put(struct gate *g)
 		;
 	*tail = l;
 	for (it = l; it; it = it->next)
-		sl->stash_bytes += it->xml ? it->len + 1 : 0;
+		sl->stash_bytes += item_bytes(it);
 	pthread_mutex_unlock(&g->s->sess_lock);
 }
 
