@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "frame.h"
+#include "frame_util.h"
 
 #define MAX 1000
 
@@ -48,30 +49,6 @@ static struct run feed(struct vnm_frame *f, const char *s, size_t len, size_t st
 		assert_true(r.used > 0); /* fewer when out was short of room */
 	}
 	return r;
-}
-
-/* The content of chunked bytes, "|" for each end of chunks. */
-static size_t unchunk(const char *p, size_t len, char *out)
-{
-	size_t i = 0, o = 0;
-	char *e;
-	unsigned long v;
-
-	while (i < len) {
-		assert_true(len - i >= 4 && p[i] == '\n' && p[i + 1] == '#');
-		if (p[i + 2] == '#') {
-			out[o++] = '|';
-			i += 4;
-			continue;
-		}
-		v = strtoul(p + i + 2, &e, 10);
-		assert_true(*e == '\n' && v > 0);
-		i = (size_t)(e + 1 - p);
-		memcpy(out + o, p + i, v);
-		o += v;
-		i += v;
-	}
-	return o;
 }
 
 static void chunked(struct vnm_frame *f)
@@ -122,7 +99,7 @@ static void valid_chunks_pass_unchanged_at_every_split(void **state)
 		r = feed(&f, in, strlen(in), step);
 		assert_int_equal(r.rc, VNM_FRAME_MORE);
 		/* re-framed (frame.h): the same content, the same messages */
-		assert_int_equal(unchunk(r.out, r.out_len, got), strlen(content));
+		assert_int_equal(ut_unchunk(r.out, r.out_len, got, "|"), strlen(content));
 		assert_memory_equal(got, content, strlen(content));
 	}
 	/* fed at once, the chunks go together */
@@ -149,7 +126,7 @@ static void config_without_namespace_gets_one_and_a_true_size(void **state)
 		chunked(&f);
 		r = feed(&f, in, n, step);
 		assert_int_equal(r.rc, VNM_FRAME_MORE);
-		assert_int_equal(unchunk(r.out, r.out_len, got), strlen(want) + 1);
+		assert_int_equal(ut_unchunk(r.out, r.out_len, got, "|"), strlen(want) + 1);
 		assert_memory_equal(got, want, strlen(want));
 		/* and under end-of-message framing */
 		vnm_frame_init(&f, MAX);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "frame_util.h"
 
 #define MAX 100000
 #define BASE "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -43,29 +44,6 @@ static void start(struct vnm_frame *f, bool chunked, size_t limit)
 	f->sx.on = true;
 	f->sx.room = true;
 	f->sx.make_id = fixed_id;
-}
-
-/* The content of chunked bytes. */
-static size_t unchunk(const char *p, size_t len, char *out)
-{
-	size_t i = 0, o = 0;
-	unsigned long v;
-	char *e;
-
-	while (i < len) {
-		assert_true(len - i >= 4 && p[i] == '\n' && p[i + 1] == '#');
-		if (p[i + 2] == '#') {
-			i += 4;
-			continue;
-		}
-		v = strtoul(p + i + 2, &e, 10);
-		assert_true(*e == '\n' && v > 0);
-		i = (size_t)(e + 1 - p);
-		memcpy(out + o, p + i, v);
-		o += v;
-		i += v;
-	}
-	return o;
 }
 
 /* The messages msgs (each framed as f's framing wants) fed in pieces of
@@ -102,7 +80,7 @@ static struct run feed(bool chunked, size_t limit, const char *const *msgs, size
 		assert_true(used > 0);
 	}
 	if (chunked) {
-		r.out_len = unchunk(raw, raw_len, r.out);
+		r.out_len = ut_unchunk(raw, raw_len, r.out, "");
 	} else {
 		memcpy(r.out, raw, raw_len);
 		r.out_len = raw_len;
